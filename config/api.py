@@ -1,0 +1,18 @@
+"""The one JSON API, /api/v1/. Docs and schema are served from the project (no CDN)."""
+
+from ninja import NinjaAPI
+
+from jiuzhu.core.api import router as core_router
+from jiuzhu.core.api_support import AUTH, install_error_handlers
+from jiuzhu.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="社会救助综合管理平台 API",
+    version="1.0.0",
+    description="会话认证（浏览器）或部门接口令牌（Authorization: Bearer）。错误统一为 code、message、errors。",
+    auth=AUTH,
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/core/", core_router)
+api.add_router("/registry/", registry_router)

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("jiuzhu.core.urls")),
+    path("registry/", include("jiuzhu.registry.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

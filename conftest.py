@@ -1,0 +1,69 @@
+"""Shared fixtures: the demo world (regions, organisations, one user per role in 隆回县 and 洞口县)
+and helpers to make households. Persona usernames are the demo accounts'."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from jiuzhu.core.demo import DEMO_PASSWORD, build_world
+from jiuzhu.core.identity import make_id_number
+from jiuzhu.core.models import User
+
+COUNTY_A = "430524"  # 隆回县
+COUNTY_B = "430525"  # 洞口县
+VILLAGE_A = "430524100200"  # 桃洪镇 红星社区
+VILLAGE_A2 = "430524101200"  # 小沙江镇, another township of county A
+VILLAGE_B = "430525100200"  # 洞口镇
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path_factory):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Templates resolve static files without a collectstatic manifest in tests.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def world(db):
+    from jiuzhu.core.models import Region
+    from jiuzhu.core.regions import load_national_regions
+
+    if not Region.objects.filter(code=COUNTY_A).exists():  # flushed by a transactional test
+        load_national_regions()
+    return build_world(villages_per_township=2)
+
+
+@pytest.fixture
+def persona(world):
+    def get(username: str) -> User:
+        return User.objects.select_related("organization", "region").get(username=username)
+    return get
+
+
+@pytest.fixture
+def client_for(persona):
+    """A signed-in browser client for a demo account."""
+    def make(username: str) -> Client:
+        client = Client()
+        response = client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 302, response.content.decode()[:500]
+        return client
+    return make
+
+
+def member(name: str, relation: str, *, region=COUNTY_A, born=dt.date(1970, 5, 17), seq=21, **extra) -> dict:
+    return {"id_number": make_id_number(region, born, seq), "name": name, "relation": relation, **extra}
+
+
+@pytest.fixture
+def register(persona):
+    """Registers a household through the service as `username`; returns the Household."""
+    from jiuzhu.registry.services import household_register
+
+    def make(username="longhui_officer", village=VILLAGE_A, members=None, **household):
+        members = members or [member("张建国", "head")]
+        data = {"region_code": village, "address": "红星社区3组12号", "hukou_type": "rural", **household}
+        return household_register(actor=persona(username), household=data, members=members)
+    return make

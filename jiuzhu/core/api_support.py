@@ -1,0 +1,105 @@
+"""What every app's API shares: authentication (session or department token) and the error shape
+{"code", "message" (Chinese), "errors": [{"path", "message"}]}."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from jiuzhu.core.audit import audit
+from jiuzhu.core.auth import user_for_token
+from jiuzhu.core.context_vars import current_token_id
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import AuditAction
+
+
+class DepartmentToken(HttpBearer):
+    """`Authorization: Bearer jz_...` issued to an organisation; acts as its service account."""
+
+    def authenticate(self, request, token):
+        found = user_for_token(token)
+        if found is None:
+            return None
+        user, api_token = found
+        request.user = user
+        current_token_id.set(api_token.pk)
+        audit(AuditAction.TOKEN_USED, actor=user, obj=api_token,
+              detail={"method": request.method, "path": request.path})
+        return user
+
+
+class StaffSession(SessionAuth):
+    """Browser session (CSRF-checked by ninja for unsafe methods)."""
+
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        return user if user is not None and not user.is_service_account else None
+
+
+AUTH = [StaffSession(), DepartmentToken()]
+
+# Pydantic's English error types, said in Chinese.
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容过短",
+    "int_parsing": "应为整数",
+    "decimal_parsing": "应为数字",
+    "float_parsing": "应为数字",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "bool_parsing": "应为是或否",
+    "enum": "取值不在允许范围内",
+    "literal_error": "取值不在允许范围内",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+}
+
+
+def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def _pydantic_errors(exc: ValidationError) -> list[dict]:
+    out = []
+    for err in exc.errors:
+        path = ".".join(str(p) for p in err.get("loc", ()))
+        kind = err.get("type", "")
+        if kind == "value_error":
+            message = str(err.get("ctx", {}).get("error") or err.get("msg", "")).removeprefix("Value error, ")
+        else:
+            message = _PYDANTIC_MESSAGES.get(kind, "格式不正确")
+        out.append({"path": path, "message": message})
+    return out
+
+
+def install_error_handlers(api) -> None:
+    @api.exception_handler(ValidationError)
+    def _validation(request, exc):
+        errors = _pydantic_errors(exc)
+        first = errors[0] if errors else {"path": "", "message": ""}
+        return api.create_response(
+            request, error_body("validation_error", f"提交的数据有误：{first['path']} {first['message']}", errors),
+            status=422)
+
+    @api.exception_handler(DomainError)
+    def _domain(request, exc):
+        return api.create_response(request, error_body(exc.code, exc.message, exc.errors), status=400)
+
+    @api.exception_handler(Http404)
+    def _not_found(request, exc):
+        return api.create_response(request, error_body("not_found", "记录不存在或不在您的管辖范围内"), status=404)
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return api.create_response(request, error_body("unauthenticated", "未登录，或接口令牌无效、已吊销"), status=401)
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request, exc):
+        return api.create_response(request, error_body("forbidden", str(exc) or "无权进行此操作"), status=403)
+
+    @api.exception_handler(HttpError)
+    def _http(request, exc):
+        return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)

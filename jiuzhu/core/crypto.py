@@ -1,0 +1,117 @@
+"""Field encryption for personal data (ID numbers and the like).
+
+A protected value is stored twice:
+
+- ``encrypt_text``: AES-256-GCM with a fresh random 12-byte nonce per value, stored as
+  ``"v1:" + urlsafe-base64(nonce + ciphertext)``. The ``v1`` prefix names the format so a later
+  key or algorithm change can be told apart from old rows.
+- ``keyed_hash``: HMAC-SHA256 (hex) for exact lookup. Encryption is randomised, so the same
+  number encrypts differently every time and cannot be searched; the keyed hash can, and
+  without the key it cannot be reversed by hashing all possible ID numbers.
+
+Keys come from settings: ``FIELD_ENCRYPTION_KEY`` (32 bytes, urlsafe base64) and
+``FIELD_HASH_KEY`` (text). Key objects are built once per key and cached, because imports call
+these functions for every row. ``encrypt_many`` / ``keyed_hash_many`` are the bulk path: they
+read the settings once and loop.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+__all__ = ["decrypt_text", "encrypt_many", "encrypt_text", "keyed_hash", "keyed_hash_many"]
+
+PREFIX = "v1:"
+NONCE_BYTES = 12
+
+
+@functools.lru_cache(maxsize=8)
+def _cipher(key: str) -> AESGCM:
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        # Never echo the key itself into logs.
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY 必须是32字节密钥的urlsafe base64编码（AES-256），请检查配置"
+        )
+    return AESGCM(raw)
+
+
+@functools.lru_cache(maxsize=8)
+def _hmac_base(key: str) -> hmac.HMAC:
+    if not key:
+        raise ImproperlyConfigured("FIELD_HASH_KEY 不能为空，请检查配置")
+    # Copying a keyed HMAC object is cheaper than keying a new one for every value.
+    return hmac.new(key.encode("utf-8"), digestmod=hashlib.sha256)
+
+
+def _current_cipher() -> AESGCM:
+    return _cipher(settings.FIELD_ENCRYPTION_KEY)
+
+
+def _current_hmac() -> hmac.HMAC:
+    return _hmac_base(settings.FIELD_HASH_KEY)
+
+
+def _encrypt(cipher: AESGCM, plain: str) -> str:
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = cipher.encrypt(nonce, plain.encode("utf-8"), None)
+    return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def _hash(base: hmac.HMAC, value: str) -> str:
+    h = base.copy()
+    h.update(value.encode("utf-8"))
+    return h.hexdigest()
+
+
+def encrypt_text(plain: str) -> str:
+    """Encrypt one value; a different token every call."""
+    return _encrypt(_current_cipher(), plain)
+
+
+def decrypt_text(token: str) -> str:
+    """Decrypt a token from ``encrypt_text``. Raises ValueError if it is damaged or was made
+    with another key."""
+    if not token.startswith(PREFIX):
+        raise ValueError("密文格式无法识别（缺少版本前缀v1:）")
+    try:
+        blob = base64.urlsafe_b64decode(token[len(PREFIX) :].encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise ValueError("密文不是有效的base64编码") from exc
+    if len(blob) <= NONCE_BYTES:
+        raise ValueError("密文长度不足，数据已损坏")
+    try:
+        plain = _current_cipher().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], None)
+    except InvalidTag as exc:
+        raise ValueError("密文无法解密：数据已损坏或加密密钥不一致") from exc
+    return plain.decode("utf-8")
+
+
+def keyed_hash(value: str) -> str:
+    """HMAC-SHA256 of the value with FIELD_HASH_KEY, 64 lowercase hex characters."""
+    return _hash(_current_hmac(), value)
+
+
+def encrypt_many(values: list[str]) -> list[str]:
+    """Bulk path of ``encrypt_text``: settings are read and the key prepared once."""
+    cipher = _current_cipher()
+    return [_encrypt(cipher, v) for v in values]
+
+
+def keyed_hash_many(values: list[str]) -> list[str]:
+    """Bulk path of ``keyed_hash``: settings are read and the key prepared once."""
+    base = _current_hmac()
+    return [_hash(base, v) for v in values]

@@ -1,0 +1,39 @@
+from django.conf import settings
+
+from jiuzhu.core.context_vars import current_ip, current_token_id
+
+# The API docs page (swagger-ui, served locally) sets element styles from script.
+_DOCS_CSP = settings.CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
+class ContentSecurityPolicyMiddleware:
+    """A CSP with no external origin on every response, plus a permissions policy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = _DOCS_CSP if request.path.startswith("/api/v1/docs") else settings.CONTENT_SECURITY_POLICY
+        response.setdefault("Content-Security-Policy", policy)
+        response.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
+        if request.user.is_authenticated if hasattr(request, "user") else False:
+            response.setdefault("Cache-Control", "no-store")  # personal data must not sit in caches
+        return response
+
+
+class RequestContextMiddleware:
+    """Keeps the client IP for audit rows written inside services."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        ip = request.META.get("REMOTE_ADDR")
+        ip_token = current_ip.set(ip)
+        token_token = current_token_id.set(None)
+        try:
+            return self.get_response(request)
+        finally:
+            current_ip.reset(ip_token)
+            current_token_id.reset(token_token)

@@ -1,0 +1,320 @@
+"""Core data: the region tree, organisations, users and roles, audit log, events, settings."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+
+class RegionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县（区）"
+    TOWNSHIP = "township", "乡镇（街道）"
+    VILLAGE = "village", "村（社区）"
+
+
+class Region(models.Model):
+    """A node of the GB/T 2260 tree (6-digit codes) or a statistical code below county (12 digits).
+
+    `path` is the materialised path "/430000/430500/430524/": every scoped query filters
+    `region__path__startswith=actor.region.path`, so a subtree is one indexed prefix scan.
+    """
+
+    code = models.CharField("区划代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=64)
+    full_name = models.CharField("全称", max_length=200)
+    level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=120, db_index=True)  # serves subtree scans (prefix LIKE)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "行政区划"
+        verbose_name_plural = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.full_name
+
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the province down to this region, read off the path without a query."""
+        return [c for c in self.path.split("/") if c]
+
+    def ancestors(self):
+        return Region.objects.filter(code__in=self.ancestor_codes()).order_by("path")
+
+    def subtree(self):
+        return Region.objects.filter(path__startswith=self.path)
+
+    def contains(self, other: "Region") -> bool:
+        return other.path.startswith(self.path)
+
+
+class OrganizationKind(models.TextChoices):
+    CIVIL_AFFAIRS = "civil_affairs", "民政部门"
+    DEPARTMENT = "department", "协同部门"
+    RESCUE_STATION = "rescue_station", "救助管理站"
+    SERVICE_WINDOW = "service_window", "社会救助服务窗口"
+    ASSISTANCE_CENTER = "assistance_center", "社会救助服务中心（站）"
+
+
+class Department(models.TextChoices):
+    EDUCATION = "education", "教育"
+    HOUSING = "housing", "住建"
+    HRSS = "hrss", "人社"
+    HEALTH = "health", "卫健"
+    MEDICAL_INSURANCE = "medical_insurance", "医保"
+    DISABLED_FEDERATION = "disabled_federation", "残联"
+    PUBLIC_SECURITY = "public_security", "公安"
+    CITY_MANAGEMENT = "city_management", "城管"
+    EMERGENCY = "emergency", "应急管理"
+    MARKET_REGULATION = "market_regulation", "市场监管"
+    RURAL_REVITALIZATION = "rural_revitalization", "乡村振兴"
+    TRADE_UNION = "trade_union", "工会"
+    WOMENS_FEDERATION = "womens_federation", "妇联"
+    RED_CROSS = "red_cross", "红十字会"
+    CHARITY = "charity", "慈善总会"
+
+
+class Organization(models.Model):
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=OrganizationKind.choices)
+    department = models.CharField("部门", max_length=30, choices=Department.choices, blank=True)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organizations")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    is_regional_center = models.BooleanField("区域性中心", default=False)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True)
+
+    class Meta:
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        constraints = [
+            models.CheckConstraint(
+                name="department_code_only_for_departments",
+                condition=(models.Q(kind="department") & ~models.Q(department=""))
+                | (~models.Q(kind="department") & models.Q(department="")),
+            ),
+            models.UniqueConstraint(fields=["region", "kind", "department", "name"], name="unique_org_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    WINDOW_OFFICER = "window_officer", "窗口经办"
+    ASSISTANCE_OFFICER = "assistance_officer", "民政经办"
+    APPROVER = "approver", "审批"
+    DEPARTMENT_CLERK = "department_clerk", "部门经办"
+    COORDINATOR = "coordinator", "社会救助协理员"
+    STATION_WORKER = "station_worker", "救助站工作人员"
+    STATION_MANAGER = "station_manager", "救助站负责人"
+    REGIONAL_OFFICER = "regional_officer", "区域性中心工作人员"
+    ANALYST = "analyst", "统计分析"
+    AUDITOR = "auditor", "审计"
+    ADMINISTRATOR = "administrator", "系统管理员"
+
+
+class User(AbstractUser):
+    """A person (or a department system, `is_service_account`) acting for one organisation
+    within one region subtree (the jurisdiction)."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("电话", max_length=20, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="管辖区域"
+    )
+    is_service_account = models.BooleanField("系统账号", default=False)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
+
+    def __str__(self):
+        return self.get_role_display()
+
+
+class ApiToken(models.Model):
+    """A bearer token for a department's system. It authenticates as a service account of the
+    organisation, so it is scoped exactly like that organisation's users. Only the hash is kept."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="api_tokens")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField("用途", max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self):
+        return f"{self.organization} · {self.name}"
+
+
+class SignInThrottle(models.Model):
+    """Failed sign-ins per username (known or not), for the 5-failures / 15-minutes lockout."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计日志只能追加，不能修改")
+
+    def delete(self):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", "登录成功"
+    SIGN_IN_FAILED = "sign_in_failed", "登录失败"
+    SIGN_IN_LOCKED = "sign_in_locked", "账号锁定"
+    SIGN_OUT = "sign_out", "退出"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    READ = "read", "查看"
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    EXPORT = "export", "导出"
+    IMPORT = "import", "导入"
+    TOKEN_ISSUED = "token_issued", "签发令牌"
+    TOKEN_REVOKED = "token_revoked", "吊销令牌"
+    TOKEN_USED = "token_used", "令牌调用"
+
+
+class AuditLog(models.Model):
+    """Append-only. The manager refuses update/delete, save() refuses an existing row, and database
+    triggers (migration 0002) refuse UPDATE and DELETE from any client, raw SQL included."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+                              related_name="+")
+    username = models.CharField(max_length=150, blank=True)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.DO_NOTHING,
+                                     db_constraint=False, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["person_id", "at"], name="audit_person_at"),  # who read this person
+            models.Index(fields=["actor", "at"], name="audit_actor_at"),  # what this user did
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计日志只能追加，不能删除")
+
+
+class Event(models.Model):
+    """One state change. The timeline users see, the household's assistance chain, and the outbox
+    that higher apps' handlers react to (ARCHITECTURE.md, Events)."""
+
+    kind = models.CharField(max_length=60, db_index=True)
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.CharField(max_length=64)
+    person_id = models.BigIntegerField(null=True, blank=True)
+    household_id = models.BigIntegerField(null=True, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    summary = models.CharField("摘要", max_length=300, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["household_id", "occurred_at"], name="event_household_chain"),  # chain page
+            models.Index(fields=["person_id", "occurred_at"], name="event_person_timeline"),
+            models.Index(fields=["subject_type", "subject_id"], name="event_subject"),
+        ]
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class EventDelivery(models.Model):
+    """Marks that a handler has processed an event, so redelivery is a no-op (at-least-once + idempotent)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    handler = models.CharField(max_length=200)
+    delivered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "handler"], name="unique_event_delivery")]
+
+
+class RegionSetting(models.Model):
+    """A policy parameter for a region subtree from a date on (低保标准, multipliers, limits...).
+
+    The value in force for a region on a date is the one set on the nearest ancestor (or the region
+    itself) with the latest `effective_from` on or before that date. Rows are never edited: a change is
+    a new row, so history and past decisions keep the standard they used."""
+
+    key = models.CharField(max_length=60)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="settings")
+    effective_from = models.DateField("生效日期")
+    value = models.JSONField()
+    note = models.CharField("依据", max_length=200, blank=True)
+    set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "region", "effective_from"], name="unique_setting_version")
+        ]
+        indexes = [models.Index(fields=["key", "region", "effective_from"], name="setting_lookup")]
+
+    def __str__(self):
+        return f"{self.key}@{self.region_id} {self.effective_from}"

@@ -1,0 +1,46 @@
+"""Reads of core data, each scoped to the acting user."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from jiuzhu.core.models import AuditLog, Region, Role
+
+
+def audit_search(*, actor, username: str = "", action: str = "", object_type: str = "",
+                 person_id: int | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None):
+    """Auditors search the audit log of users of organisations in their region subtree."""
+    if not (actor.is_superuser or actor.has_role(Role.AUDITOR, Role.ADMINISTRATOR)):
+        raise PermissionDenied("只有审计人员可以查询审计日志")
+    qs = AuditLog.objects.all()
+    if not actor.is_superuser:
+        qs = qs.filter(Q(organization__region__path__startswith=actor.region.path)
+                       | Q(actor__region__path__startswith=actor.region.path))
+    if username:
+        qs = qs.filter(username=username)
+    if action:
+        qs = qs.filter(action=action)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if date_from:
+        qs = qs.filter(at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(at__date__lte=date_to)
+    return qs.select_related("actor", "organization")
+
+
+def regions_in_scope(*, actor, level: str | None = None, parent_code: str | None = None):
+    if actor.is_superuser:
+        qs = Region.objects.all()
+    elif actor.region_id:
+        qs = Region.objects.filter(path__startswith=actor.region.path)
+    else:
+        qs = Region.objects.none()
+    if level:
+        qs = qs.filter(level=level)
+    if parent_code:
+        qs = qs.filter(parent__code=parent_code)
+    return qs

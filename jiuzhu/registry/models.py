@@ -1,0 +1,355 @@
+"""The low-income population database: households, persons, means test, tiers, grants, imports."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from jiuzhu.core.models import Organization, Region
+
+
+class HukouType(models.TextChoices):
+    URBAN = "urban", "城镇"
+    RURAL = "rural", "农村"
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", "户主"
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    PARENT = "parent", "父母"
+    GRANDPARENT = "grandparent", "祖父母"
+    GRANDCHILD = "grandchild", "孙子女"
+    SIBLING = "sibling", "兄弟姐妹"
+    OTHER = "other", "其他"
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class DisabilityType(models.TextChoices):
+    VISUAL = "visual", "视力残疾"
+    HEARING = "hearing", "听力残疾"
+    SPEECH = "speech", "言语残疾"
+    PHYSICAL = "physical", "肢体残疾"
+    INTELLECTUAL = "intellectual", "智力残疾"
+    MENTAL = "mental", "精神残疾"
+    MULTIPLE = "multiple", "多重残疾"
+
+
+class LabourCapacity(models.TextChoices):
+    FULL = "full", "有劳动能力"
+    PARTIAL = "partial", "部分丧失劳动能力"
+    NONE = "none", "无劳动能力"
+
+
+class Schooling(models.TextChoices):
+    PRESCHOOL = "preschool", "学龄前"
+    PRIMARY = "primary", "小学在读"
+    JUNIOR = "junior", "初中在读"
+    SENIOR = "senior", "高中在读"
+    VOCATIONAL = "vocational", "中职在读"
+    COLLEGE = "college", "大学在读"
+    NOT_IN_SCHOOL = "not_in_school", "不在学"
+
+
+class Employment(models.TextChoices):
+    EMPLOYED = "employed", "就业"
+    FLEXIBLE = "flexible", "灵活就业"
+    FARMING = "farming", "务农"
+    UNEMPLOYED = "unemployed", "失业"
+    RETIRED = "retired", "退休"
+    NONE = "none", "无业"
+
+
+class Household(models.Model):
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households",
+                               verbose_name="所在村（社区）")
+    address = models.CharField("住址", max_length=200)
+    hukou_type = models.CharField("户籍类型", max_length=10, choices=HukouType.choices)
+    head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name="户主")
+    relapse_watch = models.BooleanField("防止返贫监测户", default=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="household_rows")
+
+    class Meta:
+        verbose_name = "家庭"
+        verbose_name_plural = "家庭"
+        indexes = [models.Index(fields=["region", "is_active"], name="household_region")]  # scoped lists
+
+    def __str__(self):
+        return f"{self.address}（户号 {self.pk}）"
+
+
+class Person(models.Model):
+    """A member of the low-income population. `region` is where the record is owned (the household's
+    village, or the residence region for a person without a household) and drives scoping."""
+
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="members")
+    relation = models.CharField("与户主关系", max_length=12, choices=Relation.choices, default=Relation.HEAD)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="persons")
+    id_number_cipher = models.TextField()  # AES-GCM, see core.crypto
+    id_number_hash = models.CharField(max_length=64, unique=True)  # HMAC for exact lookup
+    name = models.CharField("姓名", max_length=50)
+    name_pinyin = models.CharField(max_length=120, blank=True)
+    name_sound_key = models.CharField(max_length=120, blank=True, db_index=True)  # sound-alike search
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    hukou_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="户籍地")
+    residence_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", verbose_name="居住地")
+    disability_type = models.CharField("残疾类别", max_length=15, choices=DisabilityType.choices, blank=True)
+    disability_grade = models.PositiveSmallIntegerField("残疾等级", null=True, blank=True)
+    serious_illness = models.CharField("重病（病种）", max_length=60, blank=True)
+    labour_capacity = models.CharField("劳动能力", max_length=10, choices=LabourCapacity.choices,
+                                       default=LabourCapacity.FULL)
+    schooling = models.CharField("在学情况", max_length=15, choices=Schooling.choices, blank=True)
+    employment = models.CharField("就业情况", max_length=12, choices=Employment.choices, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    supporter_able = models.BooleanField("有具备履行能力的法定义务人", default=True)
+    death_date = models.DateField("死亡日期", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="person_rows")
+
+    class Meta:
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        constraints = [
+            models.CheckConstraint(name="disability_grade_1_to_4",
+                                   condition=models.Q(disability_grade__isnull=True)
+                                   | models.Q(disability_grade__gte=1, disability_grade__lte=4)),
+        ]
+        indexes = [
+            models.Index(fields=["region", "birth_date"], name="person_region_birth"),  # lists by age band
+            models.Index(fields=["household", "relation"], name="person_household"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def id_number(self) -> str:
+        from jiuzhu.core.crypto import decrypt_text
+
+        return decrypt_text(self.id_number_cipher)
+
+
+class HouseholdMembership(models.Model):
+    """Who belonged to which household when: moving a person closes one row and opens another."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    relation = models.CharField(max_length=12, choices=Relation.choices)
+    joined_at = models.DateTimeField(default=timezone.now)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=models.Q(left_at__isnull=True),
+                                    name="one_open_membership_per_person"),
+        ]
+
+
+class Source(models.TextChoices):
+    DECLARED = "declared", "申报"
+    VISIT = "visit", "入户核实"
+    DEPARTMENT = "department", "部门数据"
+
+
+class IncomeKind(models.TextChoices):
+    WAGE = "wage", "工资性收入"
+    BUSINESS = "business", "经营净收入"
+    FARMING = "farming", "农业生产收入"
+    PROPERTY = "property", "财产净收入"
+    TRANSFER = "transfer", "转移净收入"
+    SUPPORT = "support", "赡养（抚养、扶养）费"
+    BASIC_PENSION = "basic_pension", "城乡居民基础养老金"  # not counted for 特困 (民发〔2021〕43号)
+    PENSION = "pension", "养老金（职工）"
+    OTHER = "other", "其他收入"
+
+
+class IncomeItem(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="incomes")
+    kind = models.CharField("收入类型", max_length=15, choices=IncomeKind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    period_start = models.DateField("起")
+    period_end = models.DateField("止")
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.DECLARED)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["household", "period_end"], name="income_household")]
+
+
+class AssetKind(models.TextChoices):
+    DEPOSIT = "deposit", "存款及金融资产"
+    VEHICLE = "vehicle", "机动车辆"
+    HOUSING = "housing", "房产"
+    BUSINESS = "business", "工商登记"
+    OTHER = "other", "其他财产"
+
+
+class Asset(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField("财产类型", max_length=10, choices=AssetKind.choices)
+    value = models.DecimalField("价值（元）", max_digits=14, decimal_places=2, default=0)
+    description = models.CharField("说明", max_length=200, blank=True)
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.DECLARED)
+    recorded_on = models.DateField("登记日期", default=timezone.localdate)
+    disposed_on = models.DateField("处置日期", null=True, blank=True)
+
+
+class ExpenseKind(models.TextChoices):
+    MEDICAL = "medical", "医疗自付"
+    EDUCATION = "education", "教育"
+    REHABILITATION = "rehabilitation", "残疾康复"
+    ACCIDENT = "accident", "灾害及意外"
+    OTHER = "other", "其他刚性支出"
+
+
+class Expense(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="expenses")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="expenses")
+    kind = models.CharField("支出类型", max_length=15, choices=ExpenseKind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    period_start = models.DateField("起")
+    period_end = models.DateField("止")
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.DECLARED)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["household", "period_end"], name="expense_household")]
+
+
+class Tier(models.TextChoices):
+    DIBAO = "dibao", "低保对象"
+    TEKUN = "tekun", "特困人员"
+    NEAR_DIBAO = "near_dibao", "低保边缘家庭"
+    RIGID_EXPENSE = "rigid_expense", "刚性支出困难家庭"
+    RELAPSE_WATCH = "relapse_watch", "防止返贫监测对象"
+    OTHER_HARDSHIP = "other_hardship", "其他困难人员"
+    NONE = "none", "不符合认定条件"
+
+
+class DecisionStatus(models.TextChoices):
+    RECOMMENDED = "recommended", "待审批"
+    CONFIRMED = "confirmed", "已确认"
+    OVERRIDDEN = "overridden", "已改定"
+    SUPERSEDED = "superseded", "已被新认定取代"
+    ENDED = "ended", "已终止"
+
+
+class TierDecision(models.Model):
+    """A tier assessed for a household (or, for 单人户, one member) on a date, with the figures and the
+    standards used. An approver confirms or overrides; a later decision supersedes this one."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="tier_decisions")  # set for single-person inclusion
+    assessed_on = models.DateField("评估基准日")
+    recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
+    tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
+    status = models.CharField(max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.RECOMMENDED)
+    members = models.PositiveSmallIntegerField("计算人口", default=0)
+    per_capita_income = models.DecimalField("人均月收入", max_digits=12, decimal_places=2, default=0)
+    facts = models.JSONField("依据数据", default=dict)  # figures and standards (with setting row ids) used
+    reasons = models.JSONField("认定理由", default=list)
+    override_reason = models.CharField("改定理由", max_length=300, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    valid_from = models.DateField("有效期起", null=True, blank=True)
+    valid_to = models.DateField("有效期止", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    run_key = models.CharField(max_length=64, blank=True)  # batch key of a set-based assessment run
+
+    class Meta:
+        verbose_name = "层级认定"
+        verbose_name_plural = "层级认定"
+        indexes = [
+            models.Index(fields=["household", "status"], name="tier_household_status"),
+            models.Index(fields=["tier", "status"], name="tier_lists"),
+        ]
+        constraints = [
+            # A set-based assessment run writes one decision per household (and per single-person member).
+            models.UniqueConstraint(fields=["household", "run_key"],
+                                    condition=~models.Q(run_key="") & models.Q(person__isnull=True),
+                                    name="one_household_decision_per_run"),
+            models.UniqueConstraint(fields=["household", "person", "run_key"],
+                                    condition=~models.Q(run_key="") & models.Q(person__isnull=False),
+                                    name="one_member_decision_per_run"),
+        ]
+
+
+class AssistanceCategory(models.TextChoices):
+    BASIC_LIVING = "basic_living", "基本生活救助"
+    DESTITUTE_SUPPORT = "destitute_support", "特困供养"
+    MEDICAL = "medical", "医疗救助"
+    EDUCATION = "education", "教育救助"
+    HOUSING = "housing", "住房救助"
+    EMPLOYMENT = "employment", "就业救助"
+    DISASTER = "disaster", "受灾人员救助"
+    TEMPORARY = "temporary", "临时救助"
+    SERVICE = "service", "服务类救助"
+    CHARITY = "charity", "慈善帮扶"
+
+
+class GrantStatus(models.TextChoices):
+    ACTIVE = "active", "发放中"
+    ENDED = "ended", "已终止"
+
+
+class AssistanceGrant(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    category = models.CharField("救助类别", max_length=20, choices=AssistanceCategory.choices)
+    monthly_amount = models.DecimalField("月发放金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    once_amount = models.DecimalField("一次性金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    service = models.CharField("服务内容", max_length=200, blank=True)
+    period_start = models.DateField("起始日期")
+    period_end = models.DateField("终止日期", null=True, blank=True)
+    granting_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                              verbose_name="实施机构")
+    tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="grants")
+    status = models.CharField(max_length=10, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
+    end_reason = models.CharField("终止原因", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "救助发放"
+        verbose_name_plural = "救助发放"
+        indexes = [models.Index(fields=["person", "category"], name="grant_person_category"),
+                   models.Index(fields=["household", "category"], name="grant_household_category")]
+
+
+class ImportBatch(models.Model):
+    """One uploaded file. `key` is the SHA-256 of its content: importing the same file again is a no-op."""
+
+    key = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    households = models.PositiveIntegerField(default=0)
+    persons = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,64 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from conftest import member
+from jiuzhu.core.crypto import keyed_hash
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.identity import make_id_number
+from jiuzhu.core.models import Event
+from jiuzhu.registry.models import HouseholdMembership, Person
+
+
+def test_id_number_is_encrypted_at_rest_with_a_keyed_hash_for_lookup(register):
+    household = register()
+    number = make_id_number("430524", dt.date(1970, 5, 17), 21)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id_number_cipher, id_number_hash FROM registry_person WHERE id = %s",
+                       [household.head_id])
+        cipher, digest = cursor.fetchone()
+    assert number not in cipher and number[:6] not in cipher
+    assert digest == keyed_hash(number)
+    assert Person.objects.get(id_number_hash=keyed_hash(number)).id_number == number
+
+
+def test_masked_unless_the_role_may_see_it(register, client_for):
+    household = register()
+    number = Person.objects.get(pk=household.head_id).id_number
+    officer = client_for("longhui_officer").get(f"/registry/persons/{household.head_id}/").content.decode()
+    assert number in officer
+    analyst = client_for("longhui_analyst").get(f"/registry/persons/{household.head_id}/").content.decode()
+    assert number not in analyst and f"{number[:6]}********{number[-4:]}" in analyst
+    api = client_for("shaoyang_analyst").get(f"/api/v1/registry/persons/{household.head_id}").json()
+    assert api["id_number"] == f"{number[:6]}********{number[-4:]}"
+
+
+def test_the_same_person_cannot_be_registered_in_two_households(register):
+    register()
+    with pytest.raises(DomainError) as exc:
+        register(members=[member("张建国", "head")])
+    assert "同一人不能在两户或两地登记" in exc.value.message
+
+
+def test_household_needs_exactly_one_head(register):
+    with pytest.raises(DomainError) as exc:
+        register(members=[member("张建国", "spouse")])
+    assert "没有户主" in exc.value.message
+    assert not Person.objects.exists()
+
+
+def test_moving_a_member_keeps_history_and_both_chains(register, persona):
+    from jiuzhu.registry.services import person_move
+
+    a = register(members=[member("张建国", "head"), member("张小军", "child", seq=33)])
+    b = register(members=[member("李春花", "head", seq=44)])
+    son = Person.objects.get(name="张小军")
+    person_move(actor=persona("longhui_officer"), person=son, to_household=b, relation="other")
+    son.refresh_from_db()
+    assert son.household_id == b.pk
+    history = list(HouseholdMembership.objects.filter(person=son).order_by("joined_at"))
+    assert history[0].household_id == a.pk and history[0].left_at is not None
+    assert history[1].household_id == b.pk and history[1].left_at is None
+    assert Event.objects.filter(kind="registry.person_moved", household_id=a.pk).exists()
+    assert Event.objects.filter(kind="registry.person_moved", household_id=b.pk).exists()

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# README command 2 (and CI): lint, architecture contracts, deploy checks, then the whole suite on
+# SQLite and on PostgreSQL. Everything the tests need is installed here.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+bash scripts/bootstrap.sh dev || exit 1
+PY=.venv/bin/python
+status=0
+step() { echo; echo "==> $*"; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    step "安装 Debian chromium（浏览器测试）"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || true
+  fi
+  [ -x /usr/bin/chromium ] || echo "未安装 chromium：浏览器测试将被跳过（CI 中会安装）"
+fi
+
+step "ruff"
+.venv/bin/ruff check . || status=1
+step "import-linter（分层约定）"
+.venv/bin/lint-imports || status=1
+step "manage.py check --deploy（生产配置）"
+JIUZHU_ENV=production DJANGO_SECRET_KEY="ci-$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9)-deploy-check-key-long-enough" \
+  JIUZHU_FIELD_KEY="$($PY -c 'import base64,os;print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" \
+  JIUZHU_HASH_KEY=ci-hash DJANGO_ALLOWED_HOSTS=jiuzhu.example.gov.cn DATABASE_URL=sqlite:///var/deploy-check.sqlite3 \
+  $PY manage.py check --deploy --fail-level WARNING || status=1
+
+step "测试：SQLite"
+JIUZHU_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend .venv/bin/pytest "$@"
+rc=$?; [ $rc -eq 0 ] || status=1
+
+step "测试：PostgreSQL"
+if pg_url=$(bash scripts/postgres.sh); then
+  DATABASE_URL="$pg_url" JIUZHU_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend .venv/bin/pytest "$@"
+  rc=$?; [ $rc -eq 0 ] || status=1
+else
+  if [ "${CI:-}" = "true" ]; then echo "CI 必须在 PostgreSQL 上运行测试" >&2; status=1
+  else echo "本机无法安装 PostgreSQL（需要 root）：只运行了 SQLite 部分。"; fi
+fi
+echo; echo "用时 $(( $(date +%s) - started )) 秒"
+exit $status
