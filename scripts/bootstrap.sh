@@ -18,7 +18,7 @@ fi
 want="$(sha256sum pyproject.toml | cut -c1-16)${extras:+-$extras}"
 stamp=.venv/.jiuzhu-installed
 if [ ! -f "$stamp" ] || ! grep -qx -- "$want" "$stamp"; then
-  .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}"
+  .venv/bin/python -m pip install -q --upgrade pip wheel "setuptools<81" 2> >(grep -v "WARNING: Location" >&2)
+  .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(grep -v -e "WARNING: Location" -e "BuildBackendWarning" >&2)
   echo "$want" >> "$stamp"
 fi

@@ -263,6 +263,7 @@ class TierDecision(models.Model):
     status = models.CharField(max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.RECOMMENDED)
     members = models.PositiveSmallIntegerField("计算人口", default=0)
     per_capita_income = models.DecimalField("人均月收入", max_digits=12, decimal_places=2, default=0)
+    dibao_standard = models.DecimalField("适用低保标准", max_digits=10, decimal_places=2, default=0)
     facts = models.JSONField("依据数据", default=dict)  # figures and standards (with setting row ids) used
     reasons = models.JSONField("认定理由", default=list)
     override_reason = models.CharField("改定理由", max_length=300, blank=True)

@@ -1,20 +1,40 @@
 """Writes to the registry: validate, guard, save, write the event row, audit; one transaction each."""
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
-from jiuzhu.core.models import Role
+from jiuzhu.core.models import Region, Role
 from jiuzhu.core.scoping import region_in_scope
-from jiuzhu.registry import bulk
-from jiuzhu.registry.models import Household, HouseholdMembership, Person, Relation
+from jiuzhu.registry import assessment, bulk, checks
+from jiuzhu.registry.models import (
+    Asset,
+    AssistanceCategory,
+    AssistanceGrant,
+    DecisionStatus,
+    Expense,
+    GrantStatus,
+    Household,
+    HouseholdMembership,
+    IncomeItem,
+    Person,
+    Relation,
+    Source,
+    Tier,
+    TierDecision,
+)
+from jiuzhu.registry.standards import category_matrix, standards_for
 from jiuzhu.registry.validation import (
     RowErrors,
     check_household_shape,
     household_from_raw,
     member_from_raw,
+    parse_date,
 )
 
 REGISTRY_WRITERS = (Role.WINDOW_OFFICER, Role.ASSISTANCE_OFFICER, Role.APPROVER, Role.COORDINATOR,
@@ -130,3 +150,233 @@ def person_move(*, actor, person: Person, to_household: Household, relation: str
                 record_event(kind="registry.person_moved", subject=person, actor=actor, person_id=person.pk,
                              household_id=hh.pk, region=hh.region, summary=text)
     return person
+
+
+# ---- Means test (家庭经济状况) -------------------------------------------------------------------
+
+MEANS_MODELS = {"income": IncomeItem, "asset": Asset, "expense": Expense}
+MEANS_LABELS = {"income": "收入", "asset": "财产", "expense": "刚性支出"}
+
+
+def _require_household_in_scope(actor, household: Household) -> None:
+    require_writer(actor)
+    if not region_in_scope(actor, household.region):
+        raise DomainError("该家庭不在您的管辖范围内", code="out_of_scope")
+
+
+def _decimal(value, field: str, label: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, AttributeError):
+        raise DomainError(f"{label}“{value}”不是有效金额", code="validation_error", field=field) from None
+    if number < 0 or number > Decimal("99999999"):
+        raise DomainError(f"{label}应在 0 到 99,999,999 元之间", code="validation_error", field=field)
+    return number.quantize(Decimal("0.01"))
+
+
+def _date(value, field: str, label: str, *, required=True) -> dt.date | None:
+    try:
+        parsed = parse_date(value)
+    except ValueError as exc:
+        raise DomainError(f"{label}：{exc}", code="validation_error", field=field) from None
+    if parsed is None and required:
+        raise DomainError(f"{label}必填", code="validation_error", field=field)
+    return parsed
+
+
+def means_record(*, actor, household: Household, kind: str, data: dict):
+    """Records one income item, asset or rigid expense of the means test, on the household's chain."""
+    _require_household_in_scope(actor, household)
+    model = MEANS_MODELS.get(kind)
+    if model is None:
+        raise DomainError("未知的家计调查项目", code="validation_error", field="kind")
+    item_kind = data.get("kind", "")
+    choices = dict(model._meta.get_field("kind").choices)
+    if item_kind not in choices:
+        raise DomainError("请选择类型", code="validation_error", field="kind")
+    person = None
+    if data.get("person_id"):
+        person = household.members.filter(pk=data["person_id"]).first()
+        if person is None:
+            raise DomainError("该成员不在本户", code="validation_error", field="person_id")
+    source = data.get("source") or Source.DECLARED
+    if source not in Source.values:
+        raise DomainError("来源取值无效", code="validation_error", field="source")
+    fields = {"household": household, "kind": item_kind, "source": source}
+    if model is not Asset:
+        fields["person"] = person
+        fields["amount"] = _decimal(data.get("amount"), "amount", "金额")
+        fields["period_start"] = _date(data.get("period_start"), "period_start", "起始日期")
+        fields["period_end"] = _date(data.get("period_end"), "period_end", "截止日期")
+        if fields["period_end"] < fields["period_start"]:
+            raise DomainError("截止日期早于起始日期", code="validation_error", field="period_end")
+        text = f"{choices[item_kind]} {fields['amount']} 元（{fields['period_start']} 至 {fields['period_end']}）"
+    else:
+        fields["person"] = person
+        fields["value"] = _decimal(data.get("value", 0), "value", "价值")
+        fields["description"] = str(data.get("description", ""))[:200]
+        fields["recorded_on"] = _date(data.get("recorded_on"), "recorded_on", "登记日期", required=False) \
+            or timezone.localdate()
+        text = f"{choices[item_kind]} 价值 {fields['value']} 元 {fields['description']}".strip()
+    with transaction.atomic():
+        item = model.objects.create(**fields)
+        audit_change("create", actor, item, person_id=household.head_id, changes={"kind": item_kind})
+        record_event(kind=f"registry.means_{kind}_recorded", subject=item, actor=actor, household_id=household.pk,
+                     person_id=person.pk if person else None, region=household.region,
+                     summary=f"家计调查：登记{MEANS_LABELS[kind]} {text}（{Source(source).label}）")
+    return item
+
+
+# ---- Tiers (分层认定) --------------------------------------------------------------------------
+
+def tier_assess_household(*, actor, household: Household, on: dt.date | None = None) -> list[TierDecision]:
+    """Recommends a tier for one household now (same engine as the set-based run)."""
+    _require_household_in_scope(actor, household)
+    assessment.assess(on=on or timezone.localdate(), household_ids=[household.pk], actor=actor)
+    return list(household.tier_decisions.filter(status=DecisionStatus.RECOMMENDED).order_by("person_id"))
+
+
+def tier_assess_region(*, actor, region: Region, on: dt.date) -> dict:
+    """A county's (or township's) whole registry assessed set-based."""
+    require_writer(actor)
+    if not region_in_scope(actor, region):
+        raise DomainError("该区划不在您的管辖范围内", code="out_of_scope")
+    return assessment.assess(on=on, region=region, actor=actor)
+
+
+def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: str, valid_from: dt.date | None):
+    if not (actor.is_superuser or actor.has_role(Role.APPROVER)):
+        raise DomainError("只有审批人员可以确认或改定层级", code="forbidden")
+    if not region_in_scope(actor, decision.household.region):
+        raise DomainError("该家庭不在您的管辖范围内", code="out_of_scope")
+    if decision.status != DecisionStatus.RECOMMENDED:
+        raise DomainError(f"该认定已是“{decision.get_status_display()}”状态，不能再次审批", code="invalid_status")
+    valid_from = valid_from or timezone.localdate()
+    months = int(standards_for(decision.household.region, valid_from).get("tier_validity_months"))
+    with transaction.atomic():
+        previous = TierDecision.objects.filter(household=decision.household, person=decision.person,
+                                               status__in=[DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN])
+        for old in previous:
+            old.status = DecisionStatus.SUPERSEDED
+            old.valid_to = min(old.valid_to or valid_from, valid_from - dt.timedelta(days=1))
+            old.save(update_fields=["status", "valid_to"])
+        decision.tier = tier
+        decision.status = status
+        decision.override_reason = reason
+        decision.decided_by = actor
+        decision.decided_at = timezone.now()
+        decision.valid_from = valid_from
+        decision.valid_to = _add_months(valid_from, months) - dt.timedelta(days=1)
+        decision.save()
+        audit_change("update", actor, decision, person_id=decision.person_id or decision.household.head_id,
+                     changes={"status": status, "tier": tier})
+        who = f"（单人户：{decision.person.name}）" if decision.person_id else ""
+        verb = "确认" if status == DecisionStatus.CONFIRMED else "改定"
+        text = f"审批{verb}层级为{Tier(tier).label}{who}，有效期 {decision.valid_from} 至 {decision.valid_to}"
+        if reason:
+            text += f"；理由：{reason}"
+        record_event(kind=f"registry.tier_{'confirmed' if status == DecisionStatus.CONFIRMED else 'overridden'}",
+                     subject=decision, actor=actor, household_id=decision.household_id,
+                     person_id=decision.person_id, region=decision.household.region, summary=text,
+                     payload={"tier": tier, "recommended": decision.recommended_tier})
+    return decision
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+            31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def tier_decision_confirm(*, actor, decision: TierDecision, valid_from: dt.date | None = None) -> TierDecision:
+    return _decide(actor=actor, decision=decision, tier=decision.recommended_tier, status=DecisionStatus.CONFIRMED,
+                   reason="", valid_from=valid_from)
+
+
+def tier_decision_override(*, actor, decision: TierDecision, tier: str, reason: str,
+                           valid_from: dt.date | None = None) -> TierDecision:
+    if tier not in Tier.values:
+        raise DomainError("层级取值无效", code="validation_error", field="tier")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError("改定层级须写明理由（至少 5 个字）", code="validation_error", field="reason")
+    return _decide(actor=actor, decision=decision, tier=tier, status=DecisionStatus.OVERRIDDEN, reason=reason,
+                   valid_from=valid_from)
+
+
+# ---- Assistance grants (救助发放) ------------------------------------------------------------
+
+def grant_create(*, actor, household: Household, data: dict, acknowledge: bool = False) -> AssistanceGrant:
+    """Records a grant. Duplicate or excessive assistance is reported before saving; the officer must
+    acknowledge the findings (acknowledge=True) to save anyway, and the acknowledgement is on the chain."""
+    _require_household_in_scope(actor, household)
+    category = data.get("category", "")
+    if category not in AssistanceCategory.values:
+        raise DomainError("请选择救助类别", code="validation_error", field="category")
+    person = None
+    if data.get("person_id"):
+        person = household.members.filter(pk=data["person_id"]).first()
+        if person is None:
+            raise DomainError("该成员不在本户", code="validation_error", field="person_id")
+    monthly = _decimal(data["monthly_amount"], "monthly_amount", "月发放金额") if data.get("monthly_amount") else None
+    once = _decimal(data["once_amount"], "once_amount", "一次性金额") if data.get("once_amount") else None
+    service = str(data.get("service", "")).strip()[:200]
+    if not (monthly or once or service):
+        raise DomainError("请填写月发放金额、一次性金额或服务内容", code="validation_error", field="monthly_amount")
+    start = _date(data.get("period_start"), "period_start", "起始日期")
+    end = _date(data.get("period_end"), "period_end", "终止日期", required=False)
+    if end and end < start:
+        raise DomainError("终止日期早于起始日期", code="validation_error", field="period_end")
+    organization = actor.organization
+    if organization is None:
+        raise DomainError("您的账号未关联实施机构", code="validation_error")
+    with transaction.atomic():
+        grant = AssistanceGrant.objects.create(
+            household=household, person=person, category=category, monthly_amount=monthly, once_amount=once,
+            service=service, period_start=start, period_end=end, granting_organization=organization,
+            created_by=actor)
+        found = grant_findings(grant)
+        if found and not acknowledge:
+            transaction.set_rollback(True)
+            raise DomainError("；".join(found), code="needs_acknowledgement",
+                              errors=[{"path": "acknowledge", "message": m} for m in found])
+        amount = f"每月 {monthly} 元" if monthly else f"一次性 {once} 元" if once else service
+        audit_change("create", actor, grant, person_id=person.pk if person else household.head_id,
+                     changes={"category": category, "findings": found})
+        record_event(kind="registry.grant_created", subject=grant, actor=actor, household_id=household.pk,
+                     person_id=person.pk if person else None, region=household.region,
+                     summary=f"{AssistanceCategory(category).label}：{amount}，自 {start} 起"
+                     + (f"至 {end}" if end else "") + (f"（已知悉提示：{'；'.join(found)}）" if found else ""),
+                     payload={"findings": found})
+    return grant
+
+
+def grant_findings(grant: AssistanceGrant) -> list[str]:
+    """The duplicate/excessive-assistance checks for one grant, in Chinese."""
+    one = AssistanceGrant.objects.filter(pk=grant.pk)
+    matrix = category_matrix(grant.household.region, grant.period_start)
+    found = checks.findings(one, matrix)
+    return [checks.CHECKS[name] for name, ids in found.items() if ids]
+
+
+def grant_end(*, actor, grant: AssistanceGrant, end_date: dt.date, reason: str) -> AssistanceGrant:
+    _require_household_in_scope(actor, grant.household)
+    if grant.status != GrantStatus.ACTIVE:
+        raise DomainError("该救助已终止", code="invalid_status")
+    if not (reason or "").strip():
+        raise DomainError("请填写终止原因", code="validation_error", field="reason")
+    if end_date < grant.period_start:
+        raise DomainError("终止日期早于起始日期", code="validation_error", field="end_date")
+    with transaction.atomic():
+        grant.status = GrantStatus.ENDED
+        grant.period_end = end_date
+        grant.end_reason = reason.strip()[:200]
+        grant.save(update_fields=["status", "period_end", "end_reason"])
+        audit_change("update", actor, grant, person_id=grant.person_id, changes={"status": "ended"})
+        record_event(kind="registry.grant_ended", subject=grant, actor=actor, household_id=grant.household_id,
+                     person_id=grant.person_id, region=grant.household.region,
+                     summary=f"终止{grant.get_category_display()}，{end_date} 止；原因：{grant.end_reason}")
+    return grant

@@ -19,5 +19,5 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=by).first()
         if actor is None:
             raise CommandError(f"用户不存在：{by}")
-        token, raw = api_token_issue(actor=actor, organization=org, name=name)
+        _token, raw = api_token_issue(actor=actor, organization=org, name=name)
         self.stdout.write(f"令牌（只显示这一次，请妥善保存）：{raw}")

@@ -1,0 +1,47 @@
+"""Shared by the benchmarks: a fresh database (SQLite file or the test PostgreSQL server), migrated,
+with the demo world (regions, organisations, users) in it. Call before importing any model."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def fresh_database(db: str, name: str) -> str:
+    """Points Django at a new, empty database and returns its URL."""
+    if db == "sqlite":
+        path = Path("/tmp") / f"{name}.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    elif db == "postgres":
+        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        base = server.rsplit("/", 1)[0]
+        import psycopg
+
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{base}/{name}"
+    else:
+        raise SystemExit(f"unknown --db {db}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    from jiuzhu.core.demo import build_world
+
+    build_world(villages_per_township=10)
+    print(f"# database ready in {time.monotonic() - started:.1f}s: {url}", file=sys.stderr)
+    return url

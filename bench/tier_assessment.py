@@ -1,0 +1,110 @@
+"""Tier assessment of N households, set-based. Prints one JSON line last:
+{"households": N, "persons": P, "seconds": S, ...}; `seconds` is the assessment run only.
+
+    python bench/tier_assessment.py --households 300000 [--db sqlite|postgres]
+"""
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import sys
+import time
+
+from _setup import fresh_database
+
+
+def generate(households: int, seed: int) -> int:
+    """Households, members, incomes, assets and expenses inserted in bulk. Returns persons written.
+    ID numbers are not the point here, so the cipher/hash columns get cheap unique placeholders."""
+    from django.db import connection, transaction
+
+    from jiuzhu.core.demo import demo_villages
+
+    rng = random.Random(seed)
+    villages = [v.pk for v in demo_villages()]
+    window = (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
+    persons = 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT coalesce(max(id), 0) FROM registry_household")
+        first = cur.fetchone()[0] + 1
+        now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        hh_rows, person_rows, inc_rows, asset_rows, exp_rows = [], [], [], [], []
+        pid = 0
+        for n in range(households):
+            hid = first + n
+            village = rng.choice(villages)
+            hh_rows.append((hid, village, f"演示地址{n}", rng.choice(["rural", "rural", "urban"]), rng.random() < 0.03,
+                            True, now, now))
+            size = rng.choice([1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5])
+            for k in range(size):
+                pid += 1
+                age = rng.randint(20, 88) if k == 0 else rng.randint(1, 80)
+                grade = rng.randint(1, 4) if rng.random() < 0.08 else None
+                person_rows.append((
+                    pid + 10_000_000 * 0, hid, "head" if k == 0 else "child", village, f"c{pid}", f"h{seed}-{pid}",
+                    f"成员{pid}", "", "", "M" if k % 2 == 0 else "F", dt.date(2026 - age, 1 + k % 12, 1 + k),
+                    rng.choice(["physical", "intellectual", "visual"]) if grade else "", grade,
+                    "尿毒症" if rng.random() < 0.04 else "", "full", "", "", "", rng.random() < 0.9, now, now))
+            persons += size
+            inc_rows.append((hid, "wage", round(rng.uniform(0, 1500) * size * 12, 2), window[0], window[1], now))
+            if rng.random() < 0.3:
+                inc_rows.append((hid, "basic_pension", 2400, window[0], window[1], now))
+            if rng.random() < 0.2:
+                asset_rows.append((hid, "deposit", round(rng.uniform(0, 40000), 2), "", dt.date(2026, 1, 1)))
+            if rng.random() < 0.05:
+                asset_rows.append((hid, "vehicle", round(rng.uniform(5000, 80000), 2), "", dt.date(2026, 1, 1)))
+            if rng.random() < 0.15:
+                exp_rows.append((hid, "medical", round(rng.uniform(1000, 40000), 2), window[0], window[1], now))
+        cur.executemany("INSERT INTO registry_household (id, region_id, address, hukou_type, relapse_watch, "
+                        "is_active, created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)", hh_rows)
+        cur.executemany("INSERT INTO registry_person (id, household_id, relation, region_id, id_number_cipher, "
+                        "id_number_hash, name, name_pinyin, name_sound_key, sex, birth_date, disability_type, "
+                        "disability_grade, serious_illness, labour_capacity, schooling, employment, phone, "
+                        "supporter_able, created_at, updated_at) VALUES "
+                        "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", person_rows)
+        cur.executemany("INSERT INTO registry_incomeitem (household_id, kind, amount, period_start, period_end, "
+                        "source, recorded_at) VALUES (%s,%s,%s,%s,%s,'declared',%s)", inc_rows)
+        cur.executemany("INSERT INTO registry_asset (household_id, kind, value, description, recorded_on, source) "
+                        "VALUES (%s,%s,%s,%s,%s,'declared')", asset_rows)
+        cur.executemany("INSERT INTO registry_expense (household_id, kind, amount, period_start, period_end, "
+                        "source, recorded_at) VALUES (%s,%s,%s,%s,%s,'declared',%s)", exp_rows)
+    return persons
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, default=300_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    fresh_database(args.db, "jiuzhu_bench_tiers")
+
+    from jiuzhu.core.models import Region
+    from jiuzhu.registry import assessment
+    from jiuzhu.registry.standards import standard_set
+
+    started = time.monotonic()
+    persons = generate(args.households, args.seed)
+    print(f"# generated {args.households} households, {persons} persons in {time.monotonic() - started:.1f}s",
+          file=sys.stderr)
+    city = Region.objects.get(code="430500")
+    for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
+                       "disposable_income_last_year": 30000}.items():
+        standard_set(actor=None, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
+    started = time.monotonic()
+    result = assessment.assess(on=dt.date(2026, 6, 30), region=city)
+    seconds = time.monotonic() - started
+    started = time.monotonic()
+    again = assessment.assess(on=dt.date(2026, 6, 30), region=city)
+    rerun = time.monotonic() - started
+    print(json.dumps({"households": args.households, "persons": persons, "db": args.db, "seconds": round(seconds, 2),
+                      "written": result["written"], "rerun_seconds": round(rerun, 2), "rerun_written": again["written"],
+                      "by_tier": result["by_tier"],
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
+                     ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
