@@ -36,6 +36,11 @@ def fresh_database(db: str, name: str) -> str:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Pages render without a collectstatic manifest here; whitenoise serves nothing in a benchmark.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     from django.core.management import call_command
 
     started = time.monotonic()

@@ -70,6 +70,8 @@ def generate(households: int, seed: int) -> int:
                         "VALUES (%s,%s,%s,%s,%s,'declared')", asset_rows)
         cur.executemany("INSERT INTO registry_expense (household_id, kind, amount, period_start, period_end, "
                         "source, recorded_at) VALUES (%s,%s,%s,%s,%s,'declared',%s)", exp_rows)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")  # planner statistics, as after any bulk load
     return persons
 
 

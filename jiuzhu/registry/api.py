@@ -1,8 +1,28 @@
-from ninja import Router
+import datetime as dt
 
+from django.http import Http404
+from ninja import Router, Status
+
+from jiuzhu.core.models import RegionSetting
 from jiuzhu.core.schemas import ErrorOut
+from jiuzhu.core.scoping import get_scoped_or_404
+from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.registry import selectors, services
-from jiuzhu.registry.schemas import ChainEventOut, HouseholdIn, HouseholdOut, PersonOut
+from jiuzhu.registry.models import TierDecision
+from jiuzhu.registry.schemas import (
+    ChainEventOut,
+    DecisionIn,
+    DecisionOut,
+    FindingOut,
+    GrantIn,
+    GrantOut,
+    HouseholdIn,
+    HouseholdOut,
+    MeansIn,
+    PersonOut,
+    StandardOut,
+)
+from jiuzhu.registry.standards import STANDARDS, standards_for
 
 router = Router(tags=["低收入人口"])
 
@@ -38,7 +58,7 @@ def household_create(request, payload: HouseholdIn):
     data = payload.dict()
     members = [{k: v for k, v in m.items() if v is not None} for m in data.pop("members")]
     household = services.household_register(actor=request.auth, household=data, members=members)
-    return 201, household_out(request.auth, household)
+    return Status(201, household_out(request.auth, household))
 
 
 @router.get("/households/{household_id}/chain", response={200: list[ChainEventOut], 404: ErrorOut},
@@ -49,3 +69,92 @@ def household_chain(request, household_id: int):
                           actor=str(e.actor) if e.actor else None,
                           organization=str(e.organization) if e.organization else None, payload=e.payload)
             for e in selectors.assistance_chain(actor=request.auth, household=household)]
+
+
+def decision_out(d) -> DecisionOut:
+    return DecisionOut(id=d.pk, household_id=d.household_id, person_id=d.person_id, assessed_on=d.assessed_on,
+                       recommended_tier=d.recommended_tier, tier=d.tier, status=d.status, members=d.members,
+                       per_capita_income=d.per_capita_income, dibao_standard=d.dibao_standard, reasons=d.reasons,
+                       override_reason=d.override_reason, valid_from=d.valid_from, valid_to=d.valid_to)
+
+
+def grant_out(g) -> GrantOut:
+    return GrantOut(id=g.pk, household_id=g.household_id, person_id=g.person_id, category=g.category,
+                    monthly_amount=g.monthly_amount, once_amount=g.once_amount, service=g.service,
+                    period_start=g.period_start, period_end=g.period_end, status=g.status)
+
+
+@router.post("/households/{household_id}/means", response={201: dict, 400: ErrorOut, 404: ErrorOut},
+             summary="登记家计调查项目（收入 income、财产 asset、刚性支出 expense）")
+def means_create(request, household_id: int, item: str, payload: MeansIn):
+    household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_means")
+    data = {k: v for k, v in payload.dict().items() if v is not None}
+    created = services.means_record(actor=request.auth, household=household, kind=item, data=data)
+    return Status(201, {"id": created.pk})
+
+
+@router.post("/households/{household_id}/assess", response={200: list[DecisionOut], 400: ErrorOut, 404: ErrorOut},
+             summary="按当前数据评估层级")
+def household_assess(request, household_id: int, on: dt.date | None = None):
+    household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_assess")
+    return [decision_out(d) for d in services.tier_assess_household(actor=request.auth, household=household, on=on)]
+
+
+@router.get("/households/{household_id}/decisions", response={200: list[DecisionOut], 404: ErrorOut},
+            summary="层级认定记录")
+def household_decisions(request, household_id: int):
+    household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_decisions")
+    return [decision_out(d) for d in selectors.decisions_for(household)]
+
+
+@router.post("/decisions/{decision_id}", response={200: DecisionOut, 400: ErrorOut, 404: ErrorOut},
+             summary="审批层级：确认（confirm）或改定（override，须写理由）")
+def decision_decide(request, decision_id: int, payload: DecisionIn):
+    decision = get_scoped_or_404(TierDecision.objects.select_related("household__region", "person"), request.auth,
+                                 scope={"region_field": "household__region"}, pk=decision_id)
+    if payload.action == "override":
+        decided = services.tier_decision_override(actor=request.auth, decision=decision, tier=payload.tier or "",
+                                                  reason=payload.reason or "", valid_from=payload.valid_from)
+    else:
+        decided = services.tier_decision_confirm(actor=request.auth, decision=decision, valid_from=payload.valid_from)
+    return decision_out(decided)
+
+
+@router.post("/households/{household_id}/grants", response={201: GrantOut, 400: ErrorOut, 404: ErrorOut},
+             summary="登记救助发放（重复或过度救助先提示，acknowledge=true 后才保存）")
+def grant_create(request, household_id: int, payload: GrantIn):
+    household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_grant")
+    data = {k: v for k, v in payload.dict().items() if v is not None and k != "acknowledge"}
+    grant = services.grant_create(actor=request.auth, household=household, data=data,
+                                  acknowledge=payload.acknowledge)
+    return Status(201, grant_out(grant))
+
+
+@router.get("/households/{household_id}/grants", response={200: list[GrantOut], 404: ErrorOut}, summary="救助发放记录")
+def grant_list(request, household_id: int):
+    household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_grants")
+    return [grant_out(g) for g in selectors.grants_for(household)]
+
+
+@router.get("/reports/assistance", response=list[FindingOut], summary="重复与过度救助核查（管辖范围）")
+def assistance_report(request):
+    return [FindingOut(check=r["check"], message=r["message"], grant_id=r["grant"].pk,
+                       household_id=r["grant"].household_id) for r in selectors.assistance_report(actor=request.auth)]
+
+
+@router.get("/standards", response={200: list[StandardOut], 404: ErrorOut}, summary="某区划某日执行的地方标准")
+def standards(request, region_code: str, on: dt.date | None = None):
+    region = regions_in_scope(actor=request.auth).filter(code=region_code).first()
+    if region is None:
+        raise Http404
+    found = standards_for(region, on or dt.date.today())
+    rows = {r.pk: r for r in RegionSetting.objects.filter(pk__in=found.sources.values()).select_related("region")}
+    out = []
+    for key, spec in STANDARDS.items():
+        row = rows.get(found.sources.get(key))
+        value = found.values[key]
+        out.append(StandardOut(key=key, label=spec.label, unit=spec.unit,
+                               value=float(value) if value is not None else None,
+                               set_at_region=row.region.code if row else None,
+                               effective_from=row.effective_from if row else None))
+    return out

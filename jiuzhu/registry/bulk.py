@@ -14,7 +14,7 @@ from jiuzhu.core.identity import name_pinyin, name_sound_key
 from jiuzhu.core.models import Event, Region
 from jiuzhu.core.scoping import region_in_scope
 from jiuzhu.registry.models import Household, HouseholdMembership, Person, Relation
-from jiuzhu.registry.validation import HouseholdRow, RowErrors
+from jiuzhu.registry.validation import HouseholdRow, MemberRow, RowErrors
 
 CHUNK = 5000
 
@@ -89,26 +89,9 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
                           relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
                 for h in chunk
             ])
-            persons = []
-            for h, row in zip(chunk, rows, strict=True):
-                for m in h.members:
-                    pinyin, sound = _name_keys(m.name)
-                    persons.append(Person(
-                        household=row, relation=m.relation, region_id=row.region_id,
-                        id_number_cipher=encrypt_text(m.id_number), id_number_hash=hashes[m.id_number],
-                        name=m.name, name_pinyin=pinyin, name_sound_key=sound, sex=m.sex,
-                        birth_date=m.birth_date,
-                        hukou_region=regions.get(m.hukou_region_code) if m.hukou_region_code else None,
-                        residence_region_id=row.region_id, disability_type=m.disability_type,
-                        disability_grade=m.disability_grade, serious_illness=m.serious_illness,
-                        labour_capacity=m.labour_capacity, schooling=m.schooling, employment=m.employment,
-                        phone=m.phone, supporter_able=m.supporter_able, death_date=m.death_date,
-                        import_batch=batch, created_at=now,
-                    ))
-            persons = Person.objects.bulk_create(persons, batch_size=1000)
-            HouseholdMembership.objects.bulk_create(
-                [HouseholdMembership(person=p, household_id=p.household_id, relation=p.relation, joined_at=now)
-                 for p in persons], batch_size=2000)
+            persons = [_person(m, row, hashes, regions, batch, now) for h, row in zip(chunk, rows, strict=True)
+                       for m in h.members]
+            persons = _insert_persons(persons, now)
             heads = {p.household_id: p.pk for p in persons if p.relation == Relation.HEAD}
             _set_heads(heads)
             for row in rows:
@@ -125,6 +108,38 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
             ], batch_size=2000)
             created.extend(rows)
     return created
+
+
+def _person(m: MemberRow, household: Household, hashes, regions, batch, now) -> Person:
+    pinyin, sound = _name_keys(m.name)
+    return Person(
+        household=household, relation=m.relation, region_id=household.region_id,
+        id_number_cipher=encrypt_text(m.id_number), id_number_hash=hashes[m.id_number],
+        name=m.name, name_pinyin=pinyin, name_sound_key=sound, sex=m.sex, birth_date=m.birth_date,
+        hukou_region=regions.get(m.hukou_region_code) if m.hukou_region_code else None,
+        residence_region_id=household.region_id, disability_type=m.disability_type,
+        disability_grade=m.disability_grade, serious_illness=m.serious_illness, labour_capacity=m.labour_capacity,
+        schooling=m.schooling, employment=m.employment, phone=m.phone, supporter_able=m.supporter_able,
+        death_date=m.death_date, import_batch=batch, created_at=now,
+    )
+
+
+def _insert_persons(persons: list[Person], now) -> list[Person]:
+    persons = Person.objects.bulk_create(persons, batch_size=1000)
+    HouseholdMembership.objects.bulk_create(
+        [HouseholdMembership(person=p, household_id=p.household_id, relation=p.relation, joined_at=now)
+         for p in persons], batch_size=2000)
+    return persons
+
+
+def write_members(household: Household, members: list[MemberRow], *, hashes, regions) -> list[Person]:
+    """Adds validated members to an existing household (its head too, if it had none)."""
+    now = timezone.now()
+    persons = _insert_persons([_person(m, household, hashes, regions, None, now) for m in members], now)
+    heads = {p.household_id: p.pk for p in persons if p.relation == Relation.HEAD}
+    if heads:
+        _set_heads(heads)
+    return persons
 
 
 def _set_heads(heads: dict[int, int]) -> None:

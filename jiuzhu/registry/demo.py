@@ -1,6 +1,7 @@
 """Demo households built from core's deterministic persons, written through the import's bulk path."""
 
 import datetime as dt
+import random
 import time
 
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.db import transaction
 from jiuzhu.core.demo import PersonFactory
 from jiuzhu.core.models import Region
 from jiuzhu.registry import bulk
-from jiuzhu.registry.models import ImportBatch
+from jiuzhu.registry.models import Asset, Expense, ImportBatch, IncomeItem
 from jiuzhu.registry.validation import HouseholdRow, MemberRow
 
 CHUNK_PERSONS = 10_000
@@ -68,6 +69,43 @@ def chunk_households(seed: int, chunk: int, villages: list[Region]) -> list[Hous
     return rows
 
 
+# 邵阳市 demo standards (illustrative values of the right size, not the city's published figures).
+DEMO_STANDARDS = {"dibao_standard_urban": 680, "dibao_standard_rural": 470, "rigid_expense_ratio": "0.5",
+                  "disposable_income_last_year": 28000}
+
+
+def seed_standards(city: Region) -> None:
+    from jiuzhu.core.models import RegionSetting
+
+    for key, value in DEMO_STANDARDS.items():
+        RegionSetting.objects.get_or_create(key=key, region=city, effective_from=dt.date(2025, 1, 1),
+                                            defaults={"value": str(value), "note": "演示数据"})
+
+
+def means_rows(rows: list[HouseholdRow], households: list, rng) -> tuple[list, list, list]:
+    """Declared incomes for the 12 months before AS_OF, and some deposits, vehicles and medical costs."""
+    start, end = AS_OF - dt.timedelta(days=365), AS_OF - dt.timedelta(days=1)
+    incomes, assets, expenses = [], [], []
+    for row, household in zip(rows, households, strict=True):
+        size = len(row.members)
+        incomes.append(IncomeItem(household=household, kind=rng.choice(["wage", "farming", "business"]),
+                                  amount=round(rng.uniform(200, 1400) * size * 12, 2), period_start=start,
+                                  period_end=end))
+        if any(AS_OF.year - m.birth_date.year >= 60 for m in row.members) and rng.random() < 0.6:
+            incomes.append(IncomeItem(household=household, kind="basic_pension", amount=1800, period_start=start,
+                                      period_end=end, source="department"))
+        if rng.random() < 0.25:
+            assets.append(Asset(household=household, kind="deposit", value=round(rng.uniform(1000, 40000), 2),
+                                recorded_on=start))
+        if rng.random() < 0.04:
+            assets.append(Asset(household=household, kind="vehicle", value=round(rng.uniform(8000, 90000), 2),
+                                description="小型汽车", recorded_on=start))
+        if rng.random() < 0.12:
+            expenses.append(Expense(household=household, kind="medical", amount=round(rng.uniform(2000, 60000), 2),
+                                    period_start=start, period_end=end, source="department"))
+    return incomes, assets, expenses
+
+
 def populate(*, seed: int, persons: int, villages: list[Region], actor=None, progress=None) -> dict:
     """Loads `persons` demo persons in chunks of 10,000, each under its own batch key, so a second run
     (or a larger one) adds only the chunks that are missing."""
@@ -86,8 +124,12 @@ def populate(*, seed: int, persons: int, villages: list[Region], actor=None, pro
         with transaction.atomic():
             batch = ImportBatch.objects.create(key=key, filename=f"演示数据（种子 {seed}，第 {chunk + 1} 批）",
                                                region=villages[0].parent.parent, created_by=actor)
-            bulk.write_households(rows, actor=actor, regions=regions, hashes=hashes, batch=batch,
-                                  event_kind="registry.household_registered")
+            created = bulk.write_households(rows, actor=actor, regions=regions, hashes=hashes, batch=batch,
+                                            event_kind="registry.household_registered")
+            incomes, assets, expenses = means_rows(rows, created, random.Random(f"means:{seed}:{chunk}"))
+            IncomeItem.objects.bulk_create(incomes, batch_size=2000)
+            Asset.objects.bulk_create(assets, batch_size=2000)
+            Expense.objects.bulk_create(expenses, batch_size=2000)
             batch.households = len(rows)
             batch.persons = sum(len(r.members) for r in rows)
             batch.seconds = time.monotonic() - started

@@ -273,7 +273,7 @@ class TierDecision(models.Model):
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    run_key = models.CharField(max_length=64, blank=True)  # batch key of a set-based assessment run
+    run_key = models.CharField(max_length=64, blank=True, db_index=True)  # same inputs → same key (re-runs)
 
     class Meta:
         verbose_name = "层级认定"

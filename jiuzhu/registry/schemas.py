@@ -62,3 +62,79 @@ class ChainEventOut(Schema):
     actor: str | None
     organization: str | None
     payload: dict
+
+
+class MeansIn(Schema):
+    kind: str
+    person_id: int | None = None
+    amount: str | None = None
+    value: str | None = None
+    description: str | None = None
+    period_start: str | None = None
+    period_end: str | None = None
+    recorded_on: str | None = None
+    source: str | None = None
+
+
+class DecisionOut(Schema):
+    id: int
+    household_id: int
+    person_id: int | None
+    assessed_on: dt.date
+    recommended_tier: str
+    tier: str
+    status: str
+    members: int
+    per_capita_income: float
+    dibao_standard: float
+    reasons: list[str]
+    override_reason: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+
+class DecisionIn(Schema):
+    action: str  # "confirm" or "override"
+    tier: str | None = None
+    reason: str | None = None
+    valid_from: dt.date | None = None
+
+
+class GrantIn(Schema):
+    category: str
+    person_id: int | None = None
+    monthly_amount: str | None = None
+    once_amount: str | None = None
+    service: str | None = None
+    period_start: str
+    period_end: str | None = None
+    acknowledge: bool = False
+
+
+class GrantOut(Schema):
+    id: int
+    household_id: int
+    person_id: int | None
+    category: str
+    monthly_amount: float | None
+    once_amount: float | None
+    service: str
+    period_start: dt.date
+    period_end: dt.date | None
+    status: str
+
+
+class FindingOut(Schema):
+    check: str
+    message: str
+    grant_id: int
+    household_id: int
+
+
+class StandardOut(Schema):
+    key: str
+    label: str
+    unit: str
+    value: float | None
+    set_at_region: str | None
+    effective_from: dt.date | None

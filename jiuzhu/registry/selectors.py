@@ -103,3 +103,41 @@ def assistance_chain(*, actor, household: Household):
     """Every event of the household in time order: the 一户一条救助链. One indexed query."""
     return Event.objects.filter(household_id=household.pk).select_related("actor", "organization")\
         .order_by("occurred_at", "id")
+
+
+def decisions_for(household: Household):
+    return household.tier_decisions.select_related("person", "decided_by").order_by("-created_at", "person_id")
+
+
+def tier_in_force(household: Household, on: dt.date | None = None):
+    """The confirmed or overridden household decision valid on `on` (today by default)."""
+    on = on or dt.date.today()
+    return household.tier_decisions.filter(
+        person__isnull=True, status__in=[DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN],
+        valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).order_by("-decided_at").first()
+
+
+def grants_for(household: Household):
+    return household.grants.select_related("person", "granting_organization").order_by("-period_start", "-pk")
+
+
+def grants_in_scope(actor):
+    from jiuzhu.registry.models import AssistanceGrant
+
+    return scoped(AssistanceGrant.objects.all(), actor, region_field="household__region")
+
+
+def assistance_report(*, actor, on: dt.date | None = None) -> list[dict]:
+    """Duplicate and excessive assistance across the actor's jurisdiction: one query per check."""
+    from jiuzhu.registry import checks
+    from jiuzhu.registry.standards import category_matrix
+
+    on = on or dt.date.today()
+    grants = grants_in_scope(actor)
+    matrix = category_matrix(actor.region, on) if actor.region_id else {}
+    found = checks.findings(grants, matrix)
+    ids = sorted({i for values in found.values() for i in values})
+    by_id = {g.pk: g for g in grants.filter(pk__in=ids).select_related("household__region", "person",
+                                                                      "granting_organization")}
+    return [{"check": name, "message": checks.CHECKS[name], "grant": by_id[i]}
+            for name, values in found.items() for i in values if i in by_id]

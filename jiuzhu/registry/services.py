@@ -30,6 +30,7 @@ from jiuzhu.registry.models import (
 )
 from jiuzhu.registry.standards import category_matrix, standards_for
 from jiuzhu.registry.validation import (
+    HouseholdRow,
     RowErrors,
     check_household_shape,
     household_from_raw,
@@ -174,6 +175,11 @@ def _decimal(value, field: str, label: str) -> Decimal:
     return number.quantize(Decimal("0.01"))
 
 
+def yuan(amount: Decimal) -> str:
+    """600.00 → "600", 600.5 → "600.50": how officers write amounts."""
+    return str(int(amount)) if amount == amount.to_integral_value() else f"{amount:.2f}"
+
+
 def _date(value, field: str, label: str, *, required=True) -> dt.date | None:
     try:
         parsed = parse_date(value)
@@ -210,14 +216,14 @@ def means_record(*, actor, household: Household, kind: str, data: dict):
         fields["period_end"] = _date(data.get("period_end"), "period_end", "截止日期")
         if fields["period_end"] < fields["period_start"]:
             raise DomainError("截止日期早于起始日期", code="validation_error", field="period_end")
-        text = f"{choices[item_kind]} {fields['amount']} 元（{fields['period_start']} 至 {fields['period_end']}）"
+        text = f"{choices[item_kind]} {yuan(fields['amount'])} 元（{fields['period_start']} 至 {fields['period_end']}）"
     else:
         fields["person"] = person
         fields["value"] = _decimal(data.get("value", 0), "value", "价值")
         fields["description"] = str(data.get("description", ""))[:200]
         fields["recorded_on"] = _date(data.get("recorded_on"), "recorded_on", "登记日期", required=False) \
             or timezone.localdate()
-        text = f"{choices[item_kind]} 价值 {fields['value']} 元 {fields['description']}".strip()
+        text = f"{choices[item_kind]} 价值 {yuan(fields['value'])} 元 {fields['description']}".strip()
     with transaction.atomic():
         item = model.objects.create(**fields)
         audit_change("create", actor, item, person_id=household.head_id, changes={"kind": item_kind})
@@ -343,7 +349,7 @@ def grant_create(*, actor, household: Household, data: dict, acknowledge: bool =
             transaction.set_rollback(True)
             raise DomainError("；".join(found), code="needs_acknowledgement",
                               errors=[{"path": "acknowledge", "message": m} for m in found])
-        amount = f"每月 {monthly} 元" if monthly else f"一次性 {once} 元" if once else service
+        amount = f"每月 {yuan(monthly)} 元" if monthly else f"一次性 {yuan(once)} 元" if once else service
         audit_change("create", actor, grant, person_id=person.pk if person else household.head_id,
                      changes={"category": category, "findings": found})
         record_event(kind="registry.grant_created", subject=grant, actor=actor, household_id=household.pk,
@@ -380,3 +386,28 @@ def grant_end(*, actor, grant: AssistanceGrant, end_date: dt.date, reason: str) 
                      person_id=grant.person_id, region=grant.household.region,
                      summary=f"终止{grant.get_category_display()}，{end_date} 止；原因：{grant.end_reason}")
     return grant
+
+
+def household_member_add(*, actor, household: Household, member: dict) -> Person:
+    """Adds a newly registered person to an existing household (birth, marriage, or first registration)."""
+    _require_household_in_scope(actor, household)
+    errors = RowErrors()
+    parsed = member_from_raw(member, errors)
+    if errors:
+        _raise(errors)
+    if parsed.relation == Relation.HEAD and household.head_id:
+        raise DomainError("该户已有户主", code="validation_error", field="relation")
+    row = HouseholdRow(region_code=household.region.code, address=household.address,
+                            hukou_type=household.hukou_type, members=[parsed])
+    codes = {household.region.code} | ({parsed.hukou_region_code} if parsed.hukou_region_code else set())
+    regions = bulk.regions_for(codes)
+    hashes = bulk.check_against_registry([row], errors, regions, actor)
+    if errors:
+        _raise(errors)
+    with transaction.atomic():
+        person = bulk.write_members(household, [parsed], hashes=hashes, regions=regions)[0]
+        audit_change("create", actor, person, person_id=person.pk, changes={"household": household.pk})
+        record_event(kind="registry.member_added", subject=person, actor=actor, person_id=person.pk,
+                     household_id=household.pk, region=household.region,
+                     summary=f"新增家庭成员{person.name}（{person.get_relation_display()}）")
+    return person

@@ -52,7 +52,7 @@ def test_officer_signs_in_and_lands_on_role_home(page):
     page.wait_for_url(page.base_url + "/")
     assert "您好" in page.locator("h1").inner_text()
     assert "民政经办" in page.locator(".meta").inner_text()
-    assert page.locator(".card.module", has_text="家庭").count() == 1
+    assert page.locator(".card.module strong", has_text="登记家庭").count() == 1
     # The page loaded its own CSS and htmx, and the CSP did not block them.
     assert page.evaluate("typeof htmx") == "object"
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"

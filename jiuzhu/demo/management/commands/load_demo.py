@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand
 
 from jiuzhu.core.demo import DEMO_PASSWORD, build_world
 from jiuzhu.core.models import Role
-from jiuzhu.registry.demo import populate
+from jiuzhu.registry.assessment import assess
+from jiuzhu.registry.demo import AS_OF, populate, seed_standards
 
 
 class Command(BaseCommand):
@@ -24,11 +25,15 @@ class Command(BaseCommand):
             if not quiet:
                 self.stdout.write(f"  人员数据 {done}/{total} 批")
 
+        seed_standards(world["city"])
         added = populate(seed=seed, persons=persons, villages=world["villages"], progress=progress)
+        # Recommendations for approvers to work through; unchanged households are skipped on re-runs.
+        tiers = assess(on=AS_OF, region=world["city"])
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
-            f"已存在 {added['chunks_skipped']} 批未重复生成，用时 {seconds:.1f} 秒"))
+            f"已存在 {added['chunks_skipped']} 批未重复生成；分层评估新增建议 {tiers['written']} 条；"
+            f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, name, roles in world["accounts"]:

@@ -1,0 +1,98 @@
+"""Duplicate and excessive assistance: each check when saving, and as a report over the jurisdiction."""
+
+import datetime as dt
+
+import pytest
+
+from conftest import VILLAGE_B, member
+from jiuzhu.core.errors import DomainError
+from jiuzhu.core.models import Event
+from jiuzhu.registry import assessment, selectors
+from jiuzhu.registry.models import AssistanceGrant, IncomeItem, Person, TierDecision
+from jiuzhu.registry.services import grant_create, person_update, tier_decision_confirm
+from jiuzhu.registry.tests.test_assessment import ON, WINDOW, standards  # noqa: F401 - fixture
+
+
+@pytest.fixture
+def dibao_household(standards, register, persona):  # noqa: F811
+    household = register(members=[member("张建国", "head", born=dt.date(1980, 3, 1), seq=21),
+                                  member("李秀英", "spouse", born=dt.date(1982, 7, 9), seq=22)])
+    IncomeItem.objects.create(household=household, kind="wage", amount=300 * 2 * 12, period_start=WINDOW[0],
+                              period_end=WINDOW[1])
+    assessment.assess(on=ON, household_ids=[household.pk])
+    decision = TierDecision.objects.get(household=household, status="recommended")
+    tier_decision_confirm(actor=persona("longhui_approver"), decision=decision, valid_from=dt.date(2026, 7, 1))
+    return household
+
+
+def grant(persona, household, acknowledge=False, **data):
+    base = {"category": "basic_living", "monthly_amount": "600", "period_start": "2026-07-01"}
+    return grant_create(actor=persona("longhui_officer"), household=household, data={**base, **data},
+                        acknowledge=acknowledge)
+
+
+def test_a_clean_grant_saves_and_is_on_the_chain(dibao_household, persona):
+    saved = grant(persona, dibao_household)
+    assert saved.pk and saved.granting_organization.name == "隆回县民政局"
+    event = Event.objects.get(kind="registry.grant_created", household_id=dibao_household.pk)
+    assert "基本生活救助：每月 600 元" in event.summary
+
+
+def test_same_category_overlapping_period_is_flagged_before_saving(dibao_household, persona):
+    grant(persona, dibao_household, period_end="2026-12-31")
+    with pytest.raises(DomainError) as exc:
+        grant(persona, dibao_household, period_start="2026-12-01")
+    assert exc.value.code == "needs_acknowledgement" and "重复救助" in exc.value.message
+    assert AssistanceGrant.objects.count() == 1  # nothing saved
+    grant(persona, dibao_household, period_start="2027-01-01")  # the day after: no overlap
+    assert AssistanceGrant.objects.count() == 2
+
+
+def test_acknowledged_findings_are_saved_and_recorded(dibao_household, persona):
+    grant(persona, dibao_household)
+    second = grant(persona, dibao_household, acknowledge=True, period_start="2026-08-01")
+    event = Event.objects.get(kind="registry.grant_created", subject_id=str(second.pk))
+    assert "已知悉提示" in event.summary and event.payload["findings"]
+
+
+def test_amount_above_standard_times_members_is_excessive(dibao_household, persona):
+    grant(persona, dibao_household, monthly_amount="1200")  # 600 × 2: the ceiling itself is allowed
+    with pytest.raises(DomainError) as exc:
+        grant(persona, dibao_household, monthly_amount="1200.01", period_start="2027-08-01")
+    assert "超过按低保标准计算的上限" in exc.value.message
+
+
+def test_category_the_tier_does_not_open(dibao_household, persona):
+    with pytest.raises(DomainError) as exc:
+        grant(persona, dibao_household, category="destitute_support", monthly_amount="800")
+    assert "认定层级不享受该类别救助" in exc.value.message
+
+
+def test_grant_without_tier_in_force(register, persona, standards):  # noqa: F811
+    household = register()
+    with pytest.raises(DomainError) as exc:
+        grant(persona, household)
+    assert "无有效层级认定" in exc.value.message
+    grant(persona, household, category="temporary", monthly_amount="", once_amount="2000")  # 临时救助 is fine
+
+
+def test_grant_running_after_death_shows_in_the_report(dibao_household, persona):
+    wife = Person.objects.get(name="李秀英")
+    grant(persona, dibao_household, person_id=wife.pk, category="medical", monthly_amount="", once_amount="500")
+    person_update(actor=persona("longhui_officer"), person=wife, changes={"death_date": "2026-09-01"})
+    rows = selectors.assistance_report(actor=persona("longhui_officer"))
+    assert [r["check"] for r in rows] == ["after_death"]
+    assert rows[0]["grant"].person == wife
+    assert selectors.assistance_report(actor=persona("dongkou_officer")) == []  # other county sees nothing
+
+
+def test_report_page_lists_findings_for_the_jurisdiction_only(dibao_household, persona, client_for):
+    grant(persona, dibao_household, period_end="2026-12-31")
+    grant(persona, dibao_household, acknowledge=True, period_start="2026-10-01")
+    html = client_for("longhui_approver").get("/registry/report/assistance/").content.decode()
+    assert html.count("重复救助") == 2
+    other = client_for("dongkou_approver").get("/registry/report/assistance/").content.decode()
+    assert "未发现重复或过度救助" in other
+    b = persona("dongkou_officer")
+    assert not selectors.grants_in_scope(b).exists()
+    assert VILLAGE_B  # county B has its own villages; none of these grants are there
