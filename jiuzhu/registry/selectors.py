@@ -82,6 +82,8 @@ def person_search(*, actor, region_code: str = "", name: str = "", id_hash: str 
         qs = qs.filter(disability_type=disability)
     if age_band:
         qs = qs.filter(age_band_q(age_band, on))
+    if tier:
+        qs = qs.distinct()  # a household may carry several decisions in force over time
     return qs.order_by("region__code", "household_id", "pk")
 
 
