@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from jiuzhu.core.api import router as core_router
 from jiuzhu.core.api_support import AUTH, install_error_handlers
 from jiuzhu.registry.api import router as registry_router
+from jiuzhu.registry.import_api import router as registry_import_router
 
 api = NinjaAPI(
     title="社会救助综合管理平台 API",
@@ -16,3 +17,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/core/", core_router)
 api.add_router("/registry/", registry_router)
+api.add_router("/registry/", registry_import_router)

@@ -61,7 +61,8 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
             errors.add(h.source_row, "region_code", f"{region.full_name}不在您的管辖范围内")
         for m in h.members:
             if m.hukou_region_code and m.hukou_region_code not in regions:
-                errors.add(h.source_row, "hukou_region_code", f"区划代码 {m.hukou_region_code} 不存在")
+                errors.add(m.source_row or h.source_row, "hukou_region_code",
+                           f"区划代码 {m.hukou_region_code} 不存在")
     taken = existing_hashes(list(hashes.values()))
     if taken:
         by_hash = {v: k for k, v in hashes.items()}
@@ -69,7 +70,7 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
             for m in h.members:
                 hit = taken.get(hashes[m.id_number])
                 if hit:
-                    errors.add(h.source_row, "id_number",
+                    errors.add(m.source_row or h.source_row, "id_number",
                                f"{m.name}（{by_hash[hashes[m.id_number]][:6]}…）已在{hit[2]}登记"
                                f"（户号 {hit[1]}），同一人不能在两户或两地登记，请先办理迁移")
     return hashes

@@ -190,6 +190,16 @@ def _date(value, field: str, label: str, *, required=True) -> dt.date | None:
     return parsed
 
 
+def _member_of(household: Household, person_id) -> Person | None:
+    """The member a record is about, or None for the whole household."""
+    if not person_id:
+        return None
+    person = household.members.filter(pk=person_id).first()
+    if person is None:
+        raise DomainError("该成员不在本户", code="validation_error", field="person_id")
+    return person
+
+
 def means_record(*, actor, household: Household, kind: str, data: dict):
     """Records one income item, asset or rigid expense of the means test, on the household's chain."""
     _require_household_in_scope(actor, household)
@@ -200,11 +210,7 @@ def means_record(*, actor, household: Household, kind: str, data: dict):
     choices = dict(model._meta.get_field("kind").choices)
     if item_kind not in choices:
         raise DomainError("请选择类型", code="validation_error", field="kind")
-    person = None
-    if data.get("person_id"):
-        person = household.members.filter(pk=data["person_id"]).first()
-        if person is None:
-            raise DomainError("该成员不在本户", code="validation_error", field="person_id")
+    person = _member_of(household, data.get("person_id"))
     source = data.get("source") or Source.DECLARED
     if source not in Source.values:
         raise DomainError("来源取值无效", code="validation_error", field="source")
@@ -322,11 +328,7 @@ def grant_create(*, actor, household: Household, data: dict, acknowledge: bool =
     category = data.get("category", "")
     if category not in AssistanceCategory.values:
         raise DomainError("请选择救助类别", code="validation_error", field="category")
-    person = None
-    if data.get("person_id"):
-        person = household.members.filter(pk=data["person_id"]).first()
-        if person is None:
-            raise DomainError("该成员不在本户", code="validation_error", field="person_id")
+    person = _member_of(household, data.get("person_id"))
     monthly = _decimal(data["monthly_amount"], "monthly_amount", "月发放金额") if data.get("monthly_amount") else None
     once = _decimal(data["once_amount"], "once_amount", "一次性金额") if data.get("once_amount") else None
     service = str(data.get("service", "")).strip()[:200]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuzhu.registry import views
+from jiuzhu.registry import import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -22,4 +22,11 @@ urlpatterns = [
     path("assessment/", views.assessment_run_page, name="assessment_run"),
     path("assessment/<str:task_id>/status/", views.assessment_run_status, name="assessment_status"),
     path("report/assistance/", views.assistance_report_page, name="assistance_report"),
+    # Import and export (import_views.py)
+    path("import/", import_views.import_upload, name="import"),
+    path("import/template.xlsx", import_views.import_template, name="import_template"),
+    path("import/<str:upload_id>/", import_views.import_review, name="import_review"),
+    path("import/<str:upload_id>/errors.xlsx", import_views.import_errors, name="import_errors"),
+    path("persons/export.xlsx", import_views.person_export, name="person_export"),
+    path("households/export.xlsx", import_views.household_export, name="household_export"),
 ]

@@ -4,6 +4,7 @@ Every problem is reported with the field (and, in imports, the row) in Chinese; 
 unless everything is valid."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from jiuzhu.core.identity import IdNumberError, parse_id_number
@@ -34,6 +35,7 @@ class MemberRow:
     supporter_able: bool = True
     hukou_region_code: str = ""
     death_date: dt.date | None = None
+    source_row: int | None = None  # this member's row in an imported file, for messages
 
 
 @dataclass
@@ -107,6 +109,9 @@ def _text(value) -> str:
     return str(value).strip().replace("\u3000", "")
 
 
+_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+
+
 def parse_date(value) -> dt.date | None:
     """Dates as offices write them: date cells, 2024-01-31, 2024/1/31, 20240131, 2024年1月31日."""
     if value in (None, ""):
@@ -115,7 +120,9 @@ def parse_date(value) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = _text(value).replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
+    # Database exports add a midnight time to dates: "1975-04-09 00:00:00".
+    text = _TIME_OF_DAY.sub("", _text(value))
+    text = text.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     if text.isdigit() and len(text) == 8:
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     parts = text.split("-")
@@ -232,6 +239,7 @@ def member_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, tod
         supporter_able=_bool(errors, row, "supporter_able", raw.get("supporter_able"), True),
         hukou_region_code=hukou_code,
         death_date=death,
+        source_row=row,
     )
     return None if len(errors.items) > before else member
 

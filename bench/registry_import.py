@@ -1,0 +1,165 @@
+"""Import of N persons from one file, as an office would send it. Prints one JSON line last:
+{"persons": N, "households": H, "db": ..., "format": ..., "seconds": S, "file_mb": M}; `seconds` is the
+import only (read, validate every row, check against the registry, write).
+
+    python bench/registry_import.py --persons 100000 [--db sqlite|postgres] [--format xlsx|csv]
+
+The file is made from the demo generator (deterministic): a merged title row, then one row per person
+with the household's columns merged down over its members (xlsx) or repeated (csv), ID numbers as text.
+Targets (issue #3): 100,000 persons from xlsx under 60 s; 1,000,000 from csv under 10 minutes.
+"""
+
+import argparse
+import csv
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _setup import fresh_database
+
+HEADERS = ["户编号", "所在村（社区）区划代码", "住址", "户籍类型", "防止返贫监测户", "姓名", "身份证号码", "与户主关系",
+           "性别", "出生日期", "残疾类别", "残疾等级", "重病（病种）", "劳动能力", "在学情况", "就业情况", "联系电话",
+           "户籍地区划代码"]
+HOUSEHOLD_COLUMNS = 5  # 户编号 .. 防止返贫监测户, merged down in xlsx
+
+
+def households_for(persons: int):
+    """Demo households, 10,000 persons a chunk, cut at the household that reaches `persons`."""
+    from jiuzhu.core.demo import demo_villages
+    from jiuzhu.registry.demo import chunk_households
+
+    villages = demo_villages()
+    count = 0
+    for chunk in range(-(-persons // 10_000)):
+        for household in chunk_households(7, chunk, villages):
+            yield household
+            count += len(household.members)
+            if count >= persons:
+                return
+
+
+def rows_for(persons: int):
+    from jiuzhu.registry.models import (
+        DisabilityType,
+        Employment,
+        HukouType,
+        LabourCapacity,
+        Relation,
+        Schooling,
+        Sex,
+    )
+
+    def labels(choices):
+        return {**dict(choices.choices), "": ""}
+
+    relation, hukou, disability, labour, schooling, employment, sex = (labels(c) for c in (
+        Relation, HukouType, DisabilityType, LabourCapacity, Schooling, Employment, Sex))
+    for key, h in enumerate(households_for(persons), start=1):
+        first = [str(key), h.region_code, h.address, hukou[h.hukou_type], "是" if h.relapse_watch else "否"]
+        for m in h.members:
+            yield first, [m.name, m.id_number, relation[m.relation], sex[m.sex], m.birth_date,
+                          disability[m.disability_type], m.disability_grade, m.serious_illness,
+                          labour[m.labour_capacity], schooling[m.schooling], employment[m.employment], m.phone,
+                          m.hukou_region_code]
+
+
+def write_xlsx(path: Path, persons: int) -> tuple[int, int]:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet.cell_range import CellRange
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("低保家庭花名册")
+    ws.append(["邵阳市低保家庭花名册（演示数据）"])
+    ws.append(HEADERS)
+    # MultiCellRange.add checks each new range against all earlier ones (quadratic); these never overlap.
+    merged = ws.merged_cells.ranges
+    merged.add(CellRange(min_col=1, min_row=1, max_col=len(HEADERS), max_row=1))
+    row, top, last_key, households, persons_written = 2, 3, None, 0, 0
+    id_col = HEADERS.index("身份证号码") - HOUSEHOLD_COLUMNS
+    for first, member in rows_for(persons):
+        row += 1
+        if first[0] != last_key:
+            if last_key is not None and row - 1 > top:
+                for col in range(1, HOUSEHOLD_COLUMNS + 1):
+                    merged.add(CellRange(min_col=col, min_row=top, max_col=col, max_row=row - 1))
+            top, last_key, households = row, first[0], households + 1
+            cells = list(first)
+        else:
+            cells = [None] * HOUSEHOLD_COLUMNS
+        number = WriteOnlyCell(ws, value=member[id_col])
+        number.number_format = "@"
+        ws.append(cells + member[:id_col] + [number] + member[id_col + 1:])
+        persons_written += 1
+    if row > top:
+        for col in range(1, HOUSEHOLD_COLUMNS + 1):
+            merged.add(CellRange(min_col=col, min_row=top, max_col=col, max_row=row))
+    wb.save(path)
+    return households, persons_written
+
+
+def write_csv(path: Path, persons: int) -> tuple[int, int]:
+    households, persons_written, last_key = 0, 0, None
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(HEADERS)
+        for first, member in rows_for(persons):
+            if first[0] != last_key:
+                households, last_key = households + 1, first[0]
+            out.writerow(first + [v if v is not None else "" for v in member])
+            persons_written += 1
+    return households, persons_written
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import, top 30 to stderr")
+    args = parser.parse_args()
+    fresh_database(args.db, "jiuzhu_bench")
+
+    from jiuzhu.core.models import User
+    from jiuzhu.registry import imports
+
+    path = Path(tempfile.gettempdir()) / f"jiuzhu_bench_{args.persons}.{args.format}"
+    started = time.monotonic()
+    households, persons = (write_xlsx if args.format == "xlsx" else write_csv)(path, args.persons)
+    print(f"# wrote {path} ({households} households, {persons} persons) in {time.monotonic() - started:.1f}s",
+          file=sys.stderr)
+    actor = User.objects.select_related("region").get(username="shaoyang_admin")  # the city: both counties
+
+    def run():
+        return imports.import_file(path, path.name, actor=actor)
+
+    started = time.monotonic()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        result = profile.runcall(run)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+    else:
+        result = run()
+    seconds = time.monotonic() - started
+    if result.status != "imported":
+        for e in result.errors.items[:20]:
+            print(f"# 第{e['row']}行 {e['column']}：{e['message']}", file=sys.stderr)
+        raise SystemExit(f"import failed: {result.message}")
+    started = time.monotonic()
+    again = run()
+    print(json.dumps({"persons": result.persons, "households": result.households, "db": args.db,
+                      "format": args.format, "seconds": round(seconds, 1),
+                      "file_mb": round(path.stat().st_size / 1e6, 1),
+                      "reimport_seconds": round(time.monotonic() - started, 2), "reimport": again.status,
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
+                     ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
