@@ -3,6 +3,7 @@
 Used by single registration (a list of one), the Excel/CSV import and the demo generator, so the
 three cannot drift apart."""
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -11,9 +12,9 @@ from django.utils import timezone
 
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
 from jiuzhu.core.identity import name_pinyin, name_sound_key
-from jiuzhu.core.models import Event, Region
+from jiuzhu.core.models import Region
 from jiuzhu.core.scoping import region_in_scope
-from jiuzhu.registry.models import Household, HouseholdMembership, Person, Relation
+from jiuzhu.registry.models import Household, Person, Relation
 from jiuzhu.registry.validation import HouseholdRow, MemberRow, RowErrors
 
 CHUNK = 5000
@@ -82,6 +83,8 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
     """Inserts households, members, memberships and one chain event per household. Caller validated."""
     now = timezone.now()
     created: list[Household] = []
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    org_id = getattr(actor, "organization_id", None)
     with transaction.atomic():
         for start in range(0, len(households), CHUNK):
             chunk = households[start:start + CHUNK]
@@ -90,57 +93,73 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
                           relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
                 for h in chunk
             ])
-            persons = [_person(m, row, hashes, regions, batch, now) for h, row in zip(chunk, rows, strict=True)
-                       for m in h.members]
-            persons = _insert_persons(persons, now)
-            heads = {p.household_id: p.pk for p in persons if p.relation == Relation.HEAD}
+            members = _insert_persons([_person_values(m, row.pk, row.region_id, hashes, regions, batch, now)
+                                       for h, row in zip(chunk, rows, strict=True) for m in h.members], now)
+            heads = {household_id: pk for pk, household_id, relation in members if relation == Relation.HEAD}
             _set_heads(heads)
+            sizes = {row.pk: len(h.members) for h, row in zip(chunk, rows, strict=True)}
+            with connection.cursor() as cursor:
+                cursor.executemany(_EVENT_SQL, [
+                    (event_kind, str(row.pk), heads.get(row.pk), row.pk, row.region_id, actor_id, org_id, now,
+                     f"登记家庭，{sizes[row.pk]} 人" if batch is None else f"批量导入登记家庭，{sizes[row.pk]} 人",
+                     json.dumps({"batch": batch.pk if batch else None}))
+                    for row in rows])
             for row in rows:
                 row.head_id = heads.get(row.pk)
-            Event.objects.bulk_create([
-                Event(kind=event_kind, subject_type="registry.household", subject_id=str(row.pk),
-                      household_id=row.pk, person_id=row.head_id, region_id=row.region_id,
-                      actor=actor if getattr(actor, "pk", None) else None,
-                      organization_id=getattr(actor, "organization_id", None), occurred_at=now,
-                      summary=f"登记家庭，{sum(1 for p in persons if p.household_id == row.pk)} 人"
-                      if len(chunk) == 1 else "批量导入登记家庭",
-                      payload={"batch": batch.pk if batch else None})
-                for row in rows
-            ], batch_size=2000)
             created.extend(rows)
     return created
 
 
-def _person(m: MemberRow, household: Household, hashes, regions, batch, now) -> Person:
+# Plain INSERTs for the three big tables: an import writes hundreds of thousands of rows, and building a
+# model instance per row cost more than reading and validating the file.
+_PERSON_COLUMNS = ("household_id", "relation", "region_id", "id_number_cipher", "id_number_hash", "name",
+                   "name_pinyin", "name_sound_key", "sex", "birth_date", "hukou_region_id", "residence_region_id",
+                   "disability_type", "disability_grade", "serious_illness", "labour_capacity", "schooling",
+                   "employment", "phone", "supporter_able", "death_date", "import_batch_id", "created_at",
+                   "updated_at")
+_PERSON_SQL = (f"INSERT INTO registry_person ({', '.join(_PERSON_COLUMNS)}) "  # noqa: S608 - constant columns
+               f"VALUES ({', '.join(['%s'] * len(_PERSON_COLUMNS))})")
+_MEMBERSHIP_SQL = ("INSERT INTO registry_householdmembership (person_id, household_id, relation, joined_at) "
+                   "VALUES (%s, %s, %s, %s)")
+_EVENT_SQL = ("INSERT INTO core_event (kind, subject_type, subject_id, person_id, household_id, region_id, "
+              "actor_id, organization_id, occurred_at, summary, payload) "
+              "VALUES (%s, 'registry.household', %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+
+
+def _person_values(m: MemberRow, household_id: int, region_id: int, hashes, regions, batch, now) -> tuple:
     pinyin, sound = _name_keys(m.name)
-    return Person(
-        household=household, relation=m.relation, region_id=household.region_id,
-        id_number_cipher=encrypt_text(m.id_number), id_number_hash=hashes[m.id_number],
-        name=m.name, name_pinyin=pinyin, name_sound_key=sound, sex=m.sex, birth_date=m.birth_date,
-        hukou_region=regions.get(m.hukou_region_code) if m.hukou_region_code else None,
-        residence_region_id=household.region_id, disability_type=m.disability_type,
-        disability_grade=m.disability_grade, serious_illness=m.serious_illness, labour_capacity=m.labour_capacity,
-        schooling=m.schooling, employment=m.employment, phone=m.phone, supporter_able=m.supporter_able,
-        death_date=m.death_date, import_batch=batch, created_at=now,
-    )
+    hukou = regions.get(m.hukou_region_code) if m.hukou_region_code else None
+    return (household_id, m.relation, region_id, encrypt_text(m.id_number), hashes[m.id_number], m.name, pinyin,
+            sound, m.sex, m.birth_date, hukou.pk if hukou else None, region_id, m.disability_type,
+            m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
+            m.supporter_able, m.death_date, batch.pk if batch else None, now, now)
 
 
-def _insert_persons(persons: list[Person], now) -> list[Person]:
-    persons = Person.objects.bulk_create(persons, batch_size=1000)
-    HouseholdMembership.objects.bulk_create(
-        [HouseholdMembership(person=p, household_id=p.household_id, relation=p.relation, joined_at=now)
-         for p in persons], batch_size=2000)
-    return persons
+def _insert_persons(values: list[tuple], now) -> list[tuple[int, int, str]]:
+    """Inserts persons and their open memberships; returns (id, household id, relation) of each."""
+    hash_index = _PERSON_COLUMNS.index("id_number_hash")
+    with connection.cursor() as cursor:
+        cursor.executemany(_PERSON_SQL, values)
+    written: list[tuple[int, int, str]] = []
+    hashes = [v[hash_index] for v in values]
+    for i in range(0, len(hashes), 900):  # ids back by the unique hash index
+        written.extend(Person.objects.filter(id_number_hash__in=hashes[i:i + 900])
+                       .values_list("pk", "household_id", "relation"))
+    with connection.cursor() as cursor:
+        cursor.executemany(_MEMBERSHIP_SQL, [(pk, household_id, relation, now)
+                                             for pk, household_id, relation in written])
+    return written
 
 
 def write_members(household: Household, members: list[MemberRow], *, hashes, regions) -> list[Person]:
     """Adds validated members to an existing household (its head too, if it had none)."""
     now = timezone.now()
-    persons = _insert_persons([_person(m, household, hashes, regions, None, now) for m in members], now)
-    heads = {p.household_id: p.pk for p in persons if p.relation == Relation.HEAD}
+    written = _insert_persons([_person_values(m, household.pk, household.region_id, hashes, regions, None, now)
+                               for m in members], now)
+    heads = {household_id: pk for pk, household_id, relation in written if relation == Relation.HEAD}
     if heads:
         _set_heads(heads)
-    return persons
+    return list(Person.objects.filter(pk__in=[pk for pk, _, _ in written]).order_by("pk"))
 
 
 def _set_heads(heads: dict[int, int]) -> None:
