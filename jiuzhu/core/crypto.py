@@ -115,3 +115,16 @@ def keyed_hash_many(values: list[str]) -> list[str]:
     """Bulk path of ``keyed_hash``: settings are read and the key prepared once."""
     base = _current_hmac()
     return [_hash(base, v) for v in values]
+
+
+def encrypt_bytes(plain: bytes) -> bytes:
+    """A whole file (an uploaded roster waiting for review) sealed with the field key: nonce + ciphertext."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + _current_cipher().encrypt(nonce, plain, None)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    try:
+        return _current_cipher().decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], None)
+    except (InvalidTag, ValueError) as exc:
+        raise ValueError("文件无法解密：数据已损坏或加密密钥不一致") from exc

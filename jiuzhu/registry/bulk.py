@@ -34,13 +34,13 @@ def regions_for(codes: set[str]) -> dict[str, Region]:
     return found
 
 
-def existing_hashes(hashes: Sequence[str]) -> dict[str, tuple[int, int | None, str]]:
-    """id_number_hash -> (person id, household id, region name) for hashes already in the registry."""
+def existing_hashes(hashes: Sequence[str]) -> dict[str, tuple[int, int | None, str, str]]:
+    """id_number_hash -> (person id, household id, region name, region path) for hashes already registered."""
     found = {}
     for i in range(0, len(hashes), 900):
         rows = Person.objects.filter(id_number_hash__in=hashes[i:i + 900]).values_list(
-            "id_number_hash", "pk", "household_id", "region__full_name")
-        found.update({h: (pk, hh, region) for h, pk, hh, region in rows})
+            "id_number_hash", "pk", "household_id", "region__full_name", "region__path")
+        found.update({h: (pk, hh, region, path) for h, pk, hh, region, path in rows})
     return found
 
 
@@ -70,10 +70,15 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
         for h in households:
             for m in h.members:
                 hit = taken.get(hashes[m.id_number])
-                if hit:
-                    errors.add(m.source_row or h.source_row, "id_number",
-                               f"{m.name}（{by_hash[hashes[m.id_number]][:6]}…）已在{hit[2]}登记"
-                               f"（户号 {hit[1]}），同一人不能在两户或两地登记，请先办理迁移")
+                if not hit:
+                    continue
+                number = by_hash[hashes[m.id_number]][:6]
+                if actor.is_superuser or (actor.region_id and hit[3].startswith(actor.region.path)):
+                    where = f"已在{hit[2]}登记（户号 {hit[1]}）"
+                else:  # the other record is outside this officer's jurisdiction: say so, show nothing of it
+                    where = "已在您管辖范围以外的地区登记"
+                errors.add(m.source_row or h.source_row, "id_number",
+                           f"{m.name}（{number}…）{where}，同一人不能在两户或两地登记，请先办理迁移")
     return hashes
 
 

@@ -18,7 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from jiuzhu.core.crypto import keyed_hash
+from jiuzhu.core.crypto import decrypt_bytes, encrypt_bytes, keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import download_response, xlsx_response
 from jiuzhu.core.identity import IdNumberError, mask_id_number, normalize_id_number
@@ -58,7 +58,7 @@ class _Upload:
         return self.meta.get("mapping")
 
     def data(self) -> bytes:
-        return self.path.read_bytes()
+        return decrypt_bytes(self.path.read_bytes())
 
     def save_meta(self) -> None:
         (_upload_dir() / f"{self.id}.json").write_text(json.dumps(self.meta, ensure_ascii=False), encoding="utf-8")
@@ -67,6 +67,21 @@ class _Upload:
         # Personal data should not stay on disk once it is in the registry.
         self.path.unlink(missing_ok=True)
         (_upload_dir() / f"{self.id}.json").unlink(missing_ok=True)
+
+
+UPLOAD_MAX_AGE = dt.timedelta(hours=24)
+
+
+def purge_stale_uploads(now=None) -> int:
+    """Deletes uploads nobody confirmed within a day (run on every upload and by `purge_import_uploads`)."""
+    cutoff = (now or timezone.now()) - UPLOAD_MAX_AGE
+    removed = 0
+    for sidecar in _upload_dir().glob("*.json"):
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        if dt.datetime.fromisoformat(meta["uploaded_at"]) < cutoff:
+            _Upload(sidecar.stem, meta).delete()
+            removed += 1
+    return removed
 
 
 def _load_upload(request, upload_id: str) -> _Upload:
@@ -100,9 +115,9 @@ def import_upload(request):
                 "owner": request.user.pk, "filename": Path(file.name).name[:200], "suffix": suffix,
                 "uploaded_at": timezone.now().isoformat(), "mapping": None})
             _upload_dir().mkdir(parents=True, exist_ok=True)
-            with upload.path.open("wb") as out:
-                for chunk in file.chunks():
-                    out.write(chunk)
+            purge_stale_uploads()
+            # Rosters hold ID numbers: encrypted on disk like the registry itself, until imported or purged.
+            upload.path.write_bytes(encrypt_bytes(b"".join(file.chunks())))
             upload.save_meta()
             return redirect("registry:import_review", upload.id)
     batches = ImportBatch.objects.filter(created_by=request.user).order_by("-created_at")[:10]

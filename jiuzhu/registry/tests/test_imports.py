@@ -491,3 +491,29 @@ def test_import_api_takes_a_department_file_and_reports_rows(client_for):
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
     assert any(e["path"].startswith("第") and "身份证号码" in e["path"] and "校验位" in e["message"]
                for e in bad.json()["errors"])
+
+
+def test_uploads_are_encrypted_on_disk_and_purged_after_a_day(client_for, settings, tmp_path):
+    import datetime as dt
+    import io
+
+    from django.utils import timezone
+
+    from jiuzhu.core.identity import make_id_number
+    from jiuzhu.registry.import_views import purge_stale_uploads
+
+    settings.MEDIA_ROOT = tmp_path
+    number = make_id_number("430524", dt.date(1977, 7, 7), 51)
+    text = ("所在村（社区）区划代码,住址,户籍类型,姓名,身份证号码,与户主关系\n"
+            f"430524100200,红星社区,农村,王五,{number},户主\n")
+    client = client_for("longhui_officer")
+    upload = io.BytesIO(text.encode("gbk"))
+    upload.name = "低保名单.csv"
+    response = client.post("/registry/import/", {"file": upload}, format="multipart")
+    assert response.status_code == 302
+    stored = [p for p in (tmp_path / "imports").iterdir() if p.suffix != ".json"]
+    assert len(stored) == 1 and number.encode() not in stored[0].read_bytes()
+    assert "低保名单.csv" in client.get(response["Location"]).content.decode()  # still readable by its owner
+    assert purge_stale_uploads() == 0
+    assert purge_stale_uploads(now=timezone.now() + dt.timedelta(hours=25)) == 1
+    assert not any((tmp_path / "imports").iterdir())  # the file and its sidecar

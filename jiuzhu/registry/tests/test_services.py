@@ -62,3 +62,16 @@ def test_moving_a_member_keeps_history_and_both_chains(register, persona):
     assert history[1].household_id == b.pk and history[1].left_at is None
     assert Event.objects.filter(kind="registry.person_moved", household_id=a.pk).exists()
     assert Event.objects.filter(kind="registry.person_moved", household_id=b.pk).exists()
+
+
+def test_duplicate_person_in_another_county_is_reported_without_its_details(register, persona):
+    from conftest import VILLAGE_B
+    from jiuzhu.registry.services import household_register
+
+    a = register()
+    with pytest.raises(DomainError) as exc:
+        household_register(actor=persona("dongkou_officer"),
+                           household={"region_code": VILLAGE_B, "address": "洞口镇1组", "hukou_type": "rural"},
+                           members=[member("张建国", "head")])
+    assert "管辖范围以外" in exc.value.message
+    assert str(a.pk) not in exc.value.message and "隆回" not in exc.value.message
