@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.models import Organization, Region
 
 
@@ -138,8 +139,6 @@ class Person(models.Model):
 
     @property
     def id_number(self) -> str:
-        from jiuzhu.core.crypto import decrypt_text
-
         return decrypt_text(self.id_number_cipher)
 
 

@@ -8,7 +8,9 @@ from jiuzhu.core.audit import audit_read
 from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.models import Event, Role
 from jiuzhu.core.scoping import get_scoped_or_404, scoped
-from jiuzhu.registry.models import DecisionStatus, Household, Person
+from jiuzhu.registry import checks
+from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, Household, Person
+from jiuzhu.registry.standards import category_matrix
 
 # Roles that may see a full ID number; everyone else sees it masked.
 FULL_ID_ROLES = (Role.ASSISTANCE_OFFICER, Role.APPROVER, Role.WINDOW_OFFICER)
@@ -124,16 +126,11 @@ def grants_for(household: Household):
 
 
 def grants_in_scope(actor):
-    from jiuzhu.registry.models import AssistanceGrant
-
     return scoped(AssistanceGrant.objects.all(), actor, region_field="household__region")
 
 
 def assistance_report(*, actor, on: dt.date | None = None) -> list[dict]:
     """Duplicate and excessive assistance across the actor's jurisdiction: one query per check."""
-    from jiuzhu.registry import checks
-    from jiuzhu.registry.standards import category_matrix
-
     on = on or dt.date.today()
     grants = grants_in_scope(actor)
     matrix = category_matrix(actor.region, on) if actor.region_id else {}

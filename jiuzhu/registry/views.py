@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_tasks import default_task_backend
@@ -12,16 +12,23 @@ from django_tasks import default_task_backend
 from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.identity import IdNumberError, normalize_id_number
-from jiuzhu.core.models import Region, Role
+from jiuzhu.core.models import Region, RegionSetting, Role
+from jiuzhu.core.scoping import get_scoped_or_404
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.forms import HouseholdFilterForm, PersonFilterForm
 from jiuzhu.registry.models import (
     AssetKind,
     AssistanceCategory,
+    AssistanceGrant,
     DecisionStatus,
+    DisabilityType,
+    Employment,
     ExpenseKind,
     IncomeKind,
+    LabourCapacity,
+    Relation,
+    Schooling,
     Source,
     Tier,
     TierDecision,
@@ -34,6 +41,8 @@ from jiuzhu.registry.standards import (
     standard_set,
     standards_for,
 )
+from jiuzhu.registry.tasks import tier_assessment_task
+from jiuzhu.registry.validation import parse_date
 
 
 @login_required
@@ -132,8 +141,6 @@ def decision_decide(request, decision_id: int):
 
 
 def get_scoped_decision(actor, decision_id: int) -> TierDecision:
-    from jiuzhu.core.scoping import get_scoped_or_404
-
     return get_scoped_or_404(TierDecision.objects.select_related("household__region", "person"), actor,
                              scope={"region_field": "household__region"}, pk=decision_id)
 
@@ -158,17 +165,15 @@ def grant_add(request, household_id: int):
 @login_required
 @require_POST
 def grant_stop(request, grant_id: int):
-    from jiuzhu.core.scoping import get_scoped_or_404
-    from jiuzhu.registry.models import AssistanceGrant
-
     grant = get_scoped_or_404(AssistanceGrant.objects.select_related("household__region"), request.user,
                               scope={"region_field": "household__region"}, pk=grant_id)
 
     def stop():
-        from jiuzhu.registry.validation import parse_date
-
-        services.grant_end(actor=request.user, grant=grant, reason=request.POST.get("reason", ""),
-                           end_date=parse_date(request.POST.get("end_date")) or dt.date.today())
+        try:
+            end_date = parse_date(request.POST.get("end_date")) or dt.date.today()
+        except ValueError as exc:
+            raise DomainError(f"终止日期：{exc}", code="validation_error", field="end_date") from None
+        services.grant_end(actor=request.user, grant=grant, reason=request.POST.get("reason", ""), end_date=end_date)
     _run(request, stop, "救助已终止")
     return _back(grant.household_id, "grants")
 
@@ -207,8 +212,6 @@ def _region_param(request) -> Region:
                                                                        if request.user.region_id else "")
     region = regions_in_scope(actor=request.user).filter(code=code).first()
     if region is None:
-        from django.http import Http404
-
         raise Http404("区划不存在或不在您的管辖范围内")
     return region
 
@@ -225,8 +228,6 @@ def standards_page(request):
                                            note=request.POST.get("note", "")), "已新增标准版本（历史版本保持不变）")
         return redirect(f"/registry/standards/?region={region.code}")
     standards = standards_for(region, on)
-    from jiuzhu.core.models import RegionSetting
-
     rows = {r.pk: r for r in RegionSetting.objects.filter(pk__in=standards.sources.values()).select_related("region")}
     table = [{"key": key, "spec": spec, "value": standards.values[key],
               "source": rows.get(standards.sources.get(key))} for key, spec in STANDARDS.items()]
@@ -239,8 +240,6 @@ def standards_page(request):
 
 
 def _date_param(value) -> dt.date:
-    from jiuzhu.registry.validation import parse_date
-
     try:
         return parse_date(value) or dt.date.today()
     except ValueError:
@@ -268,8 +267,6 @@ def category_matrix_page(request):
 
 @login_required
 def assessment_run_page(request):
-    from jiuzhu.registry.tasks import tier_assessment_task
-
     if request.method == "POST":
         region = _region_param(request)
         services.require_writer(request.user)
@@ -311,8 +308,6 @@ MEMBER_ROWS = 8
 
 
 def _member_choices() -> dict:
-    from jiuzhu.registry.models import DisabilityType, Employment, LabourCapacity, Relation, Schooling
-
     return {"relations": Relation.choices, "disability_types": DisabilityType.choices,
             "labour": LabourCapacity.choices, "schooling": Schooling.choices, "employment": Employment.choices}
 

@@ -96,3 +96,17 @@ def test_report_page_lists_findings_for_the_jurisdiction_only(dibao_household, p
     b = persona("dongkou_officer")
     assert not selectors.grants_in_scope(b).exists()
     assert VILLAGE_B  # county B has its own villages; none of these grants are there
+
+
+def test_stopping_a_grant_needs_a_reason_and_a_real_date(dibao_household, persona, client_for):
+    saved = grant(persona, dibao_household)
+    officer = client_for("longhui_officer")
+    bad = officer.post(f"/registry/grants/{saved.pk}/stop/", {"end_date": "2026-02-30", "reason": "已就业"},
+                       follow=True)
+    assert "终止日期" in bad.content.decode() and "不存在" in bad.content.decode()
+    officer.post(f"/registry/grants/{saved.pk}/stop/", {"end_date": "2026-09-30", "reason": "家庭成员已稳定就业"})
+    saved.refresh_from_db()
+    assert saved.status == "ended" and saved.period_end == dt.date(2026, 9, 30)
+    assert Event.objects.filter(kind="registry.grant_ended", household_id=dibao_household.pk).exists()
+    assert client_for("dongkou_officer").post(f"/registry/grants/{saved.pk}/stop/",
+                                              {"reason": "x"}).status_code == 404
