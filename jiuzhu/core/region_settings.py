@@ -13,12 +13,7 @@ from jiuzhu.core.scoping import region_in_scope
 
 def setting_row(key: str, region: Region, on: dt.date) -> RegionSetting | None:
     """The row in force: nearest ancestor first (deepest path), then the latest effective date."""
-    return (
-        RegionSetting.objects.filter(key=key, region__code__in=region.ancestor_codes(), effective_from__lte=on)
-        .select_related("region")
-        .order_by("-region__path", "-effective_from")
-        .first()
-    )
+    return settings_in_force([key], region, on).get(key)
 
 
 def setting_value(key: str, region: Region, on: dt.date, default=None):
