@@ -20,6 +20,9 @@ VILLAGE_B = "430525100200"  # 洞口镇
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run inline, whatever JIUZHU_TASKS_BACKEND says, so plain `pytest` behaves like scripts/test.sh.
+    # A test that needs the database backend sets settings.TASKS itself.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Templates resolve static files without a collectstatic manifest in tests.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
@@ -67,3 +70,15 @@ def register(persona):
         data = {"region_code": village, "address": "红星社区3组12号", "hukou_type": "rural", **household}
         return household_register(actor=persona(username), household=data, members=members)
     return make
+
+
+@pytest.fixture
+def without_full_id(world):
+    """The officer role without the full-ID capability, to show what a masked-number role sees."""
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.get(name="assistance_officer")
+    perm = Permission.objects.get(content_type__app_label="core", codename="view_full_id")
+    group.permissions.remove(perm)
+    yield
+    group.permissions.add(perm)

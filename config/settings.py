@@ -139,7 +139,7 @@ DATABASES = {"default": _database(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.LockoutModelBackend"]
+AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.LockoutModelBackend", "jiuzhu.core.permissions.CapabilityBackend"]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"

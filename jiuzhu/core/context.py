@@ -1,15 +1,17 @@
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
+from jiuzhu.core.permissions import can
+
 
 def navigation_for(user) -> list[dict]:
-    """Menu entries the user's roles open, in app order. Superusers see everything."""
+    """Menu entries the user's capabilities open, in app order (None: every signed-in user)."""
     if not user.is_authenticated:
         return []
     items = []
     for config in apps.get_app_configs():
-        for label, url_name, roles in getattr(config, "navigation", []):
-            if user.is_superuser or user.has_role(*roles):
+        for label, url_name, capability in getattr(config, "navigation", []):
+            if capability is None or can(user, capability):
                 try:
                     items.append({"label": label, "url": reverse(url_name), "app": config.verbose_name})
                 except NoReverseMatch:

@@ -318,3 +318,12 @@ class RegionSetting(models.Model):
 
     def __str__(self):
         return f"{self.key}@{self.region_id} {self.effective_from}"
+
+
+class Capabilities(models.Model):
+    """Holds the capability permissions (`core.<codename>`, core/permissions.py); no table."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = "权限"

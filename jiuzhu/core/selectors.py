@@ -2,17 +2,16 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from jiuzhu.core.models import AuditLog, Region, Role
+from jiuzhu.core.models import AuditLog, Region
+from jiuzhu.core.permissions import Capability, require
 
 
 def audit_search(*, actor, username: str = "", action: str = "", object_type: str = "",
                  person_id: int | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None):
     """Auditors search the audit log of users of organisations in their region subtree."""
-    if not (actor.is_superuser or actor.has_role(Role.AUDITOR, Role.ADMINISTRATOR)):
-        raise PermissionDenied("只有审计人员可以查询审计日志")
+    require(actor, Capability.VIEW_AUDIT_LOG)
     qs = AuditLog.objects.all()
     if not actor.is_superuser:
         qs = qs.filter(Q(organization__region__path__startswith=actor.region.path)

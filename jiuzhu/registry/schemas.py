@@ -8,7 +8,8 @@ class PersonOut(Schema):
     name: str
     id_number: str  # masked unless the role may see it
     sex: str
-    birth_date: dt.date
+    birth_date: dt.date | None  # only beside a full ID number; the mask hides exactly these digits
+    age: int
     relation: str
     household_id: int | None
     region_code: str

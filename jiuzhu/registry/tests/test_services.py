@@ -1,13 +1,16 @@
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
+from openpyxl import load_workbook
 
 from conftest import member
 from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Event
+from jiuzhu.registry import selectors
 from jiuzhu.registry.models import HouseholdMembership, Person
 
 
@@ -25,13 +28,37 @@ def test_id_number_is_encrypted_at_rest_with_a_keyed_hash_for_lookup(register):
 
 def test_masked_unless_the_role_may_see_it(register, client_for):
     household = register()
-    number = Person.objects.get(pk=household.head_id).id_number
+    head = Person.objects.get(pk=household.head_id)
+    number = head.id_number
     officer = client_for("longhui_officer").get(f"/registry/persons/{household.head_id}/").content.decode()
-    assert number in officer
-    analyst = client_for("longhui_analyst").get(f"/registry/persons/{household.head_id}/").content.decode()
-    assert number not in analyst and f"{number[:6]}********{number[-4:]}" in analyst
-    api = client_for("shaoyang_analyst").get(f"/api/v1/registry/persons/{household.head_id}").json()
-    assert api["id_number"] == f"{number[:6]}********{number[-4:]}"
+    assert number in officer and "1970-05-17" in officer
+    # Analysts work with aggregates only: no person's record at all (ROLES.md).
+    assert client_for("longhui_analyst").get(f"/registry/persons/{household.head_id}/").status_code == 403
+    assert client_for("shaoyang_analyst").get(f"/api/v1/registry/persons/{household.head_id}").status_code == 403
+
+
+def test_a_masked_number_is_never_shown_beside_the_birth_date(register, client_for, without_full_id):
+    """The mask hides exactly the eight birth-date digits: whoever sees the mask sees the age instead,
+    in the person page, the household page, the list, the API and the export."""
+    household = register()
+    number = Person.objects.get(pk=household.head_id).id_number
+    masked = f"{number[:6]}********{number[-4:]}"
+    age = f"{selectors.age_on(dt.date(1970, 5, 17), dt.date.today())}岁"
+    client = client_for("longhui_officer")
+    for url in (f"/registry/persons/{household.head_id}/", f"/registry/households/{household.pk}/",
+                "/registry/persons/"):
+        page = client.get(url).content.decode()
+        assert masked in page and number not in page, url
+        assert "1970-05-17" not in page and "19700517" not in page and age in page, url
+    api = client.get(f"/api/v1/registry/persons/{household.head_id}").json()
+    assert api["id_number"] == masked and api["birth_date"] is None and api["age"] == int(age[:-1])
+    for member in client.get(f"/api/v1/registry/households/{household.pk}").json()["members"]:
+        assert member["birth_date"] is None
+    export = client.get("/registry/persons/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
+    rows = list(sheet.values)
+    assert "出生日期" not in rows[0] and "年龄" in rows[0]
+    assert rows[1][1] == masked and age in rows[1]
 
 
 def test_the_same_person_cannot_be_registered_in_two_households(register):
