@@ -1,12 +1,10 @@
 import datetime as dt
 
-from django.http import Http404
 from ninja import Router, Status
 
-from jiuzhu.core.models import RegionSetting
+from jiuzhu.core.region_settings import settings_for_region, settings_region
 from jiuzhu.core.schemas import ErrorOut
 from jiuzhu.core.scoping import get_scoped_or_404
-from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.models import TierDecision
 from jiuzhu.registry.schemas import (
@@ -22,21 +20,24 @@ from jiuzhu.registry.schemas import (
     PersonOut,
     StandardOut,
 )
-from jiuzhu.registry.standards import STANDARDS, standards_for
+from jiuzhu.registry.standards import STANDARDS
 
 router = Router(tags=["低收入人口"])
 
 
 def person_out(actor, p) -> PersonOut:
+    full = selectors.may_see_full_id(actor)  # a masked number is never sent beside the birth date
     return PersonOut(id=p.pk, name=p.name, id_number=selectors.display_id_number(actor, p), sex=p.sex,
-                     birth_date=p.birth_date, relation=p.relation, household_id=p.household_id,
+                     birth_date=p.birth_date if full else None, age=selectors.age_on(p.birth_date, dt.date.today()),
+                     relation=p.relation, household_id=p.household_id,
                      region_code=p.region.code, disability_type=p.disability_type,
                      disability_grade=p.disability_grade, serious_illness=p.serious_illness,
                      labour_capacity=p.labour_capacity, death_date=p.death_date)
 
 
 def household_out(actor, h) -> HouseholdOut:
-    members = [person_out(actor, p) for p in selectors.household_members(h).select_related("region")]
+    members = [person_out(actor, p) for p in selectors.household_members(actor=actor, household=h)
+               .select_related("region")]
     return HouseholdOut(id=h.pk, region_code=h.region.code, region_name=h.region.full_name, address=h.address,
                         hukou_type=h.hukou_type, head_id=h.head_id, members=members)
 
@@ -88,8 +89,7 @@ def grant_out(g) -> GrantOut:
              summary="登记家计调查项目（收入 income、财产 asset、刚性支出 expense）")
 def means_create(request, household_id: int, item: str, payload: MeansIn):
     household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_means")
-    data = {k: v for k, v in payload.dict().items() if v is not None}
-    created = services.means_record(actor=request.auth, household=household, kind=item, data=data)
+    created = services.means_record(actor=request.auth, household=household, item=item, **payload.dict())
     return Status(201, {"id": created.pk})
 
 
@@ -104,7 +104,7 @@ def household_assess(request, household_id: int, on: dt.date | None = None):
             summary="层级认定记录")
 def household_decisions(request, household_id: int):
     household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_decisions")
-    return [decision_out(d) for d in selectors.decisions_for(household)]
+    return [decision_out(d) for d in selectors.decisions_for(actor=request.auth, household=household)]
 
 
 @router.post("/decisions/{decision_id}", response={200: DecisionOut, 400: ErrorOut, 404: ErrorOut},
@@ -124,16 +124,14 @@ def decision_decide(request, decision_id: int, payload: DecisionIn):
              summary="登记救助发放（重复或过度救助先提示，acknowledge=true 后才保存）")
 def grant_create(request, household_id: int, payload: GrantIn):
     household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_grant")
-    data = {k: v for k, v in payload.dict().items() if v is not None and k != "acknowledge"}
-    grant = services.grant_create(actor=request.auth, household=household, data=data,
-                                  acknowledge=payload.acknowledge)
+    grant = services.grant_create(actor=request.auth, household=household, **payload.dict())
     return Status(201, grant_out(grant))
 
 
 @router.get("/households/{household_id}/grants", response={200: list[GrantOut], 404: ErrorOut}, summary="救助发放记录")
 def grant_list(request, household_id: int):
     household = selectors.household_get(actor=request.auth, household_id=household_id, purpose="api_grants")
-    return [grant_out(g) for g in selectors.grants_for(household)]
+    return [grant_out(g) for g in selectors.grants_for(actor=request.auth, household=household)]
 
 
 @router.get("/reports/assistance", response=list[FindingOut], summary="重复与过度救助核查（管辖范围）")
@@ -142,19 +140,13 @@ def assistance_report(request):
                        household_id=r["grant"].household_id) for r in selectors.assistance_report(actor=request.auth)]
 
 
-@router.get("/standards", response={200: list[StandardOut], 404: ErrorOut}, summary="某区划某日执行的地方标准")
+@router.get("/standards", response={200: list[StandardOut], 403: ErrorOut, 404: ErrorOut}, deprecated=True,
+            summary="某区划某日执行的认定标准（旧接口，请用 GET /api/v1/settings/）")
 def standards(request, region_code: str, on: dt.date | None = None):
-    region = regions_in_scope(actor=request.auth).filter(code=region_code).first()
-    if region is None:
-        raise Http404
-    found = standards_for(region, on or dt.date.today())
-    rows = {r.pk: r for r in RegionSetting.objects.filter(pk__in=found.sources.values()).select_related("region")}
-    out = []
-    for key, spec in STANDARDS.items():
-        row = rows.get(found.sources.get(key))
-        value = found.values[key]
-        out.append(StandardOut(key=key, label=spec.label, unit=spec.unit,
-                               value=float(value) if value is not None else None,
-                               set_at_region=row.region.code if row else None,
-                               effective_from=row.effective_from if row else None))
-    return out
+    region = settings_region(actor=request.auth, code=region_code)
+    return [StandardOut(key=item.definition.key, label=item.definition.label, unit=item.definition.unit,
+                        value=float(item.value) if item.value is not None else None,
+                        set_at_region=item.row.region.code if item.row else None,
+                        effective_from=item.row.effective_from if item.row else None)
+            for item in settings_for_region(actor=request.auth, region=region, on=on or dt.date.today())
+            if item.definition.key in STANDARDS]

@@ -1,106 +1,53 @@
 """Pages for importing households from a file and exporting the registry's lists to Excel. Thin: the
-work is in imports.py and core.exports.
+work is in imports.py, the tabular kit (core/tabular) and core.exports.
 
-An upload is kept in MEDIA_ROOT/imports/ under a random id, with a JSON sidecar naming its owner, until
-it is imported; only the person who uploaded it can see its review (anyone else gets 404)."""
+An upload is kept sealed in the kit's upload store (namespace "imports") until it is imported or purged
+after a day; only the person who uploaded it can see its review (anyone else gets 404). The file is parsed
+and validated once per column mapping, when it is uploaded or remapped: the review page and the error
+report read the cached preview, and only "确认导入" reads the file again (to write it)."""
 
 import datetime as dt
-import json
-import re
-import secrets
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 
-from jiuzhu.core.crypto import decrypt_bytes, encrypt_bytes, keyed_hash
+from jiuzhu.core import tabular
+from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import download_response, xlsx_response
 from jiuzhu.core.identity import IdNumberError, mask_id_number, normalize_id_number
+from jiuzhu.core.permissions import Capability, require
 from jiuzhu.registry import imports, selectors
 from jiuzhu.registry.forms import HouseholdFilterForm, PersonFilterForm
 from jiuzhu.registry.models import ImportBatch
 
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt", ".parquet"}
-_UPLOAD_ID = re.compile(r"[A-Za-z0-9_-]{20,64}")
+STORE = tabular.UploadStore("imports")
 
 
-def _require_importer(actor) -> None:
+def _preview(actor, upload: tabular.Upload) -> dict:
+    """The review's content for the upload's current mapping: from the cache, or validated now and cached."""
+    cached = upload.load_preview()
+    if cached is not None:
+        return cached
     try:
-        imports.require_importer(actor)
-    except DomainError as exc:
-        raise PermissionDenied(exc.message) from None
-
-
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-class _Upload:
-    """A stored upload and its sidecar: owner, original filename, the column mapping chosen so far."""
-
-    def __init__(self, upload_id: str, meta: dict):
-        self.id = upload_id
-        self.meta = meta
-        self.path = _upload_dir() / f"{upload_id}{meta['suffix']}"
-
-    @property
-    def filename(self) -> str:
-        return self.meta["filename"]
-
-    @property
-    def mapping(self) -> dict | None:
-        return self.meta.get("mapping")
-
-    def data(self) -> bytes:
-        return decrypt_bytes(self.path.read_bytes())
-
-    def save_meta(self) -> None:
-        (_upload_dir() / f"{self.id}.json").write_text(json.dumps(self.meta, ensure_ascii=False), encoding="utf-8")
-
-    def delete(self) -> None:
-        # Personal data should not stay on disk once it is in the registry.
-        self.path.unlink(missing_ok=True)
-        (_upload_dir() / f"{self.id}.json").unlink(missing_ok=True)
-
-
-UPLOAD_MAX_AGE = dt.timedelta(hours=24)
-
-
-def purge_stale_uploads(now=None) -> int:
-    """Deletes uploads nobody confirmed within a day (run on every upload and by `purge_import_uploads`)."""
-    cutoff = (now or timezone.now()) - UPLOAD_MAX_AGE
-    removed = 0
-    for sidecar in _upload_dir().glob("*.json"):
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-        if dt.datetime.fromisoformat(meta["uploaded_at"]) < cutoff:
-            _Upload(sidecar.stem, meta).delete()
-            removed += 1
-    return removed
-
-
-def _load_upload(request, upload_id: str) -> _Upload:
-    _require_importer(request.user)
-    sidecar = _upload_dir() / f"{upload_id}.json"
-    if not _UPLOAD_ID.fullmatch(upload_id) or not sidecar.is_file():
-        raise Http404("上传的文件不存在或已导入")
-    meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    if meta.get("owner") != request.user.pk:
-        raise Http404("上传的文件不存在或已导入")  # someone else's upload: as if it did not exist
-    upload = _Upload(upload_id, meta)
-    if not upload.path.is_file():
-        raise Http404("上传的文件不存在或已导入")
-    return upload
+        preview = imports.validate_file(upload.data(), upload.filename, upload.mapping, actor=actor,
+                                        saved=STORE.saved_mapping(actor))
+        summary = imports.preview_summary(preview, actor=actor)
+    except PermissionDenied:
+        raise
+    except DomainError as exc:  # the file as a whole (format, limits) or the daily disclosure limit
+        summary = {"file_error": exc.message, "errors": [], "mapping": upload.mapping or {}}
+    upload.save_preview(summary)
+    return summary
 
 
 @login_required
 def import_upload(request):
-    _require_importer(request.user)
+    imports.require_importer(request.user)
     if request.method == "POST":
         file = request.FILES.get("file")
         suffix = Path(file.name).suffix.lower() if file else ""
@@ -111,73 +58,74 @@ def import_upload(request):
         elif suffix not in SUFFIXES:
             messages.error(request, "只能导入 Excel（.xlsx）、CSV 或 Parquet 文件")
         else:
-            upload = _Upload(secrets.token_urlsafe(24), {
-                "owner": request.user.pk, "filename": Path(file.name).name[:200], "suffix": suffix,
-                "uploaded_at": timezone.now().isoformat(), "mapping": None})
-            _upload_dir().mkdir(parents=True, exist_ok=True)
-            purge_stale_uploads()
-            # Rosters hold ID numbers: encrypted on disk like the registry itself, until imported or purged.
-            upload.path.write_bytes(encrypt_bytes(b"".join(file.chunks())))
-            upload.save_meta()
-            return redirect("registry:import_review", upload.id)
+            try:
+                tabular.check_upload_size(file.size)  # before a byte of it is read
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                upload = STORE.save(owner=request.user, filename=file.name, data=b"".join(file.chunks()))
+                _preview(request.user, upload)  # parsed once, here
+                return redirect("registry:import_review", upload.id)
     batches = ImportBatch.objects.filter(created_by=request.user).order_by("-created_at")[:10]
     return render(request, "registry/import_upload.html", {"batches": batches})
 
 
 def _posted_mapping(request) -> dict[str, str]:
-    return dict(zip(request.POST.getlist("header"), request.POST.getlist("field"), strict=False))
+    return {h: f for h, f in zip(request.POST.getlist("header"), request.POST.getlist("field"), strict=False) if f}
 
 
 @login_required
 def import_review(request, upload_id: str):
-    upload = _load_upload(request, upload_id)
-    data = upload.data()
+    imports.require_importer(request.user)
+    upload = STORE.get(upload_id, owner=request.user)
     if request.method == "POST":
         posted = _posted_mapping(request)
-        if posted:
-            upload.meta["mapping"] = posted
-            upload.save_meta()
+        current = upload.load_preview() or {}
+        if posted and posted != current.get("mapping"):
+            upload.set_mapping(posted)  # the cached preview no longer applies
         if request.POST.get("action") != "import":
             return redirect("registry:import_review", upload.id)
+        summary = _preview(request.user, upload)
+        if summary.get("file_error") or summary["errors"]:
+            messages.error(request, "文件中还有问题，未导入任何数据。请按问题清单修改文件后重新上传")
+            return redirect("registry:import_review", upload.id)
         try:
-            result = imports.import_file(data, upload.filename, upload.mapping, actor=request.user)
+            result = imports.import_file(upload.data(), upload.filename, summary["mapping"], actor=request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
             return redirect("registry:import_review", upload.id)
         if result.ok:
+            STORE.remember_mapping(request.user, summary["mapping"], imports.detect_mapping(summary["headers"]))
             upload.delete()
             (messages.success if result.status == "imported" else messages.info)(request, result.message)
             return redirect("registry:household_list" if result.status == "imported" else "registry:import")
+        # The registry changed since the preview (someone registered one of these persons meanwhile).
+        upload.save_preview(imports.preview_summary(result.preview, actor=request.user))
         messages.error(request, result.message)
-        return _review_page(request, upload, result.preview)
-    try:
-        preview = imports.validate_file(data, upload.filename, upload.mapping, actor=request.user)
-    except DomainError as exc:
-        return render(request, "registry/import_review.html", {"upload": upload, "file_error": exc.message})
-    done = ImportBatch.objects.filter(key=imports.batch_key(data)).first()
+        return redirect("registry:import_review", upload.id)
+    summary = _preview(request.user, upload)
+    if summary.get("file_error"):
+        return render(request, "registry/import_review.html", {"upload": upload, "file_error": summary["file_error"]})
+    done = ImportBatch.objects.filter(key=upload.sha256).first()
     if done:
         messages.info(request, imports.already_imported(done).message)
-    return _review_page(request, upload, preview, done=done)
-
-
-def _review_page(request, upload, preview, done=None):
-    mapping = preview.mapping
-    columns = [{"header": h, "field": mapping.get(h, "")} for h in preview.headers]
+    mapping = summary["mapping"]
+    columns = [{"header": h, "field": mapping.get(h, "")} for h in summary["headers"]]
     return render(request, "registry/import_review.html", {
-        "upload": upload, "preview": preview, "columns": columns, "fields": imports.field_choices(),
-        "errors": preview.errors.items[:imports.PAGE_ERRORS], "error_count": len(preview.errors.items),
+        "upload": upload, "preview": summary, "columns": columns, "fields": imports.field_choices(),
+        "errors": summary["errors"][:imports.PAGE_ERRORS], "error_count": len(summary["errors"]),
         "page_limit": imports.PAGE_ERRORS, "done": done,
     })
 
 
 @login_required
 def import_errors(request, upload_id: str):
-    upload = _load_upload(request, upload_id)
-    try:
-        preview = imports.validate_file(upload.data(), upload.filename, upload.mapping, actor=request.user)
-        errors = preview.errors.items
-    except DomainError as exc:
-        errors = [{"row": None, "column": "", "message": exc.message}]
+    imports.require_importer(request.user)
+    upload = STORE.get(upload_id, owner=request.user)
+    summary = _preview(request.user, upload)
+    errors = summary["errors"]
+    if summary.get("file_error"):
+        errors = [{"row": None, "column": "", "message": summary["file_error"]}]
     stem = Path(upload.filename).stem
     return download_response(imports.errors_workbook(errors), f"{stem}_错误报告.xlsx")
 
@@ -211,19 +159,25 @@ HOUSEHOLD_HEADERS = ["户号", "户主", "人口", "户籍类型", "所在村（
 def person_export(request):
     search, shown = _filters(PersonFilterForm(request.GET or None))
     actor = request.user
+    require(actor, Capability.EXPORT_PERSONS)
     persons = selectors.person_search(actor=actor, **search)
-    rows = ([p.name, selectors.display_id_number(actor, p), p.get_sex_display(), p.birth_date,
+    selectors.audit_shown(actor, persons, purpose="export", query_hash=selectors.query_hash(search))
+    headers = [selectors.birth_label(actor) if h == "出生日期" else h for h in PERSON_HEADERS]
+    rows = ([p.name, selectors.display_id_number(actor, p), p.get_sex_display(), selectors.display_birth(actor, p),
              p.get_relation_display() if p.household_id else "",
              f"{p.get_disability_type_display()}{p.disability_grade}级" if p.disability_type else "",
              p.region.full_name, p.household_id] for p in persons.iterator(chunk_size=2000))
-    return xlsx_response(f"人员名单_{dt.date.today():%Y%m%d}.xlsx", PERSON_HEADERS, rows, actor=actor,
+    return xlsx_response(f"人员名单_{dt.date.today():%Y%m%d}.xlsx", headers, rows, actor=actor,
                          object_type="registry.person", filters=shown)
 
 
 @login_required
 def household_export(request):
     search, shown = _filters(HouseholdFilterForm(request.GET or None))
+    require(request.user, Capability.EXPORT_PERSONS)
     households = selectors.household_search(actor=request.user, **search)
+    selectors.audit_shown(request.user, selectors.heads_of(households), purpose="export",
+                          query_hash=selectors.query_hash(search))
     rows = ([h.pk, h.head.name if h.head else "", h.member_count, h.get_hukou_type_display(), h.region.full_name,
              h.address] for h in households.iterator(chunk_size=2000))
     return xlsx_response(f"家庭名单_{dt.date.today():%Y%m%d}.xlsx", HOUSEHOLD_HEADERS, rows, actor=request.user,

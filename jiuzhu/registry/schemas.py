@@ -1,6 +1,7 @@
 import datetime as dt
+from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class PersonOut(Schema):
@@ -66,15 +67,17 @@ class ChainEventOut(Schema):
 
 
 class MeansIn(Schema):
+    """Income and expense: amount and period; asset: value, description, recorded_on."""
+
     kind: str
     person_id: int | None = None
-    amount: str | None = None
-    value: str | None = None
-    description: str | None = None
-    period_start: str | None = None
-    period_end: str | None = None
-    recorded_on: str | None = None
-    source: str | None = None
+    amount: Decimal | None = Field(None, ge=0, le=99999999, description="元")
+    value: Decimal | None = Field(None, ge=0, le=99999999, description="元")
+    description: str = Field("", max_length=200)
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+    recorded_on: dt.date | None = None
+    source: str = "declared"
 
 
 class DecisionOut(Schema):
@@ -104,11 +107,11 @@ class DecisionIn(Schema):
 class GrantIn(Schema):
     category: str
     person_id: int | None = None
-    monthly_amount: str | None = None
-    once_amount: str | None = None
-    service: str | None = None
-    period_start: str
-    period_end: str | None = None
+    monthly_amount: Decimal | None = Field(None, ge=0, le=99999999, description="元／月")
+    once_amount: Decimal | None = Field(None, ge=0, le=99999999, description="元")
+    service: str = Field("", max_length=200)
+    period_start: dt.date
+    period_end: dt.date | None = None
     acknowledge: bool = False
 
 

@@ -1,17 +1,22 @@
 """Writes to the registry: validate, guard, save, write the event row, audit; one transaction each."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
+from jiuzhu.core.disclosure import disclose_registered_elsewhere
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
-from jiuzhu.core.models import Region, Role
+from jiuzhu.core.models import Region, TaskRun
+from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.scoping import region_in_scope
+from jiuzhu.core.taskruns import task_run_start
 from jiuzhu.registry import assessment, bulk, checks
+from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import (
     Asset,
     AssistanceCategory,
@@ -35,16 +40,11 @@ from jiuzhu.registry.validation import (
     check_household_shape,
     household_from_raw,
     member_from_raw,
-    parse_date,
 )
-
-REGISTRY_WRITERS = (Role.WINDOW_OFFICER, Role.ASSISTANCE_OFFICER, Role.APPROVER, Role.COORDINATOR,
-                    Role.ADMINISTRATOR)
 
 
 def require_writer(actor) -> None:
-    if not (actor.is_superuser or actor.has_role(*REGISTRY_WRITERS)):
-        raise DomainError("您的角色不能修改低收入人口信息", code="forbidden")
+    require(actor, Capability.EDIT_REGISTRY)
 
 
 def _raise(errors: RowErrors) -> None:
@@ -75,6 +75,7 @@ def household_register(*, actor, household: dict, members: list[dict]) -> Househ
     codes = {row.region_code} | {m.hukou_region_code for m in parsed if m.hukou_region_code}
     regions = bulk.regions_for(codes)
     hashes = bulk.check_against_registry([row], errors, regions, actor)
+    disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)  # audited, capped per day
     if errors:
         _raise(errors)
     with transaction.atomic():
@@ -112,7 +113,7 @@ def person_update(*, actor, person: Person, changes: dict) -> Person:
         person.save()
         diff = {f: [str(before[f]), str(getattr(person, f))] for f in changes if before[f] != getattr(person, f)}
         audit_change("update", actor, person, person_id=person.pk, changes=diff)
-        kind = "registry.person_died" if "death_date" in diff and person.death_date else "registry.person_updated"
+        kind = RegistryEvent.PERSON_DIED if "death_date" in diff and person.death_date else RegistryEvent.PERSON_UPDATED
         record_event(kind=kind, subject=person, actor=actor, person_id=person.pk,
                      household_id=person.household_id, region=person.region,
                      summary=f"{person.name}信息变更：{'、'.join(diff) or '无变化'}", payload={"changes": diff})
@@ -148,7 +149,7 @@ def person_move(*, actor, person: Person, to_household: Household, relation: str
         for hh, text in ((old, f"{person.name}迁出至户号 {to_household.pk}"),
                          (to_household, f"{person.name}迁入（原户号 {old.pk if old else '无'}）")):
             if hh is not None:
-                record_event(kind="registry.person_moved", subject=person, actor=actor, person_id=person.pk,
+                record_event(kind=RegistryEvent.PERSON_MOVED, subject=person, actor=actor, person_id=person.pk,
                              household_id=hh.pk, region=hh.region, summary=text)
     return person
 
@@ -157,37 +158,36 @@ def person_move(*, actor, person: Person, to_household: Household, relation: str
 
 MEANS_MODELS = {"income": IncomeItem, "asset": Asset, "expense": Expense}
 MEANS_LABELS = {"income": "收入", "asset": "财产", "expense": "刚性支出"}
+MEANS_EVENTS = {"income": RegistryEvent.MEANS_INCOME_RECORDED, "asset": RegistryEvent.MEANS_ASSET_RECORDED,
+                "expense": RegistryEvent.MEANS_EXPENSE_RECORDED}
 
 
 def _require_household_in_scope(actor, household: Household) -> None:
     require_writer(actor)
+    _require_in_scope(actor, household)
+
+
+def _require_in_scope(actor, household: Household) -> None:
     if not region_in_scope(actor, household.region):
         raise DomainError("该家庭不在您的管辖范围内", code="out_of_scope")
 
 
-def _decimal(value, field: str, label: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, AttributeError):
-        raise DomainError(f"{label}“{value}”不是有效金额", code="validation_error", field=field) from None
-    if number < 0 or number > Decimal("99999999"):
+def _amount(value: Decimal | None, field: str, label: str, *, required: bool = True) -> Decimal | None:
+    """An amount of money in yuan: typed by the form or API schema, its range checked here."""
+    if value is None:
+        if required:
+            raise DomainError(f"{label}必填", code="validation_error", field=field)
+        return None
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    if value < 0 or value > Decimal("99999999"):
         raise DomainError(f"{label}应在 0 到 99,999,999 元之间", code="validation_error", field=field)
-    return number.quantize(Decimal("0.01"))
+    return value.quantize(Decimal("0.01"))
 
 
 def yuan(amount: Decimal) -> str:
     """600.00 → "600", 600.5 → "600.50": how officers write amounts."""
     return str(int(amount)) if amount == amount.to_integral_value() else f"{amount:.2f}"
-
-
-def _date(value, field: str, label: str, *, required=True) -> dt.date | None:
-    try:
-        parsed = parse_date(value)
-    except ValueError as exc:
-        raise DomainError(f"{label}：{exc}", code="validation_error", field=field) from None
-    if parsed is None and required:
-        raise DomainError(f"{label}必填", code="validation_error", field=field)
-    return parsed
 
 
 def _member_of(household: Household, person_id) -> Person | None:
@@ -200,43 +200,44 @@ def _member_of(household: Household, person_id) -> Person | None:
     return person
 
 
-def means_record(*, actor, household: Household, kind: str, data: dict):
-    """Records one income item, asset or rigid expense of the means test, on the household's chain."""
+def means_record(*, actor, household: Household, item: str, kind: str, source: str = Source.DECLARED,
+                 person_id: int | None = None, amount: Decimal | None = None, period_start: dt.date | None = None,
+                 period_end: dt.date | None = None, value: Decimal | None = None, description: str = "",
+                 recorded_on: dt.date | None = None):
+    """Records one income item, asset or rigid expense (`item`) of the means test, on the household's chain."""
     _require_household_in_scope(actor, household)
-    model = MEANS_MODELS.get(kind)
+    model = MEANS_MODELS.get(item)
     if model is None:
-        raise DomainError("未知的家计调查项目", code="validation_error", field="kind")
-    item_kind = data.get("kind", "")
+        raise DomainError("未知的家计调查项目", code="validation_error", field="item")
     choices = dict(model._meta.get_field("kind").choices)
-    if item_kind not in choices:
+    if kind not in choices:
         raise DomainError("请选择类型", code="validation_error", field="kind")
-    person = _member_of(household, data.get("person_id"))
-    source = data.get("source") or Source.DECLARED
+    person = _member_of(household, person_id)
+    source = source or Source.DECLARED
     if source not in Source.values:
         raise DomainError("来源取值无效", code="validation_error", field="source")
-    fields = {"household": household, "kind": item_kind, "source": source}
+    fields = {"household": household, "kind": kind, "source": source, "person": person}
     if model is not Asset:
-        fields["person"] = person
-        fields["amount"] = _decimal(data.get("amount"), "amount", "金额")
-        fields["period_start"] = _date(data.get("period_start"), "period_start", "起始日期")
-        fields["period_end"] = _date(data.get("period_end"), "period_end", "截止日期")
-        if fields["period_end"] < fields["period_start"]:
+        fields["amount"] = _amount(amount, "amount", "金额")
+        for field, day, label in (("period_start", period_start, "起始日期"), ("period_end", period_end, "截止日期")):
+            if day is None:
+                raise DomainError(f"{label}必填", code="validation_error", field=field)
+            fields[field] = day
+        if period_end < period_start:
             raise DomainError("截止日期早于起始日期", code="validation_error", field="period_end")
-        text = f"{choices[item_kind]} {yuan(fields['amount'])} 元（{fields['period_start']} 至 {fields['period_end']}）"
+        text = f"{choices[kind]} {yuan(fields['amount'])} 元（{period_start} 至 {period_end}）"
     else:
-        fields["person"] = person
-        fields["value"] = _decimal(data.get("value", 0), "value", "价值")
-        fields["description"] = str(data.get("description", ""))[:200]
-        fields["recorded_on"] = _date(data.get("recorded_on"), "recorded_on", "登记日期", required=False) \
-            or timezone.localdate()
-        text = f"{choices[item_kind]} 价值 {yuan(fields['value'])} 元 {fields['description']}".strip()
+        fields["value"] = _amount(value, "value", "价值")
+        fields["description"] = (description or "").strip()[:200]
+        fields["recorded_on"] = recorded_on or timezone.localdate()
+        text = f"{choices[kind]} 价值 {yuan(fields['value'])} 元 {fields['description']}".strip()
     with transaction.atomic():
-        item = model.objects.create(**fields)
-        audit_change("create", actor, item, person_id=household.head_id, changes={"kind": item_kind})
-        record_event(kind=f"registry.means_{kind}_recorded", subject=item, actor=actor, household_id=household.pk,
+        record = model.objects.create(**fields)
+        audit_change("create", actor, record, person_id=household.head_id, changes={"kind": kind})
+        record_event(kind=MEANS_EVENTS[item], subject=record, actor=actor, household_id=household.pk,
                      person_id=person.pk if person else None, region=household.region,
-                     summary=f"家计调查：登记{MEANS_LABELS[kind]} {text}（{Source(source).label}）")
-    return item
+                     summary=f"家计调查：登记{MEANS_LABELS[item]} {text}（{Source(source).label}）")
+    return record
 
 
 # ---- Tiers (分层认定) --------------------------------------------------------------------------
@@ -248,17 +249,26 @@ def tier_assess_household(*, actor, household: Household, on: dt.date | None = N
     return list(household.tier_decisions.filter(status=DecisionStatus.RECOMMENDED).order_by("person_id"))
 
 
-def tier_assess_region(*, actor, region: Region, on: dt.date) -> dict:
-    """A county's (or township's) whole registry assessed set-based."""
-    require_writer(actor)
+def tier_assess_region(*, actor, region: Region, on: dt.date, progress=None) -> dict:
+    """A county's (or township's) whole registry assessed set-based (in the task tier_assessment_start
+    enqueues; `progress(done, total)` feeds the run's progress bar)."""
+    require(actor, Capability.RUN_ASSESSMENT)
     if not region_in_scope(actor, region):
         raise DomainError("该区划不在您的管辖范围内", code="out_of_scope")
-    return assessment.assess(on=on, region=region, actor=actor)
+    return assessment.assess(on=on, region=region, actor=actor, progress=progress)
+
+
+def tier_assessment_start(*, actor, region: Region, on: dt.date) -> TaskRun:
+    """Starts the batch assessment as a task run; its owner follows it on /tasks/<id>/."""
+    from jiuzhu.registry.tasks import TIER_ASSESSMENT, tier_assessment_task  # tasks.py calls this module
+
+    require(actor, Capability.RUN_ASSESSMENT)  # the region's scope: task_run_start checks it
+    return task_run_start(actor=actor, kind=TIER_ASSESSMENT, title=f"分层评估：{region.full_name}（基准日 {on}）",
+                          region=region, task=tier_assessment_task, region_code=region.code, on=on.isoformat())
 
 
 def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: str, valid_from: dt.date | None):
-    if not (actor.is_superuser or actor.has_role(Role.APPROVER)):
-        raise DomainError("只有审批人员可以确认或改定层级", code="forbidden")
+    require(actor, Capability.DECIDE_TIERS)
     if not region_in_scope(actor, decision.household.region):
         raise DomainError("该家庭不在您的管辖范围内", code="out_of_scope")
     if decision.status != DecisionStatus.RECOMMENDED:
@@ -287,7 +297,8 @@ def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: st
         text = f"审批{verb}层级为{Tier(tier).label}{who}，有效期 {decision.valid_from} 至 {decision.valid_to}"
         if reason:
             text += f"；理由：{reason}"
-        record_event(kind=f"registry.tier_{'confirmed' if status == DecisionStatus.CONFIRMED else 'overridden'}",
+        record_event(kind=RegistryEvent.TIER_CONFIRMED if status == DecisionStatus.CONFIRMED
+                     else RegistryEvent.TIER_OVERRIDDEN,
                      subject=decision, actor=actor, household_id=decision.household_id,
                      person_id=decision.person_id, region=decision.household.region, summary=text,
                      payload={"tier": tier, "recommended": decision.recommended_tier})
@@ -295,12 +306,7 @@ def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: st
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-            31][month - 1]
-    return dt.date(year, month, min(day.day, last))
+    return day + relativedelta(months=months)  # 31 Jan + 1 month = 28/29 Feb
 
 
 def tier_decision_confirm(*, actor, decision: TierDecision, valid_from: dt.date | None = None) -> TierDecision:
@@ -321,21 +327,25 @@ def tier_decision_override(*, actor, decision: TierDecision, tier: str, reason: 
 
 # ---- Assistance grants (救助发放) ------------------------------------------------------------
 
-def grant_create(*, actor, household: Household, data: dict, acknowledge: bool = False) -> AssistanceGrant:
+def grant_create(*, actor, household: Household, category: str, period_start: dt.date,
+                 period_end: dt.date | None = None, monthly_amount: Decimal | None = None,
+                 once_amount: Decimal | None = None, service: str = "", person_id: int | None = None,
+                 acknowledge: bool = False) -> AssistanceGrant:
     """Records a grant. Duplicate or excessive assistance is reported before saving; the officer must
     acknowledge the findings (acknowledge=True) to save anyway, and the acknowledgement is on the chain."""
-    _require_household_in_scope(actor, household)
-    category = data.get("category", "")
+    require(actor, Capability.PROPOSE_GRANTS)
+    _require_in_scope(actor, household)
     if category not in AssistanceCategory.values:
         raise DomainError("请选择救助类别", code="validation_error", field="category")
-    person = _member_of(household, data.get("person_id"))
-    monthly = _decimal(data["monthly_amount"], "monthly_amount", "月发放金额") if data.get("monthly_amount") else None
-    once = _decimal(data["once_amount"], "once_amount", "一次性金额") if data.get("once_amount") else None
-    service = str(data.get("service", "")).strip()[:200]
+    person = _member_of(household, person_id)
+    monthly = _amount(monthly_amount or None, "monthly_amount", "月发放金额", required=False)
+    once = _amount(once_amount or None, "once_amount", "一次性金额", required=False)
+    service = (service or "").strip()[:200]
     if not (monthly or once or service):
         raise DomainError("请填写月发放金额、一次性金额或服务内容", code="validation_error", field="monthly_amount")
-    start = _date(data.get("period_start"), "period_start", "起始日期")
-    end = _date(data.get("period_end"), "period_end", "终止日期", required=False)
+    if period_start is None:
+        raise DomainError("起始日期必填", code="validation_error", field="period_start")
+    start, end = period_start, period_end
     if end and end < start:
         raise DomainError("终止日期早于起始日期", code="validation_error", field="period_end")
     organization = actor.organization
@@ -354,7 +364,7 @@ def grant_create(*, actor, household: Household, data: dict, acknowledge: bool =
         amount = f"每月 {yuan(monthly)} 元" if monthly else f"一次性 {yuan(once)} 元" if once else service
         audit_change("create", actor, grant, person_id=person.pk if person else household.head_id,
                      changes={"category": category, "findings": found})
-        record_event(kind="registry.grant_created", subject=grant, actor=actor, household_id=household.pk,
+        record_event(kind=RegistryEvent.GRANT_CREATED, subject=grant, actor=actor, household_id=household.pk,
                      person_id=person.pk if person else None, region=household.region,
                      summary=f"{AssistanceCategory(category).label}：{amount}，自 {start} 起"
                      + (f"至 {end}" if end else "") + (f"（已知悉提示：{'；'.join(found)}）" if found else ""),
@@ -371,7 +381,8 @@ def grant_findings(grant: AssistanceGrant) -> list[str]:
 
 
 def grant_end(*, actor, grant: AssistanceGrant, end_date: dt.date, reason: str) -> AssistanceGrant:
-    _require_household_in_scope(actor, grant.household)
+    require(actor, Capability.PROPOSE_GRANTS)
+    _require_in_scope(actor, grant.household)
     if grant.status != GrantStatus.ACTIVE:
         raise DomainError("该救助已终止", code="invalid_status")
     if not (reason or "").strip():
@@ -384,7 +395,7 @@ def grant_end(*, actor, grant: AssistanceGrant, end_date: dt.date, reason: str) 
         grant.end_reason = reason.strip()[:200]
         grant.save(update_fields=["status", "period_end", "end_reason"])
         audit_change("update", actor, grant, person_id=grant.person_id, changes={"status": "ended"})
-        record_event(kind="registry.grant_ended", subject=grant, actor=actor, household_id=grant.household_id,
+        record_event(kind=RegistryEvent.GRANT_ENDED, subject=grant, actor=actor, household_id=grant.household_id,
                      person_id=grant.person_id, region=grant.household.region,
                      summary=f"终止{grant.get_category_display()}，{end_date} 止；原因：{grant.end_reason}")
     return grant
@@ -404,12 +415,13 @@ def household_member_add(*, actor, household: Household, member: dict) -> Person
     codes = {household.region.code} | ({parsed.hukou_region_code} if parsed.hukou_region_code else set())
     regions = bulk.regions_for(codes)
     hashes = bulk.check_against_registry([row], errors, regions, actor)
+    disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)  # audited, capped per day
     if errors:
         _raise(errors)
     with transaction.atomic():
         person = bulk.write_members(household, [parsed], hashes=hashes, regions=regions)[0]
         audit_change("create", actor, person, person_id=person.pk, changes={"household": household.pk})
-        record_event(kind="registry.member_added", subject=person, actor=actor, person_id=person.pk,
+        record_event(kind=RegistryEvent.MEMBER_ADDED, subject=person, actor=actor, person_id=person.pk,
                      household_id=household.pk, region=household.region,
                      summary=f"新增家庭成员{person.name}（{person.get_relation_display()}）")
     return person

@@ -2,21 +2,21 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django_tasks import default_task_backend
 
 from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.identity import IdNumberError, normalize_id_number
-from jiuzhu.core.models import Region, RegionSetting, Role
+from jiuzhu.core.models import Region
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404
 from jiuzhu.core.selectors import regions_in_scope
+from jiuzhu.core.taskruns import task_runs_for
 from jiuzhu.registry import selectors, services
-from jiuzhu.registry.forms import HouseholdFilterForm, PersonFilterForm
+from jiuzhu.registry.forms import GrantForm, HouseholdFilterForm, MeansForm, PersonFilterForm, first_error
 from jiuzhu.registry.models import (
     AssetKind,
     AssistanceCategory,
@@ -33,15 +33,8 @@ from jiuzhu.registry.models import (
     Tier,
     TierDecision,
 )
-from jiuzhu.registry.standards import (
-    STANDARDS,
-    categories_for,
-    category_matrix,
-    category_matrix_set,
-    standard_set,
-    standards_for,
-)
-from jiuzhu.registry.tasks import tier_assessment_task
+from jiuzhu.registry.standards import categories_for
+from jiuzhu.registry.tasks import TIER_ASSESSMENT
 from jiuzhu.registry.validation import parse_date
 
 
@@ -56,38 +49,43 @@ def person_list(request):
         except IdNumberError as exc:
             form.add_error("id_number", exc.message)
             filters["id_hash"] = "invalid"
-    persons = selectors.person_search(actor=request.user, **{k: v for k, v in filters.items() if v})
+    search = {k: v for k, v in filters.items() if v}
+    persons = selectors.person_search(actor=request.user, **search)
     page = Paginator(persons, 50).get_page(request.GET.get("page"))
-    for p in page:
-        p.shown_id = selectors.display_id_number(request.user, p)
-    return render(request, "registry/person_list.html", {"form": form, "page": page})
+    page.object_list = selectors.with_identity_shown(request.user, page)
+    selectors.audit_shown(request.user, [p.pk for p in page], purpose="list",
+                          query_hash=selectors.query_hash(search))
+    return render(request, "registry/person_list.html", {"form": form, "page": page,
+                                                         "birth_label": selectors.birth_label(request.user)})
 
 
 @login_required
 def person_detail(request, person_id: int):
     person = selectors.person_get(actor=request.user, person_id=person_id)
+    selectors.with_identity_shown(request.user, [person])
     return render(request, "registry/person_detail.html", {
-        "person": person, "shown_id": selectors.display_id_number(request.user, person),
-    })
+        "person": person, "birth_label": selectors.birth_label(request.user)})
 
 
 @login_required
 def household_list(request):
     form = HouseholdFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    rows = selectors.household_search(actor=request.user, **{k: v for k, v in filters.items() if v})
+    search = {k: v for k, v in filters.items() if v}
+    rows = selectors.household_search(actor=request.user, **search)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    selectors.audit_shown(request.user, [h.head_id for h in page if h.head_id], purpose="household_list",
+                          query_hash=selectors.query_hash(search))
     return render(request, "registry/household_list.html", {"form": form, "page": page})
 
 
 @login_required
 def household_detail(request, household_id: int):
     household = selectors.household_get(actor=request.user, household_id=household_id)
-    members = list(selectors.household_members(household))
-    for m in members:
-        m.shown_id = selectors.display_id_number(request.user, m)
+    members = selectors.with_identity_shown(request.user,
+                                            selectors.household_members(actor=request.user, household=household))
     return render(request, "registry/household_detail.html", {
-        "household": household, "members": members,
+        "household": household, "members": members, "birth_label": selectors.birth_label(request.user),
         "chain": selectors.assistance_chain(actor=request.user, household=household),
         **household_work_context(request.user, household),
     })
@@ -113,8 +111,12 @@ def _run(request, action, ok: str) -> bool:
 @require_POST
 def means_add(request, household_id: int, kind: str):
     household = selectors.household_get(actor=request.user, household_id=household_id, purpose="means_test")
-    _run(request, lambda: services.means_record(actor=request.user, household=household, kind=kind,
-                                                data=request.POST.dict()), "已登记")
+    form = MeansForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+    else:
+        _run(request, lambda: services.means_record(actor=request.user, household=household, item=kind,
+                                                    **form.cleaned_data), "已登记")
     return _back(household_id, "means")
 
 
@@ -149,9 +151,12 @@ def get_scoped_decision(actor, decision_id: int) -> TierDecision:
 @require_POST
 def grant_add(request, household_id: int):
     household = selectors.household_get(actor=request.user, household_id=household_id, purpose="grant")
+    form = GrantForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(household_id, "grants")
     try:
-        services.grant_create(actor=request.user, household=household, data=request.POST.dict(),
-                              acknowledge=request.POST.get("acknowledge") == "on")
+        services.grant_create(actor=request.user, household=household, **form.cleaned_data)
     except DomainError as exc:
         if exc.code == "needs_acknowledgement":
             messages.warning(request, f"保存前请注意：{exc.message}。如确需发放，请勾选“已知悉”后再次保存。")
@@ -180,32 +185,27 @@ def grant_stop(request, grant_id: int):
 
 def household_work_context(actor, household) -> dict:
     """What the household page shows besides members and chain."""
-    current = selectors.tier_in_force(household)
+    current = selectors.tier_in_force(actor=actor, household=household)
     return {
         "incomes": household.incomes.select_related("person").order_by("-period_end"),
         "assets": household.assets.order_by("-recorded_on"),
         "expenses": household.expenses.select_related("person").order_by("-period_end"),
-        "decisions": selectors.decisions_for(household)[:20],
+        "decisions": selectors.decisions_for(actor=actor, household=household)[:20],
         "current_tier": current,
         "open_categories": [AssistanceCategory(c).label for c in
                             categories_for(current.tier, household.region, dt.date.today())] if current else [],
-        "grants": selectors.grants_for(household),
+        "grants": selectors.grants_for(actor=actor, household=household),
         "means_forms": [("income", "收入", IncomeKind.choices), ("asset", "财产", AssetKind.choices),
                         ("expense", "刚性支出", ExpenseKind.choices)],
         "sources": Source.choices, "tiers": Tier.choices, "categories": AssistanceCategory.choices,
-        "may_approve": actor.is_superuser or actor.has_role(Role.APPROVER),
+        "may_approve": can(actor, Capability.DECIDE_TIERS),
         "recommended": DecisionStatus.RECOMMENDED,
         "today": dt.date.today(),
         **_member_choices(),
     }
 
 
-# ---- Standards, category matrix, region assessment, report -------------------------------------
-
-def _require_admin(actor):
-    if not (actor.is_superuser or actor.has_role(Role.ADMINISTRATOR)):
-        raise PermissionDenied("只有系统管理员可以修改地方标准")
-
+# ---- Region assessment, report (standards and the category matrix: core/settings_views.py) ------
 
 def _region_param(request) -> Region:
     code = request.GET.get("region") or request.POST.get("region") or (request.user.region.code
@@ -216,29 +216,6 @@ def _region_param(request) -> Region:
     return region
 
 
-@login_required
-def standards_page(request):
-    region = _region_param(request)
-    on = _date_param(request.GET.get("on"))
-    if request.method == "POST":
-        _require_admin(request.user)
-        _run(request, lambda: standard_set(actor=request.user, region=region, key=request.POST.get("key", ""),
-                                           value=request.POST.get("value", ""),
-                                           effective_from=_date_param(request.POST.get("effective_from")),
-                                           note=request.POST.get("note", "")), "已新增标准版本（历史版本保持不变）")
-        return redirect(f"/registry/standards/?region={region.code}")
-    standards = standards_for(region, on)
-    rows = {r.pk: r for r in RegionSetting.objects.filter(pk__in=standards.sources.values()).select_related("region")}
-    table = [{"key": key, "spec": spec, "value": standards.values[key],
-              "source": rows.get(standards.sources.get(key))} for key, spec in STANDARDS.items()]
-    history = RegionSetting.objects.filter(key__in=list(STANDARDS), region__code__in=region.ancestor_codes())\
-        .select_related("region", "set_by").order_by("key", "-effective_from")
-    return render(request, "registry/standards.html", {
-        "region": region, "on": on, "table": table, "history": history, "specs": STANDARDS,
-        "regions": regions_in_scope(actor=request.user).filter(level__in=["province", "city", "county"])[:200],
-        "may_edit": request.user.is_superuser or request.user.has_role(Role.ADMINISTRATOR)})
-
-
 def _date_param(value) -> dt.date:
     try:
         return parse_date(value) or dt.date.today()
@@ -247,51 +224,22 @@ def _date_param(value) -> dt.date:
 
 
 @login_required
-def category_matrix_page(request):
-    region = _region_param(request)
-    if request.method == "POST":
-        _require_admin(request.user)
-        matrix = {tier: request.POST.getlist(tier) for tier in Tier.values}
-        _run(request, lambda: category_matrix_set(actor=request.user, region=region, matrix=matrix,
-                                                  effective_from=_date_param(request.POST.get("effective_from")),
-                                                  note=request.POST.get("note", "")), "已保存救助类别对照（新版本）")
-        return redirect(f"/registry/categories/?region={region.code}")
-    matrix = category_matrix(region, dt.date.today())
-    grid = [{"tier": value, "label": label,
-             "cells": [{"category": c, "on": c in matrix.get(value, [])} for c, _ in AssistanceCategory.choices]}
-            for value, label in Tier.choices if value != "none"]
-    return render(request, "registry/categories.html", {
-        "region": region, "grid": grid, "categories": AssistanceCategory.choices,
-        "may_edit": request.user.is_superuser or request.user.has_role(Role.ADMINISTRATOR)})
-
-
-@login_required
 def assessment_run_page(request):
+    """Starts a batch assessment; the user lands on its task-run page (core/taskruns.py)."""
+    require(request.user, Capability.RUN_ASSESSMENT)
     if request.method == "POST":
         region = _region_param(request)
-        services.require_writer(request.user)
-        result = tier_assessment_task.enqueue(actor_id=request.user.pk, region_code=region.code,
-                                              on=_date_param(request.POST.get("on")).isoformat())
-        return redirect(f"/registry/assessment/?task={result.id}")
+        try:
+            run = services.tier_assessment_start(actor=request.user, region=region,
+                                                 on=_date_param(request.POST.get("on")))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("registry:assessment_run")
+        return redirect("core:task_run", run_id=run.pk)
     return render(request, "registry/assessment_run.html", {
-        "task_id": request.GET.get("task", ""),
         "regions": regions_in_scope(actor=request.user).filter(level__in=["city", "county", "township"])[:300],
+        "runs": task_runs_for(actor=request.user, kind=TIER_ASSESSMENT)[:5],
         "today": dt.date.today()})
-
-
-@login_required
-def assessment_run_status(request, task_id: str):
-    """Polled by the run page (htmx) until the task finishes."""
-    try:
-        result = default_task_backend.get_result(task_id)
-    except Exception:
-        return JsonResponse({"status": "unknown"}, status=404)
-    body = {"status": str(result.status)}
-    if str(result.status).endswith("SUCCESSFUL"):
-        body["result"] = result.return_value
-    elif str(result.status).endswith("FAILED"):
-        body["error"] = "评估失败：" + "; ".join(str(e.exception_class_path) for e in result.errors)
-    return render(request, "registry/assessment_status.html", {"body": body, "task_id": task_id})
 
 
 @login_required

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from conftest import member
 from jiuzhu.core.errors import DomainError
@@ -12,19 +13,7 @@ from jiuzhu.registry import assessment
 from jiuzhu.registry.models import Asset, DecisionStatus, Expense, IncomeItem, TierDecision
 from jiuzhu.registry.services import tier_decision_confirm, tier_decision_override
 from jiuzhu.registry.standards import standard_set
-
-ON = dt.date(2026, 6, 30)
-WINDOW = (dt.date(2025, 7, 1), dt.date(2026, 6, 30))  # 12 months up to ON
-
-
-@pytest.fixture
-def standards(persona):
-    admin = persona("shaoyang_admin")
-    city = Region.objects.get(code="430500")
-    for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
-                       "disposable_income_last_year": 30000}.items():
-        standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
-    return city
+from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 
 def two_adults(register):
@@ -180,7 +169,7 @@ def test_approver_confirms_or_overrides_with_a_reason(standards, register, perso
     household = two_adults(register)
     income(household, "500")
     decision = tier_of(household)
-    with pytest.raises(DomainError):
+    with pytest.raises(PermissionDenied):
         tier_decision_confirm(actor=persona("longhui_officer"), decision=decision)  # not an approver
     with pytest.raises(DomainError) as exc:
         tier_decision_override(actor=persona("longhui_approver"), decision=decision, tier="near_dibao", reason="")
