@@ -244,7 +244,8 @@ def means_record(*, actor, household: Household, item: str, kind: str, source: s
 
 def tier_assess_household(*, actor, household: Household, on: dt.date | None = None) -> list[TierDecision]:
     """Recommends a tier for one household now (same engine as the set-based run)."""
-    _require_household_in_scope(actor, household)
+    require(actor, Capability.RUN_ASSESSMENT)
+    _require_in_scope(actor, household)
     assessment.assess(on=on or timezone.localdate(), household_ids=[household.pk], actor=actor)
     return list(household.tier_decisions.filter(status=DecisionStatus.RECOMMENDED).order_by("person_id"))
 

@@ -35,6 +35,30 @@ def test_window_officers_and_coordinators_may_register(register, username):
     assert register(username).pk
 
 
+@pytest.mark.parametrize("username", ["longhui_window", "longhui_coordinator", "longhui_analyst"])
+def test_assessing_a_household_needs_the_run_assessment_capability(register, persona, username):
+    household = register()
+    with pytest.raises(PermissionDenied):
+        services.tier_assess_household(actor=persona(username), household=household)
+    assert not TierDecision.objects.exists()
+
+
+def test_assessing_a_household_of_another_county_is_refused(register, persona):
+    household = register()
+    with pytest.raises(DomainError) as exc:
+        services.tier_assess_household(actor=persona("dongkou_approver"), household=household)
+    assert exc.value.code == "out_of_scope"
+
+
+def test_page_forms_follow_the_capabilities(dibao_household, client_for):
+    """Templates ask the same table: no form is offered that its service would refuse."""
+    officer = client_for("longhui_officer").get(f"/registry/households/{dibao_household.pk}/").content.decode()
+    approver = client_for("longhui_approver").get(f"/registry/households/{dibao_household.pk}/").content.decode()
+    assert "登记救助发放" in officer and "登记救助发放" not in approver
+    assert "登记收入、财产或刚性支出" in officer and "登记收入、财产或刚性支出" not in approver
+    assert "按当前数据评估" in officer and "按当前数据评估" in approver
+
+
 def test_only_approvers_decide_tiers(dibao_household, persona):
     services.tier_assess_household(actor=persona("longhui_officer"), household=dibao_household,
                                    on=dt.date(2026, 6, 30))
