@@ -1,5 +1,6 @@
 from ninja import Router
 
+from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.schemas import MeOut, RegionOut
 from jiuzhu.core.selectors import regions_in_scope
 
@@ -11,7 +12,8 @@ def me(request):
     user = request.auth
     return MeOut(username=user.username, full_name=user.full_name,
                  organization=str(user.organization) if user.organization else None,
-                 region_code=user.region.code if user.region else None, roles=sorted(user.role_codes))
+                 region_code=user.region.code if user.region else None, roles=sorted(user.role_codes),
+                 capabilities=sorted(code for code in Capability.values if can(user, code)))
 
 
 @router.get("/regions", response=list[RegionOut], summary="管辖范围内的行政区划")

@@ -28,3 +28,4 @@ class MeOut(Schema):
     organization: str | None
     region_code: str | None
     roles: list[str]
+    capabilities: list[str]  # core/permissions.py: what the user may do, the same table pages ask
