@@ -83,7 +83,7 @@ def main():
     args = parser.parse_args()
     fresh_database(args.db, "jiuzhu_bench_tiers")
 
-    from jiuzhu.core.models import Region
+    from jiuzhu.core.models import Region, User
     from jiuzhu.registry import assessment
     from jiuzhu.registry.standards import standard_set
 
@@ -92,9 +92,10 @@ def main():
     print(f"# generated {args.households} households, {persons} persons in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
     city = Region.objects.get(code="430500")
+    admin = User.objects.create_superuser(username="bench_admin")  # standards are the administrator's to set
     for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
                        "disposable_income_last_year": 30000}.items():
-        standard_set(actor=None, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
+        standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
     started = time.monotonic()
     result = assessment.assess(on=dt.date(2026, 6, 30), region=city)
     seconds = time.monotonic() - started

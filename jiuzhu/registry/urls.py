@@ -1,6 +1,8 @@
 from django.urls import path
 
+from jiuzhu.core import settings_views
 from jiuzhu.registry import import_views, views
+from jiuzhu.registry.settings_catalog import CATEGORY_MATRIX_KEY
 
 app_name = "registry"
 urlpatterns = [
@@ -17,8 +19,9 @@ urlpatterns = [
     path("households/<int:household_id>/grants/", views.grant_add, name="grant_add"),
     path("decisions/<int:decision_id>/", views.decision_decide, name="decision_decide"),
     path("grants/<int:grant_id>/stop/", views.grant_stop, name="grant_stop"),
-    path("standards/", views.standards_page, name="standards"),
-    path("categories/", views.category_matrix_page, name="categories"),
+    # Old addresses of the standards and category matrix pages: the core settings pages serve them.
+    path("standards/", settings_views.settings_page, name="standards"),
+    path("categories/", settings_views.setting_detail, {"key": CATEGORY_MATRIX_KEY}, name="categories"),
     path("assessment/", views.assessment_run_page, name="assessment_run"),
     path("assessment/<str:task_id>/status/", views.assessment_run_status, name="assessment_status"),
     path("report/assistance/", views.assistance_report_page, name="assistance_report"),
