@@ -43,3 +43,23 @@ def regions_in_scope(*, actor, level: str | None = None, parent_code: str | None
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
     return qs
+
+
+def organizations_in_scope(*, actor):
+    """Organisations whose region lies in the actor's subtree (for administrators' pickers)."""
+    from jiuzhu.core.models import Organization
+
+    if actor.is_superuser:
+        return Organization.objects.select_related("region")
+    if actor.region_id is None:
+        return Organization.objects.none()
+    return Organization.objects.filter(region__path__startswith=actor.region.path).select_related("region")
+
+
+def api_tokens_in_scope(*, actor):
+    """Department-system tokens of organisations in the administrator's jurisdiction (never the raw token)."""
+    from jiuzhu.core.models import ApiToken
+
+    require(actor, Capability.ADMINISTER)
+    return ApiToken.objects.filter(organization__in=organizations_in_scope(actor=actor))\
+        .select_related("organization", "created_by").order_by("-created_at")
