@@ -20,4 +20,5 @@ class CoreConfig(AppConfig):
         ("接口文档", "api-1.0.0:openapi-view", "administer"),
         ("系统管理", "admin:index", "administer"),
         ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
+        ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
     ]

@@ -1,5 +1,7 @@
 """Core data: the region tree, organisations, users and roles, audit log, events, settings."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -327,3 +329,56 @@ class Capabilities(models.Model):
         managed = False
         default_permissions = ()
         verbose_name = "权限"
+
+
+class TaskRunStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "进行中"
+    SUCCEEDED = "succeeded", "已完成"
+    FAILED = "failed", "失败"
+
+
+class TaskRun(models.Model):
+    """One long job a user started (core/taskruns.py): its owner and scope, progress, Chinese result
+    summary and error. The django-tasks result row only carries the machinery; this row is what users
+    see, and only its owner sees it (404 for anyone else)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("任务类型", max_length=60)  # e.g. "registry.tier_assessment"
+    title = models.CharField("任务", max_length=200)
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="task_runs", verbose_name="发起人")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="机构")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="区划")
+    status = models.CharField("状态", max_length=10, choices=TaskRunStatus.choices, default=TaskRunStatus.QUEUED)
+    done = models.PositiveBigIntegerField("已完成", default=0)
+    total = models.PositiveBigIntegerField("总量", default=0)
+    summary = models.TextField("结果", blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField("错误", blank=True)
+    created_at = models.DateTimeField("发起时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)  # django-tasks result, for administrators
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="taskrun_owner_history")]  # /tasks/
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        """Whole percent done; 100 only when finished, so a run never shows 100 while still writing."""
+        if self.status == TaskRunStatus.SUCCEEDED:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, self.done * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED)

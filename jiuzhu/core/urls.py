@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from jiuzhu.core import settings_views, views
+from jiuzhu.core import settings_views, taskrun_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/<str:key>/", settings_views.setting_detail, name="setting_detail"),
+    path("tasks/", taskrun_views.task_run_list, name="task_runs"),
+    path("tasks/<uuid:run_id>/", taskrun_views.task_run_detail, name="task_run"),
+    path("tasks/<uuid:run_id>/progress/", taskrun_views.task_run_progress, name="task_run_progress"),
     # The admin signs in through the same page, so the lockout and audit apply there too.
     path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
 ]

@@ -23,7 +23,6 @@ urlpatterns = [
     path("standards/", settings_views.settings_page, name="standards"),
     path("categories/", settings_views.setting_detail, {"key": CATEGORY_MATRIX_KEY}, name="categories"),
     path("assessment/", views.assessment_run_page, name="assessment_run"),
-    path("assessment/<str:task_id>/status/", views.assessment_run_status, name="assessment_status"),
     path("report/assistance/", views.assistance_report_page, name="assistance_report"),
     # Import and export (import_views.py)
     path("import/", import_views.import_upload, name="import"),
