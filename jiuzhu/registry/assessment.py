@@ -14,7 +14,9 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region
+from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import DecisionStatus, Tier, TierDecision
 from jiuzhu.registry.standards import STANDARDS, standards_for
 
@@ -259,12 +261,10 @@ def _ids_sql(*, region: Region | None, household_ids: list[int] | None) -> str:
 
 
 _TIER_LABELS = " ".join(f"WHEN '{value}' THEN '{label}'" for value, label in Tier.choices)
-# Chain events for the decisions just written, made by the database from the decision rows themselves.
+# Chain events for the decisions just written, made by the database from the decision rows themselves
+# (core.events.record_events_by_query: subject, person, household, region, time, summary, payload).
 _EVENTS_SQL = (
-    "INSERT INTO core_event (kind, subject_type, subject_id, person_id, household_id, region_id, actor_id, "
-    "organization_id, occurred_at, summary, payload) "
-    "SELECT 'registry.tier_assessed', 'registry.tierdecision', CAST(d.id AS TEXT), d.person_id, d.household_id, "
-    "h.region_id, CAST(%s AS BIGINT), CAST(%s AS BIGINT), d.created_at, "
+    "SELECT CAST(d.id AS TEXT), d.person_id, d.household_id, h.region_id, d.created_at, "
     "'分层评估（基准日 ' || CAST(%s AS TEXT) || '）：建议认定为' || CASE d.recommended_tier " + _TIER_LABELS + " END "
     "|| CASE WHEN d.person_id IS NULL THEN '' ELSE '（单人户）' END, '{{}}' "
     "FROM registry_tierdecision d JOIN registry_household h ON h.id = d.household_id "
@@ -274,9 +274,6 @@ _DECISION_COLUMNS = ("household_id, person_id, assessed_on, recommended_tier, ti
                      "per_capita_income, dibao_standard, facts, reasons, override_reason, created_at, run_key")
 _INSERT_SQL = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "  # noqa: S608 - constant column list
                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
-
-
-ASSESS_STEPS = 10  # progress units of a run: evaluated 7, compared 8, written 10 (demo: 3.5 s, 0.1 s, 0.7 s)
 
 
 def _insert_decisions(cursor, rows: list[tuple]) -> None:
@@ -290,24 +287,17 @@ def _insert_decisions(cursor, rows: list[tuple]) -> None:
 
 
 def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int] | None = None,
-           actor=None, progress=None) -> dict:
+           actor=None) -> dict:
     """Writes a recommended TierDecision for every household (and 单人户 member) whose figures changed,
     with its chain event. Older recommendations still awaiting approval are marked superseded.
-    Re-running with the same inputs writes nothing. Returns counts. `progress(done, total)`, when given,
-    hears of the run's steps (a task run's progress bar): figures worked out, changes found, written."""
-    report = progress or (lambda done, total: None)
-    report(0, ASSESS_STEPS)
+    Re-running with the same inputs writes nothing. Returns counts."""
     rows = evaluate(_ids_sql(region=region, household_ids=household_ids), on)
-    report(7, ASSESS_STEPS)  # loading the rows and working out the rules: most of a run's time
     keys = [r[9] for r in rows]
     existing: set[str] = set()
     for i in range(0, len(keys), 900):
         existing.update(TierDecision.objects.filter(run_key__in=keys[i:i + 900]).values_list("run_key", flat=True))
     new = [r for r in rows if r[9] not in existing]
-    report(8, ASSESS_STEPS)
     now = timezone.now()
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    org_id = getattr(actor, "organization_id", None)
     with transaction.atomic(), connection.cursor() as cursor:
         touched = sorted({r[0] for r in new})
         for i in range(0, len(touched), 900):
@@ -320,10 +310,9 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             # below (and the next run's) become full scans.
             cursor.execute("ANALYZE registry_tierdecision")
         new_keys = [r[9] for r in new]
-        for i in range(0, len(new_keys), 900):
-            part = new_keys[i:i + 900]
-            cursor.execute(_EVENTS_SQL.format(keys=",".join(["%s"] * len(part))), [actor_id, org_id, str(on), *part])
-    report(ASSESS_STEPS, ASSESS_STEPS)  # after commit: a progress row outside the write transaction
+        parts = [new_keys[i:i + 900] for i in range(0, len(new_keys), 900)]
+        record_events_by_query(kind=RegistryEvent.TIER_ASSESSED, subject_model=TierDecision, actor=actor, queries=[
+            (_EVENTS_SQL.format(keys=",".join(["%s"] * len(part))), [str(on), *part]) for part in parts])
     counts: dict[str, int] = {}
     for r in rows:
         counts[r[3]] = counts.get(r[3], 0) + 1

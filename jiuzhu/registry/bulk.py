@@ -3,7 +3,6 @@
 Used by single registration (a list of one), the Excel/CSV import and the demo generator, so the
 three cannot drift apart."""
 
-import json
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -11,9 +10,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
+from jiuzhu.core.events import EventRow, record_events
 from jiuzhu.core.identity import name_pinyin, name_sound_key
 from jiuzhu.core.models import Region
 from jiuzhu.core.scoping import region_in_scope
+from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import Household, Person, Relation
 from jiuzhu.registry.validation import HouseholdRow, MemberRow, RowErrors
 
@@ -83,13 +84,12 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
 
 
 def write_households(households: list[HouseholdRow], *, actor, regions: dict[str, Region],
-                     hashes: dict[str, str], batch=None, event_kind: str = "registry.household_registered")\
+                     hashes: dict[str, str], batch=None, event_kind: str = RegistryEvent.HOUSEHOLD_REGISTERED)\
         -> list[Household]:
-    """Inserts households, members, memberships and one chain event per household. Caller validated."""
+    """Inserts households, members, memberships and one chain event per household (record_events, so the
+    event's handlers run after commit). Caller validated."""
     now = timezone.now()
     created: list[Household] = []
-    actor_id = actor.pk if getattr(actor, "pk", None) else None
-    org_id = getattr(actor, "organization_id", None)
     with transaction.atomic():
         for start in range(0, len(households), CHUNK):
             chunk = households[start:start + CHUNK]
@@ -103,20 +103,21 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
             heads = {household_id: pk for pk, household_id, relation in members if relation == Relation.HEAD}
             _set_heads(heads)
             sizes = {row.pk: len(h.members) for h, row in zip(chunk, rows, strict=True)}
-            with connection.cursor() as cursor:
-                cursor.executemany(_EVENT_SQL, [
-                    (event_kind, str(row.pk), heads.get(row.pk), row.pk, row.region_id, actor_id, org_id, now,
-                     f"登记家庭，{sizes[row.pk]} 人" if batch is None else f"批量导入登记家庭，{sizes[row.pk]} 人",
-                     json.dumps({"batch": batch.pk if batch else None}))
-                    for row in rows])
+            payload = {"batch": batch.pk if batch else None}
+            record_events(kind=event_kind, subject_model=Household, actor=actor, occurred_at=now, rows=[
+                EventRow(subject_id=row.pk, person_id=heads.get(row.pk), household_id=row.pk, region_id=row.region_id,
+                         summary=f"登记家庭，{sizes[row.pk]} 人" if batch is None
+                         else f"批量导入登记家庭，{sizes[row.pk]} 人", payload=payload)
+                for row in rows])
             for row in rows:
                 row.head_id = heads.get(row.pk)
             created.extend(rows)
     return created
 
 
-# Plain INSERTs for the three big tables: an import writes hundreds of thousands of rows, and building a
-# model instance per row cost more than reading and validating the file.
+# Plain INSERTs for persons and memberships (events: core's record_events does the same): an import writes
+# hundreds of thousands of rows, and building a model instance per row cost more than reading and validating
+# the file.
 _PERSON_COLUMNS = ("household_id", "relation", "region_id", "id_number_cipher", "id_number_hash", "name",
                    "name_pinyin", "name_sound_key", "sex", "birth_date", "hukou_region_id", "residence_region_id",
                    "disability_type", "disability_grade", "serious_illness", "labour_capacity", "schooling",
@@ -126,9 +127,6 @@ _PERSON_SQL = (f"INSERT INTO registry_person ({', '.join(_PERSON_COLUMNS)}) "  #
                f"VALUES ({', '.join(['%s'] * len(_PERSON_COLUMNS))})")
 _MEMBERSHIP_SQL = ("INSERT INTO registry_householdmembership (person_id, household_id, relation, joined_at) "
                    "VALUES (%s, %s, %s, %s)")
-_EVENT_SQL = ("INSERT INTO core_event (kind, subject_type, subject_id, person_id, household_id, region_id, "
-              "actor_id, organization_id, occurred_at, summary, payload) "
-              "VALUES (%s, 'registry.household', %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 
 
 def _person_values(m: MemberRow, household_id: int, region_id: int, hashes, regions, batch, now) -> tuple:

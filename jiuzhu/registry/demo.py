@@ -124,8 +124,7 @@ def populate(*, seed: int, persons: int, villages: list[Region], actor=None, pro
         with transaction.atomic():
             batch = ImportBatch.objects.create(key=key, filename=f"演示数据（种子 {seed}，第 {chunk + 1} 批）",
                                                region=villages[0].parent.parent, created_by=actor)
-            created = bulk.write_households(rows, actor=actor, regions=regions, hashes=hashes, batch=batch,
-                                            event_kind="registry.household_registered")
+            created = bulk.write_households(rows, actor=actor, regions=regions, hashes=hashes, batch=batch)
             incomes, assets, expenses = means_rows(rows, created, random.Random(f"means:{seed}:{chunk}"))
             IncomeItem.objects.bulk_create(incomes, batch_size=2000)
             Asset.objects.bulk_create(assets, batch_size=2000)
