@@ -276,6 +276,9 @@ _INSERT_SQL = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "  # no
                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
 
 
+ASSESS_STEPS = 10  # progress units of a run: evaluated 7, compared 8, written 10 (demo: 3.5 s, 0.1 s, 0.7 s)
+
+
 def _insert_decisions(cursor, rows: list[tuple]) -> None:
     """PostgreSQL takes COPY (several times faster than row inserts); SQLite takes executemany."""
     if connection.vendor == "postgresql":
@@ -287,16 +290,21 @@ def _insert_decisions(cursor, rows: list[tuple]) -> None:
 
 
 def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int] | None = None,
-           actor=None) -> dict:
+           actor=None, progress=None) -> dict:
     """Writes a recommended TierDecision for every household (and 单人户 member) whose figures changed,
     with its chain event. Older recommendations still awaiting approval are marked superseded.
-    Re-running with the same inputs writes nothing. Returns counts."""
+    Re-running with the same inputs writes nothing. Returns counts. `progress(done, total)`, when given,
+    hears of the run's steps (a task run's progress bar): figures worked out, changes found, written."""
+    report = progress or (lambda done, total: None)
+    report(0, ASSESS_STEPS)
     rows = evaluate(_ids_sql(region=region, household_ids=household_ids), on)
+    report(7, ASSESS_STEPS)  # loading the rows and working out the rules: most of a run's time
     keys = [r[9] for r in rows]
     existing: set[str] = set()
     for i in range(0, len(keys), 900):
         existing.update(TierDecision.objects.filter(run_key__in=keys[i:i + 900]).values_list("run_key", flat=True))
     new = [r for r in rows if r[9] not in existing]
+    report(8, ASSESS_STEPS)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         touched = sorted({r[0] for r in new})
@@ -313,6 +321,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
         parts = [new_keys[i:i + 900] for i in range(0, len(new_keys), 900)]
         record_events_by_query(kind=RegistryEvent.TIER_ASSESSED, subject_model=TierDecision, actor=actor, queries=[
             (_EVENTS_SQL.format(keys=",".join(["%s"] * len(part))), [str(on), *part]) for part in parts])
+    report(ASSESS_STEPS, ASSESS_STEPS)  # after commit: a progress row outside the write transaction
     counts: dict[str, int] = {}
     for r in rows:
         counts[r[3]] = counts.get(r[3], 0) + 1
