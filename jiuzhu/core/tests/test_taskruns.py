@@ -245,7 +245,9 @@ def test_run_periodic_repeats_when_due_and_stops_cleanly_on_sigterm(periodic, db
     before = signal.getsignal(signal.SIGTERM)
     timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
     timer.start()
-    call_command("run_periodic")  # returns only because SIGTERM stopped it
-    timer.join()
+    try:
+        call_command("run_periodic")  # returns only because SIGTERM stopped it
+    finally:
+        timer.cancel()  # if the command failed early, the signal must not reach pytest itself
     assert SEEN.count("ping") >= 3
     assert signal.getsignal(signal.SIGTERM) is before
