@@ -26,6 +26,7 @@ def city_standards(persona):
     return city
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
 def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(city_standards, register, client_for, settings,
                                                                        django_capture_on_commit_callbacks):
     """The real database task backend and its worker: the task-run page polls until the run is done."""
@@ -97,6 +98,7 @@ def test_the_run_is_refused_outside_the_jurisdiction(persona, world):
     assert not TaskRun.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
 def test_a_run_whose_owner_lost_the_capability_fails_in_chinese(city_standards, register, persona, settings,
                                                                 django_capture_on_commit_callbacks):
     """The task runs the service as the owner, so the guard holds when the job runs, not only when it starts."""
