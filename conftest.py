@@ -79,6 +79,12 @@ def world(db):
 
     if not Region.objects.filter(code=COUNTY_A).exists():  # flushed by a transactional test
         load_national_regions()
+    from django.contrib.auth.models import Group
+
+    if not Group.objects.exists():  # the role groups of migration 0004, flushed likewise
+        from jiuzhu.core.permissions import sync_role_groups
+
+        sync_role_groups()
     return build_world(villages_per_township=2)
 
 

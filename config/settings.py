@@ -7,6 +7,7 @@ JIUZHU_ENV chooses the profile:
 """
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -135,7 +136,13 @@ def _database(url: str) -> dict:
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite:///var/jiuzhu.sqlite3")
 if PRODUCTION and "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("生产环境必须设置 DATABASE_URL，拒绝启动。")
-DATABASES = {"default": _database(DATABASE_URL)}
+# PostgreSQL: the application's role (DATABASE_URL) may only INSERT and SELECT the audit log; the tables'
+# owner (DATABASE_MIGRATE_URL, else DATABASE_URL) runs `manage.py migrate` and `manage.py grant_app_role`.
+DATABASE_MIGRATE_URL = os.environ.get("DATABASE_MIGRATE_URL") or DATABASE_URL
+DATABASE_APP_ROLE = unquote(urlparse(DATABASE_URL).username or "")
+_OWNER_COMMAND = (len(sys.argv) > 1 and sys.argv[1] in {"migrate", "grant_app_role"}
+                  and Path(sys.argv[0]).name in {"manage.py", "django-admin", "__main__.py"})
+DATABASES = {"default": _database(DATABASE_MIGRATE_URL if _OWNER_COMMAND else DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -1,7 +1,40 @@
-"""Audit rows: sign-ins, every change, every read of a person's record. Append-only (see AuditLog)."""
+"""Audit rows: sign-ins, every change, every person shown. Append-only and tamper-evident (see AuditLog).
+
+- `audit()` writes one row; `audit_persons_shown()` writes one READ row per person of a list, a search or an
+  export in one INSERT … SELECT (no Python loop), and `search_hash()` keeps search terms only as keyed hashes.
+- The hash chain is kept by the database (migration 0005); `verify_chain()` recomputes it in SQL with the same
+  database function the writer used, and `manage.py verify_audit` reports the first broken link.
+
+On PostgreSQL a row in the audit log holds the chain's lock until its transaction commits: write audit rows
+last in a long transaction, or every other writer of the log waits for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import connections
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from jiuzhu.core.context_vars import current_ip, current_token_id
+from jiuzhu.core.crypto import keyed_hash
+from jiuzhu.core.identity import IdNumberError, normalize_id_number
 from jiuzhu.core.models import AuditAction, AuditLog
+
+# The row's columns that its hash covers, in this order (migration 0005 uses the same list).
+CONTENT_COLUMNS = ("id", "at", "actor_id", "username", "organization_id", "ip", "action", "object_type",
+                   "object_id", "object_repr", "person_id", "detail")
+# The triggers migration 0005 creates; verify_audit reports any that is missing or disabled.
+CHAIN_TRIGGERS = {
+    "sqlite": ("core_auditlog_chain", "core_auditlog_hash_once", "core_auditlog_no_delete",
+               "core_auditlog_no_update"),
+    "postgresql": ("core_auditlog_chain", "core_auditlog_no_delete", "core_auditlog_no_truncate",
+                   "core_auditlog_no_update"),
+}
 
 
 def _object_fields(obj) -> dict:
@@ -42,20 +75,153 @@ def audit_change(action: str, actor, obj, *, person_id: int | None = None, chang
     return audit(action, actor=actor, obj=obj, person_id=person_id, detail={"changes": changes or {}})
 
 
-def open_audit_maintenance(connection) -> None:
-    """Lets this one database connection empty the audit log (the triggers refuse everyone else).
+def search_hash(text: str) -> str:
+    """A search term as the audit log keeps it: a keyed hash (crypto.keyed_hash), never the plain text.
+    An ID number is hashed in its canonical form, so the hash equals that person's `id_hash` and an auditor
+    can tell whose number was searched for without the log holding any number."""
+    term = (text or "").strip()
+    try:
+        term = normalize_id_number(term)
+    except IdNumberError:
+        pass
+    return keyed_hash(term)
 
-    Never called by the application. Used by a DBA's retention job and by test teardown, where the
-    test database is flushed between browser tests. UPDATE stays impossible either way."""
+
+_PERSON_ID = "audit_person_id"
+
+
+def _person_ids_source(persons, vendor: str) -> tuple[str, list, str]:
+    """SQL yielding one column `pid` of distinct person ids, its params, and the database alias."""
+    if isinstance(persons, QuerySet):
+        fields = persons.query.values_select
+        if fields and len(fields) != 1:
+            raise ValueError("audit_persons_shown: 查询集只能选出一列人员编号")
+        ids = persons.values(**{_PERSON_ID: F(fields[0] if fields else "pk")})
+        sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+        return f"SELECT DISTINCT t.{_PERSON_ID} AS pid FROM ({sql}) t", list(params), ids.db  # noqa: S608
+    ids = sorted({int(i) for i in persons})
+    if vendor == "postgresql":
+        return "SELECT unnest(CAST(%s AS bigint[])) AS pid", [ids], "default"
+    return "SELECT CAST(value AS INTEGER) AS pid FROM json_each(%s)", [json.dumps(ids)], "default"
+
+
+def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
+                        object_type: str = "registry.person") -> int:
+    """One READ row per person shown by a list, a search, an API answer or an export, written by ONE
+    `INSERT INTO core_auditlog … SELECT … FROM (<persons' query>)`: the rows never pass through Python.
+
+    `persons`: a QuerySet whose primary key is the person id (any filters, ordering and slicing: the page
+    actually shown), a QuerySet reduced to one column of person ids (`values_list("person_id", flat=True)`),
+    or a list of ints. Each person once, even if the query repeats it. Returns the number of rows written."""
+    if not isinstance(persons, QuerySet) and not persons:
+        return 0
+    detail = {"purpose": purpose}
+    if query_hash:
+        detail["query_hash"] = query_hash
+    token_id = current_token_id.get()
+    if token_id is not None:
+        detail["api_token"] = token_id
+    user = actor if actor is not None and getattr(actor, "pk", None) else None
+
+    probe_alias = persons.db if isinstance(persons, QuerySet) else "default"
+    vendor = connections[probe_alias].vendor
+    source, source_params, alias = _person_ids_source(persons, vendor)
+    connection = connections[alias]
+
+    at = AuditLog._meta.get_field("at").get_db_prep_value(timezone.now(), connection)
+    values = [at, user.pk if user else None, user.username if user else "", getattr(user, "organization_id", None),
+              current_ip.get(), AuditAction.READ.value, object_type, json.dumps(detail, ensure_ascii=False)]
+    cast = (lambda t: f"CAST(%s AS {t})") if vendor == "postgresql" else (lambda t: "%s")
+    # The chain trigger gives each row its hashes (and on PostgreSQL its id): migration 0005.
+    sql = ("INSERT INTO core_auditlog (at, actor_id, username, organization_id, ip, action, object_type,"  # noqa: S608
+           " object_id, object_repr, person_id, detail, prev_hash, row_hash) "
+           f"SELECT {cast('timestamptz')}, {cast('bigint')}, {cast('text')}, {cast('bigint')}, {cast('inet')},"
+           f" {cast('text')}, {cast('text')}, CAST(s.pid AS text), '', s.pid, {cast('jsonb')}, '', ''"
+           f" FROM ({source}) s")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET jiuzhu.audit_maintenance = 'on'")
-        else:
-            connection.connection.create_function("jiuzhu_audit_maintenance", 0, lambda: 1)
+        cursor.execute(sql, values + source_params)
+        return cursor.rowcount
+
+
+# ---- The hash chain ------------------------------------------------------------------------------
+
+def row_hash(prev: str, *content) -> str:
+    """SQLite's hash of one row, registered on every connection as `jiuzhu_audit_row_hash(prev, <columns>)`
+    and called by the chain trigger and by the verifier alike: SHA-256 over the previous row's hash and the
+    row's CONTENT_COLUMNS as stored (compact JSON array). Changing it would break every existing chain."""
+    canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(((prev or "") + canonical).encode("utf-8")).hexdigest()
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:
-    """SQLite has no session settings, so the delete trigger asks this per-connection function.
-    A client without it (the sqlite3 shell) gets an error from the trigger: the log stays closed."""
+    """Gives each SQLite connection the function the chain trigger calls (migration 0005). A client without
+    it (the sqlite3 shell) cannot insert into the audit log: the trigger fails, and so does the INSERT."""
     if connection.vendor == "sqlite":
-        connection.connection.create_function("jiuzhu_audit_maintenance", 0, lambda: 0, deterministic=True)
+        connection.connection.create_function("jiuzhu_audit_row_hash", 1 + len(CONTENT_COLUMNS), row_hash,
+                                              deterministic=True)
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    rows: int
+    broken_id: int | None = None
+    broken_at: datetime | None = None
+    reason: str = ""  # "content": the row was changed; "link": a row before it was removed, added or changed
+    head_id: int | None = None
+    head_hash: str = ""
+    missing_triggers: tuple[str, ...] = ()
+    anchor_ok: bool | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_id is None and not self.missing_triggers and self.anchor_ok is not False
+
+
+def verify_chain(*, using: str = "default", anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walks the whole chain in one SQL query (lag() over id) with the writer's own hash function and
+    returns the first row where it breaks. `anchor` = (id, row_hash) recorded earlier from a report: the
+    chain must still pass through it (a wholesale rewrite of the log would not)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        computed = "core_auditlog_row_hash(a.prev_hash, a)"
+    else:
+        computed = "jiuzhu_audit_row_hash(a.prev_hash, {})".format(", ".join(f"a.{c}" for c in CONTENT_COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT c.id, c.at, c.prev_hash <> c.before FROM (
+                SELECT a.id, a.at, a.prev_hash, a.row_hash, {computed} AS computed,
+                       coalesce(lag(a.row_hash) OVER (ORDER BY a.id), '') AS before
+                FROM core_auditlog a) c
+            WHERE c.prev_hash <> c.before OR c.row_hash <> c.computed
+            ORDER BY c.id LIMIT 1""")  # noqa: S608 - no user input
+        broken = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM core_auditlog")
+        rows = cursor.fetchone()[0]
+        cursor.execute("SELECT id, row_hash FROM core_auditlog ORDER BY id DESC LIMIT 1")
+        head = cursor.fetchone() or (None, "")
+        anchor_ok = None
+        if anchor is not None:
+            cursor.execute("SELECT row_hash FROM core_auditlog WHERE id = %s", [anchor[0]])
+            found = cursor.fetchone()
+            anchor_ok = found is not None and found[0] == anchor[1]
+        if connection.vendor == "postgresql":
+            cursor.execute("""SELECT tgname FROM pg_trigger WHERE tgrelid = 'core_auditlog'::regclass
+                              AND NOT tgisinternal AND tgenabled <> 'D'""")
+        else:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditlog'")
+        present = {name for (name,) in cursor.fetchall()}
+    at = broken[1] if broken else None
+    if isinstance(at, str):  # SQLite: the stored text (UTC), or a naive UTC datetime
+        at = datetime.fromisoformat(at) if at else None
+    if at is not None and timezone.is_naive(at):
+        at = at.replace(tzinfo=UTC)
+    return ChainReport(
+        rows=rows,
+        broken_id=broken[0] if broken else None,
+        broken_at=at,
+        reason=("link" if broken[2] else "content") if broken else "",
+        head_id=head[0],
+        head_hash=head[1],
+        missing_triggers=tuple(t for t in CHAIN_TRIGGERS[connection.vendor] if t not in present),
+        anchor_ok=anchor_ok,
+    )

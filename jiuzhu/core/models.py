@@ -219,8 +219,13 @@ class AuditAction(models.TextChoices):
 
 
 class AuditLog(models.Model):
-    """Append-only. The manager refuses update/delete, save() refuses an existing row, and database
-    triggers (migration 0002) refuse UPDATE and DELETE from any client, raw SQL included."""
+    """Append-only and tamper-evident. The manager refuses update/delete, save() refuses an existing row,
+    and database triggers (migration 0005) refuse UPDATE and DELETE from any client, raw SQL included.
+    On PostgreSQL the application's role may only INSERT and SELECT this table (`grant_app_role`).
+
+    Hash chain: the database itself (a trigger, whatever wrote the row: `audit()`, an INSERT … SELECT,
+    a bulk insert) sets `prev_hash` to the previous row's `row_hash` (by id) and `row_hash` to
+    SHA-256(prev_hash || canonical content); `manage.py verify_audit` recomputes it in SQL."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
@@ -235,6 +240,9 @@ class AuditLog(models.Model):
     object_repr = models.CharField(max_length=200, blank=True)
     person_id = models.BigIntegerField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # Set by the database's chain trigger, never by Python (migration 0005).
+    prev_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    row_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 
