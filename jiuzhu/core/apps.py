@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     # Each app declares its own navigation, so core builds the menu without importing higher apps.
     def ready(self):
         # Database set-up, not a domain subscription: give each SQLite connection the function the
-        # audit log's delete trigger calls (see migration 0002).
+        # audit log's chain trigger calls (see migration 0005).
         from django.db.backends.signals import connection_created
 
         from jiuzhu.core.audit import register_sqlite_functions

@@ -5,7 +5,7 @@ from django.db import connection, transaction
 
 class Command(BaseCommand):
     help = ("PostgreSQL：授予应用连接所用的角色读写业务表的权限，审计日志表只许 INSERT 和 SELECT。"
-            "以表的所有者运行（DATABASE_MIGRATE_URL），每次 migrate 之后运行一次")
+            "以表的所有者运行（DATABASE_MIGRATE_URL），首次 migrate 之后运行一次，重复运行无害")
 
     def add_arguments(self, parser):
         parser.add_argument("role", nargs="?", default=settings.DATABASE_APP_ROLE,
