@@ -6,6 +6,7 @@ JIUZHU_ENV chooses the profile:
 - ``production``: every secret must come from the environment; start-up is refused without them.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "jiuzhu.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "jiuzhu.core",
     "jiuzhu.registry",
     "jiuzhu.demo",
@@ -73,13 +75,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiuzhu.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiuzhu.core.middleware.RequestContextMiddleware",
+    # Last, as django-axes asks: turns a lockout outside the sign-in page into the Chinese 403 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -146,7 +149,13 @@ DATABASES = {"default": _database(DATABASE_MIGRATE_URL if _OWNER_COMMAND else DA
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
-AUTHENTICATION_BACKENDS = ["jiuzhu.core.auth.LockoutModelBackend", "jiuzhu.core.permissions.CapabilityBackend"]
+# django-axes first (refuses a locked username+address before any password is checked), then the
+# password check (never for service accounts), then capabilities (has_perm only).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "jiuzhu.core.auth.PasswordBackend",
+    "jiuzhu.core.permissions.CapabilityBackend",
+]
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
@@ -161,6 +170,20 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SIGN_IN_MAX_FAILURES = 5
 SIGN_IN_LOCK_MINUTES = 15
+# Sign-in lockout by django-axes (why by username and address together: jiuzhu/core/auth.py).
+AXES_FAILURE_LIMIT = SIGN_IN_MAX_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=SIGN_IN_LOCK_MINUTES)  # failures older than this no longer count
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears that pair's failures
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends SIGN_IN_LOCK_MINUTES after it began
+AXES_LOCKOUT_CALLABLE = "jiuzhu.core.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "jiuzhu.core.middleware.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our audit log already
+AXES_VERBOSE = False  # no English banner at start-up
+AXES_COOLOFF_MESSAGE = "连续登录失败次数过多，账号已锁定，请稍后再试。"
+# Reverse proxies in front of the application (each appends to X-Forwarded-For). 0: REMOTE_ADDR is the
+# client. Behind one TLS proxy set 1, or every user would share the proxy's address (lockout, audit).
+TRUSTED_PROXY_COUNT = int(os.environ.get("JIUZHU_PROXY_COUNT", "0"))
 
 # Sessions end after 30 idle minutes: every request renews the cookie.
 SESSION_COOKIE_AGE = 30 * 60
@@ -191,7 +214,11 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+# Chinese whatever the browser asks: no LocaleMiddleware, one language. jiuzhu/locale holds the Chinese
+# of what a third-party app (django-axes) ships only in English.
 LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "jiuzhu" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -19,6 +19,7 @@ class CoreConfig(AppConfig):
         ("审计日志", "core:audit_log", "view_audit_log"),
         ("接口文档", "api-1.0.0:openapi-view", "administer"),
         ("系统管理", "admin:index", "administer"),
+        ("登录锁定", "core:sign_in_locks", "administer"),
         ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
         ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
     ]

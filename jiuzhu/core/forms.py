@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import forms as auth_forms
 
 from jiuzhu.core.models import AuditAction
 
@@ -6,6 +7,24 @@ from jiuzhu.core.models import AuditAction
 class SignInForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Django's password change, every label and message written in Chinese (the password policy's
+    own messages come from the validators, AUTH_PASSWORD_VALIDATORS, in Chinese too)."""
+
+    error_messages = {
+        "password_incorrect": "原密码不正确，请重新输入。",
+        "password_mismatch": "两次输入的新密码不一致。",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in (("old_password", "原密码"), ("new_password1", "新密码"), ("new_password2", "确认新密码")):
+            field = self.fields[name]
+            field.label = label
+            field.help_text = ""
+            field.error_messages["required"] = f"请填写{label}。"
 
 
 class AuditSearchForm(forms.Form):

@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 
 from jiuzhu.core.context_vars import current_ip, current_token_id
@@ -22,6 +24,23 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def client_ip(request) -> str | None:
+    """The client's address, for audit rows and the sign-in lockout (AXES_CLIENT_IP_CALLABLE).
+
+    REMOTE_ADDR, unless TRUSTED_PROXY_COUNT proxies stand in front: then the address the outermost
+    of them saw, i.e. the N-th entry from the right of X-Forwarded-For (entries further left were
+    written by the client and are not trusted)."""
+    count = settings.TRUSTED_PROXY_COUNT
+    if count:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if len(forwarded) >= count:
+            try:
+                return str(ipaddress.ip_address(forwarded[-count]))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR")
+
+
 class RequestContextMiddleware:
     """Keeps the client IP for audit rows written inside services."""
 
@@ -29,7 +48,7 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        ip = request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         ip_token = current_ip.set(ip)
         token_token = current_token_id.set(None)
         try:

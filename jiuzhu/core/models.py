@@ -184,15 +184,6 @@ class ApiToken(models.Model):
         return f"{self.organization} · {self.name}"
 
 
-class SignInThrottle(models.Model):
-    """Failed sign-ins per username (known or not), for the 5-failures / 15-minutes lockout."""
-
-    username = models.CharField(max_length=150, unique=True)
-    failures = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
-    last_failure_at = models.DateTimeField(null=True, blank=True)
-
-
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("审计日志只能追加，不能修改")

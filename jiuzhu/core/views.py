@@ -1,16 +1,15 @@
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core.audit import audit
-from jiuzhu.core.auth import sign_in, sign_out
+from jiuzhu.core.auth import sign_in, sign_in_locks, sign_in_unlock, sign_out
 from jiuzhu.core.context import navigation_for
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.forms import AuditSearchForm, SignInForm
+from jiuzhu.core.forms import AuditSearchForm, PasswordChangeForm, SignInForm
 from jiuzhu.core.models import AuditAction, Role
 from jiuzhu.core.selectors import audit_search
 
@@ -60,6 +59,21 @@ def password_change(request):
         messages.success(request, "密码已修改。")
         return redirect("core:home")
     return render(request, "core/password_change.html", {"form": form})
+
+
+@login_required
+def sign_in_lock_list(request):
+    """Administrators: accounts of their jurisdiction locked after failed sign-ins, with an unlock button."""
+    return render(request, "core/sign_in_locks.html", {"locks": sign_in_locks(actor=request.user)})
+
+
+@login_required
+@require_POST
+def sign_in_lock_clear(request):
+    username = request.POST.get("username", "")
+    sign_in_unlock(actor=request.user, username=username)
+    messages.success(request, f"已解除账号 {username} 的登录锁定。")
+    return redirect("core:sign_in_locks")
 
 
 @login_required
