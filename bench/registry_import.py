@@ -123,7 +123,7 @@ def main():
     args = parser.parse_args()
     fresh_database(args.db, "jiuzhu_bench")
 
-    from jiuzhu.core.models import User
+    from jiuzhu.core.models import Role, User, UserRole
     from jiuzhu.registry import imports
 
     path = Path(tempfile.gettempdir()) / f"jiuzhu_bench_{args.persons}.{args.format}"
@@ -131,7 +131,10 @@ def main():
     households, persons = (write_xlsx if args.format == "xlsx" else write_csv)(path, args.persons)
     print(f"# wrote {path} ({households} households, {persons} persons) in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
-    actor = User.objects.select_related("region").get(username="shaoyang_admin")  # the city: both counties
+    # The city, so both counties; ROLES.md lets officers, not administrators, import rosters.
+    admin = User.objects.get(username="shaoyang_admin")
+    UserRole.objects.get_or_create(user=admin, role=Role.ASSISTANCE_OFFICER)
+    actor = User.objects.select_related("region").get(pk=admin.pk)
 
     def run():
         return imports.import_file(path, path.name, actor=actor)

@@ -234,6 +234,16 @@ MEDIA_ROOT = BASE_DIR / "var" / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Tabular imports (core/tabular): refused with a Chinese message before any parsing.
+TABULAR_MAX_UPLOAD_BYTES = int(os.environ.get("JIUZHU_MAX_UPLOAD_MB", "50")) * 1024 * 1024
+TABULAR_MAX_EXPANDED_BYTES = int(os.environ.get("JIUZHU_MAX_EXPANDED_MB", "200")) * 1024 * 1024  # xlsx unzipped
+TABULAR_MAX_EXPANSION_RATIO = 100  # unzipped / zipped, checked once the unzipped size passes 10 MB
+TABULAR_MAX_SHEET_CELLS = 10_000_000  # rows x columns of one sheet's area (a sparse far cell allocates it all)
+TABULAR_MAX_FIELD_CHARS = 131_072  # one CSV field; longer is a row error
+TABULAR_UPLOAD_MAX_AGE_HOURS = 24  # unconfirmed uploads are purged after this
+# "Already registered outside your jurisdiction" answers per user per day (core/disclosure.py).
+DISCLOSURE_DAILY_LIMIT = int(os.environ.get("JIUZHU_DISCLOSURE_DAILY_LIMIT", "20"))
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("JIUZHU_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),

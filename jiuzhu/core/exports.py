@@ -1,11 +1,25 @@
-"""Excel downloads of any list, with one audit row per export. Knows no domain app.
+"""Excel and CSV files written for users, formula-safe, with one audit row per export. Knows no domain app.
+
+Every workbook the platform writes goes through here (lists, import templates, error reports, rejected rows),
+so text typed by someone (a name, an address, a column header in an uploaded file) can never become a live
+formula in the Excel of whoever opens the file (OWASP "CSV injection"):
+
+- xlsx: a string is always written as a string cell (`t="s"`/inline string), never as a formula, whatever it
+  starts with. openpyxl turns any string starting with "=" into a formula unless told otherwise.
+- csv: a text starting with = + - @ (or a tab or carriage return) gets a leading apostrophe, which Excel
+  and WPS show as text; numbers stay numbers.
 
 openpyxl's write-only mode keeps one row in memory at a time, so 100,000 rows stream into a temporary
 file that is then streamed to the browser."""
 
+from __future__ import annotations
+
+import csv
 import datetime as dt
+import io
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.http import FileResponse, HttpResponse
@@ -19,6 +33,8 @@ from jiuzhu.core.audit import audit
 from jiuzhu.core.models import AuditAction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: characters a spreadsheet may start a formula with
 
 
 def content_disposition(filename: str) -> str:
@@ -33,41 +49,129 @@ def download_response(data: bytes, filename: str, content_type: str = XLSX) -> H
     return response
 
 
-def _cell(ws, value):
+def _plain(value):
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
-        value = timezone.make_naive(value)  # Excel has no time zones; show local (Asia/Shanghai) time
-    if isinstance(value, str) and value.startswith("="):
-        # Text typed by users (a name, an address) must never become a formula in someone's Excel.
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
+        return timezone.make_naive(value)  # Excel has no time zones; show local (Asia/Shanghai) time
     return value
+
+
+def safe_cell(ws, value, *, font=None):
+    """A write-only cell whose text stays text. Strings always get a cell with data type "s": openpyxl
+    would otherwise write a string starting with "=" as a formula."""
+    value = _plain(value)
+    if not isinstance(value, str) and font is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def set_text(ws, row: int, column: int, value):
+    """The same guard for a normal (not write-only) worksheet, e.g. a template with styles."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = _plain(value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def append_row(ws, values: Sequence) -> None:
+    """ws.append for a normal worksheet, formula-safe."""
+    ws.append([_plain(v) for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+
+
+@dataclass
+class SheetSpec:
+    """One worksheet of a workbook: title, bold header row, rows, column widths (characters)."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence]
+    widths: Sequence[float] = field(default_factory=tuple)
+    freeze_header: bool = True
+
+
+def write_workbook(target, sheets: Sequence[SheetSpec]) -> int:
+    """Writes the sheets (streamed, write-only) to a path or a binary file; returns the number of data rows."""
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    count = 0
+    for spec in sheets:
+        ws = wb.create_sheet(_sheet_title(spec.title))
+        widths = list(spec.widths) or [max(10, 2.2 * len(str(h))) for h in spec.headers]
+        for i, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        if spec.freeze_header:
+            ws.freeze_panes = "A2"
+        ws.append([safe_cell(ws, h, font=bold) for h in spec.headers])
+        for row in spec.rows:
+            ws.append([safe_cell(ws, v) for v in row])
+            count += 1
+    wb.save(target)
+    return count
+
+
+def workbook_bytes(sheets: Sequence[SheetSpec]) -> bytes:
+    out = io.BytesIO()
+    write_workbook(out, sheets)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    # Excel allows 31 characters and none of []:*?/\ in a sheet name.
+    cleaned = "".join(c for c in title if c not in "[]:*?/\\")
+    return cleaned[:31] or "导出"
+
+
+def csv_safe(value) -> str:
+    """One CSV field as text, with a leading apostrophe where a spreadsheet would start a formula."""
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    if text.startswith(CSV_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with BOM, which Excel and WPS in China open without asking for an encoding."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_safe(h) for h in headers])
+    for row in rows:
+        writer.writerow([csv_safe(v) for v in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def xlsx_response(filename: str, headers: list[str], rows: Iterable[Sequence], *, actor, object_type: str,
                   filters: dict | None = None) -> FileResponse:
     """The rows as an .xlsx download; the export is audited with its row count and filters."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(filename.rsplit(".", 1)[0][:31] or "导出")  # Excel allows 31 characters
-    for i, header in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = max(10, 2.2 * len(header))
-    ws.freeze_panes = "A2"
-    bold = Font(bold=True)
-    title = []
-    for header in headers:
-        cell = WriteOnlyCell(ws, value=header)
-        cell.font = bold
-        title.append(cell)
-    ws.append(title)
-    count = 0
-    for row in rows:
-        ws.append([_cell(ws, v) for v in row])
-        count += 1
     spool = tempfile.TemporaryFile()  # FileResponse closes it once sent
-    wb.save(spool)
+    count = write_workbook(spool, [SheetSpec(title=filename.rsplit(".", 1)[0], headers=headers, rows=rows)])
     spool.seek(0)
     audit(AuditAction.EXPORT, actor=actor,
           detail={"object_type": object_type, "count": count, "filters": filters or {}, "filename": filename})
     response = FileResponse(spool, content_type=XLSX)
     response["Content-Disposition"] = content_disposition(filename)
+    return response
+
+
+def csv_response(filename: str, headers: list[str], rows: Iterable[Sequence], *, actor, object_type: str,
+                 filters: dict | None = None) -> HttpResponse:
+    """The rows as a .csv download (formula-safe), audited like xlsx_response."""
+    rows = list(rows)
+    response = download_response(csv_bytes(headers, rows), filename, CSV)
+    audit(AuditAction.EXPORT, actor=actor,
+          detail={"object_type": object_type, "count": len(rows), "filters": filters or {}, "filename": filename})
     return response

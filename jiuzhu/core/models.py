@@ -207,6 +207,10 @@ class AuditAction(models.TextChoices):
     TOKEN_ISSUED = "token_issued", "签发令牌"
     TOKEN_REVOKED = "token_revoked", "吊销令牌"
     TOKEN_USED = "token_used", "令牌调用"
+    # core/disclosure.py: an answer that a number is registered outside the user's jurisdiction, and the
+    # daily cap passed.
+    DISCLOSURE = "disclosure", "越权查询提示"
+    DISCLOSURE_LIMIT = "disclosure_limit", "越权查询超限"
 
 
 class AuditLog(models.Model):

@@ -78,6 +78,7 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
                     where = f"已在{hit[2]}登记（户号 {hit[1]}）"
                 else:  # the other record is outside this officer's jurisdiction: say so, show nothing of it
                     where = "已在您管辖范围以外的地区登记"
+                    errors.elsewhere.append(hashes[m.id_number])  # the caller discloses (core.disclosure)
                 errors.add(m.source_row or h.source_row, "id_number",
                            f"{m.name}（{number}…）{where}，同一人不能在两户或两地登记，请先办理迁移")
     return hashes

@@ -1,49 +1,50 @@
-"""Importing households and members from the files offices already have (issue #3).
+"""Importing households and members from the files offices already have (issue #3), through the tabular
+import kit (jiuzhu/core/tabular): this module knows the registry's columns and rules, the kit reads.
 
 Plain functions, no HTTP: the page, the API and the management command call them.
 
-1. Reading. xlsx (openpyxl read-only, merged cells filled in from the sheet XML), csv (UTF-8 with or
-   without BOM, else GB18030, which covers GBK) and parquet. The header row is the first row naming at
-   least three known columns, so a title row above it ("XX县低保家庭花名册") is skipped.
+1. Reading (kit): xlsx via python-calamine (every sheet, merged cells filled), csv (UTF-8 with or without
+   BOM, else GB18030/GBK) and parquet, after the size and expansion limits. The header row is the first
+   row naming at least three known columns, so a title row above it ("XX县低保家庭花名册") is skipped;
+   summary (合计) and signature rows below the data are left out. Every sheet with a header row is data
+   (a workbook with a sheet per township): all sheets are checked and imported together, or none.
 2. Mapping. Chinese headers and their common synonyms map to the field names of
-   ``validation.FIELD_LABELS``; the caller may override the detected mapping.
-3. Grouping. Rows with the same 户编号 form a household; without that column a household starts at
-   every 户主 row. Household columns come from the head's row, so member rows may leave them blank.
+   ``validation.FIELD_LABELS``; a user's saved mapping and the caller's explicit mapping win.
+3. Grouping. Rows with the same 户编号 (within a sheet) form a household; without that column a household
+   starts at every 户主 row. Household columns come from the head's row, so member rows may leave them blank.
 4. Checking, with the file's own row numbers and column names: every row (``member_from_raw`` /
    ``household_from_raw``), one head per household, no ID number twice in the file, and against the
-   registry (region codes, jurisdiction, persons already registered), set-based.
+   registry (region codes, jurisdiction, persons already registered), set-based. A person found registered
+   outside the importer's jurisdiction is disclosed through core.disclosure (audited, capped per day).
 5. Writing: all or nothing in one transaction under a batch key (SHA-256 of the file), so the same
    file imported twice changes nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
-import re
 import time
-import unicodedata
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
-from openpyxl.worksheet._reader import INLINE_STRING, WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.xml.constants import SHEET_MAIN_NS
 
+from jiuzhu.core import tabular
 from jiuzhu.core.audit import audit
+from jiuzhu.core.disclosure import disclose_registered_elsewhere
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.identity import make_id_number
-from jiuzhu.core.models import AuditAction, Region, Role
+from jiuzhu.core.exports import append_row
+from jiuzhu.core.identity import make_id_number, mask_id_number
+from jiuzhu.core.models import AuditAction, Region
+from jiuzhu.core.permissions import Capability, can, require
+from jiuzhu.core.tabular import RowRef, Table, read_bytes, row_label
+from jiuzhu.core.tabular.regions import RegionResolver
 from jiuzhu.registry import bulk
 from jiuzhu.registry.models import ImportBatch, Relation
 from jiuzhu.registry.validation import (
@@ -56,8 +57,6 @@ from jiuzhu.registry.validation import (
     household_from_raw,
     member_from_raw,
 )
-
-IMPORTER_ROLES = (Role.WINDOW_OFFICER, Role.ASSISTANCE_OFFICER, Role.ADMINISTRATOR)
 
 # Column order of the template; also the order the review page lists fields in.
 COLUMNS = ["household_key", "region_code", "address", "hukou_type", "relapse_watch", "name", "id_number",
@@ -94,284 +93,34 @@ SYNONYMS = {
     "death_date": ["死亡日期"],
     "relapse_watch": ["防止返贫监测户", "是否防止返贫监测户", "监测户"],
 }
-HEADER_SCAN_ROWS = 20  # a header further down than this is not a header
-MIN_KNOWN_HEADERS = 3
+ROSTER = tabular.Columns(labels={f: FIELD_LABELS[f] for f in COLUMNS}, synonyms=SYNONYMS, required=REQUIRED,
+                         min_known=3)
 PAGE_ERRORS = 500
+SAMPLE_PERSONS = 20  # persons shown on the review page
 
-_MARKS = re.compile(r"[\s*]|\((必填|选填)\)")
-
-
-def _norm(header) -> str:
-    # NFKC folds full-width brackets and letters, so "所在村(社区)区划代码" and "*姓名 " both match.
-    return _MARKS.sub("", unicodedata.normalize("NFKC", str(header or ""))).lower()
-
-
-SYNONYM_INDEX = {_norm(name): f for f, names in SYNONYMS.items() for name in [FIELD_LABELS[f], *names]}
-
-
-class ImportFileError(DomainError):
-    """The file as a whole cannot be read (format, encoding, no header row)."""
-
-    def __init__(self, message: str):
-        super().__init__(message, code="invalid_file")
+ImportFileError = tabular.FileRejected  # the file as a whole cannot be read
+file_kind = tabular.file_kind
 
 
 def require_importer(actor) -> None:
-    if not (actor.is_superuser or actor.has_role(*IMPORTER_ROLES)):
-        raise DomainError("只有窗口经办、民政经办和系统管理员可以批量导入", code="forbidden")
+    require(actor, Capability.IMPORT_ROSTERS)
 
 
-# ---- Reading --------------------------------------------------------------------------------------
-
-def read_bytes(source) -> bytes:
-    """File content from bytes, a path or an open (uploaded) file."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str | Path):
-        return Path(source).read_bytes()
-    if hasattr(source, "seek"):
-        source.seek(0)
-    return source.read()
-
-
-def file_kind(data: bytes, filename: str) -> str:
-    """xlsx, csv or parquet, by content first: offices rename files, and the content does not lie."""
-    if data[:4] == b"PK\x03\x04":
-        return "xlsx"
-    if data[:4] == b"PAR1":
-        return "parquet"
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise ImportFileError("这是旧版Excel（.xls）文件，请在Excel中“另存为”Excel工作簿（.xlsx）后再导入")
-    if Path(filename).suffix.lower() in {".xlsx", ".xlsm", ".parquet"}:
-        raise ImportFileError("文件已损坏或不是有效的Excel文件，请重新导出")
-    return "csv"
-
-
-def _merged_ranges(archive: zipfile.ZipFile, sheet_path: str) -> list[tuple[int, int, int, int]]:
-    """(min_col, min_row, max_col, max_row) of every merged range, read from the sheet XML.
-
-    Read-only worksheets do not expose merged cells. <mergeCell ref="A3:A5"/> elements sit after the
-    cell data, so finding them means reading the whole part; a regular expression over the streamed
-    bytes does that about 8 times faster than a full XML parse (0.5 s against 3.7 s for 100,000 rows),
-    and a mergeCell element has nothing but its ref attribute to read."""
-    pattern = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=[\"']([A-Z]+\d+(?::[A-Z]+\d+)?)[\"']")
-    refs: set[bytes] = set()
-    tail = b""
-    with archive.open(sheet_path) as part:
-        while chunk := part.read(1 << 20):
-            buffer = tail + chunk
-            # An element cut by the chunk boundary is found whole in the next buffer; the set drops repeats.
-            refs.update(pattern.findall(buffer))
-            tail = buffer[-512:]
-    return [range_boundaries(ref.decode("ascii")) for ref in refs]
-
-
-def _fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int, list]]:
-    """Copies each merged range's top-left value into all its cells, row by row as they stream past."""
-    starts: dict[int, list] = {}
-    for min_col, min_row, max_col, max_row in ranges:
-        starts.setdefault(min_row, []).append((min_col, max_col, max_row))
-    active: list[tuple[int, int, int, object]] = []
-    for number, row in rows:
-        for min_col, max_col, max_row in starts.pop(number, ()):
-            active.append((min_col, max_col, max_row, row[min_col - 1] if len(row) >= min_col else None))
-        if active:
-            # A range can end on a row the file leaves out; it must not spill onto the next row present.
-            active = [a for a in active if a[2] >= number]
-        if active:
-            width = max(a[1] for a in active)
-            if len(row) < width:
-                row.extend([None] * (width - len(row)))
-            for min_col, max_col, _, value in active:
-                row[min_col - 1:max_col] = [value] * (max_col - min_col + 1)
-        yield number, row
-
-
-class _SheetParser(WorkSheetParser):
-    """openpyxl's read-only sheet parser with a fast path for inline strings.
-
-    Exporters that stream large files (openpyxl's own writer, Apache POI's SXSSF) write every text cell
-    as an inline string, and openpyxl builds a rich-text object for each one just to read its text; for
-    100,000 rows that was half the time of reading the file (20 s down to 12 s). The text is the plain
-    <t> plus the <t> of each run, without phonetic guides (<rPh>), as openpyxl's Text.content has it."""
-
-    def parse_cell(self, element):
-        if element.get("t") != "inlineStr":
-            return super().parse_cell(element)
-        coordinate = element.get("r")
-        if coordinate:
-            row, column = coordinate_to_tuple(coordinate)
-            self.col_counter = column
-        else:
-            self.col_counter += 1
-            row, column = self.row_counter, self.col_counter
-        text = element.find(INLINE_STRING)
-        value = None
-        if text is not None:
-            value = "".join((part.text or "") if part.tag == _T else (part.findtext(_T) or "")
-                            for part in text if part.tag in (_T, _RUN))
-        return {"row": row, "column": column, "value": value, "data_type": "s", "style_id": 0}
-
-
-_T, _RUN = f"{{{SHEET_MAIN_NS}}}t", f"{{{SHEET_MAIN_NS}}}r"
-
-
-def _sheet_rows(sheet, archive: zipfile.ZipFile) -> Iterator[tuple[int, list]]:
-    """(row number, values) as the sheet numbers its rows; rows the file leaves out are simply absent."""
-    workbook = sheet.parent
-    with archive.open(sheet._worksheet_path) as source:
-        # What openpyxl read from the workbook (shared strings, which styles are dates, 1900 or 1904 dates),
-        # as its own read-only worksheet passes them to this parser.
-        parser = _SheetParser(source, sheet._shared_strings, data_only=True, epoch=workbook.epoch,
-                              date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
-        for number, cells in parser.parse():
-            values = [None] * (cells[-1]["column"] if cells else 0)
-            for cell in cells:
-                if cell["column"] > len(values):
-                    values.extend([None] * (cell["column"] - len(values)))
-                values[cell["column"] - 1] = cell["value"]
-            yield number, values
-
-
-def _xlsx_sheets(data: bytes) -> Iterator[Iterator[tuple[int, list]]]:
-    """Row iterators of each worksheet, merged cells filled."""
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ImportFileError("无法读取该Excel文件（文件损坏或加密），请重新导出后再导入") from exc
-    # Both read from memory, so nothing needs closing: the caller keeps reading rows after this returns.
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    for sheet in workbook.worksheets:
-        # openpyxl keeps the part name privately; it is the only way to find the sheet's XML.
-        ranges = _merged_ranges(archive, sheet._worksheet_path)
-        rows = _sheet_rows(sheet, archive)
-        yield _fill_merged(rows, ranges) if ranges else rows
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # GB18030 is a superset of GBK and GB2312, which is what Excel in China saves CSV as.
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ImportFileError("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入") from None
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    text = _decode(data)
-    sample = text[:8192]
-    delimiter = max(",\t;", key=sample.count)
-    # Rows are numbered as Excel shows them when it opens the file (a quoted line break stays in one row).
-    yield from enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
-
-
-def _parquet_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    import pyarrow.parquet as pq
-
-    try:
-        table = pq.ParquetFile(io.BytesIO(data))
-    except Exception as exc:
-        raise ImportFileError("无法读取该Parquet文件") from exc
-    names = table.schema_arrow.names
-    yield 1, list(names)
-    number = 1
-    for batch in table.iter_batches(batch_size=10_000):
-        columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        for values in zip(*columns, strict=True):
-            number += 1
-            yield number, list(values)
-
-
-def _known(row: list) -> int:
-    return sum(1 for v in row if v is not None and _norm(v) in SYNONYM_INDEX)
-
-
-@dataclass
-class Table:
-    """A file's data: the header row's number, its headers, and the rows below it as dicts."""
-
-    kind: str
-    header_row: int
-    headers: list[str]
-    rows: Iterator[tuple[int, list]]
-
-    def records(self) -> Iterator[tuple[int, dict]]:
-        """(row number in the file, {header: value}); rows with nothing in them are left out."""
-        headers = self.headers
-        for number, values in self.rows:
-            if any(v not in (None, "") for v in values):
-                yield number, dict(zip(headers, values, strict=False))
-
-
-def _locate_header(rows: Iterator[tuple[int, list]]) -> tuple[int, list[str], Iterator] | None:
-    """The first row naming at least three known columns. Two header rows (a group heading merged over
-    sub-headings, e.g. 残疾情况 over 类别 and 等级) are combined: the lower row's known names win."""
-    scanned = 0
-    for number, values in rows:
-        scanned += 1
-        if scanned > HEADER_SCAN_ROWS:
-            return None
-        if _known(values) >= MIN_KNOWN_HEADERS:
-            nxt = next(rows, None)
-            if nxt is not None and _known(nxt[1]) >= MIN_KNOWN_HEADERS:
-                width = max(len(values), len(nxt[1]))
-                upper, lower = values + [None] * (width - len(values)), nxt[1] + [None] * (width - len(nxt[1]))
-                values = [b if a is None or (b is not None and _norm(b) in SYNONYM_INDEX) else a
-                          for a, b in zip(upper, lower, strict=True)]
-                number, nxt = nxt[0], None
-            return number, _header_names(values), rows if nxt is None else _chain(nxt, rows)
-    return None
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
-
-
-def _header_names(values: list) -> list[str]:
-    """Header texts, made unique (two 备注 columns) and named by position where blank."""
-    names: list[str] = []
-    for i, v in enumerate(values, start=1):
-        name = _text(v) or f"第{get_column_letter(i)}列"
-        while name in names:
-            name += "'"
-        names.append(name)
-    return names
-
+# ---- Reading and mapping -----------------------------------------------------------------------------
 
 def read_table(data: bytes, filename: str) -> Table:
-    kind = file_kind(data, filename)
-    if kind == "xlsx":
-        sources = _xlsx_sheets(data)
-    else:
-        sources = iter([_csv_rows(data) if kind == "csv" else _parquet_rows(data)])
-    for rows in sources:  # the first worksheet with a header row holds the data (the template's second is help)
-        found = _locate_header(rows)
-        if found:
-            number, headers, rest = found
-            return Table(kind=kind, header_row=number, headers=headers, rows=rest)
-    raise ImportFileError(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有一行包含至少 {MIN_KNOWN_HEADERS} 个可识别的列名"
-                          "（如 姓名、身份证号码、与户主关系），请使用导入模板或检查表头")
+    return tabular.read_table(data, filename, ROSTER)
 
 
-# ---- Mapping ---------------------------------------------------------------------------------------
-
-def detect_mapping(headers: list[str]) -> dict[str, str]:
-    """{header: field} for the headers we recognise; the first of two headers for one field wins."""
-    mapping: dict[str, str] = {}
-    for header in headers:
-        f = SYNONYM_INDEX.get(_norm(header))
-        if f and f not in mapping.values():
-            mapping[header] = f
-    return mapping
+def detect_mapping(headers: list[str], saved: dict[str, str] | None = None) -> dict[str, str]:
+    """{header: field} for the headers we recognise (a saved mapping first); the first of two headers for
+    one field wins."""
+    return ROSTER.detect_mapping(headers, saved)
 
 
 def field_choices() -> list[tuple[str, str]]:
     """(field, Chinese label) in template order, for the review page's selects."""
-    return [(f, FIELD_LABELS[f] + ("（必填）" if f in REQUIRED else "")) for f in COLUMNS]
+    return ROSTER.choices()
 
 
 # ---- Validation ------------------------------------------------------------------------------------
@@ -388,7 +137,9 @@ class ImportPreview:
     households: list[HouseholdRow]
     errors: RowErrors
     rows: int = 0  # data rows read
-    skipped: int = 0  # rows without name, ID number or relation (notes, signatures, totals)
+    skipped: int = 0  # rows without name, ID number or relation; summary, signature and note rows
+    sheets: list[str] = field(default_factory=list)  # data sheets (xlsx)
+    skipped_sheets: list[str] = field(default_factory=list)  # sheets without a header row
     regions: dict = field(default_factory=dict, repr=False)
     hashes: dict = field(default_factory=dict, repr=False)
 
@@ -424,7 +175,7 @@ def _household_values(group: _Group, number: int, raw: dict, is_head: bool, erro
         if first is None:
             group.values[name] = (text, number, raw.get(name))
         elif name in MUST_AGREE and first[0] != text:
-            errors.add(number, name, f"与同户第{first[1]}行的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
+            errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错")
 
 
@@ -445,19 +196,27 @@ EXAMPLE_ID_NUMBERS = (make_id_number("430524", dt.date(1968, 3, 12), 21),
                       make_id_number("430524", dt.date(1970, 8, 6), 22))
 
 
-def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview) \
-        -> list[HouseholdRow]:
-    """Validates every row and groups them into households; returns the households whose rows are all valid."""
+def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview,
+                resolver: RegionResolver) -> list[HouseholdRow]:
+    """Validates every row and groups them into households; returns the households whose rows are all valid.
+    A household never spans two sheets. A village written by name (桃洪镇红星社区) becomes its code."""
     by_key = "household_key" in mapping.values()
     columns = list(mapping.items())
-    groups: dict[str, _Group] = {}
+    groups: dict[tuple[int, str], _Group] = {}
     current: _Group | None = None
     current_key = ""
+    sheet = 0
     done: list[HouseholdRow] = []
-    seen: dict[str, list[int]] = {}
+    seen: dict[str, list[RowRef]] = {}
     relations = CHOICES["relation"]
     today = dt.date.today()
+    unresolved: set[tuple[int, int]] = set()
     for number, record in table.records():
+        if number.sheet_index != sheet:
+            sheet, current_key = number.sheet_index, ""
+            if not by_key and current is not None:
+                done.append(_finish(current, errors))
+                current = None
         raw = {f: record.get(header) for header, f in columns}
         preview.rows += 1
         if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
@@ -467,15 +226,24 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if by_key:
             # A blank 户编号 continues the household above (exports leave it blank on member rows).
             current_key = _text(raw.get("household_key")) or current_key or f"第{number}行"
-            current = groups.get(current_key)
+            current = groups.get((sheet, current_key))
             if current is None:
-                current = groups[current_key] = _Group(first_row=number)
+                current = groups[(sheet, current_key)] = _Group(first_row=number)
         elif current is None or is_head:
             if current is not None:
                 done.append(_finish(current, errors))
             current = _Group(first_row=number)
         if is_head and current.head_row is None:
             current.head_row = number
+        region = _text(raw.get("region_code"))
+        if region and not region.isdigit():
+            try:
+                raw["region_code"] = resolver.code_for(region)
+            except tabular.CellError as exc:
+                errors.add(number, "region_code", exc.message)
+                unresolved.add((number.sheet_index, int(number)))
+                raw["region_code"] = None
+                current.broken = True
         _household_values(current, number, raw, is_head, errors)
         m = member_from_raw(raw, errors, number, today=today)
         if m is None:
@@ -490,51 +258,105 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         done.extend(_finish(g, errors) for g in groups.values())
     elif current is not None:
         done.append(_finish(current, errors))
+    if unresolved:  # a name that resolved to nothing was reported as such, not again as "必填"
+        errors.items = [i for i in errors.items if not (i["field"] == "region_code" and i["message"] == "必填" and (
+            i["sheet_index"], i["row"]) in unresolved)]
     for number, rows in seen.items():
         if len(rows) > 1:
-            where = "、".join(f"第{r}行" for r in rows)
+            where = "、".join(row_label(r) for r in rows)
             for r in rows:
-                errors.add(r, "id_number", f"身份证号码 {number[:6]}…{number[-4:]} 在本文件中重复出现（{where}）")
+                errors.add(r, "id_number", f"身份证号码 {mask_id_number(number)} 在本文件中重复出现（{where}）")
     return [h for h in done if h is not None]
 
 
-def validate_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor) -> ImportPreview:
+def validate_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
+                  saved: dict[str, str] | None = None) -> ImportPreview:
     """Reads and checks the whole file without writing anything. Set-based: the registry is asked once
-    per 900 regions or persons, never once per row."""
+    per 900 regions or persons, never once per row. `mapping` ({header: field}) replaces the detected one;
+    `saved` (a user's saved mapping, by normalized header) refines the detection."""
     require_importer(actor)
     data = read_bytes(source)
     table = read_table(data, filename)
-    detected = detect_mapping(table.headers)
-    mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in table.headers}
+    headers = table.headers
+    detected = detect_mapping(headers, saved)
+    mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in headers}
     errors = RowErrors()
-    preview = ImportPreview(filename=filename, kind=table.kind, header_row=table.header_row, headers=table.headers,
-                            mapping=mapping, unmapped=[h for h in table.headers if h not in mapping],
+    preview = ImportPreview(filename=filename, kind=table.kind, header_row=table.header_row, headers=headers,
+                            mapping=mapping, unmapped=[h for h in headers if h not in mapping],
                             missing=[f for f in REQUIRED if f not in mapping.values()], households=[],
-                            errors=errors)
+                            errors=errors, sheets=[s.name for s in table.sheets],
+                            skipped_sheets=table.skipped_sheets)
     counts: dict[str, list[str]] = {}
     for header, f in mapping.items():
         if f not in FIELD_LABELS:
             errors.add(table.header_row, f, f"列“{header}”对应的字段“{f}”不存在")
         counts.setdefault(f, []).append(header)
-    for f, headers in counts.items():
-        if len(headers) > 1:
-            errors.add(table.header_row, f, f"列“{'”“'.join(headers)}”都对应到“{FIELD_LABELS.get(f, f)}”，只能选一列")
+    for f, names in counts.items():
+        if len(names) > 1:
+            errors.add(table.header_row, f, f"列“{'”“'.join(names)}”都对应到“{FIELD_LABELS.get(f, f)}”，只能选一列")
     for f in preview.missing:
         errors.add(table.header_row, f, f"文件中没有“{FIELD_LABELS[f]}”列，请在列对应关系中指定或补充该列")
+    if len(table.sheets) > 1:
+        for s in table.sheets:  # every data sheet needs every required column
+            present = {mapping[h] for h in s.headers if h in mapping}
+            for f in REQUIRED:
+                if f in mapping.values() and f not in present:
+                    errors.add(RowRef(s.header_row, s.label, s.index), f,
+                               f"该工作表没有“{FIELD_LABELS[f]}”列（其他工作表有），请补充该列或删去该工作表")
     if errors:
         return preview  # without the columns every row would fail the same way
-    checkable = _group_rows(table, mapping, errors, preview)
+    checkable = _group_rows(table, mapping, errors, preview, RegionResolver(actor))
+    preview.skipped += table.footer_rows
+    refused = table.cell_errors  # cells the reader dropped (an over-long CSV field): say why, not "必填"
+    if refused:
+        dropped = {(e["row"].sheet_index, int(e["row"]), mapping.get(e["column"], "")) for e in refused}
+        errors.items = [i for i in errors.items if not (
+            i["message"] == "必填" and (i["sheet_index"], i["row"], i["field"]) in dropped)]
+        for e in refused:
+            errors.add(e["row"], mapping.get(e["column"], ""), e["message"], column=e["column"])
     codes = {h.region_code for h in checkable} | {m.hukou_region_code for h in checkable for m in h.members
                                                   if m.hukou_region_code}
     preview.regions = bulk.regions_for(codes)
     preview.hashes = bulk.check_against_registry(checkable, errors, preview.regions, actor)
+    # Before anything is shown: "registered outside your jurisdiction" is audited and capped per day.
+    disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)
     preview.households = checkable
     # Name the file's own columns (公民身份号码, not our 身份证号码), in row order.
     header_of = {f: h for h, f in mapping.items()}
     for item in errors.items:
         item["column"] = header_of.get(item["field"], item["column"])
-    errors.items.sort(key=lambda e: e["row"] or 0)
+    errors.sort()
     return preview
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def preview_summary(preview: ImportPreview, *, actor) -> dict:
+    """What the review page shows, as plain data to cache beside the upload (parsed once). Persons are shown
+    with the full ID number to those who may see it, otherwise masked and with the age, never the birth date
+    (a masked number beside the birth date is the whole number)."""
+    full = can(actor, Capability.VIEW_FULL_ID)
+    today = dt.date.today()
+    relation = dict(Relation.choices)
+    sample = []
+    for h in preview.households:
+        for m in h.members:
+            if len(sample) >= SAMPLE_PERSONS:
+                break
+            sample.append({"row": m.source_row, "sheet": getattr(m.source_row, "sheet", ""), "name": m.name,
+                           "id_number": m.id_number if full else mask_id_number(m.id_number),
+                           "age": _age(m.birth_date, today), "relation": str(relation.get(m.relation, "")),
+                           "region_code": h.region_code})
+        if len(sample) >= SAMPLE_PERSONS:
+            break
+    return {"kind": preview.kind, "header_row": preview.header_row, "headers": preview.headers,
+            "mapping": preview.mapping, "unmapped": preview.unmapped, "missing": preview.missing,
+            "missing_labels": preview.missing_labels, "rows": preview.rows, "skipped": preview.skipped,
+            "sheets": preview.sheets, "skipped_sheets": preview.skipped_sheets,
+            "households": len(preview.households), "persons": preview.persons, "errors": preview.errors.items,
+            "sample": sample, "full_id": full}
 
 
 # ---- Importing -------------------------------------------------------------------------------------
@@ -614,7 +436,8 @@ def _batch_region(actor, preview: ImportPreview) -> Region:
 
 NOTES = {
     "household_key": "同一户的成员填相同的户编号；不填时，以“户主”行开始新的一户，其后各行为该户成员",
-    "region_code": "12位村（社区）区划代码，须在您的管辖范围内；同户成员可不填（或合并单元格）",
+    "region_code": "12位村（社区）区划代码，或写明乡镇和村名（如 桃洪镇红星社区），须在您的管辖范围内；"
+                   "同户成员可不填（或合并单元格）",
     "address": "家庭住址；同户成员可不填（或合并单元格）",
     "relapse_watch": "填“是”或“否”，不填为“否”",
     "id_number": "18位公民身份号码（15位旧号码自动升级）；请将该列设为文本，否则Excel会把号码改成科学计数法",
@@ -647,11 +470,12 @@ def allowed_values(name: str, *, synonyms: bool = False) -> list[str]:
 
 def template_workbook() -> bytes:
     """The downloadable template: required headers in red bold, a two-person example household,
-    the ID column as text, drop-down lists for coded columns, and a sheet of instructions."""
+    the ID column as text, drop-down lists for coded columns, and a sheet of instructions. Rows are written
+    with core.exports.append_row, so no text becomes a formula."""
     wb = Workbook()
     ws = wb.active
     ws.title = "家庭成员"
-    ws.append([FIELD_LABELS[f] for f in COLUMNS])
+    append_row(ws, [FIELD_LABELS[f] for f in COLUMNS])
     required, optional = Font(bold=True, color="C00000"), Font(bold=True)
     for i, f in enumerate(COLUMNS, start=1):
         ws.cell(row=1, column=i).font = required if f in REQUIRED else optional
@@ -667,7 +491,7 @@ def template_workbook() -> bytes:
     ]
     grey = PatternFill("solid", fgColor="EEEEEE")
     for values in example:
-        ws.append([values.get(f, "") for f in COLUMNS])
+        append_row(ws, [values.get(f, "") for f in COLUMNS])
         for cell in ws[ws.max_row]:
             cell.fill = grey
     id_col = get_column_letter(COLUMNS.index("id_number") + 1)
@@ -681,7 +505,7 @@ def template_workbook() -> bytes:
             ws.add_data_validation(rule)
     ws.freeze_panes = "A2"
     help_sheet = wb.create_sheet("填写说明")
-    help_sheet.append(["列名", "是否必填", "说明及可填的值"])
+    append_row(help_sheet, ["列名", "是否必填", "说明及可填的值"])
     for cell in help_sheet[1]:
         cell.font = optional
     for f in COLUMNS:
@@ -689,10 +513,10 @@ def template_workbook() -> bytes:
         note = NOTES.get(f, "")
         if values:
             note = (note + "；" if note else "") + "可填：" + "、".join(values)
-        help_sheet.append([FIELD_LABELS[f], "必填" if f in REQUIRED else "", note])
-    help_sheet.append([])
-    help_sheet.append(["第2、3行（灰色）为示例，导入前请删除或改为实际数据；一人一行，同户成员相邻。"])
-    help_sheet.append(["列名也可用常见写法，如 公民身份号码、户口性质、家庭住址；上传后可调整列的对应关系。"])
+        append_row(help_sheet, [FIELD_LABELS[f], "必填" if f in REQUIRED else "", note])
+    append_row(help_sheet, [])
+    append_row(help_sheet, ["第2、3行（灰色）为示例，导入前请删除或改为实际数据；一人一行，同户成员相邻。"])
+    append_row(help_sheet, ["列名也可用常见写法，如 公民身份号码、户口性质、家庭住址；上传后可调整列的对应关系。"])
     help_sheet.column_dimensions["A"].width = 30
     help_sheet.column_dimensions["B"].width = 10
     help_sheet.column_dimensions["C"].width = 90
@@ -702,16 +526,5 @@ def template_workbook() -> bytes:
 
 
 def errors_workbook(errors) -> bytes:
-    """The validation report as xlsx: 行号, 列, 原因 (RowErrors or its items)."""
-    items = errors.items if isinstance(errors, RowErrors) else errors
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误报告")
-    ws.column_dimensions["A"].width = 8
-    ws.column_dimensions["B"].width = 24
-    ws.column_dimensions["C"].width = 90
-    ws.append(["行号", "列", "原因"])
-    for e in items:
-        ws.append([e["row"], e["column"], e["message"]])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    """The validation report as xlsx: 行号, 列, 原因 (RowErrors or its items), formula-safe (core/exports)."""
+    return tabular.errors_workbook(errors)

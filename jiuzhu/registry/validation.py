@@ -4,9 +4,9 @@ Every problem is reported with the field (and, in imports, the row) in Chinese; 
 unless everything is valid."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
+from jiuzhu.core import tabular
 from jiuzhu.core.identity import IdNumberError, parse_id_number
 from jiuzhu.registry.models import (
     DisabilityType,
@@ -79,59 +79,20 @@ FIELD_LABELS = {
 }
 
 _SEX = {"男": "M", "女": "F", "M": "M", "F": "F", "1": "M", "2": "F"}
-_YES = {"是", "有", "Y", "y", "yes", "true", "True", "1"}
-_NO = {"否", "无", "N", "n", "no", "false", "False", "0", ""}
 
 
-class RowErrors:
-    """Collects (row, field, message) triples; `row` is None outside imports."""
+class RowErrors(tabular.RowErrors):
+    """The kit's row/column errors with the registry's field labels. `elsewhere` collects the keyed hashes
+    of numbers found registered outside the actor's jurisdiction (bulk.check_against_registry), which the
+    caller hands to core.disclosure before answering."""
 
     def __init__(self):
-        self.items: list[dict] = []
-
-    def add(self, row: int | None, field_name: str, message: str) -> None:
-        self.items.append({"row": row, "field": field_name, "column": FIELD_LABELS.get(field_name, field_name),
-                           "message": message})
-
-    def __bool__(self):
-        return bool(self.items)
-
-    def as_api_errors(self) -> list[dict]:
-        return [{"path": (f"第{e['row']}行." if e["row"] else "") + e["column"], "message": e["message"]}
-                for e in self.items]
+        super().__init__(FIELD_LABELS)
+        self.elsewhere: list[str] = []
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip().replace("\u3000", "")
-
-
-_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
-
-
-def parse_date(value) -> dt.date | None:
-    """Dates as offices write them: date cells, 2024-01-31, 2024/1/31, 20240131, 2024年1月31日."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    # Database exports add a midnight time to dates: "1975-04-09 00:00:00".
-    text = _TIME_OF_DAY.sub("", _text(value))
-    text = text.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
-    if text.isdigit() and len(text) == 8:
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    parts = text.split("-")
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
-        raise ValueError(f"日期“{_text(value)}”无法识别，请写成 2024-01-31")
-    try:
-        return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-    except ValueError:
-        raise ValueError(f"日期“{_text(value)}”不存在") from None
+_text = tabular.text  # the one cell-to-text rule, shared with grouping in imports.py
+parse_date = tabular.parse_date  # raises CellError (a ValueError) with a Chinese message
 
 
 def _choice(errors, row, name, raw, *, required=False, default=""):
@@ -150,15 +111,12 @@ def _choice(errors, row, name, raw, *, required=False, default=""):
 
 
 def _bool(errors, row, name, raw, default: bool) -> bool:
-    text = _text(raw)
-    if text == "":
+    try:
+        value = tabular.parse_bool(raw)
+    except tabular.CellError as exc:
+        errors.add(row, name, exc.message)
         return default
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    errors.add(row, name, f"“{text}”应填“是”或“否”")
-    return default
+    return default if value is None else value
 
 
 def member_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, today: dt.date | None = None)\

@@ -528,3 +528,262 @@ def test_uploads_are_encrypted_on_disk_and_purged_after_a_day(client_for, settin
     assert purge_stale_uploads() == 0
     assert purge_stale_uploads(now=timezone.now() + dt.timedelta(hours=25)) == 1
     assert not any((tmp_path / "uploads" / "imports").iterdir())  # the file, its preview and its sidecar
+
+
+# ---- Issue 13: the tabular kit underneath, limits, the cached preview, disclosure ---------------------
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_a_workbook_with_a_sheet_per_township_is_imported_whole_or_not_at_all(persona):
+    """Every sheet with a header is data; one bad row in the second sheet keeps the first out too."""
+    def workbook(second_id):
+        wb = Workbook()
+        first = wb.active
+        first.title = "桃洪镇"
+        for row in [HEADERS[1:], [VILLAGE_A, "红星社区5组8号", "农村", "王大山", pid(101), "户主", None]]:
+            first.append(row)
+        second = wb.create_sheet("小沙江镇")
+        for row in [["小沙江镇低保花名册"], HEADERS[1:],
+                    [VILLAGE_A2, "小沙江镇6组1号", "城镇", "赵春生", second_id, "户主", None], ["合计", "1户1人"]]:
+            second.append(row)
+        wb.create_sheet("填写说明").append(["请按模板填写"])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    bad = run(workbook(pid(105)[:-1] + "Y"), persona=persona)
+    assert bad.status == "invalid" and not Person.objects.exists()
+    (error,) = bad.errors.items
+    assert (error["sheet"], error["row"], error["column"]) == ("小沙江镇", 3, "公民身份号码")
+    assert bad.errors.as_api_errors()[0]["path"] == "工作表“小沙江镇”第3行.公民身份号码"
+    preview = imports.validate_file(workbook(pid(105)), "a.xlsx", actor=persona("longhui_officer"))
+    assert (preview.sheets, preview.skipped_sheets, preview.skipped) == (["桃洪镇", "小沙江镇"], ["填写说明"], 1)
+    good = run(workbook(pid(105)), persona=persona)
+    assert good.status == "imported" and (good.households, good.persons) == (2, 2)
+    assert sorted(Person.objects.values_list("name", flat=True)) == ["王大山", "赵春生"]
+
+
+@pytest.mark.parametrize(("data", "filename", "message"), [
+    ("zz", "a.xlsx", "无效的单元格位置“ZZZZZ99”"),
+    ("abc", "a.xlsx", "单元格 C2 标为数字，内容却是“abc”"),
+    ("bomb", "a.xlsx", "解压后有 3 MB，超过了 2 MB 的上限"),
+])
+def test_crafted_files_get_a_chinese_message_on_the_page_and_in_the_api(data, filename, message, client_for,
+                                                                          settings):
+    settings.TABULAR_MAX_EXPANDED_BYTES = 2 * 1024 * 1024
+    import zipfile
+
+    base = xlsx(rows_two_households(), title=None, merge_households=False)
+    change = {"zz": lambda x: x.replace('r="F3"', 'r="ZZZZZ99"'),
+              "abc": lambda x: x.replace('<c r="C2" t="inlineStr"><is><t>红星社区5组8号</t></is></c>',
+                                         '<c r="C2" t="n"><v>abc</v></c>'),
+              "bomb": lambda x: x.replace("</sheetData>", "</sheetData>" + " " * (3 * 1024 * 1024))}[data]
+    source, out = zipfile.ZipFile(io.BytesIO(base)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item.filename, change(content.decode()).encode()
+                            if item.filename == "xl/worksheets/sheet1.xml" else content)
+    officer = client_for("longhui_officer")
+    review = _upload(officer, out.getvalue(), filename)
+    page = officer.get(review)
+    assert page.status_code == 200 and message in page.content.decode()
+    api = officer.post("/api/v1/registry/imports", {"file": SimpleUploadedFile(filename, out.getvalue())})
+    assert api.status_code == 400 and api.json()["code"] == "invalid_file" and message in api.json()["message"]
+    assert not Person.objects.exists()
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(client_for, settings):
+    settings.TABULAR_MAX_UPLOAD_BYTES = 1024 * 1024
+    officer = client_for("longhui_officer")
+    big = SimpleUploadedFile("大.csv", b"a," * (600 * 1024))
+    response = officer.post("/registry/import/", {"file": big}, follow=True)
+    assert response.status_code == 200 and "文件大小为 1.2 MB，超过了 1 MB 的上限" in response.content.decode()
+    assert not (settings.MEDIA_ROOT / "uploads" / "imports").exists() or \
+        not list((settings.MEDIA_ROOT / "uploads" / "imports").glob("*.bin"))
+    api = officer.post("/api/v1/registry/imports", {"file": SimpleUploadedFile("大.csv", b"a," * (600 * 1024))})
+    assert api.status_code == 400 and "超过了 1 MB 的上限" in api.json()["message"]
+
+
+def test_a_csv_field_over_131072_characters_is_a_row_error(persona):
+    text = ("所在村（社区）区划代码,住址,户籍类型,姓名,身份证号码,与户主关系\n"
+            f"{VILLAGE_A},红星社区,农村,王五,{pid(151)},户主\n"
+            f"{VILLAGE_A},{'长' * 131_073},农村,赵六,{pid(152)},户主\n")
+    result = run(text.encode("utf-8"), filename="a.csv", persona=persona)
+    assert result.status == "invalid"
+    assert [(e["row"], e["column"], e["message"]) for e in result.errors.items] == [
+        (3, "住址", "内容过长（131073 个字符，最多 131072 个）")]
+    assert not Person.objects.exists()
+
+
+def test_the_review_page_reads_the_cached_preview_not_the_file(client_for, monkeypatch):
+    rows = rows_two_households()
+    rows[3][6] = "配偶"
+    officer = client_for("longhui_officer")
+    review = _upload(officer, xlsx(rows))  # validated once, here
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("the review page must not parse the file again")
+
+    monkeypatch.setattr(imports, "validate_file", parse_again)
+    for _ in range(3):
+        assert "没有户主" in officer.get(review).content.decode()
+    report = load_workbook(io.BytesIO(officer.get(review + "errors.xlsx").content)).active
+    assert [report["A2"].value, report["B2"].value] == [6, "与户主关系"]
+    # Confirming a file with problems is refused from the cache too.
+    response = officer.post(review, {"action": "import"}, follow=True)
+    assert "文件中还有问题，未导入任何数据" in response.content.decode() and not Person.objects.exists()
+
+
+def test_a_new_mapping_validates_again_once(client_for, monkeypatch):
+    headers = ["户号", "村（社区）代码", "家庭住址", "户口性质", "姓名", "证件号", "与户主关系", "出生日期"]
+    officer = client_for("longhui_officer")
+    review = _upload(officer, xlsx(rows_two_households(), headers))
+    assert "没有“身份证号码”列" in officer.get(review).content.decode()
+    calls = []
+    real = imports.validate_file
+    monkeypatch.setattr(imports, "validate_file", lambda *a, **k: calls.append(1) or real(*a, **k))
+    fields = ["household_key", "region_code", "address", "hukou_type", "name", "id_number", "relation", "birth_date"]
+    officer.post(review, {"header": headers, "field": fields, "action": "remap"})
+    for _ in range(2):
+        assert "2 户、4 人" in officer.get(review).content.decode()
+    assert len(calls) == 1
+    response = officer.post(review, {"header": headers, "field": fields, "action": "import"})
+    assert response["Location"] == "/registry/households/" and Person.objects.count() == 4
+    assert len(calls) == 2  # the import itself reads the file once more, to write it
+    # The mapping is remembered: the next file with 证件号 needs no mapping by hand.
+    rows = rows_two_households()
+    for r in rows:
+        r[5] = r[5] and r[5][:14] + "0" + r[5][15:16] + "0" + r[5][17:]
+    again = _upload(officer, xlsx([[r[0], r[1], r[2], r[3], r[4], pid(160 + i), r[6], None]
+                                   for i, r in enumerate(rows)], headers), "第二批.xlsx")
+    assert '<option value="id_number" selected>' in officer.get(again).content.decode()
+
+
+def test_error_report_writes_a_formula_like_name_as_text(client_for, register):
+    """Finding 10: a name typed as =HYPERLINK(…) came back in errors.xlsx as a live formula."""
+    register(members=[member("刘桂兰", "head", born=dt.date(1975, 4, 9), seq=102)])
+    rows = rows_two_households()
+    rows[1][4] = FORMULA  # the name on the row of a person already registered: the message repeats it
+    wb = Workbook()
+    from jiuzhu.core.exports import append_row
+
+    for row in [HEADERS, *rows]:
+        append_row(wb.active, row)  # typed text, as Excel saves it
+    out = io.BytesIO()
+    wb.save(out)
+    officer = client_for("longhui_officer")
+    review = _upload(officer, out.getvalue())
+    sheet = load_workbook(io.BytesIO(officer.get(review + "errors.xlsx").content)).active
+    (cell,) = [c for row in sheet.iter_rows(min_row=2) for c in row if FORMULA in str(c.value)]
+    assert cell.data_type == "s" and cell.value.startswith(FORMULA + "（430524…）已在")
+    assert sheet.cell(row=cell.row, column=2).value == "公民身份号码"
+
+
+def test_the_review_shows_persons_masked_with_age_never_birth_date(client_for, without_full_id):
+    officer = client_for("longhui_officer")
+    page = officer.get(_upload(officer)).content.decode()
+    number = pid(101)
+    assert f"{number[:6]}********{number[-4:]}" in page and number not in page
+    assert "1975-04-09" not in page and "19750409" not in page and f"{_age(dt.date(1975, 4, 9))} 岁" in page
+
+
+def test_the_review_shows_full_numbers_to_those_who_may_see_them(client_for):
+    officer = client_for("longhui_officer")
+    page = officer.get(_upload(officer)).content.decode()
+    assert pid(101) in page and "1975-04-09" not in page
+
+
+def _age(born):
+    today = dt.date.today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _registered_in_county_b(register, count):
+    numbers = [pid(170 + i) for i in range(count)]
+    register(username="dongkou_officer", village=VILLAGE_B, address="洞口镇1组",
+             members=[member(f"外县{i}", "head" if i == 0 else "child", born=dt.date(1975, 4, 9), seq=170 + i)
+                      for i in range(count)])
+    return numbers
+
+
+def test_an_import_revealing_registrations_elsewhere_is_audited(register, persona):
+    from jiuzhu.core.crypto import keyed_hash
+
+    (number,) = _registered_in_county_b(register, 1)
+    rows = rows_two_households()
+    rows[1][5] = number
+    result = run(xlsx(rows), persona=persona)
+    (hit,) = [e for e in result.errors.items if "管辖范围以外" in e["message"]]
+    assert hit["row"] == 4
+    (row,) = AuditLog.objects.filter(action="disclosure")
+    assert (row.username, row.object_id, row.object_type) == ("longhui_officer", keyed_hash(number),
+                                                              "core.id_number_hash")
+    assert number not in str(list(AuditLog.objects.values_list("detail", "object_repr", "object_id")))
+
+
+def test_an_import_passing_the_daily_cap_is_refused_everywhere(register, persona, client_for, settings):
+    settings.DISCLOSURE_DAILY_LIMIT = 2
+    numbers = _registered_in_county_b(register, 3)
+    rows = rows_two_households()
+    rows[0][5], rows[1][5], rows[2][5] = numbers
+    rows[2][7] = None
+    data = xlsx(rows)
+    with pytest.raises(DomainError) as exc:
+        run(data, persona=persona)
+    assert exc.value.code == "disclosure_limit" and "超过每日 2 人的上限" in exc.value.message
+    assert not AuditLog.objects.filter(action="disclosure").exists()
+    assert AuditLog.objects.filter(action="disclosure_limit", username="longhui_officer").count() == 1
+    assert Event.objects.filter(kind="core.disclosure_limit_passed").count() == 1
+    officer = client_for("longhui_officer")
+    page = officer.get(_upload(officer, data)).content.decode()
+    assert "超过每日 2 人的上限" in page and "管辖范围以外的地区登记" not in page
+    api = officer.post("/api/v1/registry/imports", {"file": SimpleUploadedFile("a.xlsx", data)})
+    assert api.status_code == 400 and api.json()["code"] == "disclosure_limit"
+    assert "管辖范围以外的地区登记" not in str(api.json())
+    assert Event.objects.filter(kind="core.disclosure_limit_passed").count() == 1  # one alert a day
+
+
+def test_registration_page_and_api_answers_are_audited_and_capped(register, client_for, settings):
+    settings.DISCLOSURE_DAILY_LIMIT = 1
+    first, second = _registered_in_county_b(register, 2)
+    officer = client_for("longhui_officer")
+    form = {"region_code": VILLAGE_A, "address": "红星社区1组", "hukou_type": "rural",
+            "m0_name": "张三", "m0_id_number": first, "m0_relation": "head"}
+    page = officer.post("/registry/households/new/", form)
+    assert "管辖范围以外" in page.content.decode()
+    assert AuditLog.objects.filter(action="disclosure", username="longhui_officer").count() == 1
+    api = officer.post("/api/v1/registry/households", {
+        "region_code": VILLAGE_A, "address": "红星社区1组", "hukou_type": "rural",
+        "members": [{"name": "李四", "id_number": second, "relation": "head"}]}, content_type="application/json")
+    assert api.status_code == 400 and api.json()["code"] == "disclosure_limit"
+    assert AuditLog.objects.filter(action="disclosure", username="longhui_officer").count() == 1
+    assert AuditLog.objects.filter(action="disclosure_limit", username="longhui_officer").count() == 1
+
+
+def test_adding_a_member_registered_elsewhere_is_audited(register, persona):
+    from jiuzhu.core.crypto import keyed_hash
+    from jiuzhu.registry.services import household_member_add
+
+    (number,) = _registered_in_county_b(register, 1)
+    household = register()
+    with pytest.raises(DomainError, match="管辖范围以外"):
+        household_member_add(actor=persona("longhui_officer"), household=household,
+                             member={"name": "外县0", "id_number": number, "relation": "child"})
+    assert list(AuditLog.objects.filter(action="disclosure").values_list("username", "object_id")) == [
+        ("longhui_officer", keyed_hash(number))]
+
+
+def test_villages_written_by_name_are_imported_with_their_codes(persona):
+    bad = rows_two_households()
+    bad[3][1] = "洞口镇红星社区"  # county B's 红星社区: not in this officer's county
+    result = run(xlsx(bad), persona=persona)
+    assert [(e["row"], e["column"], e["message"][:24]) for e in result.errors.items] == [
+        (6, "村（社区）代码", "“洞口镇红星社区”不是您辖区内的乡镇或村（社区）")]
+    rows = rows_two_households()
+    rows[0][1], rows[3][1] = "红星社区", "小沙江镇白竹村"
+    result = run(xlsx(rows), persona=persona)
+    assert result.status == "imported", result.errors.items
+    assert Household.objects.get(members__name="王大山").region.code == VILLAGE_A
+    assert Household.objects.get(members__name="赵春生").region.code == VILLAGE_A2 == "430524101200"

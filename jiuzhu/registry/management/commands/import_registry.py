@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from jiuzhu.core.errors import DomainError
@@ -31,14 +32,15 @@ class Command(BaseCommand):
             result = imports.import_file(path, path.name, actor=actor)
         except DomainError as exc:
             raise CommandError(exc.message) from None
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from None
         if result.ok:
             self.stdout.write(result.message)
             self.stdout.write(f"家庭 {result.households}，人员 {result.persons}，批次 {result.batch.pk}")
             return
         items = result.errors.items
-        for e in items[:SHOWN_ERRORS]:
-            where = f"第{e['row']}行 " if e["row"] else ""
-            self.stderr.write(f"{where}{e['column']}：{e['message']}")
+        for line in result.errors.lines()[:SHOWN_ERRORS]:
+            self.stderr.write(line)
         if len(items) > SHOWN_ERRORS:
             self.stderr.write(f"……共 {len(items)} 处问题，以上为前 {SHOWN_ERRORS} 处")
         if errors_xlsx:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from jiuzhu.registry.import_views import purge_stale_uploads
+from jiuzhu.core.tabular.store import purge_stale_uploads
 
 
 class Command(BaseCommand):

@@ -1,0 +1,43 @@
+"""The tabular import kit: every import of a file (the registry's rosters, departments' feeds, payment
+files) reads, recognises, checks and reports through here. Knows no domain app.
+
+- reader.py   xlsx (python-calamine: every sheet, merged cells), csv (GBK/GB18030 or UTF-8 with BOM), parquet;
+              title rows above the header, summary (合计) and signature rows below are left out
+- regions.py  region names (桃洪镇红星社区) resolved to codes in the user's county
+- headers.py  `Columns`: labels and synonyms of a consumer's fields; the header row; saved mappings applied
+- cells.py    typed parsers (text, integer, decimal, date, choice, yes/no, ID number) and RowErrors
+              ("第3行 身份证号码：…")
+- limits.py   size, zip expansion and cell-position limits, checked before parsing (settings TABULAR_*)
+- store.py    the encrypted upload store, the cached preview, saved column mappings; purge after 24 h
+- rows.py     row-per-record parsing, all or nothing or `partial=True` (bad rows downloadable)
+- report.py   the error report workbook, through core/exports (formula-safe)
+"""
+
+from jiuzhu.core.tabular.cells import (
+    CellError,
+    RowErrors,
+    choice_table,
+    parse_bool,
+    parse_choice,
+    parse_date,
+    parse_decimal,
+    parse_id_number,
+    parse_integer,
+    parse_text,
+    row_label,
+    text,
+)
+from jiuzhu.core.tabular.headers import Columns, normalize_header
+from jiuzhu.core.tabular.limits import FileRejected, check_upload_size
+from jiuzhu.core.tabular.reader import RowRef, Sheet, Table, file_kind, read_bytes, read_table
+from jiuzhu.core.tabular.report import errors_workbook
+from jiuzhu.core.tabular.rows import Field, ParsedRows, parse_rows
+from jiuzhu.core.tabular.store import Upload, UploadStore, purge_stale_uploads
+
+__all__ = [
+    "CellError", "Columns", "Field", "FileRejected", "ParsedRows", "RowErrors", "RowRef", "Sheet", "Table",
+    "Upload", "UploadStore", "check_upload_size", "choice_table", "errors_workbook", "file_kind",
+    "normalize_header", "parse_bool", "parse_choice", "parse_date", "parse_decimal", "parse_id_number",
+    "parse_integer", "parse_rows", "parse_text", "purge_stale_uploads", "read_bytes", "read_table", "row_label",
+    "text",
+]

@@ -1,0 +1,370 @@
+"""Reading a file into sheets of rows: xlsx (python-calamine: every sheet, merged cells filled), csv (UTF-8
+with or without BOM, else GB18030, which covers GBK) and parquet (pyarrow).
+
+Each sheet's header row is found below any title rows (headers.locate_header); below the data, summary rows
+(合计, 小计), signature and note rows (制表人：, 审核人：, 注：) and repeated header rows are left out.
+A workbook whose several sheets each hold a roster (one per township) is read as one table: every sheet with
+a header row is data, rows are numbered as each sheet numbers them, and a message names the sheet when
+there is more than one."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jiuzhu.core.tabular import limits
+from jiuzhu.core.tabular.cells import text
+from jiuzhu.core.tabular.headers import HEADER_SCAN_ROWS, Columns, locate_header, normalize_header
+from jiuzhu.core.tabular.limits import FileRejected
+
+# The csv module's own limit (131,072) raises in the middle of a file; fields are measured here instead,
+# so an over-long field is a row error (limits.max_field_chars) and the rest of the file is still read.
+csv.field_size_limit(2**31 - 1)
+
+
+class RowRef(int):
+    """A row number as the sheet numbers it, knowing its sheet (for messages when there are several)."""
+
+    sheet: str = ""
+    sheet_index: int = 0
+
+    def __new__(cls, number: int, sheet: str = "", sheet_index: int = 0):
+        ref = super().__new__(cls, number)
+        ref.sheet = sheet
+        ref.sheet_index = sheet_index
+        return ref
+
+
+class TooLong:
+    """Stands in for a CSV field longer than the limit; the row gets an error, the value is dropped."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int):
+        self.length = length
+
+    def __str__(self):
+        return f"（{self.length} 个字符，内容过长）"
+
+
+def read_bytes(source) -> bytes:
+    """File content from bytes, a path or an open (uploaded) file; the size limit is checked first."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        limits.check_upload_size(len(data))
+        return data
+    if isinstance(source, str | Path):
+        path = Path(source)
+        limits.check_upload_size(path.stat().st_size)
+        return path.read_bytes()
+    size = getattr(source, "size", None)
+    if size is not None:
+        limits.check_upload_size(size)
+    if hasattr(source, "seek"):
+        source.seek(0)
+    data = source.read(limits.max_upload_bytes() + 1)
+    limits.check_upload_size(len(data))
+    return data
+
+
+def file_kind(data: bytes, filename: str) -> str:
+    """xlsx, csv or parquet, by content first: offices rename files, and the content does not lie."""
+    if data[:4] == b"PK\x03\x04":
+        return "xlsx"
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise FileRejected("这是旧版Excel（.xls）文件，请在Excel中“另存为”Excel工作簿（.xlsx）后再导入")
+    if Path(filename).suffix.lower() in {".xlsx", ".xlsm", ".parquet"}:
+        raise FileRejected("文件已损坏或不是有效的Excel文件，请重新导出")
+    return "csv"
+
+
+# ---- xlsx ----------------------------------------------------------------------------------------
+
+_RESAVE = "文件已损坏或被改动过。请用Excel打开并另存为后再导入"
+_NUMBER_CELL = re.compile(rb'<c r="([A-Z]+\d+)"(?:(?! t=")[^>])*(?: t="n"(?:[^>])*)?><v>([^<]*)</v>')
+
+
+def _calamine_failure(data: bytes, exc: BaseException) -> FileRejected:
+    """A Chinese message for calamine's error; for a number cell holding text, the cell itself."""
+    if "float" in str(exc).lower() or "int" in str(exc).lower():
+        import zipfile
+
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        for name in archive.namelist():
+            if not name.endswith(".xml") or "worksheets" not in name:
+                continue
+            for ref, value in _NUMBER_CELL.findall(archive.read(name)):
+                try:
+                    float(value)
+                except ValueError:
+                    shown = value.decode("utf-8", "replace")[:20]
+                    return FileRejected(f"单元格 {ref.decode()} 标为数字，内容却是“{shown}”，{_RESAVE}")
+        return FileRejected(f"Excel文件中有标为数字却不是数字的单元格，{_RESAVE}")
+    return FileRejected("无法读取该Excel文件（文件损坏或加密），请重新导出后再导入")
+
+
+def _guarded(data: bytes, call):
+    try:
+        return call()
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
+        raise
+    except BaseException as exc:  # calamine raises its own errors and, from Rust, PanicException
+        raise _calamine_failure(data, exc) from None
+
+
+def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, list]], object]]:
+    """(sheet name, rows, reopen) of each worksheet, merged cells filled, rows numbered as Excel shows them.
+    `reopen()` reads the sheet again: read_table keeps only one sheet in memory at a time."""
+    import python_calamine
+
+    limits.check_xlsx(data)
+    workbook = _guarded(data, lambda: python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
+    names = [m.name for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+    for name in names:
+        yield name, _calamine_rows(data, workbook, name), (lambda n=name: _calamine_rows(data, workbook, n))
+
+
+def _calamine_rows(data: bytes, workbook, name: str) -> Iterator[tuple[int, list]]:
+    sheet = _guarded(data, lambda: workbook.get_sheet_by_name(name))
+    start = sheet.start
+    if start is None:  # an empty sheet
+        return
+    end = sheet.end
+    first_col = start[1]
+    ranges = []
+    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
+        # 1-based (min_col, min_row, max_col, max_row), cut to the sheet's data area.
+        if r0 <= end[0] and c0 <= end[1]:
+            ranges.append((c0 + 1, r0 + 1, min(c1, end[1]) + 1, min(r1, end[0]) + 1))
+    # calamine yields rows from the sheet's first row (row 1) but columns from its first used column.
+    pad = [""] * first_col
+
+    def rows():
+        for index, values in enumerate(sheet.iter_rows()):
+            yield index + 1, (pad + values) if first_col else values
+
+    yield from (fill_merged(rows(), ranges) if ranges else rows())
+
+
+def fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int, list]]:
+    """Copies each merged range's top-left value into all its cells, row by row as they stream past.
+    `ranges`: (min_col, min_row, max_col, max_row), 1-based."""
+    starts: dict[int, list] = {}
+    for min_col, min_row, max_col, max_row in ranges:
+        starts.setdefault(min_row, []).append((min_col, max_col, max_row))
+    active: list[tuple[int, int, int, object]] = []
+    for number, row in rows:
+        for min_col, max_col, max_row in starts.pop(number, ()):
+            active.append((min_col, max_col, max_row, row[min_col - 1] if len(row) >= min_col else None))
+        if active:
+            # A range can end on a row the file leaves out; it must not spill onto the next row present.
+            active = [a for a in active if a[2] >= number]
+        if active:
+            width = max(a[1] for a in active)
+            if len(row) < width:
+                row.extend([None] * (width - len(row)))
+            for min_col, max_col, _, value in active:
+                row[min_col - 1:max_col] = [value] * (max_col - min_col + 1)
+        yield number, row
+
+
+# ---- csv and parquet -----------------------------------------------------------------------------
+
+def decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK and GB2312, which is what Excel in China saves CSV as.
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise FileRejected("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入") from None
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    content = decode_text(data)
+    sample = content[:8192]
+    delimiter = max(",\t;", key=sample.count)
+    limit = limits.max_field_chars()
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    try:
+        # Rows are numbered as Excel shows them when it opens the file (a quoted line break stays in one row).
+        for number, row in enumerate(reader, start=1):
+            if row and max(map(len, row)) > limit:
+                row = [TooLong(len(v)) if len(v) > limit else v for v in row]
+            yield number, row
+    except csv.Error as exc:
+        reason = _csv_reason(exc)
+        raise FileRejected(f"CSV文件第 {reader.line_num} 行格式有误（{reason}），请检查引号是否成对") from None
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    message = str(exc)
+    if "NUL" in message or "null" in message:
+        return "含有空字符，可能不是文本文件"
+    if "new-line" in message or "newline" in message:
+        return "引号内的换行不完整"
+    return "无法解析"
+
+
+def _parquet_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.ParquetFile(io.BytesIO(data))
+        metadata = table.metadata
+        expanded = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    except Exception as exc:
+        raise FileRejected("无法读取该Parquet文件") from exc
+    if expanded > limits.max_expanded_bytes():
+        raise FileRejected(f"该Parquet文件解压后超过了 {limits.max_expanded_bytes() // 1024 // 1024} MB 的上限，"
+                           "请分成几个文件分别上传")
+    yield 1, list(table.schema_arrow.names)
+    number = 1
+    try:
+        for batch in table.iter_batches(batch_size=10_000):
+            columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
+            for values in zip(*columns, strict=True):
+                number += 1
+                yield number, list(values)
+    except Exception as exc:
+        raise FileRejected(f"Parquet文件第 {number + 1} 行起无法读取，文件可能已损坏") from exc
+
+
+# ---- Sheets and tables ---------------------------------------------------------------------------
+
+_SUMMARY = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|总\s*数|累\s*计)")
+_SIGNATURE = re.compile(r"^(制表|填表|填报|审核|审批|复核|经办|负责|单位负责|分管领导|统计|核对|签字|签名|盖章|打印)"
+                        r"(人|单位|日期|时间|领导)?\s*[:：]|^(注|说明|备注|填表说明)\s*[:：]|^（?(盖章|签字|公章)）?$")
+
+
+def is_footer(values: list) -> bool:
+    """A summary (合计…), signature (制表人：…) or note (注：…) row: its first filled cell says so."""
+    for v in values:
+        if v is None or v == "":
+            continue
+        if not isinstance(v, str):
+            return False
+        first = v.strip()
+        return bool(_SUMMARY.match(first) or _SIGNATURE.match(first))
+    return False
+
+
+@dataclass
+class Sheet:
+    """One sheet's data: its header row's number, its headers, and the rows below as records."""
+
+    name: str
+    index: int
+    header_row: int
+    headers: list[str]
+    rows: Iterator[tuple[int, list]] = field(repr=False)
+    label: str = ""  # the name used in messages; empty when the file has a single data sheet
+    footer_rows: int = 0  # summary, signature, note and repeated header rows left out
+    cell_errors: list[dict] = field(default_factory=list, repr=False)
+
+    def records(self) -> Iterator[tuple[RowRef, dict]]:
+        """(row, {header: value}); rows with nothing in them and footer rows are left out. A CSV field over
+        the length limit is dropped from its record and noted in `cell_errors` with its row and column."""
+        headers = self.headers
+        first_header = headers[0] if headers else None
+        label, index = self.label, self.index
+        for number, values in self.rows:
+            if not any(v not in (None, "") for v in values):
+                continue
+            if is_footer(values) or (values and values[0] == first_header and _repeats_header(values, headers)):
+                self.footer_rows += 1
+                continue
+            ref = RowRef(number, label, index)
+            record = dict(zip(headers, values, strict=False))
+            for header, value in record.items():
+                if isinstance(value, TooLong):
+                    record[header] = None
+                    self.cell_errors.append({"row": ref, "column": header, "message":
+                                             f"内容过长（{value.length} 个字符，最多 {limits.max_field_chars()} 个）"})
+            yield ref, record
+
+
+def _repeats_header(values: list, headers: list[str]) -> bool:
+    # Print-ready exports repeat the header on every page.
+    same = sum(1 for v, h in zip(values, headers, strict=False) if isinstance(v, str) and v.strip() == h)
+    return same >= min(3, len(headers))
+
+
+@dataclass
+class Table:
+    """A file's data sheets. `headers` is every sheet's headers in order of first appearance."""
+
+    kind: str
+    sheets: list[Sheet]
+    skipped_sheets: list[str] = field(default_factory=list)  # sheets without a header row (instructions)
+
+    @property
+    def header_row(self) -> int:
+        return self.sheets[0].header_row
+
+    @property
+    def headers(self) -> list[str]:
+        return list(dict.fromkeys(h for s in self.sheets for h in s.headers))
+
+    @property
+    def footer_rows(self) -> int:
+        return sum(s.footer_rows for s in self.sheets)
+
+    @property
+    def cell_errors(self) -> list[dict]:
+        return [e for s in self.sheets for e in s.cell_errors]
+
+    def records(self) -> Iterator[tuple[RowRef, dict]]:
+        for sheet in self.sheets:
+            yield from sheet.records()
+
+
+def read_table(data: bytes, filename: str, columns: Columns) -> Table:
+    """Every sheet with a header row (at least `columns.min_known` recognised names within the first
+    rows); sheets without one (instructions, notes) are listed in `skipped_sheets`."""
+    kind = file_kind(data, filename)
+    if kind == "xlsx":
+        sources = _xlsx_sheets(data)
+    else:
+        sources = iter([("", _csv_rows(data) if kind == "csv" else _parquet_rows(data), None)])
+    sheets: list[Sheet] = []
+    skipped: list[str] = []
+    for name, rows, reopen in sources:
+        found = locate_header(rows, columns)
+        if found is None:
+            if name:
+                skipped.append(name)
+            continue
+        number, headers, rest = found
+        if sheets and reopen is not None:
+            # Only the first data sheet stays loaded; the others are read again when their turn comes.
+            close = getattr(rest, "close", None)
+            if close is not None:
+                close()
+            rest = _after(reopen, number)
+        sheets.append(Sheet(name=name, index=len(sheets), header_row=number, headers=headers, rows=rest))
+    if not sheets:
+        raise FileRejected(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有一行包含至少 {columns.min_known} 个可识别的列名"
+                           f"（如 {'、'.join(list(columns.labels.values())[:3])}），请使用导入模板或检查表头")
+    if len(sheets) > 1:
+        for sheet in sheets:
+            sheet.label = sheet.name
+    return Table(kind=kind, sheets=sheets, skipped_sheets=skipped)
+
+
+def _after(reopen, header_row: int) -> Iterator[tuple[int, list]]:
+    for number, values in reopen():
+        if number > header_row:
+            yield number, values
+
+
+__all__ = ["RowRef", "Sheet", "Table", "TooLong", "decode_text", "file_kind", "fill_merged", "is_footer",
+           "normalize_header", "read_bytes", "read_table", "text"]
