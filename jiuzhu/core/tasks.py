@@ -5,7 +5,8 @@ from django_tasks import task
 from jiuzhu.core import events
 
 # (task path, every so many seconds): the periodic runner starts each of these on its schedule.
-PERIODIC = [("jiuzhu.core.tasks.deliver_pending_events", 60)]
+PERIODIC = [("jiuzhu.core.tasks.deliver_pending_events", 60),
+            ("jiuzhu.core.tabular.tasks.purge_uploads", 3600)]  # uploads unconfirmed after 24 h
 
 
 @task()

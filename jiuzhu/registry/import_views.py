@@ -67,7 +67,8 @@ def import_upload(request):
                 _preview(request.user, upload)  # parsed once, here
                 return redirect("registry:import_review", upload.id)
     batches = ImportBatch.objects.filter(created_by=request.user).order_by("-created_at")[:10]
-    return render(request, "registry/import_upload.html", {"batches": batches})
+    return render(request, "registry/import_upload.html", {
+        "batches": batches, "max_mb": tabular.limits.max_upload_bytes() // (1024 * 1024)})
 
 
 def _posted_mapping(request) -> dict[str, str]:

@@ -379,3 +379,12 @@ def test_region_names_resolve_to_codes_in_the_users_county(persona):
     with pytest.raises(CellError, match="“洞口镇红星社区”不是您辖区内的乡镇或村（社区）"):
         resolver.code_for("洞口镇红星社区")
     assert RegionResolver(persona("dongkou_officer")).code_for("红星社区") == "430525100200"
+
+
+def test_stale_uploads_are_purged_by_a_periodic_task(store, persona):
+    from jiuzhu.core.management.commands.run_periodic import periodic_jobs
+    from jiuzhu.core.tabular.tasks import purge_uploads
+
+    assert ("jiuzhu.core.tabular.tasks.purge_uploads", purge_uploads, 3600.0) in periodic_jobs()
+    store.save(owner=persona("longhui_officer"), filename="a.csv", data=b"x")
+    assert purge_uploads.call() == 0

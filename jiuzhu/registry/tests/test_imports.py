@@ -600,6 +600,7 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(client_for
     big = SimpleUploadedFile("大.csv", b"a," * (600 * 1024))
     response = officer.post("/registry/import/", {"file": big}, follow=True)
     assert response.status_code == 200 and "文件大小为 1.2 MB，超过了 1 MB 的上限" in response.content.decode()
+    assert "文件不超过 1 MB" in response.content.decode()
     assert not (settings.MEDIA_ROOT / "uploads" / "imports").exists() or \
         not list((settings.MEDIA_ROOT / "uploads" / "imports").glob("*.bin"))
     api = officer.post("/api/v1/registry/imports", {"file": SimpleUploadedFile("大.csv", b"a," * (600 * 1024))})
