@@ -9,10 +9,13 @@ PY=.venv/bin/python
 status=0
 step() { echo; echo "==> $*"; }
 
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests need chromium and a CJK font: the phone-width check measures real glyphs, and screenshots
+# of a page without one show only boxes.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
   if [ "$(id -u)" = 0 ]; then
-    step "安装 Debian chromium（浏览器测试）"
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || true
+    step "安装 Debian chromium 和中文字体（浏览器测试）"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+      >/dev/null) || true
   fi
   [ -x /usr/bin/chromium ] || echo "未安装 chromium：浏览器测试将被跳过（CI 中会安装）"
 fi
