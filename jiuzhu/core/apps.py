@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+
 class CoreConfig(AppConfig):
     name = "jiuzhu.core"
     label = "core"
@@ -18,8 +19,8 @@ class CoreConfig(AppConfig):
     navigation = [
         ("审计日志", "core:audit_log", "view_audit_log"),
         ("接口文档", "api-1.0.0:openapi-view", "administer"),
+        ("接口令牌", "core:tokens", "administer"),
         ("系统管理", "admin:index", "administer"),
         ("登录锁定", "core:sign_in_locks", "administer"),
-        ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
         ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
     ]

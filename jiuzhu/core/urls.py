@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from jiuzhu.core import settings_views, taskrun_views, views
+from jiuzhu.core import settings_views, taskrun_views, token_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -12,6 +12,9 @@ urlpatterns = [
     path("sign-in-locks/", views.sign_in_lock_list, name="sign_in_locks"),
     path("sign-in-locks/unlock/", views.sign_in_lock_clear, name="sign_in_lock_clear"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("tokens/", token_views.token_list, name="tokens"),
+    path("tokens/issue/", token_views.token_issue, name="token_issue"),
+    path("tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/<str:key>/", settings_views.setting_detail, name="setting_detail"),
     path("tasks/", taskrun_views.task_run_list, name="task_runs"),

@@ -52,8 +52,8 @@ def test_a_masked_number_is_never_shown_beside_the_birth_date(register, client_f
         assert "1970-05-17" not in page and "19700517" not in page and age in page, url
     api = client.get(f"/api/v1/registry/persons/{household.head_id}").json()
     assert api["id_number"] == masked and api["birth_date"] is None and api["age"] == int(age[:-1])
-    for member in client.get(f"/api/v1/registry/households/{household.pk}").json()["members"]:
-        assert member["birth_date"] is None
+    for shown in client.get(f"/api/v1/registry/households/{household.pk}").json()["members"]:
+        assert shown["birth_date"] is None
     export = client.get("/registry/persons/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(export.streaming_content))).active
     rows = list(sheet.values)
