@@ -149,8 +149,11 @@ def row_hash(prev: str, *content) -> str:
     """SQLite's hash of one row, registered on every connection as `jiuzhu_audit_row_hash(prev, <columns>)`
     and called by the chain trigger and by the verifier alike: SHA-256 over the previous row's hash and the
     row's CONTENT_COLUMNS as stored (compact JSON array). Changing it would break every existing chain."""
-    canonical = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(((prev or "") + canonical).encode("utf-8")).hexdigest()
+    return hashlib.sha256(((prev or "") + _canonical(content)).encode("utf-8")).hexdigest()
+
+
+# Exactly json.dumps(content, ensure_ascii=False, separators=(",", ":")), without building an encoder per call.
+_canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def register_sqlite_functions(sender, connection, **kwargs) -> None:

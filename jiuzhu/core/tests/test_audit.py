@@ -1,3 +1,4 @@
+import datetime as dt
 import itertools
 import os
 import sys
@@ -190,6 +191,22 @@ def test_every_writer_extends_one_chain(family, persona):
     out = call_command_output("verify_audit")
     assert out.splitlines()[0] == f"审计日志完整：共 {len(rows)} 条"
     assert out.splitlines()[1].startswith(f"末条：{rows[-1][0]}:{rows[-1][2]}")
+
+
+def test_the_hashed_form_of_a_row_is_pinned(db):
+    """Changing how a row is hashed would make every existing chain fail verification."""
+    import hashlib
+
+    row = audit("read", username="张三", person_id=7, ip="10.0.0.7", detail={"purpose": "页面"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT at, prev_hash, row_hash FROM core_auditlog WHERE id = %s", [row.pk])
+        at, prev, digest = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        stamp = at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        text = f'({row.pk},{stamp},,张三,,10.0.0.7,read,"","","",7,"{{""purpose"": ""页面""}}")'
+    else:
+        text = rf'[{row.pk},"{at}",null,"张三",null,"10.0.0.7","read","","","",7,"{{\"purpose\": \"\\u9875\\u9762\"}}"]'
+    assert digest == hashlib.sha256((prev + text).encode()).hexdigest()
 
 
 def test_bulk_create_returns_the_ids_the_chain_gave(world):
