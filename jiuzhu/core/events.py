@@ -24,12 +24,12 @@ from datetime import datetime
 from functools import cache, reduce
 from operator import or_
 
-from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django_tasks import task
 
+from jiuzhu.core.discovery import app_modules
 from jiuzhu.core.models import Event, EventDelivery
 
 log = logging.getLogger(__name__)
@@ -169,15 +169,7 @@ def _schedule(kind: str, first_id: int, last_id: int) -> None:
 def _handler_table() -> dict[str, tuple[str, ...]]:
     """kind -> dotted handler paths, read once from every installed app's handlers.py."""
     table: dict[str, list[str]] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("jiuzhu."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.handlers")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.handlers":
-                raise
-            continue
+    for _app, module in app_modules("handlers"):
         for kind, paths in getattr(module, "HANDLERS", {}).items():
             table.setdefault(kind, []).extend(paths)
     return {kind: tuple(paths) for kind, paths in table.items()}

@@ -16,17 +16,16 @@ show every app's settings from the same definitions, with their Chinese labels.
 """
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.http import Http404
 
 from jiuzhu.core.audit import audit_change
+from jiuzhu.core.discovery import app_modules
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import CoreEvent, record_event
 from jiuzhu.core.models import Region, RegionSetting
@@ -165,19 +164,10 @@ class SettingDefinition:
 def setting_definitions() -> dict[str, SettingDefinition]:
     """key -> definition, read once from every installed jiuzhu app's settings_catalog.py, in app order."""
     found: dict[str, SettingDefinition] = {}
-    for config in apps.get_app_configs():
-        if not config.name.startswith("jiuzhu."):
-            continue
-        module_name = f"{config.name}.{CATALOG_MODULE}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
+    for app, module in app_modules(CATALOG_MODULE):
         for definition in getattr(module, "SETTINGS", ()):
             if definition.key in found:
-                raise ImproperlyConfigured(f"setting {definition.key!r} is declared twice ({module_name})")
+                raise ImproperlyConfigured(f"setting {definition.key!r} is declared twice ({app})")
             found[definition.key] = definition
     return found
 

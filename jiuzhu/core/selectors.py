@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.db.models import Q
 
-from jiuzhu.core.models import AuditLog, Region
+from jiuzhu.core.models import AuditAction, AuditLog, Region
 from jiuzhu.core.permissions import Capability, require
 
 
@@ -63,3 +63,10 @@ def api_tokens_in_scope(*, actor):
     require(actor, Capability.ADMINISTER)
     return ApiToken.objects.filter(organization__in=organizations_in_scope(actor=actor))\
         .select_related("organization", "created_by").order_by("-created_at")
+
+
+def disclosure_alerts(*, actor, days: int = 30):
+    """Users of the auditor's jurisdiction refused further "registered elsewhere" answers (core/disclosure.py):
+    a possible probe for who is registered where. Newest first."""
+    since = dt.date.today() - dt.timedelta(days=days)
+    return audit_search(actor=actor, action=AuditAction.DISCLOSURE_LIMIT, date_from=since)

@@ -11,7 +11,8 @@ from jiuzhu.core.context import navigation_for
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.forms import AuditSearchForm, PasswordChangeForm, SignInForm
 from jiuzhu.core.models import AuditAction, Role
-from jiuzhu.core.selectors import audit_search
+from jiuzhu.core.permissions import Capability, can
+from jiuzhu.core.selectors import audit_search, disclosure_alerts
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,9 +43,11 @@ def logout_view(request):
 def home(request):
     user = request.user
     roles = [Role(r).label for r in sorted(user.role_codes)]
+    alerts = disclosure_alerts(actor=user)[:20] if can(user, Capability.VIEW_AUDIT_LOG) else []
     return render(request, "core/home.html", {
         "roles": roles,
         "modules": navigation_for(user),
+        "alerts": alerts,
     })
 
 
@@ -82,4 +85,5 @@ def audit_log(request):
     filters = form.cleaned_data if form.is_valid() else {}
     rows = audit_search(actor=request.user, **{k: v for k, v in filters.items() if v not in (None, "")})
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"form": form, "page": page})
+    return render(request, "core/audit_log.html", {"form": form, "page": page,
+                                                   "alerts": disclosure_alerts(actor=request.user)[:20]})

@@ -9,17 +9,17 @@ runner per deployment: two would enqueue each job twice (harmless, since periodi
 sweeps, but wasted work).
 """
 
-import importlib
 import logging
 import signal
 import threading
 import time
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 from django.utils.module_loading import import_string
 from django_tasks.base import Task
+
+from jiuzhu.core.discovery import app_modules
 
 log = logging.getLogger(__name__)
 
@@ -29,24 +29,16 @@ RETRY_SECONDS = 10  # after a failed enqueue (e.g. SQLite busy), try again this 
 def periodic_jobs() -> list[tuple[str, Task, float]]:
     """(path, task, seconds) from every installed jiuzhu app's tasks.py that declares PERIODIC."""
     jobs = []
-    for config in apps.get_app_configs():
-        if not config.name.startswith("jiuzhu."):
-            continue
-        try:
-            module = importlib.import_module(f"{config.name}.tasks")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.tasks":
-                raise
-            continue
+    for app, module in app_modules("tasks"):
         for path, seconds in getattr(module, "PERIODIC", []):
             try:
                 task = import_string(path)
             except ImportError as exc:
-                raise CommandError(f"{config.name}.tasks.PERIODIC：找不到任务 {path}") from exc
+                raise CommandError(f"{app}.tasks.PERIODIC：找不到任务 {path}") from exc
             if not isinstance(task, Task):
-                raise CommandError(f"{config.name}.tasks.PERIODIC：{path} 不是后台任务（缺少 @task）")
+                raise CommandError(f"{app}.tasks.PERIODIC：{path} 不是后台任务（缺少 @task）")
             if not seconds or seconds <= 0:
-                raise CommandError(f"{config.name}.tasks.PERIODIC：{path} 的间隔必须是正数秒")
+                raise CommandError(f"{app}.tasks.PERIODIC：{path} 的间隔必须是正数秒")
             jobs.append((path, task, float(seconds)))
     return jobs
 
