@@ -75,11 +75,18 @@ DEMO_STANDARDS = {"dibao_standard_urban": 680, "dibao_standard_rural": 470, "rig
 
 
 def seed_standards(city: Region) -> None:
-    from jiuzhu.core.models import RegionSetting
+    """Set by the city's administrator through the one settings service (validated, audited, on the chain),
+    as an office would; versions already there are kept, so a re-run adds nothing."""
+    from jiuzhu.core.models import RegionSetting, User
+    from jiuzhu.registry.standards import standard_set
 
+    admin = User.objects.get(username="shaoyang_admin")
+    have = set(RegionSetting.objects.filter(region=city, effective_from=dt.date(2025, 1, 1))
+               .values_list("key", flat=True))
     for key, value in DEMO_STANDARDS.items():
-        RegionSetting.objects.get_or_create(key=key, region=city, effective_from=dt.date(2025, 1, 1),
-                                            defaults={"value": str(value), "note": "演示数据"})
+        if key not in have:
+            standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1),
+                         note="演示数据")
 
 
 def means_rows(rows: list[HouseholdRow], households: list, rng) -> tuple[list, list, list]:
