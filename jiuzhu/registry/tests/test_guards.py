@@ -199,3 +199,81 @@ def test_adding_months_keeps_the_end_of_month(dibao_household):
     assert _add_months(dt.date(2027, 1, 31), 1) == dt.date(2027, 2, 28)
     assert _add_months(dt.date(2028, 1, 31), 1) == dt.date(2028, 2, 29)
     assert _add_months(dt.date(2026, 7, 1), 12) == dt.date(2027, 7, 1)
+
+
+# ---- Exact refusals and effects (mutation testing found these unpinned) ------------------------------
+
+def _refusal(call) -> tuple:
+    with pytest.raises(DomainError) as exc:
+        call()
+    return exc.value.message, exc.value.code, exc.value.field
+
+
+def test_person_move_refusals_are_exact(register, persona):
+    from jiuzhu.registry.models import HouseholdMembership
+
+    a = register(members=[member("张建国", "head", seq=21), member("李秀英", "spouse", seq=22)])
+    b = register(members=[member("赵大海", "head", seq=25)])
+    b2 = register("dongkou_officer", village=VILLAGE_B, members=[member("王德福", "head", region="430525", seq=31)])
+    officer = persona("longhui_officer")
+    wife = a.members.get(relation="spouse")
+    assert _refusal(lambda: services.person_move(actor=officer, person=wife, to_household=b2, relation="spouse")) \
+        == ("迁出或迁入家庭不在您的管辖范围内", "out_of_scope", None)
+    assert _refusal(lambda: services.person_move(actor=officer, person=wife, to_household=b, relation="cousin")) \
+        == ("与户主关系取值无效", "validation_error", "relation")
+    assert _refusal(lambda: services.person_move(actor=officer, person=wife, to_household=b, relation="head")) \
+        == ("迁入家庭已有户主", "validation_error", "relation")
+    assert _refusal(lambda: services.person_move(actor=officer, person=wife, to_household=a, relation="spouse")) \
+        == ("该人员已在此家庭", "validation_error", None)
+    assert HouseholdMembership.objects.filter(left_at__isnull=False).count() == 0
+    assert not AuditLog.objects.filter(action="update").exists()
+
+
+def test_person_move_closes_only_the_movers_membership_and_records_everything(register, persona):
+    from jiuzhu.registry.models import HouseholdMembership
+
+    a = register(members=[member("张建国", "head", seq=21), member("李秀英", "spouse", seq=22)])
+    empty = register(members=[member("赵大海", "head", seq=25)])
+    head_b = Person.objects.get(pk=empty.head_id)
+    services.person_move(actor=persona("longhui_officer"), person=head_b, to_household=a, relation="sibling")
+    empty.refresh_from_db()
+    assert empty.head_id is None  # the head left: no head until one is named
+    wife = a.members.get(relation="spouse")
+    services.person_move(actor=persona("longhui_officer"), person=wife, to_household=empty, relation="head")
+    empty.refresh_from_db()
+    assert empty.head_id == wife.pk  # moving in as head makes the person head
+    # Only the movers' memberships were closed; the old head of A stays where he was.
+    open_rows = {(m.person_id, m.household_id, m.relation)
+                 for m in HouseholdMembership.objects.filter(left_at__isnull=True)}
+    assert open_rows == {(a.head_id, a.pk, "head"), (head_b.pk, a.pk, "sibling"), (wife.pk, empty.pk, "head")}
+    closed = HouseholdMembership.objects.filter(left_at__isnull=False)
+    assert {(m.person_id, m.household_id) for m in closed} == {(head_b.pk, empty.pk), (wife.pk, a.pk)}
+    row = AuditLog.objects.filter(action="update", person_id=wife.pk).get()
+    assert row.username == "longhui_officer" and row.detail == {"changes": {"household": [a.pk, empty.pk]}}
+    moved = Event.objects.filter(kind="registry.person_moved", person_id=wife.pk).order_by("household_id")
+    assert [(e.household_id, e.actor.username, e.summary) for e in moved] == sorted([
+        (a.pk, "longhui_officer", f"李秀英迁出至户号 {empty.pk}"),
+        (empty.pk, "longhui_officer", f"李秀英迁入（原户号 {a.pk}）")])
+    wife.refresh_from_db()
+    assert (wife.household_id, wife.relation, wife.region_id) == (empty.pk, "head", empty.region_id)
+
+
+def test_grant_end_refusals_and_effects_are_exact(dibao_household, persona):
+    officer = persona("longhui_officer")
+    grant = _grant(persona, dibao_household)
+    assert _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 9, 30),
+                                               reason="  ")) == ("请填写终止原因", "validation_error", "reason")
+    assert _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 6, 30),
+                                               reason="就业")) == ("终止日期早于起始日期", "validation_error", "end_date")
+    grant.refresh_from_db()
+    assert grant.status == "active" and grant.period_end is None
+    services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 7, 1), reason="  家庭成员已稳定就业  ")
+    grant.refresh_from_db()
+    assert (grant.status, grant.period_end, grant.end_reason) == ("ended", dt.date(2026, 7, 1), "家庭成员已稳定就业")
+    assert _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 8, 1),
+                                               reason="再次")) == ("该救助已终止", "invalid_status", None)
+    row = AuditLog.objects.get(action="update", object_type="registry.assistancegrant")
+    assert row.username == "longhui_officer" and row.detail == {"changes": {"status": "ended"}}
+    event = Event.objects.get(kind="registry.grant_ended")
+    assert (event.household_id, event.actor.username, event.summary) == (
+        dibao_household.pk, "longhui_officer", "终止基本生活救助，2026-07-01 止；原因：家庭成员已稳定就业")
