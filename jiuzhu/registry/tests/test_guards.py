@@ -263,8 +263,9 @@ def test_grant_end_refusals_and_effects_are_exact(dibao_household, persona):
     grant = _grant(persona, dibao_household)
     assert _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 9, 30),
                                                reason="  ")) == ("请填写终止原因", "validation_error", "reason")
-    assert _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 6, 30),
-                                               reason="就业")) == ("终止日期早于起始日期", "validation_error", "end_date")
+    early = _refusal(lambda: services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 6, 30),
+                                                reason="就业"))
+    assert early == ("终止日期早于起始日期", "validation_error", "end_date")
     grant.refresh_from_db()
     assert grant.status == "active" and grant.period_end is None
     services.grant_end(actor=officer, grant=grant, end_date=dt.date(2026, 7, 1), reason="  家庭成员已稳定就业  ")
