@@ -72,3 +72,10 @@ def test_the_api_reports_the_users_capabilities(client_for):
     me = client_for("longhui_approver").get("/api/v1/core/me").json()
     assert "decide_tiers" in me["capabilities"] and "propose_grants" not in me["capabilities"]
     assert me["capabilities"] == sorted(ROLE_CAPABILITIES["approver"])
+
+
+def test_capabilities_are_permissions_of_core_with_chinese_names(db):
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(content_type__app_label="core", content_type__model="capabilities")
+    assert dict(perms.values_list("codename", "name")) == dict(Capability.choices)
