@@ -51,3 +51,18 @@ def test_each_filter_narrows_exactly(rows, persona):
     assert _ids(audit_search(actor=auditor, action="update")) == {rows["by_actor"].pk}
     assert rows["old"].pk not in _ids(audit_search(actor=auditor, date_from=today - dt.timedelta(days=1)))
     assert _ids(audit_search(actor=auditor, date_to=today - dt.timedelta(days=5))) == {rows["old"].pk}
+
+
+def test_regions_in_scope_by_jurisdiction_level_and_parent(persona):
+    from jiuzhu.core.selectors import regions_in_scope
+
+    officer = persona("longhui_officer")
+    townships = regions_in_scope(actor=officer, level="township")
+    assert townships.exists() and all(r.code.startswith("430524") and r.level == "township" for r in townships)
+    children = regions_in_scope(actor=officer, parent_code="430524")
+    assert set(children.values_list("level", flat=True)) == {"township"}
+    assert not regions_in_scope(actor=officer, parent_code="430525").exists()  # another county's children
+    officer.region = None
+    assert not regions_in_scope(actor=officer).exists()
+    officer.is_superuser = True
+    assert regions_in_scope(actor=officer, level="county").filter(code="110101").exists()

@@ -118,6 +118,7 @@ def test_every_read_of_a_person_is_audited(households, client_for):
     reads = AuditLog.objects.filter(action="read", person_id=a.head_id, username="longhui_officer")
     assert reads.count() == 2
     assert {r.detail["purpose"] for r in reads} == {"page", "api"}
+    assert {(r.object_type, r.object_id) for r in reads} == {("registry.person", str(a.head_id))}
     assert all(r.ip == "127.0.0.1" and r.organization_id for r in reads)
 
 
