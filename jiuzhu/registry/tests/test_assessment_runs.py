@@ -10,24 +10,13 @@ from conftest import COUNTY_A
 from jiuzhu.core.models import Region, TaskRun
 from jiuzhu.registry import assessment, services
 from jiuzhu.registry.models import TierDecision
-from jiuzhu.registry.standards import standard_set
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-@pytest.fixture
-def city_standards(persona):
-    admin = persona("shaoyang_admin")
-    city = Region.objects.get(code="430500")
-    for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
-                       "disposable_income_last_year": 30000}.items():
-        standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
-    return city
-
-
 @pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
-def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(city_standards, register, client_for, settings,
+def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(standards, register, client_for, settings,
                                                                        django_capture_on_commit_callbacks):
     """The real database task backend and its worker: the task-run page polls until the run is done."""
     settings.TASKS = DB_BACKEND
@@ -53,7 +42,7 @@ def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(city_stan
     assert run.title in officer.get("/registry/assessment/").content.decode()  # recent runs on the run page
 
 
-def test_finding_4_another_countys_user_with_the_uuid_gets_404(city_standards, register, client_for, settings,
+def test_finding_4_another_countys_user_with_the_uuid_gets_404(standards, register, client_for, settings,
                                                                django_capture_on_commit_callbacks):
     settings.TASKS = IMMEDIATE
     register()
@@ -78,7 +67,7 @@ def test_a_role_without_run_assessment_gets_403_not_500(client_for, username):
     assert not TaskRun.objects.exists()
 
 
-def test_the_services_require_run_assessment(city_standards, register, persona):
+def test_the_services_require_run_assessment(standards, register, persona):
     county = Region.objects.get(code=COUNTY_A)
     register()
     analyst = persona("longhui_analyst")  # the whole county in scope, but not this capability
@@ -99,7 +88,7 @@ def test_the_run_is_refused_outside_the_jurisdiction(persona, world):
 
 
 @pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
-def test_a_run_whose_owner_lost_the_capability_fails_in_chinese(city_standards, register, persona, settings,
+def test_a_run_whose_owner_lost_the_capability_fails_in_chinese(standards, register, persona, settings,
                                                                 django_capture_on_commit_callbacks):
     """The task runs the service as the owner, so the guard holds when the job runs, not only when it starts."""
     settings.TASKS = DB_BACKEND
@@ -114,7 +103,7 @@ def test_a_run_whose_owner_lost_the_capability_fails_in_chinese(city_standards, 
     assert not TierDecision.objects.exists()
 
 
-def test_assessment_reports_its_steps(city_standards, register):
+def test_assessment_reports_its_steps(standards, register):
     household = register()
     steps = []
     assessment.assess(on=dt.date(2026, 6, 30), household_ids=[household.pk],
