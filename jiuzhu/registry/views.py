@@ -280,7 +280,10 @@ def household_new(request):
             messages.success(request, f"已登记家庭（户号 {created.pk}）")
             return redirect("registry:household_detail", created.pk)
     villages = regions_in_scope(actor=request.user, level="village").order_by("code")[:2000]
-    rows = [{"i": i, **{f: values.get(f"m{i}_{f}", "") for f in MEMBER_FIELDS}} for i in range(MEMBER_ROWS)]
+    # Each member block's fields are named m0_name, m1_name, …: the prefix is made here, because the
+    # template's `add` filter cannot join "m" and a number (it silently gave "_" for every block).
+    rows = [{"i": i, "prefix": f"m{i}_", **{f: values.get(f"m{i}_{f}", "") for f in MEMBER_FIELDS}}
+            for i in range(MEMBER_ROWS)]
     return render(request, "registry/household_new.html", {"villages": villages, "rows": rows, "values": values,
                                                            **_member_choices()})
 
