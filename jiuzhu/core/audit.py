@@ -47,23 +47,30 @@ def _object_fields(obj) -> dict:
     }
 
 
-def audit(action: str, *, actor=None, obj=None, person_id: int | None = None, username: str = "",
-          detail: dict | None = None, ip: str | None = None) -> AuditLog:
+def writer_fields(actor) -> dict:
+    """Who wrote an audit row: the user (None for anonymous or unsaved), username, organisation, client IP.
+    The one place every writer of the log (audit, audit_persons_shown, core/disclosure.py) takes them from."""
+    user = actor if actor is not None and getattr(actor, "pk", None) else None
+    return {"actor": user, "username": user.username if user else "",
+            "organization_id": getattr(user, "organization_id", None), "ip": current_ip.get()}
+
+
+def with_token(detail: dict | None) -> dict:
+    """The row's detail, naming the API token the request came with (if any)."""
     detail = dict(detail or {})
     token_id = current_token_id.get()
     if token_id is not None:
         detail.setdefault("api_token", token_id)
-    user = actor if actor is not None and getattr(actor, "pk", None) else None
-    return AuditLog.objects.create(
-        action=action,
-        actor=user,
-        username=username or (user.username if user else ""),
-        organization_id=getattr(user, "organization_id", None),
-        ip=ip or current_ip.get(),
-        person_id=person_id,
-        detail=detail,
-        **_object_fields(obj),
-    )
+    return detail
+
+
+def audit(action: str, *, actor=None, obj=None, person_id: int | None = None, username: str = "",
+          detail: dict | None = None, ip: str | None = None) -> AuditLog:
+    fields = writer_fields(actor)
+    fields["username"] = username or fields["username"]
+    fields["ip"] = ip or fields["ip"]
+    return AuditLog.objects.create(action=action, person_id=person_id, detail=with_token(detail), **fields,
+                                   **_object_fields(obj))
 
 
 def audit_read(actor, obj, *, person_id: int | None = None, detail: dict | None = None) -> AuditLog:
@@ -115,13 +122,8 @@ def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
     or a list of ints. Each person once, even if the query repeats it. Returns the number of rows written."""
     if not isinstance(persons, QuerySet) and not persons:
         return 0
-    detail = {"purpose": purpose}
-    if query_hash:
-        detail["query_hash"] = query_hash
-    token_id = current_token_id.get()
-    if token_id is not None:
-        detail["api_token"] = token_id
-    user = actor if actor is not None and getattr(actor, "pk", None) else None
+    detail = with_token({"purpose": purpose, **({"query_hash": query_hash} if query_hash else {})})
+    writer = writer_fields(actor)
 
     probe_alias = persons.db if isinstance(persons, QuerySet) else "default"
     vendor = connections[probe_alias].vendor
@@ -129,8 +131,8 @@ def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
     connection = connections[alias]
 
     at = AuditLog._meta.get_field("at").get_db_prep_value(timezone.now(), connection)
-    values = [at, user.pk if user else None, user.username if user else "", getattr(user, "organization_id", None),
-              current_ip.get(), AuditAction.READ.value, object_type, json.dumps(detail, ensure_ascii=False)]
+    values = [at, getattr(writer["actor"], "pk", None), writer["username"], writer["organization_id"], writer["ip"],
+              AuditAction.READ.value, object_type, json.dumps(detail, ensure_ascii=False)]
     cast = (lambda t: f"CAST(%s AS {t})") if vendor == "postgresql" else (lambda t: "%s")
     # The chain trigger gives each row its hashes (and on PostgreSQL its id): migration 0005.
     sql = ("INSERT INTO core_auditlog (at, actor_id, username, organization_id, ip, action, object_type,"  # noqa: S608

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from jiuzhu.core.context_vars import current_ip, current_token_id
+from jiuzhu.core.audit import with_token, writer_fields
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, AuditLog, User
@@ -52,11 +52,9 @@ def disclose_registered_elsewhere(*, actor, id_hashes: list[str]) -> None:
     if not hashes:
         return
     limit = daily_limit()
-    detail = {}
-    token_id = current_token_id.get()
-    if token_id is not None:
-        detail["api_token"] = token_id
-    user = actor if getattr(actor, "pk", None) else None
+    detail = with_token({})
+    common = writer_fields(actor)
+    user = common["actor"]
     with transaction.atomic():
         if user is not None:
             # Two answers for the same user at once are counted one after the other (PostgreSQL row lock;
@@ -65,9 +63,7 @@ def disclose_registered_elsewhere(*, actor, id_hashes: list[str]) -> None:
         before = answered_today(actor) if user is not None else set()
         new = [h for h in hashes if h not in before]
         refused = len(before) + len(new) > limit
-        now = timezone.now()
-        common = {"actor": user, "username": user.username if user else "",
-                  "organization_id": getattr(user, "organization_id", None), "ip": current_ip.get(), "at": now}
+        common["at"] = timezone.now()
         if refused:
             first = not AuditLog.objects.filter(actor_id=getattr(user, "pk", None), action=AuditAction.DISCLOSURE_LIMIT,
                                                 at__gte=_start_of_today()).exists()
