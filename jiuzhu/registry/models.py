@@ -176,7 +176,20 @@ class IncomeKind(models.TextChoices):
     OTHER = "other", "其他收入"
 
 
-class IncomeItem(models.Model):
+class Voidable(models.Model):
+    """A means-test entry is never deleted: a wrong one is voided with a reason and stays on the chain.
+    Assessment, lists and totals read only rows with `voided_at IS NULL`."""
+
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name="作废人")
+    void_reason = models.CharField("作废理由", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class IncomeItem(Voidable):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="incomes")
     kind = models.CharField("收入类型", max_length=15, choices=IncomeKind.choices)
@@ -198,7 +211,7 @@ class AssetKind(models.TextChoices):
     OTHER = "other", "其他财产"
 
 
-class Asset(models.Model):
+class Asset(Voidable):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="assets")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField("财产类型", max_length=10, choices=AssetKind.choices)
@@ -217,7 +230,7 @@ class ExpenseKind(models.TextChoices):
     OTHER = "other", "其他刚性支出"
 
 
-class Expense(models.Model):
+class Expense(Voidable):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="expenses")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="expenses")
     kind = models.CharField("支出类型", max_length=15, choices=ExpenseKind.choices)
