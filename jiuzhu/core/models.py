@@ -30,6 +30,8 @@ class Region(models.Model):
     path = models.CharField(max_length=120, db_index=True)  # serves subtree scans (prefix LIKE)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    # 统计用区划代码's 城乡分类代码 (111 主城区 … 220 村庄): first digit 1 = urban, 2 = rural.
+    urban_rural_code = models.CharField("城乡分类代码", max_length=3, blank=True)
 
     class Meta:
         verbose_name = "行政区划"
@@ -131,6 +133,9 @@ class User(AbstractUser):
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="管辖区域"
     )
     is_service_account = models.BooleanField("系统账号", default=False)
+    # Set when an administrator creates the account or resets its password (core/user_services.py): until
+    # the user chooses their own password, every page leads to the password change (core/user_middleware.py).
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     class Meta:
         verbose_name = "用户"

@@ -1,7 +1,10 @@
-# Placeholder in the migration chain (issue 14/15 work is split by helper); operations are added by its owner.
-from django.db import migrations
+"""Townships and villages loaded from the statistical code table keep its urban-rural code (issue 15)."""
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0008_tabular")]
-    operations = []
+    operations = [
+        migrations.AddField(model_name="region", name="urban_rural_code",
+                            field=models.CharField(blank=True, max_length=3, verbose_name="城乡分类代码")),
+    ]
