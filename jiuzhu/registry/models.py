@@ -120,6 +120,7 @@ class Person(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="person_rows")
+    ethnicity = models.CharField("民族", max_length=12, blank=True)  # "汉族"; rosters carry it
 
     class Meta:
         verbose_name = "人员"
@@ -286,6 +287,15 @@ class TierDecision(models.Model):
     valid_to = models.DateField("有效期止", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     run_key = models.CharField(max_length=64, blank=True, db_index=True)  # same inputs → same key (re-runs)
+    # A decision brought in from an office's roster (issue 15): which batch and which row of the file.
+    source = models.CharField("来源", max_length=10, choices=[("assessed", "评估认定"), ("imported", "名册导入")],
+                              default="assessed")
+    benefit_class = models.CharField("保障类别", max_length=2, blank=True,
+                                     choices=[("A", "A类（一类）"), ("B", "B类（二类）"), ("C", "C类（三类）"),
+                                              ("D", "D类（四类）")])
+    import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="decision_rows")
+    import_row = models.CharField("导入行", max_length=80, blank=True)  # 工作表“低保”第5行
 
     class Meta:
         verbose_name = "层级认定"
@@ -359,6 +369,9 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     seconds = models.FloatField(default=0)
+    # SHA-256 of the parsed content (households, members, benefits): the same roster saved again in other
+    # bytes is recognised as already imported.
+    content_key = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = "导入批次"
@@ -366,3 +379,62 @@ class ImportBatch(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+# ---- Benefits imported with a roster (issue 15) ----------------------------------------------------
+
+class SupportMode(models.TextChoices):
+    CENTRALIZED = "centralized", "集中供养"
+    DISPERSED = "dispersed", "分散供养"
+
+
+class SelfCare(models.TextChoices):
+    ABLE = "able", "生活能够自理"
+    PARTLY = "partly", "生活部分不能自理"
+    UNABLE = "unable", "生活完全不能自理"
+
+
+class DestituteSupport(models.Model):
+    """How a 特困 person is supported: mode (集中 names its institution), self-care level and the standards
+    (基本生活、照料护理) the roster states. One row per person and decision."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="destitute_support")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    support_mode = models.CharField("供养方式", max_length=12, choices=SupportMode.choices, blank=True)
+    institution = models.CharField("供养机构", max_length=100, blank=True)
+    self_care = models.CharField("自理能力", max_length=8, choices=SelfCare.choices, blank=True)
+    basic_standard = models.DecimalField("基本生活标准（元/月）", max_digits=10, decimal_places=2, null=True,
+                                         blank=True)
+    care_standard = models.DecimalField("照料护理标准（元/月）", max_digits=10, decimal_places=2, null=True,
+                                        blank=True)
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "特困供养信息"
+        verbose_name_plural = "特困供养信息"
+
+
+class PaymentAccount(models.Model):
+    """Where a household's (or a person's) assistance is paid: bank and account. The account number is
+    encrypted like ID numbers (core.crypto), with a keyed hash for exact lookup and its last 4 digits to show."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    bank_name = models.CharField("开户银行", max_length=60, blank=True)
+    account_cipher = models.TextField(blank=True)
+    account_hash = models.CharField(max_length=64, blank=True, db_index=True)  # payments matched by account
+    account_tail = models.CharField("账号后四位", max_length=4, blank=True)
+    is_active = models.BooleanField(default=True)
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "收款账户"
+        verbose_name_plural = "收款账户"
+
+    @property
+    def account_number(self) -> str:
+        return decrypt_text(self.account_cipher) if self.account_cipher else ""
