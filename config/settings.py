@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "jiuzhu.core.middleware.RequestContextMiddleware",
+    # An account given a password by an administrator reaches only the password change until it picks its own.
+    "jiuzhu.core.user_middleware.PasswordChangeRequiredMiddleware",
     # Last, as django-axes asks: turns a lockout outside the sign-in page into the Chinese 403 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -241,6 +243,8 @@ TABULAR_MAX_EXPANSION_RATIO = 100  # unzipped / zipped, checked once the unzippe
 TABULAR_MAX_SHEET_CELLS = 10_000_000  # rows x columns of one sheet's area (a sparse far cell allocates it all)
 TABULAR_MAX_FIELD_CHARS = 131_072  # one CSV field; longer is a row error
 TABULAR_UPLOAD_MAX_AGE_HOURS = 24  # unconfirmed uploads are purged after this
+# Stored files (core/files.py: scanned documents, encrypted under MEDIA_ROOT/files): size limit per file.
+STORED_FILE_MAX_BYTES = int(os.environ.get("JIUZHU_MAX_FILE_MB", "10")) * 1024 * 1024
 # "Already registered outside your jurisdiction" answers per user per day (core/disclosure.py).
 DISCLOSURE_DAILY_LIMIT = int(os.environ.get("JIUZHU_DISCLOSURE_DAILY_LIMIT", "20"))
 
