@@ -72,7 +72,7 @@ def test_type_is_sniffed_from_the_bytes_not_the_name(store):
 def test_size_limit_and_empty(store):
     with pytest.raises(FileRejected) as big:
         files.stored_file_save(data=PDF + b"0" * 2048)
-    assert big.value.message == "文件大小为 2.1 KB，超过了 1 KB 的上限，请压缩或分页扫描后再上传"
+    assert big.value.message == "文件大小为 2 KB，超过了 1 KB 的上限，请压缩或分页扫描后再上传"
     with pytest.raises(FileRejected) as empty:
         files.stored_file_save(data=b"")
     assert empty.value.message == "文件是空的（0 字节），请重新选择文件"
