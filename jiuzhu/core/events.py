@@ -39,6 +39,14 @@ class CoreEvent:
     """Kinds core writes. Every app keeps its kinds in its own `events.py` (`RegistryEvent`, …)."""
 
     SETTING_CHANGED = "core.setting_changed"
+    REGIONS_IMPORTED = "core.regions_imported"  # region_import.py: townships and villages added or renamed
+    # User management by administrators (core/user_services.py).
+    USER_CREATED = "core.user_created"
+    USER_CHANGED = "core.user_changed"  # roles, organisation, region or name
+    USER_DEACTIVATED = "core.user_deactivated"
+    USER_REACTIVATED = "core.user_reactivated"
+    USER_PASSWORD_RESET = "core.user_password_reset"
+    USER_UNLOCKED = "core.user_unlocked"
 
 
 def _actor_ids(actor) -> tuple[int | None, int | None]:
