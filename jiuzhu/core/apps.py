@@ -20,7 +20,8 @@ class CoreConfig(AppConfig):
         ("审计日志", "core:audit_log", "view_audit_log"),
         ("接口文档", "api-1.0.0:openapi-view", "administer"),
         ("接口令牌", "core:tokens", "administer"),
-        ("系统管理", "admin:index", "administer"),
+        ("系统管理", "core:admin_hub", "administer"),  # users, locks, tokens, standards (core/user_views.py)
         ("登录锁定", "core:sign_in_locks", "administer"),
+        ("区划管理", "core:regions", "administer"),
         ("任务", "core:task_runs", None),  # each user's own background jobs (core/taskruns.py)
     ]

@@ -14,6 +14,9 @@ from jiuzhu.core.selectors import api_tokens_in_scope, organizations_in_scope
 @login_required
 def token_list(request):
     tokens = api_tokens_in_scope(actor=request.user)  # 403 without the administer capability
+    organization = request.GET.get("organization", "")
+    if organization.isdigit():  # from a user's page: the tokens of that user's organisation
+        tokens = tokens.filter(organization_id=int(organization))
     raw = request.session.pop("issued_token", None)  # shown once, right after issuing
     return render(request, "core/tokens.html", {
         "tokens": tokens[:500], "raw": raw,
