@@ -1,5 +1,5 @@
-"""Finds a conventional module (handlers.py, tasks.py, settings_catalog.py) in every installed jiuzhu app,
-so core reads each app's declarations without importing the app by name."""
+"""Finds a conventional module (handlers.py, tasks.py, settings_catalog.py, worklist.py, audit_hooks.py) in
+every installed jiuzhu app, so core reads each app's declarations without importing the app by name."""
 
 import importlib
 from collections.abc import Iterator

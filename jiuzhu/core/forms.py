@@ -27,10 +27,31 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             field.error_messages["required"] = f"请填写{label}。"
 
 
+def _object_types():
+    from jiuzhu.core.audit_labels import object_type_choices
+
+    return [("", "全部"), *object_type_choices()]
+
+
 class AuditSearchForm(forms.Form):
+    id_number = forms.CharField(label="人员身份证号码", required=False, max_length=20,
+                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+    person_name = forms.CharField(label="人员姓名", required=False, max_length=50)
     username = forms.CharField(label="用户名", required=False)
     action = forms.ChoiceField(label="操作", required=False, choices=[("", "全部"), *AuditAction.choices])
-    object_type = forms.CharField(label="对象类型", required=False)
-    person_id = forms.IntegerField(label="人员编号", required=False)
+    object_type = forms.ChoiceField(label="对象类型", required=False, choices=_object_types)
+    person_id = forms.IntegerField(label="人员编号", required=False,
+                                   error_messages={"invalid": "人员编号应为数字"})
     date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_id_number(self):
+        from jiuzhu.core.identity import IdNumberError, normalize_id_number
+
+        text = self.cleaned_data["id_number"].strip()
+        if not text:
+            return ""
+        try:
+            return normalize_id_number(text)
+        except IdNumberError as exc:
+            raise forms.ValidationError(f"人员身份证号码：{exc}") from None

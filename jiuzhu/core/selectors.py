@@ -9,8 +9,11 @@ from jiuzhu.core.permissions import Capability, require
 
 
 def audit_search(*, actor, username: str = "", action: str = "", object_type: str = "",
-                 person_id: int | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None):
-    """Auditors search the audit log of users of organisations in their region subtree."""
+                 person_id: int | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
+                 id_number: str = "", person_name: str = ""):
+    """Auditors search the audit log of users of organisations in their region subtree. `id_number` (matched
+    by its keyed hash) and `person_name` (persons of that name in the auditor's jurisdiction) find who
+    viewed or changed a person; the answer holds audit rows only, never the person's record."""
     require(actor, Capability.VIEW_AUDIT_LOG)
     qs = AuditLog.objects.all()
     if not actor.is_superuser:
@@ -28,7 +31,27 @@ def audit_search(*, actor, username: str = "", action: str = "", object_type: st
         qs = qs.filter(at__date__gte=date_from)
     if date_to:
         qs = qs.filter(at__date__lte=date_to)
+    if id_number or person_name:
+        qs = qs.filter(_audited_persons_q(actor, id_number=id_number, person_name=person_name))
     return qs.select_related("actor", "organization")
+
+
+def _audited_persons_q(actor, *, id_number: str, person_name: str) -> Q:
+    """Audit rows about the persons the apps' PERSON_FINDERS (audit_hooks.py) find by ID hash and/or name."""
+    from jiuzhu.core.audit import search_hash
+    from jiuzhu.core.discovery import app_modules
+
+    q = Q(pk__in=[])
+    for _, module in app_modules("audit_hooks"):
+        for finder in getattr(module, "PERSON_FINDERS", []):
+            persons = None
+            if id_number:
+                persons = finder.by_id_hash(search_hash(id_number))
+            if person_name:
+                named = finder.by_name(person_name, None if actor.is_superuser else actor.region)
+                persons = named if persons is None else persons.filter(pk__in=named)
+            q |= Q(person_id__in=persons)
+    return q
 
 
 def regions_in_scope(*, actor, level: str | None = None, parent_code: str | None = None):
