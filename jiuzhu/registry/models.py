@@ -133,6 +133,7 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["region", "birth_date"], name="person_region_birth"),  # lists by age band
             models.Index(fields=["household", "relation"], name="person_household"),
+            models.Index(fields=["name"], name="person_name"),  # list search by name prefix (range, lists.py)
         ]
 
     def __str__(self):
@@ -303,6 +304,12 @@ class TierDecision(models.Model):
         indexes = [
             models.Index(fields=["household", "status"], name="tier_household_status"),
             models.Index(fields=["tier", "status"], name="tier_lists"),
+            # list filters 认定层级 / 待审批建议: household ids of one tier, from the index alone (lists.py)
+            models.Index(fields=["tier", "status", "household"], name="tier_force_list"),
+            models.Index(fields=["recommended_tier", "status", "household"], name="tier_pending_list"),
+            # The approver's queue: pending decisions oldest first (keyset by id), and filtered by suggested tier.
+            models.Index(fields=["status", "id"], name="tier_queue"),
+            models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
         ]
         constraints = [
             # A set-based assessment run writes one decision per household (and per single-person member).
@@ -438,3 +445,39 @@ class PaymentAccount(models.Model):
     @property
     def account_number(self) -> str:
         return decrypt_text(self.account_cipher) if self.account_cipher else ""
+
+
+class DocumentKind(models.TextChoices):
+    ID_CARD = "id_card", "身份证"
+    HUKOU_BOOK = "hukou_book", "户口簿"
+    INCOME_PROOF = "income_proof", "收入证明"
+    DISABILITY_CERTIFICATE = "disability_certificate", "残疾证"
+    AUTHORISATION = "authorisation", "授权书"
+    OTHER = "other", "其他"
+
+
+class Document(Voidable):
+    """A scanned document of a household (or of one of its tier decisions). The bytes are in the stored-file
+    store (core/files.py, encrypted); this row keeps what the file is and who brought it. Never deleted: a wrong
+    upload is voided with a reason and stays on the chain."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="documents")
+    decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="documents", verbose_name="关联的层级认定")
+    kind = models.CharField("材料类型", max_length=25, choices=DocumentKind.choices)
+    original_filename = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件格式", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    file_key = models.CharField(max_length=64, unique=True)  # core.files.stored_file_read(file_key)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name="上传人")
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "材料"
+        verbose_name_plural = "材料"
+        indexes = [models.Index(fields=["household", "uploaded_at"], name="document_household")]  # household page
+
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.original_filename}"

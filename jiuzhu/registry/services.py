@@ -5,15 +5,18 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from jiuzhu.core.audit import audit_change
+from jiuzhu.core import files
+from jiuzhu.core.audit import audit_change, with_token, writer_fields
 from jiuzhu.core.disclosure import disclose_registered_elsewhere
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.events import record_event
-from jiuzhu.core.models import Region, TaskRun
+from jiuzhu.core.events import EventRow, record_event, record_events
+from jiuzhu.core.identity import normalize_id_number
+from jiuzhu.core.models import AuditAction, AuditLog, Event, Region, RegionSetting, TaskRun
 from jiuzhu.core.permissions import Capability, require
-from jiuzhu.core.scoping import region_in_scope
+from jiuzhu.core.scoping import region_in_scope, scoped
 from jiuzhu.core.taskruns import task_run_start
 from jiuzhu.registry import assessment, bulk, checks
 from jiuzhu.registry.events import RegistryEvent
@@ -22,6 +25,8 @@ from jiuzhu.registry.models import (
     AssistanceCategory,
     AssistanceGrant,
     DecisionStatus,
+    Document,
+    DocumentKind,
     Expense,
     GrantStatus,
     Household,
@@ -33,7 +38,7 @@ from jiuzhu.registry.models import (
     Tier,
     TierDecision,
 )
-from jiuzhu.registry.standards import category_matrix, standards_for
+from jiuzhu.registry.standards import STANDARDS, category_matrix, standards_for
 from jiuzhu.registry.validation import (
     HouseholdRow,
     RowErrors,
@@ -243,10 +248,13 @@ def means_record(*, actor, household: Household, item: str, kind: str, source: s
 # ---- Tiers (分层认定) --------------------------------------------------------------------------
 
 def tier_assess_household(*, actor, household: Household, on: dt.date | None = None) -> list[TierDecision]:
-    """Recommends a tier for one household now (same engine as the set-based run)."""
+    """Recommends a tier for one household now (same engine as the set-based run). Asked for on purpose,
+    so a decision in force does not hold the suggestion back (a batch run leaves such a household alone
+    unless its data changed)."""
     require(actor, Capability.RUN_ASSESSMENT)
     _require_in_scope(actor, household)
-    assessment.assess(on=on or timezone.localdate(), household_ids=[household.pk], actor=actor)
+    assessment.assess(on=on or timezone.localdate(), household_ids=[household.pk], actor=actor,
+                      keep_decisions_in_force=False)
     return list(household.tier_decisions.filter(status=DecisionStatus.RECOMMENDED).order_by("person_id"))
 
 
@@ -279,6 +287,7 @@ def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: st
     with transaction.atomic():
         previous = TierDecision.objects.filter(household=decision.household, person=decision.person,
                                                status__in=[DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN])
+        superseded = [_superseded_entry(old) for old in previous]  # an undo puts them back (tier_decision_undo)
         for old in previous:
             old.status = DecisionStatus.SUPERSEDED
             old.valid_to = min(old.valid_to or valid_from, valid_from - dt.timedelta(days=1))
@@ -302,7 +311,7 @@ def _decide(*, actor, decision: TierDecision, tier: str, status: str, reason: st
                      else RegistryEvent.TIER_OVERRIDDEN,
                      subject=decision, actor=actor, household_id=decision.household_id,
                      person_id=decision.person_id, region=decision.household.region, summary=text,
-                     payload={"tier": tier, "recommended": decision.recommended_tier})
+                     payload={"tier": tier, "recommended": decision.recommended_tier, "superseded": superseded})
     return decision
 
 
@@ -426,3 +435,306 @@ def household_member_add(*, actor, household: Household, member: dict) -> Person
                      household_id=household.pk, region=household.region,
                      summary=f"新增家庭成员{person.name}（{person.get_relation_display()}）")
     return person
+
+
+# ---- Voiding a means-test entry (作废；更正 = 作废 + 重新登记) ----------------------------------------
+
+VOID_REASON_MIN = 2
+
+
+def _means_text(item: str, record) -> str:
+    """How a means-test entry is named on the chain: kind, amount and period (or value and description)."""
+    if item == "asset":
+        return f"{record.get_kind_display()} 价值 {yuan(record.value)} 元 {record.description}".strip()
+    return f"{record.get_kind_display()} {yuan(record.amount)} 元（{record.period_start} 至 {record.period_end}）"
+
+
+def means_void(*, actor, household: Household, item: str, item_id: int, reason: str):
+    """Voids one income item, asset or rigid expense of the household's means test with a reason. The row
+    is never deleted: it stays on the page struck through (who, when, why) and on the chain; totals and the
+    assessment read only rows that are not voided. A correction is a void and a new entry."""
+    _require_household_in_scope(actor, household)
+    model = MEANS_MODELS.get(item)
+    if model is None:
+        raise DomainError("未知的家计调查项目", code="validation_error", field="item")
+    reason = " ".join((reason or "").split())
+    if len(reason) < VOID_REASON_MIN:
+        raise DomainError(f"请写明作废理由（至少 {VOID_REASON_MIN} 个字）", code="validation_error", field="reason")
+    if len(reason) > 200:
+        raise DomainError("作废理由不能超过 200 个字", code="validation_error", field="reason")
+    record = model.objects.filter(household=household, pk=item_id).select_related("voided_by").first()
+    if record is None:
+        raise DomainError(f"本户没有这条{MEANS_LABELS[item]}记录", code="not_found", field="item_id")
+    if record.voided_at is not None:
+        raise DomainError(f"这条{MEANS_LABELS[item]}记录已于 {timezone.localtime(record.voided_at):%Y-%m-%d %H:%M} "
+                          f"由{record.voided_by or '他人'}作废", code="invalid_status")
+    now = timezone.now()
+    with transaction.atomic():
+        # Conditional update: of two officers voiding the same row at once, one wins and the other is told.
+        if not model.objects.filter(pk=record.pk, voided_at__isnull=True).update(
+                voided_at=now, voided_by=actor, void_reason=reason):
+            raise DomainError(f"这条{MEANS_LABELS[item]}记录已被作废", code="invalid_status")
+        record.voided_at, record.voided_by, record.void_reason = now, actor, reason
+        audit_change("update", actor, record, person_id=household.head_id,
+                     changes={"voided": [None, now.isoformat()], "void_reason": reason})
+        record_event(kind=RegistryEvent.MEANS_ITEM_VOIDED, subject=record, actor=actor, household_id=household.pk,
+                     person_id=record.person_id, region=household.region,
+                     summary=f"家计调查：作废{MEANS_LABELS[item]} {_means_text(item, record)}；理由：{reason}",
+                     payload={"item": item, "item_id": record.pk, "reason": reason})
+    return record
+
+
+# ---- The approver's queue: confirm many, undo (queue_views.py) ------------------------------------
+
+BULK_CONFIRM_LIMIT = 500
+UNDO_REASON_MIN = 5
+DECIDED = (DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN)
+
+
+def _superseded_entry(old: TierDecision) -> dict:
+    """What a confirmation changed on a decision it superseded, kept in the event payload for an undo."""
+    return {"id": old.pk, "status": old.status, "valid_to": old.valid_to.isoformat() if old.valid_to else None}
+
+
+def _validity_months(paths: set[str], on: dt.date) -> dict[str, int]:
+    """`tier_validity_months` in force on `on` for each region path (nearest ancestor wins, latest version
+    of it): one query for all the regions of a confirm-many, not one per region."""
+    codes = {c for p in paths for c in p.split("/") if c}
+    rows = (RegionSetting.objects.filter(key="tier_validity_months", region__code__in=codes, effective_from__lte=on)
+            .order_by("-region__path", "-effective_from").values_list("region__path", "value"))
+    rows = list(rows)
+    default = int(STANDARDS["tier_validity_months"].default)
+    months = {}
+    for path in paths:
+        months[path] = next((int(v) for p, v in rows if path.startswith(p)), default)
+    return months
+
+
+def _household_numbers(rows: list[dict]) -> str:
+    return "、".join(f"户号 {r['household_id']}" for r in rows)
+
+
+def tier_decisions_confirm(*, actor, decision_ids: list[int], valid_from: dt.date) -> int:
+    """Confirms many recommended decisions at once as recommended (the queue's 确认所选), set-based: one
+    UPDATE of the decisions, one of the decisions they supersede, one INSERT of chain events and one of
+    audit rows. All or nothing: ids out of the actor's jurisdiction are simply not found, and any decision
+    no longer awaiting approval refuses the whole set (both listed in the error). Returns how many."""
+    require(actor, Capability.DECIDE_TIERS)
+    ids = sorted({int(i) for i in decision_ids})
+    if not ids:
+        raise DomainError("请先勾选要确认的认定", code="validation_error", field="decision_ids")
+    if len(ids) > BULK_CONFIRM_LIMIT:
+        raise DomainError(f"一次最多确认 {BULK_CONFIRM_LIMIT} 条", code="validation_error", field="decision_ids")
+    if valid_from is None:
+        raise DomainError("有效期起必填", code="validation_error", field="valid_from")
+    rows = list(scoped(TierDecision.objects.filter(pk__in=ids), actor, region_field="household__region").values(
+        "pk", "household_id", "person_id", "person__name", "status", "recommended_tier", "household__head_id",
+        "household__region_id", "household__region__path").order_by("pk"))
+    found = {r["pk"] for r in rows}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise DomainError(f"以下认定不存在或不在您的管辖范围内：{'、'.join(map(str, missing))}", code="not_found",
+                          field="decision_ids")
+    decided = [r for r in rows if r["status"] != DecisionStatus.RECOMMENDED]
+    if decided:
+        raise DomainError(f"以下认定已不在待审批状态，不能再确认：{_household_numbers(decided)}",
+                          code="invalid_status", field="decision_ids")
+    months = _validity_months({r["household__region__path"] for r in rows}, valid_from)
+    valid_to = {r["pk"]: _add_months(valid_from, months[r["household__region__path"]]) - dt.timedelta(days=1)
+                for r in rows}
+    now = timezone.now()
+    day_before = valid_from - dt.timedelta(days=1)
+    households = [r["household_id"] for r in rows if r["person_id"] is None]
+    persons = [r["person_id"] for r in rows if r["person_id"] is not None]
+    with transaction.atomic():
+        in_force = TierDecision.objects.filter(status__in=DECIDED).filter(
+            Q(household_id__in=households, person__isnull=True) | Q(person_id__in=persons))
+        previous = list(in_force.values("pk", "household_id", "person_id", "status", "valid_to"))
+        in_force.update(status=DecisionStatus.SUPERSEDED, valid_to=Case(
+            When(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from), then=Value(day_before)),
+            default=F("valid_to")))
+        by_end: dict[dt.date, list[int]] = {}
+        for pk, end in valid_to.items():
+            by_end.setdefault(end, []).append(pk)
+        changed = TierDecision.objects.filter(pk__in=ids, status=DecisionStatus.RECOMMENDED).update(
+            tier=F("recommended_tier"), status=DecisionStatus.CONFIRMED, override_reason="", decided_by=actor,
+            decided_at=now, valid_from=valid_from,
+            valid_to=Case(*[When(pk__in=pks, then=Value(end)) for end, pks in by_end.items()]))
+        if changed != len(ids):  # another approver decided one of them since we read them
+            transaction.set_rollback(True)
+            raise DomainError("所选认定中有的刚被他人审批，请刷新后重试", code="invalid_status", field="decision_ids")
+
+        def superseded_by(r):
+            return [{"id": p["pk"], "status": p["status"],
+                     "valid_to": p["valid_to"].isoformat() if p["valid_to"] else None} for p in previous
+                    if (p["person_id"] == r["person_id"] if r["person_id"] else
+                        (p["household_id"] == r["household_id"] and p["person_id"] is None))]
+
+        record_events(kind=RegistryEvent.TIER_CONFIRMED, subject_model=TierDecision, actor=actor, occurred_at=now,
+                      rows=[EventRow(
+                          subject_id=r["pk"], person_id=r["person_id"], household_id=r["household_id"],
+                          region_id=r["household__region_id"],
+                          summary=(f"审批确认层级为{Tier(r['recommended_tier']).label}"
+                                   + (f"（单人户：{r['person__name']}）" if r["person_id"] else "")
+                                   + f"，有效期 {valid_from} 至 {valid_to[r['pk']]}（批量确认）"),
+                          payload={"tier": r["recommended_tier"], "recommended": r["recommended_tier"],
+                                   "superseded": superseded_by(r), "bulk": True}) for r in rows])
+        writer = writer_fields(actor)
+        AuditLog.objects.bulk_create([AuditLog(
+            action=AuditAction.UPDATE, object_type=TierDecision._meta.label_lower, object_id=str(r["pk"]),
+            object_repr=f"层级认定（户号 {r['household_id']}）", person_id=r["person_id"] or r["household__head_id"],
+            detail=with_token({"changes": {"status": DecisionStatus.CONFIRMED.value, "tier": r["recommended_tier"],
+                                           "bulk": True}}), **writer) for r in rows])
+    return changed
+
+
+def tier_decision_undo(*, actor, decision: TierDecision, reason: str) -> TierDecision:
+    """Takes back the actor's own confirmation or override: the decision returns to the queue (待审批) and
+    the decisions it superseded are in force again as they were. Refused once a grant refers to it."""
+    require(actor, Capability.DECIDE_TIERS)
+    _require_in_scope(actor, decision.household)
+    if decision.status not in DECIDED:
+        raise DomainError(f"该认定是“{decision.get_status_display()}”状态，只能撤销已确认或已改定的认定",
+                          code="invalid_status")
+    if decision.decided_by_id != actor.pk:
+        raise DomainError("只能撤销本人作出的审批", code="not_own_decision")
+    reason = " ".join((reason or "").split())
+    if len(reason) < UNDO_REASON_MIN:
+        raise DomainError(f"撤销须写明理由（至少 {UNDO_REASON_MIN} 个字）", code="validation_error", field="reason")
+    if len(reason) > 300:
+        raise DomainError("撤销理由不能超过 300 个字", code="validation_error", field="reason")
+    if AssistanceGrant.objects.filter(tier_decision=decision).exists():
+        raise DomainError("已有救助发放依据该认定，不能撤销；请先终止相关救助", code="has_grants")
+    newer = TierDecision.objects.filter(household_id=decision.household_id, person_id=decision.person_id,
+                                        status=DecisionStatus.RECOMMENDED).exclude(pk=decision.pk)
+    if newer.exists():
+        raise DomainError("该户已有新的评估建议待审批，请审批新的建议，不能撤销", code="invalid_status")
+    kinds = [RegistryEvent.TIER_CONFIRMED, RegistryEvent.TIER_OVERRIDDEN]
+    decided_event = (Event.objects.filter(kind__in=kinds, subject_type=TierDecision._meta.label_lower,
+                                          subject_id=str(decision.pk)).order_by("-occurred_at", "-id").first())
+    superseded = (decided_event.payload or {}).get("superseded", []) if decided_event else []
+    was, old_status = decision.get_status_display(), decision.status
+    tier_label = decision.get_tier_display()
+    with transaction.atomic():
+        for entry in superseded:  # at most one or two (the household's and a 单人户's previous decision)
+            TierDecision.objects.filter(pk=entry["id"], status=DecisionStatus.SUPERSEDED).update(
+                status=entry["status"], valid_to=dt.date.fromisoformat(entry["valid_to"]) if entry["valid_to"]
+                else None)
+        decision.status = DecisionStatus.RECOMMENDED
+        decision.tier = decision.recommended_tier
+        decision.override_reason = ""
+        decision.decided_by = None
+        decision.decided_at = None
+        decision.valid_from = None
+        decision.valid_to = None
+        decision.save(update_fields=["status", "tier", "override_reason", "decided_by", "decided_at", "valid_from",
+                                     "valid_to"])
+        audit_change("update", actor, decision, person_id=decision.person_id or decision.household.head_id,
+                     changes={"status": [old_status, DecisionStatus.RECOMMENDED.value],
+                              "undo_reason": reason})
+        who = f"（单人户：{decision.person.name}）" if decision.person_id else ""
+        record_event(kind=RegistryEvent.TIER_DECISION_UNDONE, subject=decision, actor=actor,
+                     household_id=decision.household_id, person_id=decision.person_id,
+                     region=decision.household.region,
+                     summary=f"撤销审批（原{was}为{tier_label}{who}），重新待审批；理由：{reason}",
+                     payload={"restored": [e["id"] for e in superseded], "reason": reason})
+    return decision
+
+
+# ---- Documents (材料): scanned files of a household or one of its decisions ------------------------
+
+def document_attach(*, actor, household: Household, kind: str, upload, decision: TierDecision | None = None,
+                    filename: str | None = None) -> Document:
+    """Keeps a scanned document (`upload`: a Django uploaded file, or bytes with `filename`) of the household,
+    optionally of one of its tier decisions. Only PDF, JPEG and PNG under the size limit (core/files.py);
+    the bytes are stored encrypted and the row, its audit row and its chain event are written together."""
+    _require_household_in_scope(actor, household)
+    if kind not in DocumentKind.values:
+        raise DomainError("请选择材料类型", code="validation_error", field="kind")
+    if decision is not None and decision.household_id != household.pk:
+        raise DomainError("关联的层级认定不属于本户", code="validation_error", field="decision")
+    data = upload if isinstance(upload, bytes) else files.upload_bytes(upload)
+    name = (filename or getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200]
+    facts = files.file_facts(data)
+    key = files.stored_file_save(data=data)
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                household=household, decision=decision, kind=kind, original_filename=name or "未命名文件",
+                content_type=facts.content_type, size=facts.size, sha256=facts.sha256, file_key=key,
+                uploaded_by=actor)
+            audit_change("create", actor, document, person_id=household.head_id,
+                         changes={"kind": kind, "sha256": facts.sha256, "size": facts.size})
+            record_event(kind=RegistryEvent.DOCUMENT_ATTACHED, subject=document, actor=actor,
+                         household_id=household.pk, region=household.region,
+                         summary=f"上传材料：{document.get_kind_display()}（{document.original_filename}，"
+                                 f"{files.size_label(facts.size)}）"
+                                 + (f"，关联 {decision.assessed_on} 的层级认定" if decision else ""),
+                         payload={"sha256": facts.sha256, "decision": decision.pk if decision else None})
+    except BaseException:
+        files.stored_file_delete(key)  # no row points at it: nothing to keep
+        raise
+    return document
+
+
+def document_void(*, actor, document: Document, reason: str) -> Document:
+    """A wrong or superseded document is voided with a reason (never deleted); it stays on the chain."""
+    _require_household_in_scope(actor, document.household)
+    if document.voided_at is not None:
+        raise DomainError("该材料已作废", code="invalid_status")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("请填写作废理由", code="validation_error", field="reason")
+    with transaction.atomic():
+        document.voided_at = timezone.now()
+        document.voided_by = actor
+        document.void_reason = reason[:200]
+        document.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        audit_change("update", actor, document, person_id=document.household.head_id,
+                     changes={"voided": document.void_reason})
+        record_event(kind=RegistryEvent.DOCUMENT_VOIDED, subject=document, actor=actor,
+                     household_id=document.household_id, region=document.household.region,
+                     summary=f"作废材料：{document.get_kind_display()}（{document.original_filename}）；"
+                             f"理由：{document.void_reason}")
+    return document
+
+
+def household_register_with_records(*, actor, household: dict, members: list[dict], means: list[dict] = (),
+                                    documents: list[dict] = ()) -> Household:
+    """The registration form's one write: the household and its members (household_register), its first
+    means-test entries (means_record) and documents (document_attach), all or nothing in one transaction.
+
+    means: [{"item": "income" | "asset" | "expense", "kind", "amount", "period_start", "period_end",
+    "member": index into `members` or None}]; documents: [{"kind", "upload", "filename"}]. A refusal of an entry names it
+    in its field: "means.<i>.<field>" or "documents.<i>.<field>"."""
+    kept: list[str] = []
+    try:
+        with transaction.atomic():
+            created = household_register(actor=actor, household=household, members=members)
+            persons = {p.id_number: p.pk for p in created.members.all()}  # at most a few members
+            member_ids = [persons.get(normalize_id_number(m["id_number"])) for m in members]
+            for i, row in enumerate(means):
+                index = row.get("member")
+                fields = {"person_id": member_ids[index] if index is not None else None}
+                if row["item"] == "asset":
+                    fields.update(value=row.get("amount"))
+                else:
+                    fields.update(amount=row.get("amount"), period_start=row.get("period_start"),
+                                  period_end=row.get("period_end"))
+                try:
+                    means_record(actor=actor, household=created, item=row["item"], kind=row["kind"], **fields)
+                except DomainError as exc:
+                    field = {"value": "amount", "person_id": "member"}.get(exc.field or "kind", exc.field or "kind")
+                    raise DomainError(exc.message, code=exc.code, field=f"means.{i}.{field}") from None
+            for i, doc in enumerate(documents):
+                try:
+                    kept.append(document_attach(actor=actor, household=created, kind=doc["kind"],
+                                                upload=doc["upload"], filename=doc.get("filename")).file_key)
+                except DomainError as exc:
+                    raise DomainError(exc.message, code=exc.code, field=f"documents.{i}.{exc.field or 'file'}")\
+                        from None
+    except BaseException:
+        for key in kept:  # their rows were rolled back with the household
+            files.stored_file_delete(key)
+        raise
+    return created
