@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from conftest import VILLAGE_A, VILLAGE_B
@@ -10,12 +11,18 @@ from jiuzhu.core import worklist
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Region, TaskRun, TaskRunStatus
-from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, Household, Person, TierDecision
+
+# Core's tests reach the registry's models through the app registry (core never imports registry).
+AssistanceGrant = apps.get_model("registry", "AssistanceGrant")
+Household = apps.get_model("registry", "Household")
+Person = apps.get_model("registry", "Person")
+TierDecision = apps.get_model("registry", "TierDecision")
+
 
 TODAY = dt.date.today()
 
 
-def decide(household, status=DecisionStatus.RECOMMENDED, **extra):
+def decide(household, status="recommended", **extra):
     return TierDecision.objects.create(household=household, assessed_on=TODAY, recommended_tier="dibao",
                                        tier="dibao", status=status, **extra)
 
@@ -48,7 +55,7 @@ def test_pending_decisions_are_counted_in_the_approvers_county_only(two_counties
     decide(b1)
     decide(b1)
     decide(b1)
-    decide(a1, status=DecisionStatus.CONFIRMED)  # not pending
+    decide(a1, status="confirmed")  # not pending
     item = by_label(persona("longhui_approver"))["待审批的分层认定"]
     assert (item.count, item.urgency, item.url) == (2, "normal", "/registry/queue/")
     assert by_label(persona("dongkou_approver"))["待审批的分层认定"].count == 3
@@ -68,12 +75,12 @@ def test_a_suggestion_waiting_over_30_days_makes_the_approvals_due(two_counties,
 
 def test_decisions_expiring_within_30_days(two_counties, persona):
     a1, a2, b1 = two_counties
-    decide(a1, status=DecisionStatus.CONFIRMED, valid_to=TODAY + dt.timedelta(days=30))
-    decide(a2, status=DecisionStatus.OVERRIDDEN, valid_to=TODAY)
-    decide(a2, status=DecisionStatus.CONFIRMED, valid_to=TODAY + dt.timedelta(days=31))  # later
-    decide(a2, status=DecisionStatus.CONFIRMED, valid_to=TODAY - dt.timedelta(days=1))  # already ended
-    decide(a2, status=DecisionStatus.SUPERSEDED, valid_to=TODAY + dt.timedelta(days=3))  # not in force
-    decide(b1, status=DecisionStatus.CONFIRMED, valid_to=TODAY + dt.timedelta(days=3))  # other county
+    decide(a1, status="confirmed", valid_to=TODAY + dt.timedelta(days=30))
+    decide(a2, status="overridden", valid_to=TODAY)
+    decide(a2, status="confirmed", valid_to=TODAY + dt.timedelta(days=31))  # later
+    decide(a2, status="confirmed", valid_to=TODAY - dt.timedelta(days=1))  # already ended
+    decide(a2, status="superseded", valid_to=TODAY + dt.timedelta(days=3))  # not in force
+    decide(b1, status="confirmed", valid_to=TODAY + dt.timedelta(days=3))  # other county
     for username in ("longhui_officer", "longhui_approver"):
         item = by_label(persona(username))["30 天内到期、需复核的认定"]
         assert (item.count, item.urgency) == (2, "due")
@@ -85,7 +92,7 @@ def test_suggestions_with_coverage_warnings(two_counties, persona):
     decide(a1, facts={"warnings": ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]})
     decide(a2, facts={"warnings": []})
     decide(a2, facts={"coverage": {}})
-    decide(a1, status=DecisionStatus.CONFIRMED, facts={"warnings": ["…"]})
+    decide(a1, status="confirmed", facts={"warnings": ["…"]})
     decide(b1, facts={"warnings": ["…"]})
     assert by_label(persona("longhui_officer"))["收入记录覆盖不足的待审认定"].count == 1
 
@@ -119,7 +126,7 @@ def test_failed_task_runs_of_the_user_only_and_due_first(two_counties, persona):
     officer = persona("longhui_officer")
     approver = persona("longhui_approver")
     a1, _, _ = two_counties
-    decide(a1, status=DecisionStatus.CONFIRMED, valid_to=TODAY + dt.timedelta(days=3))
+    decide(a1, status="confirmed", valid_to=TODAY + dt.timedelta(days=3))
     TaskRun.objects.create(kind="registry.tier_assessment", title="评估", owner=officer, region=officer.region,
                            status=TaskRunStatus.FAILED)
     TaskRun.objects.create(kind="registry.tier_assessment", title="评估", owner=approver, region=officer.region,
