@@ -3,7 +3,13 @@ the real pages on a desk and a phone. Fields found by their labels."""
 
 from jiuzhu.core.demo import DEMO_PASSWORD
 from jiuzhu.core.models import AuditLog, RegionSetting, User
-from tests.e2e.conftest import open_menu, sign_in
+from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+
+
+def _shot(page, name: str) -> None:
+    """A page on the way (the fixture saves only the last one), to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"admin-{name}-{page.guard.viewport}.png", full_page=True)
 
 
 def _menu(page, name: str) -> None:
@@ -23,6 +29,7 @@ def _open_users(page) -> None:
 def test_administrator_creates_a_window_officer_who_must_change_the_password(page, open_page):
     sign_in(page, "longhui_admin")
     _open_users(page)
+    _shot(page, "users")
     with page.expect_navigation():
         page.get_by_role("link", name="新增用户").click()
     page.get_by_label("用户名").fill("longhui_taohong")
@@ -31,10 +38,12 @@ def test_administrator_creates_a_window_officer_who_must_change_the_password(pag
     page.get_by_label("管辖区域").select_option(label="隆回县 / 桃洪镇")
     page.get_by_label("窗口经办", exact=True).check()
     assert page.get_by_label("系统生成（只显示一次）").is_checked()
+    _shot(page, "user-new")
     with page.expect_navigation():
         page.get_by_role("button", name="新增用户").click()
     assert "已新增用户 longhui_taohong（刘小红）" in page.locator(".messages").inner_text()
     password = page.locator("#shown-password").inner_text().strip()
+    _shot(page, "user-created")
     user = User.objects.get(username="longhui_taohong")
     assert user.check_password(password) and user.must_change_password
     assert sorted(user.role_codes) == ["window_officer"] and user.organization.name == "桃洪镇社会救助服务窗口"
@@ -48,6 +57,7 @@ def test_administrator_creates_a_window_officer_who_must_change_the_password(pag
         officer.get_by_role("button", name="登录").click()
     officer.wait_for_url("**/password/")
     assert "请先设置自己的新密码" in officer.inner_text("main")
+    _shot(officer, "must-change")
     officer.get_by_label("原密码").fill(password)
     officer.get_by_label("新密码", exact=True).fill("Taohong#2027x")
     officer.get_by_label("确认新密码").fill("Taohong#2027x")
@@ -76,6 +86,7 @@ def test_administrator_unlocks_a_user_locked_by_five_wrong_passwords(page, open_
     with page.expect_navigation():
         page.get_by_role("link", name="longhui_officer").click()
     assert "已锁定" in page.inner_text("main")
+    _shot(page, "user-locked")
     with page.expect_navigation():
         page.get_by_role("button", name="解除登录锁定").click()
     assert "已解除用户 longhui_officer 的登录锁定。" in page.locator(".messages").inner_text()
@@ -105,6 +116,7 @@ def test_administrator_adds_a_dibao_standard_version_and_sees_it_in_the_history(
     assert "农村低保标准应为数字" in page.locator("form .error").inner_text()
     assert form.get_by_label("依据（文号）").input_value() == "隆政发〔2026〕12号"
     assert page.locator(".messages").count() == 0
+    _shot(page, "standard-refused")
     form.get_by_label("数值").fill("680")
     with page.expect_navigation():
         form.get_by_role("button", name="保存为新版本").click()
