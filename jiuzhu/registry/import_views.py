@@ -13,6 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 
 from jiuzhu.core import tabular
 from jiuzhu.core.crypto import keyed_hash
@@ -20,9 +22,9 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import download_response, xlsx_response
 from jiuzhu.core.identity import IdNumberError, mask_id_number, normalize_id_number
 from jiuzhu.core.permissions import Capability, require
-from jiuzhu.registry import imports, selectors
+from jiuzhu.registry import imports, lists, selectors
 from jiuzhu.registry.forms import HouseholdFilterForm, PersonFilterForm
-from jiuzhu.registry.models import ImportBatch
+from jiuzhu.registry.models import ImportBatch, Tier
 
 SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt", ".parquet"}
 STORE = tabular.UploadStore("imports")
@@ -98,6 +100,10 @@ def import_review(request, upload_id: str):
         if result.ok:
             STORE.remember_mapping(request.user, summary["mapping"], imports.detect_mapping(summary["headers"]))
             upload.delete()
+            if result.status == "imported" and result.batch is not None:  # H4: the link to the batch's households
+                url = f"{reverse('registry:household_list')}?batch={result.batch.pk}"
+                messages.success(request, format_html('{} <a href="{}">查看本批导入的家庭</a>', result.message, url))
+                return redirect(url)
             (messages.success if result.status == "imported" else messages.info)(request, result.message)
             return redirect("registry:household_list" if result.status == "imported" else "registry:import")
         # The registry changed since the preview (someone registered one of these persons meanwhile).
@@ -152,34 +158,62 @@ def _filters(form) -> tuple[dict, dict]:
     return cleaned, shown
 
 
-PERSON_HEADERS = ["姓名", "身份证号码", "性别", "出生日期", "与户主关系", "残疾", "所在地", "户号"]
-HOUSEHOLD_HEADERS = ["户号", "户主", "人口", "户籍类型", "所在村（社区）", "住址"]
+PERSON_HEADERS = ["姓名", "身份证号码", "性别", "出生日期", "与户主关系", "残疾", "认定层级", "待审批建议",
+                  "家庭人均月收入（元）", "家庭月发放金额（元）", "所在地", "户号"]
+HOUSEHOLD_HEADERS = ["户号", "户主", "人口", "认定层级", "待审批建议", "人均月收入（元）", "月发放金额（元）",
+                     "户籍类型", "所在村（社区）", "住址"]
+
+
+def _tier(code) -> str:
+    return Tier(code).label if code else ""
+
+
+def _money(value):
+    return float(value) if value is not None else None
 
 
 @login_required
 def person_export(request):
-    search, shown = _filters(PersonFilterForm(request.GET or None))
+    """The person list's filters and order as Excel, with the household's tier, pending suggestion, income and
+    monthly grant computed in SQL (registry/lists.py). Audited: one row per person shown (set-based) and the
+    export row saying what was exported (the filters in Chinese, the row count)."""
     actor = request.user
     require(actor, Capability.EXPORT_PERSONS)
-    persons = selectors.person_search(actor=actor, **search)
-    selectors.audit_shown(actor, persons, purpose="export", query_hash=selectors.query_hash(search))
+    lr = lists.list_request(actor, request.GET, PersonFilterForm, sorts=lists.PERSON_SORTS,
+                            default_sort=lists.PERSON_DEFAULT_SORT)
+    on = dt.date.today()
+    persons = selectors.person_search(actor=actor, on=on, **lr.search)
+    if lr.blocked:
+        persons = persons.none()
+    selectors.audit_shown(actor, persons.values_list("pk", flat=True), purpose="export",
+                          query_hash=selectors.query_hash(lr.query_hash_source))
+    rows_qs = lists.household_columns(persons.select_related("region").order_by(*lr.ordering), on,
+                                      household="household_id")
     headers = [selectors.birth_label(actor) if h == "出生日期" else h for h in PERSON_HEADERS]
     rows = ([p.name, selectors.display_id_number(actor, p), p.get_sex_display(), selectors.display_birth(actor, p),
              p.get_relation_display() if p.household_id else "",
              f"{p.get_disability_type_display()}{p.disability_grade}级" if p.disability_type else "",
-             p.region.full_name, p.household_id] for p in persons.iterator(chunk_size=2000))
+             _tier(p.tier_code), _tier(p.pending_code), _money(p.per_capita_income), _money(p.monthly_total),
+             p.region.full_name, p.household_id] for p in rows_qs.iterator(chunk_size=2000))
     return xlsx_response(f"人员名单_{dt.date.today():%Y%m%d}.xlsx", headers, rows, actor=actor,
-                         object_type="registry.person", filters=shown)
+                         object_type="registry.person", filters=lr.shown)
 
 
 @login_required
 def household_export(request):
-    search, shown = _filters(HouseholdFilterForm(request.GET or None))
-    require(request.user, Capability.EXPORT_PERSONS)
-    households = selectors.household_search(actor=request.user, **search)
-    selectors.audit_shown(request.user, selectors.heads_of(households), purpose="export",
-                          query_hash=selectors.query_hash(search))
-    rows = ([h.pk, h.head.name if h.head else "", h.member_count, h.get_hukou_type_display(), h.region.full_name,
-             h.address] for h in households.iterator(chunk_size=2000))
-    return xlsx_response(f"家庭名单_{dt.date.today():%Y%m%d}.xlsx", HOUSEHOLD_HEADERS, rows, actor=request.user,
-                         object_type="registry.household", filters=shown)
+    actor = request.user
+    require(actor, Capability.EXPORT_PERSONS)
+    lr = lists.list_request(actor, request.GET, HouseholdFilterForm, sorts=lists.HOUSEHOLD_SORTS,
+                            default_sort=lists.HOUSEHOLD_DEFAULT_SORT)
+    on = dt.date.today()
+    households = selectors.household_search(actor=actor, on=on, **lr.search)
+    if lr.blocked:
+        households = households.none()
+    selectors.audit_shown(actor, selectors.heads_of(households), purpose="export",
+                          query_hash=selectors.query_hash(lr.query_hash_source))
+    rows_qs = lists.household_columns(households.select_related("region", "head").order_by(*lr.ordering), on)
+    rows = ([h.pk, h.head.name if h.head else "", h.member_total, _tier(h.tier_code), _tier(h.pending_code),
+             _money(h.per_capita_income), _money(h.monthly_total), h.get_hukou_type_display(), h.region.full_name,
+             h.address] for h in rows_qs.iterator(chunk_size=2000))
+    return xlsx_response(f"家庭名单_{dt.date.today():%Y%m%d}.xlsx", HOUSEHOLD_HEADERS, rows, actor=actor,
+                         object_type="registry.household", filters=lr.shown)

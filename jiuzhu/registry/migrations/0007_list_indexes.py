@@ -1,7 +1,21 @@
-# Placeholder in the migration chain (issue 14/15 work is split by helper); operations are added by its owner.
-from django.db import migrations
+# The household and person lists (registry/lists.py): a name prefix searched by range on the name index, and
+# the 认定层级 / 待审批建议 filters reading household ids of one tier from the decisions' index alone.
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("registry", "0006_queue_indexes")]
-    operations = []
+    operations = [
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(fields=["name"], name="person_name"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["tier", "status", "household"], name="tier_force_list"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["recommended_tier", "status", "household"], name="tier_pending_list"),
+        ),
+    ]

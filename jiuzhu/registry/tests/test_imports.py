@@ -275,12 +275,12 @@ def test_conflicting_household_values_reveal_a_missing_head_row(persona):
 
 
 def test_unknown_headers_can_be_mapped_by_hand(persona):
-    headers = ["户号", "村（社区）代码", "家庭住址", "户口性质", "姓名", "证件号", "与户主关系", "出生日期"]
+    headers = ["户号", "村（社区）代码", "家庭住址", "户口性质", "姓名", "本人号码", "与户主关系", "出生日期"]
     data = xlsx(rows_two_households(), headers)
     preview = imports.validate_file(data, "a.xlsx", actor=persona("longhui_officer"))
-    assert preview.missing == ["id_number"] and "证件号" in preview.unmapped
+    assert preview.missing == ["id_number"] and "本人号码" in preview.unmapped
     assert "没有“身份证号码”列" in preview.errors.items[0]["message"] and not preview.households
-    mapping = {**preview.mapping, "证件号": "id_number"}
+    mapping = {**preview.mapping, "本人号码": "id_number"}
     result = run(data, persona=persona, mapping=mapping)
     assert result.status == "imported" and result.persons == 4
 
@@ -357,7 +357,8 @@ def test_upload_review_confirm_through_the_pages(client_for, settings):
     form = {"header": HEADERS, "field": ["household_key", "region_code", "address", "hukou_type", "name",
                                          "id_number", "relation", "birth_date"], "action": "import"}
     response = officer.post(review, form)
-    assert response.status_code == 302 and response["Location"] == "/registry/households/"
+    batch = ImportBatch.objects.get()  # H4: the officer lands on the households of this batch
+    assert response.status_code == 302 and response["Location"] == f"/registry/households/?batch={batch.pk}"
     assert Person.objects.count() == 4
     assert not [p for p in (settings.MEDIA_ROOT / "uploads" / "imports").iterdir() if p.is_file()]  # gone
     assert officer.get(review).status_code == 404
@@ -405,7 +406,8 @@ def test_export_masks_ids_without_the_full_id_capability_and_is_audited(register
     assert number not in str(rows)
     log = AuditLog.objects.get(action="export")
     assert log.username == "longhui_officer" and log.detail["count"] == 2
-    assert log.detail["filters"] == {"region_code": VILLAGE_A} and log.detail["object_type"] == "registry.person"
+    # H4: the export row says what was exported, in Chinese (the place by its name)
+    assert log.detail["filters"] == {"地区": "湖南省邵阳市隆回县桃洪镇红星社区"} and log.detail["object_type"] == "registry.person"
     # With the capability the officer sees full numbers; a county B user exports nothing of county A.
     without_full_id.restore()
     officer = masked_officer.get("/registry/persons/export.xlsx")
@@ -413,7 +415,8 @@ def test_export_masks_ids_without_the_full_id_capability_and_is_audited(register
         io.BytesIO(b"".join(officer.streaming_content))).active.iter_rows()])
     households = client_for("dongkou_officer").get("/registry/households/export.xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(households.streaming_content))).active
-    assert [c.value for c in sheet[1]] == ["户号", "户主", "人口", "户籍类型", "所在村（社区）", "住址"]
+    assert [c.value for c in sheet[1]] == ["户号", "户主", "人口", "认定层级", "待审批建议", "人均月收入（元）",
+                                           "月发放金额（元）", "户籍类型", "所在村（社区）", "住址"]
     assert sheet.max_row == 1
 
 
@@ -424,8 +427,8 @@ def test_household_export_rows_and_list_link(register, client_for):
         "/registry/households/?address=红").content.decode()
     sheet = load_workbook(io.BytesIO(b"".join(officer.get("/registry/households/export.xlsx?address=红")
                                               .streaming_content))).active
-    assert [c.value for c in sheet[2]] == [household.pk, "张建国", 2, "农村", household.region.full_name,
-                                           "红星社区3组12号"]
+    assert [c.value for c in sheet[2]] == [household.pk, "张建国", 2, None, None, None, None, "农村",
+                                           household.region.full_name, "红星社区3组12号"]
 
 
 def test_management_command(persona, tmp_path, capsys):
@@ -638,7 +641,7 @@ def test_the_review_page_reads_the_cached_preview_not_the_file(client_for, monke
 
 
 def test_a_new_mapping_validates_again_once(client_for, monkeypatch):
-    headers = ["户号", "村（社区）代码", "家庭住址", "户口性质", "姓名", "证件号", "与户主关系", "出生日期"]
+    headers = ["户号", "村（社区）代码", "家庭住址", "户口性质", "姓名", "本人号码", "与户主关系", "出生日期"]
     officer = client_for("longhui_officer")
     review = _upload(officer, xlsx(rows_two_households(), headers))
     assert "没有“身份证号码”列" in officer.get(review).content.decode()
@@ -653,7 +656,7 @@ def test_a_new_mapping_validates_again_once(client_for, monkeypatch):
     response = officer.post(review, {"header": headers, "field": fields, "action": "import"})
     assert response["Location"] == "/registry/households/" and Person.objects.count() == 4
     assert len(calls) == 2  # the import itself reads the file once more, to write it
-    # The mapping is remembered: the next file with 证件号 needs no mapping by hand.
+    # The mapping is remembered: the next file with 本人号码 needs no mapping by hand.
     rows = rows_two_households()
     for r in rows:
         r[5] = r[5] and r[5][:14] + "0" + r[5][15:16] + "0" + r[5][17:]
