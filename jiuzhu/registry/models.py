@@ -312,12 +312,16 @@ class TierDecision(models.Model):
             models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
         ]
         constraints = [
-            # A set-based assessment run writes one decision per household (and per single-person member).
+            # A set-based assessment run writes one decision per household (and per single-person member);
+            # among live decisions only, so inputs seen before (data changed, then changed back) may be
+            # suggested again once the earlier decision was superseded.
             models.UniqueConstraint(fields=["household", "run_key"],
-                                    condition=~models.Q(run_key="") & models.Q(person__isnull=True),
+                                    condition=~models.Q(run_key="") & models.Q(person__isnull=True)
+                                    & models.Q(status__in=["recommended", "confirmed", "overridden"]),
                                     name="one_household_decision_per_run"),
             models.UniqueConstraint(fields=["household", "person", "run_key"],
-                                    condition=~models.Q(run_key="") & models.Q(person__isnull=False),
+                                    condition=~models.Q(run_key="") & models.Q(person__isnull=False)
+                                    & models.Q(status__in=["recommended", "confirmed", "overridden"]),
                                     name="one_member_decision_per_run"),
         ]
 

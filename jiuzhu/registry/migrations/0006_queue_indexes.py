@@ -1,7 +1,17 @@
-# Placeholder in the migration chain (issue 14/15 work is split by helper); operations are added by its owner.
-from django.db import migrations
+# The approver's queue (registry/queue_views.py): pending decisions oldest first, keyset by id, optionally by the
+# suggested tier.
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("registry", "0005_roster_benefits")]
-    operations = []
+    operations = [
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["status", "id"], name="tier_queue"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
+        ),
+    ]
