@@ -28,6 +28,7 @@ ALLOWED_WORDS = {
     "Authorization", "Bearer",  # the HTTP header the token page names
     "HTML",
     "xlsx", "csv",  # file formats
+    "PDF", "JPEG", "PNG", "pdf", "jpg", "jpeg", "png",  # scanned documents' formats and file names' extensions
 }
 ALLOWED_TOKENS = re.compile(
     r"jz_[\w-]+"  # an API token or its prefix
@@ -183,8 +184,17 @@ def sign_in(page, username: str) -> None:
     assert "/login/" not in page.url, page.locator(".error").all_inner_texts()
 
 
+def open_site_menu(page) -> None:
+    """Opens the phone's folded menu (a no-op on a desk, where the 菜单 button is hidden, or if already open)."""
+    toggle = page.get_by_role("button", name="菜单")
+    if toggle.count() and toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+
+
 def open_menu(page, name: str) -> None:
-    """Follows the main navigation's link `name` (the way a user finds a page)."""
+    """Follows the main navigation's link `name` (the way a user finds a page); on a phone the menu first
+    opens behind its 菜单 button (base.html)."""
+    open_site_menu(page)
     with page.expect_navigation():
         page.get_by_role("navigation", name="主导航").get_by_role("link", name=name, exact=True).click()
 
