@@ -69,9 +69,11 @@ def purpose_label(purpose: str) -> str:
 
 def _field_label(object_type: str, field: str) -> str:
     try:
-        return str(apps.get_model(object_type)._meta.get_field(field).verbose_name)
+        found = apps.get_model(object_type)._meta.get_field(field)
     except (LookupError, ValueError, FieldDoesNotExist):
         return ""
+    # A reverse relation ("members") has no verbose_name: its model's name says what changed.
+    return str(getattr(found, "verbose_name", None) or found.related_model._meta.verbose_name)
 
 
 def _filter_labels() -> tuple[dict, dict]:

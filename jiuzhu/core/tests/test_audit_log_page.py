@@ -165,6 +165,10 @@ def test_purposes_and_unknown_types_never_show_raw_codes():
     row = describe_rows([AuditLog(action="read", object_type="core.user", object_id="7", object_repr="longhui_x",
                                   detail={"purpose": "something_new"})])[0]
     assert (row.object_text, row.detail_text) == ("用户 #7（longhui_x）", "用途：业务办理")
+    # A change naming a reverse relation (a household's members) or an unknown key still reads in Chinese.
+    row = describe_rows([AuditLog(action="update", object_type="registry.household", object_id="3",
+                                  detail={"changes": {"members": 1, "address": "x", "whatever": 2}})])[0]
+    assert (row.object_text, row.detail_text) == ("家庭 #3", "修改：人员、住址、其他信息")
 
 
 def test_export_of_the_log_is_an_audited_xlsx_that_says_what_it_held(viewed, client_for, persona):
