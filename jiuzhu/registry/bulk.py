@@ -123,7 +123,7 @@ _PERSON_COLUMNS = ("household_id", "relation", "region_id", "id_number_cipher", 
                    "name_pinyin", "name_sound_key", "sex", "birth_date", "hukou_region_id", "residence_region_id",
                    "disability_type", "disability_grade", "serious_illness", "labour_capacity", "schooling",
                    "employment", "phone", "supporter_able", "death_date", "import_batch_id", "created_at",
-                   "updated_at")
+                   "updated_at", "ethnicity")
 _PERSON_SQL = (f"INSERT INTO registry_person ({', '.join(_PERSON_COLUMNS)}) "  # noqa: S608 - constant columns
                f"VALUES ({', '.join(['%s'] * len(_PERSON_COLUMNS))})")
 _MEMBERSHIP_SQL = ("INSERT INTO registry_householdmembership (person_id, household_id, relation, joined_at) "
@@ -136,7 +136,7 @@ def _person_values(m: MemberRow, household_id: int, region_id: int, hashes, regi
     return (household_id, m.relation, region_id, encrypt_text(m.id_number), hashes[m.id_number], m.name, pinyin,
             sound, m.sex, m.birth_date, hukou.pk if hukou else None, region_id, m.disability_type,
             m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
-            m.supporter_able, m.death_date, batch.pk if batch else None, now, now)
+            m.supporter_able, m.death_date, batch.pk if batch else None, now, now, m.ethnicity)
 
 
 def _insert_persons(values: list[tuple], now) -> list[tuple[int, int, str]]:

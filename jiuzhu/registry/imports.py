@@ -25,8 +25,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,13 +42,15 @@ from jiuzhu.core.audit import audit
 from jiuzhu.core.disclosure import disclose_registered_elsewhere
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import append_row
-from jiuzhu.core.identity import make_id_number, mask_id_number
+from jiuzhu.core.identity import IdNumberError, make_id_number, mask_id_number, normalize_id_number
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, can, require
+from jiuzhu.core.region_names import resolve_places
 from jiuzhu.core.tabular import RowRef, Table, read_bytes, row_label
 from jiuzhu.core.tabular.regions import RegionResolver
 from jiuzhu.registry import bulk
 from jiuzhu.registry.models import ImportBatch, Relation
+from jiuzhu.registry.standards import standards_for
 from jiuzhu.registry.validation import (
     CHOICES,
     FIELD_LABELS,
@@ -63,37 +67,89 @@ COLUMNS = ["household_key", "region_code", "address", "hukou_type", "relapse_wat
            "relation", "sex", "birth_date", "disability_type", "disability_grade", "serious_illness",
            "labour_capacity", "schooling", "employment", "phone", "supporter_able", "hukou_region_code",
            "death_date"]
-REQUIRED = ("region_code", "address", "hukou_type", "name", "id_number", "relation")
-HOUSEHOLD_FIELDS = ("household_key", "region_code", "address", "hukou_type", "relapse_watch")
+# Columns offices' rosters carry besides the template's (issue 15): places by name, benefits, payment.
+ROSTER_COLUMNS = ["township", "village", "ethnicity", "head_id_number", "head_name", "family_size",
+                  "covered_persons", "tier", "benefit_class", "monthly_amount", "member_amount", "dibao_standard",
+                  "basic_amount", "care_amount", "basic_standard", "care_standard", "support_mode", "institution",
+                  "self_care", "bank_name", "bank_account", "roster_month", "urban_rural_code"]
+ALL_COLUMNS = COLUMNS + ROSTER_COLUMNS
+# Always required; a place is required too: region_code, or township and village by name (PLACE_FIELDS).
+REQUIRED = ("name", "id_number", "relation")
+PLACE_FIELDS = ("region_code", "village")
+HOUSEHOLD_FIELDS = ("household_key", "region_code", "township", "village", "address", "hukou_type",
+                    "relapse_watch", "head_id_number", "head_name", "family_size", "covered_persons", "tier",
+                    "benefit_class", "monthly_amount", "dibao_standard", "bank_name", "bank_account",
+                    "roster_month", "urban_rural_code")
+BENEFIT_FIELDS = frozenset({"tier", "benefit_class", "monthly_amount", "member_amount", "dibao_standard",
+                            "basic_amount", "care_amount", "basic_standard", "care_standard", "support_mode",
+                            "institution", "self_care", "covered_persons"})
 # Values that must agree on every row of a household: a disagreement means rows were grouped wrongly
 # (a missing 户主 row, a mistyped 户编号), which would otherwise put people into the wrong family.
-MUST_AGREE = ("region_code", "address")
+MUST_AGREE = ("region_code", "township", "village", "address", "head_id_number", "family_size", "covered_persons",
+              "tier", "benefit_class", "monthly_amount", "bank_account")
 
-# Headers seen in offices' exports, besides FIELD_LABELS themselves.
+# Headers seen in offices' exports (national system, old county systems, hand-made rosters), besides
+# FIELD_LABELS themselves. Compared after normalize_header (full-width folded, spaces and * dropped).
 SYNONYMS = {
-    "household_key": ["户编号", "家庭编号", "户号", "家庭户号", "户序号"],
-    "id_number": ["身份证号码", "身份证号", "公民身份号码", "公民身份证号码", "证件号码", "身份证件号码", "身份证"],
-    "name": ["姓名", "成员姓名", "家庭成员姓名"],
-    "relation": ["与户主关系", "关系", "与户主的关系", "家庭关系"],
-    "sex": ["性别"],
-    "birth_date": ["出生日期", "出生年月日", "生日"],
-    "disability_type": ["残疾类别", "残疾类型"],
-    "disability_grade": ["残疾等级", "残疾级别"],
-    "serious_illness": ["重病（病种）", "重病", "病种", "重大疾病"],
-    "labour_capacity": ["劳动能力"],
-    "schooling": ["在学情况", "在校情况", "就学情况"],
-    "employment": ["就业情况", "就业状况"],
-    "phone": ["联系电话", "电话", "手机号码", "手机号", "联系方式"],
+    "household_key": ["户编号", "家庭编号", "户号", "家庭户号", "户序号", "户主编号", "家庭序号", "户代码"],
+    "id_number": ["身份证号码", "身份证号", "公民身份号码", "公民身份证号码", "证件号码", "身份证件号码", "身份证",
+                  "成员身份证号码", "成员身份证号", "成员身份证", "家庭成员身份证号码", "人员身份证号码",
+                  "人员身份证号", "身份证号（成员）", "证件号", "救助对象身份证号码", "供养对象身份证号码",
+                  "特困人员身份证号码", "保障对象身份证号码", "身份证号码（必填）"],
+    "name": ["姓名", "成员姓名", "家庭成员姓名", "人员姓名", "救助对象姓名", "供养对象姓名", "特困人员姓名",
+             "保障对象姓名", "对象姓名", "家庭成员"],
+    "relation": ["与户主关系", "关系", "与户主的关系", "家庭关系", "与户主关系（成员）", "成员关系", "与申请人关系",
+                 "家庭成员关系"],
+    "sex": ["性别", "成员性别"],
+    "ethnicity": ["民族", "族别"],
+    "birth_date": ["出生日期", "出生年月日", "生日", "出生年月", "出生时间"],
+    "disability_type": ["残疾类别", "残疾类型", "残疾种类", "残疾情况类别", "残疾情况类型", "残疾状况类别"],
+    "disability_grade": ["残疾等级", "残疾级别", "残疾情况等级", "残疾情况级别", "残疾状况等级"],
+    "serious_illness": ["重病（病种）", "重病", "病种", "重大疾病", "重病病种", "患病情况", "大病病种"],
+    "labour_capacity": ["劳动能力", "劳动能力状况", "劳动能力情况", "健康状况（劳动能力）"],
+    "schooling": ["在学情况", "在校情况", "就学情况", "在校生情况"],
+    "employment": ["就业情况", "就业状况", "职业状况"],
+    "phone": ["联系电话", "电话", "手机号码", "手机号", "联系方式", "电话号码"],
     "supporter_able": ["有具备履行能力的法定义务人", "法定义务人有履行能力"],
     "hukou_region_code": ["户籍地区划代码", "户籍地代码"],
     "region_code": ["所在村（社区）区划代码", "区划代码", "村（社区）代码", "行政区划代码", "所在地区划代码",
-                    "村（社区）区划代码"],
-    "address": ["住址", "家庭住址", "地址", "居住地址", "现住址"],
-    "hukou_type": ["户籍类型", "户口性质", "户口类型", "户籍性质"],
+                    "村（社区）区划代码", "村居代码", "统计用区划代码"],
+    "township": ["所属乡镇", "乡镇（街道）", "乡镇", "乡镇街道", "所在乡镇", "所属乡镇（街道）", "所在乡镇（街道）",
+                 "乡（镇、街道）", "乡镇名称", "街道（乡镇）"],
+    "village": ["所属村（居）", "村（社区）", "村（居）", "所属村", "所在村", "村居", "所属村（社区）", "村（居委会）",
+                "所在村（社区）", "村社区", "村名", "行政村", "村（居）委会", "社区（村）"],
+    "address": ["住址", "家庭住址", "地址", "居住地址", "现住址", "家庭地址", "现居住地址", "详细地址", "户籍地址"],
+    "hukou_type": ["户籍类型", "户口性质", "户口类型", "户籍性质", "户籍类别", "城乡类别", "城乡属性"],
+    "urban_rural_code": ["城乡分类代码", "城乡分类"],
     "death_date": ["死亡日期"],
     "relapse_watch": ["防止返贫监测户", "是否防止返贫监测户", "监测户"],
+    "head_id_number": ["户主身份证号码", "户主身份证", "户主身份证号", "户主公民身份号码", "申请人身份证号码",
+                       "户主证件号码"],
+    "head_name": ["户主姓名", "户主", "申请人姓名", "申请人"],
+    "family_size": ["家庭人口", "家庭人口数", "家庭总人口", "家庭人数", "户人口数", "总人口", "家庭成员人数", "人口数"],
+    "covered_persons": ["保障人数", "享受人数", "享受人口", "保障人口", "救助人数", "享受低保人数", "保障人口数"],
+    "tier": ["保障对象类型", "对象类型", "保障类型", "救助类型", "人员类别", "对象类别", "救助对象类别", "救助对象类型",
+             "保障对象类别", "类型"],
+    "benefit_class": ["保障类别", "救助类别", "分类施保类别", "低保类别", "分类类别", "保障档次", "类别"],
+    "monthly_amount": ["月保障金额", "月救助金", "月保障金", "家庭月保障金额", "月低保金", "保障金额", "月救助金额",
+                       "月发放金额", "月享受金额", "家庭月保障金", "月补差金额", "月救助金额合计", "月保障金额合计",
+                       "发放金额", "救助金额"],
+    "member_amount": ["个人月保障金额", "个人保障金额", "个人月救助金", "个人享受金额", "人均保障金额", "个人月保障金",
+                      "月供养金额", "月供养金", "供养金额"],
+    "dibao_standard": ["保障标准", "低保标准", "月保障标准", "执行标准"],
+    "basic_amount": ["基本生活费", "基本生活补助", "月基本生活费", "基本生活费（元/月）"],
+    "care_amount": ["照料护理费", "护理费", "护理补贴", "月照料护理费", "照料护理补贴"],
+    "basic_standard": ["基本生活标准", "基本生活费标准", "供养标准", "基本生活供养标准"],
+    "care_standard": ["照料护理标准", "护理标准", "照料护理费标准"],
+    "support_mode": ["供养方式", "供养形式", "集中/分散供养", "供养类型"],
+    "institution": ["供养机构", "供养机构名称", "集中供养机构", "敬老院", "所在供养机构", "入住机构"],
+    "self_care": ["自理能力", "生活自理能力", "自理情况", "生活自理能力评估", "自理能力等级"],
+    "bank_name": ["开户银行", "开户行", "银行名称", "开户银行名称", "代发银行", "发放银行"],
+    "bank_account": ["账号", "银行账号", "银行卡号", "存折账号", "一卡通账号", "社保卡号（发放账号）", "发放账号",
+                     "卡号", "账户", "银行账户"],
+    "roster_month": ["发放年月", "保障年月", "享受年月", "统计年月", "所属年月", "月份"],
 }
-ROSTER = tabular.Columns(labels={f: FIELD_LABELS[f] for f in COLUMNS}, synonyms=SYNONYMS, required=REQUIRED,
+ROSTER = tabular.Columns(labels={f: FIELD_LABELS[f] for f in ALL_COLUMNS}, synonyms=SYNONYMS, required=REQUIRED,
                          min_known=3)
 PAGE_ERRORS = 500
 SAMPLE_PERSONS = 20  # persons shown on the review page
@@ -142,6 +198,10 @@ class ImportPreview:
     skipped_sheets: list[str] = field(default_factory=list)  # sheets without a header row
     regions: dict = field(default_factory=dict, repr=False)
     hashes: dict = field(default_factory=dict, repr=False)
+    letters: dict = field(default_factory=dict, repr=False)  # (sheet index, header) -> Excel column letter
+    content_key: str = ""
+    already: ImportBatch | None = None  # the same content was imported before (in other bytes)
+    timings: dict = field(default_factory=dict)
 
     @property
     def persons(self) -> int:
@@ -149,7 +209,12 @@ class ImportPreview:
 
     @property
     def missing_labels(self) -> list[str]:
-        return [FIELD_LABELS[f] for f in self.missing]
+        return [FIELD_LABELS[f] if f != "village" else "所在村（社区）区划代码，或所属乡镇和村（社区）名称"
+                for f in self.missing]
+
+    @property
+    def decisions(self) -> int:
+        return sum(1 for h in self.households if h.tier)
 
 
 @dataclass
@@ -157,135 +222,341 @@ class _Group:
     """One household as its rows stream past: only parsed members and household values are kept."""
 
     first_row: int
+    sheet: int = 0
+    place_failed: bool = False  # its village was not found (reported once, at the place's cell)
     head_row: int | None = None
     values: dict = field(default_factory=dict)  # household field -> (text, row, raw value) first given
-    head_values: dict = field(default_factory=dict)
+    head_values: dict = field(default_factory=dict)  # household field -> (row, raw value) on the head's row
     members: list = field(default_factory=list)
     broken: bool = False
 
 
-def _household_values(group: _Group, number: int, raw: dict, is_head: bool, errors: RowErrors) -> None:
-    for name in HOUSEHOLD_FIELDS:
-        text = _text(raw.get(name))
+def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
+    for name in present:
+        value = raw.get(name)
+        text = _text(value)
         if not text:
             continue
         if is_head and name not in group.head_values:
-            group.head_values[name] = raw.get(name)
+            group.head_values[name] = (number, value)
         first = group.values.get(name)
         if first is None:
-            group.values[name] = (text, number, raw.get(name))
+            group.values[name] = (text, number, value)
         elif name in MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
-                                     "请检查是否缺少户主行或户编号填错")
-
-
-def _finish(group: _Group, errors: RowErrors) -> HouseholdRow | None:
-    source = group.head_row or group.first_row
-    raw = {name: group.head_values.get(name, group.values.get(name, (None, None, None))[2])
-           for name in HOUSEHOLD_FIELDS}
-    household = household_from_raw(raw, errors, source)
-    if household is None or group.broken:
-        return None
-    household.members = group.members
-    check_household_shape(household, errors)
-    return household
+                                     "请检查是否缺少户主行或户编号填错", value=text)
 
 
 # Example rows of the template: refused, so a template imported with its example left in adds no one.
 EXAMPLE_ID_NUMBERS = (make_id_number("430524", dt.date(1968, 3, 12), 21),
                       make_id_number("430524", dt.date(1970, 8, 6), 22))
 
+_MONTH_IN_TITLE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月")
 
-def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview,
-                resolver: RegionResolver) -> list[HouseholdRow]:
-    """Validates every row and groups them into households; returns the households whose rows are all valid.
-    A household never spans two sheets. A village written by name (桃洪镇红星社区) becomes its code."""
-    by_key = "household_key" in mapping.values()
+
+def _sheet_defaults(table: Table, month: dt.date | None) -> list[dict]:
+    """Per sheet: the tier its title or name states (XX县特困人员花名册) and the roster's month (2026年11月)."""
+    out = []
+    for sheet in table.sheets:
+        words = " ".join([sheet.name, *sheet.titles])
+        tier = ("near_dibao" if "低保边缘" in words else "tekun" if ("特困" in words or "五保" in words)
+                else "dibao" if "低保" in words else "")
+        found = _MONTH_IN_TITLE.search(" ".join(sheet.titles))
+        roster_month = dt.date(int(found[1]), int(found[2]), 1) if found and 1 <= int(found[2]) <= 12 else month
+        out.append({"tier": tier, "roster_month": roster_month or dt.date.today().replace(day=1)})
+    return out
+
+
+def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview) -> list[_Group]:
+    """Validates every member row and groups rows into households. A household never spans two sheets or two
+    places: rows are grouped by 户编号 within a village, else by 户主身份证号码, else a 户主 row starts one."""
+    fields = set(mapping.values())
+    by_key = "household_key" in fields
+    by_head = not by_key and "head_id_number" in fields
+    present = [f for f in HOUSEHOLD_FIELDS if f in fields]
     columns = list(mapping.items())
-    groups: dict[tuple[int, str], _Group] = {}
+    groups: dict[tuple, _Group] = {}
+    order: list[_Group] = []
     current: _Group | None = None
     current_key = ""
-    sheet = 0
-    done: list[HouseholdRow] = []
+    sheet = -1
     seen: dict[str, list[RowRef]] = {}
     relations = CHOICES["relation"]
     today = dt.date.today()
-    unresolved: set[tuple[int, int]] = set()
     for number, record in table.records():
         if number.sheet_index != sheet:
-            sheet, current_key = number.sheet_index, ""
-            if not by_key and current is not None:
-                done.append(_finish(current, errors))
-                current = None
+            sheet, current_key, current = number.sheet_index, "", None
+            current_place, current_own = ("", "", ""), ""
         raw = {f: record.get(header) for header, f in columns}
         preview.rows += 1
         if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
             preview.skipped += 1
             continue
+        before = len(errors.items)
         is_head = relations.get(_text(raw.get("relation"))) == Relation.HEAD
-        if by_key:
-            # A blank 户编号 continues the household above (exports leave it blank on member rows).
-            current_key = _text(raw.get("household_key")) or current_key or f"第{number}行"
+        if by_key or by_head:
+            # A blank key continues the household above (exports leave it blank on member rows). A key is
+            # only unique within its village: 户编号 1 of 红星村 and 户编号 1 of 新民村 are two households.
+            own = _text(raw.get("household_key" if by_key else "head_id_number")).upper()
+            place = (_text(raw.get("region_code")), _text(raw.get("township")), _text(raw.get("village")))
+            if any(place):
+                current_place = place
+            elif own != current_own:
+                current_place = ("", "", "")
+            current_own = own or current_own
+            if own:
+                current_key = (current_place, own) if by_key else own
+            elif not current_key:
+                current_key = f"第{number}行"
             current = groups.get((sheet, current_key))
             if current is None:
-                current = groups[(sheet, current_key)] = _Group(first_row=number)
+                current = groups[(sheet, current_key)] = _Group(first_row=number, sheet=sheet)
+                order.append(current)
         elif current is None or is_head:
-            if current is not None:
-                done.append(_finish(current, errors))
-            current = _Group(first_row=number)
+            current = _Group(first_row=number, sheet=sheet)
+            order.append(current)
         if is_head and current.head_row is None:
             current.head_row = number
-        region = _text(raw.get("region_code"))
-        if region and not region.isdigit():
-            try:
-                raw["region_code"] = resolver.code_for(region)
-            except tabular.CellError as exc:
-                errors.add(number, "region_code", exc.message)
-                unresolved.add((number.sheet_index, int(number)))
-                raw["region_code"] = None
-                current.broken = True
-        _household_values(current, number, raw, is_head, errors)
+        _household_values(current, number, raw, is_head, errors, present)
         m = member_from_raw(raw, errors, number, today=today)
+        if m is not None and m.id_number in EXAMPLE_ID_NUMBERS:
+            errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
+            m = None
+        if len(errors.items) > before:
+            _values_of(errors.items, before, raw)
         if m is None:
             current.broken = True
             continue
-        if m.id_number in EXAMPLE_ID_NUMBERS:
-            errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
-            current.broken = True
         seen.setdefault(m.id_number, []).append(number)
         current.members.append(m)
-    if by_key:
-        done.extend(_finish(g, errors) for g in groups.values())
-    elif current is not None:
-        done.append(_finish(current, errors))
-    if unresolved:  # a name that resolved to nothing was reported as such, not again as "必填"
-        errors.items = [i for i in errors.items if not (i["field"] == "region_code" and i["message"] == "必填" and (
-            i["sheet_index"], i["row"]) in unresolved)]
     for number, rows in seen.items():
         if len(rows) > 1:
             where = "、".join(row_label(r) for r in rows)
             for r in rows:
-                errors.add(r, "id_number", f"身份证号码 {mask_id_number(number)} 在本文件中重复出现（{where}）")
-    return [h for h in done if h is not None]
+                errors.add(r, "id_number", f"身份证号码 {mask_id_number(number)} 在本文件中重复出现（{where}）",
+                           value=number)
+    return order
+
+
+def _values_of(items: list[dict], start: int, raw: dict) -> None:
+    """The report's 值: the cell as the file has it."""
+    for item in items[start:]:
+        if "value" not in item:
+            value = raw.get(item["field"])
+            item["value"] = "" if value is None else _text(value)
+
+
+def _places(groups: list[_Group], actor, errors: RowErrors) -> dict[int, Region]:
+    """Each group's village: from its 12-digit code, or from township and village names (resolve_places)."""
+    found: dict[int, Region] = {}
+    resolver = RegionResolver(actor)
+    by_name: dict[tuple[str, str], list[_Group]] = {}
+    codes: dict[str, list[_Group]] = {}
+    for g in groups:
+        code = g.values.get("region_code", ("",))[0]
+        if code:
+            if code.isdigit():
+                codes.setdefault(code, []).append(g)
+            else:  # a village written by name in the code column (桃洪镇红星社区)
+                try:
+                    codes.setdefault(resolver.code_for(code), []).append(g)
+                except tabular.CellError as exc:
+                    _place_error(g, errors, "region_code", exc.message)
+            continue
+        township, village = g.values.get("township", ("",))[0], g.values.get("village", ("",))[0]
+        if township or village:
+            by_name.setdefault((township, village), []).append(g)
+    regions = bulk.regions_for(set(codes))
+    for code, members in codes.items():
+        for g in members:
+            if code in regions:
+                found[id(g)] = regions[code]
+            else:
+                _place_error(g, errors, "region_code", f"区划代码 {code} 不存在")
+    if not by_name:
+        return found
+    within = getattr(actor, "region", None)
+    if within is None:
+        for members in by_name.values():
+            for g in members:
+                _place_error(g, errors, "village", "没有所属地区的账号不能按名称查找村（社区），请填写12位区划代码")
+        return found
+    resolved = resolve_places(within=within, places=list(by_name))
+    for (township, village), members in by_name.items():
+        match = resolved[(township, village)]
+        if not match.problem and match.village is not None:
+            for g in members:
+                found[id(g)] = match.village
+            continue
+        problem = match.problem or "须写明村（社区）：家庭只能登记在村（社区）"
+        if not township and "region_code" in members[0].values:
+            field_name = "region_code"  # the name was written in the code column
+        elif township and match.township is None and f"“{township}”" in problem:
+            field_name = "township"
+        else:
+            field_name = "village"
+        for g in members:
+            _place_error(g, errors, field_name, problem)
+    return found
+
+
+def _place_error(group: _Group, errors: RowErrors, field_name: str, message: str) -> None:
+    text_, row, _ = group.values.get(field_name, ("", group.head_row or group.first_row, None))
+    errors.add(row, field_name, message, value=text_)
+    group.broken = group.place_failed = True
+
+
+def _hukou_default(region: Region) -> str:
+    """户籍类型 when the roster has none: the village's 城乡分类代码 (1xx urban, 2xx rural), else its name
+    (社区、居委会 urban; 村 rural)."""
+    code = getattr(region, "urban_rural_code", "") or ""
+    if code[:1] in ("1", "2"):
+        return "urban" if code[0] == "1" else "rural"
+    return "urban" if region.name.endswith(("社区", "居委会", "居民委员会", "街道")) else "rural"
+
+
+def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: dict, benefits: bool)\
+        -> HouseholdRow | None:
+    source = group.head_row or group.first_row
+    raw, rows = {}, {}
+    for name in HOUSEHOLD_FIELDS:
+        if name in group.head_values:
+            rows[name], raw[name] = group.head_values[name]
+        elif name in group.values:
+            _, rows[name], raw[name] = group.values[name]
+    if region is not None:
+        raw["region_code"] = region.code
+        if not _text(raw.get("urban_rural_code")):
+            raw.pop("urban_rural_code", None)
+    own = {"address": region.full_name if region is not None else "",
+           "hukou_type": _hukou_default(region) if region is not None else ""}
+    urban_rural = _text(raw.get("urban_rural_code"))
+    if urban_rural[:1] in ("1", "2"):
+        own["hukou_type"] = "urban" if urban_rural[0] == "1" else "rural"
+    if benefits:
+        own.update(defaults)
+    before = len(errors.items)
+    household = household_from_raw(raw, errors, source, rows=rows, defaults=own)
+    if group.place_failed:  # already reported at the place's cell, not again as a code or a missing address
+        errors.items[before:] = [i for i in errors.items[before:] if i["field"] not in ("region_code", "address")
+                                 or i["message"] not in ("必填", "区划代码应为 6 位或 12 位数字")]
+    for item in errors.items[before:]:
+        item.setdefault("value", _text(raw.get(item["field"])))
+    if household is None or group.broken:
+        return None
+    household.members = group.members
+    check_household_shape(household, errors)
+    _check_roster(household, group, rows, errors)
+    return household if len(errors.items) == before else None
+
+
+def _check_roster(h: HouseholdRow, group: _Group, rows: dict, errors: RowErrors) -> None:
+    """The roster's own figures against its member rows: 家庭人口, the head's ID, totals."""
+    source = h.source_row
+    heads = [m for m in h.members if m.relation == Relation.HEAD]
+    if h.family_size is not None and h.family_size != len(h.members):
+        errors.add(rows.get("family_size", source), "family_size",
+                   f"家庭人口填 {h.family_size} 人，本文件中该户有 {len(h.members)} 行成员", value=str(h.family_size))
+    if "head_id_number" in group.values or "head_id_number" in rows:
+        text_ = h.head_id_number
+        if not text_:
+            errors.add(heads[0].source_row if heads else source, "head_id_number", "必填", value="")
+        else:
+            try:
+                number = normalize_id_number(text_)
+            except IdNumberError as exc:
+                errors.add(rows.get("head_id_number", source), "head_id_number", exc.message, value=text_)
+            else:
+                if heads and heads[0].id_number != number:
+                    errors.add(rows.get("head_id_number", source), "head_id_number",
+                               f"户主身份证号码与户主（{heads[0].name}，{row_label(heads[0].source_row)}）的身份证号码不一致",
+                               value=text_)
+                elif not heads:
+                    errors.add(rows.get("head_id_number", source), "head_id_number",
+                               f"本文件中没有身份证号码为 {mask_id_number(number)} 的户主行", value=text_)
+    parts = [m.member_amount for m in h.members if m.member_amount is not None]
+    if h.monthly_amount is not None and parts and len(parts) == len(h.members) and sum(parts) != h.monthly_amount:
+        errors.add(rows.get("monthly_amount", source), "monthly_amount",
+                   f"月保障金额 {h.monthly_amount} 元不等于成员个人金额之和（{sum(parts)} 元）",
+                   value=str(h.monthly_amount))
+    if h.tier == "tekun" and len(h.members) == 1 and h.monthly_amount is not None:
+        m = h.members[0]
+        pieces = [v for v in (m.basic_amount, m.care_amount) if v is not None]
+        if len(pieces) == 2 and m.member_amount is None and sum(pieces) != h.monthly_amount:
+            errors.add(rows.get("monthly_amount", source), "monthly_amount",
+                       f"月救助金 {h.monthly_amount} 元不等于基本生活费与照料护理费之和（{sum(pieces)} 元）",
+                       value=str(h.monthly_amount))
+
+
+def _check_standards(households: list[HouseholdRow], regions: dict[str, Region], errors: RowErrors) -> None:
+    """Amounts plausible against the region's standards in force in the roster's month: a 低保 household's
+    monthly amount at most the standard times the persons covered; the roster's own 保障标准, when it differs
+    from the region's, is a notice."""
+    cache: dict[tuple, Decimal | None] = {}
+    for h in households:
+        if h.tier != "dibao":
+            continue
+        region = regions.get(h.region_code)
+        if region is None:
+            continue
+        key = (region.pk, h.roster_month, h.hukou_type)
+        if key not in cache:
+            try:
+                cache[key] = standards_for(region, h.roster_month or dt.date.today()).dibao_standard(h.hukou_type)
+            except DomainError:
+                cache[key] = None
+        standard = cache[key]
+        row = h.source_row
+        if standard is not None and h.dibao_standard is not None and h.dibao_standard != standard:
+            errors.notice(row, "dibao_standard", f"保障标准 {h.dibao_standard} 元与本地区设置的标准 {standard} 元不同",
+                          value=str(h.dibao_standard))
+        limit_per_person = standard if standard is not None else h.dibao_standard
+        persons = h.covered_persons or len(h.members)
+        if limit_per_person is not None and h.monthly_amount is not None \
+                and h.monthly_amount > limit_per_person * persons:
+            errors.add(row, "monthly_amount", f"月保障金额 {h.monthly_amount} 元超过保障标准 {limit_per_person} 元 × "
+                                              f"{persons} 人（{limit_per_person * persons} 元）",
+                       value=str(h.monthly_amount))
+        for m in h.members:
+            if limit_per_person is not None and m.member_amount is not None and m.member_amount > limit_per_person:
+                errors.add(m.source_row, "member_amount", f"个人月保障金额 {m.member_amount} 元超过保障标准 "
+                                                          f"{limit_per_person} 元", value=str(m.member_amount))
+
+
+def content_key(households: list[HouseholdRow]) -> str:
+    """SHA-256 of what the file says, independent of its bytes (a roster opened and saved again)."""
+    digest = hashlib.sha256()
+    for h in sorted(households, key=lambda h: min(m.id_number for m in h.members)):
+        digest.update(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
+                            str(h.monthly_amount), h.bank_account)).encode())
+        for m in sorted(h.members, key=lambda m: m.id_number):
+            digest.update(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}".encode())
+    return digest.hexdigest()
 
 
 def validate_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
-                  saved: dict[str, str] | None = None) -> ImportPreview:
+                  saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportPreview:
     """Reads and checks the whole file without writing anything. Set-based: the registry is asked once
     per 900 regions or persons, never once per row. `mapping` ({header: field}) replaces the detected one;
-    `saved` (a user's saved mapping, by normalized header) refines the detection."""
+    `saved` (a saved mapping, by normalized header) refines the detection; `month` is the roster's month
+    when neither a column nor the title says it."""
     require_importer(actor)
+    clock = time.monotonic()
     data = read_bytes(source)
     table = read_table(data, filename)
     headers = table.headers
     detected = detect_mapping(headers, saved)
     mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in headers}
     errors = RowErrors()
+    fields = set(mapping.values())
+    missing = [f for f in REQUIRED if f not in fields]
+    if not fields & set(PLACE_FIELDS):
+        missing.insert(0, "village")
     preview = ImportPreview(filename=filename, kind=table.kind, header_row=table.header_row, headers=headers,
                             mapping=mapping, unmapped=[h for h in headers if h not in mapping],
-                            missing=[f for f in REQUIRED if f not in mapping.values()], households=[],
-                            errors=errors, sheets=[s.name for s in table.sheets],
+                            missing=missing, households=[], errors=errors, sheets=[s.name for s in table.sheets],
                             skipped_sheets=table.skipped_sheets)
+    preview.letters = {(s.index, h): get_column_letter(i) for s in table.sheets for i, h in enumerate(s.headers, 1)}
     counts: dict[str, list[str]] = {}
     for header, f in mapping.items():
         if f not in FIELD_LABELS:
@@ -295,17 +566,34 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
         if len(names) > 1:
             errors.add(table.header_row, f, f"列“{'”“'.join(names)}”都对应到“{FIELD_LABELS.get(f, f)}”，只能选一列")
     for f in preview.missing:
-        errors.add(table.header_row, f, f"文件中没有“{FIELD_LABELS[f]}”列，请在列对应关系中指定或补充该列")
+        label = preview.missing_labels[preview.missing.index(f)]
+        errors.add(table.header_row, f, f"文件中没有“{label}”列，请在列对应关系中指定或补充该列")
     if len(table.sheets) > 1:
         for s in table.sheets:  # every data sheet needs every required column
             present = {mapping[h] for h in s.headers if h in mapping}
             for f in REQUIRED:
-                if f in mapping.values() and f not in present:
+                if f in fields and f not in present:
                     errors.add(RowRef(s.header_row, s.label, s.index), f,
                                f"该工作表没有“{FIELD_LABELS[f]}”列（其他工作表有），请补充该列或删去该工作表")
     if errors:
+        _finish_report(preview, mapping)
         return preview  # without the columns every row would fail the same way
-    checkable = _group_rows(table, mapping, errors, preview, RegionResolver(actor))
+    benefits = bool(fields & BENEFIT_FIELDS)
+    groups = _group_rows(table, mapping, errors, preview)
+    preview.timings["reading_and_rows"] = time.monotonic() - clock
+    clock = time.monotonic()
+    places = _places(groups, actor, errors)
+    defaults = _sheet_defaults(table, month)
+    checkable = []
+    for g in groups:
+        household = _finish(g, places.get(id(g)), errors, defaults[g.sheet], benefits)
+        if household is not None:
+            checkable.append(household)
+    if benefits:
+        for h in checkable:
+            if not h.tier:
+                errors.add(h.source_row, "tier", "无法确定保障对象类型（低保或特困）：请增加“保障对象类型”列，"
+                                                 "或在标题中写明低保或特困", value="")
     preview.skipped += table.footer_rows
     refused = table.cell_errors  # cells the reader dropped (an over-long CSV field): say why, not "必填"
     if refused:
@@ -317,16 +605,38 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
     codes = {h.region_code for h in checkable} | {m.hukou_region_code for h in checkable for m in h.members
                                                   if m.hukou_region_code}
     preview.regions = bulk.regions_for(codes)
-    preview.hashes = bulk.check_against_registry(checkable, errors, preview.regions, actor)
-    # Before anything is shown: "registered outside your jurisdiction" is audited and capped per day.
-    disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)
+    if benefits:
+        _check_standards(checkable, preview.regions, errors)
+    preview.timings["validation"] = time.monotonic() - clock
+    if not errors and checkable:
+        preview.content_key = content_key(checkable)
+        preview.already = ImportBatch.objects.filter(content_key=preview.content_key).first()
+    if preview.already is None:
+        preview.hashes = bulk.check_against_registry(checkable, errors, preview.regions, actor)
+        # Before anything is shown: "registered outside your jurisdiction" is audited and capped per day.
+        disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)
     preview.households = checkable
-    # Name the file's own columns (公民身份号码, not our 身份证号码), in row order.
-    header_of = {f: h for h, f in mapping.items()}
-    for item in errors.items:
-        item["column"] = header_of.get(item["field"], item["column"])
-    errors.sort()
+    _finish_report(preview, mapping)
     return preview
+
+
+def _finish_report(preview: ImportPreview, mapping: dict[str, str]) -> None:
+    """Names the file's own columns (公民身份号码, not our 身份证号码) and their letters, in row order."""
+    header_of: dict[tuple[int, str], str] = {}
+    for (sheet, header), _letter in preview.letters.items():
+        f = mapping.get(header)
+        if f:
+            header_of.setdefault((sheet, f), header)
+    for item in (*preview.errors.items, *preview.errors.notices):
+        header = header_of.get((item.get("sheet_index", 0), item["field"]))
+        if header:
+            item["column"] = header
+            item["letter"] = preview.letters[(item.get("sheet_index", 0), header)]
+        elif "column" in item and (item.get("sheet_index", 0), item["column"]) in preview.letters:
+            item["letter"] = preview.letters[(item.get("sheet_index", 0), item["column"])]
+        item.setdefault("letter", "")
+        item.setdefault("value", "")
+    preview.errors.sort()
 
 
 def _age(born: dt.date, today: dt.date) -> int:

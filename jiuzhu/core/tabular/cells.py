@@ -37,11 +37,25 @@ class RowErrors:
     def __init__(self, labels: dict[str, str] | None = None):
         self.labels = labels or {}
         self.items: list[dict] = []
+        # Values the importer normalised (lower-case x, full-width digits, padding spaces, 15-digit numbers):
+        # imported, and listed in the report as 提示, never blocking.
+        self.notices: list[dict] = []
 
-    def add(self, row, field_name: str, message: str, *, column: str | None = None) -> None:
-        self.items.append({"row": int(row) if row is not None else None, "sheet": getattr(row, "sheet", ""),
-                           "sheet_index": getattr(row, "sheet_index", 0), "field": field_name,
-                           "column": column or self.labels.get(field_name, field_name), "message": message})
+    def _item(self, row, field_name: str, message: str, column: str | None, value) -> dict:
+        item = {"row": int(row) if row is not None else None, "sheet": getattr(row, "sheet", ""),
+                "sheet_index": getattr(row, "sheet_index", 0), "field": field_name,
+                "column": column or self.labels.get(field_name, field_name), "message": message}
+        if value is not None:
+            item["value"] = value
+        return item
+
+    def add(self, row, field_name: str, message: str, *, column: str | None = None, value=None) -> None:
+        self.items.append(self._item(row, field_name, message, column, value))
+
+    def notice(self, row, field_name: str, message: str, *, column: str | None = None, value=None) -> None:
+        item = self._item(row, field_name, message, column, value)
+        item["level"] = "提示"
+        self.notices.append(item)
 
     def extend(self, items: list[dict]) -> None:
         self.items.extend(items)
@@ -54,6 +68,7 @@ class RowErrors:
 
     def sort(self) -> None:
         self.items.sort(key=lambda e: (e.get("sheet_index", 0), e["row"] or 0))
+        self.notices.sort(key=lambda e: (e.get("sheet_index", 0), e["row"] or 0))
 
     @staticmethod
     def where(item: dict) -> str:
@@ -143,6 +158,7 @@ def _check_range(number, minimum, maximum) -> None:
         raise CellError(f"不能大于 {maximum}")
 
 
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 _TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
@@ -155,6 +171,10 @@ def parse_date(value) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 <= value < 100_000 \
+            and float(value).is_integer():
+        # An Excel serial (a date cell formatted as a number): day 1 is 1900-01-01, with Excel's 1900-02-29.
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))
     raw = text(value)
     if not raw:
         return None

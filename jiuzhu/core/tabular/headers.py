@@ -73,10 +73,11 @@ def header_names(values: list) -> list[str]:
     return names
 
 
-def locate_header(rows, columns: Columns):
-    """(header row number, header names, remaining rows) or None. Title rows above the header are skipped.
-    Two header rows (a group heading merged over sub-headings, e.g. 残疾情况 over 类别 and 等级) are
-    combined: the lower row's known names win."""
+def locate_header(rows, columns: Columns, titles: list[str] | None = None):
+    """(header row number, header names, remaining rows) or None. Title rows above the header (a title, a
+    填报单位 line) are skipped, their text appended to `titles`. Two header rows (a group heading merged over
+    sub-headings, e.g. 残疾情况 over 类别 and 等级) are combined: a sub-heading known by itself wins, then the
+    heading and sub-heading together (残疾情况类别), then the heading."""
     scanned = 0
     for number, values in rows:
         scanned += 1
@@ -84,15 +85,42 @@ def locate_header(rows, columns: Columns):
             return None
         if columns.known(values) >= columns.min_known:
             nxt = next(rows, None)
-            if nxt is not None and columns.known(nxt[1]) >= columns.min_known:
-                width = max(len(values), len(nxt[1]))
-                upper = list(values) + [None] * (width - len(values))
-                lower = list(nxt[1]) + [None] * (width - len(nxt[1]))
-                values = [b if a in (None, "") or (b not in (None, "") and columns.field_for(b)) else a
-                          for a, b in zip(upper, lower, strict=True)]
-                number, nxt = nxt[0], None
+            if nxt is not None:
+                combined = _combine(values, nxt[1], columns)
+                if combined is not None:
+                    values, number, nxt = combined, nxt[0], None
             return number, header_names(values), rows if nxt is None else _chain(nxt, rows)
+        if titles is not None:
+            line = " ".join(text(v) for v in dict.fromkeys(values) if text(v))
+            if line:
+                titles.append(line)
     return None
+
+
+def _combine(upper: list, lower: list, columns: Columns) -> list | None:
+    """The two header rows as one, or None when the lower row is data (fewer than two sub-headings known)."""
+    width = max(len(upper), len(lower))
+    upper = list(upper) + [None] * (width - len(upper))
+    lower = list(lower) + [None] * (width - len(lower))
+    combined, known = [], 0
+    for a, b in zip(upper, lower, strict=True):
+        a_text, b_text = text(a), text(b)
+        if not b_text:
+            combined.append(a)
+            continue
+        if not isinstance(b, str) or b_text.isdigit() or len(b_text) > 30:
+            return None  # a number or a long text: a data row
+        if columns.field_for(b_text):
+            combined.append(b_text)
+            known += b_text != a_text
+        elif a_text and a_text != b_text and columns.field_for(a_text + b_text):
+            combined.append(a_text + b_text)
+            known += 1
+        else:
+            combined.append(a if a_text else b)
+            known += 0
+    repeated = sum(1 for a, b in zip(upper, lower, strict=True) if text(a) and text(a) == text(b))
+    return combined if known >= 2 or (known >= 1 and repeated >= columns.min_known) else None
 
 
 def _chain(first, rest):

@@ -268,6 +268,7 @@ class Sheet:
     rows: Iterator[tuple[int, list]] = field(repr=False)
     label: str = ""  # the name used in messages; empty when the file has a single data sheet
     footer_rows: int = 0  # summary, signature, note and repeated header rows left out
+    titles: list[str] = field(default_factory=list)  # the text of rows above the header (title, 填报单位)
     cell_errors: list[dict] = field(default_factory=list, repr=False)
 
     def records(self) -> Iterator[tuple[RowRef, dict]]:
@@ -338,7 +339,8 @@ def read_table(data: bytes, filename: str, columns: Columns) -> Table:
     sheets: list[Sheet] = []
     skipped: list[str] = []
     for name, rows, reopen in sources:
-        found = locate_header(rows, columns)
+        titles: list[str] = []
+        found = locate_header(rows, columns, titles)
         if found is None:
             if name:
                 skipped.append(name)
@@ -350,7 +352,8 @@ def read_table(data: bytes, filename: str, columns: Columns) -> Table:
             if close is not None:
                 close()
             rest = _after(reopen, number)
-        sheets.append(Sheet(name=name, index=len(sheets), header_row=number, headers=headers, rows=rest))
+        sheets.append(Sheet(name=name, index=len(sheets), header_row=number, headers=headers, rows=rest,
+                            titles=titles))
     if not sheets:
         raise FileRejected(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有一行包含至少 {columns.min_known} 个可识别的列名"
                            f"（如 {'、'.join(list(columns.labels.values())[:3])}），请使用导入模板或检查表头")
