@@ -259,8 +259,9 @@ def test_error_report_names_the_files_row_and_column(persona):
     assert (error["row"], error["column"]) == (5, "公民身份号码") and "无效字符" in error["message"]
     assert result.errors.as_api_errors()[0]["path"] == "第5行.公民身份号码"
     sheet = load_workbook(io.BytesIO(imports.errors_workbook(result.errors))).active
-    assert [c.value for c in sheet[1]] == ["行号", "列", "原因"]
-    assert [sheet["A2"].value, sheet["B2"].value] == [5, "公民身份号码"] and "无效字符" in sheet["C2"].value
+    assert [c.value for c in sheet[1]] == ["工作表", "行号", "列", "列名", "值", "问题"]
+    assert [sheet["A2"].value, sheet["B2"].value, sheet["C2"].value, sheet["D2"].value] == [None, 5, "F", "公民身份号码"]
+    assert sheet["E2"].value == rows[2][5] and "无效字符" in sheet["F2"].value
 
 
 def test_conflicting_household_values_reveal_a_missing_head_row(persona):
