@@ -44,19 +44,36 @@ def _hooks(name: str):
             yield value
 
 
+# Core models whose verbose_name is not Chinese (an app names its own in audit_hooks.MODEL_NAMES).
+CORE_MODEL_NAMES = {"core.userrole": "用户角色", "core.event": "事件", "core.eventdelivery": "事件处理记录",
+                    "core.regionsetting": "区划参数"}
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def model_name(label: str) -> str:
-    """'registry.household' -> '家庭'; an unknown label -> '其他记录' (never the raw label)."""
+    """'registry.household' -> '家庭'; a label without a Chinese name -> '其他记录' (never the raw label)."""
+    if not label:
+        return ""
+    names = dict(CORE_MODEL_NAMES)
+    for hook in _hooks("MODEL_NAMES"):
+        names.update(hook)
+    if label in names:
+        return names[label]
     try:
-        return str(apps.get_model(label)._meta.verbose_name)
+        name = str(apps.get_model(label)._meta.verbose_name)
     except (LookupError, ValueError):
-        return "其他记录" if label else ""
+        return "其他记录"
+    return name if _chinese(name) else "其他记录"
 
 
 def object_type_choices() -> list[tuple[str, str]]:
     """The object-type filter: every jiuzhu model by its Chinese name."""
-    choices = [(m._meta.label_lower, str(m._meta.verbose_name)) for m in apps.get_models()
+    choices = [(m._meta.label_lower, model_name(m._meta.label_lower)) for m in apps.get_models()
                if m.__module__.startswith("jiuzhu.")]
-    return sorted(choices, key=lambda c: c[1])
+    return sorted((c for c in choices if c[1] != "其他记录"), key=lambda c: c[1])
 
 
 def purpose_label(purpose: str) -> str:

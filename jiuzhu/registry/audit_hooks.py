@@ -33,6 +33,10 @@ DESCRIBERS = {
 }
 
 
+MODEL_NAMES = {"registry.incomeitem": "收入记录", "registry.asset": "财产记录", "registry.expense": "支出记录",
+               "registry.householdmembership": "家庭成员关系"}
+
+
 class PersonFinder:
     """Person ids for the auditor's search; core matches them against audit rows' person_id."""
 

@@ -7,7 +7,7 @@ import re
 from conftest import COUNTY_A, member
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Region
-from tests.e2e.conftest import open_menu, sign_in
+from tests.e2e.conftest import open_menu, open_site_menu, sign_in
 
 ON = dt.date(2026, 6, 30)
 
@@ -134,7 +134,7 @@ def test_auditor_finds_the_officers_views_of_a_household(page, open_page, regist
     with page.expect_navigation():
         page.get_by_role("button", name="查询").click()
     rows = page.locator("tbody tr")
-    shown = sorted(rows.nth(i).locator("td").nth(6).inner_text() for i in range(rows.count()))
+    shown = sorted(rows.nth(i).locator("td").nth(6).inner_text().removeprefix("人员 #") for i in range(rows.count()))
     members = sorted(str(pk) for pk in household.members.values_list("pk", flat=True))
     assert shown == members
     # The object's kind in Chinese (人员, or 家庭 for the household row that names its head), never registry.person.
@@ -142,7 +142,7 @@ def test_auditor_finds_the_officers_views_of_a_household(page, open_page, regist
     assert set(kinds) <= {"人员", "家庭"} and kinds, kinds
     for i in range(rows.count()):
         cells = rows.nth(i).locator("td")
-        assert cells.nth(1).inner_text() == "longhui_officer"
+        assert cells.nth(1).inner_text() == "民政经办 longhui_officer"
         assert cells.nth(4).inner_text() == "查看"
 
 
@@ -191,5 +191,6 @@ def test_a_missing_page_is_chinese_with_the_layout_and_a_way_home(page):
     response = page.goto(page.base_url + "/no-such-page/")
     assert response.status == 404
     assert page.locator("h1").inner_text() == "页面不存在（404）"
+    open_site_menu(page)  # folded behind 菜单 on a phone
     assert page.get_by_role("navigation", name="主导航").get_by_role("link", name="家庭", exact=True).is_visible()
     assert page.get_by_role("link", name="返回首页").get_attribute("href") == "/"

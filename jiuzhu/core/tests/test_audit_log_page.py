@@ -144,6 +144,12 @@ def test_objects_are_described_in_chinese(viewed, persona, client_for):
     assert '<td data-label="说明">修改：认定层级、改定理由</td>' in html
     assert "TierDecision" not in html and "registry.tierdecision</" not in html
     assert '<option value="registry.tierdecision" selected>层级认定</option>' in html
+    from jiuzhu.core.audit_labels import object_type_choices
+
+    choices = dict(object_type_choices())
+    assert (choices["registry.incomeitem"], choices["core.user"], choices["core.auditlog"]) == (
+        "收入记录", "用户", "审计日志")
+    assert all(any("\u4e00" <= c <= "\u9fff" for c in label) for label in choices.values()), choices
 
 
 def test_export_rows_say_what_was_exported():
