@@ -94,6 +94,9 @@ def test_window_officer_registers_a_household_of_three_with_income_and_id_card(p
     members = page.locator("table").first.inner_text()
     assert all(name in members for name in ("张建国", "李秀英", "张小明"))
     assert page.locator("#means").locator("xpath=following::table[1]").inner_text().count("7200") == 1
+    page.evaluate("document.getElementById('documents').scrollIntoView()")
+    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
+    page.screenshot(path=SCREENSHOTS / f"registration-6-documents-section-{viewport}.png")
     documents = page.locator(".doclist").inner_text()
     assert "身份证" in documents and "户主身份证.jpg" in documents
     income = IncomeItem.objects.get(household=household)

@@ -34,7 +34,7 @@
     var step = steps[n - 1];
     if (focus) {
       step.scrollIntoView({block: "start"});
-      var first = step.querySelector(".has-error input, .has-error select, [aria-invalid=true]");
+      var first = step.querySelector("[aria-invalid=true]") || step.querySelector(".has-error input, .has-error select");
       if (first) { first.focus(); }
     }
   }
