@@ -126,3 +126,14 @@ def test_administrator_adds_a_dibao_standard_version_and_sees_it_in_the_history(
         assert text in history, text
     assert "dibao_standard_rural" not in page.inner_text("body")
     assert RegionSetting.objects.get(key="dibao_standard_rural").value == "680"
+    _shot(page, "standards")
+    # The category matrix: a grid the administrator ticks, saved as a new version, its history as a table.
+    page.goto(page.base_url + "/registry/categories/")
+    page.get_by_label("低保边缘家庭 就业救助").uncheck()
+    page.get_by_label("生效日期").fill("2027-01-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存为新版本").click()
+    assert "已新增“分层对应的救助类别”的版本" in page.locator(".messages").inner_text()
+    history = " ".join(page.locator("table.matrix").first.inner_text().split())
+    assert "低保边缘家庭 医疗救助、教育救助、住房救助、受灾人员救助、临时救助、慈善帮扶" in history
+    assert "employment" not in RegionSetting.objects.get(key="tier_categories").value["near_dibao"]
