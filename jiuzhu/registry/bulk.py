@@ -112,8 +112,95 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
                 for row in rows])
             for row in rows:
                 row.head_id = heads.get(row.pk)
+            if any(h.tier for h in chunk):
+                _write_benefits(chunk, rows, members, actor=actor, batch=batch, now=now)
             created.extend(rows)
     return created
+
+
+# ---- Benefits imported with a roster (issue 15) -------------------------------------------------
+
+GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
+
+
+def _granting_organization(actor, households: list[Household]):
+    from jiuzhu.core.models import Organization, OrganizationKind
+
+    if getattr(actor, "organization_id", None):
+        return actor.organization_id
+    # A superuser has no organisation: the civil affairs bureau nearest above the first household's village.
+    region = households[0].region
+    org = (Organization.objects.filter(kind=OrganizationKind.CIVIL_AFFAIRS,
+                                       region__code__in=region.ancestor_codes())
+           .order_by("-region__path").values_list("pk", flat=True).first())
+    return org
+
+
+def _write_benefits(chunk: list[HouseholdRow], rows: list[Household], members: list[tuple[int, int, str]], *,
+                    actor, batch, now) -> None:
+    """The roster's benefits as the households' current decisions (confirmed, source imported, with the batch
+    and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted)."""
+    from jiuzhu.core.tabular import row_label
+    from jiuzhu.registry.models import (
+        AssistanceGrant,
+        DecisionStatus,
+        DestituteSupport,
+        PaymentAccount,
+        TierDecision,
+    )
+
+    person_of = {}  # (household id, position of the member) -> person id, by the order persons were inserted
+    by_household: dict[int, list[int]] = {}
+    for pk, household_id, _relation in sorted(members):
+        by_household.setdefault(household_id, []).append(pk)
+    for row in rows:
+        for i, pk in enumerate(by_household.get(row.pk, [])):
+            person_of[(row.pk, i)] = pk
+    pairs = [(h, row) for h, row in zip(chunk, rows, strict=True) if h.tier]
+    decisions = TierDecision.objects.bulk_create([
+        TierDecision(household_id=row.pk, assessed_on=h.roster_month or now.date(), recommended_tier=h.tier,
+                     tier=h.tier, status=DecisionStatus.CONFIRMED, members=h.covered_persons or len(h.members),
+                     dibao_standard=h.dibao_standard or 0, benefit_class=h.benefit_class, source="imported",
+                     import_batch=batch, import_row=row_label(h.source_row)[:80], decided_by=actor, decided_at=now,
+                     valid_from=h.roster_month, created_at=now,
+                     facts={"source": "roster", "file": batch.filename if batch else "",
+                            "row": row_label(h.source_row), "monthly_amount": str(h.monthly_amount or ""),
+                            "family_size": h.family_size or len(h.members)},
+                     reasons=["按原有保障名册导入"])
+        for h, row in pairs])
+    org = _granting_organization(actor, rows)
+    grants, supports, accounts = [], [], []
+    for (h, row), decision in zip(pairs, decisions, strict=True):
+        category = GRANT_CATEGORY.get(h.tier)
+        start = h.roster_month or now.date().replace(day=1)
+        if category == "basic_living" and h.monthly_amount is not None:
+            grants.append(AssistanceGrant(household_id=row.pk, category=category, monthly_amount=h.monthly_amount,
+                                          period_start=start, granting_organization_id=org, tier_decision=decision,
+                                          created_by=actor, created_at=now))
+        for i, m in enumerate(h.members):
+            person_id = person_of.get((row.pk, i))
+            amount = m.member_amount if m.member_amount is not None else (
+                sum(v for v in (m.basic_amount, m.care_amount) if v is not None)
+                if (m.basic_amount is not None or m.care_amount is not None) else
+                h.monthly_amount if len(h.members) == 1 else None)
+            if category == "destitute_support" and amount is not None:
+                grants.append(AssistanceGrant(household_id=row.pk, person_id=person_id, category=category,
+                                              monthly_amount=amount, period_start=start, granting_organization_id=org,
+                                              tier_decision=decision, created_by=actor, created_at=now))
+            if h.tier == "tekun" and (m.support_mode or m.self_care or m.basic_standard is not None
+                                      or m.care_standard is not None or m.institution):
+                supports.append(DestituteSupport(person_id=person_id, household_id=row.pk, tier_decision=decision,
+                                                 support_mode=m.support_mode, institution=m.institution,
+                                                 self_care=m.self_care, basic_standard=m.basic_standard,
+                                                 care_standard=m.care_standard, import_batch=batch, created_at=now))
+        if h.bank_account:
+            accounts.append(PaymentAccount(household_id=row.pk, person_id=row.head_id, bank_name=h.bank_name,
+                                           account_cipher=encrypt_text(h.bank_account),
+                                           account_hash=keyed_hash(h.bank_account), account_tail=h.bank_account[-4:],
+                                           import_batch=batch, created_at=now))
+    AssistanceGrant.objects.bulk_create(grants, batch_size=2000)
+    DestituteSupport.objects.bulk_create(supports, batch_size=2000)
+    PaymentAccount.objects.bulk_create(accounts, batch_size=2000)
 
 
 # Plain INSERTs for persons and memberships (events: core's record_events does the same): an import writes

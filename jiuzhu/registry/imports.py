@@ -130,7 +130,7 @@ SYNONYMS = {
     "covered_persons": ["保障人数", "享受人数", "享受人口", "保障人口", "救助人数", "享受低保人数", "保障人口数"],
     "tier": ["保障对象类型", "对象类型", "保障类型", "救助类型", "人员类别", "对象类别", "救助对象类别", "救助对象类型",
              "保障对象类别", "类型"],
-    "benefit_class": ["保障类别", "救助类别", "分类施保类别", "低保类别", "分类类别", "保障档次", "类别"],
+    "benefit_class": ["保障类别", "救助类别", "分类施保类别", "低保类别", "分类类别", "保障档次"],
     "monthly_amount": ["月保障金额", "月救助金", "月保障金", "家庭月保障金额", "月低保金", "保障金额", "月救助金额",
                        "月发放金额", "月享受金额", "家庭月保障金", "月补差金额", "月救助金额合计", "月保障金额合计",
                        "发放金额", "救助金额"],
@@ -254,11 +254,12 @@ EXAMPLE_ID_NUMBERS = (make_id_number("430524", dt.date(1968, 3, 12), 21),
 _MONTH_IN_TITLE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月")
 
 
-def _sheet_defaults(table: Table, month: dt.date | None) -> list[dict]:
-    """Per sheet: the tier its title or name states (XX县特困人员花名册) and the roster's month (2026年11月)."""
+def _sheet_defaults(table: Table, month: dt.date | None, filename: str = "") -> list[dict]:
+    """Per sheet: the tier its title, its name or the file's name states (XX县特困人员花名册) and the roster's
+    month (2026年11月)."""
     out = []
     for sheet in table.sheets:
-        words = " ".join([sheet.name, *sheet.titles])
+        words = " ".join([sheet.name, *sheet.titles, filename])
         tier = ("near_dibao" if "低保边缘" in words else "tekun" if ("特困" in words or "五保" in words)
                 else "dibao" if "低保" in words else "")
         found = _MONTH_IN_TITLE.search(" ".join(sheet.titles))
@@ -267,7 +268,8 @@ def _sheet_defaults(table: Table, month: dt.date | None) -> list[dict]:
     return out
 
 
-def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview) -> list[_Group]:
+def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview, *,
+                single: bool = False) -> list[_Group]:
     """Validates every member row and groups rows into households. A household never spans two sheets or two
     places: rows are grouped by 户编号 within a village, else by 户主身份证号码, else a 户主 row starts one."""
     fields = set(mapping.values())
@@ -292,6 +294,8 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
             preview.skipped += 1
             continue
+        if single:
+            raw["relation"] = "户主"
         before = len(errors.items)
         is_head = relations.get(_text(raw.get("relation"))) == Relation.HEAD
         if by_key or by_head:
@@ -415,8 +419,8 @@ def _hukou_default(region: Region) -> str:
     return "urban" if region.name.endswith(("社区", "居委会", "居民委员会", "街道")) else "rural"
 
 
-def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: dict, benefits: bool)\
-        -> HouseholdRow | None:
+def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: dict, benefits: bool, *,
+            head_column: bool = False) -> HouseholdRow | None:
     source = group.head_row or group.first_row
     raw, rows = {}, {}
     for name in HOUSEHOLD_FIELDS:
@@ -438,7 +442,8 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
     before = len(errors.items)
     household = household_from_raw(raw, errors, source, rows=rows, defaults=own)
     if group.place_failed:  # already reported at the place's cell, not again as a code or a missing address
-        errors.items[before:] = [i for i in errors.items[before:] if i["field"] not in ("region_code", "address")
+        errors.items[before:] = [i for i in errors.items[before:]
+                                 if i["field"] not in ("region_code", "address", "hukou_type")
                                  or i["message"] not in ("必填", "区划代码应为 6 位或 12 位数字")]
     for item in errors.items[before:]:
         item.setdefault("value", _text(raw.get(item["field"])))
@@ -446,18 +451,22 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
         return None
     household.members = group.members
     check_household_shape(household, errors)
-    _check_roster(household, group, rows, errors)
+    if len(errors.items) > before:
+        return None  # rows grouped wrongly: the roster's own figures would only repeat it
+    if not household.tier and household.benefit_class:
+        household.tier = "dibao"  # A类/B类/C类 classify 低保 households only
+    _check_roster(household, rows, errors, head_column=head_column)
     return household if len(errors.items) == before else None
 
 
-def _check_roster(h: HouseholdRow, group: _Group, rows: dict, errors: RowErrors) -> None:
+def _check_roster(h: HouseholdRow, rows: dict, errors: RowErrors, *, head_column: bool) -> None:
     """The roster's own figures against its member rows: 家庭人口, the head's ID, totals."""
     source = h.source_row
     heads = [m for m in h.members if m.relation == Relation.HEAD]
     if h.family_size is not None and h.family_size != len(h.members):
         errors.add(rows.get("family_size", source), "family_size",
                    f"家庭人口填 {h.family_size} 人，本文件中该户有 {len(h.members)} 行成员", value=str(h.family_size))
-    if "head_id_number" in group.values or "head_id_number" in rows:
+    if head_column:
         text_ = h.head_id_number
         if not text_:
             errors.add(heads[0].source_row if heads else source, "head_id_number", "必填", value="")
@@ -549,7 +558,12 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
     mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in headers}
     errors = RowErrors()
     fields = set(mapping.values())
-    missing = [f for f in REQUIRED if f not in fields]
+    defaults = _sheet_defaults(table, month, filename)
+    # A 特困 roster lists persons, one a row, without 与户主关系: each is a household of one.
+    single = "relation" not in fields and not fields & {"household_key", "head_id_number", "head_name",
+                                                        "family_size", "covered_persons"} \
+        and ("tier" in fields or all(d["tier"] == "tekun" for d in defaults))
+    missing = [f for f in REQUIRED if f not in fields and not (single and f == "relation")]
     if not fields & set(PLACE_FIELDS):
         missing.insert(0, "village")
     preview = ImportPreview(filename=filename, kind=table.kind, header_row=table.header_row, headers=headers,
@@ -579,14 +593,14 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
         _finish_report(preview, mapping)
         return preview  # without the columns every row would fail the same way
     benefits = bool(fields & BENEFIT_FIELDS)
-    groups = _group_rows(table, mapping, errors, preview)
+    groups = _group_rows(table, mapping, errors, preview, single=single)
     preview.timings["reading_and_rows"] = time.monotonic() - clock
     clock = time.monotonic()
     places = _places(groups, actor, errors)
-    defaults = _sheet_defaults(table, month)
     checkable = []
     for g in groups:
-        household = _finish(g, places.get(id(g)), errors, defaults[g.sheet], benefits)
+        household = _finish(g, places.get(id(g)), errors, defaults[g.sheet], benefits,
+                            head_column="head_id_number" in fields)
         if household is not None:
             checkable.append(household)
     if benefits:
@@ -666,7 +680,8 @@ def preview_summary(preview: ImportPreview, *, actor) -> dict:
             "missing_labels": preview.missing_labels, "rows": preview.rows, "skipped": preview.skipped,
             "sheets": preview.sheets, "skipped_sheets": preview.skipped_sheets,
             "households": len(preview.households), "persons": preview.persons, "errors": preview.errors.items,
-            "sample": sample, "full_id": full}
+            "notices": preview.errors.notices, "decisions": preview.decisions,
+            "already": preview.already.pk if preview.already else None, "sample": sample, "full_id": full}
 
 
 # ---- Importing -------------------------------------------------------------------------------------
@@ -696,8 +711,10 @@ def already_imported(batch: ImportBatch) -> ImportResult:
                         message=f"该文件已于 {when} 导入（批次 {batch.pk}），本次未重复导入")
 
 
-def import_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor) -> ImportResult:
-    """Validates the whole file, then writes it in one transaction, or writes nothing."""
+def import_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
+                saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportResult:
+    """Validates the whole file, then writes it in one transaction, or writes nothing. The same file, or the
+    same content in other bytes (opened and saved again), imports once."""
     started = time.monotonic()
     require_importer(actor)
     data = read_bytes(source)
@@ -705,24 +722,28 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
     done = ImportBatch.objects.filter(key=key).first()
     if done:
         return already_imported(done)
-    preview = validate_file(data, filename, mapping, actor=actor)
+    preview = validate_file(data, filename, mapping, actor=actor, saved=saved, month=month)
     if preview.errors:
         return ImportResult(status="invalid", errors=preview.errors, preview=preview,
                             message=f"发现 {len(preview.errors.items)} 处问题，未导入任何数据。请修改文件后重新导入")
+    if preview.already is not None:
+        return already_imported(preview.already)
     if not preview.households:
         raise ImportFileError("文件中没有可导入的家庭成员")
     households, persons = len(preview.households), preview.persons
+    clock = time.monotonic()
     try:
         with transaction.atomic():
             batch = ImportBatch.objects.create(key=key, filename=filename[:200], region=_batch_region(actor, preview),
-                                               households=households, persons=persons, created_by=actor)
+                                               households=households, persons=persons, created_by=actor,
+                                               content_key=preview.content_key)
             bulk.write_households(preview.households, actor=actor, regions=preview.regions, hashes=preview.hashes,
                                   batch=batch)
             batch.seconds = round(time.monotonic() - started, 2)
             batch.save(update_fields=["seconds"])
             audit(AuditAction.IMPORT, actor=actor, obj=batch,
                   detail={"households": households, "persons": persons, "filename": filename,
-                          "seconds": batch.seconds})
+                          "seconds": batch.seconds, "decisions": preview.decisions})
     except IntegrityError:
         # Someone imported the same file, or registered one of these persons, while we were checking.
         done = ImportBatch.objects.filter(key=key).first()
@@ -730,8 +751,11 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
             return already_imported(done)
         raise DomainError("导入期间有人员被同时登记，本次未导入任何数据，请重新导入以查看详细原因",
                           code="conflict") from None
+    preview.timings["writing"] = time.monotonic() - clock
+    extra = f"，其中 {preview.decisions} 户带保障信息" if preview.decisions else ""
     return ImportResult(status="imported", batch=batch, households=households, persons=persons, preview=preview,
-                        message=f"已导入 {households} 户、{persons} 人（批次 {batch.pk}）")
+                        errors=preview.errors,
+                        message=f"已导入 {households} 户、{persons} 人{extra}（批次 {batch.pk}）")
 
 
 def _batch_region(actor, preview: ImportPreview) -> Region:
@@ -836,5 +860,11 @@ def template_workbook() -> bytes:
 
 
 def errors_workbook(errors) -> bytes:
-    """The validation report as xlsx: 行号, 列, 原因 (RowErrors or its items), formula-safe (core/exports)."""
-    return tabular.errors_workbook(errors)
+    """The validation report as xlsx: 工作表, 行号, 列 (Excel letter), 列名, 值, 问题, one row per defective cell,
+    notices marked 提示 (RowErrors, or the items and notices of a cached preview), formula-safe."""
+    return tabular.cell_report_workbook(errors)
+
+
+def errors_csv(errors) -> bytes:
+    """The same report as csv; 列 is the letter of the column's position (header line = row 1)."""
+    return tabular.cell_report_csv(errors)

@@ -10,7 +10,8 @@ files) reads, recognises, checks and reports through here. Knows no domain app.
 - limits.py   size, zip expansion and cell-position limits, checked before parsing (settings TABULAR_*)
 - store.py    the encrypted upload store, the cached preview, saved column mappings; purge after 24 h
 - rows.py     row-per-record parsing, all or nothing or `partial=True` (bad rows downloadable)
-- report.py   the error report workbook, through core/exports (formula-safe)
+- report.py   the error report workbook, through core/exports (formula-safe); the cell report (工作表, 行号,
+              列 letter, 列名, 值, 问题; notices marked 提示) as xlsx or csv
 """
 
 from jiuzhu.core.tabular.cells import (
@@ -30,12 +31,12 @@ from jiuzhu.core.tabular.cells import (
 from jiuzhu.core.tabular.headers import Columns, normalize_header
 from jiuzhu.core.tabular.limits import FileRejected, check_upload_size
 from jiuzhu.core.tabular.reader import RowRef, Sheet, Table, file_kind, read_bytes, read_table
-from jiuzhu.core.tabular.report import errors_workbook
+from jiuzhu.core.tabular.report import cell_report_csv, cell_report_workbook, errors_workbook
 from jiuzhu.core.tabular.rows import Field, ParsedRows, parse_rows
 from jiuzhu.core.tabular.store import Upload, UploadStore, purge_stale_uploads
 
 __all__ = [
-    "CellError", "Columns", "Field", "FileRejected", "ParsedRows", "RowErrors", "RowRef", "Sheet", "Table",
+    "CellError", "Columns", "cell_report_csv", "cell_report_workbook", "Field", "FileRejected", "ParsedRows", "RowErrors", "RowRef", "Sheet", "Table",
     "Upload", "UploadStore", "check_upload_size", "choice_table", "errors_workbook", "file_kind",
     "normalize_header", "parse_bool", "parse_choice", "parse_date", "parse_decimal", "parse_id_number",
     "parse_integer", "parse_rows", "parse_text", "purge_stale_uploads", "read_bytes", "read_table", "row_label",
