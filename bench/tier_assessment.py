@@ -62,14 +62,14 @@ def generate(households: int, seed: int) -> int:
         cur.executemany("INSERT INTO registry_person (id, household_id, relation, region_id, id_number_cipher, "
                         "id_number_hash, name, name_pinyin, name_sound_key, sex, birth_date, disability_type, "
                         "disability_grade, serious_illness, labour_capacity, schooling, employment, phone, "
-                        "supporter_able, created_at, updated_at) VALUES "
-                        "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", person_rows)
+                        "supporter_able, created_at, updated_at, ethnicity) VALUES "
+                        "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'')", person_rows)
         cur.executemany("INSERT INTO registry_incomeitem (household_id, kind, amount, period_start, period_end, "
-                        "source, recorded_at) VALUES (%s,%s,%s,%s,%s,'declared',%s)", inc_rows)
-        cur.executemany("INSERT INTO registry_asset (household_id, kind, value, description, recorded_on, source) "
-                        "VALUES (%s,%s,%s,%s,%s,'declared')", asset_rows)
+                        "source, recorded_at, void_reason) VALUES (%s,%s,%s,%s,%s,'declared',%s,'')", inc_rows)
+        cur.executemany("INSERT INTO registry_asset (household_id, kind, value, description, recorded_on, source, "
+                        "void_reason) VALUES (%s,%s,%s,%s,%s,'declared','')", asset_rows)
         cur.executemany("INSERT INTO registry_expense (household_id, kind, amount, period_start, period_end, "
-                        "source, recorded_at) VALUES (%s,%s,%s,%s,%s,'declared',%s)", exp_rows)
+                        "source, recorded_at, void_reason) VALUES (%s,%s,%s,%s,%s,'declared',%s,'')", exp_rows)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")  # planner statistics, as after any bulk load
     return persons

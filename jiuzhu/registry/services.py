@@ -62,6 +62,18 @@ def _raise(errors: RowErrors) -> None:
 def household_register(*, actor, household: dict, members: list[dict]) -> Household:
     """Registers a household with its members. `household` and each member are dicts of raw values
     (as typed in a form or sent to the API); they are validated here."""
+    row, regions, hashes = household_register_check(actor=actor, household=household, members=members)
+    with transaction.atomic():
+        (created,) = bulk.write_households([row], actor=actor, regions=regions, hashes=hashes)
+        audit_change("create", actor, created, person_id=created.head_id,
+                     changes={"members": len(row.members)})
+    return created
+
+
+def household_register_check(*, actor, household: dict, members: list[dict]):
+    """household_register's checks, writing nothing but the audited answers "registered elsewhere" (core
+    disclosure): a caller that writes more in one transaction calls this first, outside it, so a refusal
+    rolls none of those audit rows back. Returns (HouseholdRow, regions, hashes) for the write."""
     require_writer(actor)
     errors = RowErrors()
     row = household_from_raw(household, errors)
@@ -83,11 +95,7 @@ def household_register(*, actor, household: dict, members: list[dict]) -> Househ
     disclose_registered_elsewhere(actor=actor, id_hashes=errors.elsewhere)  # audited, capped per day
     if errors:
         _raise(errors)
-    with transaction.atomic():
-        (created,) = bulk.write_households([row], actor=actor, regions=regions, hashes=hashes)
-        audit_change("create", actor, created, person_id=created.head_id,
-                     changes={"members": len(parsed)})
-    return created
+    return row, regions, hashes
 
 
 PERSON_EDITABLE = ("name", "disability_type", "disability_grade", "serious_illness", "labour_capacity",
@@ -705,8 +713,10 @@ def household_register_with_records(*, actor, household: dict, members: list[dic
     means-test entries (means_record) and documents (document_attach), all or nothing in one transaction.
 
     means: [{"item": "income" | "asset" | "expense", "kind", "amount", "period_start", "period_end",
-    "member": index into `members` or None}]; documents: [{"kind", "upload", "filename"}]. A refusal of an entry names it
-    in its field: "means.<i>.<field>" or "documents.<i>.<field>"."""
+    "member": index into `members` or None}]; documents: [{"kind", "upload", "filename"}]. A refusal of an
+    entry names it in its field: "means.<i>.<field>" or "documents.<i>.<field>"."""
+    # Checked first, outside the transaction: "registered elsewhere" answers stay audited if it is refused.
+    household_register_check(actor=actor, household=household, members=members)
     kept: list[str] = []
     try:
         with transaction.atomic():

@@ -4,8 +4,7 @@ import datetime as dt
 
 from jiuzhu.core.models import Region
 from jiuzhu.core.taskruns import Outcome, task_run_progress, task_run_task
-from jiuzhu.registry import services
-from jiuzhu.registry.models import Tier
+from jiuzhu.registry import assessment, services
 
 TIER_ASSESSMENT = "registry.tier_assessment"  # TaskRun.kind of the batch assessment
 
@@ -17,12 +16,7 @@ def tier_assessment_task(run, *, region_code: str, on: str) -> Outcome:
     counts = services.tier_assess_region(actor=run.owner, region=Region.objects.get(code=region_code),
                                          on=dt.date.fromisoformat(on),
                                          progress=lambda done, total: task_run_progress(run.pk, done, total))
-    by_tier = "，".join(f"{Tier(tier).label} {n}" for tier, n in sorted(counts["by_tier"].items(),
-                                                                         key=lambda item: -item[1]))
-    summary = (f"评估 {counts['assessed']} 条，新生成建议 {counts['written']} 条，"
-               f"数据未变化 {counts['unchanged']} 条。")
-    if by_tier:
-        summary += f"\n建议层级：{by_tier}。"
+    summary = assessment.summary(counts)
     if counts["written"]:
-        summary += "\n新建议请审批人员在家庭页确认或改定。"
+        summary += "\n新建议请审批人员在审批队列或家庭页确认或改定。"
     return Outcome(summary=summary, result=counts)

@@ -33,9 +33,12 @@ def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(standards
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     run.refresh_from_db()
     assert (run.status, run.done, run.total, run.percent) == ("succeeded", 10, 10, 100)
-    assert run.summary == ("评估 1 条，新生成建议 1 条，数据未变化 0 条。\n建议层级：低保对象 1。\n"
-                           "新建议请审批人员在家庭页确认或改定。")
-    assert run.result == {"assessed": 1, "written": 1, "unchanged": 0, "by_tier": {"dibao": 1}}
+    assert run.summary == ("评估 1 户：建议低保 1 户 / 特困 0 户 / 低保边缘 0 户 / 不符合 0 户；\n"
+                           "未重新建议（认定在有效期内、数据未变）0 户；\n收入记录覆盖不足 1 户；\n"
+                           "新生成建议 1 条，与待审批建议相同未重复生成 0 条。\n"
+                           "新建议请审批人员在审批队列或家庭页确认或改定。")
+    assert run.result == {"assessed": 1, "written": 1, "unchanged": 0, "kept": 0, "by_tier": {"dibao": 1},
+                          "single_person": 0, "coverage_short": 1}
     done = officer.get(f"/tasks/{run.pk}/progress/").content.decode()
     assert "已完成" in done and "新生成建议 1 条" in done and "hx-trigger" not in done
     assert TierDecision.objects.count() == 1
