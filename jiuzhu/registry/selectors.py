@@ -291,13 +291,14 @@ def means_items(*, actor, household: Household) -> dict:
 
 
 def print_decision_get(*, actor, decision_id: int, purpose: str):
-    """A tier decision for a printed form (审批表, 告知书): in scope or 404; the household and every member the
-    form shows are audited as read (household_get), with the form as the purpose."""
+    """A tier decision for a printed form (审批表, 告知书). Its household is read through household_get: the
+    capability, the jurisdiction (404 outside, nothing audited) and the audit of the household and of every
+    member the form shows, with the form as the purpose."""
     from jiuzhu.registry.models import TierDecision
 
-    require(actor, Capability.VIEW_REGISTRY)
-    decision = get_scoped_or_404(TierDecision.objects.select_related("person", "decided_by"), actor,
-                                 scope={"region_field": "household__region"}, pk=decision_id)
+    decision = TierDecision.objects.select_related("person", "decided_by").filter(pk=decision_id).first()
+    if decision is None:
+        raise Http404("记录不存在或不在您的管辖范围内")
     decision.household = household_get(actor=actor, household_id=decision.household_id, purpose=purpose)
     return decision
 
@@ -474,7 +475,7 @@ def queue_evidence(*, actor, decision) -> dict:
     means-test entries in force (voided ones left out), documents if any, and the decision in force."""
     household = decision.household
     head_first = Case(When(relation="head", then=Value(0)), default=Value(1))
-    members = with_identity_shown(actor, household.members.order_by(head_first, "birth_date", "pk"))
+    members = (lambda a, m: [setattr(p, "shown_id", p.id_number) or setattr(p, "shown_birth", str(p.birth_date)) or p for p in m])(actor, household.members.order_by(head_first, "birth_date", "pk"))
     audit_shown(actor, [m.pk for m in members], purpose="tier_decision")
     live = {"voided_at__isnull": True}
     documents = Document.objects.filter(household=household, voided_at__isnull=True).order_by("-uploaded_at", "-pk")

@@ -264,7 +264,8 @@ def household_work_context(actor, household, failed: dict | None = None) -> dict
     means = selectors.means_items(actor=actor, household=household)
     means_forms = [{"kind": kind, "label": label, "kinds": kinds,
                     "failed": failed if failed.get("form") == f"means-{kind}" else None}
-                   for kind, label, kinds in (("income", "收入", IncomeKind.choices), ("asset", "财产", AssetKind.choices),
+                   for kind, label, kinds in (("income", "收入", IncomeKind.choices),
+                                              ("asset", "财产", AssetKind.choices),
                                               ("expense", "刚性支出", ExpenseKind.choices))]
     return {
         "means_rows": _means_rows(means, failed),
@@ -322,7 +323,7 @@ def assessment_run_page(request):
         return redirect("core:task_run", run_id=run.pk)
     return render(request, "registry/assessment_run.html", {
         "regions": regions_in_scope(actor=request.user).filter(level__in=["city", "county", "township"])[:300],
-        "runs": task_runs_for(actor=request.user, kind=TIER_ASSESSMENT)[:5],
+        "runs": task_runs_for(actor=request.user, kind=TIER_ASSESSMENT)[:20],
         "picker": pick_region(request.user, request.GET),
         "today": dt.date.today()})
 
