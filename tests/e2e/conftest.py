@@ -28,6 +28,7 @@ ALLOWED_WORDS = {
     "Authorization", "Bearer",  # the HTTP header the token page names
     "HTML",
     "xlsx", "csv",  # file formats
+    "CSV", "Parquet", "GBK", "UTF-8",  # the import page names the formats and encodings it reads
     "PDF", "JPEG", "PNG", "pdf", "jpg", "jpeg", "png",  # scanned documents' formats and file names' extensions
 }
 ALLOWED_TOKENS = re.compile(

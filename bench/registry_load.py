@@ -1,0 +1,186 @@
+"""Officers under load: the demo's data and production server, driven by locust (headless).
+
+    python bench/registry_load.py --persons 100000 --users 100 --seconds 60 [--db sqlite|postgres] [--reuse]
+
+1. Seeds a fresh database (bench/_setup.py: migrated, the demo world) with --persons demo persons through the
+   demo builder (jiuzhu/registry/demo.py, as `manage.py load_demo`: households, means test, a batch assessment
+   so the lists carry tiers in force and pending suggestions), then ANALYZE (what a deployment's periodic
+   `PRAGMA optimize` / autovacuum gives the planner). --reuse keeps an already seeded database of that size.
+2. Starts the server exactly as scripts/demo.sh does: gunicorn config.wsgi:application, 2 workers × 4 threads,
+   JIUZHU_ENV=demo, after collectstatic.
+3. Drives --users officers (accounts made here, half in each demo county, each signing in once) through the
+   household and person lists with filters (the region picker's township, 认定层级, 待审批建议), sorts,
+   next and last pages, household pages and name searches (bench/registry_load_locust.py).
+4. Prints one JSON line last: p50_ms, p95_ms, rps, errors (and per-request p95s).
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from _setup import ROOT, fresh_database
+
+PASSWORD = "Jiuzhu@2026"
+
+
+def seeded(db: str, name: str, persons: int) -> bool:
+    """--reuse: is the database already there with this many persons?"""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if db == "sqlite":
+        path = Path("/tmp") / f"{name}.sqlite3"
+        if not path.exists():
+            return False
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        os.environ["DATABASE_URL"] = f"{server.rsplit('/', 1)[0]}/{name}"
+    import django
+
+    try:
+        django.setup()
+        from jiuzhu.registry.models import Person
+
+        return Person.objects.count() == persons
+    except Exception:  # no such database or table: seed afresh
+        return False
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def seed(db: str, name: str, persons: int) -> dict:
+    started = time.monotonic()
+    fresh_database(db, name)
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("load_demo", persons=persons, villages=10, quiet=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"seed_s": round(time.monotonic() - started, 1)}
+
+
+def bench_users(count: int) -> list[dict]:
+    """Officer accounts for the virtual users, half in each demo county, like longhui_officer/dongkou_officer."""
+    from django.contrib.auth.hashers import make_password
+
+    from jiuzhu.core.models import User, UserRole
+
+    password = make_password(PASSWORD)
+    users = []
+    for i in range(count):
+        template = User.objects.get(username="longhui_officer" if i % 2 == 0 else "dongkou_officer")
+        username = f"bench_officer_{i}"
+        user, _ = User.objects.update_or_create(username=username, defaults={
+            "password": password, "organization_id": template.organization_id, "region_id": template.region_id,
+            "full_name": f"压测经办员{i}", "is_active": True})
+        user.groups.set(template.groups.all())
+        UserRole.objects.filter(user=user).delete()
+        UserRole.objects.bulk_create([UserRole(user=user, role=r.role) for r in UserRole.objects.filter(user=template)])
+        users.append({"username": username, "county": template.region.code})
+    return users
+
+
+def scenario_data(users: list[dict]) -> dict:
+    """What the virtual users pick from: household ids and township names per county, common name beginnings."""
+    from jiuzhu.core.models import Region
+    from jiuzhu.registry.models import Household, Person
+
+    data = {"users": users, "password": PASSWORD, "counties": {}}
+    for code in {u["county"] for u in users}:
+        county = Region.objects.get(code=code)
+        ids = list(Household.objects.filter(region__path__startswith=county.path).values_list("pk", flat=True))
+        townships = list(Region.objects.filter(parent=county, level="township").values_list("name", flat=True))
+        data["counties"][code] = {"households": random.Random(1).sample(ids, min(2000, len(ids))),
+                                  "townships": townships}
+    names = list(Person.objects.order_by("?").values_list("name", flat=True)[:300])
+    data["names"] = sorted({n[:2] for n in names if len(n) >= 2})
+    return data
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "JIUZHU_ENV": "demo", "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", os.environ.get("WEB_WORKERS", "2"), "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("服务器未能启动")
+
+
+def run_locust(port: int, users: int, seconds: int, data_path: str, out_prefix: str) -> None:
+    env = {**os.environ, "REGISTRY_LOAD_DATA": data_path}
+    subprocess.run([str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "registry_load_locust.py"),
+                    "--headless", "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
+                    "--host", f"http://127.0.0.1:{port}", "--csv", out_prefix, "--only-summary",
+                    "--loglevel", "WARNING", "--stop-timeout", "10"],
+                   cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+
+
+def read_stats(out_prefix: str) -> dict:
+    with open(f"{out_prefix}_stats.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    total = next(r for r in rows if r["Name"] == "Aggregated")
+    per = {r["Name"]: {"n": int(r["Request Count"]), "p50_ms": float(r["50%"]), "p95_ms": float(r["95%"])}
+           for r in rows if r["Name"] != "Aggregated"}
+    return {"p50_ms": float(total["50%"]), "p95_ms": float(total["95%"]), "rps": round(float(total["Requests/s"]), 1),
+            "errors": int(total["Failure Count"]), "requests": int(total["Request Count"]), "per_request": per}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database of this size")
+    args = parser.parse_args()
+    os.environ["JIUZHU_ENV"] = "demo"
+    os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    name = f"jiuzhu_bench_load_{args.persons}"
+    result = {"persons": args.persons, "users": args.users, "seconds": args.seconds, "db": args.db}
+    if args.reuse and seeded(args.db, name, args.persons):
+        result["seed_s"] = 0
+    else:
+        result.update(seed(args.db, name, args.persons))
+    from django.db import connections
+
+    data = scenario_data(bench_users(args.users))
+    connections.close_all()
+    work = tempfile.mkdtemp(prefix="registry_load_")
+    data_path = os.path.join(work, "data.json")
+    Path(data_path).write_text(json.dumps(data, ensure_ascii=False))
+    server = start_server(args.port)
+    try:
+        run_locust(args.port, args.users, args.seconds, data_path, os.path.join(work, "locust"))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    stats = read_stats(os.path.join(work, "locust"))
+    per = stats.pop("per_request")
+    print("# per request: " + json.dumps(per, ensure_ascii=False), file=sys.stderr)
+    print(json.dumps({**result, **stats}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
