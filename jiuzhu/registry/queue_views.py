@@ -1,6 +1,7 @@
 """The approver's queue (审批队列): pending tier decisions, the evidence beside a decision, confirm one or
-many, override, undo. Thin: every rule is in services and selectors. A refused form is shown again with what
-was typed and the error in the red box; success lands on the queue with the green one."""
+many, override, undo. Thin: every rule is in services and selectors (the capability decide_tiers and the
+jurisdiction are checked there: queue_pending, queue_decision_get, tier_decisions_confirm …). A refused form
+is shown again with what was typed and the error in the red box; success lands on the queue in green."""
 
 import datetime as dt
 from urllib.parse import urlencode
@@ -12,7 +13,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.permissions import Capability, require
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.models import DecisionStatus, Tier
 from jiuzhu.registry.validation import parse_date
@@ -46,7 +46,6 @@ def _int(value) -> int | None:
 
 @login_required
 def queue_page(request):
-    require(request.user, Capability.DECIDE_TIERS)
     filters = _filters(request.GET)
     qs = selectors.queue_search(actor=request.user, township=filters["township"], tier=filters["tier"],
                                 reason=filters["reason"], changed=bool(filters["changed"]))
@@ -144,7 +143,6 @@ def decision_undo(request, decision_id: int):
 @login_required
 def queue_confirm(request):
     """确认所选: the chosen decisions listed with their tiers (GET from the queue's checkboxes), then 确认 (POST)."""
-    require(request.user, Capability.DECIDE_TIERS)
     data = request.POST if request.method == "POST" else request.GET
     ids = sorted({i for i in (_int(v) for v in data.getlist("ids")) if i is not None})
     filters = _filters(data)

@@ -475,7 +475,7 @@ def queue_evidence(*, actor, decision) -> dict:
     means-test entries in force (voided ones left out), documents if any, and the decision in force."""
     household = decision.household
     head_first = Case(When(relation="head", then=Value(0)), default=Value(1))
-    members = (lambda a, m: [setattr(p, "shown_id", p.id_number) or setattr(p, "shown_birth", str(p.birth_date)) or p for p in m])(actor, household.members.order_by(head_first, "birth_date", "pk"))
+    members = with_identity_shown(actor, household.members.order_by(head_first, "birth_date", "pk"))
     audit_shown(actor, [m.pk for m in members], purpose="tier_decision")
     live = {"voided_at__isnull": True}
     documents = Document.objects.filter(household=household, voided_at__isnull=True).order_by("-uploaded_at", "-pk")

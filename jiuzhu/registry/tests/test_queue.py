@@ -124,6 +124,25 @@ def test_confirm_many_refuses_decisions_not_pending(pending, persona):
     assert Event.objects.count() == events
 
 
+def test_confirm_many_refuses_a_decision_decided_meanwhile(pending, persona, monkeypatch):
+    """Another approver confirms one of the set between our read and our write: the whole set is refused."""
+    from jiuzhu.registry import services
+
+    read_then = services._validity_months
+
+    def meanwhile(paths, on):
+        TierDecision.objects.filter(pk=pending["a2"].pk).update(status="confirmed")
+        return read_then(paths, on)
+    monkeypatch.setattr(services, "_validity_months", meanwhile)
+    with pytest.raises(DomainError) as refused:
+        tier_decisions_confirm(actor=persona("longhui_approver"), decision_ids=[pending["a1"].pk, pending["a2"].pk],
+                               valid_from=VALID_FROM)
+    assert refused.value.message == "所选认定中有的刚被他人审批，请刷新后重试"
+    a1 = TierDecision.objects.get(pk=pending["a1"].pk)
+    assert (a1.status, a1.decided_by_id) == ("recommended", None)
+    assert not Event.objects.filter(kind=RegistryEvent.TIER_CONFIRMED).exists()
+
+
 def test_confirm_many_confirms_writes_events_and_audit(pending, persona):
     approver = persona("longhui_approver")
     chosen = [pending["a1"].pk, pending["a3"].pk]
@@ -219,6 +238,17 @@ def test_undo_refused_once_a_grant_refers_to_it(pending, persona):
         tier_decision_undo(actor=approver, decision=decision, reason="想要撤销这条认定")
     assert refused.value.code == "has_grants"
     assert TierDecision.objects.get(pk=decision.pk).status == "confirmed"
+
+
+def test_undo_refused_when_a_newer_suggestion_waits(pending, persona):
+    approver = persona("longhui_approver")
+    decision = tier_decision_confirm(actor=approver, decision=pending["a1"], valid_from=VALID_FROM)
+    newer = suggest(decision.household, 320)
+    with pytest.raises(DomainError) as refused:
+        tier_decision_undo(actor=approver, decision=decision, reason="想要撤销这条认定")
+    assert refused.value.message == "该户已有新的评估建议待审批，请审批新的建议，不能撤销"
+    assert TierDecision.objects.get(pk=decision.pk).status == "confirmed"
+    assert TierDecision.objects.get(pk=newer.pk).status == "recommended"
 
 
 def test_undo_only_decided(pending, persona):
