@@ -125,7 +125,7 @@ def detail_text(row) -> str:
         kind = FILE_KINDS.get(filename.rsplit(".", 1)[-1].lower(), "文件") if "." in filename else "文件"
         what = model_name(detail.get("object_type", "")) or "数据"
         text = f"导出{what} {detail.get('count', 0)} 行（{kind}"
-        text += f"：{filename}）" if filename else "）"
+        text += f"：{filename.rsplit('.', 1)[0]}）" if filename else "）"  # the kind already says the format
         shown = filters_text(detail.get("filters") or {})
         return text + (f"；筛选条件：{shown}" if shown else "；无筛选条件（全部）")
     if row.action == AuditAction.IMPORT:

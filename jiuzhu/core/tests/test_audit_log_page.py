@@ -156,11 +156,11 @@ def test_export_rows_say_what_was_exported():
     row = AuditLog(action="export", detail={"object_type": "registry.person", "count": 120,
                                             "filename": "人员名单_20261201.xlsx",
                                             "filters": {"tier": "dibao", "id_number": "430524********0031"}})
-    assert detail_text(row) == ("导出人员 120 行（Excel 表格：人员名单_20261201.xlsx）；"
+    assert detail_text(row) == ("导出人员 120 行（Excel 表格：人员名单_20261201）；"
                                 "筛选条件：层级 低保对象、身份证号码 430524********0031")
     row = AuditLog(action="export", detail={"object_type": "registry.household", "count": 3, "filters": {},
                                             "filename": "家庭名单.csv"})
-    assert detail_text(row) == "导出家庭 3 行（CSV 文件：家庭名单.csv）；无筛选条件（全部）"
+    assert detail_text(row) == "导出家庭 3 行（CSV 文件：家庭名单）；无筛选条件（全部）"
     row = AuditLog(action="export", detail={"object_type": "x.unknown", "count": 1, "filters": {"odd": "1"}})
     assert detail_text(row) == "导出其他记录 1 行（文件）；筛选条件：其他条件 1"
 
@@ -192,5 +192,5 @@ def test_export_of_the_log_is_an_audited_xlsx_that_says_what_it_held(viewed, cli
     assert export.detail["filters"] == {"id_number": masked}
     assert export.detail["count"] == 1
     page = auditor.get("/audit/", {"action": "export"}).content.decode()
-    assert (f'<td data-label="说明">导出审计日志 1 行（Excel 表格：{export.detail["filename"]}）；'
+    assert (f'<td data-label="说明">导出审计日志 1 行（Excel 表格：{export.detail["filename"][:-5]}）；'
             f"筛选条件：身份证号码 {masked}</td>") in page
