@@ -129,8 +129,14 @@ def person_update(*, actor, person: Person, changes: dict) -> Person:
         kind = RegistryEvent.PERSON_DIED if "death_date" in diff and person.death_date else RegistryEvent.PERSON_UPDATED
         record_event(kind=kind, subject=person, actor=actor, person_id=person.pk,
                      household_id=person.household_id, region=person.region,
-                     summary=f"{person.name}信息变更：{'、'.join(diff) or '无变化'}", payload={"changes": diff})
+                     summary=f"{person.name}信息变更：{'、'.join(_field_labels(Person, diff)) or '无变化'}",
+                     payload={"changes": diff})
     return person
+
+
+def _field_labels(model, fields) -> list[str]:
+    """The Chinese names of a model's fields (the chain shows 联系电话, never `phone`)."""
+    return [str(model._meta.get_field(f).verbose_name) for f in fields]
 
 
 def person_move(*, actor, person: Person, to_household: Household, relation: str) -> Person:

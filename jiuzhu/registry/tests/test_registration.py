@@ -203,3 +203,19 @@ def test_village_outside_jurisdiction(client_for):
     assert start_step(html) == "1"
     assert '<p class="error">所选村（社区）不在您的管辖范围内，请从列表中选择</p>' in html
     assert Household.objects.count() == 0
+
+
+def test_member_registered_elsewhere_is_shown_at_that_member_and_the_answer_stays_audited(client_for, register):
+    from conftest import COUNTY_B, VILLAGE_B, member
+    from jiuzhu.core.models import AuditLog
+
+    elsewhere = register(username="dongkou_officer", village=VILLAGE_B, address="洞口镇1组",
+                         members=[member("王外县", "head", region=COUNTY_B, seq=51)])
+    number = elsewhere.head.id_number
+    html = client_for("longhui_window").post(URL, form(m1_id_number=number)).content.decode()
+    assert start_step(html) == "2"
+    block = html.split('data-member="1"')[1].split("</fieldset>")[0]
+    assert "李秀英（" in block and "管辖范围以外" in block
+    # The answer revealed a registration outside the jurisdiction: its audit row survives the refusal.
+    assert AuditLog.objects.filter(action="disclosure", username="longhui_window").count() == 1
+    assert Household.objects.count() == 1
