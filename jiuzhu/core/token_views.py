@@ -15,11 +15,13 @@ from jiuzhu.core.selectors import api_tokens_in_scope, organizations_in_scope
 def token_list(request):
     tokens = api_tokens_in_scope(actor=request.user)  # 403 without the administer capability
     organization = request.GET.get("organization", "")
+    filtered = None
     if organization.isdigit():  # from a user's page: the tokens of that user's organisation
         tokens = tokens.filter(organization_id=int(organization))
+        filtered = organizations_in_scope(actor=request.user).filter(pk=int(organization)).first()
     raw = request.session.pop("issued_token", None)  # shown once, right after issuing
     return render(request, "core/tokens.html", {
-        "tokens": tokens[:500], "raw": raw,
+        "tokens": tokens[:500], "raw": raw, "filtered": filtered,
         "organizations": organizations_in_scope(actor=request.user).order_by("region__code", "name")[:2000],
     })
 

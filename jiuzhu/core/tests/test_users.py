@@ -324,4 +324,4 @@ def test_the_user_page_links_to_the_organisations_tokens(client_for, persona):
     url = f"/tokens/?organization={clerk.organization_id}"
     assert f'href="{url}"' in page
     tokens = admin.get(url).content.decode()
-    assert "医保结算数据推送" in tokens and "民政数据" not in tokens
+    assert "医保结算数据推送" in tokens and "民政数据" not in tokens and "只列出隆回县医疗保障局的令牌" in tokens
