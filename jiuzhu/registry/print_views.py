@@ -14,7 +14,6 @@ from jiuzhu.registry.models import DecisionStatus, Tier
 # What the assessment's `facts` hold, in the order and words of the form (amounts in yuan).
 FACT_LABELS = [
     ("income", "计算期内家庭总收入（元）"),
-    ("standard", "适用低保标准（元／月）"),
     ("near_line", "低保边缘线（元／月）"),
     ("pci_tekun", "不计基础养老金等后人均月收入（元）"),
     ("deposits", "家庭存款及金融资产（元）"),

@@ -136,3 +136,13 @@ def test_the_household_page_links_to_the_forms(decided, client_for):
 
 def test_an_unknown_decision_is_404(client_for):
     assert client_for("longhui_officer").get("/registry/decisions/999999/print/approval/").status_code == 404
+
+
+def test_the_approval_form_shows_coverage_and_warnings_in_chinese(decided, client_for):
+    decided.facts = {**decided.facts, "coverage": {"income": "2025-07 至 2026-06", "expense": "无记录",
+                                                   "asset": "截至 2026-06-30"},
+                     "warnings": ["收入记录只覆盖评估期 12 个月中的 3 个月"]}
+    decided.save(update_fields=["facts"])
+    page = client_for("longhui_officer").get(_approval(decided)).content.decode()
+    assert "数据覆盖：收入 2025-07 至 2026-06；刚性支出 无记录；财产 截至 2026-06-30" in page
+    assert "<strong>提示：</strong>收入记录只覆盖评估期 12 个月中的 3 个月" in page
