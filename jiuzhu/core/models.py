@@ -254,6 +254,7 @@ class AuditLog(models.Model):
             models.Index(fields=["person_id", "at"], name="audit_person_at"),  # who read this person
             models.Index(fields=["actor", "at"], name="audit_actor_at"),  # what this user did
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "at"], name="audit_action_at"),  # auditors' alerts (home work list)
         ]
 
     def save(self, *args, **kwargs):

@@ -82,7 +82,7 @@ def disclosure_alerts_item(actor) -> WorkItem | None:
         return None
     from jiuzhu.core.selectors import disclosure_alerts
 
-    return item("越权查询超限提醒（近 30 天）", disclosure_alerts(actor=actor),
+    return item("越权查询超限记录（近 30 天）", disclosure_alerts(actor=actor),
                 reverse("core:audit_log") + "?action=disclosure_limit", urgency=DUE,
                 hint="核实这些用户为何反复查询管辖范围外的人员")
 

@@ -134,6 +134,8 @@ class Person(models.Model):
             models.Index(fields=["region", "birth_date"], name="person_region_birth"),  # lists by age band
             models.Index(fields=["household", "relation"], name="person_household"),
             models.Index(fields=["name"], name="person_name"),  # list search by name prefix (range, lists.py)
+            # Home work list: grants still paid after a death start from the (few) deceased (worklist.py).
+            models.Index(fields=["death_date"], name="person_deceased", condition=models.Q(death_date__isnull=False)),
         ]
 
     def __str__(self):
@@ -310,6 +312,13 @@ class TierDecision(models.Model):
             # The approver's queue: pending decisions oldest first (keyset by id), and filtered by suggested tier.
             models.Index(fields=["status", "id"], name="tier_queue"),
             models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
+            models.Index(fields=["decided_by", "decided_at"], name="tier_decided_by"),  # the queue's 本人最近审批
+            # Home work lists (registry/worklist.py): suggestions waiting too long, decisions about to expire,
+            # and suggestions whose income record does not cover the window (a small partial index).
+            models.Index(fields=["status", "created_at"], name="tier_status_created"),
+            models.Index(fields=["status", "valid_to"], name="tier_status_valid_to"),
+            models.Index(fields=["household"], name="tier_pending_warned",
+                         condition=models.Q(status="recommended") & models.Q(facts__has_key="warnings")),
         ]
         constraints = [
             # A set-based assessment run writes one decision per household (and per single-person member);

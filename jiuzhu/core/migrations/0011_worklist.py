@@ -1,7 +1,12 @@
-# Placeholder in the migration chain (issue 14/15 work is split by helper); operations are added by its owner.
-from django.db import migrations
+# The auditors' work list counts recent rows of one action (disclosure limits): an index on (action, at).
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0010_user_admin")]
-    operations = []
+    operations = [
+        migrations.AddIndex(
+            model_name="auditlog",
+            index=models.Index(fields=["action", "at"], name="audit_action_at"),
+        ),
+    ]

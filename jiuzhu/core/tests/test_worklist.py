@@ -181,5 +181,5 @@ def test_disclosure_alerts_for_auditors(world, persona):
     dongkou = persona("dongkou_officer")
     AuditLog.objects.create(action="disclosure_limit", actor=dongkou, username=dongkou.username,
                             organization=dongkou.organization)
-    item = by_label(persona("longhui_auditor"))["越权查询超限提醒（近 30 天）"]
+    item = by_label(persona("longhui_auditor"))["越权查询超限记录（近 30 天）"]
     assert (item.count, item.url) == (1, "/audit/?action=disclosure_limit")

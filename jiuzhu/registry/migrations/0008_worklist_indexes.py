@@ -1,7 +1,26 @@
-# Placeholder in the migration chain (issue 14/15 work is split by helper); operations are added by its owner.
-from django.db import migrations
+# Indexes of the home work lists (registry/worklist.py); each count is a capped, indexed query.
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("registry", "0007_list_indexes")]
-    operations = []
+    operations = [
+        migrations.AddIndex(
+            model_name="person",
+            index=models.Index(condition=models.Q(("death_date__isnull", False)), fields=["death_date"],
+                               name="person_deceased"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["status", "created_at"], name="tier_status_created"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["status", "valid_to"], name="tier_status_valid_to"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(condition=models.Q(("status", "recommended"), ("facts__has_key", "warnings")),
+                               fields=["household"], name="tier_pending_warned"),
+        ),
+    ]
