@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from jiuzhu.core import tabular
 from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.exports import download_response, xlsx_response
+from jiuzhu.core.exports import CSV, download_response, xlsx_response
 from jiuzhu.core.identity import IdNumberError, mask_id_number, normalize_id_number
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.registry import imports, lists, selectors
@@ -36,8 +36,9 @@ def _preview(actor, upload: tabular.Upload) -> dict:
     if cached is not None:
         return cached
     try:
-        preview = imports.validate_file(upload.data(), upload.filename, upload.mapping, actor=actor,
-                                        saved=STORE.saved_mapping(actor))
+        named = upload.meta.get("named")
+        saved = imports.named_mapping(named) if named else STORE.saved_mapping(actor)
+        preview = imports.validate_file(upload.data(), upload.filename, upload.mapping, actor=actor, saved=saved)
         summary = imports.preview_summary(preview, actor=actor)
     except PermissionDenied:
         raise
@@ -81,6 +82,8 @@ def _posted_mapping(request) -> dict[str, str]:
 def import_review(request, upload_id: str):
     imports.require_importer(request.user)
     upload = STORE.get(upload_id, owner=request.user)
+    if request.method == "POST" and request.POST.get("action") in ("save_named", "use_named"):
+        return _named_mapping_action(request, upload)
     if request.method == "POST":
         posted = _posted_mapping(request)
         current = upload.load_preview() or {}
@@ -121,8 +124,34 @@ def import_review(request, upload_id: str):
     return render(request, "registry/import_review.html", {
         "upload": upload, "preview": summary, "columns": columns, "fields": imports.field_choices(),
         "errors": summary["errors"][:imports.PAGE_ERRORS], "error_count": len(summary["errors"]),
-        "page_limit": imports.PAGE_ERRORS, "done": done,
+        "page_limit": imports.PAGE_ERRORS, "done": done, "notices": summary.get("notices", [])[:imports.PAGE_ERRORS],
+        "notice_count": len(summary.get("notices", [])), "named_mappings": imports.MAPPINGS.names(),
+        "named": upload.meta.get("named", ""),
     })
+
+
+def _named_mapping_action(request, upload):
+    """Saves the mapping in use under a name, or applies a saved one to this upload (validated again once)."""
+    if request.POST["action"] == "use_named":
+        name = request.POST.get("named", "")
+        if name and imports.MAPPINGS.get(name) is None:
+            messages.error(request, f"没有名为“{name}”的列对应方案")
+        else:
+            upload.meta["named"], upload.meta["mapping"] = name, None
+            upload.save_meta()
+            upload.drop_preview()
+        return redirect("registry:import_review", upload.id)
+    summary = _preview(request.user, upload)
+    mapping = _posted_mapping(request) or summary.get("mapping") or {}
+    try:
+        imports.MAPPINGS.save(request.POST.get("mapping_name", ""), mapping, summary.get("headers", []),
+                              owner=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已保存列对应方案“{request.POST['mapping_name'].strip()}”，"
+                                  "下次上传同样格式的名册时可直接选用")
+    return redirect("registry:import_review", upload.id)
 
 
 @login_required
@@ -133,7 +162,10 @@ def import_errors(request, upload_id: str):
     errors = summary["errors"]
     if summary.get("file_error"):
         errors = [{"row": None, "column": "", "message": summary["file_error"]}]
+    errors = [*errors, *summary.get("notices", [])]
     stem = Path(upload.filename).stem
+    if request.path.endswith(".csv"):
+        return download_response(imports.errors_csv(errors), f"{stem}_错误报告.csv", CSV)
     return download_response(imports.errors_workbook(errors), f"{stem}_错误报告.xlsx")
 
 

@@ -162,6 +162,20 @@ def require_importer(actor) -> None:
     require(actor, Capability.IMPORT_ROSTERS)
 
 
+STORE = tabular.UploadStore("imports")
+MAPPINGS = tabular.NamedMappings(STORE)
+
+
+def named_mapping(name: str) -> dict[str, str]:
+    """A mapping saved by name (normalized header -> field), for `saved=`; DomainError when there is none."""
+    found = MAPPINGS.get(name)
+    if found is None:
+        known = "、".join(MAPPINGS.names()) or "（尚无）"
+        raise DomainError(f"没有名为“{name}”的列对应方案。已保存的方案：{known}", code="validation_error",
+                          field="mapping")
+    return found
+
+
 # ---- Reading and mapping -----------------------------------------------------------------------------
 
 def read_table(data: bytes, filename: str) -> Table:
@@ -679,9 +693,20 @@ def preview_summary(preview: ImportPreview, *, actor) -> dict:
             "mapping": preview.mapping, "unmapped": preview.unmapped, "missing": preview.missing,
             "missing_labels": preview.missing_labels, "rows": preview.rows, "skipped": preview.skipped,
             "sheets": preview.sheets, "skipped_sheets": preview.skipped_sheets,
-            "households": len(preview.households), "persons": preview.persons, "errors": preview.errors.items,
-            "notices": preview.errors.notices, "decisions": preview.decisions,
+            "households": len(preview.households), "persons": preview.persons,
+            "errors": _shown(preview.errors.items, full), "notices": _shown(preview.errors.notices, full), "decisions": preview.decisions,
             "already": preview.already.pk if preview.already else None, "sample": sample, "full_id": full}
+
+
+_NUMBERS = ("id_number", "head_id_number", "bank_account")
+
+
+def _shown(items: list[dict], full: bool) -> list[dict]:
+    """Report items as a role sees them: ID and account numbers masked without the full-ID capability."""
+    if full:
+        return items
+    return [{**i, "value": mask_id_number(i["value"]) if len(i["value"]) >= 10 else i["value"]}
+            if i.get("field") in _NUMBERS and i.get("value") else i for i in items]
 
 
 # ---- Importing -------------------------------------------------------------------------------------

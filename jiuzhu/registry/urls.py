@@ -46,6 +46,7 @@ urlpatterns = [
     path("import/template.xlsx", import_views.import_template, name="import_template"),
     path("import/<str:upload_id>/", import_views.import_review, name="import_review"),
     path("import/<str:upload_id>/errors.xlsx", import_views.import_errors, name="import_errors"),
+    path("import/<str:upload_id>/errors.csv", import_views.import_errors, name="import_errors_csv"),
     path("persons/export.xlsx", import_views.person_export, name="person_export"),
     path("households/export.xlsx", import_views.household_export, name="household_export"),
 ]

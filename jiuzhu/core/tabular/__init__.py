@@ -33,13 +33,14 @@ from jiuzhu.core.tabular.limits import FileRejected, check_upload_size
 from jiuzhu.core.tabular.reader import RowRef, Sheet, Table, file_kind, read_bytes, read_table
 from jiuzhu.core.tabular.report import cell_report_csv, cell_report_workbook, errors_workbook
 from jiuzhu.core.tabular.rows import Field, ParsedRows, parse_rows
-from jiuzhu.core.tabular.store import Upload, UploadStore, purge_stale_uploads
+from jiuzhu.core.tabular.store import NamedMappings, Upload, UploadStore, purge_stale_uploads
 
 __all__ = [
     "CellError",
     "Columns",
     "Field",
     "FileRejected",
+    "NamedMappings",
     "ParsedRows",
     "RowErrors",
     "RowRef",

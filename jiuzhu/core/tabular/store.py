@@ -81,6 +81,9 @@ class Upload:
             self.save_meta()
             self._path(".preview").unlink(missing_ok=True)
 
+    def drop_preview(self) -> None:
+        self._path(".preview").unlink(missing_ok=True)
+
     def load_preview(self) -> dict | None:
         """The preview saved for the current mapping, or None."""
         path = self._path(".preview")
@@ -177,6 +180,49 @@ class UploadStore:
         path = self._mapping_path(owner)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
+
+
+class NamedMappings:
+    """Column mappings saved by name ("民政系统低保名册"), shared by everyone importing into the namespace: a
+    mapping confirmed once is chosen by name on the page, with `--mapping NAME` on the command line and in the
+    API. Only headers and field names are kept (normalized header -> field, "" = not imported), never values."""
+
+    NAME = re.compile(r"^[^\s/\\]{1,40}$")
+
+    def __init__(self, store: UploadStore):
+        self.store = store
+
+    @property
+    def path(self) -> Path:
+        return self.store.directory / "mappings" / "named.json"  # MEDIA_ROOT read when used, not when imported
+
+    def all(self) -> dict[str, dict]:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def names(self) -> list[str]:
+        return sorted(self.all())
+
+    def get(self, name: str) -> dict[str, str] | None:
+        entry = self.all().get(name)
+        return None if entry is None else dict(entry["mapping"])
+
+    def save(self, name: str, mapping: dict[str, str], headers: list[str], *, owner) -> None:
+        """Saves {file header: field} under `name` (headers of the file left unmapped are saved as "")."""
+        from jiuzhu.core.errors import DomainError
+
+        name = (name or "").strip()
+        if not self.NAME.fullmatch(name):
+            raise DomainError("方案名称须为 1 至 40 个字，不含空格和斜杠", code="validation_error",
+                              field="mapping_name")
+        entry = {normalize_header(h): "" for h in headers}
+        entry.update({normalize_header(h): f for h, f in mapping.items() if f})
+        saved = self.all()
+        saved[name] = {"mapping": entry, "owner": owner.pk, "saved_at": timezone.now().isoformat()}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
 
 
 def purge_stale_uploads(now=None) -> int:

@@ -457,12 +457,12 @@ def test_api_endpoint_returns_counts_or_the_error_shape(persona, rf):
     request.auth = persona("longhui_officer")
     rows = rows_two_households()
     rows[0][5] = "430524*********12"
-    with pytest.raises(DomainError) as exc:
-        import_upload(request, SimpleUploadedFile("a.xlsx", xlsx(rows)))
-    assert exc.value.code == "validation_error"
-    assert {"path": "第3行.公民身份号码", "message": exc.value.errors[0]["message"]} == exc.value.errors[0]
-    assert "脱敏" in exc.value.errors[0]["message"]
-    out = import_upload(request, SimpleUploadedFile("a.xlsx", xlsx(rows_two_households())))
+    # Refused: 400 with the error shape and links to the cell report (issue 15).
+    status, body = import_upload(request, SimpleUploadedFile("a.xlsx", xlsx(rows)), None, None)
+    assert status == 400 and body["code"] == "validation_error"
+    assert {"path": "第3行.公民身份号码", "message": body["errors"][0]["message"]} == body["errors"][0]
+    assert "脱敏" in body["errors"][0]["message"] and body["report_xlsx"].endswith("/report.xlsx")
+    out = import_upload(request, SimpleUploadedFile("a.xlsx", xlsx(rows_two_households())), None, None)
     assert (out.status, out.households, out.persons) == ("imported", 2, 4)
 
 

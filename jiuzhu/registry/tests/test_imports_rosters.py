@@ -8,6 +8,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from conftest import member
@@ -197,3 +199,72 @@ def test_dirty_legacy_csv_never_merges_a_neighbouring_villages_household(persona
     rows = list(csv.reader(report))
     assert rows[0] == ["工作表", "行号", "列", "列名", "值", "问题"]
     assert ["", "9", "G", "救助类别", "五类"] == rows[[r[1] for r in rows].index("9")][:5]
+
+
+# ---- The command, the API and the page ----------------------------------------------------------
+
+def test_command_exits_non_zero_when_refused_and_writes_both_reports(persona, standards, tmp_path):
+    roster = roster_files.legacy_csv(dirty=True)
+    path = tmp_path / roster.filename
+    path.write_bytes(roster.data)
+    xlsx, csv_path = tmp_path / "r.xlsx", tmp_path / "r.csv"
+    with pytest.raises(CommandError) as exc:
+        call_command("import_registry", str(path), "--user", "longhui_officer", "--errors-xlsx", str(xlsx),
+                     "--errors-csv", str(csv_path))
+    assert "未导入任何数据" in str(exc.value) and not Person.objects.exists()
+    found = cells(xlsx.read_bytes())
+    assert {(d.sheet, d.row, d.letter) for d in roster.defects} <= set(found)
+    rows = list(csv.reader(io.StringIO(csv_path.read_bytes().decode("utf-8-sig"))))
+    assert rows[0] == ["工作表", "行号", "列", "列名", "值", "问题"] and len(rows) == 1 + len(roster.defects) + 2
+
+
+def test_a_mapping_saved_by_name_serves_the_command(persona, tmp_path):
+    """Headers no synonym knows, mapped once and saved by name, then used with --mapping."""
+    roster = roster_files.tekun_workbook()
+    wb = load_workbook(io.BytesIO(roster.data))
+    for ws in wb.worksheets[:2]:
+        ws["B2"], ws["C2"] = "对象", "号码（本人）"
+    path = tmp_path / "特困.xlsx"
+    wb.save(path)
+    officer = persona("longhui_officer")
+    with pytest.raises(CommandError, match="未导入任何数据"):  # 没有“姓名”列, 没有“身份证号码”列
+        call_command("import_registry", str(path), "--user", "longhui_officer")
+    preview = imports.validate_file(path.read_bytes(), path.name, actor=officer)
+    mapping = {**preview.mapping, "对象": "name", "号码（本人）": "id_number"}
+    imports.MAPPINGS.save("县特困名册", mapping, preview.headers, owner=officer)
+    with pytest.raises(CommandError, match="没有名为“别的方案”的列对应方案"):
+        call_command("import_registry", str(path), "--user", "longhui_officer", "--mapping", "别的方案")
+    out = io.StringIO()
+    call_command("import_registry", str(path), "--user", "longhui_officer", "--mapping", "县特困名册", stdout=out)
+    assert "已导入 3 户、3 人" in out.getvalue() and Person.objects.count() == 3
+
+
+def test_api_answers_a_refused_roster_with_its_report_for_the_sender_only(client_for, standards):
+    roster = roster_files.legacy_csv(dirty=True)
+    officer = client_for("longhui_officer")
+    response = officer.post("/api/v1/registry/imports", {"file": SimpleUploadedFile(roster.filename, roster.data)})
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "validation_error"
+    assert body["report_xlsx"].endswith("/report.xlsx") and body["report_csv"].endswith("/report.csv")
+    found = cells(officer.get(body["report_xlsx"]).content)
+    assert {(d.sheet, d.row, d.letter) for d in roster.defects} <= set(found)
+    assert officer.get(body["report_csv"]).content.decode("utf-8-sig").startswith("工作表,行号,列,列名,值,问题")
+    other = client_for("longhui_approver")
+    assert other.get(body["report_xlsx"]).status_code == 404  # someone else's report: as if it did not exist
+    assert not Person.objects.exists()
+
+
+def test_the_review_page_lists_cells_masks_numbers_and_saves_a_mapping(client_for, without_full_id, standards):
+    roster = roster_files.legacy_csv(dirty=True)
+    officer = client_for("longhui_officer")
+    response = officer.post("/registry/import/", {"file": SimpleUploadedFile(roster.filename, roster.data)})
+    review = response["Location"]
+    page = officer.get(review).content.decode()
+    assert "G 列 救助类别" in page and "五类" in page and "末位小写x已改为大写X" in page
+    x_number = roster_files.id_with_x()
+    assert x_number.lower() not in page and x_number not in page  # numbers masked without the capability
+    report = officer.get(review + "errors.csv").content.decode("utf-8-sig")
+    assert "“五类”不是有效取值" in report and x_number.lower() not in report
+    officer.post(review, {"action": "save_named", "mapping_name": "老系统导出"})
+    assert imports.MAPPINGS.get("老系统导出")["救助类别"] == "benefit_class"
+    assert "老系统导出" in officer.get(review).content.decode()
