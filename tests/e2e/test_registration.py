@@ -134,3 +134,29 @@ def test_wrong_id_number_returns_to_the_member_with_everything_kept(page, scan):
         page.get_by_role("button", name="登记", exact=True).click()
     household = Household.objects.get()
     assert household.members.count() == 3 and household.documents.count() == 1
+
+
+def test_without_javascript_the_steps_are_one_long_form(browser, live_server, world, scan):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.base_url = live_server.url
+    try:
+        sign_in(page, "longhui_window")
+        page.goto(live_server.url + "/registry/households/new/")
+        for heading in ("1 家庭", "2 家庭成员", "3 收入与财产（可不填）", "4 材料（可不传）", "5 完成"):
+            assert page.get_by_role("heading", name=heading).is_visible()
+        assert not page.get_by_role("button", name="下一步：成员").is_visible()  # step buttons need the script
+        assert not page.get_by_role("button", name="添加下一位成员").is_visible()
+        page.get_by_label("所在村（社区）").select_option(index=1)
+        page.get_by_label("住址").fill("红星社区3组12号")
+        fill_member(page, 1, "张建国", HEAD, None)
+        fill_member(page, 2, "李秀英", SPOUSE, "配偶")
+        page.locator("fieldset.doc-row", has_text="第 1 份").get_by_label("材料类型").select_option(label="身份证")
+        page.locator("fieldset.doc-row", has_text="第 1 份").get_by_label("文件").set_input_files(scan)
+        with page.expect_navigation():
+            page.get_by_role("button", name="登记", exact=True).click()
+        household = Household.objects.get()
+        assert page.url == f"{live_server.url}/registry/households/{household.pk}/"
+        assert household.members.count() == 2 and household.documents.count() == 1
+    finally:
+        context.close()
