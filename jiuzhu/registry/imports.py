@@ -694,7 +694,8 @@ def preview_summary(preview: ImportPreview, *, actor) -> dict:
             "missing_labels": preview.missing_labels, "rows": preview.rows, "skipped": preview.skipped,
             "sheets": preview.sheets, "skipped_sheets": preview.skipped_sheets,
             "households": len(preview.households), "persons": preview.persons,
-            "errors": _shown(preview.errors.items, full), "notices": _shown(preview.errors.notices, full), "decisions": preview.decisions,
+            "errors": _shown(preview.errors.items, full), "notices": _shown(preview.errors.notices, full),
+            "decisions": preview.decisions,
             "already": preview.already.pk if preview.already else None, "sample": sample, "full_id": full}
 
 

@@ -260,7 +260,7 @@ def test_error_report_names_the_files_row_and_column(persona):
     assert result.errors.as_api_errors()[0]["path"] == "第5行.公民身份号码"
     sheet = load_workbook(io.BytesIO(imports.errors_workbook(result.errors))).active
     assert [c.value for c in sheet[1]] == ["工作表", "行号", "列", "列名", "值", "问题"]
-    assert [sheet["A2"].value, sheet["B2"].value, sheet["C2"].value, sheet["D2"].value] == [None, 5, "F", "公民身份号码"]
+    assert [c.value for c in sheet[2]][:4] == [None, 5, "F", "公民身份号码"]
     assert sheet["E2"].value == rows[2][5] and "无效字符" in sheet["F2"].value
 
 

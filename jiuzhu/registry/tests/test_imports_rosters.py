@@ -75,7 +75,8 @@ def test_national_dibao_roster_imports_with_its_benefits(persona, standards):
     assert household.hukou_type == "urban" and household.head_id == wang.pk
     members = {p.name: p for p in household.members.all()}
     assert {n: (p.relation, p.ethnicity, p.labour_capacity) for n, p in members.items()} == {
-        "王大山": ("head", "汉族", "full"), "刘桂兰": ("spouse", "汉族", "partial"), "王小明": ("child", "汉族", "none")}
+        "王大山": ("head", "汉族", "full"), "刘桂兰": ("spouse", "汉族", "partial"),
+        "王小明": ("child", "汉族", "none")}
     assert (members["刘桂兰"].disability_type, members["刘桂兰"].disability_grade) == ("physical", 3)
     decision = TierDecision.objects.get(household=household)
     assert (decision.tier, decision.status, decision.source, decision.benefit_class) == (
