@@ -22,6 +22,7 @@ def _menu(page, name: str) -> None:
 
 def _open_users(page) -> None:
     _menu(page, "系统管理")
+    _shot(page, "hub")
     with page.expect_navigation():
         page.get_by_role("link", name="用户管理").click()
 
