@@ -317,7 +317,7 @@ class TierDecision(models.Model):
             # and suggestions whose income record does not cover the window (a small partial index).
             models.Index(fields=["status", "created_at"], name="tier_status_created"),
             models.Index(fields=["status", "valid_to"], name="tier_status_valid_to"),
-            models.Index(fields=["household"], name="tier_pending_warned",
+            models.Index(fields=["status", "household"], name="tier_pending_warned",
                          condition=models.Q(status="recommended") & models.Q(facts__has_key="warnings")),
         ]
         constraints = [

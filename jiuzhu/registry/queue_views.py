@@ -51,11 +51,12 @@ def queue_page(request):
                                 reason=filters["reason"], changed=bool(filters["changed"]))
     page = selectors.queue_page(qs, after=_int(request.GET.get("after")), before=_int(request.GET.get("before")),
                                 last=request.GET.get("page") == "last")
-    shown = [d["person_id"] or d["head_id"] for d in page["items"]]
+    recent = selectors.queue_recently_decided(request.user)
+    shown = [d["person_id"] or d["head_id"] for d in [*page["items"], *recent]]
     selectors.audit_shown(request.user, [p for p in shown if p], purpose="tier_queue",
                           query_hash=selectors.query_hash({k: v for k, v in filters.items() if v}))
     return render(request, "registry/queue.html", {
-        "page": page, "filters": filters, "query": _query(filters),
+        "page": page, "filters": filters, "query": _query(filters), "recent": recent,
         "townships": selectors.queue_townships(request.user),
         "tiers": Tier.choices, "reasons": selectors.queue_reasons_present(request.user),
     })

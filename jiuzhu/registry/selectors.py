@@ -462,6 +462,20 @@ def queue_reason_labels(reasons: list) -> list[str]:
             if any(fnmatchcase(r, pattern.replace("%", "*")) for r in reasons)]
 
 
+def queue_recently_decided(actor, *, limit: int = 10) -> list[dict]:
+    """The actor's own latest confirmations and overrides still in force, for undo (撤销) from the queue."""
+    require(actor, Capability.DECIDE_TIERS)
+    qs = TierDecision.objects.filter(decided_by=actor, status__in=[DecisionStatus.CONFIRMED,
+                                                                   DecisionStatus.OVERRIDDEN])
+    rows = list(scoped(qs, actor, region_field="household__region").order_by("-decided_at", "-pk").values(
+        "pk", "household_id", "person_id", "tier", "status", "decided_at", person_name=F("person__name"),
+        head_id=F("household__head_id"), head_name=F("household__head__name"))[:limit])
+    labels, statuses = dict(Tier.choices), dict(DecisionStatus.choices)
+    for d in rows:
+        d["tier_label"], d["status_label"] = labels.get(d["tier"], ""), statuses.get(d["status"], "")
+    return rows
+
+
 def queue_decision_get(*, actor, decision_id: int):
     """One decision with its household, for the decision page. Out of scope: 404."""
     require(actor, Capability.DECIDE_TIERS)

@@ -1,5 +1,5 @@
 # The approver's queue (registry/queue_views.py): pending decisions oldest first, keyset by id, optionally by the
-# suggested tier.
+# suggested tier; the approver's own latest decisions (本人最近审批, for undo).
 from django.db import migrations, models
 
 
@@ -13,5 +13,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="tierdecision",
             index=models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
+        ),
+        migrations.AddIndex(
+            model_name="tierdecision",
+            index=models.Index(fields=["decided_by", "decided_at"], name="tier_decided_by"),
         ),
     ]
