@@ -21,6 +21,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="tierdecision",
             index=models.Index(condition=models.Q(("status", "recommended"), ("facts__has_key", "warnings")),
-                               fields=["household"], name="tier_pending_warned"),
+                               fields=["status", "household"], name="tier_pending_warned"),
         ),
     ]
