@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from conftest import VILLAGE_A, member
 from jiuzhu.core.models import User
-from jiuzhu.registry.models import IncomeItem, Person, TierDecision
+from jiuzhu.registry.models import AssistanceGrant, IncomeItem, Person, TierDecision
 from tests.e2e.conftest import SCREENSHOTS, sign_in
 
 
@@ -122,3 +122,40 @@ def test_officer_prints_the_approval_form(page, register, viewport):
                  re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
         assert sizes == {(595, 842)}, sizes  # A4 in points
     page.emulate_media(media="screen")
+
+
+def test_officer_sees_the_grant_warning_beside_the_form_and_saves_knowingly(page, register, viewport):
+    """Issue 14: the warning was 1,000 px above where the page landed and the form closed, losing input."""
+    household = register("longhui_officer", members=[member("张建国", "head", seq=21)])
+    officer = User.objects.get(username="longhui_officer")
+    AssistanceGrant.objects.create(household=household, category="temporary", once_amount=Decimal(800),
+                                   period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 12, 31),
+                                   granting_organization=officer.organization, created_by=officer)
+    sign_in(page, "longhui_officer")
+    page.goto(f"{page.base_url}/registry/households/{household.pk}/")
+    page.get_by_text("登记救助发放").click()
+    form = page.locator("#grant-form")
+    form.get_by_label("救助类别").select_option(label="临时救助")
+    form.get_by_label("一次性金额（元）").fill("1500")
+    form.get_by_label("服务内容").fill("火灾后临时生活救助")
+    form.get_by_label("起始日期").fill("2026-12-01")
+    with page.expect_navigation():
+        form.get_by_role("button", name="保存").click()
+    warning = page.locator("#grant-form .warn-box")
+    assert "重复救助：同一对象同一类别救助期间重叠" in warning.inner_text()
+    box = warning.bounding_box()
+    height = page.viewport_size["height"]
+    assert box and 0 <= box["y"] < height, f"提示不在屏幕内：{box}，屏高 {height}"
+    assert form.get_by_label("一次性金额（元）").input_value() == "1500"
+    assert form.get_by_label("服务内容").input_value() == "火灾后临时生活救助"
+    assert page.locator(".messages li.success").count() == 0
+    no_sideways_scroll(page)
+    shot(page, "grant-warning", viewport)
+    form.get_by_label("已知悉重复或过度救助提示，仍要保存").check()
+    with page.expect_navigation():
+        form.get_by_role("button", name="保存").click()
+    assert page.url.endswith("#grants")
+    assert page.locator("#grants + .messages li.success").inner_text() == "救助发放已登记"
+    assert page.locator("#grant-form .warn-box").count() == 0
+    grant = household.grants.get(period_start=dt.date(2026, 12, 1))
+    assert (grant.category, grant.once_amount, grant.service) == ("temporary", Decimal(1500), "火灾后临时生活救助")
