@@ -6,7 +6,7 @@ Each jiuzhu app may have a `worklist.py` declaring
 
 found through core/discovery (core never imports an app by name). An item answers None when the actor's
 capabilities do not open it, and a WorkItem (possibly with count 0) otherwise. Counts are capped
-(`capped_count`): a home page never counts a whole province's rows, it says "1000+" instead, so each
+(`capped_count`): a home page never counts a whole province's rows, it says "99+" instead, so each
 count is one indexed query bounded by the cap.
 """
 
@@ -27,7 +27,7 @@ from jiuzhu.core.permissions import Capability, can
 
 log = logging.getLogger(__name__)
 
-COUNT_CAP = 1000  # above this a count is shown as "1000+"
+COUNT_CAP = 99  # above this a count is shown as "99+": the linked page has the exact figure
 DUE = "due"
 NORMAL = "normal"
 
@@ -46,9 +46,10 @@ class WorkItem:
         return f"{self.count}+" if self.capped else str(self.count)
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
     """(count, capped): counts at most `cap` + 1 rows (SELECT COUNT(*) FROM (… LIMIT cap+1)), so the
     database stops early however many rows match."""
+    cap = COUNT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)
 

@@ -118,8 +118,9 @@ def test_counts_are_capped(two_counties, persona, monkeypatch):
     count, capped = worklist.capped_count(TierDecision.objects.all(), cap=2)
     assert (count, capped) == (2, True)
     assert worklist.capped_count(TierDecision.objects.all(), cap=3) == (3, False)
-    item = worklist.item("x", TierDecision.objects.all(), "/", )
-    assert item.shown_count == "3"
+    item = worklist.item("x", TierDecision.objects.all(), "/")
+    assert (item.count, item.capped, item.shown_count) == (2, True, "2+")
+    assert worklist.COUNT_CAP == 2 and worklist.capped_count(TierDecision.objects.none()) == (0, False)
 
 
 def test_failed_task_runs_of_the_user_only_and_due_first(two_counties, persona):
