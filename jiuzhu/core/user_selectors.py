@@ -84,3 +84,13 @@ def user_regions(*, actor) -> QuerySet:
         qs = qs.exclude(level=RegionLevel.VILLAGE)
     return qs.order_by("path")
 
+
+
+def user_changes(*, actor, user: User, limit: int = 20) -> QuerySet:
+    """The account's history as administrators changed it (CoreEvent.USER_* rows), newest first."""
+    from jiuzhu.core.models import Event
+
+    require(actor, Capability.ADMINISTER)
+    return (Event.objects.filter(subject_type=User._meta.label_lower, subject_id=str(user.pk),
+                                 kind__startswith="core.user_")
+            .select_related("actor").order_by("-occurred_at", "-id")[:limit])

@@ -12,7 +12,7 @@ from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Role
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.user_forms import PASSWORD_SET, UserFilterForm, UserForm
-from jiuzhu.core.user_selectors import locked_usernames, managed_user_or_404, user_list
+from jiuzhu.core.user_selectors import locked_usernames, managed_user_or_404, user_changes, user_list
 from jiuzhu.core.user_services import (
     user_create,
     user_deactivate,
@@ -86,7 +86,7 @@ def user_detail(request, user_id: int):
     return render(request, "core/users_detail.html", {
         "account": user, "roles": [Role(r).label for r in sorted(user.roles.values_list("role", flat=True))],
         "locked": user.username in locked_usernames(actor=request.user), "password": password,
-        "is_self": user.pk == request.user.pk,
+        "is_self": user.pk == request.user.pk, "changes": user_changes(actor=request.user, user=user),
         "tokens_url": f"{reverse('core:tokens')}?organization={user.organization_id}" if user.organization_id
         else "",
     })

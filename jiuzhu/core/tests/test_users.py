@@ -255,6 +255,7 @@ def test_editing_roles_is_audited_with_before_and_after(client_for, persona):
     assert row.detail["changes"] == {"roles": {"before": ["窗口经办"], "after": ["社会救助协理员", "窗口经办"]}}
     event = Event.objects.get(kind=CoreEvent.USER_CHANGED)
     assert (event.subject_id, event.summary) == (str(target.pk), "修改用户 longhui_window：角色")
+    assert "隆回县系统管理员：修改用户 longhui_window：角色" in response.content.decode()  # the user's history
     # Saving the same again changes nothing and writes nothing.
     admin.post(f"/users/{target.pk}/edit/", {
         "full_name": target.full_name, "organization": target.organization_id, "region": target.region_id,
