@@ -8,11 +8,25 @@ import os
 import random
 import re
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 DATA = json.loads(open(os.environ["REGISTRY_LOAD_DATA"], encoding="utf-8").read())
 ACCOUNTS = itertools.cycle(DATA["users"])
 TIERS = ["dibao", "tekun", "near_dibao"]
+SIGN_IN = {"登录页", "登录"}
+TIMES: list[tuple[str, float, bool]] = []  # (request name, ms, failed) of the officers' work, sign-in excluded
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
+    if name not in SIGN_IN:
+        TIMES.append((name, response_time, exception is not None))
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs):
+    with open(os.environ["REGISTRY_LOAD_DATA"] + ".times.json", "w", encoding="utf-8") as f:
+        json.dump(TIMES, f, ensure_ascii=False)
 
 
 class Officer(HttpUser):

@@ -107,6 +107,11 @@ class ListPaginator:
     per_page: int = PER_PAGE
 
     @property
+    def counted_lately(self) -> bool:
+        """A long list's count may be up to a minute old (list_count): the page says so."""
+        return self.count >= COUNT_CACHED_FROM
+
+    @property
     def num_pages(self) -> int:
         return max(1, math.ceil(self.count / self.per_page))
 
