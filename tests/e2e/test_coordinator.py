@@ -123,6 +123,21 @@ def test_officer_prints_the_approval_form(page, register, viewport):
         assert sizes == {(595, 842)}, sizes  # A4 in points
     page.emulate_media(media="screen")
 
+    # The notice to the applicant, from the household page as well.
+    AssistanceGrant.objects.create(household=household, category="basic_living", monthly_amount=Decimal(300),
+                                   period_start=dt.date(2026, 12, 1), tier_decision=decision,
+                                   granting_organization=User.objects.get(username="longhui_officer").organization)
+    with page.expect_navigation():
+        page.get_by_role("link", name="返回家庭").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="打印告知书").click()
+    notice = page.locator("article.sheet").inner_text()
+    assert "社会救助审核确认告知书" in notice
+    assert "月救助金额为 300.00 元，自 2026年12月1日 起发放" in notice
+    assert "60 日内向隆回县人民政府申请行政复议" in notice and "6 个月内依法向人民法院提起行政诉讼" in notice
+    no_sideways_scroll(page)
+    shot(page, "print-notice-screen", viewport)
+
 
 def test_officer_sees_the_grant_warning_beside_the_form_and_saves_knowingly(page, register, viewport):
     """Issue 14: the warning was 1,000 px above where the page landed and the form closed, losing input."""

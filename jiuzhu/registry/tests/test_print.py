@@ -64,6 +64,7 @@ def test_the_notice_of_approval_names_tier_amount_start_and_appeal(decided, clie
                           monthly_amount=Decimal(600), period_start=dt.date(2026, 7, 1))
     page = client_for("longhui_officer").get(_notice(decided)).content.decode()
     assert "社会救助审核确认告知书" in page
+    assert "您家庭（住址：湖南省邵阳市隆回县桃洪镇红星社区3组12号）" in page  # the village named once
     assert "认定为<strong>低保对象</strong>，保障人口 2 人" in page
     assert "月救助金额为 <strong>600.00 元</strong>，自 <strong>2026年7月1日</strong> 起发放" in page
     assert "60 日内向隆回县人民政府申请行政复议" in page
