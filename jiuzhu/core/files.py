@@ -7,7 +7,11 @@
 - `stored_file_read(key)` gives the plain bytes back; `stored_file_delete(key)` removes a file whose record
   was never committed (a failed registration), nothing else.
 - `upload_bytes(upload)` reads a Django upload, its size checked against the limit before a byte of it is
-  read (Django keeps an upload above FILE_UPLOAD_MAX_MEMORY_SIZE in a temporary file, not in memory).
+  read. `limit_uploads(request)`, called by a view before it touches request.POST, puts SizeLimitHandler
+  first among the request's upload handlers: a file is counted as it streams in and never more than the
+  limit of it is kept, in memory or in a temporary file; an oversized file arrives as an empty upload that
+  knows its real size, which upload_bytes refuses with the figures. (A view that calls it is csrf_exempt and
+  checks CSRF itself with csrf_protect, after the handler is in place: Django's documented pattern.)
 
 MEDIA_ROOT is never served by the web server (whitenoise serves STATIC_ROOT only): a file leaves the store
 only through an app's view that checks capability and jurisdiction and writes the audit row."""
@@ -15,18 +19,21 @@ only through an app's view that checks capability and jurisdiction and writes th
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 
 from jiuzhu.core.crypto import decrypt_bytes, encrypt_bytes
 from jiuzhu.core.errors import DomainError
 
-__all__ = ["FileRejected", "file_facts", "max_file_bytes", "size_label", "sniff_content_type", "stored_file_delete",
-           "stored_file_read", "stored_file_save", "upload_bytes"]
+__all__ = ["FileRejected", "SizeLimitHandler", "file_facts", "limit_uploads", "max_file_bytes", "size_label",
+           "sniff_content_type", "stored_file_delete", "stored_file_read", "stored_file_save", "upload_bytes"]
 
 # Magic numbers of the formats a scanned document may come in. Nothing else is stored.
 SIGNATURES = (
@@ -132,3 +139,38 @@ def stored_file_read(key: str) -> bytes:
 def stored_file_delete(key: str) -> None:
     """Removes a file whose record was rolled back. Committed files are voided by their app, never deleted."""
     _path(key).unlink(missing_ok=True)
+
+
+class OversizedUpload(UploadedFile):
+    """What arrives for a file over the limit: no content, its real size (for the message)."""
+
+    def __init__(self, name: str, size: int):
+        super().__init__(file=io.BytesIO(b""), name=name, content_type="application/octet-stream", size=size)
+
+
+class SizeLimitHandler(FileUploadHandler):
+    """First upload handler of a request: passes each file's chunks on to the usual handlers until the file
+    passes the limit, then drops the rest (the body is still read to its end, nothing more is kept)."""
+
+    def __init__(self, request=None, limit: int | None = None):
+        super().__init__(request)
+        self.limit = limit if limit is not None else max_file_bytes()
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        return raw_data if self.received <= self.limit else None
+
+    def file_complete(self, file_size):
+        if self.received > self.limit:
+            return OversizedUpload(self.file_name or "", self.received)
+        return None  # the next handler (memory or temporary file) gives the file
+
+
+def limit_uploads(request) -> None:
+    """Before request.POST or request.FILES is read: no uploaded file is kept beyond the limit."""
+    request.upload_handlers.insert(0, SizeLimitHandler(request))

@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.files import stored_file_read
+from jiuzhu.core.files import limit_uploads, stored_file_read
 from jiuzhu.registry import selectors, services
 
 
@@ -17,9 +18,16 @@ def _back(household_id: int):
     return redirect(f"/registry/households/{household_id}/#documents")
 
 
+@csrf_exempt  # CSRF is checked by csrf_protect below, once the upload limit is in place (core/files.py)
 @login_required
 @require_POST
 def document_upload(request, household_id: int):
+    limit_uploads(request)  # before the body is parsed: no file is kept beyond the size limit
+    return _document_upload(request, household_id)
+
+
+@csrf_protect
+def _document_upload(request, household_id: int):
     household = selectors.household_get(actor=request.user, household_id=household_id, purpose="document_attach")
     decision_id = request.POST.get("decision_id", "")
     decision = household.tier_decisions.filter(pk=int(decision_id)).first() if decision_id.isdigit() else None

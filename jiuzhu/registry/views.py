@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
-from jiuzhu.core.files import max_file_bytes, size_label
+from jiuzhu.core.files import limit_uploads, max_file_bytes, size_label
 from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_picker import pick_region
@@ -368,11 +369,18 @@ def _member_choices() -> dict:
             "labour": LabourCapacity.choices, "schooling": Schooling.choices, "employment": Employment.choices}
 
 
+@csrf_exempt  # CSRF is checked by csrf_protect below, once the upload limit is in place (core/files.py)
 @login_required
 def household_new(request):
     """The registration step form (registration.py): posted once; on any problem the page comes back at the
     step of the first one, each problem next to its field and everything typed kept."""
     require(request.user, Capability.EDIT_REGISTRY)
+    limit_uploads(request)  # before the body is parsed: no document is kept beyond the size limit
+    return _household_new(request)
+
+
+@csrf_protect
+def _household_new(request):
     townships = registration.villages_by_township(request.user)
     reg = None
     if request.method == "POST":

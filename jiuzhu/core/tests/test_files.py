@@ -106,3 +106,31 @@ def test_delete_removes_only_that_file(store):
     with pytest.raises(FileNotFoundError):
         files.stored_file_read(first)
     assert files.stored_file_read(second) == PNG
+
+
+def test_size_limit_handler_keeps_no_more_than_the_limit_of_a_streamed_file(settings):
+    from django.core.files.uploadhandler import MemoryFileUploadHandler
+    from django.test import RequestFactory
+
+    settings.STORED_FILE_MAX_BYTES = 100 * 1024
+    received = []
+
+    class Spy(MemoryFileUploadHandler):
+        def receive_data_chunk(self, raw_data, start):
+            received.append(len(raw_data))
+            return super().receive_data_chunk(raw_data, start)
+
+    big = PDF + b"0" * (1024 * 1024)
+    request = RequestFactory().post("/", {"scan": SimpleUploadedFile("big.pdf", big),
+                                          "small": SimpleUploadedFile("small.pdf", PDF)})
+    files.limit_uploads(request)
+    request.upload_handlers.append(Spy(request))  # stands for Django's memory / temporary-file handlers
+    request.upload_handlers = [h for h in request.upload_handlers
+                               if isinstance(h, (files.SizeLimitHandler, Spy))]
+    scan, small = request.FILES["scan"], request.FILES["small"]
+    assert (scan.name, scan.size, scan.read()) == ("big.pdf", len(big), b"")
+    assert sum(received) <= 100 * 1024 + len(PDF)  # the big file: one 64 KB chunk kept, the rest dropped
+    assert small.read() == PDF
+    with pytest.raises(FileRejected) as refused:
+        files.upload_bytes(scan)
+    assert refused.value.message == "文件大小为 1 MB，超过了 100 KB 的上限，请压缩或分页扫描后再上传"

@@ -211,3 +211,14 @@ def test_void_page(persona, household, client_for):
                                                  {"reason": "上传错了文件"}, follow=True)
     assert "已作废材料：身份证（身份证正面.jpg）" in response.content.decode()
     assert "已作废" in response.content.decode() and "理由：上传错了文件" in response.content.decode()
+
+
+def test_upload_page_checks_csrf(household, persona, media):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(persona("longhui_window"))
+    response = client.post(f"/registry/households/{household.pk}/documents/",
+                           {"kind": "id_card", "file": SimpleUploadedFile("a.jpg", JPEG)})
+    assert response.status_code == 403
+    assert (Document.objects.count(), stored(media)) == (0, [])

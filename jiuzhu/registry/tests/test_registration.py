@@ -219,3 +219,39 @@ def test_member_registered_elsewhere_is_shown_at_that_member_and_the_answer_stay
     # The answer revealed a registration outside the jurisdiction: its audit row survives the refusal.
     assert AuditLog.objects.filter(action="disclosure", username="longhui_window").count() == 1
     assert Household.objects.count() == 1
+
+
+def test_csrf_is_still_checked_after_the_upload_limit_is_in_place(persona):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(persona("longhui_window"))
+    assert client.post(URL, form()).status_code == 403
+    assert Household.objects.count() == 0
+
+
+def test_an_oversized_document_is_never_read_whole(client_for, media, settings):
+    settings.STORED_FILE_MAX_BYTES = 64 * 1024
+    big = JPEG + b"\x00" * (300 * 1024)
+    html = client_for("longhui_window").post(
+        URL, form(d0_file=SimpleUploadedFile("大扫描件.jpg", big))).content.decode()
+    assert start_step(html) == "4"
+    assert '<p class="error">文件大小为 300.1 KB，超过了 64 KB 的上限，请压缩或分页扫描后再上传</p>' in html
+    assert (Household.objects.count(), stored(media)) == (0, [])
+
+
+def test_the_page_keeps_no_more_of_an_upload_than_the_limit(client_for, settings, monkeypatch):
+    from django.core.files.uploadhandler import MemoryFileUploadHandler
+
+    settings.STORED_FILE_MAX_BYTES = 64 * 1024
+    kept = []
+    real = MemoryFileUploadHandler.receive_data_chunk
+
+    def spy(self, raw_data, start):
+        kept.append(len(raw_data))
+        return real(self, raw_data, start)
+
+    monkeypatch.setattr(MemoryFileUploadHandler, "receive_data_chunk", spy)
+    client = client_for("longhui_window")
+    client.post(URL, form(d0_file=SimpleUploadedFile("大扫描件.jpg", JPEG + b"\x00" * (1024 * 1024))))
+    assert sum(kept) <= 64 * 1024  # of 1 MB, the first 64 KB chunk only
