@@ -637,6 +637,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             cursor.execute("SELECT coalesce(max(id), 0) FROM registry_tierdecision")
             before = cursor.fetchone()[0]
             _insert_decisions(duck, on, now)
+            timings["insert"] = time.monotonic() - clock
             if _postgres() and counts["written"] > 10_000:
                 # Fresh statistics, or the planner keeps treating the table as small and the key lookups
                 # below (and the next run's) become full scans.

@@ -1,15 +1,26 @@
-"""Demo households built from core's deterministic persons, written through the import's bulk path."""
+"""Demo households built from core's deterministic persons, written through the import's bulk path.
+
+The persons are fixed per seed (ages as of AS_OF); their means test is current: every income and expense
+covers the 12 months before the day the demo is built (so an assessment on that day, or in the weeks
+after, sees a full income record). Each household is drawn into one band, deterministically per seed and
+batch, so an assessment on the build day gives roughly (measured on 3,680 households, seed 20261123):
+- above the lines (不符合, a few 刚性支出困难 from large medical costs): about 84 %;
+- 低保边缘 (per-capita income 1.05–1.45 × the 低保 standard, small deposits): about 6 %;
+- 低保 (0.3–0.95 × the standard, small deposits; a few 单人户 from 低保边缘 households): about 7 %;
+- 特困 (every member 60 or older or under 16, no able supporter, only the basic pension): about 3 %.
+Standards are the city's (DEMO_STANDARDS). Re-running adds nothing: each batch of 10,000 persons has its key."""
 
 import datetime as dt
 import random
 import time
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiuzhu.core.demo import PersonFactory
 from jiuzhu.core.models import Region
 from jiuzhu.registry import bulk
-from jiuzhu.registry.models import Asset, Expense, ImportBatch, IncomeItem
+from jiuzhu.registry.models import Asset, Expense, ImportBatch, IncomeItem, Person
 from jiuzhu.registry.validation import HouseholdRow, MemberRow
 
 CHUNK_PERSONS = 10_000
@@ -89,33 +100,64 @@ def seed_standards(city: Region) -> None:
                          note="演示数据")
 
 
-def means_rows(rows: list[HouseholdRow], households: list, rng) -> tuple[list, list, list]:
-    """Declared incomes for the 12 months before AS_OF, and some deposits, vehicles and medical costs."""
-    start, end = AS_OF - dt.timedelta(days=365), AS_OF - dt.timedelta(days=1)
-    incomes, assets, expenses = [], [], []
+BANDS = ((0.07, "dibao", 0.30, 0.95), (0.06, "near_dibao", 1.05, 1.45))  # share, band, × the standard
+TEKUN_SHARE = 0.15  # of the households whose every member is 60 or older or under 16
+
+
+def _twelve_months_before(today: dt.date) -> tuple[dt.date, dt.date]:
+    start = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) \
+        else dt.date(today.year - 1, 2, 28)
+    return start, today - dt.timedelta(days=1)
+
+
+def means_rows(rows: list[HouseholdRow], households: list, rng, today: dt.date) -> tuple[list, list, list, list]:
+    """Declared incomes for the 12 months before `today` by band (module docstring), some deposits,
+    vehicles and medical costs. Returns incomes, assets, expenses and the 特困 households (no able supporter)."""
+    start, end = _twelve_months_before(today)
+    incomes, assets, expenses, tekun = [], [], [], []
     for row, household in zip(rows, households, strict=True):
         size = len(row.members)
-        incomes.append(IncomeItem(household=household, kind=rng.choice(["wage", "farming", "business"]),
-                                  amount=round(rng.uniform(200, 1400) * size * 12, 2), period_start=start,
-                                  period_end=end))
-        if any(AS_OF.year - m.birth_date.year >= 60 for m in row.members) and rng.random() < 0.6:
-            incomes.append(IncomeItem(household=household, kind="basic_pension", amount=1800, period_start=start,
+        ages = [today.year - m.birth_date.year for m in row.members]
+        standard = DEMO_STANDARDS["dibao_standard_urban" if row.hukou_type == "urban" else "dibao_standard_rural"]
+        pension = 1800 * sum(1 for a in ages if a >= 60) if rng.random() < 0.8 else 0
+        draw = rng.random()
+        if all(a >= 60 or a < 16 for a in ages) and rng.random() < TEKUN_SHARE:
+            band, low, high = "tekun", 0, 0
+            tekun.append(household.pk)
+        elif draw < BANDS[0][0]:
+            band, low, high = BANDS[0][1:]
+        elif draw < BANDS[0][0] + BANDS[1][0]:
+            band, low, high = BANDS[1][1:]
+        else:
+            band, low, high = "above", 1.6, 9.0
+        yearly = round(rng.uniform(low, high) * standard * size * 12, 2)
+        if band != "tekun":
+            incomes.append(IncomeItem(household=household, kind=rng.choice(["wage", "farming", "business"]),
+                                      amount=max(0, round(yearly - pension, 2)), period_start=start,
+                                      period_end=end))
+        if pension:
+            incomes.append(IncomeItem(household=household, kind="basic_pension", amount=pension, period_start=start,
                                       period_end=end, source="department"))
-        if rng.random() < 0.25:
-            assets.append(Asset(household=household, kind="deposit", value=round(rng.uniform(1000, 40000), 2),
+        below = band != "above"
+        if rng.random() < (0.3 if below else 0.5):
+            value = rng.uniform(0, 6000) if below else rng.uniform(5000, 150_000)
+            assets.append(Asset(household=household, kind="deposit", value=round(value * size, 2),
                                 recorded_on=start))
-        if rng.random() < 0.04:
+        if not below and rng.random() < 0.06:
             assets.append(Asset(household=household, kind="vehicle", value=round(rng.uniform(8000, 90000), 2),
                                 description="小型汽车", recorded_on=start))
         if rng.random() < 0.12:
             expenses.append(Expense(household=household, kind="medical", amount=round(rng.uniform(2000, 60000), 2),
                                     period_start=start, period_end=end, source="department"))
-    return incomes, assets, expenses
+    return incomes, assets, expenses, tekun
 
 
-def populate(*, seed: int, persons: int, villages: list[Region], actor=None, progress=None) -> dict:
+def populate(*, seed: int, persons: int, villages: list[Region], actor=None, progress=None,
+             today: dt.date | None = None) -> dict:
     """Loads `persons` demo persons in chunks of 10,000, each under its own batch key, so a second run
-    (or a larger one) adds only the chunks that are missing."""
+    (or a larger one) adds only the chunks that are missing. Means-test periods end the day before `today`
+    (the day the demo is built unless given)."""
+    today = today or timezone.localdate()
     chunks = -(-persons // CHUNK_PERSONS)
     regions = {v.code: v for v in villages}
     regions.update(bulk.regions_for({v.code[:6] for v in villages}))
@@ -132,7 +174,9 @@ def populate(*, seed: int, persons: int, villages: list[Region], actor=None, pro
             batch = ImportBatch.objects.create(key=key, filename=f"演示数据（种子 {seed}，第 {chunk + 1} 批）",
                                                region=villages[0].parent.parent, created_by=actor)
             created = bulk.write_households(rows, actor=actor, regions=regions, hashes=hashes, batch=batch)
-            incomes, assets, expenses = means_rows(rows, created, random.Random(f"means:{seed}:{chunk}"))
+            incomes, assets, expenses, tekun = means_rows(rows, created, random.Random(f"means:{seed}:{chunk}"),
+                                                          today)
+            Person.objects.filter(household_id__in=tekun).update(supporter_able=False)
             IncomeItem.objects.bulk_create(incomes, batch_size=2000)
             Asset.objects.bulk_create(assets, batch_size=2000)
             Expense.objects.bulk_create(expenses, batch_size=2000)

@@ -270,7 +270,9 @@ class TierDecision(models.Model):
     """A tier assessed for a household (or, for 单人户, one member) on a date, with the figures and the
     standards used. An approver confirms or overrides; a later decision supersedes this one."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions")
+    # No index of its own: tier_household_status (household, status) serves every lookup by household.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions",
+                                  db_index=False)
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="tier_decisions")  # set for single-person inclusion
     assessed_on = models.DateField("评估基准日")
@@ -289,7 +291,9 @@ class TierDecision(models.Model):
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    run_key = models.CharField(max_length=64, blank=True, db_index=True)  # same inputs → same key (re-runs)
+    # Same inputs → same key (re-runs). Compared in DuckDB with the household's live decisions, never looked
+    # up alone, so no index of its own (the unique constraints below hold it with the household).
+    run_key = models.CharField(max_length=64, blank=True)
     # A decision brought in from an office's roster (issue 15): which batch and which row of the file.
     source = models.CharField("来源", max_length=10, choices=[("assessed", "评估认定"), ("imported", "名册导入")],
                               default="assessed")

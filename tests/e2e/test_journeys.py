@@ -39,14 +39,27 @@ def test_officer_runs_a_tier_assessment_and_follows_it_to_the_end(page, persona,
     progress = page.locator("#task-run-progress[data-status=succeeded]")
     progress.wait_for()
     assert progress.locator("h2").inner_text() == "已完成"
-    assert "评估 1 条，新生成建议 1 条，数据未变化 0 条。" in progress.inner_text()
-    assert "新建议请审批人员在家庭页确认或改定。" in progress.inner_text()
+    assert progress.locator("progress").get_attribute("value") == "100"
+    result = progress.locator("p").first.inner_text()
+    assert result == ("评估 1 户：建议低保 1 户 / 特困 0 户 / 低保边缘 0 户 / 不符合 0 户；\n"
+                      "未重新建议（认定在有效期内、数据未变）0 户；\n收入记录覆盖不足 1 户；\n"
+                      "新生成建议 1 条，与待审批建议相同未重复生成 0 条。\n"
+                      "新建议请审批人员在审批队列或家庭页确认或改定。")
+    assert not re.search(r"[A-Za-z_]{2,}", result)  # no raw codes (dibao, none, …)
+    page.screenshot(path=f"var/screenshots/assessment-task-run-{page.viewport_size['width']}.png", full_page=True)
 
     open_menu(page, "任务")
     row = page.get_by_role("row").filter(has_text="分层评估：湖南省邵阳市隆回县")
     assert row.count() == 1
     assert row.get_by_role("cell").nth(3).inner_text() == "已完成"
-    assert "评估 1 条" in row.inner_text()
+    assert "评估 1 户" in row.inner_text()
+
+    open_menu(page, "分层评估")  # the run's history on the assessment page, with its Chinese result
+    run = page.locator("table.assessment-runs tbody tr")
+    assert run.count() == 1
+    assert "湖南省邵阳市隆回县" in run.inner_text() and "已完成" in run.inner_text()
+    assert "建议低保 1 户 / 特困 0 户 / 低保边缘 0 户 / 不符合 0 户" in run.inner_text()
+    assert not re.search(r"[A-Za-z_]{2,}", run.inner_text())
 
 
 def test_admin_adds_a_future_version_of_a_local_standard(page):

@@ -1,11 +1,12 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from jiuzhu.core.demo import DEMO_PASSWORD, build_world
 from jiuzhu.core.models import Role
 from jiuzhu.registry.assessment import assess
-from jiuzhu.registry.demo import AS_OF, populate, seed_standards
+from jiuzhu.registry.demo import populate, seed_standards
 
 
 class Command(BaseCommand):
@@ -27,8 +28,9 @@ class Command(BaseCommand):
 
         seed_standards(world["city"])
         added = populate(seed=seed, persons=persons, villages=world["villages"], progress=progress)
-        # Recommendations for approvers to work through; unchanged households are skipped on re-runs.
-        tiers = assess(on=AS_OF, region=world["city"])
+        # Recommendations for approvers to work through, as of today (the means test covers the 12 months
+        # before the day the demo was built); unchanged households are skipped on re-runs.
+        tiers = assess(on=timezone.localdate(), region=world["city"])
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
