@@ -44,11 +44,23 @@ def _int(value) -> int | None:
     return int(value) if value and str(value).isdigit() else None
 
 
+def _search(request):
+    filters = _filters(request.GET)
+    return filters, selectors.queue_search(actor=request.user, township=filters["township"], tier=filters["tier"],
+                                           reason=filters["reason"], changed=bool(filters["changed"]))
+
+
+@login_required
+def queue_count(request):
+    """The queue's count for the same filters, asked by the page after it loads (htmx)."""
+    _filters_used, qs = _search(request)
+    count, capped = selectors.queue_count(qs)
+    return render(request, "registry/_queue_count.html", {"count": count, "capped": capped})
+
+
 @login_required
 def queue_page(request):
-    filters = _filters(request.GET)
-    qs = selectors.queue_search(actor=request.user, township=filters["township"], tier=filters["tier"],
-                                reason=filters["reason"], changed=bool(filters["changed"]))
+    filters, qs = _search(request)
     page = selectors.queue_page(qs, after=_int(request.GET.get("after")), before=_int(request.GET.get("before")),
                                 last=request.GET.get("page") == "last")
     recent = selectors.queue_recently_decided(request.user)
@@ -57,7 +69,8 @@ def queue_page(request):
                           query_hash=selectors.query_hash({k: v for k, v in filters.items() if v}))
     return render(request, "registry/queue.html", {
         "page": page, "filters": filters, "query": _query(filters), "recent": recent,
-        "townships": selectors.queue_townships(request.user),
+        "townships": selectors.queue_townships(request.user).values_list("code", "name"),
+        "queue_url": reverse("registry:queue"),  # rows link to <queue_url><id>/ (one reverse, not fifty)
         "tiers": Tier.choices, "reasons": selectors.queue_reasons_present(request.user),
     })
 

@@ -349,7 +349,7 @@ QUEUE_REASONS: dict[str, tuple[str, str]] = {
 }
 QUEUE_PAGE_SIZE = 50
 QUEUE_COUNT_CAP = 10_000  # the count shown stops here ("10,000 条以上"): no COUNT(*) over a province
-QUEUE_REASON_SAMPLE = 20_000  # the reasons offered are those present among this many pending decisions
+QUEUE_REASON_SAMPLE = 5_000  # the reasons offered are those present among this many pending decisions
 QUEUE_REASON_CACHE_SECONDS = 300
 
 
@@ -401,7 +401,7 @@ def queue_search(*, actor, township: str = "", tier: str = "", reason: str = "",
 def queue_page(qs, *, after: int | None = None, before: int | None = None, last: bool = False,
                size: int = QUEUE_PAGE_SIZE) -> dict:
     """One page of the queue, oldest first, by keyset (id) rather than OFFSET: the first, next, previous and
-    last pages cost the same on a million rows. `count` stops at QUEUE_COUNT_CAP (`count_capped`). Items are
+    last pages cost the same on a million rows. `count` only when the page holds everything (else None). Items are
     dicts (no model instances: a page of 50 renders in a few milliseconds), with `tier_label`, `reason_labels`
     (QUEUE_REASONS kinds) and `changes` (facts["changes"])."""
     rows = qs.values("pk", "household_id", "person_id", "recommended_tier", "per_capita_income", "dibao_standard",
@@ -429,26 +429,42 @@ def queue_page(qs, *, after: int | None = None, before: int | None = None, last:
         d["tier_label"] = labels.get(d["recommended_tier"], "")
         d["reason_labels"] = queue_reason_labels(d["reasons"])
         d["changes"] = (d["facts"].get("changes") or []) if isinstance(d["facts"], dict) else []
-    count = qs.all()[:QUEUE_COUNT_CAP + 1].count()
-    return {"items": items, "has_prev": has_prev, "has_next": has_next, "count": min(count, QUEUE_COUNT_CAP),
-            "count_capped": count > QUEUE_COUNT_CAP,
+    # The count is free when everything fits on this page; otherwise queue_count answers it apart (the page
+    # asks for it after loading), so the page itself never waits for a COUNT over the jurisdiction.
+    count = len(items) if not (has_prev or has_next) else None
+    return {"items": items, "has_prev": has_prev, "has_next": has_next, "count": count, "count_capped": False,
             "first_id": items[0]["pk"] if items else None, "last_id": items[-1]["pk"] if items else None}
 
 
+def queue_count(qs) -> tuple[int, bool]:
+    """How many decisions the (filtered) queue holds, counted up to QUEUE_COUNT_CAP: (count, capped)."""
+    count = qs.all()[:QUEUE_COUNT_CAP + 1].count()
+    return min(count, QUEUE_COUNT_CAP), count > QUEUE_COUNT_CAP
+
+
 def queue_reasons_present(actor) -> list[tuple[str, str]]:
-    """The reason kinds present among the pending decisions of the jurisdiction (the first
-    QUEUE_REASON_SAMPLE of them), as (key, Chinese label); kept for a few minutes per jurisdiction."""
+    """The reason kinds present among the pending decisions of the jurisdiction (the oldest
+    QUEUE_REASON_SAMPLE of them), as (key, Chinese label); kept for a few minutes per jurisdiction. One pass:
+    each reason of each sampled decision is read once and named by the first kind it matches."""
     from django.core.cache import cache
-    from django.db.models import Max
+    from django.db import connections
 
     pending = queue_pending(actor)
     key = f"registry:queue_reasons:{actor.region.path if actor.region_id else actor.pk}:{actor.is_superuser}"
     present = cache.get(key)
     if present is None:
-        sample = pending.filter(pk__in=pending.order_by("pk").values("pk")[:QUEUE_REASON_SAMPLE])
-        flags = sample.aggregate(**{name: Max(Case(When(_reason_match(pattern), then=Value(1)), default=Value(0)))
-                                    for name, (_label, pattern) in QUEUE_REASONS.items()})
-        present = [name for name in QUEUE_REASONS if flags.get(name)]
+        sample = pending.order_by("pk").values_list("reasons")[:QUEUE_REASON_SAMPLE]
+        sample_sql, sample_params = sample.query.sql_with_params()
+        connection = connections[sample.db]
+        each = ("jsonb_array_elements_text(s.reasons) AS r(value)" if connection.vendor == "postgresql"
+                else "json_each(s.reasons) AS r")
+        kinds = " ".join("WHEN r.value LIKE %s THEN %s" for _ in QUEUE_REASONS)
+        sql = (f"SELECT DISTINCT CASE {kinds} END FROM ({sample_sql}) s, {each}")  # noqa: S608 - constant parts
+        params = [x for name, (_label, pattern) in QUEUE_REASONS.items() for x in (pattern, name)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *sample_params])
+            found = {row[0] for row in cursor.fetchall()}
+        present = [name for name in QUEUE_REASONS if name in found]
         cache.set(key, present, QUEUE_REASON_CACHE_SECONDS)
     return [(name, QUEUE_REASONS[name][0]) for name in present]
 

@@ -37,6 +37,7 @@ urlpatterns = [
     # The approver's queue (queue_views.py)
     path("queue/", queue_views.queue_page, name="queue"),
     path("queue/confirm/", queue_views.queue_confirm, name="queue_confirm"),
+    path("queue/count/", queue_views.queue_count, name="queue_count"),
     path("queue/<int:decision_id>/", queue_views.decision_page, name="queue_decision"),
     path("queue/<int:decision_id>/confirm/", queue_views.decision_confirm, name="queue_decision_confirm"),
     path("queue/<int:decision_id>/override/", queue_views.decision_override, name="queue_decision_override"),

@@ -308,7 +308,9 @@ def test_queue_page_keyset_first_next_previous_last(pending, persona):
     order = ids(qs)
     first = selectors.queue_page(qs, size=2)
     assert ([d["pk"] for d in first["items"]], first["has_prev"], first["has_next"], first["count"]) == (
-        order[:2], False, True, 3)
+        order[:2], False, True, None)  # more than a page: the count is asked apart (queue_count)
+    assert selectors.queue_count(qs) == (3, False)
+    assert selectors.queue_page(qs, size=3)["count"] == 3
     nxt = selectors.queue_page(qs, after=first["last_id"], size=2)
     assert ([d["pk"] for d in nxt["items"]], nxt["has_prev"], nxt["has_next"]) == (order[2:], True, False)
     prev = selectors.queue_page(qs, before=nxt["first_id"], size=2)
@@ -326,6 +328,17 @@ def test_queue_page_shows_count_and_audits_heads(pending, client_for, persona):
     heads = {pending["a1"].household.head_id, pending["a2"].household.head_id}
     shown = AuditLog.objects.filter(detail__purpose="tier_queue", actor=persona("longhui_approver"))
     assert set(shown.values_list("person_id", flat=True)) == heads
+
+
+def test_queue_count_answered_apart_capped(pending, client_for, monkeypatch):
+    client = client_for("longhui_approver")
+    assert client.get("/registry/queue/count/?township=430524100000").content.decode().strip() == (
+        "待审批认定共 <strong>2</strong> 条")
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 1)
+    assert client.get("/registry/queue/count/").content.decode().strip() == "待审批认定超过 <strong>1</strong> 条"
+    assert client_for("longhui_officer").get("/registry/queue/count/").status_code == 403
+    assert client_for("dongkou_approver").get("/registry/queue/count/?township=430524100000").content.decode()\
+        .strip() == "待审批认定共 <strong>0</strong> 条"
 
 
 def test_decision_page_masks_and_audits_members(pending, client_for, persona):
