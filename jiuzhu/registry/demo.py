@@ -3,11 +3,15 @@
 The persons are fixed per seed (ages as of AS_OF); their means test is current: every income and expense
 covers the 12 months before the day the demo is built (so an assessment on that day, or in the weeks
 after, sees a full income record). Each household is drawn into one band, deterministically per seed and
-batch, so an assessment on the build day gives roughly (measured on 3,680 households, seed 20261123):
-- above the lines (不符合, a few 刚性支出困难 from large medical costs): about 84 %;
-- 低保边缘 (per-capita income 1.05–1.45 × the 低保 standard, small deposits): about 6 %;
-- 低保 (0.3–0.95 × the standard, small deposits; a few 单人户 from 低保边缘 households): about 7 %;
-- 特困 (every member 60 or older or under 16, no able supporter, only the basic pension): about 3 %.
+batch. Measured with the default seed (20261123) and 10,000 persons (3,668 households), an assessment on the
+build day suggests:
+- 不符合 72 % (per-capita income 1.6–9 × the 低保 standard, larger deposits, some cars);
+- 其他困难 8 % (a severely disabled or seriously ill member, income below the average disposable income),
+  刚性支出困难 1 % (large medical costs), 防止返贫监测 3 % (flagged households);
+- 低保 6 % (0.3–0.95 × the standard, small deposits), plus 65 单人户 from 低保边缘 households;
+- 低保边缘 6 % (1.05–1.45 × the standard, small deposits);
+- 特困 3 % (every member 60 or older or under 16, no able supporter, at most the basic pension; the 23 with
+  no pension have no income record and carry the coverage warning).
 Standards are the city's (DEMO_STANDARDS). Re-running adds nothing: each batch of 10,000 persons has its key."""
 
 import datetime as dt
