@@ -1,6 +1,6 @@
 """A real browser (Debian's chromium, driven by Playwright) signs in and sees the home page."""
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import open_site_menu, sign_in
 
 
 def test_officer_signs_in_and_lands_on_role_home(page):
@@ -15,6 +15,7 @@ def test_officer_signs_in_and_lands_on_role_home(page):
     # The page loaded its own CSS and htmx, and the CSP did not block them.
     assert page.evaluate("typeof htmx") == "object"
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
+    open_site_menu(page)  # 退出 is in the menu, folded behind 菜单 on a phone
     with page.expect_navigation():
         page.get_by_role("button", name="退出").click()
     assert page.url.endswith("/login/")
