@@ -71,8 +71,16 @@ def queue_page(request):
         "page": page, "filters": filters, "query": _query(filters), "recent": recent,
         "townships": selectors.queue_townships(request.user).values_list("code", "name"),
         "queue_url": reverse("registry:queue"),  # rows link to <queue_url><id>/ (one reverse, not fifty)
-        "tiers": Tier.choices, "reasons": selectors.queue_reasons_present(request.user),
+        "tiers": Tier.choices, "reasons": _reasons_offered(request.user, filters["reason"]),
     })
+
+
+def _reasons_offered(actor, chosen: str) -> list[tuple[str, str]]:
+    """The reason kinds present in the queue, and the one chosen even if it is no longer present."""
+    offered = selectors.queue_reasons_present(actor)
+    if chosen and chosen not in dict(offered):
+        offered.append((chosen, selectors.QUEUE_REASONS[chosen][0]))
+    return offered
 
 
 def _decision_context(request, decision, **extra) -> dict:

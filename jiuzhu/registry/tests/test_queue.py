@@ -289,6 +289,12 @@ def test_filters_township_tier_reason_changed(pending, persona):
                                                          ("not_below_standard", "人均月收入不低于低保标准")]
 
 
+def test_queue_page_keeps_a_chosen_reason_not_present(pending, client_for):
+    html = client_for("longhui_approver").get("/registry/queue/?reason=vehicle").content.decode()
+    assert '<option value="vehicle" selected>有机动车辆</option>' in html
+    assert "没有待审批的认定。请放宽筛选条件。" in html
+
+
 def test_reason_kinds_match_what_the_assessment_writes(standards, register):
     low = register(members=[member("低收入", "head", born=dt.date(1980, 3, 1), seq=41)])
     high = register(members=[member("高收入", "head", born=dt.date(1980, 3, 1), seq=43)])
