@@ -21,6 +21,18 @@ def no_sideways_scroll(page) -> None:
     assert widths["scroll"] <= widths["client"], f"{page.url} 横向滚动：{widths}"
 
 
+SMALL_TAP_TARGETS = """() => [...document.querySelectorAll(
+    '.hh a, .hh button, .hh summary, .hh select, .hh input:not([type=hidden]):not([type=checkbox])')]
+  .filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44)
+  .map((e) => `${e.tagName} ${(e.textContent || e.name || '').trim().slice(0, 20)} `
+              + `${e.getBoundingClientRect().height}`)"""
+
+
+def large_tap_targets(page) -> None:
+    """On a phone every link, button, summary and field of the page is at least 44 px tall."""
+    assert page.evaluate(SMALL_TAP_TARGETS) == [], page.url
+
+
 def shot(page, name: str, viewport: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}-{viewport}.png", full_page=True)
@@ -33,6 +45,8 @@ def test_coordinator_updates_a_household_in_the_field(page, register, viewport):
     no_sideways_scroll(page)
     page.goto(f"{page.base_url}/registry/households/{household.pk}/")
     no_sideways_scroll(page)
+    if viewport == "phone":
+        large_tap_targets(page)
     shot(page, "coordinator-household", viewport)
 
     # A member's phone number and employment, from the household page and back to it.
@@ -81,6 +95,9 @@ def test_coordinator_updates_a_household_in_the_field(page, register, viewport):
     assert "有效收入合计 1200 元" in page.locator("#means ~ p.meta").first.inner_text()
     assert "已作废收入：工资性收入 3000 元" in page.locator("#means + .messages").inner_text()
     no_sideways_scroll(page)
+    if viewport == "phone":
+        page.get_by_text("登记收入、财产或刚性支出").click()  # the forms open, their fields too
+        large_tap_targets(page)
     shot(page, "coordinator-voided", viewport)
     wrong.refresh_from_db()
     assert (wrong.void_reason, wrong.voided_by.username) == ("与另一条重复登记", "longhui_coordinator")
