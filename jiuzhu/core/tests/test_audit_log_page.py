@@ -3,6 +3,7 @@ auditor's jurisdiction, no registry data revealed, an audited xlsx export that s
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -194,3 +195,16 @@ def test_export_of_the_log_is_an_audited_xlsx_that_says_what_it_held(viewed, cli
     page = auditor.get("/audit/", {"action": "export"}).content.decode()
     assert (f'<td data-label="说明">导出审计日志 1 行（Excel 表格：{export.detail["filename"][:-5]}）；'
             f"筛选条件：身份证号码 {masked}</td>") in page
+
+
+def test_a_refused_export_says_why_in_a_red_box_not_a_green_one(viewed, client_for):
+    auditor = client_for("longhui_auditor")
+    response = auditor.get("/audit/export.xlsx", {"id_number": "12345"})
+    assert response.status_code == 302
+    html = auditor.get(response["Location"]).content.decode()
+    assert '<ul class="messages"><li class="error" role="alert">查询条件有误，未导出：人员身份证号码：' in html
+    assert 'class="success"' not in html
+    assert not AuditLog.objects.filter(action="export").exists()
+    css = (Path(__file__).resolve().parents[2] / "static" / "jiuzhu" / "jiuzhu.css").read_text()
+    assert ".messages li.success { background:#ecfdf3;" in css
+    assert ".messages li.error { background:#fef3f2;" in css  # red, and only success is green
