@@ -269,3 +269,15 @@ def test_the_review_page_lists_cells_masks_numbers_and_saves_a_mapping(client_fo
     officer.post(review, {"action": "save_named", "mapping_name": "老系统导出"})
     assert imports.MAPPINGS.get("老系统导出")["救助类别"] == "benefit_class"
     assert "老系统导出" in officer.get(review).content.decode()
+
+
+def test_name_keys_character_by_character_equal_the_whole_name():
+    """The import's fast path gives what core.identity gives, names with heteronym surnames and words included."""
+    from jiuzhu.core.demo import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
+    from jiuzhu.core.identity import name_pinyin, name_sound_key
+    from jiuzhu.registry.bulk import fast_name_keys
+
+    names = [s + g for s in SURNAMES[:40] for g in (GIVEN_FEMALE + GIVEN_MALE)[:25]]
+    names += ["单田芳", "曾国藩", "长乐", "欧阳修", "司马相如", "解放", "仇英", "朴正", "区长", "乐乐", "行者",
+              "阿依古丽·买买提"]
+    assert {n: fast_name_keys(n) for n in names} == {n: (name_pinyin(n), name_sound_key(n)) for n in names}
