@@ -53,8 +53,9 @@ def _search(request):
 @login_required
 def queue_count(request):
     """The queue's count for the same filters, asked by the page after it loads (htmx)."""
-    _filters_used, qs = _search(request)
-    count, capped = selectors.queue_count(qs)
+    filters, qs = _search(request)
+    json_filter = bool(filters["reason"] or filters["changed"])
+    count, capped = selectors.queue_count(qs, cap=selectors.QUEUE_COUNT_CAP_JSON if json_filter else None)
     return render(request, "registry/_queue_count.html", {"count": count, "capped": capped})
 
 

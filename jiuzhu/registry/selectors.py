@@ -349,6 +349,7 @@ QUEUE_REASONS: dict[str, tuple[str, str]] = {
 }
 QUEUE_PAGE_SIZE = 50
 QUEUE_COUNT_CAP = 10_000  # the count shown stops here ("10,000 条以上"): no COUNT(*) over a province
+QUEUE_COUNT_CAP_JSON = 1_000  # …and here when filtering by reason or 数据有变化 (each row's JSON is read)
 QUEUE_REASON_SAMPLE = 5_000  # the reasons offered are those present among this many pending decisions
 QUEUE_REASON_CACHE_SECONDS = 300
 
@@ -436,10 +437,12 @@ def queue_page(qs, *, after: int | None = None, before: int | None = None, last:
             "first_id": items[0]["pk"] if items else None, "last_id": items[-1]["pk"] if items else None}
 
 
-def queue_count(qs) -> tuple[int, bool]:
-    """How many decisions the (filtered) queue holds, counted up to QUEUE_COUNT_CAP: (count, capped)."""
-    count = qs.all()[:QUEUE_COUNT_CAP + 1].count()
-    return min(count, QUEUE_COUNT_CAP), count > QUEUE_COUNT_CAP
+def queue_count(qs, *, cap: int | None = None) -> tuple[int, bool]:
+    """How many decisions the (filtered) queue holds, counted up to `cap` (QUEUE_COUNT_CAP): (count, capped).
+    Filters on reasons or changes read each decision's JSON, so the queue page asks those with a smaller cap."""
+    cap = cap or QUEUE_COUNT_CAP
+    count = qs.all()[:cap + 1].count()
+    return min(count, cap), count > cap
 
 
 def queue_reasons_present(actor) -> list[tuple[str, str]]:

@@ -342,6 +342,11 @@ def test_queue_count_answered_apart_capped(pending, client_for, monkeypatch):
         "待审批认定共 <strong>2</strong> 条")
     monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 1)
     assert client.get("/registry/queue/count/").content.decode().strip() == "待审批认定超过 <strong>1</strong> 条"
+    assert client.get("/registry/queue/count/?reason=below_standard").content.decode().strip() == (
+        "待审批认定共 <strong>2</strong> 条")  # the reason filter's own cap (1,000)
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP_JSON", 1)
+    assert client.get("/registry/queue/count/?reason=below_standard").content.decode().strip() == (
+        "待审批认定超过 <strong>1</strong> 条")
     assert client_for("longhui_officer").get("/registry/queue/count/").status_code == 403
     assert client_for("dongkou_approver").get("/registry/queue/count/?township=430524100000").content.decode()\
         .strip() == "待审批认定共 <strong>0</strong> 条"
