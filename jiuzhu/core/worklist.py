@@ -119,7 +119,7 @@ def core_next_steps(actor) -> list[tuple[str, str]]:
     if can(actor, Capability.VIEW_AUDIT_LOG):
         steps.append(("查询审计日志", reverse("core:audit_log")))
     if can(actor, Capability.ADMINISTER):
-        steps.append(("登录锁定", reverse("core:sign_in_locks")))
+        steps.append(("用户管理", reverse("core:users")))
     return steps
 
 

@@ -184,3 +184,9 @@ def test_disclosure_alerts_for_auditors(world, persona):
                             organization=dongkou.organization)
     item = by_label(persona("longhui_auditor"))["越权查询超限记录（近 30 天）"]
     assert (item.count, item.url) == (1, "/audit/?action=disclosure_limit")
+
+
+def test_next_steps_of_auditors_and_administrators(world, client_for):
+    auditor = client_for("longhui_auditor").get("/").content.decode()
+    assert '<a class="button" href="/audit/">查询审计日志</a>' in auditor
+    assert '<a class="button" href="/users/">用户管理</a>' in client_for("longhui_admin").get("/").content.decode()
