@@ -544,21 +544,28 @@ _EVENTS_SQL = (
 _DECISION_COLUMNS = ("household_id, person_id, assessed_on, recommended_tier, tier, status, members, "
                      "per_capita_income, dibao_standard, facts, reasons, override_reason, created_at, run_key, "
                      "source, benefit_class, import_row")
-_INSERT_SQL = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-# The rows to write, in the table's column order (facts: the standards' setting rows, and what changed).
-_NEW_ROWS_SQL = """
-SELECT o.household_id, o.person_id, $on_text, o.tier, o.tier, 'recommended', o.members, round(o.pci, 2),
-       round(o.standard, 2),
-       CAST(json_merge_patch(o.facts, CASE WHEN o.changes IS NULL
+# The rows to write (facts: the standards' setting rows, and what changed).
+_NEW_FACTS = """CAST(json_merge_patch(o.facts, CASE WHEN o.changes IS NULL
               THEN json_object('standard_settings', coalesce(src.settings, '{}')::JSON)
               ELSE json_object('standard_settings', coalesce(src.settings, '{}')::JSON, 'changes', to_json(o.changes))
-            END) AS VARCHAR),
-       CAST(to_json(o.reasons) AS VARCHAR), '', $now_text, CAST(o.run_key AS VARCHAR), 'assessed', '', ''
-FROM outcome o LEFT JOIN src USING (region_id)
+            END) AS VARCHAR)"""
+_NEW_FROM = """FROM outcome o LEFT JOIN src USING (region_id)
 WHERE NOT o.kept AND NOT o.same
-ORDER BY o.household_id, o.person_id NULLS FIRST
-"""
+ORDER BY o.household_id, o.person_id NULLS FIRST"""
+# PostgreSQL: every column, in the table's order, for COPY.
+_NEW_ROWS_SQL = f"""
+SELECT o.household_id, o.person_id, $on_text, o.tier, o.tier, 'recommended', o.members, round(o.pci, 2),
+       round(o.standard, 2), {_NEW_FACTS}, CAST(to_json(o.reasons) AS VARCHAR), '', $now_text,
+       CAST(o.run_key AS VARCHAR), 'assessed', '', ''
+{_NEW_FROM}"""
+# SQLite: only what differs from row to row goes through Python; the constants are in the statement.
+_NEW_ROWS_SQLITE = f"""
+SELECT o.household_id, o.person_id, o.tier, o.members, round(o.pci, 2), round(o.standard, 2), {_NEW_FACTS},
+       CAST(to_json(o.reasons) AS VARCHAR), o.run_key
+{_NEW_FROM}"""
+_INSERT_SQLITE = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "
+                  "VALUES (?1, ?2, '{on}', ?3, ?3, 'recommended', ?4, ?5, ?6, ?7, ?8, '', '{now}', ?9, 'assessed', "
+                  "'', '')")
 
 ASSESS_STEPS = 10  # progress units of a run: evaluated 7, compared 8, written 10
 WRITE_BATCH = 50_000
@@ -578,15 +585,15 @@ def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:
                 pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, options)
                 copy.write(buffer.getvalue())
         return
-    now_text = connection.ops.adapt_datetimefield_value(now)
-    result = duck.execute(_NEW_ROWS_SQL, {"on_text": on.isoformat(), "now_text": now_text})
+    now_text = connection.ops.adapt_datetimefield_value(now)  # "2026-12-01 05:00:00.123456", as the ORM writes
+    result = duck.execute(_NEW_ROWS_SQLITE)
 
     def rows():
         while batch := result.fetchmany(WRITE_BATCH):
             yield from batch
 
     connection.ensure_connection()
-    connection.connection.executemany(_INSERT_SQL, rows())
+    connection.connection.executemany(_INSERT_SQLITE.format(on=on.isoformat(), now=now_text), rows())
 
 
 def _counts(duck) -> dict:
