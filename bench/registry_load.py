@@ -8,7 +8,8 @@
    `PRAGMA optimize` / autovacuum gives the planner). --reuse keeps an already seeded database of that size.
 2. Starts the server exactly as scripts/demo.sh does: gunicorn config.wsgi:application, 2 workers × 4 threads,
    JIUZHU_ENV=demo, after collectstatic.
-3. Drives --users officers (accounts made here, half in each demo county, each signing in once) through the
+3. Drives --users officers (accounts made here, half in each demo county, each signed in once before the run;
+   --sign-in makes each virtual user sign in through the form instead, counted apart) through the
    household and person lists with filters (the region picker's township, 认定层级, 待审批建议), sorts,
    next and last pages, household pages and name searches (bench/registry_load_locust.py).
 4. Prints one JSON line last: p50_ms, p95_ms, rps, errors (and per-request p95s).
@@ -88,8 +89,19 @@ def bench_users(count: int) -> list[dict]:
         user.groups.set(template.groups.all())
         UserRole.objects.filter(user=user).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r.role) for r in UserRole.objects.filter(user=template)])
-        users.append({"username": username, "county": template.region.code})
+        users.append({"username": username, "county": template.region.code, "session": signed_in(user)})
     return users
+
+
+def signed_in(user) -> str:
+    """The user's session, signed in once before the run (as officers sign in once in the morning): 100
+    password checks (PBKDF2, ~0.5 s of CPU each) would otherwise fill the first minute of a 2-core server."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def scenario_data(users: list[dict]) -> dict:
@@ -166,6 +178,7 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database of this size")
+    parser.add_argument("--sign-in", action="store_true", help="each virtual user signs in through the form")
     args = parser.parse_args()
     os.environ["JIUZHU_ENV"] = "demo"
     os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
@@ -178,6 +191,7 @@ def main():
     from django.db import connections
 
     data = scenario_data(bench_users(args.users))
+    data["sign_in"] = args.sign_in
     connections.close_all()
     work = tempfile.mkdtemp(prefix="registry_load_")
     data_path = os.path.join(work, "data.json")
