@@ -4,9 +4,11 @@ Used by single registration (a list of one), the Excel/CSV import and the demo g
 three cannot drift apart."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
@@ -120,19 +122,23 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
 
 def write_households(households: list[HouseholdRow], *, actor, regions: dict[str, Region],
                      hashes: dict[str, str], batch=None, event_kind: str = RegistryEvent.HOUSEHOLD_REGISTERED,
-                     name_keys: dict | None = None, ciphers: dict | None = None) -> list[Household]:
+                     name_keys: dict | None = None, ciphers: dict | None = None, plain: bool = False) -> list:
     """Inserts households, members, memberships and one chain event per household (record_events, so the
-    event's handlers run after commit). Caller validated."""
+    event's handlers run after commit). Caller validated. `plain` (an import of a batch): households by plain
+    INSERTs, returned as (pk, region_id, head_id) rows rather than model instances."""
     now = timezone.now()
     created: list[Household] = []
     with transaction.atomic():
         for start in range(0, len(households), CHUNK):
             chunk = households[start:start + CHUNK]
-            rows = Household.objects.bulk_create([
-                Household(region=regions[h.region_code], address=h.address, hukou_type=h.hukou_type,
-                          relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
-                for h in chunk
-            ])
+            if batch is None or not plain:
+                rows = Household.objects.bulk_create([
+                    Household(region=regions[h.region_code], address=h.address, hukou_type=h.hukou_type,
+                              relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
+                    for h in chunk
+                ])
+            else:
+                rows = _insert_households(chunk, regions, batch, now)
             members = _insert_persons([_person_values(m, row.pk, row.region_id, hashes, regions, batch, now,
                                                       name_keys, ciphers)
                                        for h, row in zip(chunk, rows, strict=True) for m in h.members], now)
@@ -153,6 +159,33 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
     return created
 
 
+@dataclass
+class _HouseholdRow:
+    """What an import needs of a household it inserted (a model instance per row cost more than the INSERT)."""
+
+    pk: int
+    region_id: int
+    head_id: int | None = None
+
+
+_HOUSEHOLD_COLUMNS = ("region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at",
+                      "updated_at", "import_batch_id")
+
+
+def _insert_households(chunk: list[HouseholdRow], regions, batch, now) -> list[_HouseholdRow]:
+    """Plain INSERTs for an import's households; their ids read back in insertion order (ids above the batch's
+    previous chunk: one transaction, one writer of this batch)."""
+    before = Household.objects.filter(import_batch=batch).order_by("-pk").values_list("pk", flat=True).first() or 0
+    _insert("registry_household", _HOUSEHOLD_COLUMNS, [
+        (regions[h.region_code].pk, h.address, h.hukou_type, h.relapse_watch, True, now, now, batch.pk)
+        for h in chunk])
+    written = list(Household.objects.filter(import_batch=batch, pk__gt=before).order_by("pk")
+                   .values_list("pk", "region_id"))
+    if len(written) != len(chunk):
+        raise IntegrityError("import: households written do not match the chunk")
+    return [_HouseholdRow(pk, region_id) for pk, region_id in written]
+
+
 # ---- Benefits imported with a roster (issue 15) -------------------------------------------------
 
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
@@ -164,78 +197,101 @@ def _granting_organization(actor, households: list[Household]):
     if getattr(actor, "organization_id", None):
         return actor.organization_id
     # A superuser has no organisation: the civil affairs bureau nearest above the first household's village.
-    region = households[0].region
+    region = Region.objects.get(pk=households[0].region_id)
     org = (Organization.objects.filter(kind=OrganizationKind.CIVIL_AFFAIRS,
                                        region__code__in=region.ancestor_codes())
            .order_by("-region__path").values_list("pk", flat=True).first())
     return org
 
 
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], *, json_columns: tuple[str, ...] = ()) -> None:
+    """Plain executemany INSERT (constant table and column names; values are parameters). JSON columns are
+    sent as text, cast on PostgreSQL."""
+    if not rows:
+        return
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(f"%s{cast}" if c in json_columns else "%s" for c in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants only
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[i:i + CHUNK])
+
+
+_DECISION_COLUMNS = ("household_id", "assessed_on", "recommended_tier", "tier", "status", "members",
+                     "per_capita_income", "dibao_standard", "facts", "reasons", "override_reason", "decided_by_id",
+                     "decided_at", "valid_from", "created_at", "run_key", "source", "benefit_class",
+                     "import_batch_id", "import_row")
+_GRANT_COLUMNS = ("household_id", "person_id", "category", "monthly_amount", "service", "period_start",
+                  "granting_organization_id", "tier_decision_id", "status", "end_reason", "created_by_id",
+                  "created_at")
+_SUPPORT_COLUMNS = ("person_id", "household_id", "tier_decision_id", "support_mode", "institution", "self_care",
+                    "basic_standard", "care_standard", "import_batch_id", "created_at")
+_ACCOUNT_COLUMNS = ("household_id", "person_id", "bank_name", "account_cipher", "account_hash", "account_tail",
+                    "is_active", "import_batch_id", "created_at")
+
+
 def _write_benefits(chunk: list[HouseholdRow], rows: list[Household], members: list[tuple[int, int, str]], *,
                     actor, batch, now) -> None:
     """The roster's benefits as the households' current decisions (confirmed, source imported, with the batch
-    and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted)."""
-    from jiuzhu.core.tabular import row_label
-    from jiuzhu.registry.models import (
-        AssistanceGrant,
-        DecisionStatus,
-        DestituteSupport,
-        PaymentAccount,
-        TierDecision,
-    )
+    and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted).
+    Plain INSERTs, one statement per table per chunk: model instances cost more than the rest of the import."""
+    import json
 
-    person_of = {}  # (household id, position of the member) -> person id, by the order persons were inserted
+    from jiuzhu.core.tabular import row_label
+    from jiuzhu.registry.models import TierDecision
+
     by_household: dict[int, list[int]] = {}
     for pk, household_id, _relation in sorted(members):
         by_household.setdefault(household_id, []).append(pk)
-    for row in rows:
-        for i, pk in enumerate(by_household.get(row.pk, [])):
-            person_of[(row.pk, i)] = pk
     pairs = [(h, row) for h, row in zip(chunk, rows, strict=True) if h.tier]
-    decisions = TierDecision.objects.bulk_create([
-        TierDecision(household_id=row.pk, assessed_on=h.roster_month or now.date(), recommended_tier=h.tier,
-                     tier=h.tier, status=DecisionStatus.CONFIRMED, members=h.covered_persons or len(h.members),
-                     dibao_standard=h.dibao_standard or 0, benefit_class=h.benefit_class, source="imported",
-                     import_batch=batch, import_row=row_label(h.source_row)[:80], decided_by=actor, decided_at=now,
-                     valid_from=h.roster_month, created_at=now,
-                     facts={"source": "roster", "file": batch.filename if batch else "",
-                            "row": row_label(h.source_row), "monthly_amount": str(h.monthly_amount or ""),
-                            "family_size": h.family_size or len(h.members)},
-                     reasons=["按原有保障名册导入"])
-        for h, row in pairs])
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    batch_id = batch.pk if batch else None
+    filename = batch.filename if batch else ""
+    reasons = json.dumps(["按原有保障名册导入"], ensure_ascii=False)
+    _insert("registry_tierdecision", _DECISION_COLUMNS, [
+        (row.pk, h.roster_month or now.date(), h.tier, h.tier, "confirmed", h.covered_persons or len(h.members),
+         Decimal(0), h.dibao_standard or Decimal(0),
+         json.dumps({"source": "roster", "file": filename, "row": row_label(h.source_row),
+                     "monthly_amount": str(h.monthly_amount or ""), "family_size": h.family_size or len(h.members)},
+                    ensure_ascii=False),
+         reasons, "", actor_id, now, h.roster_month, now, "", "imported", h.benefit_class, batch_id,
+         row_label(h.source_row)[:80])
+        for h, row in pairs], json_columns=("facts", "reasons"))
+    ids = [row.pk for _, row in pairs]
+    decision_of: dict[int, int] = {}
+    for i in range(0, len(ids), 900):
+        decision_of.update(TierDecision.objects.filter(household_id__in=ids[i:i + 900], source="imported",
+                                                       import_batch_id=batch_id)
+                           .values_list("household_id", "pk"))
     org = _granting_organization(actor, rows)
     grants, supports, accounts = [], [], []
-    for (h, row), decision in zip(pairs, decisions, strict=True):
+    for h, row in pairs:
+        decision = decision_of[row.pk]
         category = GRANT_CATEGORY.get(h.tier)
         start = h.roster_month or now.date().replace(day=1)
         if category == "basic_living" and h.monthly_amount is not None:
-            grants.append(AssistanceGrant(household_id=row.pk, category=category, monthly_amount=h.monthly_amount,
-                                          period_start=start, granting_organization_id=org, tier_decision=decision,
-                                          created_by=actor, created_at=now))
+            grants.append((row.pk, None, category, h.monthly_amount, "", start, org, decision, "active", "",
+                           actor_id, now))
+        persons = by_household.get(row.pk, [])
         for i, m in enumerate(h.members):
-            person_id = person_of.get((row.pk, i))
+            person_id = persons[i] if i < len(persons) else None
             amount = m.member_amount if m.member_amount is not None else (
                 sum(v for v in (m.basic_amount, m.care_amount) if v is not None)
                 if (m.basic_amount is not None or m.care_amount is not None) else
                 h.monthly_amount if len(h.members) == 1 else None)
             if category == "destitute_support" and amount is not None:
-                grants.append(AssistanceGrant(household_id=row.pk, person_id=person_id, category=category,
-                                              monthly_amount=amount, period_start=start, granting_organization_id=org,
-                                              tier_decision=decision, created_by=actor, created_at=now))
+                grants.append((row.pk, person_id, category, amount, "", start, org, decision, "active", "",
+                               actor_id, now))
             if h.tier == "tekun" and (m.support_mode or m.self_care or m.basic_standard is not None
                                       or m.care_standard is not None or m.institution):
-                supports.append(DestituteSupport(person_id=person_id, household_id=row.pk, tier_decision=decision,
-                                                 support_mode=m.support_mode, institution=m.institution,
-                                                 self_care=m.self_care, basic_standard=m.basic_standard,
-                                                 care_standard=m.care_standard, import_batch=batch, created_at=now))
+                supports.append((person_id, row.pk, decision, m.support_mode, m.institution, m.self_care,
+                                 m.basic_standard, m.care_standard, batch_id, now))
         if h.bank_account:
-            accounts.append(PaymentAccount(household_id=row.pk, person_id=row.head_id, bank_name=h.bank_name,
-                                           account_cipher=encrypt_text(h.bank_account),
-                                           account_hash=keyed_hash(h.bank_account), account_tail=h.bank_account[-4:],
-                                           import_batch=batch, created_at=now))
-    AssistanceGrant.objects.bulk_create(grants, batch_size=2000)
-    DestituteSupport.objects.bulk_create(supports, batch_size=2000)
-    PaymentAccount.objects.bulk_create(accounts, batch_size=2000)
+            accounts.append((row.pk, row.head_id, h.bank_name, encrypt_text(h.bank_account),
+                             keyed_hash(h.bank_account), h.bank_account[-4:], True, batch_id, now))
+    _insert("registry_assistancegrant", _GRANT_COLUMNS, grants)
+    _insert("registry_destitutesupport", _SUPPORT_COLUMNS, supports)
+    _insert("registry_paymentaccount", _ACCOUNT_COLUMNS, accounts)
 
 
 # Plain INSERTs for persons and memberships (events: core's record_events does the same): an import writes

@@ -775,7 +775,7 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
                                                households=households, persons=persons, created_by=actor,
                                                content_key=preview.content_key)
             bulk.write_households(preview.households, actor=actor, regions=preview.regions, hashes=preview.hashes,
-                                  batch=batch, name_keys=name_keys, ciphers=ciphers)
+                                  batch=batch, name_keys=name_keys, ciphers=ciphers, plain=True)
             batch.seconds = round(time.monotonic() - started, 2)
             batch.save(update_fields=["seconds"])
             audit(AuditAction.IMPORT, actor=actor, obj=batch,
