@@ -575,8 +575,8 @@ def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:
     """PostgreSQL takes COPY of DuckDB's rows as CSV; SQLite one executemany over DuckDB's batches
     (no Python object per row beyond the tuple the driver needs)."""
     if _postgres():
-        reader = duck.execute(_NEW_ROWS_SQL, {"on_text": on.isoformat(), "now_text": now.isoformat()}) \
-            .fetch_record_batch(WRITE_BATCH)
+        reader = duck.sql(_NEW_ROWS_SQL, params={"on_text": on.isoformat(), "now_text": now.isoformat()}) \
+            .to_arrow_reader(WRITE_BATCH)
         options = pa_csv.WriteOptions(include_header=False)
         with connection.cursor() as cursor, cursor.cursor.copy(
                 f"COPY registry_tierdecision ({_DECISION_COLUMNS}) FROM STDIN (FORMAT csv)") as copy:

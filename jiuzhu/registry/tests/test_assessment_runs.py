@@ -42,7 +42,8 @@ def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(standards
     done = officer.get(f"/tasks/{run.pk}/progress/").content.decode()
     assert "已完成" in done and "新生成建议 1 条" in done and "hx-trigger" not in done
     assert TierDecision.objects.count() == 1
-    assert run.title in officer.get("/registry/assessment/").content.decode()  # recent runs on the run page
+    history = officer.get("/registry/assessment/").content.decode()  # this user's runs on the assessment page
+    assert f'href="/tasks/{run.pk}/"' in history and "评估 1 户：建议低保 1 户 / 特困 0 户" in history
 
 
 def test_finding_4_another_countys_user_with_the_uuid_gets_404(standards, register, client_for, settings,
