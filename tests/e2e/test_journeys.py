@@ -30,7 +30,8 @@ def test_officer_runs_a_tier_assessment_and_follows_it_to_the_end(page, persona,
     sign_in(page, "longhui_officer")
     open_menu(page, "分层评估")
     assert page.locator("h1").inner_text() == "分层评估（批量）"
-    page.get_by_label("区划").select_option(label="湖南省邵阳市隆回县")
+    # H4: the place is chosen with the region picker by name; none chosen is the whole jurisdiction (隆回县)
+    assert page.get_by_label("乡镇（街道）").input_value() == ""
     page.get_by_label("评估基准日").fill(ON.isoformat())
     with page.expect_navigation():
         page.get_by_role("button", name="开始评估").click()

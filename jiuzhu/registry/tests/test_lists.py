@@ -211,3 +211,17 @@ def test_assistance_report_export_is_audited_and_needs_the_capability(dibao_hous
                 .values_list("person_id", flat=True)) == [dibao_household.head_id]
     other = client_for("dongkou_officer").get("/registry/report/assistance/export.xlsx")
     assert load_workbook(io.BytesIO(b"".join(other.streaming_content))).active.max_row == 1
+
+
+def test_assessment_page_and_person_list_use_the_picker(world, register, client_for):
+    officer = client_for("longhui_officer")
+    page = officer.get("/registry/assessment/").content.decode()
+    assert '<option value="430524100000">桃洪镇</option>' in page and "区划代码" not in page
+    refused = officer.post("/registry/assessment/", {"place": "桃花岛"}, follow=True).content.decode()
+    assert "在您的管辖范围内没有名为“桃花岛”的乡镇（街道）或村（社区）" in refused
+    register(members=[member("张建国", "head")])
+    register(village=VILLAGE_A2, address="白竹村1号", members=[member("李四", "head", seq=31)])
+    persons = officer.get("/registry/persons/?place=白竹村").content.decode()
+    assert "李四" in persons and "张建国" not in persons and "第 1 / 1 页，共 1 人" in persons
+    assert "张建国" in officer.get("/registry/persons/?name=张").content.decode()
+    assert "张建国" not in officer.get("/registry/persons/?name=建国").content.decode()  # a beginning, not a part
