@@ -233,8 +233,10 @@ def test_every_column_has_its_heading(world, register, client_for):
     register(members=[member("张建国", "head")])
     officer = client_for("longhui_officer")
     for url, headings in [
-        ("/registry/households/", ["户号", "户主", "人口", "认定层级", "待审批建议", "人均月收入（元）", "所在村（社区）", "住址"]),
-        ("/registry/persons/", ["姓名", "身份证号码", "性别", "出生日期", "残疾", "认定层级", "待审批建议", "所在地", "户号"]),
+        ("/registry/households/", ["户号", "户主", "人口", "认定层级", "待审批建议", "人均月收入（元）",
+                                   "所在村（社区）", "住址"]),
+        ("/registry/persons/", ["姓名", "身份证号码", "性别", "出生日期", "残疾", "认定层级", "待审批建议",
+                                "所在地", "户号"]),
     ]:
         head = officer.get(url).content.decode().split("<thead>")[1].split("</thead>")[0]
         assert [re.sub(r"<[^>]+>|[↑↓]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)] == headings
