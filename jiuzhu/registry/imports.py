@@ -1,23 +1,34 @@
-"""Importing households and members from the files offices already have (issue #3), through the tabular
-import kit (jiuzhu/core/tabular): this module knows the registry's columns and rules, the kit reads.
-
-Plain functions, no HTTP: the page, the API and the management command call them.
+"""Importing households and members, with their benefits, from the rosters offices already have (issues 3
+and 15), through the tabular import kit (jiuzhu/core/tabular): this module knows the registry's columns and
+rules, the kit reads. Plain functions, no HTTP: the page, the API and the management command call them.
 
 1. Reading (kit): xlsx via python-calamine (every sheet, merged cells filled), csv (UTF-8 with or without
    BOM, else GB18030/GBK) and parquet, after the size and expansion limits. The header row is the first
-   row naming at least three known columns, so a title row above it ("XX县低保家庭花名册") is skipped;
-   summary (合计) and signature rows below the data are left out. Every sheet with a header row is data
-   (a workbook with a sheet per township): all sheets are checked and imported together, or none.
-2. Mapping. Chinese headers and their common synonyms map to the field names of
-   ``validation.FIELD_LABELS``; a user's saved mapping and the caller's explicit mapping win.
-3. Grouping. Rows with the same 户编号 (within a sheet) form a household; without that column a household
-   starts at every 户主 row. Household columns come from the head's row, so member rows may leave them blank.
-4. Checking, with the file's own row numbers and column names: every row (``member_from_raw`` /
-   ``household_from_raw``), one head per household, no ID number twice in the file, and against the
-   registry (region codes, jurisdiction, persons already registered), set-based. A person found registered
-   outside the importer's jurisdiction is disclosed through core.disclosure (audited, capped per day).
-5. Writing: all or nothing in one transaction under a batch key (SHA-256 of the file), so the same
-   file imported twice changes nothing.
+   row naming at least three known columns; title and 填报单位 rows above it are skipped (their text names the
+   tier and the month: “特困”, “2026年11月”); a second header row under group headings is merged with it
+   (残疾情况 over 类别 and 等级 = 残疾情况类别). 合计, signature and note rows below are left out. Every sheet with a
+   header row is data: all sheets are checked and imported together, or none.
+2. Mapping. Headers as the national system, old county systems and hand-made rosters write them (SYNONYMS)
+   map to the fields of ``validation.FIELD_LABELS``; a mapping saved by name (``MAPPINGS``), a user's own
+   remembered choices, or the caller's explicit mapping win.
+3. Grouping. By 户编号 within a village (户编号 1 of two villages are two households), else by 户主身份证号码,
+   else a 户主 row starts a household. A 特困 roster without 与户主关系 lists one-person households. Household
+   columns come from the head's row; a value that differs between rows of one household is reported.
+4. Places. A 12-digit code, or township and village names resolved in the user's county
+   (core.region_names.resolve_places; a near name is only suggested, never applied).
+   Defaults when the roster does not carry them: 住址 = the village's full name; 户籍类型 = the roster's
+   城乡分类代码 column, else the village's 城乡分类代码 (1xx urban, 2xx rural), else its name (社区/居委会/街道
+   urban, otherwise rural). The model has no “unknown” hukou type, so one of the two is always chosen.
+5. Checking, with the file's own rows and columns (letter and header): every cell (``member_from_raw``,
+   ``household_from_raw``), one head per household, 家庭人口 = member rows, the head's ID = the head's row,
+   totals = sums of parts, amounts non-negative and plausible against the region's standards, 集中供养 names
+   its institution, no ID number twice in the file, and against the registry (jurisdiction, persons already
+   registered; outside the jurisdiction disclosed through core.disclosure, audited and capped). Values the
+   importer normalised (lower-case x, full-width digits, padding spaces, 15-digit numbers) are notices (提示).
+6. Writing: all or nothing in one transaction under a batch key (SHA-256 of the file) and a content key (of
+   what the file says), so the same roster imported twice, even saved again in other bytes, changes nothing.
+   Benefits become the household's current decision (confirmed, source imported, batch and row), grants from
+   the roster's month, 特困 support, payment accounts (account encrypted like ID numbers).
 """
 
 from __future__ import annotations
@@ -249,12 +260,16 @@ class _Group:
 def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
     for name in present:
         value = raw.get(name)
+        if value is None or value == "":
+            continue
+        first = group.values.get(name)
+        if first is not None and not is_head and name not in MUST_AGREE:
+            continue
         text = _text(value)
         if not text:
             continue
         if is_head and name not in group.head_values:
             group.head_values[name] = (number, value)
-        first = group.values.get(name)
         if first is None:
             group.values[name] = (text, number, value)
         elif name in MUST_AGREE and first[0] != text:
