@@ -325,7 +325,12 @@ MEMBER_BENEFITS = ("member_amount", "basic_amount", "care_amount", "basic_standa
                    "support_mode", "institution", "self_care")
 
 
+_MEMBER_BENEFITS = frozenset(MEMBER_BENEFITS)
+
+
 def has_benefit_columns(raw: dict) -> bool:
+    if _MEMBER_BENEFITS.isdisjoint(raw):  # the file has none of these columns (most rosters)
+        return False
     return any(raw.get(name) not in (None, "") for name in MEMBER_BENEFITS)
 
 
