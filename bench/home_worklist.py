@@ -7,6 +7,10 @@
 Data: N households (half in each demo county), a head each, one tier decision each (15 % waiting, a quarter of
 those for over 30 days and 3 % with coverage warnings; 70 % in force, expiring evenly over two years; the rest
 superseded), an active basic-living grant for 30 %, 0.2 % of heads deceased. Target: under 100 ms per page.
+
+Measured 2026-12-01, SQLite, 1,000,000 households, 20 requests, on a 2-core machine shared with seven other jobs
+(load ~12): page p95 officer 94.9 ms, approver 83.2 ms, the other roles 34-56 ms; the work list alone p95
+officer 38.2 ms, approver 62.5 ms (every count "99+", each one capped indexed query), 12-18 queries per page.
 """
 
 import argparse
