@@ -30,8 +30,9 @@ class Inserter:
     """Rows of one model as plain tuples for executemany: every concrete column, the model's defaults for the
     columns a row does not give (so new columns of other work need no change here)."""
 
-    def __init__(self, model, connection):
-        self.fields = model._meta.local_concrete_fields
+    def __init__(self, model, connection, *, with_id: bool = False):
+        # Without explicit ids the database numbers the rows (PostgreSQL refuses a NULL identity column).
+        self.fields = [f for f in model._meta.local_concrete_fields if with_id or not f.primary_key]
         self.connection = connection
         self.index = {f.attname: k for k, f in enumerate(self.fields)}
         self.base = [f.get_db_prep_save(f.get_default(), connection) for f in self.fields]
@@ -72,7 +73,7 @@ def generate(households: int, seed: int = 14) -> None:
     today = dt.date.today()
     now = dt.datetime.now(dt.UTC)
     warned = {"warnings": ["收入记录只覆盖评估期 12 个月中的 3 个月"]}
-    person, household = Inserter(Person, connection), Inserter(Household, connection)
+    person, household = Inserter(Person, connection, with_id=True), Inserter(Household, connection, with_id=True)
     decision, grant = Inserter(TierDecision, connection), Inserter(AssistanceGrant, connection)
     started = time.monotonic()
     chunk = 100_000
