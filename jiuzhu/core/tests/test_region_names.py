@@ -51,7 +51,8 @@ def test_a_village_name_in_two_townships_needs_its_township(persona):
 
 def test_a_near_name_is_only_suggested(persona):
     found = resolve_places(within=persona("longhui_officer").region,
-                           places=[("桃洪镇", "红兴社区"), ("陶洪镇", "红星社区"), ("桃洪镇", "幸福村"), ("不存在镇", "")])
+                           places=[("桃洪镇", "红兴社区"), ("陶洪镇", "红星社区"), ("桃洪镇", "幸福村"),
+                                   ("不存在镇", "")])
     typo = found[("桃洪镇", "红兴社区")]
     assert (typo.village, typo.problem, typo.suggestion) == (
         None, "桃洪镇没有“红兴社区”，是否为“红星社区”？", "湖南省邵阳市隆回县桃洪镇红星社区")
