@@ -368,11 +368,28 @@ def _reason_match(pattern: str):
     return RawSQL(sql, [pattern], output_field=BooleanField())  # noqa: S611 - constant SQL, pattern a parameter
 
 
-def queue_pending(actor):
-    """Decisions awaiting approval (待审批) in the approver's jurisdiction."""
+def _queue_in_regions(qs, regions):
+    """Decisions whose household lies in one of `regions`, asked of each decision on its own (a correlated
+    subquery PostgreSQL cannot flatten into a join): the queue is then always walked in id order on its index and
+    stops after a page, instead of the planner starting from the regions' households and sorting them all."""
+    from django.db.models import OuterRef, Subquery
+
+    region_ids = list(regions.values_list("pk", flat=True))
+    household_region = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("region_id")[:1])
+    return qs.alias(household_region=household_region).filter(household_region__in=region_ids)
+
+
+def queue_pending(actor, *, township=None):
+    """Decisions awaiting approval (待审批) in the approver's jurisdiction (and in `township`, a Region in it)."""
+    from jiuzhu.core.scoping import is_department_actor
+
     require(actor, Capability.DECIDE_TIERS)
-    return scoped(TierDecision.objects.filter(status=DecisionStatus.RECOMMENDED), actor,
-                  region_field="household__region")
+    qs = TierDecision.objects.filter(status=DecisionStatus.RECOMMENDED)
+    if township is not None:
+        return _queue_in_regions(qs, regions_in_scope(actor=actor).filter(path__startswith=township.path))
+    if actor.is_superuser or not actor.is_active or not actor.region_id or is_department_actor(actor):
+        return scoped(qs, actor, region_field="household__region")  # everything, or nothing
+    return _queue_in_regions(qs, regions_in_scope(actor=actor))
 
 
 def queue_townships(actor):
@@ -384,12 +401,12 @@ def queue_townships(actor):
 def queue_search(*, actor, township: str = "", tier: str = "", reason: str = "", changed: bool = False):
     """The queue filtered by township code, recommended tier, reason kind (QUEUE_REASONS) and 数据有变化
     (the assessment wrote `facts["changes"]`: what changed since the decision in force)."""
-    qs = queue_pending(actor)
+    region = None
     if township:
         region = queue_townships(actor).filter(code=township).first()
         if region is None:
-            return qs.none()
-        qs = qs.filter(household__region__path__startswith=region.path)
+            return queue_pending(actor).none()
+    qs = queue_pending(actor, township=region)
     if tier:
         qs = qs.filter(recommended_tier=tier)
     if reason in QUEUE_REASONS:
