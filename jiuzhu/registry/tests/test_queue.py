@@ -433,3 +433,19 @@ def test_undo_from_the_decision_page(pending, client_for, persona):
     response = client.post(f"/registry/queue/{decision.pk}/undo/", {"undo_reason": "确认时选错了家庭"})
     assert response["Location"] == f"/registry/queue/{decision.pk}/"
     assert TierDecision.objects.get(pk=decision.pk).status == "recommended"
+
+
+def test_queue_filters_never_join_households_or_regions(pending, persona):
+    """Jurisdiction and township are asked of each decision (a correlated subquery on its household's region id),
+    never joined: a join lets PostgreSQL start from the regions' households and sort them all (301 ms at 100,000
+    households) instead of walking the queue index in id order and stopping after one page."""
+    approver = persona("longhui_approver")
+    for filters in ({}, {"township": "430524100000"}, {"changed": True}, {"tier": "dibao"}):
+        sql = str(selectors.queue_search(actor=approver, **filters).values("pk").order_by("pk").query)
+        assert "JOIN" not in sql, filters
+        assert sql.count('"registry_household"') == 1, filters  # the one subquery
+    root = User.objects.create_superuser("p2_root", password="Jiuzhu@2026")
+    assert ids(selectors.queue_search(actor=root)) == ids(
+        [pending["a1"], pending["a2"], pending["a3"], pending["b1"]])  # a superuser: the whole queue
+    assert ids(selectors.queue_search(actor=root, township="430525100000")) == [pending["b1"].pk]
+    assert ids(selectors.queue_search(actor=root, township="430524101000")) == [pending["a3"].pk]
