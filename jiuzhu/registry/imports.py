@@ -536,6 +536,7 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
     monthly amount at most the standard times the persons covered; the roster's own 保障标准, when it differs
     from the region's, is a notice."""
     cache: dict[tuple, Decimal | None] = {}
+    in_force: dict[tuple, object] = {}  # the region's standards read once per month, not once per 户籍类型
     for h in households:
         if h.tier != "dibao":
             continue
@@ -544,8 +545,11 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
             continue
         key = (region.pk, h.roster_month, h.hukou_type)
         if key not in cache:
+            found = in_force.get(key[:2])
+            if found is None:
+                found = in_force[key[:2]] = standards_for(region, h.roster_month or dt.date.today())
             try:
-                cache[key] = standards_for(region, h.roster_month or dt.date.today()).dibao_standard(h.hukou_type)
+                cache[key] = found.dibao_standard(h.hukou_type)
             except DomainError:
                 cache[key] = None
         standard = cache[key]

@@ -6,6 +6,7 @@ Chinese reason; RowErrors puts the file's row and the column's own name in front
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -89,6 +90,10 @@ class RowErrors:
 
 def text(value) -> str:
     """A cell as trimmed text; 1.0 (Excel's number for 1) becomes "1"; full-width spaces go."""
+    if value.__class__ is str:  # most cells: nothing to convert, usually nothing to trim
+        if not value or (not value[0].isspace() and not value[-1].isspace() and "\u3000" not in value):
+            return value
+        return value.strip().replace("\u3000", "")
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -165,7 +170,9 @@ _TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 def parse_date(value) -> dt.date | None:
     """Dates as offices write them: date cells, 2024-01-31, 2024/1/31, 20240131, 2024年1月31日,
     2024.1.31, with or without a midnight time ("1975-04-09 00:00:00" from database exports)."""
-    if value in (None, ""):
+    if value.__class__ is str:
+        return _parse_date_text(value) if value else None
+    if value is None:
         return None
     if isinstance(value, dt.datetime):
         return value.date()
@@ -175,6 +182,11 @@ def parse_date(value) -> dt.date | None:
             and float(value).is_integer():
         # An Excel serial (a date cell formatted as a number): day 1 is 1900-01-01, with Excel's 1900-02-29.
         return EXCEL_EPOCH + dt.timedelta(days=int(value))
+    return _parse_date_text(text(value))
+
+
+@functools.lru_cache(maxsize=65_536)  # a roster's dates repeat (birth dates, its month); errors are not cached
+def _parse_date_text(value: str) -> dt.date | None:
     raw = text(value)
     if not raw:
         return None

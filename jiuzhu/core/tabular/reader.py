@@ -39,6 +39,13 @@ class RowRef(int):
         return ref
 
 
+class _LongRow(list):
+    """A CSV row holding at least one TooLong field (the reader marks it, so records() looks at no other row's
+    cells)."""
+
+    __slots__ = ()
+
+
 class TooLong:
     """Stands in for a CSV field longer than the limit; the row gets an error, the value is dropped."""
 
@@ -159,18 +166,24 @@ def fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int,
     for min_col, min_row, max_col, max_row in ranges:
         starts.setdefault(min_row, []).append((min_col, max_col, max_row))
     active: list[tuple[int, int, int, object]] = []
+    width, next_end = 0, 0  # the widest active range's last column; the last row of the first to end
     for number, row in rows:
-        for min_col, max_col, max_row in starts.pop(number, ()):
-            active.append((min_col, max_col, max_row, row[min_col - 1] if len(row) >= min_col else None))
-        if active:
+        new = starts.pop(number, None)
+        if new or (active and number > next_end):
             # A range can end on a row the file leaves out; it must not spill onto the next row present.
             active = [a for a in active if a[2] >= number]
+            for min_col, max_col, max_row in new or ():
+                active.append((min_col, max_col, max_row, row[min_col - 1] if len(row) >= min_col else None))
+            if active:
+                width, next_end = max(a[1] for a in active), min(a[2] for a in active)
         if active:
-            width = max(a[1] for a in active)
             if len(row) < width:
                 row.extend([None] * (width - len(row)))
             for min_col, max_col, _, value in active:
-                row[min_col - 1:max_col] = [value] * (max_col - min_col + 1)
+                if max_col == min_col:
+                    row[min_col - 1] = value
+                else:
+                    row[min_col - 1:max_col] = [value] * (max_col - min_col + 1)
         yield number, row
 
 
@@ -198,7 +211,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
         # Rows are numbered as Excel shows them when it opens the file (a quoted line break stays in one row).
         for number, row in enumerate(reader, start=1):
             if row and max(map(len, row)) > limit:
-                row = [TooLong(len(v)) if len(v) > limit else v for v in row]
+                row = _LongRow(TooLong(len(v)) if len(v) > limit else v for v in row)
             yield number, row
     except csv.Error as exc:
         reason = _csv_reason(exc)
@@ -278,13 +291,16 @@ class Sheet:
         first_header = headers[0] if headers else None
         label, index = self.label, self.index
         for number, values in self.rows:
-            if not any(v not in (None, "") for v in values):
+            if not any(v is not None and v != "" for v in values):
                 continue
             if is_footer(values) or (values and values[0] == first_header and _repeats_header(values, headers)):
                 self.footer_rows += 1
                 continue
             ref = RowRef(number, label, index)
             record = dict(zip(headers, values, strict=False))
+            if values.__class__ is not _LongRow:
+                yield ref, record
+                continue
             for header, value in record.items():
                 if isinstance(value, TooLong):
                     record[header] = None
