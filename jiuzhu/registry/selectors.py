@@ -372,9 +372,17 @@ def _queue_in_regions(qs, regions):
     """Decisions whose household lies in one of `regions`, asked of each decision on its own (a correlated
     subquery PostgreSQL cannot flatten into a join): the queue is then always walked in id order on its index and
     stops after a page, instead of the planner starting from the regions' households and sorting them all."""
-    from django.db.models import OuterRef, Subquery
+    from django.db import connections
+    from django.db.models import BooleanField, OuterRef, Subquery
+    from django.db.models.expressions import RawSQL
 
+    # The region ids as a list, not a subquery: `IN (SELECT …)` would be flattened into a join again.
     region_ids = list(regions.values_list("pk", flat=True))
+    if connections[qs.db].vendor == "postgresql":  # one array parameter, however many villages
+        in_regions = RawSQL("(SELECT h.region_id FROM registry_household h "
+                            "WHERE h.id = registry_tierdecision.household_id) = ANY(%s)", [region_ids],
+                            output_field=BooleanField())
+        return qs.alias(in_regions=in_regions).filter(in_regions=True)
     household_region = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("region_id")[:1])
     return qs.alias(household_region=household_region).filter(household_region__in=region_ids)
 
