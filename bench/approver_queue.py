@@ -8,8 +8,15 @@ step's POST). Prints one JSON line last:
 
 Measured 2026-12-01 (2 shared cores): SQLite 1,000,000 households (849,556 pending): queue pages p50 32.6 ms,
 p95 52.9 ms (15 queries); count 20.9 ms (by reason 122 ms); confirm 50 p50 69 ms (20 queries). PostgreSQL
-100,000: p50 123 ms, p95 301 ms: the planner misjudges `path LIKE` (township) and `facts ? 'changes'` and
-walks region → household → decision then sorts, instead of the tier_queue index in id order (to do).
+100,000: p50 123 ms, p95 301 ms: the planner misjudged `path LIKE` (township) and `facts ? 'changes'` and
+walked region → household → decision then sorted, instead of the tier_queue index in id order.
+Since the jurisdiction and township are asked per decision (selectors._queue_in_regions: a correlated subquery
+on the household's region id, ids as one array), EXPLAIN ANALYZE at 100,000: township page 141 → 2.9 ms, 数据有变化
+313 → 2.1 ms, first 0.5 ms. Whole pages, PostgreSQL 100,000, measured with the machine loaded (load average 5-6 on
+2 cores; a page whose SQL takes 0.5 ms took 80 ms): p50 95.0 ms, p95 132.7 ms (17 queries; SQL 30-45 ms of it);
+count 68.8 ms (by reason 236 ms); confirm 50 p50 141 ms. SQLite 100,000 in the same load: p50 59.3 ms, p95 83.2 ms
+(count by reason 456 ms: to look at). 1,000,000 on PostgreSQL not measured yet (the load takes
+~15 min); the page plans walk a fixed ~50/selectivity rows whatever the size.
 """
 
 import argparse
