@@ -285,8 +285,9 @@ class TierDecision(models.Model):
     facts = models.JSONField("依据数据", default=dict)  # figures and standards (with setting row ids) used
     reasons = models.JSONField("认定理由", default=list)
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
+    # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
@@ -309,8 +310,8 @@ class TierDecision(models.Model):
         verbose_name_plural = "层级认定"
         indexes = [
             models.Index(fields=["household", "status"], name="tier_household_status"),
-            models.Index(fields=["tier", "status"], name="tier_lists"),
-            # list filters 认定层级 / 待审批建议: household ids of one tier, from the index alone (lists.py)
+            # list filters 认定层级 / 待审批建议: household ids of one tier, from the index alone (lists.py);
+            # tier_force_list also serves every (tier, status) lookup (the former tier_lists index)
             models.Index(fields=["tier", "status", "household"], name="tier_force_list"),
             models.Index(fields=["recommended_tier", "status", "household"], name="tier_pending_list"),
             # The approver's queue: pending decisions oldest first (keyset by id), and filtered by suggested tier.

@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
             model_name="tierdecision",
             index=models.Index(fields=["tier", "status", "household"], name="tier_force_list"),
         ),
+        # tier_lists (tier, status) is the beginning of tier_force_list, which serves its queries alike.
+        migrations.RemoveIndex(model_name="tierdecision", name="tier_lists"),
         migrations.AddIndex(
             model_name="tierdecision",
             index=models.Index(fields=["recommended_tier", "status", "household"], name="tier_pending_list"),
