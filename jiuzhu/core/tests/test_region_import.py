@@ -79,6 +79,7 @@ def test_every_problem_is_reported_by_row_and_nothing_is_written(persona):
         ["430524120201", "999", "甲村"],  # row 7: not an urban-rural code
         ["430524120201", "", "甲村"],  # row 8: duplicate
         ["430524120202", "", ""],  # row 9: no name
+        ["439999100000", "", "无县镇"],  # row 10: a township whose county is not in the tree
     ]
     with pytest.raises(RegionImportRefused) as refused:
         regions_import(actor=admin, data=workbook(rows), filename="坏.xlsx")
@@ -89,8 +90,9 @@ def test_every_problem_is_reported_by_row_and_nothing_is_written(persona):
         (7, "城乡分类代码", "“999”不是城乡分类代码（如111、220）"),
         (8, "统计用区划代码", "代码与第7行重复"),
         (9, "名称", "名称为空"),
+        (10, "统计用区划代码", "所属县（区） 439999 不存在，也不在本文件中"),
     ]
-    assert refused.value.message == "区划文件有 6 处问题，未导入任何数据"
+    assert refused.value.message == "区划文件有 7 处问题，未导入任何数据"
     assert Region.objects.count() == count
 
 
