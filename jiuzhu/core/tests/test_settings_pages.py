@@ -4,28 +4,12 @@ their field and keep what was typed; the history names settings, regions and peo
 grouped with units, the matrix as a table, never a stored key."""
 
 import re
-from html.parser import HTMLParser
 
 from jiuzhu.core.models import AuditLog, RegionSetting
+from jiuzhu.core.tests.test_region_settings import visible_text  # what a reader sees, one copy
 
 COUNTY_A = "430524"
 KEY = re.compile(r"[a-z]+_[a-z_]+")  # a stored key such as dibao_standard_rural or basic_living
-
-
-class _Text(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.parts = []
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-
-def visible_text(response) -> str:
-    """Text nodes only (option values and URLs are not what a reader sees)."""
-    parser = _Text()
-    parser.feed(response.content.decode())
-    return re.sub(r"\s+", " ", " ".join(parser.parts))
 
 
 def test_the_registry_addresses_serve_the_settings_pages(client_for):
