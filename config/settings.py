@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "jiuzhu.core.axes_app.AxesConfig",  # django-axes, named in Chinese
     "jiuzhu.core",
     "jiuzhu.registry",
+    "jiuzhu.monitoring",
     "jiuzhu.demo",
 ]
 

@@ -6,6 +6,7 @@ from config.api import api
 urlpatterns = [
     path("", include("jiuzhu.core.urls")),
     path("registry/", include("jiuzhu.registry.urls")),
+    path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "jiuzhu.monitoring"
+    label = "monitoring"
+    verbose_name = "动态监测预警"
+    navigation: list = []  # (label, url name, capability) entries are added as the pages land

@@ -1,0 +1,7 @@
+# Placeholder in the chain; filled by the work that owns it.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("monitoring", "0002_feeds")]
+    operations = []

@@ -1,0 +1,205 @@
+"""Monitoring data. Feed rows are not ORM rows: a batch's accepted rows are one Parquet file (`data_path`,
+under MEDIA_ROOT) that comparison runs read with DuckDB or Spark; the database keeps the batch's metadata.
+
+Scope: a batch belongs to the department that uploaded it (`organization`) and the region it covers;
+a warning belongs to the region that owns the person or household (`region`), and a department sees it only
+when it was referred to that department (`referred_to`)."""
+
+from django.conf import settings
+from django.db import models
+
+from jiuzhu.core.models import Organization, Region, TaskRun
+
+
+class FeedKind(models.TextChoices):
+    MEDICAL_SETTLEMENT = "medical_settlement", "医保结算"
+    DISABILITY = "disability", "残疾人证"
+    UNEMPLOYMENT = "unemployment", "失业登记"
+    DEATH_PUBLIC_SECURITY = "death_public_security", "死亡（公安户籍注销）"
+    DEATH_CREMATION = "death_cremation", "死亡（殡葬火化）"
+    DEATH_HOSPITAL = "death_hospital", "死亡（医学死亡证明）"
+    REGISTER_CHANGE = "register_change", "户籍变动"
+    VEHICLE = "vehicle", "机动车辆"
+    REAL_ESTATE = "real_estate", "不动产"
+    BUSINESS = "business", "工商登记与企业任职"
+    PENSION = "pension", "养老金与社保缴费"
+    HOUSING_FUND = "housing_fund", "住房公积金"
+    TAX = "tax", "个人所得税"
+    PUBLIC_PAYROLL = "public_payroll", "财政供养人员"
+    PRISONER = "prisoner", "服刑人员"
+    DISASTER = "disaster", "受灾人员"
+    STUDENT_HARDSHIP = "student_hardship", "家庭经济困难学生"
+    UTILITY_ARREARS = "utility_arrears", "水电气欠费"
+
+
+class FeedBatchStatus(models.TextChoices):
+    CHECKED = "checked", "待确认（有错误行）"  # waits for the uploader: accept without bad rows, or withdraw
+    STORED = "stored", "已入库"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class FeedBatch(models.Model):
+    """One upload of one feed kind by one department. `batch_key` (kind + department + file hash) makes
+    re-uploading the same file a no-op."""
+
+    kind = models.CharField("数据类型", max_length=30, choices=FeedKind.choices)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="提供部门")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="覆盖区域")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    file_name = models.CharField("文件名", max_length=200)
+    batch_key = models.CharField(max_length=64, unique=True)
+    status = models.CharField("状态", max_length=12, choices=FeedBatchStatus.choices)
+    rows_total = models.PositiveIntegerField("总行数", default=0)
+    rows_stored = models.PositiveIntegerField("入库行数", default=0)
+    rows_rejected = models.PositiveIntegerField("错误行数", default=0)
+    data_path = models.CharField(max_length=300, blank=True)  # accepted rows, Parquet, relative to MEDIA_ROOT
+    rejected_path = models.CharField(max_length=300, blank=True)  # rejected rows with their reasons
+    period_start = models.DateField("数据期起", null=True, blank=True)
+    period_end = models.DateField("数据期止", null=True, blank=True)
+    task_run = models.ForeignKey(TaskRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "部门数据批次"
+        indexes = [
+            # the department's inbox and the runs' "latest stored batches of a kind"
+            models.Index(fields=["organization", "-uploaded_at"], name="feed_org_uploaded"),
+            models.Index(fields=["kind", "status"], name="feed_kind_status"),
+        ]
+
+
+class IndicatorClass(models.TextChoices):
+    ACTIVE_DISCOVERY = "active_discovery", "主动发现"
+    NEED = "need", "需求预警"
+    DYNAMIC = "dynamic", "动态管理"
+    POLICY = "policy", "政策落实"
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", "红色"
+    MEDIUM = "medium", "橙色"
+    LOW = "low", "黄色"
+
+
+class Indicator(models.Model):
+    """A catalogue entry (预警指标). Its rule, per region and effective date, is an `IndicatorVersion`."""
+
+    code = models.CharField("指标编码", max_length=40, unique=True)
+    name = models.CharField("指标名称", max_length=80)
+    indicator_class = models.CharField("类别", max_length=20, choices=IndicatorClass.choices)
+    description = models.CharField("说明", max_length=300, blank=True)
+    builtin = models.BooleanField(default=False)  # seeded; can be edited and disabled, never deleted
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "预警指标"
+
+
+class IndicatorVersion(models.Model):
+    """The rule of an indicator in a region from a date (nearest ancestor region wins, latest version on or
+    before the date), as core.region_settings does for numbers. `rule` is the rule builder's JSON; it is
+    compiled to SQL (the same text for DuckDB and Spark) and validated before it is saved."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="versions")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    valid_from = models.DateField("生效日期")
+    rule = models.JSONField("规则")
+    enabled = models.BooleanField("启用", default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField("修改说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "预警指标规则版本"
+        constraints = [models.UniqueConstraint(fields=["indicator", "region", "valid_from"],
+                                               name="indicator_version_unique")]
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "运行中"
+    FINISHED = "finished", "已完成"
+    FAILED = "failed", "失败"
+
+
+class ComparisonRun(models.Model):
+    """One comparison of the registry with the stored feeds. `run_key` (region, as-of date, the batches
+    and rule versions used) makes re-running the same inputs a no-op."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField("比对基准日")
+    engine = models.CharField("计算引擎", max_length=10, default="duckdb")  # duckdb | spark
+    run_key = models.CharField(max_length=64)
+    status = models.CharField("状态", max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict)  # {"indicator code": warnings raised, ...}
+    seconds = models.FloatField(null=True, blank=True)
+    task_run = models.ForeignKey(TaskRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = "比对批次"
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", "待核实"
+    VISITED = "visited", "已核实"
+    REFERRED = "referred", "已转部门"
+    CLOSED = "closed", "已办结"
+
+
+class Disposition(models.TextChoices):
+    IMPLEMENT_POLICY = "implement_policy", "落实政策"
+    REFER_DEPARTMENT = "refer_department", "转介部门"
+    CASE_CONFERENCE = "case_conference", "一事一议"
+    VERIFY_TERMINATE = "verify_terminate", "核查终止"
+    REBUTTED = "rebutted", "核实不实"  # e.g. a death warning rebutted with 未死亡证明
+
+
+class Warning(models.Model):
+    """One indicator firing for one person or household over one evidence period. A person not in the
+    registry (主动发现) is named by `subject_name` and the keyed hash of the ID number only.
+    `warning_key` (indicator, subject, evidence period) is unique among open warnings: an open warning is not
+    raised again, and re-running the same inputs changes nothing."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="warnings")
+    run = models.ForeignKey(ComparisonRun, null=True, blank=True, on_delete=models.PROTECT, related_name="warnings")
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="属地")
+    subject_id_hash = models.CharField(max_length=64, blank=True)
+    subject_name = models.CharField("姓名", max_length=50, blank=True)
+    warning_key = models.CharField(max_length=64)
+    evidence_start = models.DateField("证据期起", null=True, blank=True)
+    evidence_end = models.DateField("证据期止", null=True, blank=True)
+    evidence = models.JSONField("触发依据", default=dict)
+    severity = models.CharField("预警等级", max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    status = models.CharField("状态", max_length=10, choices=WarningStatus.choices, default=WarningStatus.OPEN)
+    raised_at = models.DateTimeField("预警时间", auto_now_add=True)
+    due_date = models.DateField("办理期限", null=True, blank=True)  # working days on China's official calendar
+    overdue = models.BooleanField("已超期", default=False)
+    disposition = models.CharField("处置方式", max_length=20, choices=Disposition.choices, blank=True)
+    referred_to = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name="转介部门")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = "预警"
+        constraints = [
+            models.UniqueConstraint(fields=["warning_key"], condition=~models.Q(status="closed"),
+                                    name="warning_open_unique"),
+        ]
+        indexes = [
+            # the officer's list: status and deadline within a region subtree
+            models.Index(fields=["status", "due_date"], name="warning_status_due"),
+            # a department's inbox of referred warnings
+            models.Index(fields=["referred_to", "status"], name="warning_referred"),
+            models.Index(fields=["warning_key"], name="warning_key"),
+        ]
