@@ -1,4 +1,5 @@
-from django.urls import path  # noqa: F401  (pages are added as they land)
+from jiuzhu.monitoring import feed_urls, rule_urls, warning_urls
 
 app_name = "monitoring"
-urlpatterns: list = []
+# Each part keeps its own pages: feeds (部门数据), rules (指标与比对), warnings (预警处置).
+urlpatterns = feed_urls.urlpatterns + rule_urls.urlpatterns + warning_urls.urlpatterns

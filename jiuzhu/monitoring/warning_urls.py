@@ -1,0 +1,5 @@
+"""Pages of the warning part of monitoring (included by urls.py)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
