@@ -35,3 +35,20 @@ def dibao_household(standards, register, persona):
     decision = TierDecision.objects.get(household=household, status="recommended")
     tier_decision_confirm(actor=persona("longhui_approver"), decision=decision, valid_from=dt.date(2026, 7, 1))
     return household
+
+
+class MediaRoot:
+    """A test's own MEDIA_ROOT and the encrypted stored files (core/files.py) written under it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def stored(self) -> list:
+        files = self.path / "files"
+        return sorted(files.rglob("*.bin")) if files.exists() else []
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> MediaRoot:
+    settings.MEDIA_ROOT = tmp_path
+    return MediaRoot(tmp_path)

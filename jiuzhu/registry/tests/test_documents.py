@@ -20,13 +20,8 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-def stored(media) -> list:
-    return sorted((media / "files").rglob("*.bin")) if (media / "files").exists() else []
+def _media(media):
+    """Every test here stores files under its own MEDIA_ROOT."""
 
 
 @pytest.fixture
@@ -47,7 +42,7 @@ def test_attach_keeps_the_file_encrypted_with_its_facts_audit_and_chain_event(pe
         "id_card", "身份证正面.jpg", "image/jpeg", len(JPEG), hashlib.sha256(JPEG).hexdigest(), "longhui_window",
         None, None)
     assert stored_file_read(document.file_key) == JPEG
-    (path,) = stored(media)
+    (path,) = media.stored()
     assert JPEG[:16] not in path.read_bytes()
     audit = AuditLog.objects.get(action="create", object_type="registry.document")
     assert (audit.object_id, audit.person_id, audit.username, audit.detail["changes"]) == (
@@ -73,7 +68,7 @@ def test_attach_requires_edit_registry(persona, household, media):
     with pytest.raises(PermissionDenied) as refused:
         attach(persona, household, who="longhui_approver")  # may view, may not edit
     assert str(refused.value) == "您没有“登记、修改家庭及家计调查”的权限"
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])
 
 
 def test_attach_refused_outside_jurisdiction(persona, register, media):
@@ -81,7 +76,7 @@ def test_attach_refused_outside_jurisdiction(persona, register, media):
     with pytest.raises(DomainError) as refused:
         attach(persona, far, who="longhui_window")  # 桃洪镇's window; the household is in 小沙江镇
     assert (refused.value.code, refused.value.message) == ("out_of_scope", "该家庭不在您的管辖范围内")
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])
 
 
 @pytest.mark.parametrize(("data", "name", "message"), [
@@ -94,7 +89,7 @@ def test_bad_files_are_refused_and_nothing_is_kept(persona, household, media, se
     with pytest.raises(DomainError) as refused:
         attach(persona, household, data=data, name=name)
     assert (refused.value.code, refused.value.field, refused.value.message) == ("invalid_file", "file", message)
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])
     assert not Event.objects.filter(kind=RegistryEvent.DOCUMENT_ATTACHED).exists()
 
 
@@ -102,7 +97,7 @@ def test_unknown_kind_refused(persona, household, media):
     with pytest.raises(DomainError) as refused:
         attach(persona, household, kind="passport")
     assert (refused.value.field, refused.value.message) == ("kind", "请选择材料类型")
-    assert stored(media) == []
+    assert media.stored() == []
 
 
 def test_a_failed_row_leaves_no_file_behind(persona, household, media, monkeypatch):
@@ -112,7 +107,7 @@ def test_a_failed_row_leaves_no_file_behind(persona, household, media, monkeypat
     monkeypatch.setattr("jiuzhu.registry.services.record_event", boom)
     with pytest.raises(RuntimeError):
         attach(persona, household)
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])
 
 
 def test_void_with_reason_once_on_the_chain(persona, household):
@@ -195,14 +190,14 @@ def test_upload_page_saves_and_refuses_bad_files_in_chinese(household, client_fo
     assert "材料未保存：文件不是 PDF、JPEG 或 PNG 格式" in bad.content.decode()
     none = client.post(url, {"kind": "id_card"}, follow=True)
     assert "材料未保存：请选择文件" in none.content.decode()
-    assert Document.objects.count() == 1 and len(stored(media)) == 1
+    assert Document.objects.count() == 1 and len(media.stored()) == 1
 
 
 def test_upload_page_out_of_scope_is_404(household, client_for, media):
     response = client_for("dongkou_window").post(f"/registry/households/{household.pk}/documents/",
                                                  {"kind": "id_card", "file": SimpleUploadedFile("a.jpg", JPEG)})
     assert response.status_code == 404
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])
 
 
 def test_void_page(persona, household, client_for):
@@ -221,4 +216,4 @@ def test_upload_page_checks_csrf(household, persona, media):
     response = client.post(f"/registry/households/{household.pk}/documents/",
                            {"kind": "id_card", "file": SimpleUploadedFile("a.jpg", JPEG)})
     assert response.status_code == 403
-    assert (Document.objects.count(), stored(media)) == (0, [])
+    assert (Document.objects.count(), media.stored()) == (0, [])

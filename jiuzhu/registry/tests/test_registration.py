@@ -24,13 +24,8 @@ CHILD = make_id_number("430524", dt.date(2009, 5, 1), 23)
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
-def stored(media) -> list:
-    return sorted((media / "files").rglob("*.bin")) if (media / "files").exists() else []
+def _media(media):
+    """Every test here stores files under its own MEDIA_ROOT."""
 
 
 def form(**changes) -> dict:
@@ -81,7 +76,7 @@ def test_one_post_registers_household_members_means_and_document(client_for, med
     document = Document.objects.get(household=household)
     assert (document.kind, document.original_filename, document.content_type, document.size) == (
         "id_card", "户主身份证.jpg", "image/jpeg", len(JPEG))
-    assert len(stored(media)) == 1
+    assert len(media.stored()) == 1
     kinds = list(Event.objects.filter(household_id=household.pk).order_by("pk").values_list("kind", flat=True))
     assert kinds == [RegistryEvent.HOUSEHOLD_REGISTERED, RegistryEvent.MEANS_INCOME_RECORDED,
                      RegistryEvent.MEANS_ASSET_RECORDED, RegistryEvent.DOCUMENT_ATTACHED]
@@ -113,7 +108,7 @@ def test_wrong_id_number_comes_back_at_the_members_step_with_everything_kept(cli
                  f'<option value="{VILLAGE_A}" selected>', '<option value="id_card" selected>'):
         assert kept in html, kept
     assert "请重新选择文件（页面退回后浏览器不会保留已选的文件）" in html
-    assert (Household.objects.count(), Person.objects.count(), stored(media)) == (0, 0, [])
+    assert (Household.objects.count(), Person.objects.count(), media.stored()) == (0, 0, [])
 
 
 def test_problems_of_several_steps_come_back_at_the_first(client_for):
@@ -144,7 +139,7 @@ def test_a_means_rule_refused_by_the_service_rolls_everything_back(client_for, m
     assert start_step(html) == "3"
     assert '<p class="error">截止日期早于起始日期</p>' in html
     assert (Household.objects.count(), Person.objects.count(), IncomeItem.objects.count()) == (0, 0, 0)
-    assert not Event.objects.exists() and stored(media) == []
+    assert not Event.objects.exists() and media.stored() == []
 
 
 @pytest.mark.parametrize(("upload", "message"), [
@@ -157,14 +152,14 @@ def test_bad_document_comes_back_at_the_documents_step(client_for, media, upload
     assert start_step(html) == "4"
     assert f'<p class="error">{message}</p>' in html
     assert "请重新选择文件（页面退回" not in html  # the problem itself says so
-    assert (Household.objects.count(), stored(media)) == (0, [])
+    assert (Household.objects.count(), media.stored()) == (0, [])
 
 
 def test_too_big_document(client_for, media, settings):
     settings.STORED_FILE_MAX_BYTES = 100
     html = client_for("longhui_window").post(URL, form()).content.decode()
     assert '<p class="error">文件大小为 111 字节，超过了 100 字节 的上限，请压缩或分页扫描后再上传</p>' in html
-    assert (Household.objects.count(), stored(media)) == (0, [])
+    assert (Household.objects.count(), media.stored()) == (0, [])
 
 
 def test_document_without_kind(client_for):
@@ -190,7 +185,7 @@ def test_a_late_failure_leaves_no_file_behind(client_for, media, monkeypatch):
     assert start_step(html) == "4"
     block = html.split('data-row="1"')[-1].split("</fieldset>")[0]
     assert '<p class="error">磁盘已满</p>' in block
-    assert (Household.objects.count(), Document.objects.count(), stored(media)) == (0, 0, [])
+    assert (Household.objects.count(), Document.objects.count(), media.stored()) == (0, 0, [])
 
 
 def test_means_member_must_be_a_filled_member(client_for):
@@ -237,7 +232,7 @@ def test_an_oversized_document_is_never_read_whole(client_for, media, settings):
         URL, form(d0_file=SimpleUploadedFile("大扫描件.jpg", big))).content.decode()
     assert start_step(html) == "4"
     assert '<p class="error">文件大小为 300.1 KB，超过了 64 KB 的上限，请压缩或分页扫描后再上传</p>' in html
-    assert (Household.objects.count(), stored(media)) == (0, [])
+    assert (Household.objects.count(), media.stored()) == (0, [])
 
 
 def test_the_page_keeps_no_more_of_an_upload_than_the_limit(client_for, settings, monkeypatch):
