@@ -109,7 +109,7 @@ def signed_in(user) -> str:
     from django.test import Client
 
     client = Client()
-    client.force_login(user)
+    client.force_login(user, backend="jiuzhu.core.auth.PasswordBackend")  # the backend a form sign-in records
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
