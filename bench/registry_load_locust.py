@@ -30,7 +30,7 @@ def _write(environment, **kwargs):
 
 
 class Officer(HttpUser):
-    wait_time = between(0.5, 2)
+    wait_time = between(*DATA.get("think", (3, 10)))  # reading a page: see bench/registry_load.py, "Think time"
 
     def on_start(self):
         account = next(ACCOUNTS)

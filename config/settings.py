@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "jiuzhu.core.middleware.ContentSecurityPolicyMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiuzhu.core.sessions.IdleSessionMiddleware",  # SessionMiddleware renewing the expiry once a minute
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -188,9 +188,11 @@ AXES_COOLOFF_MESSAGE = "连续登录失败次数过多，账号已锁定，请�
 # client. Behind one TLS proxy set 1, or every user would share the proxy's address (lockout, audit).
 TRUSTED_PROXY_COUNT = int(os.environ.get("JIUZHU_PROXY_COUNT", "0"))
 
-# Sessions end after 30 idle minutes: every request renews the cookie.
+# Sessions end after 30 idle minutes: a request renews the server-side expiry if it was last renewed a
+# minute or more ago (jiuzhu/core/sessions.py), not by a write on every request.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

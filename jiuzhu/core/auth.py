@@ -64,6 +64,24 @@ class PasswordBackend(ModelBackend):
     def user_can_authenticate(self, user):
         return super().user_can_authenticate(user) and not user.is_service_account
 
+    # Permissions come from roles only (permissions.CapabilityBackend); nothing grants a user Django
+    # permissions directly or through group membership, so ModelBackend's two queries per request (user
+    # permissions, group permissions) are skipped. A superuser holds every permission without a backend.
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_user(self, user_id):
+        """The signed-in user of each request, with the region and organisation every page's jurisdiction
+        rule reads (core/scoping.py) in the same query."""
+        try:
+            user = User._default_manager.select_related("region", "organization").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
 
 def lockout_response(request, original_response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the sign-in page already says in Chinese that the account is locked

@@ -152,12 +152,32 @@ def pick_region(actor, data: Mapping, *, prefix: str = "") -> RegionPick:
         pick.township = pick.village.parent
     if not pick.error and pick.region is None:
         pick.region = pick.village or pick.township
-    pick.townships = townships_in_scope(actor)
+    pick.townships, pick.names = _jurisdiction_options(actor)
     pick.villages = villages_of(actor, pick.township_code)
     if actor.region_id and actor.region.level == RegionLevel.VILLAGE and not pick.villages:
         pick.villages = [actor.region]
-    pick.names = _names(actor)
     return pick
+
+
+OPTIONS_CACHE_SECONDS = 60
+
+
+def _jurisdiction_options(actor) -> tuple[list[Region], list[str]]:
+    """The townships and the names the picker offers, the same for every user of one jurisdiction: kept a
+    minute per server process (every list page shows the picker), keyed by the jurisdiction and by the
+    region table's row count and highest id, so regions added or removed show at once; a renamed region's
+    new name may take up to a minute to be offered (what is typed is always resolved in the database)."""
+    from django.core.cache import cache
+    from django.db.models import Count, Max
+
+    scope = "*" if actor.is_superuser else actor.region.path if actor.region_id else "-"
+    table = Region.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    key = f"region-picker:{scope}:{table['n']}:{table['m']}"
+    found = cache.get(key)
+    if found is None:
+        found = (townships_in_scope(actor), _names(actor))
+        cache.set(key, found, OPTIONS_CACHE_SECONDS)
+    return found
 
 
 def _names(actor) -> list[str]:

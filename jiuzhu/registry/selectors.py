@@ -273,19 +273,22 @@ def assistance_report(*, actor, on: dt.date | None = None, region=None) -> list[
 
 def means_items(*, actor, household: Household) -> dict:
     """The household's means test as the page shows it: every entry, voided ones included (struck through,
-    with who, when and why), and the totals of the entries in force only (one aggregate query each)."""
-    from django.db.models import F, Sum
+    with who, when and why), and the totals of the entries in force only, added up from the entries read
+    for the page (one query per kind of entry, no aggregate query)."""
+    from django.db.models import F
 
     _household_in_scope(actor, household)
     live_first = F("voided_at").asc(nulls_first=True)  # entries in force first, voided ones below
-    incomes = household.incomes.select_related("person", "voided_by").order_by(live_first, "-period_end", "-pk")
-    assets = household.assets.select_related("person", "voided_by").order_by(live_first, "-recorded_on", "-pk")
-    expenses = household.expenses.select_related("person", "voided_by").order_by(live_first, "-period_end", "-pk")
-    in_force = {"voided_at__isnull": True}
+    incomes = list(household.incomes.select_related("person", "voided_by")
+                   .order_by(live_first, "-period_end", "-pk"))
+    assets = list(household.assets.select_related("person", "voided_by")
+                  .order_by(live_first, "-recorded_on", "-pk"))
+    expenses = list(household.expenses.select_related("person", "voided_by")
+                    .order_by(live_first, "-period_end", "-pk"))
     totals = {
-        "income": household.incomes.filter(**in_force).aggregate(s=Sum("amount"))["s"] or 0,
-        "asset": household.assets.filter(**in_force, disposed_on__isnull=True).aggregate(s=Sum("value"))["s"] or 0,
-        "expense": household.expenses.filter(**in_force).aggregate(s=Sum("amount"))["s"] or 0,
+        "income": sum((r.amount for r in incomes if r.voided_at is None), 0),
+        "asset": sum((r.value for r in assets if r.voided_at is None and r.disposed_on is None), 0),
+        "expense": sum((r.amount for r in expenses if r.voided_at is None), 0),
     }
     return {"incomes": incomes, "assets": assets, "expenses": expenses, "means_totals": totals}
 

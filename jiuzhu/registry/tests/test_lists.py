@@ -240,3 +240,23 @@ def test_every_column_has_its_heading(world, register, client_for):
     ]:
         head = officer.get(url).content.decode().split("<thead>")[1].split("</thead>")[0]
         assert [re.sub(r"<[^>]+>|[↑↓]", "", th).strip() for th in re.findall(r"<th[^>]*>(.*?)</th>", head)] == headings
+
+
+def test_long_lists_walk_the_order_index_with_the_same_pages(world, client_for, monkeypatch):
+    """From WALK_FROM rows SQLite reads a page by walking its order's index (the place term kept off the
+    region index by a unary +): every page, sorted either way, at either end, is the page the planner's own
+    plan gives."""
+    ids = _bulk(VILLAGE_A, 25) + _bulk(VILLAGE_A2, 25) + _bulk(VILLAGE_B, 5)
+    officer = client_for("longhui_officer")
+    urls = [f"/registry/households/?sort={s}&page={p}" for s in ("-id", "id", "region", "-region")
+            for p in ("1", "2", "last")] + ["/registry/households/?place=" + Region.objects.get(code=VILLAGE_A).name]
+    planner = [_rows(officer.get(u).content.decode()) for u in urls]
+    monkeypatch.setattr(lists, "WALK_FROM", 0)
+    with CaptureQueriesContext(connection) as queries:
+        walked = [_rows(officer.get(u).content.decode()) for u in urls]
+    assert walked == planner and all(walked)
+    assert planner[0] == [str(i) for i in sorted(ids[:50], reverse=True)[:20]]  # county A only, newest first
+    by_region = sorted(ids[:50], key=lambda i: (Household.objects.get(pk=i).region.code, i))
+    assert planner[6] == [str(i) for i in by_region[:20]]
+    if connection.vendor == "sqlite":
+        assert any('+"registry_household"."region_id" IN (' in q["sql"] for q in queries)
