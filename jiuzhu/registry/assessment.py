@@ -21,20 +21,22 @@ What a run writes, per household (and 单人户 member):
   written again (`run_key` hashes the date and every figure)."""
 
 # ruff: noqa: S608 - the SQL here is built from constants, int ids, ISO dates and a region path checked to be digits
+import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import time
+from decimal import Decimal
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
 from jiuzhu.core.events import record_events_by_query
-from jiuzhu.core.models import Region
+from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import (
     AssetKind,
@@ -45,7 +47,7 @@ from jiuzhu.registry.models import (
     Tier,
     TierDecision,
 )
-from jiuzhu.registry.standards import STANDARDS, standards_for
+from jiuzhu.registry.standards import STANDARDS, Standards
 
 # Income kinds not counted when testing 特困's 无生活来源 (民发〔2021〕43号).
 TEKUN_EXEMPT_INCOME = ("basic_pension",)
@@ -92,47 +94,54 @@ def _run_key_int(col: str) -> str:
 I64, F64, STR = pa.int64(), pa.float64(), pa.string()
 
 
-def _loads(ids: str, on: dt.date) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+def _within(ids: str, scan: bool):
+    """`col IN (ids)`. With `scan`, written `+col` so that SQLite reads the table through instead of looking
+    each household up in the index (a region's run covers most of the table; the rows come in table order)."""
+    return lambda col: f"{'+' if scan else ''}{col} IN ({ids})"
+
+
+def _loads(ids: str, on: dt.date, scan: bool = False) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+    within = _within(ids, scan)
     on_sql = f"DATE '{on.isoformat()}'" if _postgres() else f"'{on.isoformat()}'"
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on_sql}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
     return {
         "hh_raw": (f"SELECT h.id, h.region_id, CASE WHEN h.hukou_type = 'urban' THEN 1 ELSE 0 END, "
-                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND h.id IN ({ids})",
+                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND {within('h.id')}",
                    {"household_id": I64, "region_id": I64, "urban": I64, "relapse_watch": I64}),
         "pp_raw": (f"SELECT p.id, p.household_id, {_day('p.birth_date')}, "
                    f"{_code('p.disability_type', _DISABILITY_CODES)}, p.disability_grade, "
                    f"CASE WHEN p.serious_illness <> '' THEN 1 ELSE 0 END, {_int('p.supporter_able')}, "
-                   f"{_day('p.death_date')} FROM registry_person p WHERE p.household_id IN ({ids})",
+                   f"{_day('p.death_date')} FROM registry_person p WHERE {within('p.household_id')}",
                    {"person_id": I64, "household_id": I64, "birth_day": I64, "disability": I64,
                     "disability_grade": I64, "ill": I64, "supporter_able": I64, "death_day": I64}),
         "ill": (f"SELECT p.id, p.serious_illness FROM registry_person p WHERE p.serious_illness <> '' "
-                f"AND p.household_id IN ({ids})", {"person_id": I64, "serious_illness": STR}),
+                f"AND {within('p.household_id')}", {"person_id": I64, "serious_illness": STR}),
         "inc_raw": ("SELECT i.household_id, CASE WHEN i.kind IN ("
                     + ", ".join(f"'{k}'" for k in TEKUN_EXEMPT_INCOME) + f") THEN 1 ELSE 0 END, "
                     f"{_real('i.amount')}, {_day('i.period_start')}, {_day('i.period_end')} "
-                    f"FROM registry_incomeitem i WHERE i.voided_at IS NULL AND i.household_id IN ({ids})",
+                    f"FROM registry_incomeitem i WHERE i.voided_at IS NULL AND {within('i.household_id')}",
                     {"household_id": I64, "exempt": I64, "amount": F64, "start_day": I64, "end_day": I64}),
         "ast_raw": (f"SELECT a.household_id, {_code('a.kind', _ASSET_CODES)}, {_real('a.value')}, "
                     f"{_day('a.recorded_on')}, {_day('a.disposed_on')} FROM registry_asset a "
-                    f"WHERE a.voided_at IS NULL AND a.household_id IN ({ids})",
+                    f"WHERE a.voided_at IS NULL AND {within('a.household_id')}",
                     {"household_id": I64, "kind": I64, "value": F64, "recorded_day": I64, "disposed_day": I64}),
         "exp_raw": (f"SELECT e.household_id, {_real('e.amount')}, {_day('e.period_start')}, {_day('e.period_end')} "
-                    f"FROM registry_expense e WHERE e.voided_at IS NULL AND e.household_id IN ({ids})",
+                    f"FROM registry_expense e WHERE e.voided_at IS NULL AND {within('e.household_id')}",
                     {"household_id": I64, "amount": F64, "start_day": I64, "end_day": I64}),
         # The decisions a new suggestion is compared with: pending (1) and confirmed or overridden (2).
         "dec": (f"SELECT d.id, d.household_id, coalesce(d.person_id, 0), "
                 f"CASE WHEN d.status = 'recommended' THEN 1 ELSE 2 END, {_run_key_int('d.run_key')}, "
-                f"CASE WHEN {in_force} THEN 1 ELSE 0 END FROM registry_tierdecision d "
-                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND d.household_id IN ({ids})",
+                f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
+                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {within('d.household_id')}",
                 {"decision_id": I64, "household_id": I64, "person_id": I64, "status": I64, "run_key": I64,
-                 "in_force": I64}),
-        "chg": (_changes_sql(ids, in_force),
+                 "in_force": I64, "input_key": I64}),
+        "chg": (_changes_sql(ids, in_force, scan),
                 {"household_id": I64, "what": I64, "at": I64, "amount": F64, "label": STR}),
     }
 
 
-def _changes_sql(ids: str, in_force: str) -> str:
+def _changes_sql(ids: str, in_force: str, scan: bool = False) -> str:
     """What changed in a household after its decision in force was made: one row per change, read only for
     households with such a decision (what: 1 income recorded, 2 income voided, 3 expense recorded, 4 expense
     voided, 5 asset recorded, 6 asset disposed, 7 asset voided, 8 member joined, 9 member left, 10 person
@@ -163,7 +172,7 @@ def _changes_sql(ids: str, in_force: str) -> str:
         "ON h.id = f.household_id WHERE h.updated_at > f.decided_at",
     ]
     return (f"WITH f AS (SELECT d.household_id, max(coalesce(d.decided_at, d.created_at)) AS decided_at "
-            f"FROM registry_tierdecision d WHERE {in_force} AND d.household_id IN ({ids}) "
+            f"FROM registry_tierdecision d WHERE {in_force} AND {_within(ids, scan)('d.household_id')} "
             "GROUP BY d.household_id) " + " UNION ALL ".join(sql))
 
 
@@ -182,23 +191,31 @@ def _fetch(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
         return pa_csv.read_csv(buffer, read_options=pa_csv.ReadOptions(column_names=names),
                                convert_options=pa_csv.ConvertOptions(column_types=columns,
                                                                      strings_can_be_null=False))
+    if STR not in columns.values():
+        return _fetch_sqlite_numeric(sql, columns)
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
     if not rows:
         return pa.table({n: pa.array([], type=t) for n, t in columns.items()})
-    if STR not in columns.values():
-        matrix = np.array(rows, dtype=np.float64)  # NULL → NaN
-        del rows
-        arrays = {}
-        for j, (name, kind) in enumerate(columns.items()):
-            col = matrix[:, j]
-            mask = np.isnan(col)
-            arrays[name] = pa.array(np.where(mask, 0, col).astype(np.int64) if kind == I64 else col,
-                                    mask=mask if mask.any() else None, type=kind)
-        return pa.table(arrays)
     return pa.table({name: pa.array(list(col), type=kind)
                      for (name, kind), col in zip(columns.items(), zip(*rows, strict=True), strict=True)})
+
+
+def _fetch_sqlite_numeric(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
+    """SQLite: the rows of a query of numbers, as CSV text SQLite writes itself (printf and group_concat, in C,
+    one value back to Python per table) and Arrow parses (in C++): no Python object per row or value.
+    NULL prints as an empty field, read back as null."""
+    names = [f"c{j}" for j in range(len(columns))]
+    line = "printf('" + ",".join("%s" for _ in names) + "', " + ", ".join(names) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH q({', '.join(names)}) AS ({sql}) "
+                       f"SELECT CAST(group_concat({line}, char(10)) AS BLOB) FROM q")
+        (text,), = cursor.fetchall()
+    if not text:
+        return pa.table({n: pa.array([], type=t) for n, t in columns.items()})
+    return pa_csv.read_csv(io.BytesIO(text), read_options=pa_csv.ReadOptions(column_names=list(columns)),
+                           convert_options=pa_csv.ConvertOptions(column_types=columns))
 
 
 def _duck_list(values: list[str]) -> str:
@@ -249,22 +266,20 @@ CREATE MACRO covered_phrase(bits, n, ws, window_text) AS CASE
   WHEN bits = 0 THEN format('无记录（评估期 {}）', window_text)
   WHEN bit_count(bits) = n THEN format('{}（评估期全部 {} 个月）', window_text, n)
   ELSE format('{}（评估期 {} 中的 {} 个月）', covered_text(bits, n, ws), window_text, bit_count(bits)) END;
-CREATE TABLE result AS
-WITH h AS (
+CREATE TABLE h AS
   SELECT hh.household_id, hh.hukou_type, hh.relapse_watch, s.*,
          CASE WHEN hh.hukou_type = 'urban' THEN s.dibao_standard_urban ELSE s.dibao_standard_rural END AS standard,
          CAST($on - to_months(CAST(s.income_window_months AS INTEGER)) + INTERVAL 1 DAY AS DATE) AS wstart,
          CAST(s.income_window_months AS INTEGER) AS n
-  FROM hh JOIN std s USING (region_id)
-),
-m AS (
+  FROM hh JOIN std s USING (region_id);
+CREATE TABLE mt AS
+WITH m AS (
   SELECT p.*, h.tekun_age, h.tekun_minor_age,
          year($on) - year(p.birth_date)
            - CASE WHEN strftime($on, '%m%d') < strftime(p.birth_date, '%m%d') THEN 1 ELSE 0 END AS age
   FROM pp p JOIN h USING (household_id)
   WHERE p.death_date IS NULL OR p.death_date > $on
-),
-mt AS (
+)
   SELECT m.*,
          (m.disability_grade <= 2 OR (m.disability_grade = 3 AND m.disability_type IN ('intellectual', 'mental')))
            IS TRUE AS severe_disability,
@@ -272,9 +287,10 @@ mt AS (
            OR (m.disability_type IN ('intellectual', 'mental') AND m.disability_grade <= 3)
            OR (m.disability_type = 'physical' AND m.disability_grade <= 2)
            OR (m.disability_type = 'visual' AND m.disability_grade = 1)) IS TRUE AS no_work_ability
-  FROM m
-),
-mc AS (
+  FROM m;
+-- Figures and tier of every household (cheap); the texts below only for those not skipped.
+CREATE TABLE c AS
+WITH mc AS (
   SELECT household_id, count(*) AS members,
          bool_and(no_work_ability AND NOT supporter_able) AS all_tekun_persons,
          bool_or(severe_disability OR serious_illness <> '') AS has_hardship_member
@@ -364,11 +380,11 @@ t AS (
          END AS tier
   FROM k
 ),
-c AS (
-  SELECT t.*, bit_count(income_bits) AS income_months, bit_count(expense_bits) AS expense_months,
-         month_span(wstart, 0, n - 1) AS window_text
-  FROM t
-),
+SELECT t.*, bit_count(income_bits) AS income_months, bit_count(expense_bits) AS expense_months, keys.input_key,
+       skip.household_id IS NOT NULL AS skipped
+FROM t JOIN keys USING (household_id) LEFT JOIN skip USING (household_id);
+CREATE TABLE result AS
+WITH cw0 AS (SELECT c.*, month_span(wstart, 0, n - 1) AS window_text FROM c WHERE NOT c.skipped),
 cw AS (
   SELECT c.*,
          {income: covered_phrase(income_bits, n, wstart, window_text),
@@ -380,7 +396,7 @@ cw AS (
                                                    covered_text(income_bits, n, wstart)) END,
            CASE WHEN income_outside > 0 THEN format('有 {} 条收入记录的期间不在评估期内，未计入', income_outside) END
          ], lambda x: x IS NOT NULL) AS warnings
-  FROM c
+  FROM cw0 c
 )
 SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS pci, standard,
   list_filter([
@@ -411,7 +427,7 @@ SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS 
            houses: houses, window_start: wstart, pci_tekun: round(pci_tekun, 2), "window": window_text,
            window_months: n, income_months: income_months, expense_months: expense_months, coverage: coverage,
            warnings: warnings}) AS facts,
-  income_months < n AS coverage_short
+  income_months < n AS coverage_short, input_key, len(warnings) > 0 AS warned
 FROM cw
 UNION ALL
 -- 单人户: a severely disabled or seriously ill member of a 低保边缘 household may be assessed alone.
@@ -421,23 +437,49 @@ SELECT t.household_id, mt.person_id, 'dibao', 1, round(t.pci, 2), t.standard,
           yuan(t.pci), yuan(t.near_dibao_multiplier))],
   to_json({standard: t.standard, near_line: t.near_line, single_person: true, coverage: t.coverage,
            warnings: t.warnings}),
-  t.income_months < t.n
+  t.income_months < t.n, t.input_key, len(t.warnings) > 0
 FROM cw t JOIN mt USING (household_id)
-WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '')
+WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '');
+-- The households skipped (a live decision has their inputs' key): their rows, for the counts only.
+CREATE TABLE result_skipped AS
+SELECT household_id, NULL::BIGINT AS person_id, tier, income_months < n AS coverage_short FROM c WHERE skipped
+UNION ALL
+SELECT t.household_id, mt.person_id, 'dibao', t.income_months < t.n
+FROM c t JOIN mt USING (household_id)
+WHERE t.skipped AND t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '')
 """
 
 
 def _standards_frame(region_ids: list[int], on: dt.date) -> tuple[pa.Table, pa.Table]:
-    rows, sources = [], []
-    for region in Region.objects.filter(pk__in=region_ids):
-        standards = standards_for(region, on)
+    """One row of standards per region. The setting rows of every region concerned are read in one query
+    (not one per village); each region then takes, per key, its nearest ancestor's latest row in force, as
+    `standards_for` does (and its checks: a missing local standard stops the run with a Chinese message)."""
+    regions = list(Region.objects.filter(pk__in=region_ids).only("pk", "path"))
+    codes = {code for region in regions for code in region.ancestor_codes()}
+    settings = list(RegionSetting.objects.filter(key__in=list(STANDARDS), region__code__in=codes,
+                                                 effective_from__lte=on)
+                    .select_related("region").order_by("-region__path", "-effective_from"))
+    rows, sources, memo = [], [], {}
+    for region in regions:
+        chain = tuple(region.ancestor_codes())
+        if chain not in memo:
+            found: dict = {}
+            for row in settings:
+                if row.region.code in chain:
+                    found.setdefault(row.key, row)
+            memo[chain] = Standards(region_id=region.pk, on=on, sources={k: r.pk for k, r in found.items()},
+                                    values={key: (Decimal(str(found[key].value)) if key in found else spec.default)
+                                            for key, spec in STANDARDS.items()})
+        standards = memo[chain]
         for key in ("dibao_standard_urban", "dibao_standard_rural", "rigid_expense_ratio",
                     "disposable_income_last_year"):
-            standards.get(key)  # a missing local standard stops the run with a Chinese message
+            standards.get(key)
         rows.append({"region_id": region.pk, **{k: float(v) for k, v in standards.values.items()}})
-        sources.append({"region_id": region.pk, "settings": json.dumps(standards.sources)})
+        sources.append({"region_id": region.pk, "settings": json.dumps(standards.sources),
+                        "standards": json.dumps([rows[-1], standards.sources], sort_keys=True)})
     std = pa.Table.from_pylist(rows, schema=pa.schema([("region_id", I64), *((k, F64) for k in STANDARDS)]))
-    src = pa.Table.from_pylist(sources, schema=pa.schema([("region_id", I64), ("settings", STR)]))
+    src = pa.Table.from_pylist(sources, schema=pa.schema([("region_id", I64), ("settings", STR),
+                                                          ("standards", STR)]))
     return std, src
 
 
@@ -466,18 +508,65 @@ def _change_text_sql() -> str:
 
 # Compares the results with the decisions there: `kept` (a decision in force, data unchanged since: no new
 # suggestion), `same` (same inputs as a live decision of the household, pending, confirmed or overridden:
-# nothing to write).
+# nothing to write; the households skipped by their inputs' key are all `same`).
 COMPARE_SQL = """
 CREATE TABLE changes AS
   SELECT c.household_id, list({text} ORDER BY c.at, c.what, c.label) AS changes FROM chg c GROUP BY c.household_id;
 CREATE TABLE outcome AS
-WITH force AS (SELECT DISTINCT household_id FROM dec WHERE in_force = 1)
+WITH force AS (SELECT DISTINCT household_id FROM dec WHERE in_force = 1),
+every AS (SELECT *, false AS skipped FROM result UNION ALL BY NAME SELECT *, true AS skipped FROM result_skipped)
 SELECT r.*, hh.region_id, ch.changes, f.household_id IS NOT NULL AS in_force,
        ($keep AND f.household_id IS NOT NULL AND ch.changes IS NULL) AS kept,
-       EXISTS (SELECT 1 FROM dec d WHERE d.household_id = r.household_id
-               AND d.person_id = coalesce(r.person_id, 0) AND d.run_key = r.run_key) AS same
-FROM result r JOIN hh USING (household_id) LEFT JOIN force f USING (household_id)
+       r.skipped OR EXISTS (SELECT 1 FROM dec d WHERE d.household_id = r.household_id
+                            AND d.person_id = coalesce(r.person_id, 0) AND d.run_key = r.run_key) AS same
+FROM every r JOIN hh USING (household_id) LEFT JOIN force f USING (household_id)
      LEFT JOIN changes ch USING (household_id)
+"""
+
+
+@contextlib.contextmanager
+def _scope(ids: str):
+    """SQLite: a region's household ids are put in a temporary table once (not worked out again by every
+    query), and when they are a good part of all households the tables are read through (see `_within`)."""
+    if _postgres() or not ids.lstrip().upper().startswith("SELECT"):
+        yield ids, False
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS temp.assess_scope")
+        cursor.execute("CREATE TEMP TABLE assess_scope (id INTEGER PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO temp.assess_scope {ids}")
+        cursor.execute("SELECT (SELECT count(*) FROM temp.assess_scope), (SELECT count(*) FROM registry_household)")
+        (scoped, total), = cursor.fetchall()
+    try:
+        yield "SELECT id FROM temp.assess_scope", scoped * 4 >= total
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE temp.assess_scope")
+
+
+# Bumped by any change to the rules' text (or DuckDB's hash function): every household is worked out again.
+RULES_VERSION = hashlib.sha256("\n".join([VIEWS_SQL, ASSESS_SQL, duckdb.__version__]).encode()).hexdigest()[:16]
+# Each household's inputs as one 63-bit key: its row, its members, its (not voided) incomes, assets and expenses,
+# its region's standards with their setting rows, the date and the rules. Rows are hashed one by one and summed
+# (order does not matter; two identical rows do not cancel out). `skip`: households whose live household-level
+# decision (pending, confirmed or overridden) was made from the same inputs. A skipped household gets no new
+# suggestion, as its figures would be the same (`same`), and its texts are not worked out again: a re-run
+# reads the rows and compares keys, and writes nothing.
+KEYS_SQL = """
+CREATE TABLE keys AS
+WITH p AS (SELECT p.household_id, sum(hash(p.person_id, p.birth_day, p.disability, p.disability_grade, p.ill,
+                                          p.supporter_able, p.death_day, ill.serious_illness)) AS s
+           FROM pp_raw p LEFT JOIN ill USING (person_id) GROUP BY p.household_id),
+i AS (SELECT household_id, sum(hash(exempt, amount, start_day, end_day)) AS s FROM inc_raw GROUP BY household_id),
+a AS (SELECT household_id, sum(hash(kind, value, recorded_day, disposed_day)) AS s FROM ast_raw GROUP BY household_id),
+e AS (SELECT household_id, sum(hash(amount, start_day, end_day)) AS s FROM exp_raw GROUP BY household_id)
+SELECT h.household_id, CAST(hash(h.region_id, h.urban, h.relapse_watch, src.standards, p.s, i.s, a.s, e.s, $on,
+                                 $version) >> 1 AS BIGINT) AS input_key
+FROM hh_raw h LEFT JOIN src USING (region_id) LEFT JOIN p USING (household_id) LEFT JOIN i USING (household_id)
+     LEFT JOIN a USING (household_id) LEFT JOIN e USING (household_id);
+CREATE TABLE skip AS
+SELECT DISTINCT k.household_id FROM keys k JOIN dec d
+  ON d.household_id = k.household_id AND d.person_id = 0 AND d.input_key = k.input_key
 """
 
 
@@ -490,8 +579,9 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     timings = timings if timings is not None else {}
     clock = time.monotonic()
     duck = duckdb.connect()
-    for name, (sql, columns) in _loads(household_ids_sql, on).items():
-        duck.register(name, _fetch(sql, columns))
+    with _scope(household_ids_sql) as (ids, scan):
+        for name, (sql, columns) in _loads(ids, on, scan).items():
+            duck.register(name, _fetch(sql, columns))
     timings["load"] = time.monotonic() - clock
     clock = time.monotonic()
     for statement in VIEWS_SQL.split(";\n"):
@@ -500,10 +590,12 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     std, src = _standards_frame(region_ids, on)
     duck.register("std", std)
     duck.register("src", src)
-    statements = [s for s in ASSESS_SQL.split(";\n") if s.strip()]
-    for statement in statements[:-1]:
-        duck.execute(statement)
-    duck.execute(statements[-1], {"on": on})
+    keys, skip = KEYS_SQL.split(";\n")
+    duck.execute(keys, {"on": on, "version": RULES_VERSION})
+    duck.execute(skip)
+    for statement in ASSESS_SQL.replace("$on", f"DATE '{on.isoformat()}'").split(";\n"):
+        if statement.strip():
+            duck.execute(statement)
     duck.execute("""
         CREATE TABLE result_keyed AS
         SELECT r.*, CAST(('0x' || left(sha256(concat_ws('|', $on, r.household_id, coalesce(r.person_id, 0), r.tier,
@@ -543,7 +635,7 @@ _EVENTS_SQL = (
 )
 _DECISION_COLUMNS = ("household_id, person_id, assessed_on, recommended_tier, tier, status, members, "
                      "per_capita_income, dibao_standard, facts, reasons, override_reason, created_at, run_key, "
-                     "source, benefit_class, import_row")
+                     "source, benefit_class, import_row, input_key, warned")
 # The rows to write (facts: the standards' setting rows, and what changed).
 _NEW_FACTS = """CAST(json_merge_patch(o.facts, CASE WHEN o.changes IS NULL
               THEN json_object('standard_settings', coalesce(src.settings, '{}')::JSON)
@@ -556,16 +648,16 @@ ORDER BY o.household_id, o.person_id NULLS FIRST"""
 _NEW_ROWS_SQL = f"""
 SELECT o.household_id, o.person_id, $on_text, o.tier, o.tier, 'recommended', o.members, round(o.pci, 2),
        round(o.standard, 2), {_NEW_FACTS}, CAST(to_json(o.reasons) AS VARCHAR), '', $now_text,
-       CAST(o.run_key AS VARCHAR), 'assessed', '', ''
+       CAST(o.run_key AS VARCHAR), 'assessed', '', '', o.input_key, o.warned
 {_NEW_FROM}"""
 # SQLite: only what differs from row to row goes through Python; the constants are in the statement.
 _NEW_ROWS_SQLITE = f"""
 SELECT o.household_id, o.person_id, o.tier, o.members, round(o.pci, 2), round(o.standard, 2), {_NEW_FACTS},
-       CAST(to_json(o.reasons) AS VARCHAR), o.run_key
+       CAST(to_json(o.reasons) AS VARCHAR), o.run_key, o.input_key, o.warned
 {_NEW_FROM}"""
 _INSERT_SQLITE = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "
                   "VALUES (?1, ?2, '{on}', ?3, ?3, 'recommended', ?4, ?5, ?6, ?7, ?8, '', '{now}', ?9, 'assessed', "
-                  "'', '')")
+                  "'', '', ?10, ?11)")
 
 ASSESS_STEPS = 10  # progress units of a run: evaluated 7, compared 8, written 10
 WRITE_BATCH = 50_000

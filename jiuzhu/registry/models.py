@@ -295,6 +295,12 @@ class TierDecision(models.Model):
     # Same inputs → same key (re-runs). Compared in DuckDB with the household's live decisions, never looked
     # up alone, so no index of its own (the unique constraints below hold it with the household).
     run_key = models.CharField(max_length=64, blank=True)
+    # A hash of everything an assessment read for the household (its rows, the date, the standards, the rules'
+    # version): a batch run finding a live decision with the same key skips the household (assessment.py).
+    input_key = models.BigIntegerField(null=True, blank=True)
+    # facts["warnings"] is not empty (kept by save() and the assessment's writes): the home work list's
+    # 收入记录覆盖不足 count reads a small partial index instead of every pending decision's JSON.
+    warned = models.BooleanField(default=False, db_default=False)
     # A decision brought in from an office's roster (issue 15): which batch and which row of the file.
     source = models.CharField("来源", max_length=10, choices=[("assessed", "评估认定"), ("imported", "名册导入")],
                               default="assessed")
@@ -322,8 +328,8 @@ class TierDecision(models.Model):
             # and suggestions whose income record does not cover the window (a small partial index).
             models.Index(fields=["status", "created_at"], name="tier_status_created"),
             models.Index(fields=["status", "valid_to"], name="tier_status_valid_to"),
-            models.Index(fields=["status", "household"], name="tier_pending_warned",
-                         condition=models.Q(status="recommended") & models.Q(facts__has_key="warnings")),
+            models.Index(fields=["household"], name="tier_pending_warned",
+                         condition=models.Q(status="recommended", warned=True)),
         ]
         constraints = [
             # A set-based assessment run writes one decision per household (and per single-person member);
@@ -338,6 +344,12 @@ class TierDecision(models.Model):
                                     & models.Q(status__in=["recommended", "confirmed", "overridden"]),
                                     name="one_member_decision_per_run"),
         ]
+
+    def save(self, *args, **kwargs):
+        self.warned = bool(isinstance(self.facts, dict) and self.facts.get("warnings"))
+        if kwargs.get("update_fields") is not None and "facts" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "warned"}
+        super().save(*args, **kwargs)
 
 
 class AssistanceCategory(models.TextChoices):

@@ -19,9 +19,8 @@ from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, GrantStatus,
 EXPIRY_DAYS = 30  # a decision whose validity ends within this many days needs its review
 STALE_DAYS = 30  # a suggestion waiting longer than this is overdue
 QUEUE_URL = "/registry/queue/"  # the approver's queue (registry:queue)
-# The condition of the partial index tier_pending_warned (migration 0008), written as SQLite stores it.
-WARNED_SQLITE = ("registry_tierdecision.status = 'recommended'"
-                 " AND JSON_TYPE(registry_tierdecision.facts, '$.\"warnings\"') IS NOT NULL")
+# The condition of the partial index tier_pending_warned (migration 0009), written as SQLite stores it.
+WARNED_SQLITE = "registry_tierdecision.status = 'recommended' AND registry_tierdecision.warned"
 
 
 def _url(name: str, fallback: str, query: str = "") -> str:
@@ -62,8 +61,7 @@ def coverage_warnings(actor) -> WorkItem | None:
     """Suggestions whose income record does not cover the assessment window (facts["warnings"])."""
     if not (can(actor, Capability.RUN_ASSESSMENT) or can(actor, Capability.DECIDE_TIERS)):
         return None
-    warned = _decisions(actor).filter(status=DecisionStatus.RECOMMENDED, facts__has_key="warnings")\
-        .exclude(facts__warnings=[])
+    warned = _decisions(actor).filter(status=DecisionStatus.RECOMMENDED, warned=True)  # facts["warnings"] not empty
     if connection.vendor == "sqlite":
         # SQLite uses a partial index only for literal terms (the ORM binds parameters): the index's own WHERE.
         warned = warned.extra(where=[WARNED_SQLITE])  # noqa: S610 - a constant, no user input
