@@ -60,7 +60,8 @@ from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_names import resolve_places
 from jiuzhu.core.tabular import RowRef, Table, read_bytes, row_label
 from jiuzhu.core.tabular.regions import RegionResolver
-from jiuzhu.registry import bulk
+from jiuzhu.registry import bulk, import_write
+from jiuzhu.registry.import_fast import MemberChecker
 from jiuzhu.registry.models import ImportBatch, Relation
 from jiuzhu.registry.standards import standards_for
 from jiuzhu.registry.validation import (
@@ -99,6 +100,8 @@ BENEFIT_FIELDS = frozenset({"tier", "benefit_class", "monthly_amount", "member_a
 # (a missing 户主 row, a mistyped 户编号), which would otherwise put people into the wrong family.
 MUST_AGREE = ("region_code", "township", "village", "address", "head_id_number", "family_size", "covered_persons",
               "tier", "benefit_class", "monthly_amount", "bank_account")
+
+_MUST_AGREE = frozenset(MUST_AGREE)
 
 # Headers seen in offices' exports (national system, old county systems, hand-made rosters), besides
 # FIELD_LABELS themselves. Compared after normalize_header (full-width folded, spaces and * dropped).
@@ -263,8 +266,9 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         if value is None or value == "":
             continue
         first = group.values.get(name)
-        if first is not None and not is_head and name not in MUST_AGREE:
-            continue
+        if first is not None and not is_head and (
+                name not in _MUST_AGREE or value is first[2] or (value.__class__ is str and value == first[2])):
+            continue  # a member row: only a value that must agree, and differs as written, needs a look
         text = _text(value)
         if not text:
             continue
@@ -272,7 +276,7 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
             group.head_values[name] = (number, value)
         if first is None:
             group.values[name] = (text, number, value)
-        elif name in MUST_AGREE and first[0] != text:
+        elif name in _MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错", value=text)
 
@@ -316,11 +320,11 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     relations = CHOICES["relation"]
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
-    for number, record in table.records():
+    checker = MemberChecker(fields, today)  # clean rows once per distinct value; others row by row
+    for number, raw in table.field_records(dict(columns)):
         if number.sheet_index != sheet:
             sheet, current_key, current = number.sheet_index, "", None
             current_place, current_own = ("", "", ""), ""
-        raw = {f: record.get(header) for header, f in columns}
         preview.rows += 1
         if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
             preview.skipped += 1
@@ -354,7 +358,9 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             current.head_row = number
         tick = perf_counter()
         _household_values(current, number, raw, is_head, errors, present)
-        m = member_from_raw(raw, errors, number, today=today)
+        m = checker.member(raw, number)
+        if m is None:
+            m = member_from_raw(raw, errors, number, today=today)
         checking += perf_counter() - tick
         if m is not None and m.id_number in EXAMPLE_ID_NUMBERS:
             errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
@@ -793,8 +799,8 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
             batch = ImportBatch.objects.create(key=key, filename=filename[:200], region=_batch_region(actor, preview),
                                                households=households, persons=persons, created_by=actor,
                                                content_key=preview.content_key)
-            bulk.write_households(preview.households, actor=actor, regions=preview.regions, hashes=preview.hashes,
-                                  batch=batch, name_keys=name_keys, ciphers=ciphers, plain=True)
+            import_write.write_import(preview.households, actor=actor, regions=preview.regions,
+                                      hashes=preview.hashes, batch=batch, name_keys=name_keys, ciphers=ciphers)
             batch.seconds = round(time.monotonic() - started, 2)
             batch.save(update_fields=["seconds"])
             audit(AuditAction.IMPORT, actor=actor, obj=batch,

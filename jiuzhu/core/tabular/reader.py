@@ -309,6 +309,57 @@ class Sheet:
             yield ref, record
 
 
+    def field_records(self, mapping: dict[str, str]) -> Iterator[tuple[RowRef, dict]]:
+        """As records(), but keyed by field ({field: value} for every field of `mapping`, {header: field},
+        None where this sheet lacks the column), built without an intermediate {header: value} per row."""
+        fields = list(dict.fromkeys(mapping.values()))
+        where = {h: i for i, h in enumerate(self.headers)}  # the last of two equal headers, as records()
+        blank = len(self.headers)  # the index of the None appended to every row
+        index = {f: blank for f in fields}
+        for header, f in mapping.items():
+            if header in where:
+                index[f] = where[header]
+        from operator import itemgetter
+
+        pick = itemgetter(*(index[f] for f in fields)) if len(fields) > 1 else None
+        width = blank + 1
+        for ref, record in self._rows_for_fields():
+            if record.__class__ is dict:  # a row with an over-long field: records() made it a dict already
+                yield ref, {f: record.get(h) for h, f in mapping.items()}
+                continue
+            if len(record) < width:
+                record.extend([None] * (width - len(record)))
+            else:
+                record[blank] = None  # a cell beyond the headers is not data (records() drops it too)
+            if pick is None:
+                yield ref, {f: record[index[f]] for f in fields}
+            else:
+                yield ref, dict(zip(fields, pick(record), strict=True))
+
+    def _rows_for_fields(self) -> Iterator[tuple[RowRef, list | dict]]:
+        """records() without the {header: value} dict, except for rows holding an over-long field."""
+        headers = self.headers
+        first_header = headers[0] if headers else None
+        label, index = self.label, self.index
+        for number, values in self.rows:
+            if not any(v is not None and v != "" for v in values):
+                continue
+            if is_footer(values) or (values and values[0] == first_header and _repeats_header(values, headers)):
+                self.footer_rows += 1
+                continue
+            ref = RowRef(number, label, index)
+            if values.__class__ is not _LongRow:
+                yield ref, values  # field_records reads only the headers' cells (and one None it appends)
+                continue
+            record = dict(zip(headers, values, strict=False))
+            for header, value in record.items():
+                if isinstance(value, TooLong):
+                    record[header] = None
+                    self.cell_errors.append({"row": ref, "column": header, "message":
+                                             f"内容过长（{value.length} 个字符，最多 {limits.max_field_chars()} 个）"})
+            yield ref, record
+
+
 def _repeats_header(values: list, headers: list[str]) -> bool:
     # Print-ready exports repeat the header on every page.
     same = sum(1 for v, h in zip(values, headers, strict=False) if isinstance(v, str) and v.strip() == h)
@@ -342,6 +393,11 @@ class Table:
     def records(self) -> Iterator[tuple[RowRef, dict]]:
         for sheet in self.sheets:
             yield from sheet.records()
+
+    def field_records(self, mapping: dict[str, str]) -> Iterator[tuple[RowRef, dict]]:
+        """(row, {field: value}) for every field of `mapping` ({header: field}), sheet after sheet."""
+        for sheet in self.sheets:
+            yield from sheet.field_records(mapping)
 
 
 def read_table(data: bytes, filename: str, columns: Columns) -> Table:
