@@ -15,6 +15,8 @@ as python-stdnum; any other form goes the row-by-row way (it gets a notice or an
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from functools import partial
 
 from jiuzhu.core import tabular
 from jiuzhu.core.identity import EARLIEST_BIRTH_YEAR, _region_known
@@ -29,6 +31,8 @@ from jiuzhu.registry.validation import (
 )
 
 _REFUSED = object()
+_MISS = object()
+_CROSS_EQUAL = (int, float, bool, Decimal)
 _CHOICE_FIELDS = {"relation": "", "disability_type": "", "labour_capacity": LabourCapacity.FULL, "schooling": "",
                   "employment": ""}
 
@@ -42,8 +46,10 @@ class MemberChecker:
         # Member benefit columns or a date of death: rare, checked row by row.
         self.simple = not (fields & set(MEMBER_BENEFITS))
         self._births: dict[str, dt.date | object] = {}
-        self._memo: dict[str, dict] = {name: {} for name in (*_CHOICE_FIELDS, "sex", "birth_date", "grade",
-                                                             "supporter_able", "ethnicity", "text")}
+        # field -> (its memo {value: result}, the check of one value)
+        self._checks = {name: ({}, partial(self._choice, name)) for name in _CHOICE_FIELDS}
+        self._checks.update({"sex": ({}, self._sex), "birth_date": ({}, self._date), "grade": ({}, self._grade),
+                             "supporter_able": ({}, self._bool), "ethnicity": ({}, self._ethnicity)})
 
     def _birth(self, digits: str):
         # identity._birth_date's rule, without its date.today() per call.
@@ -59,36 +65,24 @@ class MemberChecker:
             self._births[digits] = found
         return found
 
-    def _choice(self, name: str, value):
-        memo = self._memo[name]
-        # Keyed by type too: 1, 1.0 and True are one dict key but not one cell.
-        key = value if value.__class__ is str else (value.__class__, value)
+    def _look(self, memo: dict, compute, value):
+        """compute(value), once per distinct value. Keyed by type too where Python makes values of two
+        types one dict key (1, 1.0 and True are one key but not one cell)."""
+        key = (value.__class__, value) if value.__class__ in _CROSS_EQUAL else value
         try:
-            return memo[key]
-        except KeyError:
-            pass
+            found = memo.get(key, _MISS)
+            if found is _MISS:
+                found = memo[key] = compute(value)
         except TypeError:  # an unhashable cell: never from calamine or csv, but be safe
             return _REFUSED
-        text = tabular.text(value)
-        if not text:
-            found = "" if name == "relation" else _CHOICE_FIELDS[name]
-            if name == "relation":
-                found = _REFUSED  # required
-        else:
-            found = CHOICES[name].get(text, _REFUSED)
-        memo[key] = found
         return found
 
-    def _cached(self, name: str, value, compute):
-        memo = self._memo[name]
-        key = value if value.__class__ is str else (value.__class__, value)
-        try:
-            return memo[key]
-        except KeyError:
-            found = memo[key] = compute(value)
-            return found
-        except TypeError:
-            return _REFUSED
+    @staticmethod
+    def _choice(name: str, value):
+        text = tabular.text(value)
+        if not text:
+            return _REFUSED if name == "relation" else _CHOICE_FIELDS[name]  # 与户主关系 is required
+        return CHOICES[name].get(text, _REFUSED)
 
     @staticmethod
     def _sex(value):
@@ -140,21 +134,25 @@ class MemberChecker:
         name = tabular.text(raw.get("name"))
         if not name or len(name) > 50:
             return None
-        choice = self._choice
+        look, checks = self._look, self._checks
+
+        def choice(name, value):
+            return look(*checks[name], value)
+
         relation = choice("relation", raw.get("relation"))
         if relation is _REFUSED:
             return None
         sex = "M" if int(number[16]) % 2 else "F"
-        given = self._cached("sex", raw.get("sex"), self._sex)
+        given = choice("sex", raw.get("sex"))
         if given is _REFUSED or (given and given != sex):
             return None
-        birth = self._cached("birth_date", raw.get("birth_date"), self._date)
+        birth = choice("birth_date", raw.get("birth_date"))
         if birth is _REFUSED or (birth is not None and birth != born):
             return None
         if raw.get("death_date") not in (None, ""):
             return None
         disability = choice("disability_type", raw.get("disability_type"))
-        grade = self._cached("grade", raw.get("disability_grade"), self._grade)
+        grade = choice("grade", raw.get("disability_grade"))
         if disability is _REFUSED or grade is _REFUSED or bool(disability) != bool(grade):
             return None
         hukou = tabular.text(raw.get("hukou_region_code"))
@@ -166,8 +164,8 @@ class MemberChecker:
         labour = choice("labour_capacity", raw.get("labour_capacity"))
         schooling = choice("schooling", raw.get("schooling"))
         employment = choice("employment", raw.get("employment"))
-        able = self._cached("supporter_able", raw.get("supporter_able"), self._bool)
-        ethnicity = self._cached("ethnicity", raw.get("ethnicity"), self._ethnicity)
+        able = choice("supporter_able", raw.get("supporter_able"))
+        ethnicity = choice("ethnicity", raw.get("ethnicity"))
         if _REFUSED in (labour, schooling, employment, able, ethnicity):
             return None
         return MemberRow(id_number=number, name=name, relation=relation, sex=sex, birth_date=born,

@@ -90,9 +90,8 @@ class _Values:
         return connection.ops.adapt_datetimefield_value(value) if self.sqlite else value
 
 
-def _write(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    if not rows:
-        return
+def _write(table: str, columns: tuple[str, ...], rows) -> None:
+    """Rows (a list or a generator) into `table`."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
@@ -133,45 +132,53 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
     at = v.moment(now)
     batch_id = batch.pk
     household_ids = _allocate("registry_household", len(households))
-    person_ids = iter(_allocate("registry_person", sum(len(h.members) for h in households)))
+    person_ids = _allocate("registry_person", sum(len(h.members) for h in households))
     region_pk = {code: r.pk for code, r in regions.items()}
-    household_rows, person_rows, membership_rows, events = [], [], [], []
-    members_of: list[list[int]] = []
+    firsts: list[int] = []  # index of each household's first member in person_ids
     heads: list[int | None] = []
+    household_rows, events = [], []
+    offset = 0
     for h, household_id in zip(households, household_ids, strict=True):
         region_id = region_pk[h.region_code]
-        head = None
-        ids = []
-        for m in h.members:
-            pk = next(person_ids)
-            ids.append(pk)
-            if m.relation == Relation.HEAD and head is None:
-                head = pk
-            pinyin, sound = name_keys[m.name]
-            hukou = region_pk.get(m.hukou_region_code) if m.hukou_region_code else None
-            person_rows.append((pk, household_id, m.relation, region_id, ciphers[m.id_number], hashes[m.id_number],
-                                m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, region_id,
-                                m.disability_type, m.disability_grade, m.serious_illness, m.labour_capacity,
-                                m.schooling, m.employment, m.phone, m.supporter_able, v.date(m.death_date), batch_id,
-                                at, at, m.ethnicity))
-            membership_rows.append((pk, household_id, m.relation, at))
-        members_of.append(ids)
+        head = next((person_ids[offset + j] for j, m in enumerate(h.members) if m.relation == Relation.HEAD), None)
+        firsts.append(offset)
         heads.append(head)
+        offset += len(h.members)
         household_rows.append((household_id, region_id, h.address, h.hukou_type, h.relapse_watch, True, at, at,
                                batch_id, head))
         events.append(EventRow(subject_id=household_id, person_id=head, household_id=household_id,
                                region_id=region_id, summary=f"批量导入登记家庭，{len(h.members)} 人",
                                payload={"batch": batch_id}))
+
+    def persons():  # made as they are written: a million rows are not held at once
+        ids = iter(person_ids)
+        for h, household_id in zip(households, household_ids, strict=True):
+            region_id = region_pk[h.region_code]
+            for m in h.members:
+                pinyin, sound = name_keys[m.name]
+                hukou = region_pk.get(m.hukou_region_code) if m.hukou_region_code else None
+                yield (next(ids), household_id, m.relation, region_id, ciphers[m.id_number], hashes[m.id_number],
+                       m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, region_id, m.disability_type,
+                       m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
+                       m.supporter_able, v.date(m.death_date), batch_id, at, at, m.ethnicity)
+
+    def memberships():
+        ids = iter(person_ids)
+        for h, household_id in zip(households, household_ids, strict=True):
+            for m in h.members:
+                yield (next(ids), household_id, m.relation, at)
+
     with bulk_load():
         _write("registry_household", _HOUSEHOLD, household_rows)
-        _write("registry_person", _PERSON, person_rows)
-        _write("registry_householdmembership", _MEMBERSHIP, membership_rows)
-        del household_rows, person_rows, membership_rows
+        del household_rows
+        _write("registry_person", _PERSON, persons())
+        _write("registry_householdmembership", _MEMBERSHIP, memberships())
         record_events(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
                       occurred_at=now, rows=events)
+        del events
         if any(h.tier for h in households):
-            _write_benefits(households, household_ids, members_of, heads, v, actor=actor, batch=batch, now=now,
-                            first_region=region_pk[households[0].region_code])
+            _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
+                            now=now, first_region=region_pk[households[0].region_code])
     return len(households)
 
 
@@ -186,8 +193,9 @@ def _granting_organization(actor, region_id: int):
             .order_by("-region__path").values_list("pk", flat=True).first())
 
 
-def _write_benefits(households: list[HouseholdRow], household_ids: list[int], members_of: list[list[int]],
-                    heads: list[int | None], v: _Values, *, actor, batch, now, first_region: int) -> None:
+def _write_benefits(households: list[HouseholdRow], household_ids: list[int], person_ids: list[int],
+                    firsts: list[int], heads: list[int | None], v: _Values, *, actor, batch, now,
+                    first_region: int) -> None:
     """The roster's benefits as the households' current decisions (confirmed, source imported, with the batch
     and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted)."""
     picked = [i for i, h in enumerate(households) if h.tier]
@@ -202,7 +210,8 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], me
     org = _granting_organization(actor, first_region)
     decisions, grants, supports, accounts = [], [], [], []
     for i, decision in zip(picked, decision_ids, strict=True):
-        h, household_id, persons = households[i], household_ids[i], members_of[i]
+        h, household_id = households[i], household_ids[i]
+        persons = person_ids[firsts[i]:firsts[i] + len(h.members)]
         label = row_label(h.source_row)
         decisions.append((
             decision, household_id, v.date(h.roster_month or today), h.tier, h.tier, "confirmed",

@@ -63,7 +63,7 @@ from jiuzhu.core.tabular.regions import RegionResolver
 from jiuzhu.registry import bulk, import_write
 from jiuzhu.registry.import_fast import MemberChecker
 from jiuzhu.registry.models import ImportBatch, Relation
-from jiuzhu.registry.standards import standards_for
+from jiuzhu.registry.standards import standards_for_many
 from jiuzhu.registry.validation import (
     CHOICES,
     FIELD_LABELS,
@@ -246,7 +246,7 @@ class ImportPreview:
         return sum(1 for h in self.households if h.tier)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """One household as its rows stream past: only parsed members and household values are kept."""
 
@@ -510,6 +510,8 @@ def _check_roster(h: HouseholdRow, rows: dict, errors: RowErrors, *, head_column
         text_ = h.head_id_number
         if not text_:
             errors.add(heads[0].source_row if heads else source, "head_id_number", "必填", value="")
+        elif heads and text_ == heads[0].id_number:
+            pass  # the head's own canonical number, as written: nothing to normalise or compare
         else:
             try:
                 number = normalize_id_number(text_)
@@ -542,7 +544,10 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
     monthly amount at most the standard times the persons covered; the roster's own 保障标准, when it differs
     from the region's, is a notice."""
     cache: dict[tuple, Decimal | None] = {}
-    in_force: dict[tuple, object] = {}  # the region's standards read once per month, not once per 户籍类型
+    today = dt.date.today()
+    # Every village's standards in each month the roster names, read at once (not one query per village).
+    in_force = standards_for_many({(regions[h.region_code], h.roster_month or today) for h in households
+                                   if h.tier == "dibao" and h.region_code in regions})
     for h in households:
         if h.tier != "dibao":
             continue
@@ -551,9 +556,7 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
             continue
         key = (region.pk, h.roster_month, h.hukou_type)
         if key not in cache:
-            found = in_force.get(key[:2])
-            if found is None:
-                found = in_force[key[:2]] = standards_for(region, h.roster_month or dt.date.today())
+            found = in_force[(region.pk, h.roster_month or today)]
             try:
                 cache[key] = found.dibao_standard(h.hukou_type)
             except DomainError:
@@ -647,6 +650,7 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
                             head_column="head_id_number" in fields)
         if household is not None:
             checkable.append(household)
+    del groups, places  # their cells are in the households now; a large roster needs the memory
     if benefits:
         for h in checkable:
             if not h.tier:

@@ -34,8 +34,12 @@ class RowRef(int):
 
     def __new__(cls, number: int, sheet: str = "", sheet_index: int = 0):
         ref = super().__new__(cls, number)
-        ref.sheet = sheet
-        ref.sheet_index = sheet_index
+        # The class gives the single sheet's "" and 0: a row of a one-sheet file (every row of a csv, a million
+        # of them in a large roster) then carries no attribute dictionary.
+        if sheet:
+            ref.sheet = sheet
+        if sheet_index:
+            ref.sheet_index = sheet_index
         return ref
 
 
@@ -201,12 +205,40 @@ def decode_text(data: bytes) -> str:
         raise FileRejected("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入") from None
 
 
+_DECODE_CHUNK = 4 * 1024 * 1024
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether the whole of `data` decodes, checked a piece at a time (nothing kept)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _DECODE_CHUNK):
+            decoder.decode(view[start:start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_stream(data: bytes) -> io.TextIOBase:
+    """The file as text read as it goes (decode_text's encodings, in its order), never the whole file as one
+    string: a 200 MB roster would be 800 MB of text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        if _decodes(data, encoding):
+            return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    raise FileRejected("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入")
+
+
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    content = decode_text(data)
-    sample = content[:8192]
+    stream = text_stream(data)
+    sample = stream.read(8192)
+    stream.seek(0)
     delimiter = max(",\t;", key=sample.count)
     limit = limits.max_field_chars()
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         # Rows are numbered as Excel shows them when it opens the file (a quoted line break stays in one row).
         for number, row in enumerate(reader, start=1):
