@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jiuzhu.core.crypto import encrypt_text, keyed_hash
+from jiuzhu.core.crypto import encrypt_many, encrypt_text, keyed_hash, keyed_hash_many
 from jiuzhu.core.events import EventRow, record_events
 from jiuzhu.core.identity import name_pinyin, name_sound_key
 from jiuzhu.core.models import Region
@@ -58,8 +58,9 @@ def name_keys_for(households: list[HouseholdRow]) -> dict[str, tuple[str, str]]:
 
 
 def ciphers_for(households: list[HouseholdRow]) -> dict[str, str]:
-    """The encrypted ID number of every member (core.crypto, AES-GCM), once."""
-    return {m.id_number: encrypt_text(m.id_number) for h in households for m in h.members}
+    """The encrypted ID number of every member (core.crypto, AES-GCM), once (the bulk path: key read once)."""
+    numbers = list(dict.fromkeys(m.id_number for h in households for m in h.members))
+    return dict(zip(numbers, encrypt_many(numbers), strict=True))
 
 
 def regions_for(codes: set[str]) -> dict[str, Region]:
@@ -81,7 +82,8 @@ def existing_hashes(hashes: Sequence[str]) -> dict[str, tuple[int, int | None, s
 
 
 def keyed_hashes(households: list[HouseholdRow]) -> dict[str, str]:
-    return {m.id_number: keyed_hash(m.id_number) for h in households for m in h.members}
+    numbers = list(dict.fromkeys(m.id_number for h in households for m in h.members))
+    return dict(zip(numbers, keyed_hash_many(numbers), strict=True))
 
 
 def check_against_registry(households: list[HouseholdRow], errors: RowErrors,

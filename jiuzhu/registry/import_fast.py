@@ -15,7 +15,6 @@ as python-stdnum; any other form goes the row-by-row way (it gets a notice or an
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from functools import partial
 
 from jiuzhu.core import tabular
@@ -32,7 +31,6 @@ from jiuzhu.registry.validation import (
 
 _REFUSED = object()
 _MISS = object()
-_CROSS_EQUAL = (int, float, bool, Decimal)
 _CHOICE_FIELDS = {"relation": "", "disability_type": "", "labour_capacity": LabourCapacity.FULL, "schooling": "",
                   "employment": ""}
 
@@ -48,7 +46,7 @@ class MemberChecker:
         self._births: dict[str, dt.date | object] = {}
         # field -> (its memo {value: result}, the check of one value)
         self._checks = {name: ({}, partial(self._choice, name)) for name in _CHOICE_FIELDS}
-        self._checks.update({"sex": ({}, self._sex), "birth_date": ({}, self._date), "grade": ({}, self._grade),
+        self._checks.update({"sex": ({}, self._sex), "grade": ({}, self._grade),
                              "supporter_able": ({}, self._bool), "ethnicity": ({}, self._ethnicity)})
 
     def _birth(self, digits: str):
@@ -63,18 +61,6 @@ class MemberChecker:
                 if found.year < EARLIEST_BIRTH_YEAR or found > self.today:
                     found = _REFUSED
             self._births[digits] = found
-        return found
-
-    def _look(self, memo: dict, compute, value):
-        """compute(value), once per distinct value. Keyed by type too where Python makes values of two
-        types one dict key (1, 1.0 and True are one key but not one cell)."""
-        key = (value.__class__, value) if value.__class__ in _CROSS_EQUAL else value
-        try:
-            found = memo.get(key, _MISS)
-            if found is _MISS:
-                found = memo[key] = compute(value)
-        except TypeError:  # an unhashable cell: never from calamine or csv, but be safe
-            return _REFUSED
         return found
 
     @staticmethod
@@ -131,28 +117,45 @@ class MemberChecker:
         checksum = (1 - 2 * int(number[:17], 13)) % 11
         if last != ("X" if checksum == 10 else str(checksum)):
             return None
-        name = tabular.text(raw.get("name"))
+        name = raw.get("name")
+        if name.__class__ is not str or not name or name[0].isspace() or name[-1].isspace() or "\u3000" in name:
+            name = tabular.text(name)
         if not name or len(name) > 50:
             return None
-        look, checks = self._look, self._checks
+        checks = self._checks
 
-        def choice(name, value):
-            return look(*checks[name], value)
+        def look(field, value):
+            # compute(value) once per distinct value; a str or None cell is its own key (the usual case),
+            # other types are keyed by type too (1, 1.0 and True are one dict key but not one cell).
+            memo, compute = checks[field]
+            key = value if value is None or value.__class__ is str else (value.__class__, value)
+            try:
+                found = memo.get(key, _MISS)
+                if found is _MISS:
+                    found = memo[key] = compute(value)
+            except TypeError:  # an unhashable cell: never from calamine or csv, but be safe
+                return _REFUSED
+            return found
 
-        relation = choice("relation", raw.get("relation"))
+        relation = look("relation", raw.get("relation"))
         if relation is _REFUSED:
             return None
         sex = "M" if int(number[16]) % 2 else "F"
-        given = choice("sex", raw.get("sex"))
+        given = look("sex", raw.get("sex"))
         if given is _REFUSED or (given and given != sex):
             return None
-        birth = choice("birth_date", raw.get("birth_date"))
+        birth = raw.get("birth_date")
+        # Birth dates are nearly as many as persons: a date cell is compared as it is, text parsed (cached).
+        if birth.__class__ is dt.datetime:
+            birth = birth.date()
+        elif birth.__class__ is not dt.date:
+            birth = self._date(birth)
         if birth is _REFUSED or (birth is not None and birth != born):
             return None
         if raw.get("death_date") not in (None, ""):
             return None
-        disability = choice("disability_type", raw.get("disability_type"))
-        grade = choice("grade", raw.get("disability_grade"))
+        disability = look("disability_type", raw.get("disability_type"))
+        grade = look("grade", raw.get("disability_grade"))
         if disability is _REFUSED or grade is _REFUSED or bool(disability) != bool(grade):
             return None
         hukou = tabular.text(raw.get("hukou_region_code"))
@@ -161,11 +164,11 @@ class MemberChecker:
         phone = tabular.text(raw.get("phone"))
         if phone and (len(phone) > 20 or not phone.replace("-", "").replace(" ", "").isdigit()):
             return None
-        labour = choice("labour_capacity", raw.get("labour_capacity"))
-        schooling = choice("schooling", raw.get("schooling"))
-        employment = choice("employment", raw.get("employment"))
-        able = choice("supporter_able", raw.get("supporter_able"))
-        ethnicity = choice("ethnicity", raw.get("ethnicity"))
+        labour = look("labour_capacity", raw.get("labour_capacity"))
+        schooling = look("schooling", raw.get("schooling"))
+        employment = look("employment", raw.get("employment"))
+        able = look("supporter_able", raw.get("supporter_able"))
+        ethnicity = look("ethnicity", raw.get("ethnicity"))
         if _REFUSED in (labour, schooling, employment, able, ethnicity):
             return None
         return MemberRow(id_number=number, name=name, relation=relation, sex=sex, birth_date=born,

@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.events import EventRow, record_events
+from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.tabular import row_label
 from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import Household, Relation
@@ -46,7 +46,14 @@ _SUPPORT = ("person_id", "household_id", "tier_decision_id", "support_mode", "in
             "basic_standard", "care_standard", "import_batch_id", "created_at")
 _ACCOUNT = ("household_id", "person_id", "bank_name", "account_cipher", "account_hash", "account_tail",
             "is_active", "import_batch_id", "created_at")
-_JSON = {"facts", "reasons"}
+# (subject, person, household, region, time, summary, payload) of each household of the batch, in id order,
+# as record_events wrote them one by one before (summary “批量导入登记家庭，3 人”, payload {"batch": id}).
+_EVENTS_SQL = (
+    "SELECT CAST(h.id AS TEXT), h.head_id, h.id, h.region_id, %s, "
+    "'批量导入登记家庭，' || CAST(COUNT(p.id) AS TEXT) || ' 人', {payload} "
+    "FROM registry_household h JOIN registry_person p ON p.household_id = h.id "
+    "WHERE h.import_batch_id = %s GROUP BY h.id, h.head_id, h.region_id ORDER BY h.id"
+)
 
 
 def _allocate(table: str, count: int) -> list[int]:
@@ -136,7 +143,7 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
     region_pk = {code: r.pk for code, r in regions.items()}
     firsts: list[int] = []  # index of each household's first member in person_ids
     heads: list[int | None] = []
-    household_rows, events = [], []
+    household_rows = []
     offset = 0
     for h, household_id in zip(households, household_ids, strict=True):
         region_id = region_pk[h.region_code]
@@ -146,9 +153,6 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         offset += len(h.members)
         household_rows.append((household_id, region_id, h.address, h.hukou_type, h.relapse_watch, True, at, at,
                                batch_id, head))
-        events.append(EventRow(subject_id=household_id, person_id=head, household_id=household_id,
-                               region_id=region_id, summary=f"批量导入登记家庭，{len(h.members)} 人",
-                               payload={"batch": batch_id}))
 
     def persons():  # made as they are written: a million rows are not held at once
         ids = iter(person_ids)
@@ -173,9 +177,11 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         del household_rows
         _write("registry_person", _PERSON, persons())
         _write("registry_householdmembership", _MEMBERSHIP, memberships())
-        record_events(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
-                      occurred_at=now, rows=events)
-        del events
+        # One chain event per household, made by the database from the rows just written.
+        payload = "CAST(%s AS JSONB)" if connection.vendor == "postgresql" else "%s"
+        record_events_by_query(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
+                               queries=[(_EVENTS_SQL.format(payload=payload),
+                                         [at, json.dumps({"batch": batch_id}), batch_id])])
         if any(h.tier for h in households):
             _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
                             now=now, first_region=region_pk[households[0].region_code])

@@ -28,7 +28,12 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
 6. Writing: all or nothing in one transaction under a batch key (SHA-256 of the file) and a content key (of
    what the file says), so the same roster imported twice, even saved again in other bytes, changes nothing.
    Benefits become the household's current decision (confirmed, source imported, batch and row), grants from
-   the roster's month, 特困 support, payment accounts (account encrypted like ID numbers).
+   the roster's month, 特困 support, payment accounts (account encrypted like ID numbers). import_write writes
+   with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
+
+Speed (issue 15): a clean member row is checked once per distinct cell value (import_fast.MemberChecker),
+a row repeating its household's cells exactly is not compared again, and any other row goes through
+member_from_raw, so every problem is still reported at its cell as before.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -258,6 +264,9 @@ class _Group:
     head_values: dict = field(default_factory=dict)  # household field -> (row, raw value) on the head's row
     members: list = field(default_factory=list)
     broken: bool = False
+    # The household columns of its last member row, when they were all text and agreed with the household:
+    # the next row repeating them exactly (merged cells, a csv repeating them) needs no second look.
+    agreed: tuple | None = None  # (values, their types)
 
 
 def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
@@ -320,6 +329,7 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     relations = CHOICES["relation"]
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
+    pick = itemgetter(*present) if len(present) > 1 else None  # the household columns of a row, as a tuple
     checker = MemberChecker(fields, today)  # clean rows once per distinct value; others row by row
     for number, raw in table.field_records(dict(columns)):
         if number.sheet_index != sheet:
@@ -357,7 +367,17 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if is_head and current.head_row is None:
             current.head_row = number
         tick = perf_counter()
-        _household_values(current, number, raw, is_head, errors, present)
+        if pick is None:
+            _household_values(current, number, raw, is_head, errors, present)
+        else:
+            values = pick(raw)
+            kinds = tuple(map(type, values))
+            if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
+                before_values = len(errors.items)
+                _household_values(current, number, raw, is_head, errors, present)
+                # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
+                current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
+                    else None
         m = checker.member(raw, number)
         if m is None:
             m = member_from_raw(raw, errors, number, today=today)

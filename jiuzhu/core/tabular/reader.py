@@ -290,6 +290,10 @@ _SIGNATURE = re.compile(r"^(制表|填表|填报|审核|审批|复核|经办|负
                         r"(人|单位|日期|时间|领导)?\s*[:：]|^(注|说明|备注|填表说明)\s*[:：]|^（?(盖章|签字|公章)）?$")
 
 
+# The first characters _SUMMARY and _SIGNATURE can match at all.
+_FOOTER_STARTS = frozenset("合总小共累制填审复经负单分统核签盖打注说备（公")
+
+
 def is_footer(values: list) -> bool:
     """A summary (合计…), signature (制表人：…) or note (注：…) row: its first filled cell says so."""
     for v in values:
@@ -298,6 +302,8 @@ def is_footer(values: list) -> bool:
         if not isinstance(v, str):
             return False
         first = v.strip()
+        if not first or first[0] not in _FOOTER_STARTS:  # a name, a number: no pattern can match
+            return False
         return bool(_SUMMARY.match(first) or _SIGNATURE.match(first))
     return False
 
@@ -374,9 +380,10 @@ class Sheet:
         first_header = headers[0] if headers else None
         label, index = self.label, self.index
         for number, values in self.rows:
-            if not any(v is not None and v != "" for v in values):
+            first = values[0] if values else None
+            if (first is None or first == "") and not any(v is not None and v != "" for v in values):
                 continue
-            if is_footer(values) or (values and values[0] == first_header and _repeats_header(values, headers)):
+            if is_footer(values) or (first == first_header and _repeats_header(values, headers)):
                 self.footer_rows += 1
                 continue
             ref = RowRef(number, label, index)
