@@ -10,6 +10,11 @@ head's ID, size, class, monthly amount, bank account) merged down over its membe
 Targets (issue 15): 100,000 persons xlsx with benefits under 8 s on SQLite; 1,000,000 persons csv under 60 s on
 SQLite and PostgreSQL; peak memory under 2 GiB. Prints reading, validation, name keys, encryption and writing
 times separately.
+
+A roster larger than the upload limit (TABULAR_MAX_UPLOAD_BYTES, 50 MB: the 1,000,000-person csv is about
+180 MB) is imported with the limit raised to the file's size for this run: the benchmark measures the import,
+and a deployment that takes such files raises the setting the same way. `--reuse` takes the file an earlier
+run wrote (the generator is deterministic) instead of writing it again; the import measured is the same.
 """
 
 import argparse
@@ -131,21 +136,31 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--profile", action="store_true", help="cProfile the import, top 30 to stderr")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the file of an earlier run if present (the generator is deterministic)")
     args = parser.parse_args()
-    fresh_database(args.db, "jiuzhu_bench")
+    fresh_database(args.db, "jiuzhu_import_bench")
 
     from jiuzhu.core.models import Role, User, UserRole
     from jiuzhu.registry import imports
 
-    path = Path(tempfile.gettempdir()) / f"jiuzhu_bench_{args.persons}.{args.format}"
-    started = time.monotonic()
-    households, persons = (write_xlsx if args.format == "xlsx" else write_csv)(path, args.persons)
-    print(f"# wrote {path} ({households} households, {persons} persons) in {time.monotonic() - started:.1f}s",
-          file=sys.stderr)
+    path = Path(tempfile.gettempdir()) / f"jiuzhu_import_bench_{args.persons}.{args.format}"
+    if not (args.reuse and path.exists()):
+        started = time.monotonic()
+        households, persons = (write_xlsx if args.format == "xlsx" else write_csv)(path, args.persons)
+        print(f"# wrote {path} ({households} households, {persons} persons) in {time.monotonic() - started:.1f}s",
+              file=sys.stderr)
     # The city, so both counties; ROLES.md lets officers, not administrators, import rosters.
     admin = User.objects.get(username="shaoyang_admin")
     UserRole.objects.get_or_create(user=admin, role=Role.ASSISTANCE_OFFICER)
     actor = User.objects.select_related("region").get(pk=admin.pk)
+
+    from django.conf import settings
+
+    from jiuzhu.core.tabular import limits
+
+    if path.stat().st_size > limits.max_upload_bytes():
+        settings.TABULAR_MAX_UPLOAD_BYTES = path.stat().st_size
 
     def run():
         return imports.import_file(path, path.name, actor=actor)

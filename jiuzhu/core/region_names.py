@@ -98,7 +98,7 @@ def resolve_places(*, within: Region, places: Iterable[tuple[str, str]]) -> dict
     """
     county = county_of(within)
     regions = list(county.subtree().filter(level__in=[RegionLevel.TOWNSHIP, RegionLevel.VILLAGE])
-                   .only("id", "code", "name", "full_name", "level", "parent_id", "path"))
+                   .only("id", "code", "name", "full_name", "level", "parent_id", "path", "urban_rural_code"))
     townships = _Names(r for r in regions if r.level == RegionLevel.TOWNSHIP)
     villages = _Names(r for r in regions if r.level == RegionLevel.VILLAGE)
     by_id = {r.pk: r for r in regions}

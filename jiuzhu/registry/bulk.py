@@ -4,14 +4,13 @@ Used by single registration (a list of one), the Excel/CSV import and the demo g
 three cannot drift apart."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from jiuzhu.core.crypto import encrypt_text, keyed_hash
+from jiuzhu.core.crypto import encrypt_many, encrypt_text, keyed_hash, keyed_hash_many
 from jiuzhu.core.events import EventRow, record_events
 from jiuzhu.core.identity import name_pinyin, name_sound_key
 from jiuzhu.core.models import Region
@@ -59,8 +58,9 @@ def name_keys_for(households: list[HouseholdRow]) -> dict[str, tuple[str, str]]:
 
 
 def ciphers_for(households: list[HouseholdRow]) -> dict[str, str]:
-    """The encrypted ID number of every member (core.crypto, AES-GCM), once."""
-    return {m.id_number: encrypt_text(m.id_number) for h in households for m in h.members}
+    """The encrypted ID number of every member (core.crypto, AES-GCM), once (the bulk path: key read once)."""
+    numbers = list(dict.fromkeys(m.id_number for h in households for m in h.members))
+    return dict(zip(numbers, encrypt_many(numbers), strict=True))
 
 
 def regions_for(codes: set[str]) -> dict[str, Region]:
@@ -82,7 +82,8 @@ def existing_hashes(hashes: Sequence[str]) -> dict[str, tuple[int, int | None, s
 
 
 def keyed_hashes(households: list[HouseholdRow]) -> dict[str, str]:
-    return {m.id_number: keyed_hash(m.id_number) for h in households for m in h.members}
+    numbers = list(dict.fromkeys(m.id_number for h in households for m in h.members))
+    return dict(zip(numbers, keyed_hash_many(numbers), strict=True))
 
 
 def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
@@ -122,23 +123,20 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
 
 def write_households(households: list[HouseholdRow], *, actor, regions: dict[str, Region],
                      hashes: dict[str, str], batch=None, event_kind: str = RegistryEvent.HOUSEHOLD_REGISTERED,
-                     name_keys: dict | None = None, ciphers: dict | None = None, plain: bool = False) -> list:
+                     name_keys: dict | None = None, ciphers: dict | None = None) -> list:
     """Inserts households, members, memberships and one chain event per household (record_events, so the
-    event's handlers run after commit). Caller validated. `plain` (an import of a batch): households by plain
-    INSERTs, returned as (pk, region_id, head_id) rows rather than model instances."""
+    event's handlers run after commit). Caller validated. A roster import writes through
+    registry.import_write instead (ids allocated first, COPY on PostgreSQL)."""
     now = timezone.now()
     created: list[Household] = []
     with transaction.atomic():
         for start in range(0, len(households), CHUNK):
             chunk = households[start:start + CHUNK]
-            if batch is None or not plain:
-                rows = Household.objects.bulk_create([
-                    Household(region=regions[h.region_code], address=h.address, hukou_type=h.hukou_type,
-                              relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
-                    for h in chunk
-                ])
-            else:
-                rows = _insert_households(chunk, regions, batch, now)
+            rows = Household.objects.bulk_create([
+                Household(region=regions[h.region_code], address=h.address, hukou_type=h.hukou_type,
+                          relapse_watch=h.relapse_watch, import_batch=batch, created_at=now)
+                for h in chunk
+            ])
             members = _insert_persons([_person_values(m, row.pk, row.region_id, hashes, regions, batch, now,
                                                       name_keys, ciphers)
                                        for h, row in zip(chunk, rows, strict=True) for m in h.members], now)
@@ -157,33 +155,6 @@ def write_households(households: list[HouseholdRow], *, actor, regions: dict[str
                 _write_benefits(chunk, rows, members, actor=actor, batch=batch, now=now)
             created.extend(rows)
     return created
-
-
-@dataclass
-class _HouseholdRow:
-    """What an import needs of a household it inserted (a model instance per row cost more than the INSERT)."""
-
-    pk: int
-    region_id: int
-    head_id: int | None = None
-
-
-_HOUSEHOLD_COLUMNS = ("region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at",
-                      "updated_at", "import_batch_id")
-
-
-def _insert_households(chunk: list[HouseholdRow], regions, batch, now) -> list[_HouseholdRow]:
-    """Plain INSERTs for an import's households; their ids read back in insertion order (ids above the batch's
-    previous chunk: one transaction, one writer of this batch)."""
-    before = Household.objects.filter(import_batch=batch).order_by("-pk").values_list("pk", flat=True).first() or 0
-    _insert("registry_household", _HOUSEHOLD_COLUMNS, [
-        (regions[h.region_code].pk, h.address, h.hukou_type, h.relapse_watch, True, now, now, batch.pk)
-        for h in chunk])
-    written = list(Household.objects.filter(import_batch=batch, pk__gt=before).order_by("pk")
-                   .values_list("pk", "region_id"))
-    if len(written) != len(chunk):
-        raise IntegrityError("import: households written do not match the chunk")
-    return [_HouseholdRow(pk, region_id) for pk, region_id in written]
 
 
 # ---- Benefits imported with a roster (issue 15) -------------------------------------------------

@@ -28,7 +28,12 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
 6. Writing: all or nothing in one transaction under a batch key (SHA-256 of the file) and a content key (of
    what the file says), so the same roster imported twice, even saved again in other bytes, changes nothing.
    Benefits become the household's current decision (confirmed, source imported, batch and row), grants from
-   the roster's month, 特困 support, payment accounts (account encrypted like ID numbers).
+   the roster's month, 特困 support, payment accounts (account encrypted like ID numbers). import_write writes
+   with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
+
+Speed (issue 15): a clean member row is checked once per distinct cell value (import_fast.MemberChecker),
+a row repeating its household's cells exactly is not compared again, and any other row goes through
+member_from_raw, so every problem is still reported at its cell as before.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -60,9 +66,10 @@ from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_names import resolve_places
 from jiuzhu.core.tabular import RowRef, Table, read_bytes, row_label
 from jiuzhu.core.tabular.regions import RegionResolver
-from jiuzhu.registry import bulk
+from jiuzhu.registry import bulk, import_write
+from jiuzhu.registry.import_fast import MemberChecker
 from jiuzhu.registry.models import ImportBatch, Relation
-from jiuzhu.registry.standards import standards_for
+from jiuzhu.registry.standards import standards_for_many
 from jiuzhu.registry.validation import (
     CHOICES,
     FIELD_LABELS,
@@ -99,6 +106,8 @@ BENEFIT_FIELDS = frozenset({"tier", "benefit_class", "monthly_amount", "member_a
 # (a missing 户主 row, a mistyped 户编号), which would otherwise put people into the wrong family.
 MUST_AGREE = ("region_code", "township", "village", "address", "head_id_number", "family_size", "covered_persons",
               "tier", "benefit_class", "monthly_amount", "bank_account")
+
+_MUST_AGREE = frozenset(MUST_AGREE)
 
 # Headers seen in offices' exports (national system, old county systems, hand-made rosters), besides
 # FIELD_LABELS themselves. Compared after normalize_header (full-width folded, spaces and * dropped).
@@ -243,7 +252,7 @@ class ImportPreview:
         return sum(1 for h in self.households if h.tier)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """One household as its rows stream past: only parsed members and household values are kept."""
 
@@ -255,6 +264,9 @@ class _Group:
     head_values: dict = field(default_factory=dict)  # household field -> (row, raw value) on the head's row
     members: list = field(default_factory=list)
     broken: bool = False
+    # The household columns of its last member row, when they were all text and agreed with the household:
+    # the next row repeating them exactly (merged cells, a csv repeating them) needs no second look.
+    agreed: tuple | None = None  # (values, their types)
 
 
 def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
@@ -263,8 +275,9 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         if value is None or value == "":
             continue
         first = group.values.get(name)
-        if first is not None and not is_head and name not in MUST_AGREE:
-            continue
+        if first is not None and not is_head and (
+                name not in _MUST_AGREE or value is first[2] or (value.__class__ is str and value == first[2])):
+            continue  # a member row: only a value that must agree, and differs as written, needs a look
         text = _text(value)
         if not text:
             continue
@@ -272,7 +285,7 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
             group.head_values[name] = (number, value)
         if first is None:
             group.values[name] = (text, number, value)
-        elif name in MUST_AGREE and first[0] != text:
+        elif name in _MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错", value=text)
 
@@ -316,11 +329,12 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     relations = CHOICES["relation"]
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
-    for number, record in table.records():
+    pick = itemgetter(*present) if len(present) > 1 else None  # the household columns of a row, as a tuple
+    checker = MemberChecker(fields, today)  # clean rows once per distinct value; others row by row
+    for number, raw in table.field_records(dict(columns)):
         if number.sheet_index != sheet:
             sheet, current_key, current = number.sheet_index, "", None
             current_place, current_own = ("", "", ""), ""
-        raw = {f: record.get(header) for header, f in columns}
         preview.rows += 1
         if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
             preview.skipped += 1
@@ -353,8 +367,20 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if is_head and current.head_row is None:
             current.head_row = number
         tick = perf_counter()
-        _household_values(current, number, raw, is_head, errors, present)
-        m = member_from_raw(raw, errors, number, today=today)
+        if pick is None:
+            _household_values(current, number, raw, is_head, errors, present)
+        else:
+            values = pick(raw)
+            kinds = tuple(map(type, values))
+            if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
+                before_values = len(errors.items)
+                _household_values(current, number, raw, is_head, errors, present)
+                # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
+                current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
+                    else None
+        m = checker.member(raw, number)
+        if m is None:
+            m = member_from_raw(raw, errors, number, today=today)
         checking += perf_counter() - tick
         if m is not None and m.id_number in EXAMPLE_ID_NUMBERS:
             errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
@@ -504,6 +530,8 @@ def _check_roster(h: HouseholdRow, rows: dict, errors: RowErrors, *, head_column
         text_ = h.head_id_number
         if not text_:
             errors.add(heads[0].source_row if heads else source, "head_id_number", "必填", value="")
+        elif heads and text_ == heads[0].id_number:
+            pass  # the head's own canonical number, as written: nothing to normalise or compare
         else:
             try:
                 number = normalize_id_number(text_)
@@ -536,7 +564,10 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
     monthly amount at most the standard times the persons covered; the roster's own 保障标准, when it differs
     from the region's, is a notice."""
     cache: dict[tuple, Decimal | None] = {}
-    in_force: dict[tuple, object] = {}  # the region's standards read once per month, not once per 户籍类型
+    today = dt.date.today()
+    # Every village's standards in each month the roster names, read at once (not one query per village).
+    in_force = standards_for_many({(regions[h.region_code], h.roster_month or today) for h in households
+                                   if h.tier == "dibao" and h.region_code in regions})
     for h in households:
         if h.tier != "dibao":
             continue
@@ -545,9 +576,7 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
             continue
         key = (region.pk, h.roster_month, h.hukou_type)
         if key not in cache:
-            found = in_force.get(key[:2])
-            if found is None:
-                found = in_force[key[:2]] = standards_for(region, h.roster_month or dt.date.today())
+            found = in_force[(region.pk, h.roster_month or today)]
             try:
                 cache[key] = found.dibao_standard(h.hukou_type)
             except DomainError:
@@ -641,6 +670,7 @@ def validate_file(source, filename: str, mapping: dict[str, str] | None = None, 
                             head_column="head_id_number" in fields)
         if household is not None:
             checkable.append(household)
+    del groups, places  # their cells are in the households now; a large roster needs the memory
     if benefits:
         for h in checkable:
             if not h.tier:
@@ -793,8 +823,8 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
             batch = ImportBatch.objects.create(key=key, filename=filename[:200], region=_batch_region(actor, preview),
                                                households=households, persons=persons, created_by=actor,
                                                content_key=preview.content_key)
-            bulk.write_households(preview.households, actor=actor, regions=preview.regions, hashes=preview.hashes,
-                                  batch=batch, name_keys=name_keys, ciphers=ciphers, plain=True)
+            import_write.write_import(preview.households, actor=actor, regions=preview.regions,
+                                      hashes=preview.hashes, batch=batch, name_keys=name_keys, ciphers=ciphers)
             batch.seconds = round(time.monotonic() - started, 2)
             batch.save(update_fields=["seconds"])
             audit(AuditAction.IMPORT, actor=actor, obj=batch,

@@ -16,7 +16,8 @@ from jiuzhu.registry.settings_catalog import (
 )
 
 __all__ = ["CATEGORY_MATRIX_KEY", "DEFAULT_CATEGORY_MATRIX", "STANDARDS", "Standards", "categories_for",
-           "category_matrix", "category_matrix_set", "standard_set", "standards_for"]
+           "category_matrix", "category_matrix_set", "standard_set", "standards_for",
+           "standards_for_many"]
 
 # key -> definition (label, unit, national default, basis), declared in settings_catalog.py.
 STANDARDS: dict[str, SettingDefinition] = {d.key: d for d in STANDARD_SETTINGS}
@@ -47,6 +48,31 @@ def standards_for(region: Region, on: dt.date) -> Standards:
     rows = settings_in_force(list(STANDARDS), region, on)
     values = {key: (Decimal(str(rows[key].value)) if key in rows else spec.default) for key, spec in STANDARDS.items()}
     return Standards(region_id=region.pk, on=on, values=values, sources={k: r.pk for k, r in rows.items()})
+
+
+def standards_for_many(pairs: set[tuple[Region, dt.date]]) -> dict[tuple[int, dt.date], Standards]:
+    """standards_for of many (region, date) pairs with one query (an import's villages and months):
+    the same rule as settings_in_force, nearest ancestor first, then the latest effective date."""
+    if not pairs:
+        return {}
+    from jiuzhu.core.models import RegionSetting
+
+    codes = {c for region, _ in pairs for c in region.ancestor_codes()}
+    rows = list(RegionSetting.objects.filter(key__in=list(STANDARDS), region__code__in=codes,
+                                             effective_from__lte=max(on for _, on in pairs))
+                .select_related("region").order_by("-region__path", "-effective_from"))
+    out = {}
+    for region, on in pairs:
+        chain = set(region.ancestor_codes())
+        found: dict = {}
+        for row in rows:
+            if row.region.code in chain and row.effective_from <= on:
+                found.setdefault(row.key, row)
+        values = {key: (Decimal(str(found[key].value)) if key in found else spec.default)
+                  for key, spec in STANDARDS.items()}
+        out[(region.pk, on)] = Standards(region_id=region.pk, on=on, values=values,
+                                         sources={k: r.pk for k, r in found.items()})
+    return out
 
 
 def standard_set(*, actor, region: Region, key: str, value, effective_from: dt.date, note: str = ""):

@@ -20,7 +20,7 @@ from jiuzhu.registry.models import (
 )
 
 
-@dataclass
+@dataclass(slots=True)  # slots: an import holds one per person (a million in a large roster)
 class MemberRow:
     id_number: str
     name: str
@@ -50,7 +50,7 @@ class MemberRow:
     self_care: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdRow:
     region_code: str
     address: str
@@ -358,8 +358,27 @@ def _member_benefits(member: MemberRow, raw: dict, errors: RowErrors, row) -> No
 MAX_MONTHLY = Decimal(20000)  # no assistance paid monthly comes near this: a typo (an extra digit) or a total
 
 
+_CLEAN_AMOUNTS: dict = {}  # cell -> its amount, for cells accepted without an error or a notice
+
+
 def amount(errors: RowErrors, row, name: str, raw) -> Decimal | None:
     """A monthly amount in yuan: non-negative, at most two decimals, plausible (< 20,000 a month)."""
+    key = (raw.__class__, raw)  # 1, 1.0 and True are one dict key but not one cell
+    try:
+        return _CLEAN_AMOUNTS[key]  # a roster repeats its amounts (150, 300, 450 …): checked once each
+    except (KeyError, TypeError):
+        pass
+    before = len(errors.items) + len(errors.notices)
+    number = _amount(errors, row, name, raw)
+    if len(errors.items) + len(errors.notices) == before and len(_CLEAN_AMOUNTS) < 100_000:
+        try:
+            _CLEAN_AMOUNTS[key] = number
+        except TypeError:
+            pass
+    return number
+
+
+def _amount(errors: RowErrors, row, name: str, raw) -> Decimal | None:
     value = raw
     if isinstance(raw, str):
         folded = unicodedata.normalize("NFKC", raw)

@@ -34,8 +34,12 @@ class RowRef(int):
 
     def __new__(cls, number: int, sheet: str = "", sheet_index: int = 0):
         ref = super().__new__(cls, number)
-        ref.sheet = sheet
-        ref.sheet_index = sheet_index
+        # The class gives the single sheet's "" and 0: a row of a one-sheet file (every row of a csv, a million
+        # of them in a large roster) then carries no attribute dictionary.
+        if sheet:
+            ref.sheet = sheet
+        if sheet_index:
+            ref.sheet_index = sheet_index
         return ref
 
 
@@ -201,12 +205,40 @@ def decode_text(data: bytes) -> str:
         raise FileRejected("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入") from None
 
 
+_DECODE_CHUNK = 4 * 1024 * 1024
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether the whole of `data` decodes, checked a piece at a time (nothing kept)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), _DECODE_CHUNK):
+            decoder.decode(view[start:start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def text_stream(data: bytes) -> io.TextIOBase:
+    """The file as text read as it goes (decode_text's encodings, in its order), never the whole file as one
+    string: a 200 MB roster would be 800 MB of text."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        if _decodes(data, encoding):
+            return io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    raise FileRejected("无法识别CSV文件的编码，请另存为UTF-8或GBK编码的CSV后再导入")
+
+
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list]]:
-    content = decode_text(data)
-    sample = content[:8192]
+    stream = text_stream(data)
+    sample = stream.read(8192)
+    stream.seek(0)
     delimiter = max(",\t;", key=sample.count)
     limit = limits.max_field_chars()
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    reader = csv.reader(stream, delimiter=delimiter)
     try:
         # Rows are numbered as Excel shows them when it opens the file (a quoted line break stays in one row).
         for number, row in enumerate(reader, start=1):
@@ -258,6 +290,10 @@ _SIGNATURE = re.compile(r"^(制表|填表|填报|审核|审批|复核|经办|负
                         r"(人|单位|日期|时间|领导)?\s*[:：]|^(注|说明|备注|填表说明)\s*[:：]|^（?(盖章|签字|公章)）?$")
 
 
+# The first characters _SUMMARY and _SIGNATURE can match at all.
+_FOOTER_STARTS = frozenset("合总小共累制填审复经负单分统核签盖打注说备（公")
+
+
 def is_footer(values: list) -> bool:
     """A summary (合计…), signature (制表人：…) or note (注：…) row: its first filled cell says so."""
     for v in values:
@@ -266,6 +302,8 @@ def is_footer(values: list) -> bool:
         if not isinstance(v, str):
             return False
         first = v.strip()
+        if not first or first[0] not in _FOOTER_STARTS:  # a name, a number: no pattern can match
+            return False
         return bool(_SUMMARY.match(first) or _SIGNATURE.match(first))
     return False
 
@@ -309,6 +347,58 @@ class Sheet:
             yield ref, record
 
 
+    def field_records(self, mapping: dict[str, str]) -> Iterator[tuple[RowRef, dict]]:
+        """As records(), but keyed by field ({field: value} for every field of `mapping`, {header: field},
+        None where this sheet lacks the column), built without an intermediate {header: value} per row."""
+        fields = list(dict.fromkeys(mapping.values()))
+        where = {h: i for i, h in enumerate(self.headers)}  # the last of two equal headers, as records()
+        blank = len(self.headers)  # the index of the None appended to every row
+        index = {f: blank for f in fields}
+        for header, f in mapping.items():
+            if header in where:
+                index[f] = where[header]
+        from operator import itemgetter
+
+        pick = itemgetter(*(index[f] for f in fields)) if len(fields) > 1 else None
+        width = blank + 1
+        for ref, record in self._rows_for_fields():
+            if record.__class__ is dict:  # a row with an over-long field: records() made it a dict already
+                yield ref, {f: record.get(h) for h, f in mapping.items()}
+                continue
+            if len(record) < width:
+                record.extend([None] * (width - len(record)))
+            else:
+                record[blank] = None  # a cell beyond the headers is not data (records() drops it too)
+            if pick is None:
+                yield ref, {f: record[index[f]] for f in fields}
+            else:
+                yield ref, dict(zip(fields, pick(record), strict=True))
+
+    def _rows_for_fields(self) -> Iterator[tuple[RowRef, list | dict]]:
+        """records() without the {header: value} dict, except for rows holding an over-long field."""
+        headers = self.headers
+        first_header = headers[0] if headers else None
+        label, index = self.label, self.index
+        for number, values in self.rows:
+            first = values[0] if values else None
+            if (first is None or first == "") and not any(v is not None and v != "" for v in values):
+                continue
+            if is_footer(values) or (first == first_header and _repeats_header(values, headers)):
+                self.footer_rows += 1
+                continue
+            ref = RowRef(number, label, index)
+            if values.__class__ is not _LongRow:
+                yield ref, values  # field_records reads only the headers' cells (and one None it appends)
+                continue
+            record = dict(zip(headers, values, strict=False))
+            for header, value in record.items():
+                if isinstance(value, TooLong):
+                    record[header] = None
+                    self.cell_errors.append({"row": ref, "column": header, "message":
+                                             f"内容过长（{value.length} 个字符，最多 {limits.max_field_chars()} 个）"})
+            yield ref, record
+
+
 def _repeats_header(values: list, headers: list[str]) -> bool:
     # Print-ready exports repeat the header on every page.
     same = sum(1 for v, h in zip(values, headers, strict=False) if isinstance(v, str) and v.strip() == h)
@@ -342,6 +432,11 @@ class Table:
     def records(self) -> Iterator[tuple[RowRef, dict]]:
         for sheet in self.sheets:
             yield from sheet.records()
+
+    def field_records(self, mapping: dict[str, str]) -> Iterator[tuple[RowRef, dict]]:
+        """(row, {field: value}) for every field of `mapping` ({header: field}), sheet after sheet."""
+        for sheet in self.sheets:
+            yield from sheet.field_records(mapping)
 
 
 def read_table(data: bytes, filename: str, columns: Columns) -> Table:

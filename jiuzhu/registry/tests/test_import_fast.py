@@ -1,0 +1,68 @@
+"""The once-per-distinct-value member check (import_fast) agrees with member_from_raw: a row it accepts is the
+very MemberRow member_from_raw makes, without an error or a notice; every other row it leaves to
+member_from_raw."""
+
+import datetime as dt
+import itertools
+
+import pytest
+
+from jiuzhu.core.identity import make_id_number
+from jiuzhu.registry.import_fast import MemberChecker
+from jiuzhu.registry.validation import RowErrors, member_from_raw
+
+TODAY = dt.date(2026, 12, 1)
+GOOD = make_id_number("430524", dt.date(1968, 3, 12), 31)
+WOMAN = make_id_number("430524", dt.date(1970, 8, 6), 42)
+
+CELLS = {
+    "id_number": [GOOD, WOMAN, GOOD.lower(), f" {GOOD}", GOOD[:17] + ("0" if GOOD[17] != "0" else "1"),
+                  "430524680312031", "999999196803120310", "430524203012010313", float(GOOD[:17]), None, "",
+                  "４" + GOOD[1:]],
+    "name": ["张三", "", " 李四 ", "王" * 51, None],
+    "relation": ["户主", "配偶", "本人", "外星人", "", None, "head"],
+    "sex": ["男", "女", "", None, "中", 1],
+    "birth_date": [None, "", "1968-03-12", "1968.03.12", dt.date(1968, 3, 12), dt.datetime(1970, 8, 6),
+                   "1970年8月6日", "不详", 25000.0],
+    "disability_type": ["", "肢体残疾", "肢体", "外星", None],
+    "disability_grade": ["", "3", "三级", 3, 3.0, "五级", True, None],
+    "labour_capacity": ["", "丧失劳动能力", "部分丧失", "飞", None],
+    "phone": ["", "13807390001", "0739-1234567", "电话", "1" * 21],
+    "hukou_region_code": ["", "430524", "430524100200", "4305", 430524],
+    "ethnicity": ["", "汉", "苗族", "火星族"],
+    "supporter_able": ["", "是", "否", "也许", None],
+    "death_date": [None, "", "2020-01-01"],
+}
+
+
+def _rows():
+    """Every value of each column beside a clean row's other values, and some mixed rows."""
+    base = {k: v[0] for k, v in CELLS.items()}
+    for key, values in CELLS.items():
+        for value in values:
+            yield {**base, key: value}
+    for combo in itertools.islice(itertools.product(CELLS["id_number"][:2], CELLS["sex"], CELLS["birth_date"],
+                                                    CELLS["disability_type"], CELLS["disability_grade"]), 2000):
+        yield {**base, "id_number": combo[0], "sex": combo[1], "birth_date": combo[2], "disability_type": combo[3],
+               "disability_grade": combo[4]}
+
+
+def test_a_row_the_fast_check_accepts_is_member_from_raws_row_and_any_other_goes_row_by_row():
+    checker = MemberChecker(set(CELLS), TODAY)
+    accepted = 0
+    for raw in _rows():
+        errors = RowErrors()
+        expected = member_from_raw(raw, errors, 7, today=TODAY)
+        clean = expected is not None and not errors.notices
+        got = checker.member(raw, 7)
+        if got is not None:
+            accepted += 1
+            assert clean, raw
+            assert got == expected, raw
+    assert accepted > 100
+
+
+@pytest.mark.parametrize("field", ["member_amount", "support_mode"])
+def test_member_benefit_columns_go_row_by_row(field):
+    checker = MemberChecker({"id_number", "name", "relation", field}, TODAY)
+    assert checker.member({"id_number": GOOD, "name": "张三", "relation": "户主", field: ""}, 3) is None
