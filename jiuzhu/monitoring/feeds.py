@@ -73,7 +73,7 @@ class Validated:
     headers: list[str]
     rows_total: int = 0
     accepted: pa.Table | None = None  # the stored columns (id_hash, id_enc, ...), person_id filled by ID
-    rejected: list[tuple] = field(default_factory=list)  # (row ref, record, reasons)
+    rejected: list[tuple] = field(default_factory=list)  # (row number, sheet, record, reasons)
     errors: list[dict] = field(default_factory=list)
     notices: list[dict] = field(default_factory=list)
     phases: dict = field(default_factory=dict)
@@ -81,6 +81,23 @@ class Validated:
     @property
     def rows_rejected(self) -> int:
         return len(self.rejected)
+
+
+@dataclass
+class Block:
+    """Rows to check: their numbers, each header's cells (a list, or an Arrow array from the csv reader), and
+    the whole record of a row (for the rejected rows)."""
+
+    row_numbers: np.ndarray
+    cells: dict
+    record: object  # index -> {header: cell}
+    refs: list | None = None  # RowRef per row when the file has several sheets
+
+    def sheet(self, index: int) -> tuple[str, int]:
+        if self.refs is None:
+            return "", 0
+        ref = self.refs[index]
+        return ref.sheet, ref.sheet_index
 
 
 class _Chunk:
@@ -92,9 +109,9 @@ class _Chunk:
         self.letters = letters
         self.resolver = resolver
 
-    def run(self, refs: list, records: list[dict]) -> pa.Table:
+    def run(self, block: Block) -> pa.Table:
         schema = self.v.schema
-        n = len(records)
+        n = len(block.row_numbers)
         bad = np.zeros(n, dtype=bool)
         reasons: dict[int, list[str]] = defaultdict(list)
         flagged: set[tuple[int, str]] = set()
@@ -103,9 +120,9 @@ class _Chunk:
         def fail(i: int, column, message: str, *, notice: bool = False) -> None:
             header = self.header_of.get(column.name)
             raw = raws.get(column.name)
-            value = raw[i] if raw is not None else None
-            ref = refs[i]
-            item = {"row": int(ref), "sheet": ref.sheet, "sheet_index": ref.sheet_index, "field": column.name,
+            value = columnar.cell(raw, i) if raw is not None else None
+            sheet, sheet_index = block.sheet(i)
+            item = {"row": int(block.row_numbers[i]), "sheet": sheet, "sheet_index": sheet_index, "field": column.name,
                     "column": header or column.label, "letter": self.letters.get(header, ""),
                     "message": message, "value": None if value is None else str(value)}
             if notice:
@@ -121,7 +138,7 @@ class _Chunk:
         id_errors: list[tuple[int, str]] = []
         for column in schema.columns:
             header = self.header_of.get(column.name)
-            raw = [r.get(header) for r in records] if header else [None] * n
+            raw = block.cells[header] if header else [None] * n
             raws[column.name] = raw
             if column.type == ID:
                 result = columnar.id_column(raw, region_known=_region_known)
@@ -161,13 +178,13 @@ class _Chunk:
                 for i in np.flatnonzero(missing):
                     if (int(i), column.name) not in flagged:
                         fail(int(i), column, "必填")
-        for i in np.flatnonzero(bad):
-            self.v.rejected.append((refs[i], records[i], reasons[int(i)]))
+        for i in np.flatnonzero(bad).tolist():
+            sheet, _ = block.sheet(i)
+            self.v.rejected.append((int(block.row_numbers[i]), sheet, block.record(i), reasons[i]))
         keep = pa.array(~bad)
         birth = pc.coalesce(arrays["birth_date"], arrays["_id_birth"])
-        numbers = np.fromiter(refs, dtype=np.int32, count=n)
         columns = {"id_number": arrays["id_number"], "name": arrays["name"], "region_code": arrays["region_code"],
-                   "row_number": pa.array(numbers), "birth_date": birth,
+                   "row_number": pa.array(block.row_numbers, pa.int32()), "birth_date": birth,
                    **{c.name: arrays[c.name] for c in schema.own_columns}}
         return pa.table(columns).filter(keep)
 
@@ -176,7 +193,7 @@ class _Chunk:
         text = columnar.text_column(raw, max_length=60)
         values = text.values
         coded = pc.match_substring_regex(values, REGION_CODE)
-        others = pc.and_(pc.is_valid(values), pc.invert(coded))
+        others = pc.and_(pc.is_valid(values), pc.invert(coded.fill_null(False)))
         indices = np.flatnonzero(others.to_numpy(zero_copy_only=False))
         if not len(indices):
             return text
@@ -205,8 +222,14 @@ def validate_feed(data: bytes, filename: str, kind: str, *, actor) -> Validated:
     schema = schema_for(kind)
     started = time.perf_counter()
     columns = schema.tabular_columns()
-    table = tabular.read_table(data, filename, columns)
-    mapping = columns.detect_mapping(table.headers)
+    block = columnar.read_csv_columns(data, filename, columns)
+    table = None
+    if block is not None:
+        headers = first_headers = block.headers
+    else:
+        table = tabular.read_table(data, filename, columns)
+        headers, first_headers = table.headers, table.sheets[0].headers
+    mapping = columns.detect_mapping(headers)
     header_of = {f: h for h, f in mapping.items()}
     missing = [c.label for c in schema.columns if c.required and c.name not in header_of]
     if "id_number" not in header_of and "birth_date" not in header_of:
@@ -214,28 +237,39 @@ def validate_feed(data: bytes, filename: str, kind: str, *, actor) -> Validated:
     if missing:
         raise tabular.FileRejected(f"文件中没有{'、'.join(f'“{m}”' for m in missing)}列。"
                                    f"请使用“{schema.label}”的导入模板，或把表头改成数据规范中的列名")
-    letters = {h: get_column_letter(i + 1) for i, h in enumerate(table.sheets[0].headers)}
-    validated = Validated(schema=schema, headers=table.headers)
+    letters = {h: get_column_letter(i + 1) for i, h in enumerate(first_headers)}
+    validated = Validated(schema=schema, headers=headers)
     chunk = _Chunk(validated, header_of, letters, RegionResolver(actor))
-    parts, refs, records = [], [], []
+    parts = []
     parse_seconds = 0.0
-    for ref, record in table.records():
-        refs.append(ref)
-        records.append(record)
-        if len(records) >= CHUNK_ROWS:
+    if block is not None:  # a csv: Arrow read it, the columns are checked a slice at a time
+        validated.rows_total = len(block)
+        for start in range(0, max(len(block), 1), CHUNK_ROWS):
             t = time.perf_counter()
-            parts.append(chunk.run(refs, records))
+            cells = {h: a.slice(start, CHUNK_ROWS) for h, a in block.columns.items()}
+            parts.append(chunk.run(Block(block.row_numbers[start:start + CHUNK_ROWS], cells,
+                                         lambda i, s=start: block.record(s + i))))
+            parse_seconds += time.perf_counter() - t
+    else:  # xlsx, parquet, or a csv the column reader leaves to the row-wise one
+        refs, records = [], []
+        several = len(table.sheets) > 1
+        for ref, record in table.records():
+            refs.append(ref)
+            records.append(record)
+            if len(records) >= CHUNK_ROWS:
+                t = time.perf_counter()
+                parts.append(chunk.run(_records_block(refs, records, header_of, several)))
+                parse_seconds += time.perf_counter() - t
+                validated.rows_total += len(records)
+                refs, records = [], []
+        if records or not parts:
+            t = time.perf_counter()
+            parts.append(chunk.run(_records_block(refs, records, header_of, several)))
             parse_seconds += time.perf_counter() - t
             validated.rows_total += len(records)
-            refs, records = [], []
-    if records or not parts:
-        t = time.perf_counter()
-        parts.append(chunk.run(refs, records))
-        parse_seconds += time.perf_counter() - t
-        validated.rows_total += len(records)
-    for e in table.cell_errors:  # what the reader refused (an over-long csv field)
-        validated.errors.append({"row": int(e["row"]), "sheet": e["row"].sheet, "column": e["column"],
-                                 "letter": letters.get(e["column"], ""), "message": e["message"]})
+        for e in table.cell_errors:  # what the reader refused (an over-long csv field)
+            validated.errors.append({"row": int(e["row"]), "sheet": e["row"].sheet, "column": e["column"],
+                                     "letter": letters.get(e["column"], ""), "message": e["message"]})
     validated.phases["read_and_check"] = round(time.perf_counter() - started, 3)
     validated.phases["check_columns"] = round(parse_seconds, 3)
     t = time.perf_counter()
@@ -243,6 +277,12 @@ def validate_feed(data: bytes, filename: str, kind: str, *, actor) -> Validated:
     validated.phases["hash_and_encrypt"] = round(time.perf_counter() - t, 3)
     validated.errors.sort(key=lambda e: (e.get("sheet_index", 0), e["row"]))
     return validated
+
+
+def _records_block(refs: list, records: list[dict], header_of: dict, several: bool) -> Block:
+    cells = {h: [r.get(h) for r in records] for h in header_of.values()}
+    return Block(np.fromiter(refs, dtype=np.int32, count=len(refs)), cells, lambda i: records[i],
+                 refs if several else None)
 
 
 def _protect(table: pa.Table, schema: FeedSchema) -> pa.Table:
@@ -357,15 +397,15 @@ def _set_link(table: pa.Table, links: dict[int, tuple[int, str]], method: str, i
 
 def _rejected_table(validated: Validated) -> pa.Table:
     headers = validated.headers
-    sheets = any(ref.sheet for ref, _, _ in validated.rejected)
+    rejected = validated.rejected
     columns = {}
-    if sheets:
-        columns["工作表"] = pa.array([ref.sheet for ref, _, _ in validated.rejected], pa.string())
-    columns["行号"] = pa.array([int(ref) for ref, _, _ in validated.rejected], pa.int32())
+    if any(sheet for _, sheet, _, _ in rejected):
+        columns["工作表"] = pa.array([sheet for _, sheet, _, _ in rejected], pa.string())
+    columns["行号"] = pa.array([number for number, _, _, _ in rejected], pa.int32())
     for h in headers:
-        columns[h] = pa.array([None if rec.get(h) is None else str(rec.get(h)) for _, rec, _ in validated.rejected],
+        columns[h] = pa.array([None if rec.get(h) is None else str(rec.get(h)) for _, _, rec, _ in rejected],
                               pa.string())
-    columns["错误原因"] = pa.array(["；".join(reasons) for _, _, reasons in validated.rejected], pa.string())
+    columns["错误原因"] = pa.array(["；".join(reasons) for _, _, _, reasons in rejected], pa.string())
     return pa.table(columns)
 
 
