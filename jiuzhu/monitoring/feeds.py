@@ -596,3 +596,43 @@ def link_review_decide(*, actor, review_id: int, accept: bool) -> FeedLinkReview
                      region=batch.region, summary=f"批次 {batch.pk} 第{review.row_number}行"
                      f"{'确认' if accept else '否定'}为{person.name}", payload={"accepted": accept})
     return review
+
+
+# ---- Downloads: the row/column report and the rejected rows (personal data: audited) -----------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def _stem(batch: FeedBatch) -> str:
+    return f"{batch.get_kind_display()}_批次{batch.pk}"
+
+
+def report_file(*, actor, batch: FeedBatch, fmt: str) -> tuple[bytes, str, str]:
+    """The cell report (工作表, 行号, 列, 列名, 值, 问题) as xlsx or csv."""
+    report = batch_report(batch)
+    items = [*report.get("errors", []), *report.get("notices", [])]
+    audit(AuditAction.EXPORT, actor=actor, obj=batch,
+          detail={"object_type": "feed_report", "count": len(items), "format": fmt})
+    if fmt == "csv":
+        return tabular.cell_report_csv(items), f"{_stem(batch)}_错误报告.csv", CSV_TYPE
+    return tabular.cell_report_workbook(items), f"{_stem(batch)}_错误报告.xlsx", XLSX_TYPE
+
+
+def rejected_file(*, actor, batch: FeedBatch, fmt: str) -> tuple[bytes, str, str]:
+    """The rows left out, as the file had them, with 错误原因: to correct and upload again."""
+    from django.http import Http404
+
+    from jiuzhu.core.exports import SheetSpec, csv_bytes, workbook_bytes
+
+    if not batch.rejected_path:
+        raise Http404("该批次没有错误行")
+    table = feeds_store.read_sealed_table(batch.rejected_path)
+    headers = table.column_names
+    rows = list(zip(*(table.column(h).to_pylist() for h in headers), strict=True))
+    audit(AuditAction.EXPORT, actor=actor, obj=batch,
+          detail={"object_type": "feed_rejected_rows", "count": len(rows), "format": fmt})
+    if fmt == "csv":
+        return csv_bytes(headers, rows), f"{_stem(batch)}_未入库的行.csv", CSV_TYPE
+    return (workbook_bytes([SheetSpec(title="未入库的行", headers=headers, rows=rows)]),
+            f"{_stem(batch)}_未入库的行.xlsx", XLSX_TYPE)

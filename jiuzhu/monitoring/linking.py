@@ -3,8 +3,8 @@ Splink (DuckDB backend).
 
 Candidates are the registry persons born on one of the rows' birth dates (Splink's blocking rule is the
 same: equal birth date), anywhere in the batch's region. Each pair is scored on the name (the same
-characters; the same sound key from core.identity, which folds the dialect confusions behind 同音字 such as
-刘/牛, 陈/程; similar pinyin) and the region (same village, township, county). The model's m and u
+characters; the same sound key from core.identity, which folds 同音字 and the dialect confusions such as
+刘/牛, 陈/程; similar pinyin), the birth date and the region (same village, township, county). The model's m and u
 probabilities are fixed here, not trained: the result is deterministic and needs no labelled data, and the
 figures are plain enough to read (a name that sounds the same with the same birth date in the same village
 is a link; the same birth date and village with another name is not).
@@ -23,7 +23,10 @@ from django.conf import settings
 
 from jiuzhu.core.identity import name_pinyin, name_sound_key
 
-PRIOR = 0.01  # two records born on the same day in one county: about one pair in a hundred is the same person
+# Of all pairs of a feed row and a registry person, about one in 100,000 is the same person (a county's
+# registry); the birth date then carries most of the evidence: two people picked at random share it about
+# once in 25,000 pairs (u), the same person almost always (m; a typo in the date is the exception).
+PRIOR = 1e-5
 
 
 def link_threshold() -> float:
@@ -54,8 +57,14 @@ def _settings():
         cll.NullLevel("name"),
         level(cll.ExactMatchLevel("name"), 0.86, 0.0005),
         level(cll.ExactMatchLevel("sound_key"), 0.10, 0.002),
-        level(cll.JaroWinklerLevel("pinyin", 0.88), 0.02, 0.01),
-        level(cll.ElseLevel(), 0.02, 0.9875),
+        level(cll.JaroWinklerLevel("pinyin", 0.88), 0.015, 0.01),
+        level(cll.ElseLevel(), 0.025, 0.9875),
+    ])
+    birth = cl.CustomComparison(output_column_name="birth_date", comparison_description="出生日期",
+                                comparison_levels=[
+        cll.NullLevel("birth_date"),
+        level(cll.ExactMatchLevel("birth_date"), 0.98, 0.00004),
+        level(cll.ElseLevel(), 0.02, 0.99996),
     ])
     region = cl.CustomComparison(output_column_name="region", comparison_description="地区", comparison_levels=[
         cll.NullLevel("region"),
@@ -64,7 +73,7 @@ def _settings():
         level(cll.CustomLevel("substr(region_l, 1, 6) = substr(region_r, 1, 6)"), 0.04, 0.78),
         level(cll.ElseLevel(), 0.01, 0.05),
     ])
-    return SettingsCreator(link_type="link_only", comparisons=[name, region],
+    return SettingsCreator(link_type="link_only", comparisons=[name, birth, region],
                            blocking_rules_to_generate_predictions=[block_on("birth_date")],
                            probability_two_random_records_match=PRIOR, retain_matching_columns=False,
                            retain_intermediate_calculation_columns=False)
