@@ -232,8 +232,9 @@ def template_workbook(kind: str) -> bytes:
     schema = schema_for(kind)
     headers = [c.label + ("（必填）" if c.required else "") for c in schema.columns]
     example = [c.example for c in schema.columns]
-    notes = [[c.label, TYPE_LABELS[c.type], "是" if c.required else "否", "、".join(c.synonyms), c.note]
-             for c in schema.columns]
+    # Names in quotes: the upload must not take this sheet's rows for a header row.
+    notes = [[f"“{c.label}”", TYPE_LABELS[c.type], "是" if c.required else "否",
+              "、".join(f"“{name}”" for name in c.synonyms), c.note] for c in schema.columns]
     return workbook_bytes([
         SheetSpec(title=schema.label[:28], headers=headers, rows=[example], widths=[20] * len(headers)),
         SheetSpec(title="填写说明", headers=["列", "格式", "必填", "也可写作", "说明"], rows=notes,
