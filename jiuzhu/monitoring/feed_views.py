@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
@@ -67,11 +68,19 @@ def _upload(request):
     return None
 
 
+@csrf_exempt  # CSRF is checked by csrf_protect below, once the upload limit is in place (core/files.py)
 @login_required
 def inbox(request):
     require(request.user, Capability.UPLOAD_FEEDS)
     if request.method == "POST":
+        # Before the body is parsed: nothing beyond the feed limit is kept, then refused by its size.
         request.upload_handlers.insert(0, SizeLimitHandler(request, limit=feeds.feed_max_bytes()))
+    return _inbox(request)
+
+
+@csrf_protect
+def _inbox(request):
+    if request.method == "POST":
         result = _upload(request)
         if result is not None:
             level = messages.info if result.status == "already_received" else (

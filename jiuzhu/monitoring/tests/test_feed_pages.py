@@ -9,9 +9,9 @@ import uuid
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiuzhu.core.auth import api_token_issue
 from jiuzhu.core.identity import make_id_number
