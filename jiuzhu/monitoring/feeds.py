@@ -267,9 +267,18 @@ def validate_feed(data: bytes, filename: str, kind: str, *, actor) -> Validated:
             parts.append(chunk.run(_records_block(refs, records, header_of, several)))
             parse_seconds += time.perf_counter() - t
             validated.rows_total += len(records)
-        for e in table.cell_errors:  # what the reader refused (an over-long csv field)
-            validated.errors.append({"row": int(e["row"]), "sheet": e["row"].sheet, "column": e["column"],
-                                     "letter": letters.get(e["column"], ""), "message": e["message"]})
+        refused = table.cell_errors  # what the reader refused (an over-long csv field): the row is left out
+        if refused:
+            reasons = defaultdict(list)
+            for e in refused:
+                validated.errors.append({"row": int(e["row"]), "sheet": e["row"].sheet, "column": e["column"],
+                                         "letter": letters.get(e["column"], ""), "message": e["message"]})
+                reasons[int(e["row"])].append(f"{e['column']}：{e['message']}")
+            numbers = pa.array(sorted(reasons), pa.int32())
+            for i, part in enumerate(parts):
+                parts[i] = part.filter(pc.invert(pc.is_in(part.column("row_number"), value_set=numbers)))
+            listed = {number for number, _, _, _ in validated.rejected}
+            validated.rejected += [(row, "", {}, r) for row, r in reasons.items() if row not in listed]
     validated.phases["read_and_check"] = round(time.perf_counter() - started, 3)
     validated.phases["check_columns"] = round(parse_seconds, 3)
     t = time.perf_counter()
