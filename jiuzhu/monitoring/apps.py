@@ -5,4 +5,6 @@ class MonitoringConfig(AppConfig):
     name = "jiuzhu.monitoring"
     label = "monitoring"
     verbose_name = "动态监测预警"
-    navigation: list = []  # (label, url name, capability) entries are added as the pages land
+    navigation: list = [  # (label, url name, capability) entries are added as the pages land
+        ("数据上报", "monitoring:feeds", "upload_feeds"),  # feeds: a department's inbox of uploads
+    ]

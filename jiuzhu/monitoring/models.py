@@ -203,3 +203,35 @@ class Warning(models.Model):
             models.Index(fields=["referred_to", "status"], name="warning_referred"),
             models.Index(fields=["warning_key"], name="warning_key"),
         ]
+
+
+class LinkReviewStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    ACCEPTED = "accepted", "确认是此人"
+    REJECTED = "rejected", "不是此人"
+
+
+class FeedLinkReview(models.Model):
+    """A feed row without a usable ID number that Splink matched to a registry person with a probability
+    between the review floor and the link threshold: an officer of the batch's region says whether it is the
+    same person. Accepting writes the person's id and ID hash into the stored file's row (feeds "feeds")."""
+
+    batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="link_reviews")
+    position = models.PositiveIntegerField()  # the row's index in the stored Parquet file
+    row_number = models.PositiveIntegerField("行号")  # as the uploaded file numbers it
+    name = models.CharField("姓名（数据中）", max_length=50)
+    birth_date = models.DateField("出生日期（数据中）", null=True, blank=True)
+    region_code = models.CharField("地区代码（数据中）", max_length=12, blank=True)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+",
+                               verbose_name="候选人员")
+    probability = models.FloatField("匹配概率")
+    status = models.CharField("状态", max_length=10, choices=LinkReviewStatus.choices,
+                              default=LinkReviewStatus.PENDING)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待确认的人员匹配"
+        constraints = [models.UniqueConstraint(fields=["batch", "position"], name="feed_link_review_row")]
+        indexes = [models.Index(fields=["status", "batch"], name="feed_link_review_status")]
