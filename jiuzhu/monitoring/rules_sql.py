@@ -239,7 +239,8 @@ _POPULATION_SQL = {
 def threshold_sql(rule: dict, *, disposable_income: Decimal | None) -> str:
     t = repr(float(rule["threshold"]))
     if rule["basis"] == "household_income":
-        return f"{t} * coalesce(h.annual_income, 0.0)"
+        # no income recorded: the share is unknown, not infinite
+        return f"CASE WHEN h.annual_income > 0 THEN {t} * h.annual_income END"
     if rule["basis"] == "disposable_income":
         if disposable_income is None:
             raise DomainError("未设置“上年度居民人均可支配收入”，按其比例比较的指标无法运行", code="missing_setting",

@@ -170,10 +170,9 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
 
 def _stored_feed_paths(kind: str, *, as_of: dt.date | None = None) -> list[Path]:
     """Until feeds_store lands: the accepted rows of every stored batch of the kind (Parquet under
-    MEDIA_ROOT), oldest first."""
+    MEDIA_ROOT), oldest first. Rows are placed in a rule's window by their own dates, not by when the
+    batch came (departments send late), so `as_of` selects nothing here."""
     batches = FeedBatch.objects.filter(kind=kind, status=FeedBatchStatus.STORED).exclude(data_path="")
-    if as_of is not None:
-        batches = batches.filter(uploaded_at__date__lte=as_of)
     root = Path(settings.MEDIA_ROOT)
     return [root / p for p in batches.order_by("uploaded_at", "pk").values_list("data_path", flat=True)]
 
