@@ -5,4 +5,8 @@ class MonitoringConfig(AppConfig):
     name = "jiuzhu.monitoring"
     label = "monitoring"
     verbose_name = "动态监测预警"
-    navigation: list = []  # (label, url name, capability) entries are added as the pages land
+    navigation: list = [  # (label, url name, capability) entries are added as the pages land
+        ("预警指标", "monitoring:indicators", "handle_warnings"),  # rules: catalogue and rule builder
+        ("比对批次", "monitoring:runs", "handle_warnings"),  # rules: comparison runs
+        ("预警规则设置", "monitoring:indicators", "administer"),  # rules: the administrator's rule builder
+    ]

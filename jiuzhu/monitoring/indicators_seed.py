@@ -90,7 +90,7 @@ SEEDS: list[tuple[str, str, str, str, dict]] = [
 ]
 
 
-def seed_indicators(Indicator, IndicatorVersion, Region) -> int:  # noqa: N803 - models passed by migrations
+def seed_indicators(Indicator, IndicatorVersion, Region) -> int:
     """Creates the missing seeded indicators and their national default on every province. Returns how
     many indicators were added."""
     roots = list(Region.objects.filter(parent__isnull=True))

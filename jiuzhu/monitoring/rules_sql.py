@@ -25,6 +25,7 @@ registry snapshot reg_persons (person_id, household_id, region_id, id_hash), reg
 outside the run's region), reg_households (household_id, region_id, low_income, annual_income), reg_regions
 (region_id, code) of the run's region subtree."""
 
+# ruff: noqa: S608 - SQL from the source catalogue's names, numbers, ISO dates and text values checked by _SAFE_TEXT
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -218,21 +219,33 @@ def _condition_sql(source, condition: dict) -> str:
     return f"{column} {'<>' if op == '!=' else op} {_literal(value, kind)}"
 
 
-def _aggregate_sql(rule: dict) -> str:
+def _row_condition(source, rule: dict, as_of: dt.date) -> str:
+    """Whether a feed row counts for the rule: inside its window and meeting its conditions."""
+    date = f"f.{source.date_column}"
+    parts = [f"{date} <= DATE '{as_of.isoformat()}'"]
+    start = window_start(as_of, rule["window_months"])
+    if start is not None:
+        parts.append(f"{date} >= DATE '{start.isoformat()}'")
+    parts += [_condition_sql(source, c) for c in rule["conditions"]]
+    return " AND ".join(parts)
+
+
+def _aggregate_sql(rule: dict, when: str) -> str:
     field, aggregation = rule["field"], rule["aggregation"]
     if aggregation == "count":
-        return f"count(f.{field})" if field else "count(*)"
+        return f"count(CASE WHEN {when} THEN {'f.' + field if field else '1'} END)"
     if aggregation == "count_distinct":
-        return f"count(DISTINCT f.{field})"
-    return f"{aggregation}(CAST(f.{field} AS DOUBLE))"
+        return f"count(DISTINCT CASE WHEN {when} THEN f.{field} END)"
+    return f"{aggregation}(CASE WHEN {when} THEN CAST(f.{field} AS DOUBLE) END)"
 
 
+# Who a rule watches, over a subject row `s` (person_id: the registry person, NULL outside the registry).
 _POPULATION_SQL = {
     "all": "1 = 1",
-    "registry": "pp.person_id IS NOT NULL",
-    "monitored": "h.low_income = 1",
-    "registry_not_monitored": "pp.person_id IS NOT NULL AND coalesce(h.low_income, 0) = 0",
-    "non_registry": "pp.person_id IS NULL",
+    "registry": "s.person_id IS NOT NULL",
+    "monitored": "s.low_income = 1",
+    "registry_not_monitored": "s.person_id IS NOT NULL AND coalesce(s.low_income, 0) = 0",
+    "non_registry": "s.person_id IS NULL",
 }
 
 
@@ -240,7 +253,7 @@ def threshold_sql(rule: dict, *, disposable_income: Decimal | None) -> str:
     t = repr(float(rule["threshold"]))
     if rule["basis"] == "household_income":
         # no income recorded: the share is unknown, not infinite
-        return f"CASE WHEN h.annual_income > 0 THEN {t} * h.annual_income END"
+        return f"CASE WHEN s.annual_income > 0 THEN {t} * s.annual_income END"
     if rule["basis"] == "disposable_income":
         if disposable_income is None:
             raise DomainError("未设置“上年度居民人均可支配收入”，按其比例比较的指标无法运行", code="missing_setting",
@@ -249,51 +262,80 @@ def threshold_sql(rule: dict, *, disposable_income: Decimal | None) -> str:
     return t
 
 
-def compile_rule(rule: dict, *, version_id: int, as_of: dt.date, disposable_income: Decimal | None = None) -> str:
-    """ONE SELECT (DuckDB and Spark SQL alike) of the subjects the rule fires for on `as_of`."""
-    source = SOURCES[rule["source"]]
+def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) -> tuple[str, str]:
+    """Two CTEs for one source: `a{n}` reads the source ONCE and aggregates every rule on it per subject
+    (conditional aggregates), `s{n}` places each subject in the registry (or outside it) once."""
     date = f"f.{source.date_column}"
+    starts = [window_start(as_of, rule["window_months"]) for _, rule in items]
     where = [f"{date} <= DATE '{as_of.isoformat()}'"]
-    start = window_start(as_of, rule["window_months"])
-    if start is not None:
-        where.append(f"{date} >= DATE '{start.isoformat()}'")
-    where += [_condition_sql(source, c) for c in rule["conditions"]]
-    op = "<>" if rule["operator"] == "!=" else rule["operator"]
-    threshold = threshold_sql(rule, disposable_income=disposable_income)
-    vid = int(version_id)
+    if all(starts):
+        where.append(f"{date} >= DATE '{min(starts).isoformat()}'")
+    measures = []
+    for i, (_vid, rule) in enumerate(items):
+        when = _row_condition(source, rule, as_of)
+        measures.append(f"CAST({_aggregate_sql(rule, when)} AS DOUBLE) AS v{i}, count(CASE WHEN {when} THEN 1 END) "
+                        f"AS n{i}, min(CASE WHEN {when} THEN {date} END) AS b{i}, "
+                        f"max(CASE WHEN {when} THEN {date} END) AS e{i}")
     if source.subject == "household":
-        return (
-            f"SELECT CAST({vid} AS BIGINT) AS version_id, CAST(NULL AS BIGINT) AS person_id, "
-            "h.household_id AS household_id, CAST(NULL AS STRING) AS id_hash, CAST(NULL AS STRING) AS name, "
-            f"h.region_id AS region_id, a.value AS value, CAST({threshold} AS DOUBLE) AS threshold, "
-            "a.rows_n AS rows_n, a.evidence_start AS evidence_start, a.evidence_end AS evidence_end "
-            f"FROM (SELECT f.household_id AS household_id, CAST({_aggregate_sql(rule)} AS DOUBLE) AS value, "
-            f"count(*) AS rows_n, min({date}) AS evidence_start, max({date}) AS evidence_end "
-            f"FROM {source.view} f WHERE {' AND '.join(where)} GROUP BY f.household_id) a "
-            "JOIN reg_households h ON h.household_id = a.household_id "
-            f"WHERE a.value {op} {threshold} AND ({_POPULATION_SQL[rule['population']]})"
-            .replace("pp.person_id IS NOT NULL", "1 = 1"))
+        agg = (f"a{n} AS (SELECT f.household_id AS household_id, {', '.join(measures)} FROM {source.view} f "
+               f"WHERE {' AND '.join(where)} GROUP BY f.household_id)")
+        subjects = (f"s{n} AS (SELECT a.*, CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS STRING) AS id_hash, "
+                    "CAST(NULL AS STRING) AS name, h.region_id AS region_id, h.low_income AS low_income, "
+                    f"h.annual_income AS annual_income FROM a{n} a JOIN reg_households h "
+                    "ON h.household_id = a.household_id)")
+        return agg, subjects
     key = "coalesce(f.id_hash, concat('p', CAST(f.person_id AS STRING)))"
     where.insert(0, "(f.id_hash IS NOT NULL OR f.person_id IS NOT NULL)")
-    return (
-        f"SELECT CAST({vid} AS BIGINT) AS version_id, pp.person_id AS person_id, pp.household_id AS household_id, "
-        "a.id_hash AS id_hash, CASE WHEN pp.person_id IS NULL THEN a.name END AS name, "
-        "coalesce(h.region_id, pp.region_id, CASE WHEN a.region_code IS NULL THEN rb.region_id ELSE rr.region_id END) "
-        f"AS region_id, a.value AS value, CAST({threshold} AS DOUBLE) AS threshold, a.rows_n AS rows_n, "
-        "a.evidence_start AS evidence_start, a.evidence_end AS evidence_end "
-        f"FROM (SELECT max(f.id_hash) AS id_hash, max(f.person_id) AS linked_person_id, max(f.name) AS name, "
-        "max(f.region_code) AS region_code, max(f.batch_region_id) AS batch_region_id, "
-        f"CAST({_aggregate_sql(rule)} AS DOUBLE) AS value, count(*) AS rows_n, min({date}) AS evidence_start, "
-        f"max({date}) AS evidence_end FROM {source.view} f WHERE {' AND '.join(where)} GROUP BY {key}) a "
+    agg = (f"a{n} AS (SELECT max(f.id_hash) AS id_hash, max(f.person_id) AS linked_person_id, max(f.name) AS name, "
+           "max(f.region_code) AS region_code, max(f.batch_region_id) AS batch_region_id, "
+           f"{', '.join(measures)} FROM {source.view} f WHERE {' AND '.join(where)} GROUP BY {key})")
+    outside_region = "CASE WHEN a.region_code IS NULL THEN rb.region_id ELSE rr.region_id END"
+    subjects = (
+        f"s{n} AS (SELECT a.*, pp.person_id AS person_id, pp.household_id AS household_id, "
+        f"coalesce(h.region_id, pp.region_id, {outside_region}) AS region_id, h.low_income AS low_income, "
+        f"h.annual_income AS annual_income FROM a{n} a "
         "LEFT JOIN reg_persons ph ON ph.id_hash = a.id_hash "
         "LEFT JOIN reg_persons pp ON pp.person_id = coalesce(a.linked_person_id, ph.person_id) "
         "LEFT JOIN reg_households h ON h.household_id = pp.household_id "
         "LEFT JOIN reg_known k ON k.id_hash = a.id_hash "
         "LEFT JOIN reg_regions rr ON rr.code = a.region_code "
         "LEFT JOIN reg_regions rb ON rb.region_id = a.batch_region_id "
-        f"WHERE a.value {op} {threshold} AND ({_POPULATION_SQL[rule['population']]}) "
-        "AND (pp.person_id IS NOT NULL OR (k.id_hash IS NULL AND a.linked_person_id IS NULL "
-        "AND (CASE WHEN a.region_code IS NULL THEN rb.region_id ELSE rr.region_id END) IS NOT NULL))")
+        # a registry person of the region, or someone neither in the registry elsewhere nor linked to a
+        # person of another region, whose row (or batch) places them in the region
+        "WHERE pp.person_id IS NOT NULL OR (k.id_hash IS NULL AND a.linked_person_id IS NULL "
+        f"AND ({outside_region}) IS NOT NULL))")
+    return agg, subjects
+
+
+def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_income: Decimal | None = None) -> str:
+    """ONE statement (DuckDB and Spark SQL alike) of every subject each rule fires for on `as_of`. `items`:
+    (version id, clean rule). Each source is read and aggregated once for all its rules; one SELECT per rule
+    keeps the subjects crossing its threshold. Columns: see the module docstring."""
+    if not items:
+        raise ValueError("no rules")
+    by_source: dict[str, list[tuple[int, dict]]] = {}
+    for vid, rule in items:
+        by_source.setdefault(rule["source"], []).append((int(vid), rule))
+    ctes, selects = [], []
+    for n, (source_key, group) in enumerate(sorted(by_source.items())):
+        source = SOURCES[source_key]
+        ctes.extend(_source_ctes(source, group, as_of, n))
+        for i, (vid, rule) in enumerate(group):
+            op = "<>" if rule["operator"] == "!=" else rule["operator"]
+            threshold = threshold_sql(rule, disposable_income=disposable_income)
+            selects.append(
+                f"SELECT CAST({vid} AS BIGINT) AS version_id, s.person_id AS person_id, "
+                "s.household_id AS household_id, s.id_hash AS id_hash, "
+                "CASE WHEN s.person_id IS NULL THEN s.name END AS name, s.region_id AS region_id, "
+                f"s.v{i} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.n{i} AS rows_n, "
+                f"s.b{i} AS evidence_start, s.e{i} AS evidence_end FROM s{n} s "
+                f"WHERE s.n{i} > 0 AND s.v{i} {op} {threshold} AND ({_POPULATION_SQL[rule['population']]})")
+    return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
+
+
+def compile_rule(rule: dict, *, version_id: int, as_of: dt.date, disposable_income: Decimal | None = None) -> str:
+    """One rule alone (the builder's dry run): the same statement as a run's, for one rule."""
+    return compile_rules([(version_id, rule)], as_of=as_of, disposable_income=disposable_income)
 
 
 def describe(rule: dict) -> str:

@@ -36,7 +36,7 @@ from jiuzhu.monitoring.events import MonitoringEvent
 from jiuzhu.monitoring.indicators import versions_in_force
 from jiuzhu.monitoring.models import ComparisonRun, RunStatus, Warning, WarningStatus
 from jiuzhu.monitoring.rules_sources import SOURCES
-from jiuzhu.monitoring.rules_sql import AGGREGATIONS, OPERATORS, compile_rule, describe
+from jiuzhu.monitoring.rules_sql import AGGREGATIONS, OPERATORS, compile_rule, compile_rules, describe
 from jiuzhu.monitoring.runs_snapshot import feed_files, registry_snapshot
 
 RUN_KIND = "monitoring.comparison_run"
@@ -55,7 +55,8 @@ def _disposable_income(region: Region, as_of: dt.date):
 
 
 def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list[str], dict]:
-    """Compiled SELECTs of the versions that can run, and Chinese notes on those that cannot."""
+    """The versions that can run with the SQL of each alone (checked here), Chinese notes on those that
+    cannot, and the stored files of the feeds they read."""
     income = _disposable_income(region, as_of)
     compiled, notes = [], []
     for version in versions:
@@ -64,6 +65,10 @@ def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list
                                                    disposable_income=income)))
         except DomainError as exc:
             notes.append(f"{version.indicator.name}：{exc.message}")
+    if compiled:  # the run's one statement: every source read once for all its rules
+        compiled[0] = (compiled[0][0], compile_rules([(v.pk, v.rule) for v, _ in compiled], as_of=as_of,
+                                                     disposable_income=income))
+        compiled[1:] = [(v, "") for v, _ in compiled[1:]]
     files = {}
     for source_key in sorted({v.rule["source"] for v, _ in compiled}):
         if not SOURCES[source_key].registry:
@@ -96,7 +101,7 @@ def evaluate(region: Region, as_of: dt.date, compiled: list, files: dict, *, eng
         for source_key, paths in files.items():
             source = SOURCES[source_key]
             engine.register_parquet(source.view, paths, source.empty_schema())
-        result = engine.sql(" UNION ALL ".join(sql for _, sql in compiled))
+        result = engine.sql(compiled[0][1])
     finally:
         engine.close()
     timings["engine"] = time.monotonic() - clock
@@ -219,8 +224,8 @@ def _insert_warnings(duck, run_id: int) -> None:
 
 
 _EVENTS_SQL = ("SELECT CAST(w.id AS TEXT), w.person_id, w.household_id, w.region_id, w.raised_at, "
-               "'预警：' || i.name, '{}' FROM monitoring_warning w JOIN monitoring_indicator i ON i.id = w.indicator_id "
-               "WHERE w.run_id = %s")
+               "'预警：' || i.name, '{}' FROM monitoring_warning w "
+               "JOIN monitoring_indicator i ON i.id = w.indicator_id WHERE w.run_id = %s")
 
 
 def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | None = None, progress=None,
@@ -403,4 +408,4 @@ def runs_for(*, actor):
     return runs.order_by("-started_at", "-pk")
 
 
-__all__ = ["comparison_run", "comparison_run_start", "dry_run", "scheduled_runs", "WarningStatus"]
+__all__ = ["WarningStatus", "comparison_run", "comparison_run_start", "dry_run", "scheduled_runs"]

@@ -108,7 +108,8 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on})")
     low = ", ".join(f"'{t}'" for t in LOW_INCOME_TIERS)
-    active_grant = (f"g.status = 'active' AND g.period_start <= {on} AND (g.period_end IS NULL OR g.period_end >= {on})")
+    active_grant = (f"g.status = 'active' AND g.period_start <= {on} "
+                    f"AND (g.period_end IS NULL OR g.period_end >= {on})")
     queries = {
         "reg_regions": (f"SELECT r.id, r.code FROM core_region r WHERE r.id IN ({sub})",
                         {"region_id": I64, "code": STR}),
@@ -132,7 +133,8 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
         queries["reg_grants"] = (
             f"SELECT p.id_number_hash, p.id, substr(r.code, 1, 6), g.category, {_day('g.period_start')} "
             "FROM registry_assistancegrant g JOIN registry_household gh ON gh.id = g.household_id "
-            "JOIN core_region r ON r.id = gh.region_id JOIN registry_person p ON p.id = coalesce(g.person_id, gh.head_id) "
+            "JOIN core_region r ON r.id = gh.region_id "
+            "JOIN registry_person p ON p.id = coalesce(g.person_id, gh.head_id) "
             f"WHERE {active_grant} AND p.region_id IN ({sub})",
             {"id_hash": STR, "person_id": I64, "county_code": STR, "category": STR, "period_start": DAY})
     if "reg_tier_lapse" in needed:
