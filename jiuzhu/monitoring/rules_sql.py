@@ -262,20 +262,31 @@ def threshold_sql(rule: dict, *, disposable_income: Decimal | None) -> str:
     return t
 
 
-def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) -> tuple[str, str]:
+def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) -> tuple[str, str, list]:
     """Two CTEs for one source: `a{n}` reads the source ONCE and aggregates every rule on it per subject
-    (conditional aggregates), `s{n}` places each subject in the registry (or outside it) once."""
+    (conditional aggregates; rules sharing a window and conditions share their count and dates, rules sharing
+    an aggregate share it), `s{n}` places each subject in the registry (or outside it) once. Returns the
+    CTEs and, per rule, the names of its (value, count, first date, last date) columns."""
     date = f"f.{source.date_column}"
     starts = [window_start(as_of, rule["window_months"]) for _, rule in items]
     where = [f"{date} <= DATE '{as_of.isoformat()}'"]
     if all(starts):
         where.append(f"{date} >= DATE '{min(starts).isoformat()}'")
-    measures = []
-    for i, (_vid, rule) in enumerate(items):
+    whens: dict[str, int] = {}
+    values: dict[str, int] = {}
+    measures, columns = [], []
+    for _vid, rule in items:
         when = _row_condition(source, rule, as_of)
-        measures.append(f"CAST({_aggregate_sql(rule, when)} AS DOUBLE) AS v{i}, count(CASE WHEN {when} THEN 1 END) "
-                        f"AS n{i}, min(CASE WHEN {when} THEN {date} END) AS b{i}, "
-                        f"max(CASE WHEN {when} THEN {date} END) AS e{i}")
+        if when not in whens:
+            w = whens[when] = len(whens)
+            measures.append(f"count(CASE WHEN {when} THEN 1 END) AS n{w}, min(CASE WHEN {when} THEN {date} END) "
+                            f"AS b{w}, max(CASE WHEN {when} THEN {date} END) AS e{w}")
+        w = whens[when]
+        aggregate = _aggregate_sql(rule, when)
+        if aggregate not in values:
+            v = values[aggregate] = len(values)
+            measures.append(f"CAST({aggregate} AS DOUBLE) AS v{v}")
+        columns.append((f"v{values[aggregate]}", f"n{w}", f"b{w}", f"e{w}"))
     if source.subject == "household":
         agg = (f"a{n} AS (SELECT f.household_id AS household_id, {', '.join(measures)} FROM {source.view} f "
                f"WHERE {' AND '.join(where)} GROUP BY f.household_id)")
@@ -283,7 +294,7 @@ def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) 
                     "CAST(NULL AS STRING) AS name, h.region_id AS region_id, h.low_income AS low_income, "
                     f"h.annual_income AS annual_income FROM a{n} a JOIN reg_households h "
                     "ON h.household_id = a.household_id)")
-        return agg, subjects
+        return agg, subjects, columns
     key = "coalesce(f.id_hash, concat('p', CAST(f.person_id AS STRING)))"
     where.insert(0, "(f.id_hash IS NOT NULL OR f.person_id IS NOT NULL)")
     agg = (f"a{n} AS (SELECT max(f.id_hash) AS id_hash, max(f.person_id) AS linked_person_id, max(f.name) AS name, "
@@ -304,7 +315,7 @@ def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) 
         # person of another region, whose row (or batch) places them in the region
         "WHERE pp.person_id IS NOT NULL OR (k.id_hash IS NULL AND a.linked_person_id IS NULL "
         f"AND ({outside_region}) IS NOT NULL))")
-    return agg, subjects
+    return agg, subjects, columns
 
 
 def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_income: Decimal | None = None) -> str:
@@ -319,17 +330,18 @@ def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_i
     ctes, selects = [], []
     for n, (source_key, group) in enumerate(sorted(by_source.items())):
         source = SOURCES[source_key]
-        ctes.extend(_source_ctes(source, group, as_of, n))
-        for i, (vid, rule) in enumerate(group):
+        agg, subjects, columns = _source_ctes(source, group, as_of, n)
+        ctes += [agg, subjects]
+        for (vid, rule), (v, c, b, e) in zip(group, columns, strict=True):
             op = "<>" if rule["operator"] == "!=" else rule["operator"]
             threshold = threshold_sql(rule, disposable_income=disposable_income)
             selects.append(
                 f"SELECT CAST({vid} AS BIGINT) AS version_id, s.person_id AS person_id, "
                 "s.household_id AS household_id, s.id_hash AS id_hash, "
                 "CASE WHEN s.person_id IS NULL THEN s.name END AS name, s.region_id AS region_id, "
-                f"s.v{i} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.n{i} AS rows_n, "
-                f"s.b{i} AS evidence_start, s.e{i} AS evidence_end FROM s{n} s "
-                f"WHERE s.n{i} > 0 AND s.v{i} {op} {threshold} AND ({_POPULATION_SQL[rule['population']]})")
+                f"s.{v} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.{c} AS rows_n, "
+                f"s.{b} AS evidence_start, s.{e} AS evidence_end FROM s{n} s "
+                f"WHERE s.{c} > 0 AND s.{v} {op} {threshold} AND ({_POPULATION_SQL[rule['population']]})")
     return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
 
 

@@ -93,6 +93,35 @@ def fetch(sql: str, columns: dict[str, object]) -> pa.Table:
     return table
 
 
+HASH_LENGTH = 64  # core.crypto.keyed_hash: 64 hex characters
+
+
+def _sqlite_persons(where: str) -> pa.Table | None:
+    """SQLite: persons (id, household, region, keyed hash) without a Python object per row: SQLite joins the
+    numbers into one CSV text (parsed by Arrow) and the fixed-width hashes into one string (Arrow's string
+    buffer as it is). Both aggregates read the same rows in the same pass, so they line up. None when some
+    hash is not 64 characters (then the general path reads them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), coalesce(sum(length(p.id_number_hash)), 0), "
+                       f"group_concat(p.id || ',' || coalesce(p.household_id, '') || ',' || p.region_id, char(10)), "
+                       f"group_concat(p.id_number_hash, '') FROM registry_person p WHERE {where}")
+        count, length, numbers, hashes = cursor.fetchone()
+    if count and length != count * HASH_LENGTH:
+        return None
+    if not count:
+        return pa.table({"person_id": pa.array([], I64), "household_id": pa.array([], I64),
+                         "region_id": pa.array([], I64), "id_hash": pa.array([], STR)})
+    table = pa_csv.read_csv(io.BytesIO(numbers.encode()), read_options=pa_csv.ReadOptions(
+        column_names=["person_id", "household_id", "region_id"]), convert_options=pa_csv.ConvertOptions(
+        column_types={"person_id": I64, "household_id": I64, "region_id": I64}))
+    del numbers
+    offsets = np.arange(0, (count + 1) * HASH_LENGTH, HASH_LENGTH, dtype=np.int32)
+    data = hashes.encode("ascii")
+    del hashes
+    ids = pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(data))
+    return table.append_column("id_hash", ids)
+
+
 def _subtree(region: Region) -> str:
     path = region.path
     if not path.replace("/", "").isdigit():
@@ -159,7 +188,13 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
             "FROM registry_tierdecision d JOIN registry_household h ON h.id = d.household_id "
             f"WHERE h.is_active AND h.region_id IN ({sub}) AND {in_force} AND d.tier IN ('dibao', 'tekun')",
             {"household_id": I64, "valid_from": DAY, "missing_items": F64})
-    tables = {name: fetch(sql, columns) for name, (sql, columns) in queries.items()}
+    tables = {}
+    if not _postgres():
+        persons = _sqlite_persons(f"p.region_id IN ({sub})")
+        if persons is not None:
+            tables["reg_persons"] = persons
+            del queries["reg_persons"]
+    tables.update({name: fetch(sql, columns) for name, (sql, columns) in queries.items()})
     if "reg_grants" in tables:
         grants = tables["reg_grants"]
         n = grants.num_rows
