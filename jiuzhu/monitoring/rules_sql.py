@@ -335,13 +335,16 @@ def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_i
         for (vid, rule), (v, c, b, e) in zip(group, columns, strict=True):
             op = "<>" if rule["operator"] == "!=" else rule["operator"]
             threshold = threshold_sql(rule, disposable_income=disposable_income)
+            population = _POPULATION_SQL[rule["population"]]
+            if source.subject == "household":  # every household of the snapshot is in the registry
+                population = population.replace("s.person_id IS NOT NULL", "1 = 1")
             selects.append(
                 f"SELECT CAST({vid} AS BIGINT) AS version_id, s.person_id AS person_id, "
                 "s.household_id AS household_id, s.id_hash AS id_hash, "
                 "CASE WHEN s.person_id IS NULL THEN s.name END AS name, s.region_id AS region_id, "
                 f"s.{v} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.{c} AS rows_n, "
                 f"s.{b} AS evidence_start, s.{e} AS evidence_end FROM s{n} s "
-                f"WHERE s.{c} > 0 AND s.{v} {op} {threshold} AND ({_POPULATION_SQL[rule['population']]})")
+                f"WHERE s.{c} > 0 AND s.{v} {op} {threshold} AND ({population})")
     return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
 
 
