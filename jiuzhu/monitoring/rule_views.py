@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.permissions import Capability, can
+from jiuzhu.core.scoping import is_department_actor
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.monitoring.indicators import (
     catalogue,
@@ -32,7 +33,10 @@ from jiuzhu.monitoring.runs import comparison_run_start, dry_run, runs_for
 
 
 def _may_read(user) -> bool:
-    return can(user, Capability.ADMINISTER) or can(user, Capability.HANDLE_WARNINGS)
+    """Administrators and civil-affairs staff who handle warnings; a department sees only what was referred
+    to it (the warnings part), not the rules or the runs."""
+    return can(user, Capability.ADMINISTER) or (can(user, Capability.HANDLE_WARNINGS)
+                                                and not is_department_actor(user))
 
 
 def _region(request):
@@ -177,7 +181,7 @@ def indicator_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def run_list(request):
-    if not can(request.user, Capability.HANDLE_WARNINGS):
+    if not can(request.user, Capability.HANDLE_WARNINGS) or is_department_actor(request.user):
         raise PermissionDenied("您没有发起预警比对的权限")
     error = None
     if request.method == "POST":

@@ -20,6 +20,7 @@ import time
 
 import duckdb
 import pyarrow as pa
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from pyarrow import csv as pa_csv
@@ -339,8 +340,13 @@ def dry_run(*, actor, version_rule: dict, indicator, region: Region, as_of: dt.d
 # ---- Starting a run by hand, and the scheduled runs ---------------------------------------------------
 
 def comparison_run_start(*, actor, region: Region, as_of: dt.date, engine: str | None = None):
-    """An officer starts a run for a region in the jurisdiction; it runs as a task run with progress."""
+    """An officer starts a run for a region in the jurisdiction; it runs as a task run with progress. A
+    department (which handles only warnings referred to it) does not start runs."""
+    from jiuzhu.core.scoping import is_department_actor
+
     require(actor, Capability.HANDLE_WARNINGS)
+    if is_department_actor(actor):
+        raise PermissionDenied("部门经办人员不能发起预警比对")
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise DomainError("比对基准日：请填写日期（YYYY-MM-DD）", code="validation_error", field="as_of")
     if as_of > timezone.localdate():
