@@ -99,7 +99,7 @@ class RuleForm(forms.Form):
 
 class IndicatorForm(forms.Form):
     code = forms.CharField(label="指标编码", required=False, max_length=40,
-                           help_text="英文字母、数字或下划线，如 med_oop_local")
+                           help_text="英文字母、数字或下划线，保存后不能修改")
     name = forms.CharField(label="指标名称", required=False, max_length=80)
     indicator_class = forms.ChoiceField(label="类别", required=False, choices=IndicatorClass.choices)
     description = forms.CharField(label="说明", required=False, max_length=300)

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from jiuzhu.monitoring.models import FeedKind
+from jiuzhu.registry.models import AssistanceCategory
+
+# Chinese names of coded values a rule's condition may name (shown wherever the rule is described).
+VALUE_LABELS: dict[str, dict[str, str]] = {"category": dict(AssistanceCategory.choices)}
 
 NUMBER, DATE, TEXT = "number", "date", "text"
 _ARROW = {NUMBER: pa.float64(), DATE: pa.date32(), TEXT: pa.string()}

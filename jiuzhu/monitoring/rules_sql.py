@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.monitoring.models import Disposition, Severity
-from jiuzhu.monitoring.rules_sources import DATE, NUMBER, SOURCES, TEXT
+from jiuzhu.monitoring.rules_sources import DATE, NUMBER, SOURCES, TEXT, VALUE_LABELS
 
 AGGREGATIONS = {"sum": "合计", "count": "记录数", "max": "最大值", "min": "最小值", "count_distinct": "不同值个数"}
 OPERATORS = {">": "大于", ">=": "大于或等于", "<": "小于", "<=": "小于或等于", "=": "等于", "!=": "不等于"}
@@ -363,8 +363,11 @@ def describe(rule: dict) -> str:
         threshold = f"{rule['threshold']}"
     else:
         threshold = f"{BASES[rule['basis']]} {rule['threshold']}"
-    conditions = "；".join(
-        f"{source.columns[c['field']][0]}{CONDITION_OPERATORS[c['operator']]}"
-        f"{'、'.join(c['value']) if isinstance(c['value'], list) else c['value']}" for c in rule["conditions"])
+    def shown(field: str, value) -> str:
+        names = VALUE_LABELS.get(field, {})
+        return "、".join(names.get(v, v) for v in value) if isinstance(value, list) else names.get(value, str(value))
+
+    conditions = "；".join(f"{source.columns[c['field']][0]}{CONDITION_OPERATORS[c['operator']]}"
+                          f"{shown(c['field'], c['value'])}" for c in rule["conditions"])
     return (f"{POPULATIONS[rule['population']]}：{source.label}{window}{what}{OPERATORS[rule['operator']]}"
             f"{threshold}" + (f"（{conditions}）" if conditions else ""))
