@@ -30,7 +30,7 @@ from pathlib import Path
 from _setup import ROOT, fresh_database
 
 AS_OF = dt.date(2026, 11, 30)
-MEDIA = Path("/tmp/jiuzhu_bench_rules_media")
+MEDIA = Path("/tmp/jiuzhu_bench_rules_media")  # + the size, so runs of two sizes never share files
 # (kind, share of the feed rows, share of its rows naming persons outside the registry)
 SHARES = [("medical_settlement", 0.70, 0.5), ("pension", 0.20, 0.5), ("disability", 0.02, 0.9),
           ("unemployment", 0.02, 0.9), ("vehicle", 0.02, 0.9), ("real_estate", 0.02, 0.9), ("disaster", 0.01, 0.9),
@@ -137,8 +137,14 @@ def generate_feeds(persons: int, rows: int, seed: int) -> None:
     pq.write_table(pa.table({"id_hash": keys.slice(0, persons)}), MEDIA / "persons.parquet")
 
 
+def _name(args) -> str:
+    return f"jiuzhu_rules_bench_{args.persons}"
+
+
 def child(args) -> None:
-    fresh_database(args.db, "jiuzhu_rules_bench")
+    global MEDIA
+    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    fresh_database(args.db, _name(args))
     import shutil
 
     shutil.rmtree(MEDIA, ignore_errors=True)
@@ -178,12 +184,14 @@ def main():
         return
     subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
                     str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
+    global MEDIA
+    MEDIA = Path(f"{MEDIA}_{args.persons}")
     if args.db == "sqlite":
-        os.environ["DATABASE_URL"] = "sqlite:////tmp/jiuzhu_rules_bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:////tmp/{_name(args)}.sqlite3"
     else:
         server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
                                 text=True).stdout.strip()
-        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/jiuzhu_rules_bench"
+        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + _name(args)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
