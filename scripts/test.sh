@@ -11,11 +11,12 @@ step() { echo; echo "==> $*"; }
 
 # Browser tests need chromium and a CJK font: the phone-width check measures real glyphs, and screenshots
 # of a page without one show only boxes.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy"; then
+# Spark (the monitoring engine's equality test) needs a Java runtime: Debian's default-jre-headless.
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|wqy" || ! command -v java >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    step "安装 Debian chromium 和中文字体（浏览器测试）"
+    step "安装 Debian chromium、中文字体（浏览器测试）和 Java 运行环境（Spark）"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
-      >/dev/null) || true
+      default-jre-headless >/dev/null) || true
   fi
   [ -x /usr/bin/chromium ] || echo "未安装 chromium：浏览器测试将被跳过（CI 中会安装）"
 fi

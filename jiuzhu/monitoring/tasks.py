@@ -1,4 +1,16 @@
 """Background work of monitoring. `PERIODIC` (core run_periodic): (task path, seconds)."""
 
+from django_tasks import task
+
 PERIODIC: list[tuple[str, float]] = [
+    ("jiuzhu.monitoring.tasks.scheduled_comparison_runs", 6 * 3600),  # rules: counties with new feed batches
 ]
+
+
+@task()
+def scheduled_comparison_runs() -> int:
+    """A comparison run for each county with feed batches stored since its last run, and at least monthly
+    while it has stored batches (runs.scheduled_runs). Re-running the same inputs changes nothing."""
+    from jiuzhu.monitoring.runs import scheduled_runs
+
+    return scheduled_runs()

@@ -1,0 +1,237 @@
+"""A full comparison run (monitoring, issue 16): N registry persons, M feed rows across eight departments'
+feeds, every seeded indicator. Prints one JSON line last:
+{"persons", "feed_rows", "seconds", "peak_rss_mb", "floor_seconds", "warnings", ...}
+
+    python bench/comparison_run.py --persons 1000000 --feed-rows 10000000 [--engine duckdb|spark] [--db sqlite|postgres]
+
+Data generation runs in a child process (same database, same files), so neither its time nor its memory
+counts: `seconds` and `peak_rss_mb` are the run's (snapshot of the registry, feeds read from Parquet, all
+indicators evaluated, warnings and their events written, run recorded). With --engine spark the JVM's memory
+is not in peak_rss_mb (another process). `floor_seconds` is a bare DuckDB join of the same feed files with the
+N persons' keys (count of matched rows), measured in the same process after the run. A second run with the
+same inputs (`rerun_seconds`) must write nothing.
+
+Data: persons in households of 1–5 in the demo villages of 隆回县; 20% of households with 低保 in force (and,
+for most, the basic-living grant), recorded income; feed rows: 60% medical settlements, 15% pensions, 5% each
+disability, unemployment, vehicles, real estate, disaster, cremation; 10% of rows name persons outside the
+registry. ID hashes are cheap unique placeholders (the keyed hash is not the point here).
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _setup import ROOT, fresh_database
+
+AS_OF = dt.date(2026, 11, 30)
+MEDIA = Path("/tmp/jiuzhu_bench_rules_media")  # + the size, so runs of two sizes never share files
+# (kind, share of the feed rows, share of its rows naming persons outside the registry)
+SHARES = [("medical_settlement", 0.70, 0.5), ("pension", 0.20, 0.5), ("disability", 0.02, 0.9),
+          ("unemployment", 0.02, 0.9), ("vehicle", 0.02, 0.9), ("real_estate", 0.02, 0.9), ("disaster", 0.01, 0.9),
+          ("death_cremation", 0.01, 0.9)]
+OUTSIDERS = 5  # the general population outside the registry, as a multiple of the registry's persons
+
+
+def _hash(i):
+    return f"{i:064x}"
+
+
+def generate_registry(persons: int, seed: int) -> int:
+    import numpy as np
+    from django.db import connection, transaction
+
+    from jiuzhu.core.demo import demo_villages
+    from jiuzhu.core.models import Organization
+
+    rng = np.random.default_rng(seed)
+    villages = [v.pk for v in demo_villages() if v.code.startswith("430524")]
+    org = Organization.objects.filter(region__code="430524").first().pk
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    sizes = rng.integers(1, 6, size=persons)  # 1..5
+    ends = np.cumsum(sizes)
+    households = int(np.searchsorted(ends, persons) + 1)
+    with transaction.atomic(), connection.cursor() as cur:
+        hh_village = rng.choice(villages, size=households)
+        cur.executemany("INSERT INTO registry_household (id, region_id, address, hukou_type, relapse_watch, "
+                        "is_active, created_at, updated_at) VALUES (%s,%s,'演示地址','rural',false,true,%s,%s)",
+                        [(h + 1, int(hh_village[h]), now, now) for h in range(households)])
+        hh_of = np.searchsorted(ends, np.arange(persons), side="right")  # 0-based household of each person
+        cur.executemany(
+            "INSERT INTO registry_person (id, household_id, relation, region_id, id_number_cipher, id_number_hash, "
+            "name, name_pinyin, name_sound_key, sex, birth_date, disability_type, disability_grade, serious_illness, "
+            "labour_capacity, schooling, employment, phone, supporter_able, created_at, updated_at, ethnicity) "
+            "VALUES (%s,%s,'head',%s,'c',%s,'成员','','','M','1970-01-01','',NULL,'','full','','','',true,%s,%s,'')",
+            [(p + 1, int(hh_of[p]) + 1, int(hh_village[hh_of[p]]), _hash(p + 1), now, now) for p in range(persons)])
+        cur.execute("UPDATE registry_household SET head_id = (SELECT min(p.id) FROM registry_person p "
+                    "WHERE p.household_id = registry_household.id)")
+        dibao = np.flatnonzero(rng.random(households) < 0.2) + 1
+        cur.executemany(
+            "INSERT INTO registry_tierdecision (household_id, assessed_on, recommended_tier, tier, status, members, "
+            "per_capita_income, dibao_standard, facts, reasons, override_reason, created_at, run_key, source, "
+            "benefit_class, import_row, valid_from, valid_to, decided_at) VALUES (%s,'2026-01-01','dibao','dibao',"
+            "'confirmed',1,300,600,'{}','[]','',%s,'','assessed','','', '2026-01-01','2026-12-31',%s)",
+            [(int(h), now, now) for h in dibao])
+        granted = dibao[rng.random(len(dibao)) < 0.9]
+        cur.executemany(
+            "INSERT INTO registry_assistancegrant (household_id, category, monthly_amount, service, period_start, "
+            "granting_organization_id, status, end_reason, created_at) VALUES (%s,'basic_living',300,'',"
+            "'2026-01-01',%s,'active','',%s)", [(int(h), org, now) for h in granted])
+        incomes = rng.uniform(0, 40000, size=households).round(2)
+        cur.executemany("INSERT INTO registry_incomeitem (household_id, kind, amount, period_start, period_end, "
+                        "source, recorded_at, void_reason) VALUES (%s,'wage',%s,'2025-12-01','2026-11-30',"
+                        "'declared',%s,'')", [(h + 1, float(incomes[h]), now) for h in range(households)])
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    return households
+
+
+def generate_feeds(persons: int, rows: int, seed: int) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.conf import settings
+
+    from jiuzhu.core.models import Region, User
+    from jiuzhu.monitoring.models import FeedBatch, FeedBatchStatus
+    from jiuzhu.monitoring.rules_sources import SOURCES
+
+    settings.MEDIA_ROOT = str(MEDIA)
+    rng = np.random.default_rng(seed + 1)
+    outsiders = max(persons * OUTSIDERS, 1)
+    keys = pa.array([_hash(i) for i in range(1, persons + outsiders + 1)], pa.string())
+    clerk = User.objects.get(username="longhui_clerk")
+    county = Region.objects.get(code="430524")
+    start = (AS_OF - dt.date(1970, 1, 1)).days - 540
+    for kind, share, outside_share in SHARES:
+        n = int(rows * share)
+        source = SOURCES[kind]
+        outside = rng.random(n) < outside_share
+        index = np.where(outside, persons + rng.integers(0, outsiders, size=n), rng.integers(0, persons, size=n))
+        data = {"id_hash": keys.take(pa.array(index)), "id_enc": pa.nulls(n, pa.string()),
+                "name": pa.array(np.where(outside, "库外人员", "库内人员")), "person_id": pa.nulls(n, pa.int64()),
+                "region_code": pa.array(np.where(outside, "430524100200", None)), "row_number": pa.array(
+                    np.arange(2, n + 2))}
+        for column, (_label, kind_) in source.columns.items():
+            if kind_ == "date":
+                data[column] = pa.array(rng.integers(start, start + 540, size=n).astype("int32")).cast(pa.date32())
+            elif kind_ == "number":
+                if column == "disability_grade":
+                    data[column] = pa.array(rng.integers(1, 5, size=n).astype("float64"))
+                else:
+                    data[column] = pa.array(rng.exponential(900.0, size=n).round(2))
+            else:
+                data[column] = pa.array(rng.choice(["迁出", "迁入", "其他"], size=n))
+        relative = f"feeds/{kind}/bench.parquet"
+        path = MEDIA / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.table(data), path, row_group_size=1_000_000)
+        FeedBatch.objects.create(kind=kind, organization=clerk.organization, region=county, uploaded_by=clerk,
+                                 file_name=f"{kind}.parquet", batch_key=f"bench-{kind}", status=FeedBatchStatus.STORED,
+                                 rows_total=n, rows_stored=n, data_path=relative)
+    pq.write_table(pa.table({"id_hash": keys.slice(0, persons)}), MEDIA / "persons.parquet")
+
+
+def _name(args) -> str:
+    return f"jiuzhu_rules_bench_{args.persons}"
+
+
+def child(args) -> None:
+    global MEDIA
+    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    fresh_database(args.db, _name(args))
+    import shutil
+
+    shutil.rmtree(MEDIA, ignore_errors=True)
+    MEDIA.mkdir(parents=True)
+    started = time.monotonic()
+    households = generate_registry(args.persons, args.seed)
+    generate_feeds(args.persons, args.feed_rows, args.seed)
+    print(f"# generated {args.persons} persons in {households} households, {args.feed_rows} feed rows in "
+          f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+
+
+def floor(files: list[Path]) -> float:
+    """The bare join: every feed row matched with the registry's keys, counted (DuckDB, from Parquet)."""
+    import duckdb
+
+    duck = duckdb.connect()
+    started = time.monotonic()
+    paths = "[" + ", ".join(f"'{p}'" for p in files) + "]"
+    duck.execute(f"SELECT count(*) FROM read_parquet({paths}) f JOIN read_parquet('{MEDIA / 'persons.parquet'}') p "
+                 "ON p.id_hash = f.id_hash").fetchone()
+    seconds = time.monotonic() - started
+    duck.close()
+    return seconds
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--feed-rows", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate_only:
+        child(args)
+        return
+    subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
+                    str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
+    global MEDIA
+    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    if args.db == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:////tmp/{_name(args)}.sqlite3"
+    else:
+        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
+                                text=True).stdout.strip()
+        os.environ["DATABASE_URL"] = server.rsplit("/", 1)[0] + "/" + _name(args)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = str(MEDIA)
+    from jiuzhu.core.models import Region, User
+    from jiuzhu.monitoring.models import Warning
+    from jiuzhu.monitoring.runs import comparison_run
+    from jiuzhu.monitoring.runs_snapshot import feed_files
+    from jiuzhu.registry.standards import standard_set
+
+    admin = User.objects.create_superuser(username="bench_admin")
+    standard_set(actor=admin, region=Region.objects.get(code="430500"), key="disposable_income_last_year",
+                 value=30000, effective_from=dt.date(2025, 1, 1))
+    county = Region.objects.get(code="430524")
+    if args.engine == "spark":
+        from jiuzhu.monitoring.engines import spark_session
+
+        spark_session()  # the JVM's start is a deployment's, not a run's
+    phases: dict = {}
+    started, cpu = time.monotonic(), time.process_time()
+    run = comparison_run(region=county, as_of=AS_OF, engine=args.engine, timings=phases)
+    seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    warnings = Warning.objects.filter(run=run).count()
+    started = time.monotonic()
+    again = comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1), engine=args.engine)
+    rerun = time.monotonic() - started
+    rerun_written = sum(again.counts.values())
+    files = [p for kind, _, _ in SHARES for p, _ in feed_files(kind)]
+    floor_seconds = floor(files)
+    print(json.dumps({
+        "persons": args.persons, "feed_rows": args.feed_rows, "seconds": round(seconds, 2),
+        "peak_rss_mb": round(peak), "floor_seconds": round(floor_seconds, 2), "warnings": warnings,
+        "engine": args.engine, "db": args.db, "phases": {k: round(v, 2) for k, v in phases.items()},
+        "cpu_seconds": round(cpu_seconds, 2), "by_indicator": run.counts, "rerun_seconds": round(rerun, 2),
+        "rerun_written": rerun_written, "load_average": round(os.getloadavg()[0], 1)}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Comparison runs: warnings written once per subject, indicator and evidence period; discovery of persons
+outside the registry; re-running changes nothing."""
+
+import datetime as dt
+
+import pytest
+
+from jiuzhu.core.models import Event
+from jiuzhu.core.workdays import add_working_days
+from jiuzhu.monitoring.events import MonitoringEvent
+from jiuzhu.monitoring.models import ComparisonRun, Warning
+from jiuzhu.monitoring.runs import comparison_run
+from jiuzhu.monitoring.tests.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+def test_medical_cost_warns_a_registry_person_once(catalogue, store_feed, person_in_registry, persona):
+    from jiuzhu.core.models import Region
+
+    person, number = person_in_registry()
+    store_feed("medical_settlement", [
+        {"id_number": number, "discharge_date": dt.date(2026, 3, 1), "out_of_pocket": 7000.0},
+        {"id_number": number, "discharge_date": dt.date(2026, 9, 1), "out_of_pocket": 4000.5},
+    ])
+    county = Region.objects.get(code="430524")
+    run = comparison_run(region=county, as_of=AS_OF)
+    warning = Warning.objects.get(indicator=catalogue["med_oop_general"])
+    assert warning.person_id == person.pk and warning.household_id == person.household_id
+    assert warning.region_id == person.household.region_id
+    assert (warning.evidence_start, warning.evidence_end) == (dt.date(2026, 3, 1), dt.date(2026, 9, 1))
+    assert warning.evidence["数值"] == 11000.5 and warning.evidence["阈值"] == 10000
+    assert warning.evidence["记录数"] == 2 and warning.evidence["证据期"] == "2026-03-01 至 2026-09-01"
+    assert warning.due_date == add_working_days(dt.date.today(), 10)
+    assert warning.run_id == run.pk and run.counts["med_oop_general"] == 1
+    assert Event.objects.filter(kind=MonitoringEvent.WARNING_RAISED, subject_id=str(warning.pk),
+                                person_id=person.pk).exists()
+    assert Event.objects.filter(kind=MonitoringEvent.RUN_FINISHED, subject_id=str(run.pk)).exists()
+    # the same inputs again: the same run, nothing new
+    again = comparison_run(region=county, as_of=AS_OF)
+    assert again.pk == run.pk and Warning.objects.count() == 1
+    # a later date (a new run key): the open warning is not raised again
+    later = comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1))
+    assert later.pk != run.pk and Warning.objects.count() == 1
+    assert ComparisonRun.objects.count() == 2
+
+
+def test_discovery_of_a_person_outside_the_registry(catalogue, store_feed, outsider, person_in_registry):
+    from jiuzhu.core.models import Region
+
+    person, number = person_in_registry()
+    stranger = outsider()
+    store_feed("medical_settlement", [
+        {"id_number": stranger, "name": "王小明", "region_code": "430524100200",
+         "discharge_date": dt.date(2026, 10, 1), "out_of_pocket": 12000.0},
+        {"id_number": number, "discharge_date": dt.date(2026, 10, 1), "out_of_pocket": 12000.0},
+        # another county's resident: not this county's lead
+        {"id_number": outsider(72), "name": "赵六", "region_code": "430525100200",
+         "discharge_date": dt.date(2026, 10, 1), "out_of_pocket": 12000.0},
+    ])
+    comparison_run(region=Region.objects.get(code="430524"), as_of=AS_OF)
+    found = Warning.objects.get(indicator=catalogue["discover_medical"])
+    assert found.person_id is None and found.subject_name == "王小明"
+    assert found.region.code == "430524100200"
+    from jiuzhu.core.crypto import keyed_hash
+    assert found.subject_id_hash == keyed_hash(stranger)
+    assert not Warning.objects.filter(indicator=catalogue["discover_medical"], subject_name="赵六").exists()
+    assert Warning.objects.filter(indicator=catalogue["med_oop_general"], person=person).exists()
