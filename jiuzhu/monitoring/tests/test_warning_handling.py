@@ -303,3 +303,20 @@ def test_death_rebuttal_guards(make_warning, death_indicator, dibao_household, p
     assert exc.value.code == "out_of_scope"
     death.refresh_from_db()
     assert death.status == WarningStatus.OPEN and not WarningFile.objects.exists()
+
+
+def test_only_the_approver_of_the_county_may_reject_a_termination(visited, dibao_household, persona):
+    """A rejection touches no registry row, so monitoring's own guards are all that stand in the way."""
+    decision = TierDecision.objects.get(household=dibao_household, status=DecisionStatus.CONFIRMED)
+    proposal = services.warning_terminate_propose(actor=persona("longhui_window"), warning=visited,
+                                                  target=f"tier:{decision.pk}", end_date=dt.date(2026, 8, 31),
+                                                  reason="家庭收入已超过低保标准")
+    with pytest.raises(PermissionDenied):
+        services.warning_terminate_decide(actor=persona("longhui_officer"), termination=proposal, approve=False,
+                                          note="理由不足")
+    with pytest.raises(DomainError) as exc:
+        services.warning_terminate_decide(actor=persona("dongkou_approver"), termination=proposal, approve=False,
+                                          note="理由不足")
+    assert exc.value.code == "out_of_scope"
+    proposal.refresh_from_db()
+    assert proposal.status == TerminationStatus.PENDING
