@@ -10,4 +10,7 @@ class MonitoringConfig(AppConfig):
         ("预警指标", "monitoring:indicators", "handle_warnings"),  # rules: catalogue and rule builder
         ("比对批次", "monitoring:runs", "handle_warnings"),  # rules: comparison runs
         ("预警规则设置", "monitoring:indicators", "administer"),  # rules: the administrator's rule builder
+        # warning handling (warning_urls.py)
+        ("预警处置", "monitoring:warning_list", "handle_warnings"),
+        ("核查终止审批", "monitoring:terminations", "decide_terminations"),
     ]

@@ -189,6 +189,8 @@ class Warning(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+")
+    # handling (warning_services.py): when the overdue sweep marked it; the sweep's own stamp makes it idempotent
+    overdue_at = models.DateTimeField("超期标记时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "预警"
@@ -235,3 +237,126 @@ class FeedLinkReview(models.Model):
         verbose_name = "待确认的人员匹配"
         constraints = [models.UniqueConstraint(fields=["batch", "position"], name="feed_link_review_row")]
         indexes = [models.Index(fields=["status", "batch"], name="feed_link_review_status")]
+
+
+# ---- Warning handling (处置): field visits, referrals, case conferences, terminations, files ------------
+
+class WarningFile(models.Model):
+    """A file kept for a warning (a visit's photo, a department's answer, a 未死亡证明): the bytes are in the
+    stored-file store (core/files.py, encrypted), this row says what they are and who brought them."""
+
+    class Purpose(models.TextChoices):
+        VISIT = "visit", "核实照片或材料"
+        ANSWER = "answer", "部门答复材料"
+        REBUTTAL = "rebuttal", "未死亡证明"
+
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="files")
+    purpose = models.CharField("用途", max_length=10, choices=Purpose.choices)
+    original_filename = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("文件格式", max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField(max_length=64)
+    file_key = models.CharField(max_length=64, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "预警材料"
+
+
+class VisitResult(models.TextChoices):
+    CONFIRMED = "confirmed", "情况属实"
+    PARTLY = "partly", "部分属实"
+    NOT_CONFIRMED = "not_confirmed", "情况不实"
+
+
+class WarningVisit(models.Model):
+    """铁脚板核实: who went, when, what they found; recorded from a phone."""
+
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField("核实日期")
+    visitors = models.CharField("核实人员", max_length=200)
+    findings = models.TextField("核实情况", max_length=2000)
+    result = models.CharField("核实结论", max_length=15, choices=VisitResult.choices)
+    file = models.ForeignKey(WarningFile, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "入户核实"
+
+
+class WarningReferral(models.Model):
+    """A warning sent to a department with a deadline in working days; the department answers it."""
+
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="referrals")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="转介部门")
+    request = models.CharField("转介事项", max_length=500)
+    due_date = models.DateField("答复期限")
+    referred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    referred_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField("部门答复", max_length=2000, blank=True)
+    answer_file = models.ForeignKey(WarningFile, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "转介部门"
+        indexes = [
+            # the department's inbox: its unanswered referrals, oldest deadline first
+            models.Index(fields=["organization", "answered_at", "due_date"], name="referral_inbox"),
+        ]
+
+
+class WarningConference(models.Model):
+    """一事一议: a case conference's participants, decision and amount."""
+
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="conferences")
+    held_on = models.DateField("议事日期")
+    participants = models.CharField("参会人员", max_length=300)
+    decision = models.TextField("议定事项", max_length=2000)
+    amount = models.DecimalField("议定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "一事一议"
+
+
+class TerminationStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已停保"
+    REJECTED = "rejected", "未批准"
+
+
+class WarningTermination(models.Model):
+    """核查终止: the officer proposes ending a tier or a grant with the reason; the approver decides
+    (Capability.DECIDE_TERMINATIONS) and the registry's own service ends it."""
+
+    warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="terminations")
+    tier_decision = models.ForeignKey("registry.TierDecision", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
+    grant = models.ForeignKey("registry.AssistanceGrant", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    end_date = models.DateField("终止日期")
+    reason = models.CharField("终止理由", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=TerminationStatus.choices,
+                              default=TerminationStatus.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "核查终止"
+        indexes = [models.Index(fields=["status", "proposed_at"], name="termination_queue")]
+        constraints = [
+            models.CheckConstraint(name="termination_has_one_target",
+                                   condition=(models.Q(tier_decision__isnull=False, grant__isnull=True)
+                                              | models.Q(tier_decision__isnull=True, grant__isnull=False))),
+        ]

@@ -4,6 +4,7 @@ from django_tasks import task
 
 PERIODIC: list[tuple[str, float]] = [
     ("jiuzhu.monitoring.tasks.scheduled_comparison_runs", 6 * 3600),  # rules: counties with new feed batches
+    ("jiuzhu.monitoring.warning_tasks.warning_overdue_sweep", 3600),  # handling: overdue marking, hourly
 ]
 
 

@@ -254,3 +254,17 @@ def document_rows(reg: Registration | None) -> list[dict]:
         row["filled"] = bool(row["kind"] or (reg and i in reg.chosen_files))
         rows.append(row)
     return rows
+
+
+def prefilled(params) -> Registration | None:
+    """The form opened from elsewhere with what is already known (e.g. a monitoring warning about a person
+    not in the registry: `?name=赵小红&region_code=430524100200`): the head's name and the village, nothing
+    else (an ID number never travels in a link). None when the link carries neither."""
+    values = {}
+    name = (params.get("name") or "").strip()[:50]
+    if name:
+        values["m0_name"] = name
+    code = (params.get("region_code") or "").strip()
+    if code.isdigit() and len(code) == 12:
+        values["region_code"] = code  # only selected if it is one of the actor's villages (the template's list)
+    return Registration(values=values) if values else None

@@ -754,3 +754,72 @@ def household_register_with_records(*, actor, household: dict, members: list[dic
             files.stored_file_delete(key)
         raise
     return created
+
+
+# ---- Terminations decided by the approver (停保; monitoring's 核查终止) --------------------------------
+
+def _termination_checks(actor, household: Household, end_date: dt.date, reason: str) -> str:
+    require(actor, Capability.DECIDE_TERMINATIONS)
+    _require_in_scope(actor, household)
+    reason = " ".join((reason or "").split())
+    if len(reason) < 2:
+        raise DomainError("请写明终止理由", code="validation_error", field="reason")
+    if len(reason) > 200:
+        raise DomainError("终止理由不能超过 200 个字", code="validation_error", field="reason")
+    if end_date is None:
+        raise DomainError("终止日期必填", code="validation_error", field="end_date")
+    return reason
+
+
+def tier_decision_end(*, actor, decision: TierDecision, end_date: dt.date, reason: str) -> TierDecision:
+    """Ends a confirmed or overridden tier before its validity runs out (停保: death, moved away, income
+    above the standard), with the reason; decided by the approver. The decision keeps its figures; its
+    status becomes 已终止 and its validity ends on `end_date`. Grants resting on it are not touched here:
+    each is ended by grant_terminate, so the chain says which payment stopped when."""
+    reason = _termination_checks(actor, decision.household, end_date, reason)
+    if decision.status not in DECIDED:
+        raise DomainError(f"该认定是“{decision.get_status_display()}”状态，只能终止已确认或已改定的认定",
+                          code="invalid_status")
+    if decision.valid_from and end_date < decision.valid_from:
+        raise DomainError("终止日期早于认定有效期起", code="validation_error", field="end_date")
+    old_status, old_to = decision.status, decision.valid_to
+    with transaction.atomic():
+        # Conditional: of two approvers ending the same decision at once, one wins and the other is told.
+        if not TierDecision.objects.filter(pk=decision.pk, status__in=DECIDED).update(
+                status=DecisionStatus.ENDED, valid_to=end_date):
+            raise DomainError("该认定刚被他人处理，请刷新后重试", code="invalid_status")
+        decision.status, decision.valid_to = DecisionStatus.ENDED, end_date
+        audit_change("update", actor, decision, person_id=decision.person_id or decision.household.head_id,
+                     changes={"status": [old_status, DecisionStatus.ENDED.value],
+                              "valid_to": [old_to.isoformat() if old_to else None, end_date.isoformat()],
+                              "reason": reason})
+        who = f"（单人户：{decision.person.name}）" if decision.person_id else ""
+        record_event(kind=RegistryEvent.TIER_ENDED, subject=decision, actor=actor,
+                     household_id=decision.household_id, person_id=decision.person_id,
+                     region=decision.household.region,
+                     summary=f"终止层级认定（{decision.get_tier_display()}{who}），{end_date} 止；理由：{reason}",
+                     payload={"previous_status": old_status, "reason": reason,
+                              "previous_valid_to": old_to.isoformat() if old_to else None})
+    return decision
+
+
+def grant_terminate(*, actor, grant: AssistanceGrant, end_date: dt.date, reason: str) -> AssistanceGrant:
+    """A grant stopped by the approver's termination decision (停发): grant_end's effect, guarded by
+    Capability.DECIDE_TERMINATIONS instead of the officer's PROPOSE_GRANTS."""
+    reason = _termination_checks(actor, grant.household, end_date, reason)
+    if grant.status != GrantStatus.ACTIVE:
+        raise DomainError("该救助已终止", code="invalid_status")
+    if end_date < grant.period_start:
+        raise DomainError("终止日期早于起始日期", code="validation_error", field="end_date")
+    with transaction.atomic():
+        if not AssistanceGrant.objects.filter(pk=grant.pk, status=GrantStatus.ACTIVE).update(
+                status=GrantStatus.ENDED, period_end=end_date, end_reason=reason[:200]):
+            raise DomainError("该救助已终止", code="invalid_status")
+        grant.status, grant.period_end, grant.end_reason = GrantStatus.ENDED, end_date, reason[:200]
+        audit_change("update", actor, grant, person_id=grant.person_id or grant.household.head_id,
+                     changes={"status": "ended", "reason": reason, "decided": "termination"})
+        record_event(kind=RegistryEvent.GRANT_ENDED, subject=grant, actor=actor, household_id=grant.household_id,
+                     person_id=grant.person_id, region=grant.household.region,
+                     summary=f"审批停发{grant.get_category_display()}，{end_date} 止；原因：{grant.end_reason}",
+                     payload={"decided": "termination"})
+    return grant

@@ -397,6 +397,8 @@ def _household_new(request):
                 messages.success(request, f"已登记家庭（户号 {created.pk}）：成员 {len(reg.members)} 人，"
                                           f"收入与财产 {len(reg.means)} 条，材料 {len(reg.documents)} 份")
                 return redirect("registry:household_detail", created.pk)
+    else:
+        reg = registration.prefilled(request.GET)  # a link that already knows the name and the village
     return render(request, "registry/household_new.html", {
         "townships": townships, "values": reg.values if reg else {}, "errors": reg.errors if reg else {},
         "error_count": len(reg.errors) if reg else 0, "start_step": reg.first_step if reg else 1,
