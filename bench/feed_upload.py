@@ -18,6 +18,7 @@ the machine is shared: on a busy machine the wall clock measures the queue for a
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -111,7 +112,7 @@ def main():
     again = run()
     batch = result.batch
     print(json.dumps({"rows": args.rows, "db": args.db, "seconds": round(seconds, 2),
-                      "cpu_seconds": round(cpu_seconds, 2), "load_average": round(__import__("os").getloadavg()[0], 1),
+                      "cpu_seconds": round(cpu_seconds, 2), "load_average": round(os.getloadavg()[0], 1),
                       "phases": result.phases,
                       "status": result.status, "rows_stored": batch.rows_stored,
                       "rows_rejected": batch.rows_rejected, "file_mb": round(path.stat().st_size / 1e6, 1),
