@@ -1,6 +1,7 @@
 """Upload of one department feed of N rows (a medical-insurance settlement csv, UTF-8) through the feed
 service, as the page, the API and `manage.py upload_feed` do. Prints one JSON line last:
-{"rows": N, "db": ..., "seconds": S, "cpu_seconds": C, "load_average": L, "phases": {...}, "rows_stored": ..., "rows_rejected": ...,
+{"rows": N, "db": ..., "seconds": S, "cpu_seconds": C, "load_average": L, "phases": {...}, "rows_stored": ...,
+ "rows_rejected": ...,
  "file_mb": M, "reupload_seconds": ..., "peak_rss_mb": ...}; `seconds` is the upload only (the file read from
 disk, every row checked column-wise, ID numbers hashed and encrypted once per distinct number, Splink for the
 rows without an ID number, the Parquet and sealed files written, the batch, audit row and event recorded).
