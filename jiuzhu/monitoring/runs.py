@@ -2,8 +2,9 @@
 force for the region on the as-of date evaluated set-based on the chosen engine (one UNION ALL of the
 compiled rules, rules_sql.py), and the warnings written in bulk.
 
-Idempotence: the run's `run_key` hashes the region, the as-of date, the stored files and the versions used;
-a finished run with the same key is returned as it is. Each warning's `warning_key` hashes the indicator,
+Idempotence: the run's `run_key` hashes the region, the as-of date, the stored files, the versions used and
+a fingerprint of the registry (counts and latest changes); a finished run with the same key is returned as it
+is. Each warning's `warning_key` hashes the indicator,
 the subject (person, household, or the keyed ID hash of a person outside the registry) and the evidence
 period (first and last dated feed row that fired it); a subject with a warning of the indicator not yet
 closed is not warned again, so re-running changes nothing.
@@ -77,10 +78,27 @@ def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list
     return compiled, notes, files
 
 
+def registry_fingerprint() -> list:
+    """What changed in the registry since (rows added, edited, decided, ended): a run with the same
+    feeds and rules but a changed registry is a new run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM registry_person), (SELECT max(updated_at) FROM registry_person), "
+            "(SELECT max(updated_at) FROM registry_household), (SELECT count(*) FROM registry_household), "
+            "(SELECT max(id) FROM registry_tierdecision), "
+            "(SELECT count(*) FROM registry_tierdecision WHERE status IN ('confirmed', 'overridden')), "
+            "(SELECT max(decided_at) FROM registry_tierdecision), (SELECT max(id) FROM registry_assistancegrant), "
+            "(SELECT count(*) FROM registry_assistancegrant WHERE status = 'active'), "
+            "(SELECT max(id) FROM registry_incomeitem), "
+            "(SELECT count(*) FROM registry_incomeitem WHERE voided_at IS NULL)")
+        return [str(v) for v in cursor.fetchone()]
+
+
 def run_key(region: Region, as_of: dt.date, compiled: list, files: dict) -> str:
     basis = {"region": region.code, "as_of": as_of.isoformat(),
              "versions": sorted(v.pk for v, _ in compiled),
-             "files": {k: [str(p) for p, _ in f] for k, f in sorted(files.items())}}
+             "files": {k: [str(p) for p, _ in f] for k, f in sorted(files.items())},
+             "registry": registry_fingerprint()}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 

@@ -66,3 +66,20 @@ def test_discovery_of_a_person_outside_the_registry(catalogue, store_feed, outsi
     assert found.subject_id_hash == keyed_hash(stranger)
     assert not Warning.objects.filter(indicator=catalogue["discover_medical"], subject_name="赵六").exists()
     assert Warning.objects.filter(indicator=catalogue["med_oop_general"], person=person).exists()
+
+
+def test_a_changed_registry_is_a_new_run(catalogue, store_feed, person_in_registry, outsider, register):
+    from conftest import member
+    from jiuzhu.core.models import Region
+
+    stranger = outsider()
+    store_feed("medical_settlement", [{"id_number": stranger, "discharge_date": dt.date(2026, 10, 1),
+                                       "out_of_pocket": 12000.0, "region_code": "430524100200"}])
+    county = Region.objects.get(code="430524")
+    first = comparison_run(region=county, as_of=AS_OF)
+    assert Warning.objects.get().indicator == catalogue["discover_medical"]
+    # the stranger is registered: the same feeds and rules, but a new registry
+    register(members=[{**member("新登记", "head"), "id_number": stranger}])
+    second = comparison_run(region=county, as_of=AS_OF)
+    assert second.pk != first.pk
+    assert Warning.objects.filter(indicator=catalogue["med_oop_general"]).count() == 1
