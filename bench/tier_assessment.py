@@ -8,6 +8,16 @@ times vary by 2x; cpu_seconds is steadier): baseline fa4aa4b 38.3 s, re-run 11.1
 DuckDB 8.4, write 29.3 of which INSERT 21.4), re-run 20.5 s, CPU 15.3 s; with tier_lists and decided_by's index
 dropped 19.0 s (load 4.8, DuckDB 3.5, write 10.7 of which INSERT 6.8), re-run 11.6 s, CPU 14.5 s. The 104,706
 decision rows alone (facts ~535 characters each) INSERT … SELECT in 3.9 s with the table's indexes, 1.9 s without.
+Session 24 (assess branch), 100,000 households on SQLite with the machine at load 8-12 (other helpers' benchmarks
+and browser tests; wall times are 2-3x the CPU), same data and schema, old code vs new, by a dev harness that
+copies one generated database: old 47.0 s (load 12.5, DuckDB 10.2, write 24.4), CPU 15.8 s, re-run 21.7 s (CPU
+6.4 s); new 40.6 s (load 6.8, DuckDB 8.5, write 25.2), CPU 14.8 s, re-run 7.9 s (load 4.2, DuckDB 3.5; CPU
+2.9 s). What changed: SQLite rows come back as CSV printed by SQLite (one value per table) and parsed by Arrow;
+the region's household ids sit in a temporary table and the tables are read through; the standards of all
+villages are one query (was 200 at ~10 ms); a re-run skips every household whose live decision has the same
+`input_key` (hash of its inputs) before any text is formatted; the JSON-condition partial index became a
+`warned` column and two indexes no longer take suggestions. 1,000,000 not measured this session: the shared
+lock was held by other benchmarks from 17:02 to the 18:20 deadline.
 """
 
 import argparse

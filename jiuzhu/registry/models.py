@@ -323,11 +323,15 @@ class TierDecision(models.Model):
             # The approver's queue: pending decisions oldest first (keyset by id), and filtered by suggested tier.
             models.Index(fields=["status", "id"], name="tier_queue"),
             models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
-            models.Index(fields=["decided_by", "decided_at"], name="tier_decided_by"),  # the queue's 本人最近审批
+            # the queue's 本人最近审批. Partial: a suggestion (not decided yet) is not in it, so an assessment's
+            # rows skip it; `decided_by = x` implies the condition on SQLite and PostgreSQL alike.
+            models.Index(fields=["decided_by", "decided_at"], name="tier_decided_by",
+                         condition=models.Q(decided_by__isnull=False)),
             # Home work lists (registry/worklist.py): suggestions waiting too long, decisions about to expire,
             # and suggestions whose income record does not cover the window (a small partial index).
             models.Index(fields=["status", "created_at"], name="tier_status_created"),
-            models.Index(fields=["status", "valid_to"], name="tier_status_valid_to"),
+            models.Index(fields=["status", "valid_to"], name="tier_status_valid_to",
+                         condition=models.Q(valid_to__isnull=False)),  # set on decision; the query bounds it
             models.Index(fields=["household"], name="tier_pending_warned",
                          condition=models.Q(status="recommended", warned=True)),
         ]
