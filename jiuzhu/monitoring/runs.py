@@ -225,7 +225,7 @@ def _insert_warnings(duck, run_id: int) -> None:
     columns = [*_OWN, "run_id", *[c for c, _ in others]]
     if connection.vendor == "postgresql":
         consts = ", ".join(["?"] * (1 + len(others)))
-        reader = duck.execute(f"SELECT *, {consts} FROM new_w", [run_id, *[
+        reader = duck.sql(f"SELECT *, {consts} FROM new_w", params=[run_id, *[
             v if v is None or isinstance(v, int | float | str) else str(v) for _, v in others]]).to_arrow_reader(
             WRITE_BATCH)
         with connection.cursor() as cursor, cursor.cursor.copy(
