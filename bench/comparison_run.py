@@ -27,6 +27,9 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   peak 624 MiB; PostgreSQL (load 5.4): 6.18 s (snapshot 1.3, engine 1.75, write 2.5), floor 0.22 s, 674 MiB.
   Far from 3x the floor: each source still joins the registry on its own and the warnings table's eleven
   indexes make the write ~0.1 ms per warning (see the report for what comes next).
+- --engine spark, 100k x 1M (load ~3): 226.9 s (engine 221.8 s), the same 17,282 warnings. Spark inlines the
+  CTEs, so each of the 24 rules recomputes its source's aggregation, and the quick-start JVM options
+  (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine.
 """
 
 import argparse
