@@ -7,7 +7,8 @@ a fingerprint of the registry (counts and latest changes); a finished run with t
 is. Each warning's `warning_key` hashes the indicator,
 the subject (person, household, or the keyed ID hash of a person outside the registry) and the evidence
 period (first and last dated feed row that fired it); a subject with a warning of the indicator not yet
-closed is not warned again, so re-running changes nothing.
+closed is not warned again, and evidence once warned about (same key) is not warned about again even after
+its warning was closed; so re-running changes nothing.
 
 Post-processing (keys, evidence, de-duplication against the open warnings) runs in DuckDB over the engine's
 Arrow result, whatever the engine: the result is the (small) set of subjects that fired."""
@@ -147,13 +148,16 @@ def _indicator_table(compiled: list, today: dt.date) -> pa.Table:
 
 
 def _open_warnings(indicator_ids: list[int]) -> pa.Table:
-    """Subjects with a warning of these indicators not yet closed, and every not-closed key."""
+    """The warnings of these indicators: their keys (the same evidence is never warned about twice, even
+    after its warning was closed) and, for those not closed, their subjects (not warned again meanwhile)."""
     from jiuzhu.monitoring.runs_snapshot import I64, STR, fetch
 
     ids = ",".join(str(int(i)) for i in indicator_ids) or "NULL"
-    return fetch(f"SELECT w.indicator_id, w.person_id, w.household_id, w.subject_id_hash, w.warning_key "
-                 f"FROM monitoring_warning w WHERE w.status <> 'closed' AND w.indicator_id IN ({ids})",
-                 {"indicator_id": I64, "person_id": I64, "household_id": I64, "id_hash": STR, "warning_key": STR})
+    return fetch(f"SELECT w.indicator_id, w.person_id, w.household_id, w.subject_id_hash, w.warning_key, "
+                 f"CASE WHEN w.status = 'closed' THEN 1 ELSE 0 END FROM monitoring_warning w "
+                 f"WHERE w.indicator_id IN ({ids})",
+                 {"indicator_id": I64, "person_id": I64, "household_id": I64, "id_hash": STR, "warning_key": STR,
+                  "closed": I64})
 
 
 _NEW_WARNINGS = """
@@ -182,7 +186,7 @@ FROM one o
 WHERE NOT EXISTS (SELECT 1 FROM open_w w WHERE w.warning_key = md5(o.code || '|' || o.subject || '|'
                     || coalesce(CAST(o.evidence_start AS VARCHAR), '') || '|'
                     || coalesce(CAST(o.evidence_end AS VARCHAR), '')))
-  AND NOT EXISTS (SELECT 1 FROM open_w w WHERE w.indicator_id = o.indicator_id AND (
+  AND NOT EXISTS (SELECT 1 FROM open_w w WHERE w.indicator_id = o.indicator_id AND w.closed = 0 AND (
         (o.person_id IS NOT NULL AND w.person_id = o.person_id)
      OR (o.person_id IS NULL AND o.household_id IS NOT NULL AND w.person_id IS NULL
          AND w.household_id = o.household_id)
@@ -221,7 +225,7 @@ def _insert_warnings(duck, run_id: int) -> None:
     columns = [*_OWN, "run_id", *[c for c, _ in others]]
     if connection.vendor == "postgresql":
         consts = ", ".join(["?"] * (1 + len(others)))
-        reader = duck.execute(f"SELECT *, {consts} FROM new_w", [run_id, *[
+        reader = duck.sql(f"SELECT *, {consts} FROM new_w", params=[run_id, *[
             v if v is None or isinstance(v, int | float | str) else str(v) for _, v in others]]).to_arrow_reader(
             WRITE_BATCH)
         with connection.cursor() as cursor, cursor.cursor.copy(
@@ -346,9 +350,10 @@ def dry_run(*, actor, version_rule: dict, indicator, region: Region, as_of: dt.d
         duck.register("result", result)
         duck.register("open_w", open_w)
         already = duck.execute("SELECT count(*) FROM result r WHERE EXISTS (SELECT 1 FROM open_w w WHERE "
-                               "(r.person_id IS NOT NULL AND w.person_id = r.person_id) OR (r.person_id IS NULL AND "
+                               "w.closed = 0 AND ((r.person_id IS NOT NULL AND w.person_id = r.person_id) OR "
+                               "(r.person_id IS NULL AND "
                                "r.household_id IS NOT NULL AND w.household_id = r.household_id) OR "
-                               "(r.person_id IS NULL AND r.household_id IS NULL AND w.id_hash = r.id_hash))"
+                               "(r.person_id IS NULL AND r.household_id IS NULL AND w.id_hash = r.id_hash)))"
                                ).fetchone()[0]
         duck.close()
     return {"fired": fired, "new": fired - already, "already_open": already,

@@ -83,3 +83,20 @@ def test_a_changed_registry_is_a_new_run(catalogue, store_feed, person_in_regist
     second = comparison_run(region=county, as_of=AS_OF)
     assert second.pk != first.pk
     assert Warning.objects.filter(indicator=catalogue["med_oop_general"]).count() == 1
+
+
+def test_closed_evidence_is_not_raised_again_but_new_evidence_is(catalogue, store_feed, person_in_registry):
+    from jiuzhu.core.models import Region
+
+    person, number = person_in_registry()
+    store_feed("death_cremation", [{"id_number": number, "death_date": dt.date(2026, 10, 3)}])
+    county = Region.objects.get(code="430524")
+    comparison_run(region=county, as_of=AS_OF)
+    Warning.objects.update(status="closed")  # handled (the warnings part's dispositions close it)
+    comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1))
+    assert Warning.objects.count() == 1
+    store_feed("death_hospital", [{"id_number": number, "death_date": dt.date(2026, 10, 3)}])
+    comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1))
+    assert set(Warning.objects.values_list("indicator__code", "status")) == {("death_cremation", "closed"),
+                                                                             ("death_hospital", "open")}
+    assert Warning.objects.get(status="open").person_id == person.pk
