@@ -33,6 +33,7 @@ from jiuzhu.monitoring.models import (
     WarningStatus,
     WarningTermination,
 )
+from jiuzhu.monitoring.warning_labels import event_label
 from jiuzhu.registry.models import AssistanceCategory
 from jiuzhu.registry.validation import parse_date
 
@@ -103,7 +104,8 @@ def _detail(request, warning, *, failed: dict | None = None, status: int = 200):
     handler = can(actor, Capability.HANDLE_WARNINGS) and not department
     context = {
         "w": warning, "subject": selectors.subject_view(actor, warning),
-        "evidence": selectors.evidence_rows(warning), "history": selectors.warning_history(warning),
+        "evidence": selectors.evidence_rows(warning),
+        "history": [(e, event_label(e.kind)) for e in selectors.warning_history(warning)],
         "visits": warning.visits.select_related("file", "recorded_by").order_by("visited_on", "pk"),
         "referrals": warning.referrals.select_related("organization", "answer_file", "answered_by")
         .order_by("pk"),
