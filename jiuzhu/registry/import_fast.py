@@ -148,6 +148,8 @@ class MemberChecker:
         # Birth dates are nearly as many as persons: a date cell is compared as it is, text parsed (cached).
         if birth.__class__ is dt.datetime:
             birth = birth.date()
+        elif birth.__class__ is str and len(birth) == 10 and birth == born.isoformat():
+            birth = born  # 1968-03-12 as the number has it: what parse_date would make of it
         elif birth.__class__ is not dt.date:
             birth = self._date(birth)
         if birth is _REFUSED or (birth is not None and birth != born):

@@ -325,7 +325,7 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     current: _Group | None = None
     current_key = ""
     sheet = -1
-    seen: dict[str, list[RowRef]] = {}
+    seen: dict[str, RowRef | list[RowRef]] = {}  # a list only for a number met twice (a million lists otherwise)
     relations = CHOICES["relation"]
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
@@ -390,11 +390,17 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if m is None:
             current.broken = True
             continue
-        seen.setdefault(m.id_number, []).append(number)
+        earlier = seen.get(m.id_number)
+        if earlier is None:
+            seen[m.id_number] = number
+        elif earlier.__class__ is list:
+            earlier.append(number)
+        else:
+            seen[m.id_number] = [earlier, number]
         current.members.append(m)
     preview.timings["row_checks"] = checking
     for number, rows in seen.items():
-        if len(rows) > 1:
+        if rows.__class__ is list:
             where = "、".join(row_label(r) for r in rows)
             for r in rows:
                 errors.add(r, "id_number", f"身份证号码 {mask_id_number(number)} 在本文件中重复出现（{where}）",

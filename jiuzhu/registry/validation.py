@@ -439,6 +439,8 @@ def _ethnicity(errors: RowErrors, row, raw) -> str:
     return found
 
 
+_COUNTS: dict = {}  # cell -> the count parse_integer accepted it as (家庭人口, 保障人数)
+
 HOUSEHOLD_BENEFITS = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size", "covered_persons",
                       "bank_name", "bank_account", "roster_month")
 
@@ -477,10 +479,24 @@ def household_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, 
         household.monthly_amount = amount(errors, at("monthly_amount"), "monthly_amount", raw.get("monthly_amount"))
         household.dibao_standard = amount(errors, at("dibao_standard"), "dibao_standard", raw.get("dibao_standard"))
         for name in ("family_size", "covered_persons"):
+            value = raw.get(name)
+            key = (value.__class__, value)  # 1, 1.0 and True are one dict key but not one cell
             try:
-                setattr(household, name, tabular.parse_integer(raw.get(name), minimum=1, maximum=30))
+                setattr(household, name, _COUNTS[key])  # a roster's sizes repeat: each parsed once
+                continue
+            except (KeyError, TypeError):
+                pass
+            try:
+                number = tabular.parse_integer(value, minimum=1, maximum=30)
             except tabular.CellError as exc:
                 errors.add(at(name), name, exc.message)
+            else:
+                setattr(household, name, number)
+                if len(_COUNTS) < 10_000:
+                    try:
+                        _COUNTS[key] = number
+                    except TypeError:
+                        pass
         household.bank_name = _text(raw.get("bank_name"))[:60]
         account = _text(raw.get("bank_account")).replace(" ", "").replace("-", "")
         if account and (not account.isdigit() or not 6 <= len(account) <= 30):

@@ -66,3 +66,16 @@ def test_a_row_the_fast_check_accepts_is_member_from_raws_row_and_any_other_goes
 def test_member_benefit_columns_go_row_by_row(field):
     checker = MemberChecker({"id_number", "name", "relation", field}, TODAY)
     assert checker.member({"id_number": GOOD, "name": "张三", "relation": "户主", field: ""}, 3) is None
+
+
+FOOTERS = ("合计 总计 小计： 共计 总数 累计 制表人： 填表日期: 填报单位： 审核人： 审批: 复核： 经办人： 负责人： "
+           "单位负责人： 分管领导： 统计： 核对： 签字： 签名: 盖章： 打印日期： 注： 说明： 备注： 填表说明： "
+           "（盖章） 盖章 签字 公章 （公章）").split()
+
+
+@pytest.mark.parametrize("cell", [*FOOTERS, " 合计 ", "总 计"])
+def test_footer_rows_are_still_found_after_the_first_character_test(cell):
+    from jiuzhu.core.tabular.reader import is_footer
+
+    assert is_footer(["", None, cell, "x"])
+    assert not is_footer(["张" + cell])
