@@ -145,7 +145,7 @@ def test_a_parquet_feed_is_read_through_the_kit(persona):
 
     import pyarrow as pa
 
-    rows = ff.good_rows(3) + [ff.medical_row(GOOD_ID, "刘桂兰", total="abc")]
+    rows = [*ff.good_rows(3), ff.medical_row(GOOD_ID, "刘桂兰", total="abc")]
     table = pa.table({h: [r[i] for r in rows] for i, h in enumerate(ff.HEADERS)})
     out = io.BytesIO()
     pq.write_table(table, out)
