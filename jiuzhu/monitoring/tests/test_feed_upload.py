@@ -138,3 +138,18 @@ def test_capability_and_scope_guards(persona):
 
     with pytest.raises(Http404):
         feeds.feed_accept(actor=persona("longhui_clerk"), batch_id=batch.pk)
+
+
+def test_a_parquet_feed_is_read_through_the_kit(persona):
+    import io
+
+    import pyarrow as pa
+
+    rows = [*ff.good_rows(3), ff.medical_row(GOOD_ID, "刘桂兰", total="abc")]
+    table = pa.table({h: [r[i] for r in rows] for i, h in enumerate(ff.HEADERS)})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    result = feeds.feed_upload(actor=persona("longhui_clerk"), kind="medical_settlement", data=out.getvalue(),
+                               filename="结算.parquet")
+    assert (result.batch.rows_stored, result.batch.rows_rejected) == (3, 1)
+    assert [(e["row"], e["column"]) for e in feeds.batch_report(result.batch)["errors"]] == [(5, "医疗总费用")]
