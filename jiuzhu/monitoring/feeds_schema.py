@@ -174,6 +174,7 @@ OWN: dict[str, tuple[tuple[FeedColumn, ...], str, str]] = {
     ), "deposit_date", "住房公积金中心的缴存记录"),
     FeedKind.TAX: ((
         _c("tax_year", "纳税年度", INTEGER, True, ("年度",), example=2025, minimum=2000, maximum=2100),
+        _c("period_end", "所属期止", DATE, True, ("税款所属期止", "所属期止日期"), example=dt.date(2025, 12, 31)),
         _c("annual_income", "年收入额", DECIMAL, True, ("收入额", "综合所得"), example=Decimal("96000.00"), minimum=0),
         _c("tax_paid", "已缴税额", DECIMAL, synonyms=("应纳税额",), example=Decimal("1080.00"), minimum=0),
     ), "", "税务部门的个人所得税年度汇算"),

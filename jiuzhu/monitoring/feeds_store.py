@@ -2,13 +2,12 @@
 layout of feeds_schema (what the comparison runs read), and, sealed with the field key (core.crypto), the
 rejected rows as the file had them and the row/column report. The database keeps only FeedBatch metadata.
 
-`stored_feed_paths(kind, as_of=None)` is the one way the comparison runs find the rows: the Parquet files of
-the batches of that kind that are stored (a batch held for its uploader's decision, or withdrawn, is not),
-uploaded on or before `as_of`."""
+`stored_feed_paths(kind)` is the one way the comparison runs find the rows: the Parquet files of
+the batches of that kind that are stored (a batch held for its uploader's decision, or withdrawn, is not).
+A run places rows in a rule's window by their own dates, not by when the batch came: departments send late."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
@@ -81,11 +80,9 @@ def remove(*relatives: str) -> None:
             absolute(relative).unlink(missing_ok=True)
 
 
-def stored_feed_paths(kind: str, *, as_of: dt.date | None = None) -> list[Path]:
-    """The Parquet files of the stored batches of `kind` (oldest first), uploaded on or before `as_of`."""
+def stored_feed_paths(kind: str) -> list[Path]:
+    """The Parquet files of the stored batches of `kind`, oldest first."""
     from jiuzhu.monitoring.models import FeedBatch, FeedBatchStatus
 
     batches = FeedBatch.objects.filter(kind=kind, status=FeedBatchStatus.STORED).exclude(data_path="")
-    if as_of is not None:
-        batches = batches.filter(uploaded_at__date__lte=as_of)
     return [absolute(p) for p in batches.order_by("uploaded_at", "pk").values_list("data_path", flat=True)]

@@ -5,7 +5,7 @@ label, type) and the date column that places a row in the rule's window.
 Feed columns follow the Parquet contract between "feeds" and "rules" (monitoring_common.md): every feed file
 has id_hash, id_enc, name, person_id, region_code, row_number and the kind's own columns listed here (the
 kind's own columns are the ones rules read; feeds_schema.FEED_SCHEMAS is the upload side of the same
-names)."""
+names). feeds_schema is the contract; a test checks every column named here is stored there."""
 
 from dataclasses import dataclass, field
 
@@ -53,8 +53,8 @@ def _feed(kind: FeedKind, date_column: str, **columns: tuple[str, str]) -> Sourc
 FEED_SOURCES = [
     _feed(FeedKind.MEDICAL_SETTLEMENT, "discharge_date", admission_date=("入院日期", DATE),
           discharge_date=("出院日期", DATE), total_cost=("医疗总费用", NUMBER),
-          basic_insurance_paid=("基本医保支付", NUMBER), critical_illness_paid=("大病保险支付", NUMBER),
-          medical_assistance_paid=("医疗救助支付", NUMBER), out_of_pocket=("个人自付", NUMBER)),
+          basic_insurance=("基本医保支付", NUMBER), critical_illness=("大病保险支付", NUMBER),
+          medical_assistance=("医疗救助支付", NUMBER), out_of_pocket=("个人自付", NUMBER)),
     _feed(FeedKind.DISABILITY, "issue_date", disability_kind=("残疾类别", TEXT), disability_grade=("残疾等级", NUMBER),
           issue_date=("发证日期", DATE), cancel_date=("注销日期", DATE)),
     _feed(FeedKind.UNEMPLOYMENT, "registered_date", registered_date=("失业登记日期", DATE),
@@ -62,22 +62,22 @@ FEED_SOURCES = [
     _feed(FeedKind.DEATH_PUBLIC_SECURITY, "death_date", death_date=("死亡日期", DATE)),
     _feed(FeedKind.DEATH_CREMATION, "death_date", death_date=("死亡日期", DATE), cremation_date=("火化日期", DATE)),
     _feed(FeedKind.DEATH_HOSPITAL, "death_date", death_date=("死亡日期", DATE)),
-    _feed(FeedKind.REGISTER_CHANGE, "change_date", change_date=("变动日期", DATE), change_type=("变动类型", TEXT)),
-    _feed(FeedKind.VEHICLE, "registration_date", registration_date=("登记日期", DATE),
-          vehicle_type=("车辆类型", TEXT), vehicle_value=("车辆价值", NUMBER)),
-    _feed(FeedKind.REAL_ESTATE, "registration_date", registration_date=("登记日期", DATE), area=("建筑面积", NUMBER),
-          property_use=("房屋用途", TEXT)),
-    _feed(FeedKind.BUSINESS, "registration_date", registration_date=("登记日期", DATE),
+    _feed(FeedKind.REGISTER_CHANGE, "change_date", change_date=("变动日期", DATE), change_kind=("变动类型", TEXT)),
+    _feed(FeedKind.VEHICLE, "registered_date", registered_date=("登记日期", DATE),
+          vehicle_type=("车辆类型", TEXT), purchase_price=("购置价格", NUMBER)),
+    _feed(FeedKind.REAL_ESTATE, "registered_date", registered_date=("登记日期", DATE), floor_area=("建筑面积", NUMBER),
+          usage=("房屋用途", TEXT)),
+    _feed(FeedKind.BUSINESS, "registered_date", registered_date=("登记日期", DATE),
           registered_capital=("注册资本", NUMBER), role=("任职", TEXT)),
-    _feed(FeedKind.PENSION, "payment_month", payment_month=("发放月份", DATE), amount=("金额", NUMBER)),
-    _feed(FeedKind.HOUSING_FUND, "payment_month", payment_month=("缴存月份", DATE), amount=("缴存额", NUMBER)),
-    _feed(FeedKind.TAX, "period_end", period_end=("所属期止", DATE), taxable_income=("应纳税所得额", NUMBER)),
-    _feed(FeedKind.PUBLIC_PAYROLL, "start_date", start_date=("起薪日期", DATE), monthly_salary=("月工资", NUMBER)),
+    _feed(FeedKind.PENSION, "payment_date", payment_date=("发放日期", DATE), monthly_amount=("月发放金额", NUMBER)),
+    _feed(FeedKind.HOUSING_FUND, "deposit_date", deposit_date=("缴存日期", DATE), monthly_deposit=("月缴存额", NUMBER)),
+    _feed(FeedKind.TAX, "period_end", period_end=("所属期止", DATE), annual_income=("年收入额", NUMBER)),
+    _feed(FeedKind.PUBLIC_PAYROLL, "start_date", start_date=("起薪日期", DATE), monthly_pay=("月工资", NUMBER)),
     _feed(FeedKind.PRISONER, "admission_date", admission_date=("入监日期", DATE), release_date=("刑满日期", DATE)),
     _feed(FeedKind.DISASTER, "disaster_date", disaster_date=("受灾日期", DATE), loss_amount=("损失金额", NUMBER)),
-    _feed(FeedKind.STUDENT_HARDSHIP, "recorded_date", recorded_date=("认定日期", DATE),
-          hardship_level=("困难等级", NUMBER)),
-    _feed(FeedKind.UTILITY_ARREARS, "arrears_month", arrears_month=("欠费月份", DATE),
+    _feed(FeedKind.STUDENT_HARDSHIP, "recognised_date", recognised_date=("认定日期", DATE),
+          hardship_level=("困难等级", TEXT)),
+    _feed(FeedKind.UTILITY_ARREARS, "as_of_date", as_of_date=("欠费截止日期", DATE),
           arrears_amount=("欠费金额", NUMBER)),
 ]
 

@@ -75,7 +75,7 @@ def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list
     files = {}
     for source_key in sorted({v.rule["source"] for v, _ in compiled}):
         if not SOURCES[source_key].registry:
-            files[source_key] = feed_files(source_key, as_of=as_of)
+            files[source_key] = feed_files(source_key)
     return compiled, notes, files
 
 

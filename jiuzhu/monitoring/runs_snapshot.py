@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from django.conf import settings
 from django.db import connection
 from pyarrow import csv as pa_csv
 
 from jiuzhu.core.models import Region
-from jiuzhu.monitoring.models import FeedBatch, FeedBatchStatus
+from jiuzhu.monitoring.feeds_store import absolute, stored_feed_paths
+from jiuzhu.monitoring.models import FeedBatch
 from jiuzhu.monitoring.rules_sql import window_start
 
 I64, F64, STR, DAY = pa.int64(), pa.float64(), pa.string(), "day"
@@ -203,31 +203,12 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
     return tables
 
 
-# ---- Feeds --------------------------------------------------------------------------------------------
+# ---- Feeds (feeds_store.stored_feed_paths) ------------------------------------------------------------
 
-def _stored_feed_paths(kind: str, *, as_of: dt.date | None = None) -> list[Path]:
-    """Until feeds_store lands: the accepted rows of every stored batch of the kind (Parquet under
-    MEDIA_ROOT), oldest first. Rows are placed in a rule's window by their own dates, not by when the
-    batch came (departments send late), so `as_of` selects nothing here."""
-    batches = FeedBatch.objects.filter(kind=kind, status=FeedBatchStatus.STORED).exclude(data_path="")
-    root = Path(settings.MEDIA_ROOT)
-    return [root / p for p in batches.order_by("uploaded_at", "pk").values_list("data_path", flat=True)]
-
-
-def stored_feed_paths(kind: str, *, as_of: dt.date | None = None) -> list[Path]:
-    """THE one way runs read stored feeds: feeds_store.stored_feed_paths when the feeds part is merged."""
-    try:
-        from jiuzhu.monitoring.feeds_store import stored_feed_paths as provided  # the "feeds" part
-    except ImportError:
-        provided = _stored_feed_paths
-    return provided(kind, as_of=as_of)
-
-
-def feed_files(kind: str, *, as_of: dt.date | None = None) -> list[tuple[Path, int | None]]:
+def feed_files(kind: str) -> list[tuple[Path, int | None]]:
     """The stored files of a kind, each with the region of the batch it came from (the uploader's region,
     used for persons outside the registry whose row names no region)."""
-    paths = [Path(p) for p in stored_feed_paths(kind, as_of=as_of)]
-    root = Path(settings.MEDIA_ROOT)
-    regions = {str(root / p): r for p, r in FeedBatch.objects.filter(kind=kind).exclude(data_path="")
+    paths = stored_feed_paths(kind)
+    regions = {str(absolute(p)): r for p, r in FeedBatch.objects.filter(kind=kind).exclude(data_path="")
                .values_list("data_path", "region_id")}
     return [(p, regions.get(str(p))) for p in paths if p.exists()]

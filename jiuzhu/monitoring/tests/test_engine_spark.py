@@ -38,8 +38,8 @@ def test_spark_raises_exactly_the_warnings_duckdb_raises(catalogue, store_feed, 
         {"id_number": outsider(72), "name": "外二", "issue_date": dt.date(2026, 11, 1), "disability_grade": 2.0},
     ])
     store_feed("register_change", [
-        {"id_number": n1, "change_date": dt.date(2026, 11, 2), "change_type": "迁出"},
-        {"id_number": n2, "change_date": dt.date(2026, 11, 2), "change_type": "迁入"},
+        {"id_number": n1, "change_date": dt.date(2026, 11, 2), "change_kind": "迁出"},
+        {"id_number": n2, "change_date": dt.date(2026, 11, 2), "change_kind": "迁入"},
     ])
     store_feed("death_cremation", [{"id_number": n3, "death_date": dt.date(2026, 11, 20)}])
     county = Region.objects.get(code="430524")

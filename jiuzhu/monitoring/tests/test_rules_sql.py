@@ -41,7 +41,7 @@ def test_a_good_rule_is_stored_with_numbers():
     ({"conditions": [{"field": "grade", "operator": "=", "value": 1}]}, "conditions.0",
      "筛选条件：第 1 个条件：医保结算中没有字段“grade”"),
     ({"source": "register_change", "aggregation": "count", "field": "",
-      "conditions": [{"field": "change_type", "operator": "in", "value": "迁出,'; DROP"}]}, "conditions.0",
+      "conditions": [{"field": "change_kind", "operator": "in", "value": "迁出,'; DROP"}]}, "conditions.0",
      "不能含引号"),
 ])
 def test_an_invalid_rule_names_the_field_in_chinese(change, field, message):
