@@ -326,3 +326,17 @@ def test_the_user_page_links_to_the_organisations_tokens(client_for, persona):
     assert f'href="{url}"' in page
     tokens = admin.get(url).content.decode()
     assert "医保结算数据推送" in tokens and "民政数据" not in tokens and "只列出隆回县医疗保障局的令牌" in tokens
+
+
+def test_an_administrator_cannot_reset_their_own_password(persona):
+    """Resetting one's own password here would bypass the old password: another administrator does it."""
+    from jiuzhu.core.user_services import user_password_reset
+
+    admin = persona("shaoyang_admin")
+    before = admin.password
+    with pytest.raises(DomainError) as refused:
+        user_password_reset(actor=admin, user=admin)
+    assert refused.value.message == "不能重置自己的账号，请由其他系统管理员办理"
+    admin.refresh_from_db()
+    assert admin.password == before and not admin.must_change_password
+    assert not Event.objects.filter(kind=CoreEvent.USER_PASSWORD_RESET).exists()
