@@ -26,6 +26,7 @@ import pyarrow as pa
 from django.db import connection
 from pyarrow import csv as pa_csv
 
+from jiuzhu.core.arrow_sql import query_arrow
 from jiuzhu.core.models import Region
 from jiuzhu.monitoring.feeds_store import absolute, stored_feed_paths
 from jiuzhu.monitoring.models import FeedBatch
@@ -53,39 +54,7 @@ def _real(col: str) -> str:
 
 def fetch(sql: str, columns: dict[str, object]) -> pa.Table:
     """One query's rows as Arrow with the given types (DAY: days since 1970 read as int, typed date32)."""
-    wire = {n: (I64 if t == DAY else t) for n, t in columns.items()}
-    names = list(columns)
-    if _postgres():
-        buffer = io.BytesIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-        if not buffer.tell():
-            table = pa.table({n: pa.array([], type=t) for n, t in wire.items()})
-        else:
-            buffer.seek(0)
-            table = pa_csv.read_csv(buffer, read_options=pa_csv.ReadOptions(column_names=names),
-                                    convert_options=pa_csv.ConvertOptions(column_types=wire,
-                                                                          strings_can_be_null=True))
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            rows = cursor.fetchall()
-        if not rows:
-            table = pa.table({n: pa.array([], type=t) for n, t in wire.items()})
-        elif STR not in wire.values():
-            matrix = np.array(rows, dtype=np.float64)  # NULL -> NaN
-            del rows
-            arrays = {}
-            for j, (name, kind) in enumerate(wire.items()):
-                col = matrix[:, j]
-                mask = np.isnan(col)
-                arrays[name] = pa.array(np.where(mask, 0, col).astype(np.int64) if kind == I64 else col,
-                                        mask=mask if mask.any() else None, type=kind)
-            table = pa.table(arrays)
-        else:
-            table = pa.table({name: pa.array(list(col), type=kind)
-                              for (name, kind), col in zip(wire.items(), zip(*rows, strict=True), strict=True)})
+    table = query_arrow(sql, {n: (I64 if t == DAY else t) for n, t in columns.items()}, empty_text_is_null=True)
     for name, kind in columns.items():
         if kind == DAY:
             i = table.schema.get_field_index(name)

@@ -35,6 +35,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
+from jiuzhu.core.arrow_sql import query_arrow
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
@@ -174,48 +175,6 @@ def _changes_sql(ids: str, in_force: str, scan: bool = False) -> str:
     return (f"WITH f AS (SELECT d.household_id, max(coalesce(d.decided_at, d.created_at)) AS decided_at "
             f"FROM registry_tierdecision d WHERE {in_force} AND {_within(ids, scan)('d.household_id')} "
             "GROUP BY d.household_id) " + " UNION ALL ".join(sql))
-
-
-def _fetch(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
-    """One query's rows as an Arrow table with the given column types. PostgreSQL streams them as CSV
-    through COPY (parsed by Arrow in C++); SQLite's rows go through one numpy array when all numeric."""
-    names = list(columns)
-    if _postgres():
-        buffer = io.BytesIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
-            for chunk in copy:
-                buffer.write(chunk)
-        if not buffer.tell():
-            return pa.table({n: pa.array([], type=t) for n, t in columns.items()})
-        buffer.seek(0)
-        return pa_csv.read_csv(buffer, read_options=pa_csv.ReadOptions(column_names=names),
-                               convert_options=pa_csv.ConvertOptions(column_types=columns,
-                                                                     strings_can_be_null=False))
-    if STR not in columns.values():
-        return _fetch_sqlite_numeric(sql, columns)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    if not rows:
-        return pa.table({n: pa.array([], type=t) for n, t in columns.items()})
-    return pa.table({name: pa.array(list(col), type=kind)
-                     for (name, kind), col in zip(columns.items(), zip(*rows, strict=True), strict=True)})
-
-
-def _fetch_sqlite_numeric(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
-    """SQLite: the rows of a query of numbers, as CSV text SQLite writes itself (printf and group_concat, in C,
-    one value back to Python per table) and Arrow parses (in C++): no Python object per row or value.
-    NULL prints as an empty field, read back as null."""
-    names = [f"c{j}" for j in range(len(columns))]
-    line = "printf('" + ",".join("%s" for _ in names) + "', " + ", ".join(names) + ")"
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH q({', '.join(names)}) AS ({sql}) "
-                       f"SELECT CAST(group_concat({line}, char(10)) AS BLOB) FROM q")
-        (text,), = cursor.fetchall()
-    if not text:
-        return pa.table({n: pa.array([], type=t) for n, t in columns.items()})
-    return pa_csv.read_csv(io.BytesIO(text), read_options=pa_csv.ReadOptions(column_names=list(columns)),
-                           convert_options=pa_csv.ConvertOptions(column_types=columns))
 
 
 def _duck_list(values: list[str]) -> str:
@@ -581,7 +540,7 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     duck = duckdb.connect()
     with _scope(household_ids_sql) as (ids, scan):
         for name, (sql, columns) in _loads(ids, on, scan).items():
-            duck.register(name, _fetch(sql, columns))
+            duck.register(name, query_arrow(sql, columns))
     timings["load"] = time.monotonic() - clock
     clock = time.monotonic()
     for statement in VIEWS_SQL.split(";\n"):
