@@ -142,12 +142,7 @@ def feed_withdraw(request, batch_id: int):
 
 
 def _download(request, batch_id: int, fmt: str, make):
-    require(request.auth, Capability.UPLOAD_FEEDS)
-    if fmt not in ("xlsx", "csv"):
-        raise Http404("没有该格式")
-    batch = feeds.batch_for(request.auth, batch_id)
-    data, filename, content_type = make(actor=request.auth, batch=batch, fmt=fmt)
-    return download_response(data, filename, content_type)
+    return download_response(*feeds.batch_download(actor=request.auth, batch_id=batch_id, fmt=fmt, make=make))
 
 
 @router.get("/feeds/{batch_id}/report.{fmt}", summary="下载错误报告（行号、列、原因）")

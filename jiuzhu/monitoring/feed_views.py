@@ -131,12 +131,7 @@ def batch_withdraw(request, batch_id: int):
 
 
 def _download(request, batch_id: int, fmt: str, make):
-    require(request.user, Capability.UPLOAD_FEEDS)
-    if fmt not in ("xlsx", "csv"):
-        raise Http404("没有该格式")
-    batch = feeds.batch_for(request.user, batch_id)
-    data, filename, content_type = make(actor=request.user, batch=batch, fmt=fmt)
-    return download_response(data, filename, content_type)
+    return download_response(*feeds.batch_download(actor=request.user, batch_id=batch_id, fmt=fmt, make=make))
 
 
 @login_required

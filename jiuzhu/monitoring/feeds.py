@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from openpyxl.utils import get_column_letter
 
@@ -518,6 +519,15 @@ def batches_for(actor):
 def batch_for(actor, pk: int) -> FeedBatch:
     return get_scoped_or_404(FeedBatch.objects.select_related("organization", "region"), actor,
                              scope={"region_field": "region", "department_field": "organization"}, pk=pk)
+
+
+def batch_download(*, actor, batch_id: int, fmt: str, make) -> tuple[bytes, str, str]:
+    """A batch's report or rejected rows (`make`: report_file or rejected_file) as xlsx or csv, for the page and
+    the API alike: the uploader's capability, the batch in scope (404 otherwise), a known format."""
+    require(actor, Capability.UPLOAD_FEEDS)
+    if fmt not in ("xlsx", "csv"):
+        raise Http404("没有该格式")
+    return make(actor=actor, batch=batch_for(actor, batch_id), fmt=fmt)
 
 
 def feed_accept(*, actor, batch_id: int) -> FeedBatch:

@@ -111,6 +111,16 @@ def test_a_department_token_uploads_a_feed_over_real_http(live_server, persona):
     assert status == 200 and again["status"] == "already_received" and again["batch"]["id"] == batch_id
     status, accepted = _post(f"{live_server.url}/api/v1/monitoring/feeds/{batch_id}/accept", raw)
     assert status == 200 and accepted["status"] == "stored"
+    # The rejected rows, through the API with the token, as the page gives them; an unknown format is 404.
+    rejected = urllib.request.Request(f"{live_server.url}{accepted['rejected_csv']}",
+                                      headers={"Authorization": f"Bearer {raw}"})
+    with urllib.request.urlopen(rejected, timeout=60) as response:
+        assert response.status == 200 and len(response.read().decode("utf-8-sig").splitlines()) == 4
+    unknown = urllib.request.Request(f"{live_server.url}/api/v1/monitoring/feeds/{batch_id}/rejected.pdf",
+                                     headers={"Authorization": f"Bearer {raw}"})
+    with pytest.raises(urllib.error.HTTPError) as refused_format:
+        urllib.request.urlopen(unknown, timeout=60)
+    assert refused_format.value.code == 404
     # The token's department cannot upload for another department.
     other = Organization.objects.get(name="隆回县公安局")
     body, content_type = _multipart({"kind": "death_public_security", "organization_id": other.pk}, "a.csv",
