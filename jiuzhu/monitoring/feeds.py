@@ -530,14 +530,19 @@ def batch_download(*, actor, batch_id: int, fmt: str, make) -> tuple[bytes, str,
     return make(actor=actor, batch=batch_for(actor, batch_id), fmt=fmt)
 
 
+def _held_batch(actor, batch_id: int, refused: str) -> FeedBatch:
+    """Inside the caller's transaction: the uploader's held batch, locked; any other status is refused."""
+    require(actor, Capability.UPLOAD_FEEDS)
+    batch = FeedBatch.objects.select_for_update().get(pk=batch_for(actor, batch_id).pk)
+    if batch.status != FeedBatchStatus.CHECKED:
+        raise DomainError(f"该批次{batch.get_status_display()}，{refused}", code="conflict")
+    return batch
+
+
 def feed_accept(*, actor, batch_id: int) -> FeedBatch:
     """The uploader's choice: store a held batch without its bad rows."""
-    require(actor, Capability.UPLOAD_FEEDS)
     with transaction.atomic():
-        batch = batch_for(actor, batch_id)
-        batch = FeedBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != FeedBatchStatus.CHECKED:
-            raise DomainError(f"该批次{batch.get_status_display()}，不能再确认入库", code="conflict")
+        batch = _held_batch(actor, batch_id, "不能再确认入库")
         batch.status = FeedBatchStatus.STORED
         batch.save(update_fields=["status"])
         audit(AuditAction.UPDATE, actor=actor, obj=batch,
@@ -548,12 +553,8 @@ def feed_accept(*, actor, batch_id: int) -> FeedBatch:
 
 def feed_withdraw(*, actor, batch_id: int) -> FeedBatch:
     """The uploader's other choice: nothing of a held batch is kept (the same file may be uploaded again)."""
-    require(actor, Capability.UPLOAD_FEEDS)
     with transaction.atomic():
-        batch = batch_for(actor, batch_id)
-        batch = FeedBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != FeedBatchStatus.CHECKED:
-            raise DomainError(f"该批次{batch.get_status_display()}，不能撤回", code="conflict")
+        batch = _held_batch(actor, batch_id, "不能撤回")
         paths = (batch.data_path, batch.rejected_path, report_path(batch))
         batch.status = FeedBatchStatus.WITHDRAWN
         batch.batch_key = f"withdrawn-{batch.pk}"
