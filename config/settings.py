@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "jiuzhu.core",
     "jiuzhu.registry",
     "jiuzhu.monitoring",
+    "jiuzhu.intake",
     "jiuzhu.demo",
 ]
 

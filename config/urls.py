@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("jiuzhu.core.urls")),
     path("registry/", include("jiuzhu.registry.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
+    path("intake/", include("jiuzhu.intake.urls")),
+    path("portal/", include("jiuzhu.intake.portal_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

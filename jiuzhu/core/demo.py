@@ -39,6 +39,7 @@ DEPARTMENT_NAMES = {
     Department.EMERGENCY: "应急管理局", Department.MARKET_REGULATION: "市场监督管理局",
     Department.RURAL_REVITALIZATION: "乡村振兴局", Department.TRADE_UNION: "总工会",
     Department.WOMENS_FEDERATION: "妇女联合会", Department.RED_CROSS: "红十字会", Department.CHARITY: "慈善总会",
+    Department.JUSTICE: "司法局",
 }
 
 SURNAMES = ("王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏魏程吕丁沈"

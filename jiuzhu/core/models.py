@@ -79,6 +79,7 @@ class Department(models.TextChoices):
     WOMENS_FEDERATION = "womens_federation", "妇联"
     RED_CROSS = "red_cross", "红十字会"
     CHARITY = "charity", "慈善总会"
+    JUSTICE = "justice", "司法行政"
 
 
 class Organization(models.Model):

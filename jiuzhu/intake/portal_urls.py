@@ -1,0 +1,3 @@
+app_name = "portal"
+# The public portal (not signed in): online application, progress check, policy calculator.
+urlpatterns: list = []
