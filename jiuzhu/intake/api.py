@@ -1,3 +1,9 @@
+"""Intake's API (/api/v1/intake/): one router per part."""
+
 from ninja import Router
 
-router = Router()  # application and referral endpoints land here (api part)
+from jiuzhu.intake import application_api, referral_api
+
+router = Router()
+router.add_router("", application_api.router)
+router.add_router("", referral_api.router)

@@ -22,3 +22,9 @@ class IntakeEvent:
     COMPLAINT_ANSWERED = "intake.complaint_answered"
     STREET_SIGHTING_REPORTED = "intake.street_sighting_reported"  # a caller saw a person on the street (rescue)
     DEADLINE_OVERDUE = "intake.deadline_overdue"  # the sweep marked an application, referral or complaint late
+
+    # ---- window part: additions below this line ----
+
+    # ---- referrals part: additions below this line ----
+
+    # ---- hotline and portal part: additions below this line ----

@@ -275,3 +275,9 @@ class HotlineCall(models.Model):
             models.Index(fields=["complaint_due_date"], name="complaint_open",
                          condition=Q(complaint_status="open")),
         ]
+
+# ---- window part (application_services.py): additions below this line ----
+
+# ---- referrals part (referral_services.py, deadlines): additions below this line ----
+
+# ---- hotline and portal part (hotline_services.py, portal_services.py): additions below this line ----

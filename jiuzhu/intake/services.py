@@ -26,8 +26,8 @@ from jiuzhu.intake.catalog import ITEM_BY_CODE, item_terms
 from jiuzhu.intake.events import IntakeEvent
 from jiuzhu.intake.models import Application, ApplicationItem, ApplicationStatus, Channel, RequiredMaterial
 
-QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
-QUERY_CODE_LENGTH = 8
+QUERY_CODE_ALPHABET = "0123456789"  # digits: read over the phone, typed on any keypad
+QUERY_CODE_LENGTH = 10
 # Taken by a window or the hotline operator: accepted at once. Online and leads wait for a window.
 ACCEPTED_ON_ENTRY = {Channel.WINDOW, Channel.HOTLINE}
 MAX_ITEMS = 10
@@ -93,7 +93,7 @@ def _registry_person(id_hash: str):
 
 
 def _insert_with_code(application: Application) -> None:
-    for _ in range(5):  # 32^8 codes: a collision is rare; retry with a new code
+    for _ in range(5):  # 10^10 codes: a collision is rare; retry with a new code
         application.query_code = new_query_code()
         try:
             with transaction.atomic():

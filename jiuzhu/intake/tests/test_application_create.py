@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_window_application_is_accepted_with_items_materials_and_deadlines(take_application):
     app = take_application(received_materials={"temporary": ["申请人居民身份证、户口簿"]})
     assert app.status == ApplicationStatus.MATERIALS_PENDING
-    assert len(app.query_code) == 8 and set(app.query_code) <= set(QUERY_CODE_ALPHABET)
+    assert len(app.query_code) == 10 and set(app.query_code) <= set(QUERY_CODE_ALPHABET)
     items = {i.item: i for i in app.items.all()}
     assert set(items) == {"temporary", "medical"}
     assert items["temporary"].due_date == add_working_days(today(), 10)

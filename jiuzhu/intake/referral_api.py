@@ -1,0 +1,3 @@
+from ninja import Router
+
+router = Router()  # endpoints of the referral part
