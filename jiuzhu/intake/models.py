@@ -281,3 +281,21 @@ class HotlineCall(models.Model):
 # ---- referrals part (referral_services.py, deadlines): additions below this line ----
 
 # ---- hotline and portal part (hotline_services.py, portal_services.py): additions below this line ----
+
+
+class PortalAttempt(models.Model):
+    """One progress check on the public portal that did not match (wrong query code or wrong last four
+    characters), kept to limit guessing per client address (portal_services.PORTAL_MAX_FAILURES an hour).
+    The address itself is never stored: only its keyed hash (core.crypto.keyed_hash)."""
+
+    client_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "进度查询失败记录"
+        indexes = [
+            # the limit's count: one client's failures within the last hour
+            models.Index(fields=["client_hash", "at"], name="portal_attempt_client"),
+            # the clean-up of rows older than the window
+            models.Index(fields=["at"], name="portal_attempt_at"),
+        ]
