@@ -62,6 +62,11 @@ NO_MATCH = "查询码或身份证号码后四位不正确，请核对后重新�
 RATE_LIMITED = "查询失败次数过多，请一小时后再试；如需帮助，请拨打救助热线或到乡镇（街道）窗口咨询"
 
 
+def cn_date(day: dt.date) -> str:
+    """2027年1月10日: a date as a plain Chinese sentence writes it."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _invalid(message: str, field_name: str) -> DomainError:
     return DomainError(message, code="validation_error", field=field_name)
 
@@ -203,7 +208,7 @@ class StatusView:
 
 def _referral_steps(referral: Referral) -> list[Step]:
     org = referral.organization.name
-    steps = [Step(referral.sent_at, f"转交{org}办理，办理期限 {referral.due_date:%Y年%m月%d日}")]
+    steps = [Step(referral.sent_at, f"转交{org}办理，办理期限 {cn_date(referral.due_date)}")]
     if referral.accepted_at:
         steps.append(Step(referral.accepted_at, f"{org}已接收，正在办理"))
     if referral.status == ReferralStatus.RETURNED and referral.returned_at:
@@ -230,7 +235,7 @@ def status_view(application: Application) -> StatusView:
     for notice in a.notices.order_by("issued_at", "pk"):
         names = "、".join(dict.fromkeys(m.get("name", "") for m in notice.missing if m.get("name"))) or "无"
         steps.append(Step(notice.issued_at, f"已出具一次性告知书（{notice.number}），请于 "
-                                            f"{notice.complete_by:%Y年%m月%d日} 前补齐：{names}"))
+                                            f"{cn_date(notice.complete_by)} 前补齐：{names}"))
     if a.status == ApplicationStatus.NOT_ACCEPTED:
         steps.append(Step(a.closed_at, "不予受理" + (f"，理由：{a.refusal_reason}" if a.refusal_reason else "")))
     elif a.status == ApplicationStatus.WITHDRAWN:
@@ -259,7 +264,7 @@ def status_view(application: Application) -> StatusView:
         elif item.status == ItemStatus.WITHDRAWN:
             progress.steps.append(Step(item.decided_at, "已撤回"))
         elif not progress.steps:
-            progress.steps.append(Step(None, f"正在办理，办理期限 {item.due_date:%Y年%m月%d日}"))
+            progress.steps.append(Step(None, f"正在办理，办理期限 {cn_date(item.due_date)}"))
         items.append(progress)
     return StatusView(query_code=a.query_code, status=ApplicationStatus(a.status).label, submitted_at=a.submitted_at,
                       due_date=a.due_date, steps=steps, items=items,
