@@ -12,7 +12,6 @@ from django.utils import timezone
 from conftest import VILLAGE_A
 from jiuzhu.core import files
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Organization
 from jiuzhu.intake import portal_services as services
 from jiuzhu.intake.models import (
     Application,
