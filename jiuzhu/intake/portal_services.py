@@ -47,6 +47,7 @@ SIGNATURE_PREFIX = "data:image/png;base64,"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PORTAL_MAX_FAILURES = 10
 PORTAL_WINDOW = dt.timedelta(hours=1)
+APPLY_MAX_PER_WINDOW = 5  # online applications from one client address within PORTAL_WINDOW
 QUERY_CODE_RE = re.compile(r"\d{6,12}")
 MAX_REGION_OPTIONS = 600
 
@@ -59,6 +60,7 @@ AUTHORISATION_TEXT = (
 )
 
 NO_MATCH = "查询码或身份证号码后四位不正确，请核对后重新输入"
+APPLY_LIMITED = "同一网络一小时内提交的申请过多，请稍后再试，或到乡镇（街道）窗口申请"
 RATE_LIMITED = "查询失败次数过多，请一小时后再试；如需帮助，请拨打救助热线或到乡镇（街道）窗口咨询"
 
 
@@ -126,8 +128,13 @@ def signature_png(data_url: str) -> bytes:
 
 def online_apply(*, region: Region | None, applicant_name: str, applicant_id_number: str, applicant_phone: str,
                  address: str, items: list[str], circumstances: str, signature: str,
-                 agreed: bool) -> Application:
-    """An application from the public portal: waits for a window to accept it (status SUBMITTED)."""
+                 agreed: bool, client_address: str | None = None) -> Application:
+    """An application from the public portal: waits for a window to accept it (status SUBMITTED). At most
+    APPLY_MAX_PER_WINDOW applications an hour from one client address (PortalAttempt rows of purpose APPLY)."""
+    client = client_key(client_address)
+    now = timezone.now()
+    if _failures(client, now, PortalAttempt.Purpose.APPLY).count() >= APPLY_MAX_PER_WINDOW:
+        raise DomainError(APPLY_LIMITED, code="rate_limited")
     if not (applicant_name or "").strip():
         raise _invalid("请填写申请人姓名", "applicant_name")
     clean_id_number(applicant_id_number)
@@ -137,11 +144,13 @@ def online_apply(*, region: Region | None, applicant_name: str, applicant_id_num
     key = files.stored_file_save(data=png)
     try:
         with transaction.atomic():
-            return application_create(
+            application = application_create(
                 actor=None, channel=Channel.ONLINE, region=region, applicant_name=applicant_name,
                 applicant_id_number=applicant_id_number, items=items, circumstances=circumstances,
                 applicant_phone=applicant_phone, address=address, signature_file_key=key,
                 authorised_at=timezone.now())
+            PortalAttempt.objects.create(purpose=PortalAttempt.Purpose.APPLY, client_hash=client, at=now)
+            return application
     except BaseException:
         files.stored_file_delete(key)
         raise
@@ -153,8 +162,8 @@ def client_key(address: str | None) -> str:
     return keyed_hash(f"portal:{address or '-'}")
 
 
-def _failures(client: str, now: dt.datetime):
-    return PortalAttempt.objects.filter(client_hash=client, at__gt=now - PORTAL_WINDOW)
+def _failures(client: str, now: dt.datetime, purpose: str = PortalAttempt.Purpose.STATUS):
+    return PortalAttempt.objects.filter(purpose=purpose, client_hash=client, at__gt=now - PORTAL_WINDOW)
 
 
 def status_check(*, client_address: str | None, query_code: str, id_last4: str) -> Application:
@@ -165,7 +174,7 @@ def status_check(*, client_address: str | None, query_code: str, id_last4: str) 
     client = client_key(client_address)
     if _failures(client, now).count() >= PORTAL_MAX_FAILURES:
         raise DomainError(RATE_LIMITED, code="rate_limited")
-    attempt = PortalAttempt.objects.create(client_hash=client, at=now)
+    attempt = PortalAttempt.objects.create(purpose=PortalAttempt.Purpose.STATUS, client_hash=client, at=now)
     if _failures(client, now).filter(pk__lte=attempt.pk).count() > PORTAL_MAX_FAILURES:
         attempt.delete()
         raise DomainError(RATE_LIMITED, code="rate_limited")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.core.errors import DomainError
@@ -41,6 +42,7 @@ def _apply_page(request, *, values=None, errors=None, status=200):
         "signature_kb": services.SIGNATURE_MAX_BYTES // 1024}, status=status)
 
 
+@csrf_exempt  # checked by csrf_protect below, once the body's size is known to be small (CSRF reads the body)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def apply(request):
@@ -54,6 +56,11 @@ def apply(request):
         return _apply_page(request, errors={"signature": "提交的内容过大（签名图片不能超过 "
                                             f"{services.SIGNATURE_MAX_BYTES // 1024} KB），请清除签名后重新签名"},
                            status=413)
+    return _apply_post(request)
+
+
+@csrf_protect
+def _apply_post(request):
     values = forms.apply_values(request.POST)
     region = services.portal_region(values["township"], values["village"])
     try:
@@ -61,7 +68,8 @@ def apply(request):
             region=region, applicant_name=values["applicant_name"],
             applicant_id_number=values["applicant_id_number"], applicant_phone=values["applicant_phone"],
             address=values["address"], items=values["items"], circumstances=values["circumstances"],
-            signature=request.POST.get("signature", ""), agreed=values["agreed"])
+            signature=request.POST.get("signature", ""), agreed=values["agreed"],
+            client_address=client_ip(request))
     except DomainError as exc:
         return _apply_page(request, values=values, errors={forms.error_field(exc.field): exc.message}, status=400)
     request.session[SESSION_CODE] = application.query_code

@@ -36,14 +36,15 @@ def form(**extra) -> dict:
             "signature": data_url(png_bytes()), **extra}
 
 
-def apply(**extra) -> Application:
+def apply(client_address="203.0.113.1", **extra) -> Application:
     data = form(**extra)
     region = services.portal_region(data["township"], data["village"])
     return services.online_apply(region=region, applicant_name=data["applicant_name"],
                                  applicant_id_number=data["applicant_id_number"],
                                  applicant_phone=data["applicant_phone"], address=data["address"],
                                  items=data["items"], circumstances=data["circumstances"],
-                                 signature=data["signature"], agreed=data["agreed"] == "1")
+                                 signature=data["signature"], agreed=data["agreed"] == "1",
+                                 client_address=client_address)
 
 
 def stored(media) -> list:
@@ -106,6 +107,22 @@ def test_a_refused_application_removes_the_kept_signature(world, portal_media):
         apply(items=["no_such_item"])
     assert exc.value.field == "items"
     assert not Application.objects.exists() and stored(portal_media) == []
+
+
+def test_online_applications_are_limited_per_address(world, portal_media):
+    for seq in range(services.APPLY_MAX_PER_WINDOW):
+        apply(applicant_id_number=applicant_number(seq=60 + seq), client_address="203.0.113.8")
+    with pytest.raises(DomainError) as exc:
+        apply(applicant_id_number=applicant_number(seq=70), client_address="203.0.113.8")
+    assert exc.value.code == "rate_limited" and "申请过多" in exc.value.message
+    assert Application.objects.count() == services.APPLY_MAX_PER_WINDOW
+    apply(applicant_id_number=applicant_number(seq=71), client_address="198.51.100.9")  # another address
+
+
+def test_apply_page_checks_csrf(world, portal_media):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/portal/apply/", form()).status_code == 403
+    assert not Application.objects.exists()
 
 
 def test_apply_page_shows_the_query_code_once_taken(world, portal_media):
@@ -190,7 +207,7 @@ def test_rate_limit_counts_per_hashed_address_only(world, portal_media):
     apply()
     with pytest.raises(DomainError):
         services.status_check(client_address="203.0.113.7", query_code="1234567890", id_last4="0000")
-    row = PortalAttempt.objects.get()
+    row = PortalAttempt.objects.get(purpose="status")
     assert "203.0.113.7" not in row.client_hash and len(row.client_hash) == 64
 
 
@@ -198,7 +215,7 @@ def test_a_match_is_not_counted_as_a_failure(world, portal_media):
     application = apply()
     services.status_check(client_address="203.0.113.7", query_code=application.query_code,
                           id_last4=applicant_number()[-4:])
-    assert not PortalAttempt.objects.exists()
+    assert not PortalAttempt.objects.filter(purpose="status").exists()
 
 
 def test_steps_in_plain_chinese(world, portal_media, persona):
