@@ -6,6 +6,9 @@ from __future__ import annotations
 from jiuzhu.intake.catalog import ITEMS
 from jiuzhu.intake.models import CallOutcome
 
+# Fields whose error the form shows beside them; any other refusal is shown above the save button.
+SHOWN_BESIDE = {"caller_name", "caller_phone", "region", "summary", "outcome", "answer", "applicant_id_number",
+                "items", "sighting_place", "form"}
 FIELDS = ("caller_name", "caller_phone", "summary", "outcome", "answer", "applicant_id_number", "sighting_place")
 # application_create's fields → the call form's (the caller is the applicant)
 FIELD_ALIASES = {"applicant_name": "caller_name", "applicant_phone": "caller_phone", "circumstances": "summary",

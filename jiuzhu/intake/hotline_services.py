@@ -1,7 +1,7 @@
 """The hotline (12349 / 12345 社会救助专席): logging a call and answering a complaint.
 
 A call is logged by an officer holding Capability.INTAKE for a region in their jurisdiction, on the line set
-for their region (`intake_hotline_number`). What the call becomes is its outcome:
+for the officer's region (`intake_hotline_number`). What the call becomes is its outcome:
 
 - consultation (政策咨询): the answer given is required and kept;
 - application (转为救助申请): the caller is the applicant (ID number required); the application is taken through
@@ -94,7 +94,7 @@ def hotline_call_log(*, actor, region: Region | None, caller_name: str, caller_p
         raise _invalid("转为救助申请时须填写来电人（申请人）的身份证号码", "applicant_id_number")
 
     now = timezone.now()
-    call = HotlineCall(line=hotline_line(region), caller_name=name, caller_phone=phone, region=region,
+    call = HotlineCall(line=hotline_line(actor.region or region), caller_name=name, caller_phone=phone, region=region,
                        received_by=actor, received_at=now, summary=story, outcome=outcome,
                        answer=answer if outcome == CallOutcome.CONSULTATION else "",
                        sighting_place=place if outcome == CallOutcome.SIGHTING else "")

@@ -37,8 +37,10 @@ def hotline_list(request):
 
 def _form(request, *, values=None, errors=None, picker=None, status=200):
     require(request.user, Capability.INTAKE)
+    errors = errors or {}
     return render(request, "intake/hotline_form.html", {
-        "values": values or {"items": []}, "errors": errors or {},
+        "values": values or {"items": []}, "errors": errors,
+        "other_error": next((m for k, m in errors.items() if k not in forms.SHOWN_BESIDE), ""),
         "picker": picker or pick_region(request.user, {}), "outcomes": forms.outcome_choices(),
         "item_choices": forms.item_choices(), "line": services.hotline_line(request.user.region)}, status=status)
 
