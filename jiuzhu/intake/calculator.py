@@ -249,6 +249,11 @@ def estimate(answers: Answers, standards: dict) -> Result:
                 "temporary", yuan(standard * a.size * TEMPORARY_MONTHS), "一次性",
                 f"因突发事件、意外或重病导致基本生活暂时出现严重困难，按 {TEMPORARY_MONTHS} 个月低保标准估算；"
                 "情况紧急的可先行救助"))
+    tekun_age, minor_age = _dec(standards.get("tekun_age")), _dec(standards.get("tekun_minor_age"))
+    if tekun_age is not None and tekun_age != 60:
+        result.notes.append(f"当地特困人员认定的老年人年龄为 {tekun_age} 岁，请按此年龄填写老年人数。")
+    if minor_age is not None and minor_age != 16:
+        result.notes.append(f"当地特困人员认定的未成年人为未满 {minor_age} 岁，请按此年龄填写未成年人数。")
     if a.minors and a.no_supporter and tier != "tekun":
         result.notes.append("未成年人无人抚养的，可申请孤儿和事实无人抚养儿童基本生活保障，请向窗口咨询。")
     return result

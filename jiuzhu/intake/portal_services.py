@@ -210,6 +210,7 @@ class StatusView:
     status: str
     submitted_at: dt.datetime
     due_date: dt.date | None
+    due_label: str  # 受理期限 while waiting for a window, then 办理期限
     steps: list[Step]
     items: list[ItemProgress]
     open: bool
@@ -272,10 +273,14 @@ def status_view(application: Application) -> StatusView:
             progress.steps.append(Step(item.decided_at, "不予救助，理由：" + (item.refusal_reason or "见书面通知")))
         elif item.status == ItemStatus.WITHDRAWN:
             progress.steps.append(Step(item.decided_at, "已撤回"))
-        elif not progress.steps:
+        elif not progress.steps and a.status == ApplicationStatus.SUBMITTED:
+            progress.steps.append(Step(None, "等待乡镇（街道）窗口受理"))
+        elif not progress.steps and item.status == ItemStatus.PENDING:
             progress.steps.append(Step(None, f"正在办理，办理期限 {cn_date(item.due_date)}"))
         items.append(progress)
     return StatusView(query_code=a.query_code, status=ApplicationStatus(a.status).label, submitted_at=a.submitted_at,
-                      due_date=a.due_date, steps=steps, items=items,
+                      due_date=a.due_date,
+                      due_label="受理期限" if a.status == ApplicationStatus.SUBMITTED else "办理期限",
+                      steps=steps, items=items,
                       open=a.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.MATERIALS_PENDING,
                                         ApplicationStatus.IN_PROGRESS))

@@ -90,6 +90,12 @@ def test_temporary_assistance_for_sudden_hardship():
     assert result.codes == ["temporary"] and result.get("temporary").amount == Decimal(5400)  # 600 × 3 × 3
 
 
+def test_local_tekun_ages_are_said():
+    result = estimate(rural(3, 900), {**STANDARDS, "tekun_minor_age": Decimal(18)})
+    assert any("未满 18 岁" in n for n in result.notes)
+    assert not any("岁" in n for n in estimate(rural(3, 900), STANDARDS).notes)
+
+
 def test_missing_standard_is_said_not_guessed():
     result = estimate(rural(3, 900, sudden_hardship=True), {"near_dibao_multiplier": Decimal("1.5")})
     assert result.get("dibao") is None and result.get("near_dibao") is None

@@ -175,6 +175,7 @@ def test_status_needs_both_code_and_digits_and_says_the_same_for_either_mistake(
     right = check(client, application.query_code, last4)
     html = right.content.decode()
     assert right.status_code == 200 and "办理经过" in html and "最低生活保障" in html
+    assert "受理期限" in html and "等待乡镇（街道）窗口受理" in html
     assert "陈小红" not in html and applicant_number() not in html and last4 not in html.replace(
         application.query_code, "")
     assert right["Cache-Control"].startswith("max-age=0") or "no-store" in right["Cache-Control"] or \
