@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from jiuzhu.core import files
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.intake.models import Application, ApplicationStatus, Channel
 from jiuzhu.intake.portal_services import NO_MATCH
@@ -68,6 +69,7 @@ def test_apply_online_and_check_progress(page, media):
     application = Application.objects.get()
     assert code == application.query_code and application.channel == Channel.ONLINE
     assert application.status == ApplicationStatus.SUBMITTED and application.signature_file_key
+    assert files.stored_file_read(application.signature_file_key).startswith(b"\x89PNG\r\n\x1a\n")
     shot(page, "code")
 
     with page.expect_navigation():

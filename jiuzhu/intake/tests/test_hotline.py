@@ -196,8 +196,10 @@ def test_overdue_complaint_is_marked_in_list_and_work_list(log_call, persona, cl
     HotlineCall.objects.filter(pk=call.pk).update(complaint_due_date=today() - dt.timedelta(days=2))
     overdue = hotline_worklist.complaints_overdue(officer)
     assert overdue.count == 1 and overdue.urgency == "due"
-    page = client_for("longhui_officer").get("/intake/hotline/?overdue=1").content.decode()
+    client = client_for("longhui_officer")
+    page = client.get("/intake/hotline/?overdue=1").content.decode()
     assert "钱七" in page and "已超期" in page
+    assert "超期未答复的热线投诉" in client.get("/").content.decode()  # the home page's work list
     assert hotline_worklist.complaints_overdue(persona("longhui_clerk")) is None
 
 
