@@ -281,3 +281,27 @@ class HotlineCall(models.Model):
 # ---- referrals part (referral_services.py, deadlines): additions below this line ----
 
 # ---- hotline and portal part (hotline_services.py, portal_services.py): additions below this line ----
+
+
+class PortalAttempt(models.Model):
+    """What the public portal limits per client address within an hour: a progress check that did not match
+    (wrong query code or wrong last four characters; portal_services.PORTAL_MAX_FAILURES), or an online
+    application taken (APPLY_MAX_PER_WINDOW). The address itself is never stored: only its keyed hash
+    (core.crypto.keyed_hash), one per purpose."""
+
+    class Purpose(models.TextChoices):
+        STATUS = "status", "进度查询失败"
+        APPLY = "apply", "网上申请"
+
+    purpose = models.CharField(max_length=10, choices=Purpose.choices, default=Purpose.STATUS)
+    client_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "门户访问限制记录"
+        indexes = [
+            # the limit's count: one client's failures within the last hour
+            models.Index(fields=["client_hash", "at"], name="portal_attempt_client"),
+            # the clean-up of rows older than the window
+            models.Index(fields=["at"], name="portal_attempt_at"),
+        ]

@@ -30,3 +30,48 @@ def take_application(persona, village_a):
         return application_create(actor=persona(username) if username else None, region=region or village_a,
                                   items=list(items), **data)
     return make
+
+
+# ---- hotline and portal part ---------------------------------------------------------------------------------
+
+def png_bytes(width: int = 600, height: int = 200, extra: int = 0) -> bytes:
+    """A valid PNG (white, `width`×`height`); `extra` bytes of incompressible noise make it as large as wanted."""
+    import os
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff" * (width * 3) for _ in range(height))
+    body = chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw))
+    if extra:
+        body += chunk(b"tEXt", b"n\x00" + os.urandom(extra))
+    return b"\x89PNG\r\n\x1a\n" + body + chunk(b"IEND", b"")
+
+
+def data_url(data: bytes, kind: str = "image/png") -> str:
+    import base64
+
+    return f"data:{kind};base64," + base64.b64encode(data).decode()
+
+
+@pytest.fixture
+def portal_media(settings, tmp_path):
+    """A test's own MEDIA_ROOT, where the signed authorisations are kept (core/files)."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def city_standards(persona):
+    """低保 standards for 邵阳市 (inherited by both demo counties): rural 600, urban 780; rigid-expense ratio 0.5
+    and last year's disposable income 30000."""
+    from jiuzhu.registry.standards import standard_set
+
+    admin = persona("shaoyang_admin")
+    city = Region.objects.get(code="430500")
+    for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
+                       "disposable_income_last_year": 30000}.items():
+        standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
+    return city
