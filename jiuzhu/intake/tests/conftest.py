@@ -30,3 +30,27 @@ def take_application(persona, village_a):
         return application_create(actor=persona(username) if username else None, region=region or village_a,
                                   items=list(items), **data)
     return make
+
+
+# ---- referrals part ----------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_overrides():
+    """The working-day overrides are cached per process (core/workdays.py): no test sees another's rows."""
+    from jiuzhu.core.workdays import clear_override_cache
+
+    clear_override_cache()
+    yield
+    clear_override_cache()
+
+
+@pytest.fixture
+def referred(take_application, persona):
+    """An application with two items (temporary, medical) taken at 桃洪镇's window; medical referred to
+    隆回县医疗保障局 by the window officer. {"application", "item", "referral"}."""
+    from jiuzhu.intake.referral_services import referral_send
+
+    application = take_application()
+    item = application.items.select_related("application", "application__region").get(item="medical")
+    referral = referral_send(actor=persona("longhui_window"), item=item, note="请核定医疗救助")
+    return {"application": application, "item": item, "referral": referral}
