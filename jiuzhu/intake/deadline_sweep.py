@@ -36,7 +36,8 @@ KIND = IntakeEvent.DEADLINE_OVERDUE
 
 
 def _not_announced(alias: str, model) -> str:
-    return (f"NOT EXISTS (SELECT 1 FROM core_event e WHERE e.subject_type = '{model._meta.label_lower}' "
+    # Built from constants (a model's label, an event kind), never from input.
+    return (f"NOT EXISTS (SELECT 1 FROM core_event e WHERE e.subject_type = '{model._meta.label_lower}' "  # noqa: S608
             f"AND e.subject_id = CAST({alias}.id AS TEXT) AND e.kind = '{KIND}')")
 
 
@@ -56,7 +57,8 @@ _REFERRAL_EVENTS = (
 )
 _COMPLAINT_EVENTS = (
     "SELECT CAST(c.id AS TEXT), NULL, NULL, c.region_id, %s, "
-    "SUBSTR('投诉超期未答复（办理期限 ' || CAST(c.complaint_due_date AS TEXT) || '），已提醒经办人及上级督办', 1, 300), "
+    "SUBSTR('投诉超期未答复（办理期限 ' || CAST(c.complaint_due_date AS TEXT) || "
+    "'），已提醒经办人及上级督办', 1, 300), "
     "'{\"overdue\": \"complaint\"}' "
     "FROM intake_hotlinecall c WHERE c.overdue_notified_on = %s AND " + _not_announced("c", HotlineCall)
 )

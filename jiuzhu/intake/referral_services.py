@@ -198,7 +198,8 @@ def referral_send(*, actor, item: ApplicationItem, note: str = "", organization:
         referral = _create(actor=actor, item=item, application=application, organization=receiver, note=note,
                            previous=None)
         audit_change(AuditAction.CREATE, actor, referral, person_id=application.person_id,
-                     changes={"item": item.item, "organization": receiver.pk, "due_date": referral.due_date.isoformat()})
+                     changes={"item": item.item, "organization": receiver.pk,
+                              "due_date": referral.due_date.isoformat()})
         _event(IntakeEvent.REFERRAL_SENT, referral, application, actor,
                f"转{receiver.name}办理，期限 {referral.due_date:%Y-%m-%d}" + (f"；{note}" if note else ""),
                {"due_date": referral.due_date.isoformat()})

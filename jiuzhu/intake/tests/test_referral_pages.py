@@ -127,7 +127,7 @@ def test_send_through_the_item_page_and_an_unsafe_next_is_ignored(take_applicati
     item = application.items.get(item="medical")
     window = client_for("longhui_window")
     text = window.get(f"/intake/items/{item.pk}/referrals/").content.decode()
-    assert "隆回县医疗保障局" in text and 'for="send-%d-note"' % item.pk in text
+    assert "隆回县医疗保障局" in text and f'for="send-{item.pk}-note"' in text
     answer = window.post(f"/intake/items/{item.pk}/refer/", {"note": "请核定", "next": "https://evil.example/"})
     assert answer.status_code == 302 and answer["Location"] == f"/intake/items/{item.pk}/referrals/"
     assert Referral.objects.get().organization.name == "隆回县医疗保障局"

@@ -260,7 +260,8 @@ def test_the_deadline_follows_the_regions_time_limit(take_application, persona, 
     from jiuzhu.intake.settings_catalog import limit_key
 
     region_setting_set(actor=persona("longhui_admin"), key=limit_key("medical"),
-                       region=Region.objects.get(code="430524"), effective_from=dt.date(2020, 1, 1), value=5, note="县医保局文件")
+                       region=Region.objects.get(code="430524"), effective_from=dt.date(2020, 1, 1), value=5,
+                       note="县医保局文件")
     item = take_application().items.get(item="medical")
     referral = rs.referral_send(actor=persona("longhui_window"), item=item)
     assert referral.due_date == add_working_days(rs.today(), 5)
