@@ -97,7 +97,8 @@ def _detail(request, referral: Referral) -> dict:
     application = referral.application_item.application
     return {**_out(referral, selectors.today()), "circumstances": application.circumstances,
             "materials": [{"item": it.item, "name": m.name, "received": m.received}
-                          for it in selectors.materials(application) for m in it.materials.all()]}
+                          for it in selectors.materials(application, actor=request.auth, item=referral.application_item)
+                          for m in it.materials.all()]}
 
 
 @router.get("/referrals", response={200: list[ReferralOut], **ERRORS}, summary="转办事项（部门收件箱）")

@@ -184,8 +184,13 @@ def item_actions(actor, item: ApplicationItem, history: list[Referral]) -> dict:
     }
 
 
-def materials(application) -> list[ApplicationItem]:
-    return list(application.items.prefetch_related("materials").order_by("pk"))
+def materials(application, *, actor, item: ApplicationItem) -> list[ApplicationItem]:
+    """The items and their materials a referral's page shows: a department sees only the item referred to it
+    (it sees only what was sent to it); the window's side sees every item of the application."""
+    rows = application.items.prefetch_related("materials").order_by("pk")
+    if is_department_actor(actor):
+        rows = rows.filter(pk=item.pk)
+    return list(rows)
 
 
 # ---- Work-list sets ------------------------------------------------------------------------------------------

@@ -87,7 +87,8 @@ def _detail(request, referral, *, failed: dict | None = None, status: int = 200)
         "history": [{"r": h, "deadline": selectors.deadline_text(h.due_date, on=on,
                                                                  done=h.status not in REFERRAL_OPEN_STATUSES)}
                     for h in history],
-        "items": selectors.materials(application), "may_act": may_act, "clerk": clerk,
+        "items": selectors.materials(application, actor=actor, item=referral.application_item),
+        "may_act": may_act, "clerk": clerk,
         "return_form": return_form, "complete_form": complete_form, "failed": failed,
         "results": ReferralResult.choices,
     }, status=status)

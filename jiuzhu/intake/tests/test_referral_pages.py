@@ -68,6 +68,7 @@ def test_the_detail_page_shows_circumstances_materials_and_the_forms_and_is_audi
     page = client_for("longhui_clerk").get(f"/intake/referrals/{referral.pk}/")
     text = page.content.decode()
     assert "丈夫重病住院" in text and "医疗费用票据及结算单" in text and "未收到" in text
+    assert "临时救助" not in text  # a department sees only the item referred to it
     for label in ("接收", "办结", "退回理由", "办理结果", "救助金额（元，可选）"):
         assert label in text
     assert 'for="id_reason"' in text and 'for="id_outcome"' in text
