@@ -27,6 +27,7 @@ from jiuzhu.intake.models import (
     Referral,
     ReferralStatus,
 )
+from jiuzhu.intake.referral_services import REFERABLE_APPLICATION_STATUSES
 from jiuzhu.intake.selectors import applications_in_scope, referral_get, referrals_in_scope
 
 PAGE_SIZE = 50
@@ -174,7 +175,7 @@ def item_actions(actor, item: ApplicationItem, history: list[Referral]) -> dict:
     officer = can(actor, Capability.INTAKE) and not is_department_actor(actor)
     latest = history[-1] if history else None
     referable = (officer and item.department != "" and item.status == ItemStatus.PENDING
-                 and item.application.status in ("materials_pending", "in_progress"))
+                 and item.application.status in REFERABLE_APPLICATION_STATUSES)
     return {
         "officer": officer,
         "may_send": referable and latest is None,

@@ -58,9 +58,13 @@ def test_a_clerk_of_another_department_gets_404(referred, client, world):
     assert "李秀英" not in client.get("/intake/referrals/").content.decode()
 
 
-def test_a_clerk_does_not_reach_the_item_page(referred, client_for):
-    assert client_for("longhui_clerk").get(
-        f"/intake/items/{referred['referral'].application_item_id}/referrals/").status_code == 404
+def test_a_clerk_does_not_reach_the_item_page_nor_send(referred, client_for):
+    clerk = client_for("longhui_clerk")
+    item_id = referred["referral"].application_item_id
+    assert clerk.get(f"/intake/items/{item_id}/referrals/").status_code == 404
+    other = referred["application"].items.get(item="temporary")
+    assert clerk.post(f"/intake/items/{other.pk}/refer/", {"note": "x"}).status_code == 404
+    assert clerk.post(f"/intake/referrals/{referred['referral'].pk}/resend/", {"note": "补齐了材料"}).status_code == 404
 
 
 def test_the_detail_page_shows_circumstances_materials_and_the_forms_and_is_audited(referred, client_for):

@@ -265,3 +265,65 @@ def test_the_deadline_follows_the_regions_time_limit(take_application, persona, 
     item = take_application().items.get(item="medical")
     referral = rs.referral_send(actor=persona("longhui_window"), item=item)
     assert referral.due_date == add_working_days(rs.today(), 5)
+
+
+# ---- Guards of the department's side and of the re-send, each alone --------------------------------------------
+
+def _department_user_without_intake(world):
+    """A user of 隆回县医疗保障局 whose role lacks the intake capability (an analyst placed there)."""
+    from jiuzhu.core.models import Role, User, UserRole
+
+    org = Organization.objects.get(name="隆回县医疗保障局")
+    user = User.objects.create(username="mi_analyst", organization=org, region=org.region)
+    UserRole.objects.create(user=user, role=Role.ANALYST)
+    return User.objects.select_related("organization", "region").get(pk=user.pk)
+
+
+def test_a_department_user_without_the_intake_capability_cannot_answer(referred, world):
+    user = _department_user_without_intake(world)
+    referral = referred["referral"]
+    for action in (lambda: rs.referral_accept(actor=user, referral=referral),
+                   lambda: rs.referral_return(actor=user, referral=referral, reason="不是本部门事项"),
+                   lambda: rs.referral_complete(actor=user, referral=referral, result="granted", outcome="已办理完毕")):
+        with pytest.raises(PermissionDenied):
+            action()
+    assert Referral.objects.get().status == ReferralStatus.SENT
+
+
+def test_accept_and_complete_are_audited(referred, persona):
+    clerk = persona("longhui_clerk")
+    referral = rs.referral_accept(actor=clerk, referral=referred["referral"])
+    rows = AuditLog.objects.filter(object_type="intake.referral", object_id=str(referral.pk), action="update")
+    assert rows.count() == 1 and rows.get().detail["changes"]["status"] == "accepted"
+    rs.referral_complete(actor=clerk, referral=referral, result="granted", outcome="核定救助 800 元", amount="800")
+    assert rows.count() == 2 and rows.order_by("pk").last().detail["changes"]["result"] == "granted"
+    assert Event.objects.filter(kind=IntakeEvent.REFERRAL_ACCEPTED, subject_id=str(referral.pk)).count() == 1
+
+
+def test_resend_guards_capability_department_audit(referred, persona, world):
+    returned = rs.referral_return(actor=persona("longhui_clerk"), referral=referred["referral"],
+                                  reason="材料不全，请补齐")
+    with pytest.raises(PermissionDenied):
+        rs.referral_resend(actor=persona("longhui_analyst"), referral=returned, note="补齐了材料")
+    with pytest.raises(DomainError) as caught:
+        rs.referral_resend(actor=persona("longhui_clerk"), referral=returned, note="补齐了材料")
+    assert caught.value.code == "forbidden"
+    assert Referral.objects.count() == 1
+    new = rs.referral_resend(actor=persona("longhui_officer"), referral=returned, note="补齐了材料")
+    assert AuditLog.objects.filter(object_type="intake.referral", object_id=str(new.pk), action="create",
+                                   detail__changes__previous=returned.pk).exists()
+
+
+def test_events_carry_the_applicants_household_chain(take_application, register, persona):
+    """An applicant in the registry: every referral step lands on their household's chain."""
+    from conftest import member
+
+    household = register(members=[member("李秀英", "head", born=dt.date(1968, 3, 9), seq=31)])
+    app = take_application(applicant_id_number=household.members.get().id_number)
+    assert app.household_id == household.pk
+    item = app.items.select_related("application__region").get(item="medical")
+    referral = rs.referral_send(actor=persona("longhui_window"), item=item)
+    rs.referral_accept(actor=persona("longhui_clerk"), referral=referral)
+    events = Event.objects.filter(subject_type="intake.referral")
+    assert events.count() == 2 and set(events.values_list("household_id", flat=True)) == {household.pk}
+    assert set(events.values_list("person_id", flat=True)) == {app.person_id} and app.person_id is not None
