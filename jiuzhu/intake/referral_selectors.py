@@ -215,3 +215,32 @@ def returned_to_resend(actor) -> QuerySet[Referral]:
     return referrals_in_scope(actor).filter(status=ReferralStatus.RETURNED,
                                             application_item__status=ItemStatus.PENDING)\
         .filter(~Exists(resent))
+
+
+# ---- What the deadline sweep marked, for the level above (督办) -------------------------------------------------
+
+def overdue_applications(actor) -> QuerySet:
+    """Open applications in the actor's scope that the sweep marked late."""
+    from jiuzhu.intake.models import OPEN_Q
+
+    return applications_in_scope(actor).filter(OPEN_Q, overdue_notified_on__isnull=False)
+
+
+def overdue_assist_first(actor) -> QuerySet:
+    """Assist-first grants whose paperwork is past its deadline and not completed, in the actor's scope."""
+    from jiuzhu.intake.models import AssistFirst
+
+    return AssistFirst.objects.filter(application__in=applications_in_scope(actor), completed_at__isnull=True,
+                                      paperwork_due_date__lt=today())
+
+
+def overdue_complaints(actor) -> QuerySet:
+    """Open complaints in the actor's scope that the sweep marked late (departments: none)."""
+    from jiuzhu.core.scoping import scoped
+    from jiuzhu.intake.models import ComplaintStatus, HotlineCall
+
+    require(actor, Capability.INTAKE)
+    if is_department_actor(actor):
+        return HotlineCall.objects.none()
+    return scoped(HotlineCall.objects.filter(complaint_status=ComplaintStatus.OPEN,
+                                             overdue_notified_on__isnull=False), actor, region_field="region")

@@ -4,11 +4,13 @@ The department clerk: referrals waiting to be accepted, in progress, and overdue
 referrals to re-send, and the overdue referrals of their applications; an officer of a county (or above) sees
 the overdue referrals of their townships' applications as the level above, to press for them (督办), as
 monitoring's warnings_overdue does. "Overdue" is the deadline sweep's mark (deadline_sweep.py), so a line appears
-once the owner and the level above have been told."""
+once the owner and the level above have been told. The sweep's other marks (applications, assist-first
+paperwork, complaints) appear here for the level above (督办), linking to the window's and the hotline's lists;
+their owners' own lines belong to those parts' work lists."""
 
 from __future__ import annotations
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from jiuzhu.core.models import RegionLevel
 from jiuzhu.core.permissions import Capability, can
@@ -64,7 +66,49 @@ def referrals_returned(actor) -> WorkItem | None:
                 hint="按退回理由补正后重新转办")
 
 
-ITEMS = [referrals_to_accept, referrals_in_progress, referrals_overdue, referrals_returned]
+def _url(name: str, query: str) -> str | None:
+    """The list page of another intake part (window: application_list; hotline: hotline_list), or None while that
+    part is not installed: the line is then left out rather than pointing nowhere."""
+    try:
+        return reverse(name) + "?" + query
+    except NoReverseMatch:
+        return None
+
+
+def _supervisor(actor) -> bool:
+    """The level above the windows: an officer of a county (or above)."""
+    return _officer(actor) and actor.region is not None and actor.region.level in ABOVE_TOWNSHIP
+
+
+def applications_overdue_below(actor) -> WorkItem | None:
+    """督办: the townships' applications past their deadline (the window's own line is the window part's)."""
+    url = _url("intake:application_list", "overdue=1")
+    if url is None or not _supervisor(actor):
+        return None
+    return item("下级超期未办结的申请（督办）", selectors.overdue_applications(actor), url, urgency=DUE,
+                hint="督促属地窗口尽快办结")
+
+
+def assist_first_overdue_below(actor) -> WorkItem | None:
+    """督办: assist-first grants whose paperwork is late."""
+    url = _url("intake:application_list", "assist_first_overdue=1")
+    if url is None or not _supervisor(actor):
+        return None
+    return item("下级先行救助超期未补齐手续（督办）", selectors.overdue_assist_first(actor), url, urgency=DUE,
+                hint="督促经办人补齐申请材料和审核手续")
+
+
+def complaints_overdue_below(actor) -> WorkItem | None:
+    """督办: complaints past their deadline without an answer."""
+    url = _url("intake:hotline_list", "overdue=1")
+    if url is None or not _supervisor(actor):
+        return None
+    return item("超期未答复的投诉（督办）", selectors.overdue_complaints(actor), url, urgency=DUE,
+                hint="督促经办人尽快答复投诉人")
+
+
+ITEMS = [referrals_to_accept, referrals_in_progress, referrals_overdue, referrals_returned,
+         applications_overdue_below, assist_first_overdue_below, complaints_overdue_below]
 
 
 def next_steps(actor) -> list[tuple[str, str]]:

@@ -227,3 +227,28 @@ def test_region_scope_of_the_override_is_national(persona):
     row = workday_override_set(actor=persona("dongkou_admin"), day=D(2027, 5, 3), is_working_day=False,
                                note="国办发明电〔2026〕9号")
     assert row.set_by.username == "dongkou_admin"
+
+
+def test_the_level_above_sees_the_sweeps_other_marks(referred, persona):
+    from jiuzhu.intake import referral_selectors as selectors
+
+    _overdue_world(referred, persona)
+    county, township, other = persona("longhui_officer"), persona("longhui_window"), persona("dongkou_officer")
+    assert selectors.overdue_applications(county).count() == 0  # not yet announced
+    deadline_sweep()
+    assert selectors.overdue_applications(county).count() == 1
+    assert selectors.overdue_applications(township).count() == 1
+    assert selectors.overdue_applications(other).count() == 0
+    assert selectors.overdue_assist_first(county).count() == 1 and selectors.overdue_assist_first(other).count() == 0
+    assert selectors.overdue_complaints(county).count() == 1 and selectors.overdue_complaints(other).count() == 0
+    assert selectors.overdue_complaints(persona("longhui_clerk")).count() == 0
+    # The lines link to the window's and the hotline's lists, so they show once those parts are installed.
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("intake:application_list")
+    except NoReverseMatch:
+        assert referral_worklist.applications_overdue_below(county) is None
+    else:
+        assert referral_worklist.applications_overdue_below(county).count == 1
+        assert referral_worklist.applications_overdue_below(township) is None
