@@ -232,15 +232,3 @@ def overdue_assist_first(actor) -> QuerySet:
 
     return AssistFirst.objects.filter(application__in=applications_in_scope(actor), completed_at__isnull=True,
                                       paperwork_due_date__lt=today())
-
-
-def overdue_complaints(actor) -> QuerySet:
-    """Open complaints in the actor's scope that the sweep marked late (departments: none)."""
-    from jiuzhu.core.scoping import scoped
-    from jiuzhu.intake.models import ComplaintStatus, HotlineCall
-
-    require(actor, Capability.INTAKE)
-    if is_department_actor(actor):
-        return HotlineCall.objects.none()
-    return scoped(HotlineCall.objects.filter(complaint_status=ComplaintStatus.OPEN,
-                                             overdue_notified_on__isnull=False), actor, region_field="region")

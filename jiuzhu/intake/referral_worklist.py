@@ -5,8 +5,8 @@ referrals to re-send, and the overdue referrals of their applications; an office
 the overdue referrals of their townships' applications as the level above, to press for them (督办), as
 monitoring's warnings_overdue does. "Overdue" is the deadline sweep's mark (deadline_sweep.py), so a line appears
 once the owner and the level above have been told. The sweep's other marks (applications, assist-first
-paperwork, complaints) appear here for the level above (督办), linking to the window's and the hotline's lists;
-their owners' own lines belong to those parts' work lists."""
+paperwork) appear here for the level above (督办), linking to the window's list; the owners' own lines belong to
+the window part's work list, and overdue complaints to the hotline part's (its line covers the county's subtree)."""
 
 from __future__ import annotations
 
@@ -67,8 +67,8 @@ def referrals_returned(actor) -> WorkItem | None:
 
 
 def _url(name: str, query: str) -> str | None:
-    """The list page of another intake part (window: application_list; hotline: hotline_list), or None while that
-    part is not installed: the line is then left out rather than pointing nowhere."""
+    """The list page of another intake part (the window's application_list), or None while that part is not
+    installed: the line is then left out rather than pointing nowhere."""
     try:
         return reverse(name) + "?" + query
     except NoReverseMatch:
@@ -98,17 +98,8 @@ def assist_first_overdue_below(actor) -> WorkItem | None:
                 hint="督促经办人补齐申请材料和审核手续")
 
 
-def complaints_overdue_below(actor) -> WorkItem | None:
-    """督办: complaints past their deadline without an answer."""
-    url = _url("intake:hotline_list", "overdue=1")
-    if url is None or not _supervisor(actor):
-        return None
-    return item("超期未答复的投诉（督办）", selectors.overdue_complaints(actor), url, urgency=DUE,
-                hint="督促经办人尽快答复投诉人")
-
-
 ITEMS = [referrals_to_accept, referrals_in_progress, referrals_overdue, referrals_returned,
-         applications_overdue_below, assist_first_overdue_below, complaints_overdue_below]
+         applications_overdue_below, assist_first_overdue_below]
 
 
 def next_steps(actor) -> list[tuple[str, str]]:
