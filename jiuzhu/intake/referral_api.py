@@ -109,12 +109,12 @@ def referral_list(request, status: str = selectors.OPEN, overdue: bool = False, 
     rows = list(selectors.inbox(actor=request.auth, filters=filters)[offset:offset + limit])
     selectors.inbox_rows(request.auth, rows)  # audits the registry persons shown
     on = selectors.today()
-    return 200, [_out(r, on) for r in rows]
+    return [_out(r, on) for r in rows]
 
 
 @router.get("/referrals/{referral_id}", response={200: ReferralDetailOut, **ERRORS}, summary="转办事项详情")
 def referral_detail(request, referral_id: int):
-    return 200, _detail(request, selectors.referral_view(actor=request.auth, referral_id=referral_id,
+    return _detail(request, selectors.referral_view(actor=request.auth, referral_id=referral_id,
                                                          purpose="api"))
 
 
@@ -127,14 +127,14 @@ def _act(request, referral_id: int, action, purpose: str) -> dict:
 
 @router.post("/referrals/{referral_id}/accept", response={200: ReferralDetailOut, **ERRORS}, summary="接收转办")
 def referral_accept(request, referral_id: int):
-    return 200, _act(request, referral_id, lambda r: services.referral_accept(actor=request.auth, referral=r),
+    return _act(request, referral_id, lambda r: services.referral_accept(actor=request.auth, referral=r),
                      "api_accept")
 
 
 @router.post("/referrals/{referral_id}/return", response={200: ReferralDetailOut, **ERRORS},
              summary="退回转办（须写明理由）")
 def referral_return(request, referral_id: int, payload: ReturnIn):
-    return 200, _act(request, referral_id,
+    return _act(request, referral_id,
                      lambda r: services.referral_return(actor=request.auth, referral=r, reason=payload.reason),
                      "api_return")
 
@@ -142,7 +142,7 @@ def referral_return(request, referral_id: int, payload: ReturnIn):
 @router.post("/referrals/{referral_id}/complete", response={200: ReferralDetailOut, **ERRORS},
              summary="办结转办（给予或不予救助）")
 def referral_complete(request, referral_id: int, payload: CompleteIn):
-    return 200, _act(request, referral_id,
+    return _act(request, referral_id,
                      lambda r: services.referral_complete(actor=request.auth, referral=r, result=payload.result,
                                                           outcome=payload.outcome, amount=payload.amount),
                      "api_complete")
