@@ -144,3 +144,19 @@ def test_a_civil_affairs_item_has_no_form(take_application, client_for):
     assert "由民政部门自行办理" in text and "refer/" not in text
     answer = client_for("longhui_window").post(f"/intake/items/{item.pk}/refer/", {"note": "x"})
     assert answer.status_code == 400 and "民政部门自行办理" in answer.content.decode()
+
+
+def test_a_resend_to_an_unknown_or_foreign_department_is_refused_beside_the_field(referred, client_for):
+    from jiuzhu.core.models import Organization
+
+    referral = referred["referral"]
+    client_for("longhui_clerk").post(f"/intake/referrals/{referral.pk}/return/", {"reason": "缺少诊断证明"})
+    window = client_for("longhui_window")
+    answer = window.post(f"/intake/referrals/{referral.pk}/resend/", {"note": "已补齐诊断证明", "organization": "x"})
+    assert answer.status_code == 400 and "所选部门不存在" in answer.content.decode()
+    foreign = Organization.objects.get(name="洞口县医疗保障局")
+    answer = window.post(f"/intake/referrals/{referral.pk}/resend/",
+                         {"note": "已补齐诊断证明", "organization": str(foreign.pk)})
+    text = answer.content.decode()
+    assert answer.status_code == 400 and "所选部门不是该事项的责任部门" in text and "已补齐诊断证明</textarea>" in text
+    assert Referral.objects.count() == 1
