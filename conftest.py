@@ -26,6 +26,10 @@ def _test_settings(settings, tmp_path_factory):
     # Templates resolve static files without a collectstatic manifest in tests.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    # Working-day overrides are cached per process (core/workdays.py): no test sees another test's rows.
+    from jiuzhu.core.workdays import clear_override_cache
+
+    clear_override_cache()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -47,6 +47,7 @@ class CoreEvent:
     USER_REACTIVATED = "core.user_reactivated"
     USER_PASSWORD_RESET = "core.user_password_reset"
     USER_UNLOCKED = "core.user_unlocked"
+    WORKDAY_OVERRIDE_SET = "core.workday_override_set"  # workdays.py: an administrator's calendar entry
 
 
 def _actor_ids(actor) -> tuple[int | None, int | None]:

@@ -392,3 +392,23 @@ class TaskRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (TaskRunStatus.SUCCEEDED, TaskRunStatus.FAILED)
+
+
+class WorkdayOverride(models.Model):
+    """An administrator's entry in the official calendar (core/workdays.py), consulted before chinese-calendar:
+    a year the package does not cover yet (the State Council publishes each November), or a local correction.
+    One row per day; changing a day's entry replaces it (the audit log keeps what it was)."""
+
+    day = models.DateField("日期", unique=True)
+    is_working_day = models.BooleanField("是否工作日")
+    note = models.CharField("依据", max_length=200)  # e.g. 国办发明电〔2026〕N号
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="设定人")
+    set_at = models.DateTimeField("设定时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "工作日调整"
+        verbose_name_plural = "工作日调整"
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}"

@@ -1,7 +1,16 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from jiuzhu.core import picker_views, region_views, settings_views, taskrun_views, token_views, user_views, views
+from jiuzhu.core import (
+    picker_views,
+    region_views,
+    settings_views,
+    taskrun_views,
+    token_views,
+    user_views,
+    views,
+    workday_views,
+)
 
 app_name = "core"
 urlpatterns = [
@@ -18,6 +27,8 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", token_views.token_revoke, name="token_revoke"),
     path("settings/", settings_views.settings_page, name="settings"),
     path("settings/<str:key>/", settings_views.setting_detail, name="setting_detail"),
+    path("workdays/", workday_views.workday_overrides, name="workdays"),
+    path("workdays/remove/", workday_views.workday_override_remove, name="workday_remove"),
     path("regions/", region_views.region_admin, name="regions"),
     path("tasks/", taskrun_views.task_run_list, name="task_runs"),
     path("tasks/<uuid:run_id>/", taskrun_views.task_run_detail, name="task_run"),

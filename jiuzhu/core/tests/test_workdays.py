@@ -4,6 +4,8 @@ import pytest
 
 from jiuzhu.core.workdays import add_working_days, is_provisional, is_working_day, working_days_between
 
+# The administrator's overrides (WorkdayOverride) are read from the database before the library.
+pytestmark = pytest.mark.django_db
 D = dt.date
 
 

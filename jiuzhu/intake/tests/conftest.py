@@ -75,3 +75,17 @@ def city_standards(persona):
                        "disposable_income_last_year": 30000}.items():
         standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
     return city
+
+
+# ---- referrals part ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def referred(take_application, persona):
+    """An application with two items (temporary, medical) taken at 桃洪镇's window; medical referred to
+    隆回县医疗保障局 by the window officer. {"application", "item", "referral"}."""
+    from jiuzhu.intake.referral_services import referral_send
+
+    application = take_application()
+    item = application.items.select_related("application", "application__region").get(item="medical")
+    referral = referral_send(actor=persona("longhui_window"), item=item, note="请核定医疗救助")
+    return {"application": application, "item": item, "referral": referral}

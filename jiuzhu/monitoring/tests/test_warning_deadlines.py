@@ -22,10 +22,12 @@ from jiuzhu.monitoring.warning_selectors import deadline_text
     (dt.date(2026, 2, 13), 1, dt.date(2026, 2, 14)),  # Saturday 14 Feb 2026: make-up day before Spring Festival
     (dt.date(2025, 12, 31), 1, dt.date(2026, 1, 4)),  # New Year 1–3 Jan 2026, Sunday 4 Jan a make-up day
 ])
+@pytest.mark.django_db  # the administrator's working-day overrides are read first (core/workdays.py)
 def test_due_dates_in_working_days(start, days, due):
     assert services.due_date_for(start, days) == (due, False)
 
 
+@pytest.mark.django_db
 def test_a_year_not_yet_published_is_provisional_and_said_so():
     due, provisional = services.due_date_for(dt.date(2099, 3, 6), 1)  # a Friday
     assert (due, provisional) == (dt.date(2099, 3, 9), True)
