@@ -53,7 +53,6 @@ def registered_applicant(register):
     """The applicant of take_application registered in the low-income registry (county A), so events and
     audit rows carry their person and household."""
     from conftest import member
-
     from jiuzhu.intake.tests.conftest import applicant_number
 
     household = register(members=[{**member("李秀英", "head"), "id_number": applicant_number()}])
