@@ -13,8 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
+from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_picker import pick_region
 from jiuzhu.core.region_settings import setting_value
@@ -297,7 +299,9 @@ def _print_context(request, application) -> dict:
     for item in items:
         item.department_name = selectors.department_label(item.department)
     day = selectors.today()
-    return {"a": application, "applicant": selectors.applicant_view(request.user, application), "items": items,
+    applicant = selectors.applicant_view(request.user, application)
+    applicant.id_number = mask_id_number(decrypt_text(application.applicant_id_cipher))  # paper leaves the office
+    return {"a": application, "applicant": applicant, "items": items,
             "hotline": setting_value(sc.HOTLINE_NUMBER_KEY, application.region, day, default="12349"),
             "printed_on": day}
 

@@ -238,6 +238,7 @@ def test_receipt_has_the_query_code_window_officer_and_each_items_deadline(clien
     for item in app.items.all():
         assert f"{item.due_date.year}年{item.due_date.month}月{item.due_date.day}日" in html
     assert "主导航" not in html  # no navigation on paper
+    assert mask_id_number(applicant_number()) in html and applicant_number() not in html  # masked on paper
     assert AuditLog.objects.filter(action="read", object_id=str(app.pk), detail__purpose="print").exists()
 
 
