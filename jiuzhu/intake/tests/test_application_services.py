@@ -399,3 +399,71 @@ def test_each_write_leaves_an_audit_row(take_application, persona, receive_all):
     s.item_decide(actor=approver, item=item_of(app, "temporary"), granted=True)
     assert writes(approver) == 1
     assert Application.objects.get().status == ApplicationStatus.IN_PROGRESS
+
+
+# ---- every step refused on a closed application (the status guards) -------------------------------------------
+
+@pytest.mark.parametrize("action", ["accept", "not_accept", "notice", "propose", "decide", "close", "withdraw",
+                                    "assist"])
+def test_a_withdrawn_application_refuses_every_step(take_application, persona, action):
+    app = take_application()
+    s.application_withdraw(actor=persona("longhui_window"), application=app, reason="不再需要")
+    app.refresh_from_db()
+    actor = persona("longhui_approver")  # holds every capability the steps ask for
+    error = refused(lambda: _calls(app)[action](actor), code="invalid_status")
+    assert "已撤回" in error.message
+    assert Event.objects.filter(kind__startswith="intake.").count() == 2  # received, withdrawn
+
+
+def test_materials_are_refused_on_a_submitted_application(take_application, persona):
+    app = take_application(username=None, channel=Channel.ONLINE)
+    line = RequiredMaterial.objects.filter(application_item__application=app).first()
+    refused(lambda: s.materials_receive(actor=persona("longhui_window"), application=app, material_ids=[line.pk]),
+            code="invalid_status")
+    line.refresh_from_db()
+    assert not line.received
+
+
+# ---- each step on the household's chain, with its audit row ---------------------------------------------------
+
+def test_every_step_is_an_event_on_the_households_chain_and_audited(take_application, persona, receive_all,
+                                                                    registered_applicant):
+    officer, approver = persona("longhui_window"), persona("longhui_approver")
+    online = take_application(username=None, channel=Channel.ONLINE)
+    steps = [
+        (lambda: s.application_accept(actor=officer, application=online), IntakeEvent.APPLICATION_ACCEPTED),
+        (lambda: s.notice_issue(actor=officer, application=online), IntakeEvent.NOTICE_ISSUED),
+        (lambda: s.assist_first_grant(actor=officer, application=online, amount="200", reason="急难"),
+         IntakeEvent.ASSIST_FIRST_GRANTED),
+        (lambda: s.assist_first_complete(actor=officer, assist=online.assist_first.get(), note="已补齐"),
+         IntakeEvent.ASSIST_FIRST_COMPLETED),
+        (lambda: receive_all(online, officer), IntakeEvent.MATERIALS_RECEIVED),
+        (lambda: s.item_propose(actor=officer, item=item_of(online, "temporary"), proposal="建议给予"),
+         IntakeEvent.ITEM_PROPOSED),
+        (lambda: s.item_decide(actor=approver, item=item_of(online, "temporary"), granted=True),
+         IntakeEvent.ITEM_DECIDED),
+        (lambda: s.item_decide(actor=approver, item=item_of(online, "temporary"), granted=True), None),  # refused
+    ]
+    for step, kind in steps:
+        before = AuditLog.objects.filter(action__in=["create", "update"], person_id=registered_applicant.head_id)\
+            .count()
+        if kind is None:
+            refused(step)
+            continue
+        step()
+        event = events(kind).get()
+        assert (event.person_id, event.household_id) == (registered_applicant.head_id, registered_applicant.pk)
+        assert event.subject_id == str(online.pk) and event.subject_type == "intake.application"
+        after = AuditLog.objects.filter(action__in=["create", "update"], person_id=registered_applicant.head_id)
+        assert after.count() == before + 1, kind
+    other = take_application(username=None, channel=Channel.ONLINE)
+    for step, kind in [
+        (lambda: s.application_not_accept(actor=officer, application=other, reason="不符合条件"),
+         IntakeEvent.APPLICATION_NOT_ACCEPTED),
+        (lambda: s.application_withdraw(actor=officer, application=take_application(), reason="不再需要"),
+         IntakeEvent.APPLICATION_WITHDRAWN),
+    ]:
+        before = AuditLog.objects.filter(action="update", person_id=registered_applicant.head_id).count()
+        step()
+        assert events(kind).get().household_id == registered_applicant.pk
+        assert AuditLog.objects.filter(action="update", person_id=registered_applicant.head_id).count() == before + 1
