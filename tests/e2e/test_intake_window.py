@@ -43,7 +43,7 @@ def test_window_officer_takes_an_application_prints_receipt_and_notice_and_recei
     page.get_by_label("临时救助（10 个工作日）").check()
     page.get_by_label("医疗救助（20 个工作日）").check()
     block = page.locator("#item-block-temporary")
-    block.locator("summary").click()
+    assert block.locator("details").evaluate("d => d.open")  # ticking the item opened its materials
     block.get_by_label(f"已带来：{BROUGHT}").check()
     page.get_by_label("困难情况", exact=True).fill("丈夫突发疾病住院，家中无其他收入")
     shot(page, "1-form")

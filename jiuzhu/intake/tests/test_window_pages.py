@@ -52,6 +52,12 @@ def test_new_form_lists_items_by_department_with_time_limits_and_materials(clien
         assert f'for="{field_id}"' in html, field_id
 
 
+def test_the_hotline_opens_the_form_with_its_channel_and_source(client_for):
+    html = client_for("longhui_window").get(NEW + "?channel=hotline&source_ref=call:7").content.decode()
+    assert '<option value="hotline" selected>' in html and 'value="call:7"' in html
+    assert "application_form.js" in html
+
+
 def test_saving_the_form_takes_the_application_and_opens_its_page(client_for):
     response = client_for("longhui_window").post(NEW, form_data())
     app = Application.objects.get()
@@ -218,6 +224,28 @@ def test_actions_through_the_forms(client_for, take_application):
     over = client.post(f"/intake/applications/{app.pk}/assist-first/", {"amount": "5000", "reason": "火灾"})
     assert over.status_code == 400 and "先行救助单次不能超过 1000 元" in over.content.decode()
     assert 'value="5000"' in over.content.decode()  # what was typed is kept
+
+
+def test_an_online_application_is_accepted_through_the_page(client_for, take_application):
+    app = take_application(username=None, channel=Channel.ONLINE)
+    client = client_for("longhui_window")
+    assert client.get(f"/intake/applications/{app.pk}/receipt/").status_code == 302  # not yet accepted
+    assert "受理期限" in text(client.get(f"/intake/applications/{app.pk}/"))
+    assert client.post(f"/intake/applications/{app.pk}/accept/").status_code == 302
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.MATERIALS_PENDING and app.first_officer.username == "longhui_window"
+    assert client.get(f"/intake/applications/{app.pk}/receipt/").status_code == 200
+
+
+def test_not_accepting_needs_the_reason_through_the_page(client_for, take_application):
+    app = take_application(username=None, channel=Channel.ONLINE)
+    client = client_for("longhui_window")
+    response = client.post(f"/intake/applications/{app.pk}/not-accept/", {"reason": ""})
+    assert response.status_code == 400 and "请填写不予受理理由" in response.content.decode()
+    client.post(f"/intake/applications/{app.pk}/not-accept/", {"reason": "申请人不在本辖区居住"})
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.NOT_ACCEPTED
+    assert "申请人不在本辖区居住" in text(client.get(f"/intake/applications/{app.pk}/"))
 
 
 def test_a_refused_action_comes_back_with_the_message(client_for, take_application, receive_all):
