@@ -129,8 +129,8 @@ def application_list(*, actor, filters: ApplicationFilters) -> QuerySet[Applicat
     if filters.region is not None:
         rows = rows.filter(region__path__startswith=filters.region.path)
     if filters.proposed:
-        rows = rows.filter(Exists(ApplicationItem.objects.filter(application=OuterRef("pk"),
-                                                                 status=ItemStatus.PROPOSED)))
+        rows = rows.filter(status__in=(ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS))\
+            .filter(Exists(ApplicationItem.objects.filter(application=OuterRef("pk"), status=ItemStatus.PROPOSED)))
     if filters.assist_open:
         rows = rows.filter(Exists(AssistFirst.objects.filter(application=OuterRef("pk"), completed_at__isnull=True)))
     if filters.item or filters.department:
@@ -287,6 +287,10 @@ def assist_first_outstanding(actor) -> QuerySet[AssistFirst]:
                   region_field="application__region")
 
 
-def items_to_decide(actor) -> QuerySet[ApplicationItem]:
-    return scoped(ApplicationItem.objects.filter(status=ItemStatus.PROPOSED), actor,
-                  region_field="application__region")
+def items_to_decide(actor) -> QuerySet[Application]:
+    """Applications with an in-house item proposed and waiting for the approver's decision. Counted on the
+    applications side: only accepted open applications can carry a proposed item, a small part of all (the
+    status index), each checked through the unique (application, item) index, never a scan of every item."""
+    proposed = ApplicationItem.objects.filter(application=OuterRef("pk"), status=ItemStatus.PROPOSED)
+    return applications_in_scope(actor).filter(
+        status__in=(ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS)).filter(Exists(proposed))

@@ -51,7 +51,7 @@ def assist_first_outstanding(actor) -> WorkItem | None:
 def items_to_decide(actor) -> WorkItem | None:
     if not can(actor, Capability.DECIDE_INTAKE) or is_department_actor(actor):
         return None
-    return item("已初审、待审核确认的救助事项", selectors.items_to_decide(actor), _list_url("proposed=1"),
+    return item("有事项已初审、待审核确认的申请", selectors.items_to_decide(actor), _list_url("proposed=1"),
                 hint="审核确认：给予救助或书面说明不予救助的理由")
 
 

@@ -306,11 +306,11 @@ def test_work_list_lines(client_for, take_application, persona, receive_all):
     assert window["先行救助待补齐手续"] == 1 and window["临近（3 天内）或超过办结期限的申请"] == 1
     assert lines("dongkou_window")["待补正材料的申请"] == 0
     assert "待补正材料的申请" not in lines("longhui_clerk") and "待补正材料的申请" not in lines("longhui_analyst")
-    assert "已初审、待审核确认的救助事项" not in window
+    assert "有事项已初审、待审核确认的申请" not in window
     receive_all(app)
     s.item_propose(actor=app.first_officer, item=app.items.get(item="temporary"), proposal="建议给予")
-    assert lines("longhui_approver")["已初审、待审核确认的救助事项"] == 1
-    assert lines("dongkou_approver")["已初审、待审核确认的救助事项"] == 0
-    assert "已初审、待审核确认的救助事项" in text(client_for("longhui_approver").get("/"))
+    assert lines("longhui_approver")["有事项已初审、待审核确认的申请"] == 1
+    assert lines("dongkou_approver")["有事项已初审、待审核确认的申请"] == 0
+    assert "有事项已初审、待审核确认的申请" in text(client_for("longhui_approver").get("/"))
     listed = text(client_for("longhui_approver").get(LIST + "?proposed=1"))
     assert app.query_code in listed
