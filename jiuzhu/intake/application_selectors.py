@@ -175,6 +175,10 @@ def audit_listed(actor, applications, purpose: str = "application_list") -> int:
     return audit_shown(actor, sorted({a.person_id for a in applications if a.person_id}), purpose=purpose)
 
 
+def audit_listed_ids(actor, person_ids, purpose: str) -> int:
+    return audit_shown(actor, sorted(person_ids), purpose=purpose)
+
+
 # ---- The detail page ---------------------------------------------------------------------------------------
 
 @dataclass

@@ -163,7 +163,7 @@ def test_list_is_scoped_filtered_and_audited(client_for, take_application, perso
     assert app.query_code not in other and "没有符合条件的申请" in other
 
 
-def test_export_is_excel_and_audited(client_for, take_application):
+def test_export_is_excel_and_audited(client_for, take_application, registered_applicant):
     app = take_application()
     response = client_for("longhui_window").get("/intake/applications/export/?status=materials_pending")
     assert response.status_code == 200
@@ -172,6 +172,25 @@ def test_export_is_excel_and_audited(client_for, take_application):
     export = AuditLog.objects.get(action="export")
     assert export.detail["object_type"] == "intake.application" and export.detail["count"] == 1
     assert export.detail["filters"] == {"状态": "待补正材料"}
+    assert AuditLog.objects.filter(action="read", person_id=registered_applicant.head_id,
+                                   detail__purpose="export").exists()
+
+
+def test_list_pages_are_limited_and_the_count_capped(take_application, persona, monkeypatch):
+    from jiuzhu.intake import application_selectors as sel
+
+    for seq in range(5):
+        take_application(applicant_id_number=applicant_number(60 + seq))
+    monkeypatch.setattr(sel, "PAGE_SIZE", 2)
+    monkeypatch.setattr(sel, "COUNT_CAP", 3)
+    monkeypatch.setattr(sel, "MAX_PAGE", 2)
+    rows = sel.application_list(actor=persona("longhui_window"), filters=sel.ApplicationFilters())
+    first = sel.list_page(rows, "1")
+    assert len(first.rows) == 2 and first.has_next and not first.has_previous and first.shown_count == "3+"
+    last = sel.list_page(rows, "99")  # beyond the limit: the last page allowed, no further link
+    assert last.number == 2 and not last.has_next and last.has_previous
+    newest = list(Application.objects.order_by("-submitted_at", "-id")[:2])
+    assert first.rows == newest
 
 
 # ---- the application page ------------------------------------------------------------------------------------
