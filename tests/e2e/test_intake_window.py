@@ -3,11 +3,17 @@
 (受理回执) and the one-time notice (一次性告知书, every missing material listed at once), then marks the
 materials brought in later as received: the application moves on to 办理中."""
 
+# ruff: noqa: F811 - the fixtures imported below are the tests' arguments
 import pytest
 
 from jiuzhu.intake.catalog import ITEM_BY_CODE
 from jiuzhu.intake.models import Application, ApplicationStatus, MaterialChecklist
-from jiuzhu.intake.tests.conftest import applicant_number
+from jiuzhu.intake.tests.conftest import (  # noqa: F401 - fixtures
+    applicant_number,
+    receive_all,
+    take_application,
+    village_a,
+)
 from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
 
 BROUGHT = "申请人居民身份证、户口簿"
@@ -97,3 +103,35 @@ def test_window_officer_takes_an_application_prints_receipt_and_notice_and_recei
     assert "办理中" in page.locator("main").inner_text()
     assert "材料已齐全" in page.locator("#history ~ ol").inner_text()
     shot(page, "5-received")
+
+
+def test_approver_decides_a_proposed_item_from_the_work_list(page, take_application, receive_all):
+    """The county approver (审批) finds the township's 初审意见 on the work list and grants the item."""
+    app = receive_all(take_application())
+    from jiuzhu.intake.application_services import item_propose
+
+    temporary = app.items.get(item="temporary")
+    item_propose(actor=app.first_officer, item=temporary, proposal="入户核实属实，建议给予临时救助")
+    sign_in(page, "longhui_approver")
+    with page.expect_navigation():
+        page.get_by_role("link", name="有事项已初审、待审核确认的申请").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=app.query_code).click()
+    card = page.locator(f"#item-{temporary.pk}")
+    assert "入户核实属实，建议给予临时救助" in card.inner_text()
+    form = card.locator("form")
+    form.get_by_label("给予救助").check()
+    form.get_by_label("救助金额（元，可选）").fill("800")
+    shot(page, "6-decide")
+    with page.expect_navigation():
+        form.get_by_role("button", name="确认").click()
+    assert "临时救助：给予救助" in page.locator(".messages").inner_text()
+    temporary.refresh_from_db()
+    assert temporary.status == "granted" and str(temporary.amount) == "800.00"
+    assert "给予救助，800.00 元" in page.locator("#history ~ ol").inner_text()
+    # the medical item is referred to 医保 (the referrals part): the application cannot be closed yet
+    page.locator("#close-form summary").click()
+    page.guard.allow_status(400)  # the refusal comes back as 400 with the form
+    with page.expect_navigation():
+        page.locator("#close-form").get_by_role("button", name="办结").click()
+    assert "还有事项未办理完毕（医疗救助），不能办结" in page.locator("#close-form").inner_text()
