@@ -9,7 +9,10 @@ from jiuzhu.intake.catalog import ITEMS
 from jiuzhu.intake.models import Channel
 from jiuzhu.registry.models import HukouType
 
-ENTRY_CHANNELS = [(Channel.WINDOW.value, Channel.WINDOW.label), (Channel.HOTLINE.value, Channel.HOTLINE.label)]
+# Window and hotline are accepted on entry; a lead found by a coordinator or grid worker (主动发现) waits for
+# the window to accept it (application_create's ACCEPTED_ON_ENTRY).
+ENTRY_CHANNELS = [(Channel.WINDOW.value, Channel.WINDOW.label), (Channel.HOTLINE.value, Channel.HOTLINE.label),
+                  (Channel.DISCOVERY.value, "主动发现（协理员、网格员线索，待窗口受理）")]
 
 
 def _required(label: str) -> dict:

@@ -23,5 +23,6 @@ urlpatterns = [
     path("applications/<int:application_id>/assist-first/", views.assist_first_grant, name="assist_first_grant"),
     path("applications/<int:application_id>/assist-first/<int:assist_id>/complete/", views.assist_first_complete,
          name="assist_first_complete"),
+    path("applications/<int:application_id>/refusal/", views.refusal_print, name="refusal_print"),
     path("notices/<int:notice_id>/", views.notice_print, name="notice_print"),
 ]

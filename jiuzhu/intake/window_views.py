@@ -70,7 +70,8 @@ def application_new(request):
     if is_department_actor(request.user):
         raise Http404("部门经办人员不受理申请")
     if request.method != "POST":
-        initial = {"channel": Channel.HOTLINE if request.GET.get("channel") == Channel.HOTLINE else Channel.WINDOW,
+        asked = request.GET.get("channel")
+        initial = {"channel": asked if asked in (Channel.HOTLINE, Channel.DISCOVERY) else Channel.WINDOW,
                    "source_ref": request.GET.get("source_ref", "")[:100]}
         return _new_page(request, ApplicationForm(initial=initial), pick_region(request.user, {}))
     form = ApplicationForm(request.POST)
@@ -94,7 +95,8 @@ def application_new(request):
         else:
             form.add_error(name, exc.message)
         return _new_page(request, form, picker, region_error=region_error, status=400)
-    messages.success(request, f"已受理，查询码 {application.query_code}")
+    done = "已受理" if application.accepted_at else "已登记，待窗口受理"
+    messages.success(request, f"{done}，查询码 {application.query_code}")
     return redirect("intake:application_detail", application.pk)
 
 
@@ -173,6 +175,7 @@ def _detail(request, application, *, failed: dict | None = None, status: int = 2
     return render(request, "intake/application_detail.html", {
         "a": application, "applicant": selectors.applicant_view(actor, application), "items": items,
         "missing": [m for item in items for m in item.missing],
+        "any_refused": any(item.status == ItemStatus.REFUSED for item in items),
         "notices": list(application.notices.select_related("issued_by").order_by("pk")),
         "assists": assists, "open_assist": next((x for x in assists if x.completed_at is None), None),
         "history": list(selectors.application_history(application)),
@@ -336,3 +339,16 @@ def notice_print(request, notice_id: int):
         groups.setdefault(line.get("item_name") or line.get("item", ""), []).append(line["name"])
     context.update(notice=notice, groups=list(groups.items()), count=len(notice.missing))
     return render(request, "intake/print_notice.html", context)
+
+
+@login_required
+def refusal_print(request, application_id: int):
+    """书面告知 (A4): why the application was not accepted, or why an item was refused, in writing with the
+    reason (不予受理、不予救助的应当书面告知理由)."""
+    application = application_get(actor=request.user, application_id=application_id)
+    context = _print_context(request, application)
+    context["refused"] = [i for i in context["items"] if i.status == ItemStatus.REFUSED]
+    if application.status != ApplicationStatus.NOT_ACCEPTED and not context["refused"]:
+        messages.error(request, "该申请没有不予受理或不予救助的决定，无需书面告知")
+        return redirect("intake:application_detail", application.pk)
+    return render(request, "intake/print_refusal.html", context)

@@ -333,3 +333,34 @@ def test_work_list_lines(client_for, take_application, persona, receive_all):
     assert "有事项已初审、待审核确认的申请" in text(client_for("longhui_approver").get("/"))
     listed = text(client_for("longhui_approver").get(LIST + "?proposed=1"))
     assert app.query_code in listed
+
+
+def test_refusals_are_told_in_writing_with_the_reason(client_for, take_application, persona, receive_all):
+    client = client_for("longhui_window")
+    app = receive_all(take_application())
+    assert client.get(f"/intake/applications/{app.pk}/refusal/").status_code == 302  # nothing refused yet
+    s.item_decide(actor=persona("longhui_approver"), item=app.items.get(item="temporary"), granted=False,
+                  reason="家庭人均收入高于当地临时救助标准")
+    assert "打印书面告知（不予救助）" in text(client.get(f"/intake/applications/{app.pk}/"))
+    html = text(client.get(f"/intake/applications/{app.pk}/refusal/"))
+    assert "不予救助告知书" in html and "家庭人均收入高于当地临时救助标准" in html and "临时救助" in html
+    assert "医疗救助" not in html
+    online = take_application(username=None, channel=Channel.ONLINE, applicant_id_number=applicant_number(91))
+    s.application_not_accept(actor=persona("longhui_window"), application=online, reason="申请人不在本辖区居住")
+    html = text(client.get(f"/intake/applications/{online.pk}/refusal/"))
+    assert "不予受理告知书" in html and "申请人不在本辖区居住" in html
+    assert client_for("dongkou_window").get(f"/intake/applications/{online.pk}/refusal/").status_code == 404
+
+
+def test_a_coordinators_lead_waits_for_the_window(client_for, persona):
+    from conftest import VILLAGE_A as village
+
+    response = client_for("longhui_coordinator").post(NEW, form_data(channel="discovery", village=village,
+                                                                     township=""))
+    assert response.status_code == 302
+    app = Application.objects.get()
+    assert app.status == ApplicationStatus.SUBMITTED and app.channel == Channel.DISCOVERY
+    assert app.accepted_at is None
+    s.application_accept(actor=persona("longhui_window"), application=app)
+    app.refresh_from_db()
+    assert app.first_officer.username == "longhui_window"
