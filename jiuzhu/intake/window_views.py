@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -110,8 +111,11 @@ def _list_filters(request):
 @login_required
 def application_list(request):
     require(request.user, Capability.INTAKE)
-    if is_department_actor(request.user):
-        return redirect("intake:department_inbox")
+    if is_department_actor(request.user):  # a department sees its referrals in its inbox (the referrals part)
+        try:
+            return redirect("intake:department_inbox")
+        except NoReverseMatch:
+            raise Http404("部门经办人员请在转办事项中办理") from None
     picker, filters = _list_filters(request)
     rows = selectors.application_list(actor=request.user, filters=filters)
     page = selectors.list_page(rows.none() if picker.error else rows, request.GET.get("page"))

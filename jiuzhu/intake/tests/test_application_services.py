@@ -457,7 +457,11 @@ def test_every_step_is_an_event_on_the_households_chain_and_audited(take_applica
         after = AuditLog.objects.filter(action__in=["create", "update"], person_id=registered_applicant.head_id)
         assert after.count() == before + 1, kind
     other = take_application(username=None, channel=Channel.ONLINE)
+    funeral = receive_all(take_application(items=["funeral"]))
+    s.item_decide(actor=approver, item=item_of(funeral, "funeral"), granted=True)
     for step, kind in [
+        (lambda: s.application_close(actor=officer, application=funeral, note="已减免"),
+         IntakeEvent.APPLICATION_CLOSED),
         (lambda: s.application_not_accept(actor=officer, application=other, reason="不符合条件"),
          IntakeEvent.APPLICATION_NOT_ACCEPTED),
         (lambda: s.application_withdraw(actor=officer, application=take_application(), reason="不再需要"),
