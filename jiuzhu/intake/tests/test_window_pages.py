@@ -366,3 +366,37 @@ def test_a_coordinators_lead_waits_for_the_window(client_for, persona):
     s.application_accept(actor=persona("longhui_window"), application=app)
     app.refresh_from_db()
     assert app.first_officer.username == "longhui_window"
+
+
+def _unlabelled(html: str) -> list[str]:
+    """Inputs, selects and textareas (not hidden, not buttons) without a <label for> naming their id."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.fields, self.labels = [], set()
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "label" and a.get("for"):
+                self.labels.add(a["for"])
+            elif tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+                self.fields.append(a.get("id") or f"<{tag} name={a.get('name')}> without id")
+
+    parser = Fields()
+    parser.feed(html)
+    return [f for f in parser.fields if f not in parser.labels]
+
+
+def test_every_field_of_the_window_pages_has_a_label(client_for, take_application, persona, receive_all):
+    app = receive_all(take_application(emergency=True))
+    online = take_application(username=None, channel=Channel.ONLINE, applicant_id_number=applicant_number(93))
+    window, approver = client_for("longhui_window"), client_for("longhui_approver")
+    pages = [window.get(NEW), window.post(NEW, form_data(applicant_name="")), window.get(LIST),
+             window.get(f"/intake/applications/{app.pk}/"), window.get(f"/intake/applications/{online.pk}/"),
+             approver.get(f"/intake/applications/{app.pk}/")]
+    s.assist_first_grant(actor=persona("longhui_window"), application=app, amount="100", reason="急难")
+    pages.append(window.get(f"/intake/applications/{app.pk}/"))
+    for response in pages:
+        assert _unlabelled(response.content.decode()) == []
