@@ -471,3 +471,30 @@ def test_every_step_is_an_event_on_the_households_chain_and_audited(take_applica
         step()
         assert events(kind).get().household_id == registered_applicant.pk
         assert AuditLog.objects.filter(action="update", person_id=registered_applicant.head_id).count() == before + 1
+
+
+# ---- taking an application with the registration ----------------------------------------------------------
+
+def _take(persona, village_a, **change):
+    fields = {"actor": persona("longhui_window"), "channel": Channel.WINDOW, "region": village_a,
+              "applicant_name": "王桂兰", "applicant_id_number": applicant_number(52), "items": ["temporary"],
+              "circumstances": "突发疾病住院", "address": "红星社区5组3号", "register_household": True,
+              "hukou_type": "rural", **change}
+    return s.application_take(**fields)
+
+
+def test_take_with_registration_links_the_new_household(persona, village_a):
+    from jiuzhu.registry.models import Person
+
+    app = _take(persona, village_a)
+    person = Person.objects.get()
+    assert (app.person_id, app.household_id) == (person.pk, person.household_id)
+
+
+def test_take_with_registration_writes_nothing_when_the_application_is_refused(persona, village_a):
+    from jiuzhu.registry.models import Household, Person
+
+    refused(lambda: _take(persona, village_a, items=["no_such_item"]), field="items")
+    refused(lambda: _take(persona, village_a, hukou_type=""), field="register_household")
+    refused(lambda: _take(persona, village_a, region=village_a.parent), field="region")
+    assert not Person.objects.exists() and not Household.objects.exists() and not Application.objects.exists()
