@@ -400,3 +400,17 @@ def test_every_field_of_the_window_pages_has_a_label(client_for, take_applicatio
     pages.append(window.get(f"/intake/applications/{app.pk}/"))
     for response in pages:
         assert _unlabelled(response.content.decode()) == []
+
+
+def test_a_refusal_without_reason_comes_back_beside_that_items_form(client_for, take_application, receive_all):
+    app = receive_all(take_application())
+    item = app.items.get(item="temporary")
+    response = client_for("longhui_approver").post(f"/intake/applications/{app.pk}/items/{item.pk}/decide/",
+                                                   {"decision": "refuse", "outcome": "已入户核实"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "请填写不予救助理由" in html
+    assert f'id="refuse-{item.pk}" checked' in html and 'value="已入户核实"' in html
+    item.refresh_from_db()
+    assert item.status == "pending"
+    missing = client_for("longhui_approver").post(f"/intake/applications/{app.pk}/items/{item.pk}/decide/", {})
+    assert missing.status_code == 400 and "请选择审核结论" in missing.content.decode()
