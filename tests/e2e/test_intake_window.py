@@ -116,6 +116,8 @@ def test_approver_decides_a_proposed_item_from_the_work_list(page, take_applicat
     sign_in(page, "longhui_approver")
     with page.expect_navigation():
         page.get_by_role("link", name="有事项已初审、待审核确认的申请").click()
+    assert "待审核确认" in page.locator("form.filters").inner_text()
+    shot(page, "6-list")
     with page.expect_navigation():
         page.get_by_role("link", name=app.query_code).click()
     card = page.locator(f"#item-{temporary.pk}")
@@ -123,7 +125,7 @@ def test_approver_decides_a_proposed_item_from_the_work_list(page, take_applicat
     form = card.locator("form")
     form.get_by_label("给予救助").check()
     form.get_by_label("救助金额（元，可选）").fill("800")
-    shot(page, "6-decide")
+    shot(page, "7-decide")
     with page.expect_navigation():
         form.get_by_role("button", name="确认").click()
     assert "临时救助：给予救助" in page.locator(".messages").inner_text()
