@@ -414,3 +414,23 @@ def test_a_refusal_without_reason_comes_back_beside_that_items_form(client_for, 
     assert item.status == "pending"
     missing = client_for("longhui_approver").post(f"/intake/applications/{app.pk}/items/{item.pk}/decide/", {})
     assert missing.status_code == 400 and "请选择审核结论" in missing.content.decode()
+
+
+def test_the_list_costs_the_same_queries_for_3_or_8_applications(client_for, take_application):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("longhui_window")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(LIST).status_code == 200
+        return len(captured)
+
+    for seq in range(3):
+        take_application(applicant_id_number=applicant_number(100 + seq))
+    queries()  # warms the picker's cached options
+    few = queries()
+    for seq in range(5):
+        take_application(applicant_id_number=applicant_number(110 + seq))
+    assert queries() == few
