@@ -51,6 +51,14 @@ class ApplicationForm(forms.Form):
                                    error_messages={"invalid_choice": "请选择户口类型"})
     source_ref = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
 
+    def __init__(self, *args, leads_only: bool = False, **kwargs):
+        """leads_only: a village's coordinator or grid worker registers a lead (主动发现) for the township
+        window to accept; taking an application at once (window, hotline) is the window's."""
+        super().__init__(*args, **kwargs)
+        if leads_only:
+            self.fields["channel"].choices = [c for c in ENTRY_CHANNELS if c[0] == Channel.DISCOVERY]
+            self.fields["channel"].initial = Channel.DISCOVERY
+
     def clean(self):
         data = super().clean()
         agent = [data.get(name) for name in ("agent_id_number", "agent_relation", "agent_phone")]

@@ -18,6 +18,7 @@ from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.identity import mask_id_number
+from jiuzhu.core.models import RegionLevel
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_picker import pick_region
 from jiuzhu.core.region_settings import setting_value
@@ -65,17 +66,26 @@ def _new_page(request, form, picker, *, region_error: str = "", lookup=None, sta
         "may_register": can(request.user, Capability.EDIT_REGISTRY)}, status=status)
 
 
+def _leads_only(actor) -> bool:
+    """Who serves a single village (a coordinator, a grid worker) registers leads for the window to accept."""
+    return actor.region_id is not None and actor.region.level == RegionLevel.VILLAGE
+
+
 @login_required
 def application_new(request):
     require(request.user, Capability.INTAKE)
     if is_department_actor(request.user):
         raise Http404("部门经办人员不受理申请")
+    leads_only = _leads_only(request.user)
     if request.method != "POST":
         asked = request.GET.get("channel")
         initial = {"channel": asked if asked in (Channel.HOTLINE, Channel.DISCOVERY) else Channel.WINDOW,
                    "source_ref": request.GET.get("source_ref", "")[:100]}
-        return _new_page(request, ApplicationForm(initial=initial), pick_region(request.user, {}))
-    form = ApplicationForm(request.POST)
+        if leads_only:
+            initial["channel"] = Channel.DISCOVERY
+        return _new_page(request, ApplicationForm(initial=initial, leads_only=leads_only),
+                         pick_region(request.user, {}))
+    form = ApplicationForm(request.POST, leads_only=leads_only)
     picker = pick_region(request.user, request.POST)
     if request.POST.get("action") == "lookup":  # 查询是否在库: nothing written, everything typed kept
         form.is_valid()

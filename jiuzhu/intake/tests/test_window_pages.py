@@ -366,6 +366,11 @@ def test_a_coordinators_lead_waits_for_the_window(client_for, persona):
     s.application_accept(actor=persona("longhui_window"), application=app)
     app.refresh_from_db()
     assert app.first_officer.username == "longhui_window"
+    coordinator = client_for("longhui_coordinator")
+    assert '<option value="window"' not in coordinator.get(NEW).content.decode()
+    refused = coordinator.post(NEW, form_data(channel="window", village=village, township="",
+                                              applicant_id_number=applicant_number(95)))
+    assert refused.status_code == 400 and Application.objects.count() == 1
 
 
 def _unlabelled(html: str) -> list[str]:
