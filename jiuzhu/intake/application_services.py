@@ -23,7 +23,7 @@ from django.utils import timezone
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
-from jiuzhu.core.models import AuditAction, Region
+from jiuzhu.core.models import AuditAction, Region, RegionLevel
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.scoping import is_department_actor, region_in_scope
@@ -65,6 +65,11 @@ def _require_window(actor, application: Application, capability: str = Capabilit
         raise DomainError("部门经办人员只能办理转办给本部门的事项", code="forbidden")
     if not region_in_scope(actor, application.region):
         raise DomainError("该申请不在您的管辖范围内", code="out_of_scope")
+
+
+def serves_a_village(actor) -> bool:
+    """A coordinator or grid worker serves one village: they register leads, a window accepts them."""
+    return actor.region_id is not None and actor.region.level == RegionLevel.VILLAGE
 
 
 def _require_status(application: Application, allowed, doing: str) -> None:
@@ -170,6 +175,8 @@ def application_accept(*, actor, application: Application) -> Application:
     """A SUBMITTED application (online, a lead, a rescue station's transfer) taken up by a window: the actor
     becomes the first officer (首问负责), and every deadline is counted from today in working days."""
     _require_window(actor, application)
+    if serves_a_village(actor):
+        raise DomainError("村（社区）只登记线索，须由乡镇（街道）或县级窗口受理", code="forbidden")
     _require_status(application, (ApplicationStatus.SUBMITTED,), "受理")
     now = timezone.now()
     day = timezone.localdate(now)

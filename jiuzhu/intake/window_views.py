@@ -18,7 +18,6 @@ from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.identity import mask_id_number
-from jiuzhu.core.models import RegionLevel
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_picker import pick_region
 from jiuzhu.core.region_settings import setting_value
@@ -66,17 +65,12 @@ def _new_page(request, form, picker, *, region_error: str = "", lookup=None, sta
         "may_register": can(request.user, Capability.EDIT_REGISTRY)}, status=status)
 
 
-def _leads_only(actor) -> bool:
-    """Who serves a single village (a coordinator, a grid worker) registers leads for the window to accept."""
-    return actor.region_id is not None and actor.region.level == RegionLevel.VILLAGE
-
-
 @login_required
 def application_new(request):
     require(request.user, Capability.INTAKE)
     if is_department_actor(request.user):
         raise Http404("部门经办人员不受理申请")
-    leads_only = _leads_only(request.user)
+    leads_only = services.serves_a_village(request.user)
     if request.method != "POST":
         asked = request.GET.get("channel")
         initial = {"channel": asked if asked in (Channel.HOTLINE, Channel.DISCOVERY) else Channel.WINDOW,
@@ -195,6 +189,7 @@ def _detail(request, application, *, failed: dict | None = None, status: int = 2
         "history": list(selectors.application_history(application)),
         "due_text": selectors.deadline_text(application.due_date, is_open), "is_open": is_open,
         "accepted_open": application.status in services.ACCEPTED_OPEN, "window": window,
+        "may_accept": window and not services.serves_a_village(actor),
         "decider": can(actor, Capability.DECIDE_INTAKE) and window,
         "limit": services.assist_first_limit(application) if is_open else None,
         "failed": failed or {}, "values": (failed or {}).get("values", {})}, status=status)

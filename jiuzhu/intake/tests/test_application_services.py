@@ -74,6 +74,13 @@ def test_online_application_is_accepted_by_a_window_with_deadlines_from_today(ta
     assert event.person_id == registered_applicant.head_id and event.household_id == registered_applicant.pk
 
 
+def test_a_village_coordinator_does_not_accept(take_application, persona):
+    app = take_application(username=None, channel=Channel.ONLINE)
+    refused(lambda: s.application_accept(actor=persona("longhui_coordinator"), application=app), code="forbidden")
+    app.refresh_from_db()
+    assert app.status == ApplicationStatus.SUBMITTED and not events(IntakeEvent.APPLICATION_ACCEPTED).exists()
+
+
 def test_accept_is_refused_unless_submitted(take_application, persona):
     app = take_application()  # a window application is accepted on entry
     refused(lambda: s.application_accept(actor=persona("longhui_window"), application=app), code="invalid_status")
