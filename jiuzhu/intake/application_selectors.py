@@ -67,6 +67,7 @@ class ApplicationFilters:
     due_soon: bool = False  # open and due within DUE_SOON_DAYS (or past due)
     proposed: bool = False  # an item waits for the approver's decision
     assist_open: bool = False  # an assist-first's paperwork is outstanding
+    assist_overdue: bool = False  # … and past its due date (the referrals part's 督办 line links here)
     region: object = None  # a Region from the picker
     errors: dict = field(default_factory=dict)
 
@@ -90,6 +91,8 @@ class ApplicationFilters:
             shown["待审核确认"] = "是"
         if self.assist_open:
             shown["先行救助待补齐手续"] = "是"
+        if self.assist_overdue:
+            shown["先行救助超期未补齐手续"] = "是"
         if self.region is not None:
             shown["地区"] = self.region.full_name
         return shown
@@ -106,7 +109,8 @@ def parse_filters(params, region=None) -> ApplicationFilters:
         department=department if department in dict(department_choices()) else "",
         channel=channel if channel in Channel.values else "", overdue=params.get("overdue") == "1", q=q,
         due_soon=params.get("due") == "soon", proposed=params.get("proposed") == "1",
-        assist_open=params.get("assist") == "open", region=region)
+        assist_open=params.get("assist") == "open", assist_overdue=params.get("assist_first_overdue") == "1",
+        region=region)
 
 
 def application_list(*, actor, filters: ApplicationFilters) -> QuerySet[Application]:
@@ -131,8 +135,11 @@ def application_list(*, actor, filters: ApplicationFilters) -> QuerySet[Applicat
     if filters.proposed:
         rows = rows.filter(status__in=(ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS))\
             .filter(Exists(ApplicationItem.objects.filter(application=OuterRef("pk"), status=ItemStatus.PROPOSED)))
-    if filters.assist_open:
-        rows = rows.filter(Exists(AssistFirst.objects.filter(application=OuterRef("pk"), completed_at__isnull=True)))
+    if filters.assist_open or filters.assist_overdue:
+        outstanding = AssistFirst.objects.filter(application=OuterRef("pk"), completed_at__isnull=True)
+        if filters.assist_overdue:
+            outstanding = outstanding.filter(paperwork_due_date__lt=today())
+        rows = rows.filter(Exists(outstanding))
     if filters.item or filters.department:
         items = ApplicationItem.objects.filter(application=OuterRef("pk"))
         if filters.item:

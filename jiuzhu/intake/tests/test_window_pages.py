@@ -439,3 +439,18 @@ def test_the_list_costs_the_same_queries_for_3_or_8_applications(client_for, tak
     for seq in range(5):
         take_application(applicant_id_number=applicant_number(110 + seq))
     assert queries() == few
+
+
+def test_assist_first_filters_outstanding_and_overdue(client_for, take_application, persona):
+    from jiuzhu.intake.models import AssistFirst
+
+    app = take_application(emergency=True)
+    other = take_application(applicant_id_number=applicant_number(97))
+    assist = s.assist_first_grant(actor=persona("longhui_window"), application=app, amount="100", reason="急难")
+    client = client_for("longhui_officer")  # the county, as the referrals part's 督办 line opens it
+    listed = text(client.get(LIST + "?assist=open"))
+    assert app.query_code in listed and other.query_code not in listed
+    assert app.query_code not in text(client.get(LIST + "?assist_first_overdue=1"))
+    AssistFirst.objects.filter(pk=assist.pk).update(paperwork_due_date="2020-01-02")
+    overdue = text(client.get(LIST + "?assist_first_overdue=1"))
+    assert app.query_code in overdue and "先行救助超期未补齐手续" in overdue
