@@ -89,3 +89,30 @@ def referred(take_application, persona):
     item = application.items.select_related("application", "application__region").get(item="medical")
     referral = referral_send(actor=persona("longhui_window"), item=item, note="请核定医疗救助")
     return {"application": application, "item": item, "referral": referral}
+
+
+# ---- window part: fixtures below this line ----
+
+@pytest.fixture
+def receive_all():
+    """Marks every missing material of an application received, through the service (as its first officer)."""
+    from jiuzhu.intake.application_services import materials_receive, missing_materials
+
+    def run(application, actor=None):
+        ids = list(missing_materials(application).values_list("pk", flat=True))
+        if ids:
+            materials_receive(actor=actor or application.first_officer, application=application, material_ids=ids)
+        application.refresh_from_db()
+        return application
+    return run
+
+
+@pytest.fixture
+def registered_applicant(register):
+    """The applicant of take_application registered in the low-income registry (county A), so events and
+    audit rows carry their person and household."""
+    from conftest import member
+    from jiuzhu.intake.tests.conftest import applicant_number
+
+    household = register(members=[{**member("李秀英", "head"), "id_number": applicant_number()}])
+    return household
