@@ -89,6 +89,8 @@ class Application(models.Model):
             # lists by status within a region subtree, newest first
             models.Index(fields=["status", "-submitted_at"], name="application_status"),
             models.Index(fields=["region", "-submitted_at"], name="application_region"),
+            # a county's unfiltered list, newest first: read backwards, filtered by the region subtree as it goes
+            models.Index(fields=["-submitted_at", "-id"], name="application_newest"),
         ]
 
     def __str__(self):
