@@ -9,7 +9,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from django.utils import timezone
 
 from jiuzhu.core.audit import audit_read
 from jiuzhu.core.crypto import decrypt_text, keyed_hash
@@ -30,6 +29,7 @@ from jiuzhu.intake.models import (
     RequiredMaterial,
 )
 from jiuzhu.intake.selectors import applications_in_scope
+from jiuzhu.intake.services import today
 from jiuzhu.registry.selectors import age_on, audit_shown, may_see_full_id
 
 PAGE_SIZE = 50
@@ -38,10 +38,6 @@ COUNT_CAP = 10_000
 EXPORT_MAX = 50_000
 DUE_SOON_DAYS = 3  # calendar days: an open application due within this many days is "near its deadline"
 QUERY_CODE_LENGTH = 10
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def department_label(code: str) -> str:

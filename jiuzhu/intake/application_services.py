@@ -15,7 +15,7 @@ PENDING item directly. Referred items are the referrals part's (referral_service
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,7 +43,7 @@ from jiuzhu.intake.models import (
     Referral,
     RequiredMaterial,
 )
-from jiuzhu.intake.services import application_create, clean_id_number
+from jiuzhu.intake.services import application_create, clean_amount, clean_id_number
 
 # The one-time notice gives the applicant this many working days to bring what is missing. A constant for now
 # (the region settings catalogue is not the window part's file); the printed notice shows the date.
@@ -51,7 +51,6 @@ NOTICE_COMPLETE_DAYS = 10
 # Assist-first: the paperwork (materials, the county's confirmation) is due 5 working days after the payment,
 # the shortest item time limit of the catalogue's urgent lines (急难型临时救助 3, 惠民殡葬 5) rounded to a week.
 ASSIST_FIRST_PAPERWORK_DAYS = 5
-AMOUNT_MAX = Decimal("100000000")
 ACCEPTED_OPEN = (ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS)
 OPEN = (ApplicationStatus.SUBMITTED, *ACCEPTED_OPEN)
 
@@ -102,23 +101,6 @@ def _text(value: str, field: str, label: str, *, minimum: int = 2, maximum: int 
     if len(value) > maximum:
         raise DomainError(f"{label}不能超过 {maximum} 个字", code="validation_error", field=field)
     return value
-
-
-def clean_amount(value, field: str = "amount", label: str = "救助金额", *, required: bool = False) -> Decimal | None:
-    """A money amount in yuan (at most 2 decimals, not negative), from a number or text such as "1,200.50"."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise DomainError(f"请填写{label}", code="validation_error", field=field)
-        return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        raise DomainError(f"{label}应为数字，如 600 或 600.50", code="validation_error", field=field) from None
-    if not amount.is_finite() or amount < 0 or amount > AMOUNT_MAX:
-        raise DomainError(f"{label}应在 0 至 1 亿元之间", code="validation_error", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
-        raise DomainError(f"{label}最多保留两位小数", code="validation_error", field=field)
-    return amount.quantize(Decimal("0.01"))
 
 
 def _event(kind: str, application: Application, actor, summary: str, payload: dict | None = None):

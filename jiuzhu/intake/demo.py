@@ -8,6 +8,7 @@ and hotline calls (a consultation, a complaint, a street sighting). A few deadli
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiuzhu.core.models import Region, User
 from jiuzhu.intake import application_services as window
@@ -94,8 +95,8 @@ def populate(*, villages_per_applicant_township: int = 1) -> dict:
             _step(plan, app, users)
             made += 1
             if plan == "overdue":  # taken weeks ago: its deadline has passed
-                Application.objects.filter(pk=app.pk).update(due_date=dt.date.today() - dt.timedelta(days=3))
-                app.items.update(due_date=dt.date.today() - dt.timedelta(days=3))
+                Application.objects.filter(pk=app.pk).update(due_date=timezone.localdate() - dt.timedelta(days=3))
+                app.items.update(due_date=timezone.localdate() - dt.timedelta(days=3))
         for person in applicants[len(PLANS):len(PLANS) + 2]:  # online, waiting for the window
             application_create(actor=None, channel=Channel.ONLINE, region=villages[0], applicant_name=person.name,
                                applicant_id_number=person.id_number, items=["temporary"],

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.http import Http404
-from django.utils import timezone
 
 from jiuzhu.core.audit import audit_persons_shown, audit_read
 from jiuzhu.core.crypto import decrypt_text
@@ -29,14 +28,11 @@ from jiuzhu.intake.models import (
 )
 from jiuzhu.intake.referral_services import REFERABLE_APPLICATION_STATUSES
 from jiuzhu.intake.selectors import applications_in_scope, referral_get, referrals_in_scope
+from jiuzhu.intake.services import today
 
 PAGE_SIZE = 50
 OPEN = "open"  # the inbox's default filter: 待接收 and 办理中
 STATUS_FILTERS = [(OPEN, "待办（待接收、办理中）"), *ReferralStatus.choices, ("all", "全部")]
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def applicant_id_masked(application) -> str:

@@ -16,7 +16,6 @@ in force for the applicant's region (catalog.item_terms).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -40,15 +39,11 @@ from jiuzhu.intake.models import (
     ReferralResult,
     ReferralStatus,
 )
+from jiuzhu.intake.services import clean_amount
 
 NOTE_MAX = 500
-AMOUNT_MAX = Decimal("1000000")
 # An application a window has taken up (an online one must be accepted first); closed ones take no referral.
 REFERABLE_APPLICATION_STATUSES = (ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS)
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def _invalid(message: str, field: str | None = None) -> DomainError:
@@ -279,22 +274,6 @@ def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
         _event(IntakeEvent.REFERRAL_RETURNED, referral, application, actor, f"部门退回：{reason}",
                {"reason": reason})
     return referral
-
-
-def clean_amount(value) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
-    except InvalidOperation:
-        raise _invalid("救助金额应为数字，如 1200 或 1200.50", "amount") from None
-    if not amount.is_finite() or amount < 0:
-        raise _invalid("救助金额不能为负数", "amount")
-    if amount >= AMOUNT_MAX:
-        raise _invalid("救助金额过大，请核对", "amount")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise _invalid("救助金额最多保留两位小数", "amount")
-    return amount.quantize(Decimal("0.01"))
 
 
 def referral_complete(*, actor, referral: Referral, result: str, outcome: str, amount=None) -> Referral:

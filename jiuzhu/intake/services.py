@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ QUERY_CODE_LENGTH = 10
 # Taken by a window or the hotline operator: accepted at once. Online and leads wait for a window.
 ACCEPTED_ON_ENTRY = {Channel.WINDOW, Channel.HOTLINE}
 MAX_ITEMS = 10
+AMOUNT_MAX = Decimal("100000000")  # 1 亿元: anything above is a typing error
 
 
 def today() -> dt.date:
@@ -39,6 +41,23 @@ def today() -> dt.date:
 
 def new_query_code() -> str:
     return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+
+
+def clean_amount(value, field: str = "amount", label: str = "救助金额", *, required: bool = False) -> Decimal | None:
+    """A money amount in yuan (at most 2 decimals, not negative), from a number or text such as "1,200.50"."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise DomainError(f"请填写{label}", code="validation_error", field=field)
+        return None
+    try:
+        amount = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        raise DomainError(f"{label}应为数字，如 600 或 600.50", code="validation_error", field=field) from None
+    if not amount.is_finite() or amount < 0 or amount > AMOUNT_MAX:
+        raise DomainError(f"{label}应在 0 至 1 亿元之间", code="validation_error", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise DomainError(f"{label}最多保留两位小数", code="validation_error", field=field)
+    return amount.quantize(Decimal("0.01"))
 
 
 def _invalid(message: str, field: str) -> DomainError:

@@ -62,7 +62,7 @@ def test_an_override_changes_a_referrals_deadline(take_application, persona):
     day later (whatever today is)."""
     app = take_application(items=("housing",))
     item = app.items.select_related("application__region").get()
-    today = rs.today()
+    today = timezone.localdate()
     before = rs.referral_due_date(item, today)
     first_working = add_working_days(today, 1)
     workday_override_set(actor=persona("shaoyang_admin"), day=first_working, is_working_day=False,

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from conftest import member
 from jiuzhu.core.models import Event
@@ -38,7 +39,7 @@ def test_demo_makes_work_at_every_step_and_runs_once(heads):
             ApplicationStatus.COMPLETED} <= statuses
     assert set(Referral.objects.values_list("status", flat=True)) == {
         ReferralStatus.SENT, ReferralStatus.RETURNED, ReferralStatus.COMPLETED}
-    assert Application.objects.filter(due_date__lt=dt.date.today()).exists()  # overdue work on the lists
+    assert Application.objects.filter(due_date__lt=timezone.localdate()).exists()  # overdue work on the lists
     assert AssistFirst.objects.filter(completed_at__isnull=True).count() == 2
     assert HotlineCall.objects.filter(complaint_status="open").count() == 2
     assert Application.objects.filter(items__status=ItemStatus.PROPOSED).exists()

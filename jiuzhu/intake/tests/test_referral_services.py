@@ -13,6 +13,7 @@ from jiuzhu.core.workdays import add_working_days
 from jiuzhu.intake import referral_services as rs
 from jiuzhu.intake.events import IntakeEvent
 from jiuzhu.intake.models import ApplicationItem, ApplicationStatus, ItemStatus, Referral, ReferralStatus
+from jiuzhu.intake.services import today
 from jiuzhu.intake.tests.conftest import applicant_number
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_send_refers_the_item_to_the_nearest_department_with_a_working_day_deadl
     referral = referred["referral"]
     assert referral.organization.name == "隆回县医疗保障局"
     assert referral.status == ReferralStatus.SENT and referral.sent_by == persona("longhui_window")
-    assert referral.due_date == add_working_days(rs.today(), 20)
+    assert referral.due_date == add_working_days(today(), 20)
     assert referral.sent_at is not None and referral.note == "请核定医疗救助"
     item = ApplicationItem.objects.get(pk=referral.application_item_id)
     assert item.status == ItemStatus.REFERRED
@@ -264,7 +265,7 @@ def test_the_deadline_follows_the_regions_time_limit(take_application, persona, 
                        note="县医保局文件")
     item = take_application().items.get(item="medical")
     referral = rs.referral_send(actor=persona("longhui_window"), item=item)
-    assert referral.due_date == add_working_days(rs.today(), 5)
+    assert referral.due_date == add_working_days(today(), 5)
 
 
 # ---- Guards of the department's side and of the re-send, each alone --------------------------------------------
