@@ -196,13 +196,13 @@ def explain() -> None:
         print(f"# EXPLAIN {username} {filters.as_audit()}:\n{qs.explain(**analyze)}", file=sys.stderr)
 
 
-def run_locust(port: int, users: int, seconds: int, data_path: str, out_prefix: str) -> float:
+def run_locust(port: int, users: int, seconds: int, spawn_rate: float, data_path: str, out_prefix: str) -> float:
     """Runs locust to the end; returns its CPU seconds (it shares the server's cores)."""
     import psutil
 
     env = {**os.environ, "INTAKE_LOAD_DATA": data_path}
     child = subprocess.Popen([str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "bench" / "locust_intake.py"),
-                              "--headless", "-u", str(users), "-r", str(max(1, users // 10)), "-t", f"{seconds}s",
+                              "--headless", "-u", str(users), "-r", str(spawn_rate), "-t", f"{seconds}s",
                               "--host", f"http://127.0.0.1:{port}", "--csv", out_prefix, "--only-summary",
                               "--loglevel", "WARNING", "--stop-timeout", "10"],
                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
@@ -246,9 +246,15 @@ def main():
     parser.add_argument("--requests", type=int, default=20, help="sequential answers per page measured")
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database of this size")
     parser.add_argument("--think", default="3,10", help="seconds each user waits between requests: MIN,MAX")
+    parser.add_argument("--spawn-rate", type=float, default=1.0,
+                        help="users starting (and signing in) per second; the steady state begins after the last")
     parser.add_argument("--explain", action="store_true", help="print the list query's plans to stderr")
     args = parser.parse_args()
     think = [float(x) for x in args.think.split(",")]
+    if args.seconds < args.users / args.spawn_rate + 30:
+        ramp = args.users / args.spawn_rate
+        print(f"# 注意：{args.users} 个用户以每秒 {args.spawn_rate} 个的速度登录需 {ramp:.0f} 秒，"
+              "稳定阶段不足 30 秒；请加大 --seconds", file=sys.stderr)
     os.environ["JIUZHU_ENV"] = "demo"
     os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
     name = f"jiuzhu_intake_{args.applications}"
@@ -294,7 +300,10 @@ def main():
     workers = psutil.Process(server.pid).children(recursive=True)
     server_cpu = cpu_seconds(workers)
     try:
-        locust_cpu = run_locust(args.port, args.users, args.seconds, data_path, os.path.join(work, "locust"))
+        result["load_avg_before"] = round(os.getloadavg()[0], 1)
+        locust_cpu = run_locust(args.port, args.users, args.seconds, args.spawn_rate, data_path,
+                                os.path.join(work, "locust"))
+        result["load_avg_after"] = round(os.getloadavg()[0], 1)
         server_cpu = cpu_seconds(workers) - server_cpu
     finally:
         os.killpg(server.pid, signal.SIGTERM)

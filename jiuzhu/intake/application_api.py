@@ -15,7 +15,7 @@ from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.schemas import ErrorOut
 from jiuzhu.intake import api_selectors
 from jiuzhu.intake.catalog import ITEM_BY_CODE
-from jiuzhu.intake.models import OPEN_STATUSES, Application, ApplicationStatus, ItemStatus
+from jiuzhu.intake.models import OPEN_STATUSES, ApplicationStatus, ItemStatus
 from jiuzhu.intake.schemas import ApplicationIn, ApplicationOut, ApplicationPageOut
 from jiuzhu.intake.selectors import application_get
 from jiuzhu.intake.services import application_create, today
@@ -41,19 +41,20 @@ def _region(code: str) -> Region:
     return region
 
 
-def application_out(app: Application, *, full_id: bool) -> dict:
-    """One application as ApplicationOut's fields (a dict: the response schema validates it once)."""
-    number = decrypt_text(app.applicant_id_cipher)
+def application_out(row: dict, *, full_id: bool) -> dict:
+    """One application (an api_selectors.application_row) as ApplicationOut's fields; a dict, so the response
+    schema validates it once."""
+    number = decrypt_text(row["applicant_id_cipher"])
+    status, due = row["status"], row["due_date"]
     return {
-        "id": app.pk, "query_code": app.query_code, "channel": app.channel, "status": app.status,
-        "status_label": ApplicationStatus(app.status).label, "region_code": app.region.code,
-        "region_name": app.region.full_name, "applicant_name": app.applicant_name,
-        "applicant_id_number": number if full_id else mask_id_number(number), "emergency": app.emergency,
-        "submitted_at": app.submitted_at, "accepted_at": app.accepted_at, "due_date": app.due_date,
-        "overdue": bool(app.status in OPEN_STATUSES and app.due_date and app.due_date < today()),
-        "items": [{"item": i.item, "name": ITEM_BY_CODE[i.item].name, "department": i.department,
-                   "status": i.status, "status_label": ItemStatus(i.status).label, "due_date": i.due_date}
-                  for i in app.items.all()],
+        "id": row["id"], "query_code": row["query_code"], "channel": row["channel"], "status": status,
+        "status_label": ApplicationStatus(status).label, "region_code": row["region__code"],
+        "region_name": row["region__full_name"], "applicant_name": row["applicant_name"],
+        "applicant_id_number": number if full_id else mask_id_number(number), "emergency": row["emergency"],
+        "submitted_at": row["submitted_at"], "accepted_at": row["accepted_at"], "due_date": due,
+        "overdue": bool(status in OPEN_STATUSES and due and due < today()),
+        "items": [{**i, "name": ITEM_BY_CODE[i["item"]].name, "status_label": ItemStatus(i["status"]).label}
+                  for i in row["items"]],
     }
 
 
@@ -71,8 +72,7 @@ def application_new(request, payload: ApplicationIn):
             received_materials=payload.received_materials)
     except DomainError as exc:
         raise _body_error(exc) from None
-    app = Application.objects.select_related("region").prefetch_related("items").get(pk=app.pk)
-    return Status(201, application_out(app, full_id=may_see_full_id(actor)))
+    return Status(201, application_out(api_selectors.application_row(app), full_id=may_see_full_id(actor)))
 
 
 class ListParams(Schema):
@@ -95,10 +95,10 @@ def application_index(request, params: Query[ListParams]):
         actor=actor, filters=filters, cursor=api_selectors.parse_cursor(params.cursor), limit=limit)
     full_id = may_see_full_id(actor)
     if rows:  # every applicant shown: registry persons one row each (set-based), and the page itself
-        audit_shown(actor, sorted({a.person_id for a in rows if a.person_id}), purpose="intake_api_list")
+        audit_shown(actor, sorted({a["person_id"] for a in rows if a["person_id"]}), purpose="intake_api_list")
         audit(AuditAction.READ, actor=actor, detail={
             "purpose": "intake_api_list", "object_type": "intake.application",
-            "ids": [a.pk for a in rows], "filters": filters.as_audit()})
+            "ids": [a["id"] for a in rows], "filters": filters.as_audit()})
     return {"results": [application_out(a, full_id=full_id) for a in rows], "limit": limit,
             "next_cursor": str(next_cursor) if next_cursor else None}
 
@@ -109,4 +109,4 @@ def application_detail(request, application_id: int):
     actor = request.auth
     app = application_get(actor=actor, application_id=application_id)
     audit_read(actor, app, person_id=app.person_id, detail={"purpose": "intake_api"})
-    return application_out(app, full_id=may_see_full_id(actor))
+    return application_out(api_selectors.application_row(app), full_id=may_see_full_id(actor))
