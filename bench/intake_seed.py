@@ -29,7 +29,7 @@ CIPHER_POOL = 5000
 def _numbers(vendor: str, n: int, alias: str = "i") -> tuple[str, str]:
     """(WITH clause, FROM source) yielding integers 1..n in column `alias`."""
     if vendor == "postgresql":
-        return "", f"generate_series(1, {int(n)}) AS g({alias})"
+        return "", f"generate_series(CAST(1 AS bigint), {int(n)}) AS g({alias})"  # bigint: i * seconds
     return (f"WITH RECURSIVE g({alias}) AS (SELECT 1 UNION ALL SELECT {alias} + 1 FROM g WHERE {alias} < {int(n)}) ",
             "g")
 
@@ -69,13 +69,13 @@ def _insert(cursor, model, exprs: dict[str, str], source_sql: str, params: list 
     for field in model._meta.local_concrete_fields:
         columns.append(connection.ops.quote_name(field.column))
         if field.attname in exprs:
-            selects.append(exprs[field.attname])
+            selects.append(exprs[field.attname].replace("%", "%%"))  # modulo, printf: not placeholders
         elif field.primary_key:
             columns.pop()
         else:
             selects.append("%s")
             values.append(field.get_db_prep_save(field.get_default(), connection))
-    with_clause, _, body = source_sql.partition("\x00")
+    with_clause, _, body = source_sql.replace("%", "%%").partition("\x00")
     sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {with_clause}"
            f"SELECT {', '.join(selects)} {body}")
     cursor.execute(sql, values + (params or []))
