@@ -7,9 +7,11 @@ Shape of N applications (deterministic in the row number i, so a run is repeatab
 - the newest 2 % are open (待受理 / 待补正材料 / 办理中) with deadlines 14–41 days after they were taken, so
   some are overdue and most fall due around today; the rest are closed: 85 % 已办结, 8 % 不予受理, the rest
   已撤回 (of all);
-- 70 % at a window, the others by hotline, online or proactive discovery, in the demo's 2 counties' villages;
-- 1–3 items each (two on average) from the catalogue; items of another department are referred (80 % of
-  them: about 30 % of all items) to that department of the applicant's county, open with the application;
+- 70 % at a window, 12 % by hotline, 10 % online, 7 % from proactive discovery, 1 % transferred by a rescue
+  station, in the demo's 2 counties' villages (row i in village i mod villages);
+- 1–3 items each (two on average) from the catalogue, chosen independently of the village; items of another
+  department are referred (80 % of them: about 30 % of all items) to that department of the applicant's
+  county, open with the application;
 - ID numbers: a pool of 5,000 real ciphertexts and keyed hashes (encrypting a million numbers would measure
   AES, not intake), reused round-robin.
 Columns added later by other work get their model default, so the seed keeps working as models grow.
@@ -150,10 +152,11 @@ def seed_applications(n: int) -> dict:
         counts["applications"] = _insert(cursor, Application, {
             "id": "i",
             "query_code": "'9' || " + d.padded("i", 10),  # 11 digits: never one of the service's 10-digit codes
-            "channel": "CASE WHEN i % 10 < 7 THEN 'window' WHEN i % 10 = 7 THEN 'hotline'"
-                       " WHEN i % 10 = 8 THEN 'online' ELSE 'discovery' END",
+            "channel": "CASE WHEN i % 100 < 70 THEN 'window' WHEN i % 100 < 82 THEN 'hotline'"
+                       " WHEN i % 100 < 92 THEN 'online' WHEN i % 100 < 99 THEN 'discovery'"
+                       " ELSE 'rescue_transfer' END",
             "region_id": "v.region_id", "organization_id": "v.org_id",
-            "first_officer_id": "CASE WHEN i % 10 IN (8, 9) THEN NULL ELSE v.officer_id END",
+            "first_officer_id": "CASE WHEN i % 100 BETWEEN 82 AND 98 THEN NULL ELSE v.officer_id END",
             "applicant_name": "'申请人' || CAST(i AS text)",
             "applicant_id_cipher": "c.cipher", "applicant_id_hash": "c.hash",
             "applicant_phone": "'13800000000'", "address": "''", "circumstances": "'因病致贫，家庭收入低于当地标准'",
@@ -174,7 +177,7 @@ def seed_applications(n: int) -> dict:
                        " WHEN a.status = 'completed' THEN (CASE WHEN i % 5 = 0 THEN 'refused' ELSE 'granted' END)"
                        " ELSE 'withdrawn' END")
         item_source = (f"{with_clause}\x00FROM {source} JOIN bench_k b ON b.k <= 1 + (i * 31) % 3"
-                       f" JOIN bench_item it ON it.k = (i + b.k * 5) % {ni}"
+                       f" JOIN bench_item it ON it.k = ((i / {nv}) * 7 + b.k * 5) % {ni}"  # not tied to the village
                        " JOIN intake_application a ON a.id = i")
         counts["items"] = _insert(cursor, ApplicationItem, {
             "id": "(i - 1) * 3 + b.k", "application_id": "i", "item": "it.code", "department": "it.department",
