@@ -142,9 +142,13 @@ def seed_applications(n: int) -> dict:
         ago_days = f"((({n} - i) * {SPAN_DAYS}) / {n})"  # whole days before today the application was taken
         ago_s = f"((({n} - i) * {SPAN_DAYS * 86400}) / {n})"
         is_open = f"(i > {open_from})"
+        # i picks the village (i mod villages); j = i / villages picks the rest (i mod 3 the open status, 3 and
+        # the villages' count being coprime), so no status, channel or item is tied to a village: a township's
+        # filters meet realistic shares.
+        j = f"(i / {nv})"
         status = (f"CASE WHEN {is_open} THEN (CASE i % 3 WHEN 0 THEN 'submitted' WHEN 1 THEN 'materials_pending'"
-                  f" ELSE 'in_progress' END) WHEN (i * 7919) % 100 < 87 THEN 'completed'"
-                  f" WHEN (i * 7919) % 100 < 95 THEN 'not_accepted' ELSE 'withdrawn' END")
+                  f" ELSE 'in_progress' END) WHEN ({j} * 7919) % 100 < 87 THEN 'completed'"
+                  f" WHEN ({j} * 7919) % 100 < 95 THEN 'not_accepted' ELSE 'withdrawn' END")
         submitted = d.ts_before(ago_s)
         with_clause, source = _numbers(vendor, n)
         app_source = (f"{with_clause}\x00FROM {source} JOIN bench_village v ON v.k = i % {nv}"
@@ -152,33 +156,35 @@ def seed_applications(n: int) -> dict:
         counts["applications"] = _insert(cursor, Application, {
             "id": "i",
             "query_code": "'9' || " + d.padded("i", 10),  # 11 digits: never one of the service's 10-digit codes
-            "channel": "CASE WHEN i % 100 < 70 THEN 'window' WHEN i % 100 < 82 THEN 'hotline'"
-                       " WHEN i % 100 < 92 THEN 'online' WHEN i % 100 < 99 THEN 'discovery'"
+            "channel": f"CASE WHEN {j} % 100 < 70 THEN 'window' WHEN {j} % 100 < 82 THEN 'hotline'"
+                       f" WHEN {j} % 100 < 92 THEN 'online' WHEN {j} % 100 < 99 THEN 'discovery'"
                        " ELSE 'rescue_transfer' END",
             "region_id": "v.region_id", "organization_id": "v.org_id",
-            "first_officer_id": "CASE WHEN i % 100 BETWEEN 82 AND 98 THEN NULL ELSE v.officer_id END",
+            "first_officer_id": f"CASE WHEN {j} % 100 BETWEEN 82 AND 98 THEN NULL ELSE v.officer_id END",
             "applicant_name": "'申请人' || CAST(i AS text)",
             "applicant_id_cipher": "c.cipher", "applicant_id_hash": "c.hash",
             "applicant_phone": "'13800000000'", "address": "''", "circumstances": "'因病致贫，家庭收入低于当地标准'",
-            "emergency": "(i % 50 = 0)",
+            "emergency": f"({j} % 50 = 0)",
             "status": status, "submitted_at": submitted,
             "accepted_at": f"CASE WHEN {is_open} AND i % 3 = 0 THEN NULL ELSE {submitted} END",
             "due_date": d.day(f"(14 + i % 28) - {ago_days}"),
             "closed_at": f"CASE WHEN {is_open} THEN NULL ELSE {d.ts_after(submitted, '15 * 86400')} END",
             "closed_by_id": f"CASE WHEN {is_open} THEN NULL ELSE v.officer_id END",
-            "refusal_reason": "CASE WHEN (i * 7919) % 100 BETWEEN 87 AND 94 AND NOT " + is_open
+            "refusal_reason": f"CASE WHEN ({j} * 7919) % 100 BETWEEN 87 AND 94 AND NOT " + is_open
                               + " THEN '不符合申请条件' ELSE '' END",
         }, app_source)
         print(f"# {counts['applications']} applications in {time.monotonic() - started:.0f}s", file=sys.stderr)
 
-        # Items: k = 1..(1 + i*31 % 3) per application, distinct catalogue entries; id (i-1)*3 + k.
-        ref = "(((i - 1) * 3 + b.k) % 10 < 8 AND it.department <> '')"  # referred to its department
+        # Items: k = 1..(1 + j*31 % 3) per application, distinct catalogue entries; id (i-1)*3 + k.
+        ref = f"(({j} * 3 + i + b.k) % 10 < 8 AND it.department <> '')"  # referred to its department
         item_status = (f"CASE WHEN {is_open} THEN (CASE WHEN {ref} THEN 'referred' ELSE 'pending' END)"
-                       " WHEN a.status = 'completed' THEN (CASE WHEN i % 5 = 0 THEN 'refused' ELSE 'granted' END)"
+                       f" WHEN a.status = 'completed' THEN (CASE WHEN {j} % 5 = 0 THEN 'refused' ELSE 'granted' END)"
                        " ELSE 'withdrawn' END")
-        item_source = (f"{with_clause}\x00FROM {source} JOIN bench_k b ON b.k <= 1 + (i * 31) % 3"
-                       f" JOIN bench_item it ON it.k = ((i / {nv}) * 7 + b.k * 5) % {ni}"  # not tied to the village
+        item_source = (f"{with_clause}\x00FROM {source} JOIN bench_k b ON b.k <= 1 + ({j} * 31) % 3"
+                       f" JOIN bench_item it ON it.k = ({j} * 7 + i + b.k * 5) % {ni}"  # j: not tied to the village
                        " JOIN intake_application a ON a.id = i")
+        # The item's k back from its id, and the same key `ref` used: the referred items get their referral.
+        referred_key = f"(it.application_id / {nv}) * 3 + it.application_id + (it.id - (it.application_id - 1) * 3)"
         counts["items"] = _insert(cursor, ApplicationItem, {
             "id": "(i - 1) * 3 + b.k", "application_id": "i", "item": "it.code", "department": "it.department",
             "status": item_status, "due_date": d.day(f"it.time_limit + (it.time_limit * 2) / 5 - {ago_days}"),
@@ -194,7 +200,8 @@ def seed_applications(n: int) -> dict:
                            " JOIN intake_application a ON a.id = it.application_id"
                            " JOIN bench_village v ON v.region_id = a.region_id"
                            " JOIN bench_dept dp ON dp.county_id = v.county_id AND dp.department = it.department"
-                           " WHERE it.department <> '' AND it.id % 10 < 8 AND it.status <> 'withdrawn'")
+                           f" WHERE it.department <> '' AND ({referred_key}) % 10 < 8"
+                           " AND it.status <> 'withdrawn'")
         counts["referrals"] = _insert(cursor, Referral, {
             "application_item_id": "it.id", "organization_id": "dp.org_id",
             "status": f"CASE WHEN {open_ref} THEN (CASE WHEN it.id % 2 = 0 THEN 'sent' ELSE 'accepted' END)"

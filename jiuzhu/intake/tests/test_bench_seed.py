@@ -22,6 +22,11 @@ def test_the_seed_writes_applications_items_and_referrals_the_api_can_read(clien
     assert 500 < counts["items"] == ApplicationItem.objects.count() <= 1500
     assert counts["referrals"] == Referral.objects.count() > 0
     assert Referral.objects.filter(status__in=("sent", "accepted")).exists()
+    # An item shown as referred has its open referral, and only referred items of open applications do.
+    assert not ApplicationItem.objects.filter(status="referred").exclude(
+        referrals__status__in=("sent", "accepted")).exists()
+    assert not Referral.objects.filter(status__in=("sent", "accepted")).exclude(
+        application_item__status="referred").exists()
     assert not Referral.objects.exclude(organization__department=models_department()).exists()
     # Applications taken afterwards get new ids and codes (the sequences were moved past the seeded ids).
     taken = take_application()
