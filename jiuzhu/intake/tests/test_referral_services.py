@@ -119,6 +119,29 @@ def test_resend_only_after_a_return(referred, persona):
     with pytest.raises(DomainError) as caught:
         rs.referral_resend(actor=persona("longhui_window"), referral=referred["referral"], note="补充了材料")
     assert caught.value.code == "invalid_status"
+    assert caught.value.message == "该转办是“待接收”状态，不能重新转办"
+
+
+def test_resend_note_says_what_changed_in_four_characters_or_more(referred, persona):
+    clerk, window = persona("longhui_clerk"), persona("longhui_window")
+    returned = rs.referral_return(actor=clerk, referral=referred["referral"], reason="缺少诊断证明")
+    with pytest.raises(DomainError) as caught:
+        rs.referral_resend(actor=window, referral=returned, note="已补齐")
+    assert caught.value.field == "note" and "至少 4 个字" in caught.value.message
+    assert rs.referral_resend(actor=window, referral=returned, note="已补证明").previous_id == returned.pk
+
+
+def test_only_the_latest_returned_referral_is_resent(referred, persona):
+    """Returned twice: the first return cannot be re-sent any more (the item's latest referral is the one to
+    act on), even though no referral of the item is open."""
+    clerk, window = persona("longhui_clerk"), persona("longhui_window")
+    first = rs.referral_return(actor=clerk, referral=referred["referral"], reason="缺少诊断证明")
+    second = rs.referral_resend(actor=window, referral=first, note="已补齐诊断证明")
+    rs.referral_return(actor=clerk, referral=second, reason="缺少住院结算单")
+    with pytest.raises(DomainError) as caught:
+        rs.referral_resend(actor=window, referral=first, note="再次补充材料")
+    assert caught.value.message == "该事项此后已重新转办过，请在最新的转办上操作"
+    assert Referral.objects.count() == 2
 
 
 # ---- Status guards ------------------------------------------------------------------------------------------
