@@ -209,6 +209,11 @@ class Referral(models.Model):
             models.Index(fields=["organization", "due_date"], name="referral_open_inbox",
                          condition=Q(status__in=REFERRAL_OPEN_STATUSES)),
             models.Index(fields=["organization", "status", "-sent_at"], name="referral_org_status"),
+            # work lists (1M applications): the window's returned referrals to re-send, and overdue open ones
+            # (both few; without these the planner walks every referral of the township)
+            models.Index(fields=["application_item"], name="referral_returned", condition=Q(status="returned")),
+            models.Index(fields=["due_date"], name="referral_overdue",
+                         condition=Q(status__in=REFERRAL_OPEN_STATUSES, overdue_notified_on__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["application_item"], condition=Q(status__in=REFERRAL_OPEN_STATUSES),
