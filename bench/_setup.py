@@ -11,6 +11,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _postgres_base() -> str:
+    """The test PostgreSQL server (started if needed), without a database name."""
+    server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
+                            text=True).stdout.strip()
+    return server.rsplit("/", 1)[0]
+
+
+def existing_database(db: str, name: str) -> bool:
+    """--reuse: points Django at an earlier run's database and sets Django up; False when there is no SQLite
+    file (a PostgreSQL database that is not there shows when the caller first queries it)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if db == "sqlite":
+        path = Path("/tmp") / f"{name}.sqlite3"
+        if not path.exists():
+            return False
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        os.environ["DATABASE_URL"] = f"{_postgres_base()}/{name}"
+    import django
+
+    django.setup()
+    return True
+
+
 def fresh_database(db: str, name: str) -> str:
     """Points Django at a new, empty database and returns its URL."""
     if db == "sqlite":
@@ -19,9 +43,7 @@ def fresh_database(db: str, name: str) -> str:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     elif db == "postgres":
-        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
-                                text=True).stdout.strip()
-        base = server.rsplit("/", 1)[0]
+        base = _postgres_base()
         import psycopg
 
         with psycopg.connect(base + "/postgres", autocommit=True) as conn:

@@ -63,7 +63,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import ROOT, fresh_database
+from _setup import ROOT, existing_database, fresh_database
 from registry_load import _pct, cpu_seconds, start_server
 
 PASSWORD = "Jiuzhu@2026"
@@ -72,19 +72,8 @@ COUNTIES = {"430524": "longhui", "430525": "dongkou"}
 
 def seeded(db: str, name: str, applications: int) -> bool:
     """--reuse: is the database there with exactly this many seeded applications?"""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if db == "sqlite":
-        path = Path("/tmp") / f"{name}.sqlite3"
-        if not path.exists():
-            return False
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
-                                text=True).stdout.strip()
-        os.environ["DATABASE_URL"] = f"{server.rsplit('/', 1)[0]}/{name}"
-    import django
-
-    django.setup()
+    if not existing_database(db, name):
+        return False
     try:
         from jiuzhu.intake.models import Application
 

@@ -37,27 +37,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _setup import ROOT, fresh_database
+from _setup import ROOT, existing_database, fresh_database
 
 PASSWORD = "Jiuzhu@2026"
 
 
 def seeded(db: str, name: str, persons: int) -> bool:
     """--reuse: is the database already there with this many persons?"""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    if db == "sqlite":
-        path = Path("/tmp") / f"{name}.sqlite3"
-        if not path.exists():
-            return False
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    else:
-        server = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], check=True, capture_output=True,
-                                text=True).stdout.strip()
-        os.environ["DATABASE_URL"] = f"{server.rsplit('/', 1)[0]}/{name}"
-    import django
-
+    if not existing_database(db, name):
+        return False
     try:
-        django.setup()
         from jiuzhu.registry.models import Person
 
         return Person.objects.count() == persons
