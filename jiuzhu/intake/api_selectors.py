@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from jiuzhu.core.errors import DomainError
 from jiuzhu.intake.catalog import ITEM_BY_CODE
 from jiuzhu.intake.models import OPEN_STATUSES, Application, ApplicationItem, ApplicationStatus, Channel
 from jiuzhu.intake.selectors import applications_in_scope
-from jiuzhu.intake.services import today
+from jiuzhu.intake.services import invalid, today
 
 # What a list row shows (schemas.ApplicationOut), read as plain values: a page of model instances with their
 # prefetched items cost more Python than the queries themselves.
@@ -33,19 +32,15 @@ class ApplicationFilters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
-def _invalid(message: str, field: str) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
 def parse_filters(*, status: str = "", item: str = "", channel: str = "", overdue: bool = False,
                   ) -> ApplicationFilters:
     status, item, channel = (status or "").strip(), (item or "").strip(), (channel or "").strip()
     if status and status not in ApplicationStatus.values:
-        raise _invalid(f"未知的申请状态：{status[:30]}", "status")
+        raise invalid(f"未知的申请状态：{status[:30]}", "status")
     if item and item not in ITEM_BY_CODE:
-        raise _invalid(f"未知的救助事项：{item[:30]}", "item")
+        raise invalid(f"未知的救助事项：{item[:30]}", "item")
     if channel and channel not in Channel.values:
-        raise _invalid(f"未知的申请渠道：{channel[:30]}", "channel")
+        raise invalid(f"未知的申请渠道：{channel[:30]}", "channel")
     return ApplicationFilters(status=status, item=item, channel=channel, overdue=bool(overdue))
 
 
@@ -53,7 +48,7 @@ def parse_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     if not cursor.isdigit() or len(cursor) > 18:
-        raise _invalid("翻页标记无效：请使用上一页返回的 next_cursor", "cursor")
+        raise invalid("翻页标记无效：请使用上一页返回的 next_cursor", "cursor")
     return int(cursor)
 
 
@@ -61,7 +56,7 @@ def clamp_limit(limit: int | None) -> int:
     if limit is None:
         return DEFAULT_LIMIT
     if limit < 1 or limit > MAX_LIMIT:
-        raise _invalid(f"每页条数应在 1 到 {MAX_LIMIT} 之间", "limit")
+        raise invalid(f"每页条数应在 1 到 {MAX_LIMIT} 之间", "limit")
     return limit
 
 

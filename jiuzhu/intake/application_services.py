@@ -43,7 +43,7 @@ from jiuzhu.intake.models import (
     Referral,
     RequiredMaterial,
 )
-from jiuzhu.intake.services import application_create, clean_amount, clean_id_number
+from jiuzhu.intake.services import application_create, clean_amount, clean_id_number, clean_note
 
 # The one-time notice gives the applicant this many working days to bring what is missing. A constant for now
 # (the region settings catalogue is not the window part's file); the printed notice shows the date.
@@ -92,15 +92,6 @@ def _lock_item(item: ApplicationItem) -> ApplicationItem:
     current = ApplicationItem.objects.select_for_update().only("status").get(pk=item.pk)
     item.status = current.status
     return item
-
-
-def _text(value: str, field: str, label: str, *, minimum: int = 2, maximum: int = 500) -> str:
-    value = " ".join((value or "").split())
-    if len(value) < minimum:
-        raise DomainError(f"请填写{label}（至少 {minimum} 个字）", code="validation_error", field=field)
-    if len(value) > maximum:
-        raise DomainError(f"{label}不能超过 {maximum} 个字", code="validation_error", field=field)
-    return value
 
 
 def _event(kind: str, application: Application, actor, summary: str, payload: dict | None = None):
@@ -188,7 +179,7 @@ def application_not_accept(*, actor, application: Application, reason: str) -> A
     _require_window(actor, application)
     allowed = (ApplicationStatus.SUBMITTED, ApplicationStatus.MATERIALS_PENDING)
     _require_status(application, allowed, "不予受理")
-    reason = _text(reason, "reason", "不予受理理由", maximum=500)
+    reason = clean_note(reason, "reason", "不予受理理由", maximum=500)
     with transaction.atomic():
         _lock(application)
         _require_status(application, allowed, "不予受理")
@@ -287,7 +278,7 @@ def item_propose(*, actor, item: ApplicationItem, proposal: str) -> ApplicationI
     _require_status(application, ACCEPTED_OPEN, "提出初审意见")
     _require_in_house(item, "提出初审意见")
     _require_item_status(item, (ItemStatus.PENDING,), "提出初审意见")
-    proposal = _text(proposal, "proposal", "初审意见", maximum=500)
+    proposal = clean_note(proposal, "proposal", "初审意见", maximum=500)
     with transaction.atomic():
         _lock(application)
         _lock_item(item)
@@ -316,7 +307,7 @@ def item_decide(*, actor, item: ApplicationItem, granted: bool, reason: str = ""
     _require_status(application, ACCEPTED_OPEN, "审核确认")
     _require_in_house(item, "审核确认")
     _require_item_status(item, allowed, "审核确认")
-    reason = "" if granted else _text(reason, "reason", "不予救助理由", maximum=500)
+    reason = "" if granted else clean_note(reason, "reason", "不予救助理由", maximum=500)
     outcome = " ".join((outcome or "").split())
     if len(outcome) > 500:
         raise DomainError("办理结果不能超过 500 个字", code="validation_error", field="outcome")
@@ -368,7 +359,7 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
     referral is open (the department is asked to return it first)."""
     _require_window(actor, application)
     _require_status(application, OPEN, "撤回")
-    reason = _text(reason, "reason", "撤回原因", maximum=500)
+    reason = clean_note(reason, "reason", "撤回原因", maximum=500)
     with transaction.atomic():
         _lock(application)
         _require_status(application, OPEN, "撤回")
@@ -402,7 +393,7 @@ def assist_first_grant(*, actor, application: Application, amount, reason: str) 
     if amount > limit:
         raise DomainError(f"先行救助单次不能超过 {limit} 元（当地限额），超出部分请按临时救助程序审批",
                           code="validation_error", field="amount")
-    reason = _text(reason, "reason", "急难情形", maximum=500)
+    reason = clean_note(reason, "reason", "急难情形", maximum=500)
     with transaction.atomic():
         _lock(application)
         _require_status(application, ACCEPTED_OPEN, "先行救助")
@@ -422,7 +413,7 @@ def assist_first_complete(*, actor, assist: AssistFirst, note: str) -> AssistFir
     """The assist-first's paperwork completed afterwards (补齐手续), with a note of what was done."""
     application = assist.application
     _require_window(actor, application)
-    note = _text(note, "note", "补齐情况", maximum=500)
+    note = clean_note(note, "note", "补齐情况", maximum=500)
     with transaction.atomic():
         current = AssistFirst.objects.select_for_update().only("completed_at").get(pk=assist.pk)
         if current.completed_at is not None:

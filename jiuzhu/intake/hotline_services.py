@@ -29,23 +29,10 @@ from jiuzhu.core.workdays import add_working_days
 from jiuzhu.intake import settings_catalog as sc
 from jiuzhu.intake.events import IntakeEvent
 from jiuzhu.intake.models import CallOutcome, Channel, ComplaintStatus, HotlineCall
-from jiuzhu.intake.services import application_create, today
+from jiuzhu.intake.services import application_create, clean_text, invalid, today
 
 DEFAULT_LINE = "12349"
 DEFAULT_COMPLAINT_DAYS = 15
-
-
-def _invalid(message: str, field: str) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
-def _text(value: str, label: str, field: str, max_length: int, *, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise _invalid(f"请填写{label}", field)
-    if len(text) > max_length:
-        raise _invalid(f"{label}不能超过 {max_length} 个字", field)
-    return text
 
 
 def _require_operator(actor) -> None:
@@ -80,18 +67,18 @@ def hotline_call_log(*, actor, region: Region | None, caller_name: str, caller_p
     application_create leaves no call either: the operator corrects the form and saves again)."""
     _require_operator(actor)
     if region is None:
-        raise _invalid("请选择来电所涉地区", "region")
+        raise invalid("请选择来电所涉地区", "region")
     if not region_in_scope(actor, region):
-        raise _invalid("所涉地区不在您的管辖范围内", "region")
+        raise invalid("所涉地区不在您的管辖范围内", "region")
     if outcome not in CallOutcome.values:
-        raise _invalid("请选择处理方式", "outcome")
-    name = _text(caller_name, "来电人姓名", "caller_name", 50, required=outcome == CallOutcome.APPLICATION)
-    phone = _text(caller_phone, "来电号码", "caller_phone", 20)
-    story = _text(summary, "来电内容", "summary", 2000, required=True)
-    answer = _text(answer, "答复内容", "answer", 2000, required=outcome == CallOutcome.CONSULTATION)
-    place = _text(sighting_place, "发现地点", "sighting_place", 200, required=outcome == CallOutcome.SIGHTING)
+        raise invalid("请选择处理方式", "outcome")
+    name = clean_text(caller_name, "来电人姓名", "caller_name", 50, required=outcome == CallOutcome.APPLICATION)
+    phone = clean_text(caller_phone, "来电号码", "caller_phone", 20)
+    story = clean_text(summary, "来电内容", "summary", 2000, required=True)
+    answer = clean_text(answer, "答复内容", "answer", 2000, required=outcome == CallOutcome.CONSULTATION)
+    place = clean_text(sighting_place, "发现地点", "sighting_place", 200, required=outcome == CallOutcome.SIGHTING)
     if outcome == CallOutcome.APPLICATION and not (applicant_id_number or "").strip():
-        raise _invalid("转为救助申请时须填写来电人（申请人）的身份证号码", "applicant_id_number")
+        raise invalid("转为救助申请时须填写来电人（申请人）的身份证号码", "applicant_id_number")
 
     now = timezone.now()
     call = HotlineCall(line=hotline_line(actor.region or region), caller_name=name, caller_phone=phone, region=region,
@@ -132,7 +119,7 @@ def complaint_answer(*, actor, call: HotlineCall, answer: str) -> HotlineCall:
     _require_operator(actor)
     if not region_in_scope(actor, call.region):
         raise DomainError("该来电不在您的管辖范围内", code="out_of_scope")
-    answer = _text(answer, "答复内容", "answer", 2000, required=True)
+    answer = clean_text(answer, "答复内容", "answer", 2000, required=True)
     with transaction.atomic():
         current = HotlineCall.objects.select_for_update().only("complaint_status").get(pk=call.pk)
         if current.complaint_status != ComplaintStatus.OPEN:

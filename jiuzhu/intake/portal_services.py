@@ -40,7 +40,7 @@ from jiuzhu.intake.models import (
     ReferralResult,
     ReferralStatus,
 )
-from jiuzhu.intake.services import application_create, clean_id_number
+from jiuzhu.intake.services import application_create, clean_id_number, invalid
 
 SIGNATURE_MAX_BYTES = 200 * 1024
 SIGNATURE_PREFIX = "data:image/png;base64,"
@@ -67,10 +67,6 @@ RATE_LIMITED = "查询失败次数过多，请一小时后再试；如需帮助�
 def cn_date(day: dt.date) -> str:
     """2027年1月10日: a date as a plain Chinese sentence writes it."""
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def _invalid(message: str, field_name: str) -> DomainError:
-    return DomainError(message, code="validation_error", field=field_name)
 
 
 # ---- Regions for a visitor (no jurisdiction: every township that has a service area) -------------------
@@ -107,22 +103,22 @@ def signature_png(data_url: str) -> bytes:
     """The PNG bytes of the canvas's data URL, or a Chinese error on the signature field."""
     text = (data_url or "").strip()
     if not text:
-        raise _invalid("请在授权书下方的签名框内手写签名后再提交", "signature")
+        raise invalid("请在授权书下方的签名框内手写签名后再提交", "signature")
     if len(text) > len(SIGNATURE_PREFIX) + (SIGNATURE_MAX_BYTES * 4 // 3) + 8:
-        raise _invalid(f"签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB，请清除后重新签名", "signature")
+        raise invalid(f"签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB，请清除后重新签名", "signature")
     if not text.startswith(SIGNATURE_PREFIX):
-        raise _invalid("签名格式不正确，请清除后重新签名", "signature")
+        raise invalid("签名格式不正确，请清除后重新签名", "signature")
     try:
         data = base64.b64decode(text[len(SIGNATURE_PREFIX):], validate=True)
     except (binascii.Error, ValueError):
-        raise _invalid("签名格式不正确，请清除后重新签名", "signature") from None
+        raise invalid("签名格式不正确，请清除后重新签名", "signature") from None
     if len(data) > SIGNATURE_MAX_BYTES:
-        raise _invalid(f"签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB，请清除后重新签名", "signature")
+        raise invalid(f"签名图片超过 {SIGNATURE_MAX_BYTES // 1024} KB，请清除后重新签名", "signature")
     if not data.startswith(PNG_MAGIC) or len(data) < 33 or data[12:16] != b"IHDR":
-        raise _invalid("签名不是 PNG 图片，请清除后重新签名", "signature")
+        raise invalid("签名不是 PNG 图片，请清除后重新签名", "signature")
     width, height = struct.unpack(">II", data[16:24])
     if not (50 <= width <= 4000 and 30 <= height <= 4000):
-        raise _invalid("签名图片尺寸不正确，请清除后重新签名", "signature")
+        raise invalid("签名图片尺寸不正确，请清除后重新签名", "signature")
     return data
 
 
@@ -136,10 +132,10 @@ def online_apply(*, region: Region | None, applicant_name: str, applicant_id_num
     if _failures(client, now, PortalAttempt.Purpose.APPLY).count() >= APPLY_MAX_PER_WINDOW:
         raise DomainError(APPLY_LIMITED, code="rate_limited")
     if not (applicant_name or "").strip():
-        raise _invalid("请填写申请人姓名", "applicant_name")
+        raise invalid("请填写申请人姓名", "applicant_name")
     clean_id_number(applicant_id_number)
     if not agreed:
-        raise _invalid("请阅读并同意家庭经济状况核对授权书", "agreed")
+        raise invalid("请阅读并同意家庭经济状况核对授权书", "agreed")
     png = signature_png(signature)
     key = files.stored_file_save(data=png)
     try:

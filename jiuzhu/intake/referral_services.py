@@ -39,25 +39,11 @@ from jiuzhu.intake.models import (
     ReferralResult,
     ReferralStatus,
 )
-from jiuzhu.intake.services import clean_amount
+from jiuzhu.intake.services import clean_amount, clean_note, invalid
 
 NOTE_MAX = 500
 # An application a window has taken up (an online one must be accepted first); closed ones take no referral.
 REFERABLE_APPLICATION_STATUSES = (ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS)
-
-
-def _invalid(message: str, field: str | None = None) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
-def _text(value: str | None, field: str, label: str, *, required: bool, minimum: int = 2,
-          maximum: int = NOTE_MAX) -> str:
-    text = " ".join((value or "").split())
-    if required and len(text) < minimum:
-        raise _invalid(f"请填写{label}（至少 {minimum} 个字）", field)
-    if len(text) > maximum:
-        raise _invalid(f"{label}不能超过 {maximum} 个字", field)
-    return text
 
 
 # ---- Guards -------------------------------------------------------------------------------------------------
@@ -133,10 +119,10 @@ def receiving_department(item: ApplicationItem, organization: Organization | Non
     candidates = departments_for(item)
     if organization is not None:
         if organization.pk not in {org.pk for org in candidates}:
-            raise _invalid("所选部门不是该事项的责任部门，或不在申请人所在地", "organization")
+            raise invalid("所选部门不是该事项的责任部门，或不在申请人所在地", "organization")
         return next(org for org in candidates if org.pk == organization.pk)
     if not candidates:
-        raise _invalid(f"申请人所在地没有登记“{item.get_item_display()}”的责任部门，无法转办", "organization")
+        raise invalid(f"申请人所在地没有登记“{item.get_item_display()}”的责任部门，无法转办", "organization")
     return candidates[0]
 
 
@@ -181,7 +167,7 @@ def referral_send(*, actor, item: ApplicationItem, note: str = "", organization:
     or `organization` if it is one of them), with a deadline of the item's time limit in working days."""
     application = item.application
     _require_officer(actor, application)
-    note = _text(note, "note", "转办说明", required=False)
+    note = clean_note(note, "note", "转办说明", required=False)
     _item_sendable(item, application)
     latest = _latest(item)
     if latest is not None and latest.status == ReferralStatus.RETURNED:
@@ -207,7 +193,7 @@ def referral_resend(*, actor, referral: Referral, note: str, organization: Organ
     item = referral.application_item
     application = item.application
     _require_officer(actor, application)
-    note = _text(note, "note", "重新转办说明（补正或修改了什么）", required=True, minimum=4)
+    note = clean_note(note, "note", "重新转办说明（补正或修改了什么）", required=True, minimum=4)
     _require_status(referral, ReferralStatus.RETURNED, doing="重新转办")
     latest = _latest(item)
     if latest is not None and latest.pk != referral.pk:
@@ -255,7 +241,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
 def referral_return(*, actor, referral: Referral, reason: str) -> Referral:
     """退回: back to the window with a written reason (never silently); the item waits at the window again."""
     _require_clerk(actor, referral)
-    reason = _text(reason, "reason", "退回理由", required=True, minimum=4)
+    reason = clean_note(reason, "reason", "退回理由", required=True, minimum=4)
     _require_status(referral, *REFERRAL_OPEN_STATUSES, doing="退回")
     application = _application(referral)
     now = timezone.now()
@@ -281,12 +267,12 @@ def referral_complete(*, actor, referral: Referral, result: str, outcome: str, a
     reason the applicant will read); the item takes the result, its outcome and reason copied."""
     _require_clerk(actor, referral)
     if result not in ReferralResult.values:
-        raise _invalid("请选择办理结果（给予救助或不予救助）", "result")
+        raise invalid("请选择办理结果（给予救助或不予救助）", "result")
     granted = result == ReferralResult.GRANTED
-    outcome = _text(outcome, "outcome", "办理情况" if granted else "不予救助的理由", required=True, minimum=4)
+    outcome = clean_note(outcome, "outcome", "办理情况" if granted else "不予救助的理由", required=True, minimum=4)
     amount = clean_amount(amount)
     if not granted and amount:
-        raise _invalid("不予救助时不填写救助金额", "amount")
+        raise invalid("不予救助时不填写救助金额", "amount")
     _require_status(referral, *REFERRAL_OPEN_STATUSES, doing="办结")
     application = _application(referral)
     now = timezone.now()

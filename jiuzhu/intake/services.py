@@ -60,49 +60,63 @@ def clean_amount(value, field: str = "amount", label: str = "救助金额", *, r
     return amount.quantize(Decimal("0.01"))
 
 
-def _invalid(message: str, field: str) -> DomainError:
+def invalid(message: str, field: str | None = None) -> DomainError:
+    """A validation error naming the field, in the one error shape."""
     return DomainError(message, code="validation_error", field=field)
 
 
 def clean_id_number(raw: str, field: str = "applicant_id_number") -> str:
     """The canonical 18-digit number, or a Chinese error naming the field."""
     if not (raw or "").strip():
-        raise _invalid("请填写身份证号码", field)
+        raise invalid("请填写身份证号码", field)
     try:
         return parse_id_number(raw).number
     except IdNumberError as exc:
-        raise _invalid(f"身份证号码有误：{exc.message}", field) from None
+        raise invalid(f"身份证号码有误：{exc.message}", field) from None
 
 
 def clean_items(items: list[str]) -> list[str]:
     """Known item codes, each once, in the order given."""
     codes = list(dict.fromkeys(code.strip() for code in items if code and code.strip()))
     if not codes:
-        raise _invalid("请至少选择一项申请的救助事项", "items")
+        raise invalid("请至少选择一项申请的救助事项", "items")
     if len(codes) > MAX_ITEMS:
-        raise _invalid(f"一次申请最多 {MAX_ITEMS} 项救助事项", "items")
+        raise invalid(f"一次申请最多 {MAX_ITEMS} 项救助事项", "items")
     unknown = [code for code in codes if code not in ITEM_BY_CODE]
     if unknown:
-        raise _invalid(f"未知的救助事项：{'、'.join(c[:30] for c in unknown)}", "items")
+        raise invalid(f"未知的救助事项：{'、'.join(c[:30] for c in unknown)}", "items")
     return codes
 
 
-def _clean_text(value: str, label: str, field: str, max_length: int, *, required: bool = False) -> str:
+def clean_text(value: str, label: str, field: str, max_length: int, *, required: bool = False) -> str:
+    """A short text field, stripped; required and length checked with Chinese messages."""
     text = (value or "").strip()
     if required and not text:
-        raise _invalid(f"请填写{label}", field)
+        raise invalid(f"请填写{label}", field)
     if len(text) > max_length:
-        raise _invalid(f"{label}不能超过 {max_length} 个字", field)
+        raise invalid(f"{label}不能超过 {max_length} 个字", field)
+    return text
+
+
+def clean_note(value: str | None, field: str, label: str, *, required: bool = True, minimum: int = 2,
+               maximum: int = 500) -> str:
+    """A written reason or note (退回理由, 初审意见, 不予受理理由): runs of spaces and line breaks folded to one
+    space; when required, at least `minimum` characters."""
+    text = " ".join((value or "").split())
+    if required and len(text) < minimum:
+        raise invalid(f"请填写{label}（至少 {minimum} 个字）", field)
+    if len(text) > maximum:
+        raise invalid(f"{label}不能超过 {maximum} 个字", field)
     return text
 
 
 def _check_region(actor, region: Region | None, channel: str) -> None:
     if region is None:
-        raise _invalid("请选择申请人居住的乡镇（街道）或村（社区）", "region")
+        raise invalid("请选择申请人居住的乡镇（街道）或村（社区）", "region")
     if region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
-        raise _invalid("居住地应选到乡镇（街道）或村（社区）", "region")
+        raise invalid("居住地应选到乡镇（街道）或村（社区）", "region")
     if actor is not None and not region_in_scope(actor, region):
-        raise _invalid("居住地不在您的管辖范围内：请到申请人居住地的窗口受理，或转给其所在地", "region")
+        raise invalid("居住地不在您的管辖范围内：请到申请人居住地的窗口受理，或转给其所在地", "region")
 
 
 def _registry_person(id_hash: str):
@@ -141,27 +155,27 @@ def application_create(*, actor, channel: str, region: Region | None, applicant_
     appears on their household's assistance chain.
     """
     if channel not in Channel.values:
-        raise _invalid("未知的申请渠道", "channel")
+        raise invalid("未知的申请渠道", "channel")
     if actor is None:
         if channel != Channel.ONLINE:
             raise DomainError("请先登录", code="forbidden")
     else:
         require(actor, Capability.INTAKE)
     _check_region(actor, region, channel)
-    name = _clean_text(applicant_name, "申请人姓名", "applicant_name", 50, required=True)
+    name = clean_text(applicant_name, "申请人姓名", "applicant_name", 50, required=True)
     number = clean_id_number(applicant_id_number)
     codes = clean_items(items)
-    story = _clean_text(circumstances, "困难情况", "circumstances", 2000, required=True)
-    phone = _clean_text(applicant_phone, "联系电话", "applicant_phone", 20, required=channel == Channel.ONLINE)
-    addr = _clean_text(address, "现住址", "address", 200)
+    story = clean_text(circumstances, "困难情况", "circumstances", 2000, required=True)
+    phone = clean_text(applicant_phone, "联系电话", "applicant_phone", 20, required=channel == Channel.ONLINE)
+    addr = clean_text(address, "现住址", "address", 200)
     agent = agent or {}
-    agent_name = _clean_text(agent.get("name", ""), "代理人姓名", "agent.name", 50)
+    agent_name = clean_text(agent.get("name", ""), "代理人姓名", "agent.name", 50)
     agent_number = clean_id_number(agent["id_number"], "agent.id_number") if agent_name else ""
-    agent_relation = _clean_text(agent.get("relation", ""), "代理人与申请人关系", "agent.relation", 30,
+    agent_relation = clean_text(agent.get("relation", ""), "代理人与申请人关系", "agent.relation", 30,
                                  required=bool(agent_name))
-    agent_phone = _clean_text(agent.get("phone", ""), "代理人电话", "agent.phone", 20)
+    agent_phone = clean_text(agent.get("phone", ""), "代理人电话", "agent.phone", 20)
     if agent_number and agent_number == number:
-        raise _invalid("代理人不能是申请人本人", "agent.id_number")
+        raise invalid("代理人不能是申请人本人", "agent.id_number")
 
     now = timezone.now()
     day = timezone.localdate(now)
@@ -176,7 +190,7 @@ def application_create(*, actor, channel: str, region: Region | None, applicant_
         person_id=person.pk if person else None, household_id=person.household_id if person else None,
         agent_name=agent_name, agent_id_cipher=encrypt_text(agent_number) if agent_number else "",
         agent_relation=agent_relation, agent_phone=agent_phone, circumstances=story, emergency=bool(emergency),
-        source_ref=_clean_text(source_ref, "线索来源", "source_ref", 100),
+        source_ref=clean_text(source_ref, "线索来源", "source_ref", 100),
         signature_file_key=signature_file_key, authorised_at=authorised_at,
         status=ApplicationStatus.SUBMITTED, submitted_at=now,
     )
@@ -191,7 +205,7 @@ def application_create(*, actor, channel: str, region: Region | None, applicant_
     received = {code: set(names) for code, names in (received_materials or {}).items()}
     unknown = sorted(set(received) - set(codes))
     if unknown:
-        raise _invalid(f"收到的材料属于未申请的事项：{'、'.join(u[:30] for u in unknown)}", "received_materials")
+        raise invalid(f"收到的材料属于未申请的事项：{'、'.join(u[:30] for u in unknown)}", "received_materials")
     item_rows = ApplicationItem.objects.bulk_create([
         ApplicationItem(application=application, item=code, department=terms[code].department,
                         due_date=add_working_days(day, terms[code].time_limit)) for code in codes])
