@@ -95,16 +95,16 @@ def _helper_tables(cursor, vendor: str) -> None:
 
     for table in ("bench_village", "bench_cipher", "bench_item", "bench_dept", "bench_k"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute("CREATE TABLE bench_village (k integer PRIMARY KEY, region_id bigint, county_id bigint,"
-                   " org_id bigint, officer_id bigint)")
+    cursor.execute("CREATE TABLE bench_village (k integer PRIMARY KEY, region_id bigint, region_path text,"
+                   " county_id bigint, org_id bigint, officer_id bigint)")
     rows = []
     for k, village in enumerate(demo_villages()):
         township = village.parent
         county = township.parent
         window = Organization.objects.filter(region=township, kind=OrganizationKind.SERVICE_WINDOW).first()
         officer = User.objects.get(username=("longhui" if county.code == "430524" else "dongkou") + "_window")
-        rows.append((k, village.pk, county.pk, window.pk if window else None, officer.pk))
-    cursor.executemany("INSERT INTO bench_village VALUES (%s, %s, %s, %s, %s)", rows)
+        rows.append((k, village.pk, village.path, county.pk, window.pk if window else None, officer.pk))
+    cursor.executemany("INSERT INTO bench_village VALUES (%s, %s, %s, %s, %s, %s)", rows)
     cursor.execute("CREATE TABLE bench_cipher (k integer PRIMARY KEY, cipher text, hash text)")
     numbers = [make_id_number("430524" if k % 2 else "430525", dt.date(1940 + k % 60, 1 + k % 12, 1 + k % 28),
                               k % 1000) for k in range(CIPHER_POOL)]
@@ -159,7 +159,7 @@ def seed_applications(n: int) -> dict:
             "channel": f"CASE WHEN {j} % 100 < 70 THEN 'window' WHEN {j} % 100 < 82 THEN 'hotline'"
                        f" WHEN {j} % 100 < 92 THEN 'online' WHEN {j} % 100 < 99 THEN 'discovery'"
                        " ELSE 'rescue_transfer' END",
-            "region_id": "v.region_id", "organization_id": "v.org_id",
+            "region_id": "v.region_id", "region_path": "v.region_path", "organization_id": "v.org_id",
             "first_officer_id": f"CASE WHEN {j} % 100 BETWEEN 82 AND 98 THEN NULL ELSE v.officer_id END",
             "applicant_name": "'申请人' || CAST(i AS text)",
             "applicant_id_cipher": "c.cipher", "applicant_id_hash": "c.hash",

@@ -127,7 +127,7 @@ def application_list(*, actor, filters: ApplicationFilters) -> QuerySet[Applicat
     if filters.due_soon:
         rows = rows.filter(status__in=OPEN_STATUSES, due_date__lte=today() + dt.timedelta(days=DUE_SOON_DAYS))
     if filters.region is not None:
-        rows = rows.filter(region__path__startswith=filters.region.path)
+        rows = rows.filter(region_path__startswith=filters.region.path)
     if filters.proposed:
         rows = rows.filter(status__in=(ApplicationStatus.MATERIALS_PENDING, ApplicationStatus.IN_PROGRESS))\
             .filter(Exists(ApplicationItem.objects.filter(application=OuterRef("pk"), status=ItemStatus.PROPOSED)))

@@ -47,6 +47,8 @@ class Application(models.Model):
     query_code = models.CharField("查询码", max_length=12, unique=True)
     channel = models.CharField("申请渠道", max_length=20, choices=Channel.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="居住地")
+    # region.path, copied at creation (regions never move): the scope filters on it (intake/selectors.py)
+    region_path = models.CharField(max_length=120)
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name="受理窗口")
     first_officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -91,6 +93,8 @@ class Application(models.Model):
             models.Index(fields=["region", "-submitted_at"], name="application_region"),
             # a county's unfiltered list, newest first: read backwards, filtered by the region subtree as it goes
             models.Index(fields=["-submitted_at", "-id"], name="application_newest"),
+            # a rare channel (rescue transfers, proactive discovery) in a small scope, newest first
+            models.Index(fields=["channel", "-submitted_at", "-id"], name="application_channel"),
         ]
 
     def __str__(self):

@@ -12,7 +12,8 @@ from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.scoping import get_scoped_or_404, is_department_actor, scoped
 from jiuzhu.intake.models import Application, Referral
 
-APPLICATION_SCOPE = {"region_field": "region"}
+# Application.region_path is the region's path copied at creation: see scope_q(region_path_field=…).
+APPLICATION_SCOPE = {"region_path_field": "region_path"}
 # Civil affairs sees every referral of its applications; a department only those sent to it.
 REFERRAL_SCOPE = {"region_field": "application_item__application__region", "department_field": "organization"}
 

@@ -184,7 +184,7 @@ def application_create(*, actor, channel: str, region: Region | None, applicant_
     id_hash = keyed_hash(number)
     person = _registry_person(id_hash)
     application = Application(
-        channel=channel, region=region, organization=getattr(actor, "organization", None),
+        channel=channel, region=region, region_path=region.path, organization=getattr(actor, "organization", None),
         first_officer=actor, applicant_name=name, applicant_id_cipher=encrypt_text(number),
         applicant_id_hash=id_hash, applicant_phone=phone, address=addr,
         person_id=person.pk if person else None, household_id=person.household_id if person else None,

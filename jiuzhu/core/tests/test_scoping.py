@@ -72,3 +72,14 @@ def test_out_of_scope_is_404_in_chinese(persona):
         get_scoped_or_404(Organization.objects.all(), persona("longhui_officer"), pk=other.pk)
     assert str(exc.value) == "记录不存在或不在您的管辖范围内"
     assert get_scoped_or_404(Organization.objects.all(), persona("dongkou_officer"), pk=other.pk) == other
+
+
+def test_a_copied_region_path_on_the_record_scopes_like_the_region_itself(persona):
+    """region_path_field: the record's own copy of its region's path (a Region's own path here) is what is
+    filtered, the subtree exactly; a department clerk still sees nothing without a department field."""
+    from jiuzhu.core.models import Region
+
+    seen = scoped(Region.objects.all(), persona("longhui_officer"), region_path_field="path")
+    assert set(seen) == set(Region.objects.filter(path__startswith=COUNTY_A_PATH))
+    assert not seen.filter(code="430525").exists()
+    assert not scoped(Region.objects.all(), persona("longhui_clerk"), region_path_field="path").exists()

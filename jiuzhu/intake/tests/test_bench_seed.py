@@ -5,7 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db.models import OuterRef, Subquery
 
+from jiuzhu.core.models import Region
 from jiuzhu.intake.models import OPEN_STATUSES, Application, ApplicationItem, Referral
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,8 @@ def test_the_seed_writes_applications_items_and_referrals_the_api_can_read(clien
 
     counts = seed_applications(500)
     assert counts["applications"] == Application.objects.count() == 500
+    assert not Application.objects.exclude(region_path=Subquery(
+        Region.objects.filter(pk=OuterRef("region_id")).values("path")[:1])).exists()
     assert Application.objects.filter(status__in=OPEN_STATUSES).count() == 10  # the newest 2 %
     assert set(Application.objects.values_list("status", flat=True)) >= {"completed", "not_accepted", "in_progress"}
     assert 500 < counts["items"] == ApplicationItem.objects.count() <= 1500
@@ -43,3 +47,18 @@ def models_department():
     from django.db.models import OuterRef, Subquery
 
     return Subquery(ApplicationItem.objects.filter(pk=OuterRef("application_item_id")).values("department")[:1])
+
+
+def test_the_migration_copies_every_applications_region_path(take_application):
+    """intake 0005: applications taken before the copy existed get their region's path in one UPDATE; the
+    scope filters on the copy, so an application without it would vanish from every list."""
+    import importlib
+
+    from django.apps import apps
+
+    taken = take_application()
+    assert taken.region_path == taken.region.path  # application_create copies it
+    Application.objects.update(region_path="")
+    importlib.import_module("jiuzhu.intake.migrations.0005_scope_path").copy_region_paths(apps, None)
+    taken.refresh_from_db()
+    assert taken.region_path == taken.region.path
