@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.urls import NoReverseMatch, reverse
 
 from jiuzhu.core.audit import audit_read
 from jiuzhu.core.crypto import decrypt_text, keyed_hash
@@ -271,6 +272,43 @@ def registry_lookup(*, actor, raw_number: str) -> RegistryMatch:
     audit_read(actor, person, person_id=person.pk, detail={"purpose": "intake_lookup"})
     return RegistryMatch(checked=True, found=True, name=person.name, id_number=mask_id_number(number),
                          household_id=person.household_id)
+
+
+def applicant_prefill(*, actor, person_id: str | None, name: str | None = None) -> dict:
+    """A lead about someone (a monitoring warning's 主动发现, a coordinator's visit) opens the 一表登记 form
+    with what is already known: a registry person's name, ID number (to those who may see it in full), phone
+    and village; for someone outside the registry, the name. The person shown is audited; a person out of the
+    actor's scope is 404, like any record."""
+    from jiuzhu.core.scoping import get_scoped_or_404
+    from jiuzhu.registry.models import Person
+
+    initial = {"applicant_name": " ".join((name or "").split())[:50]} if name else {}
+    if not person_id or not str(person_id).isdigit() or not can(actor, Capability.VIEW_REGISTRY):
+        return initial
+    person = get_scoped_or_404(Person.objects.select_related("region"), actor, pk=int(person_id))
+    audit_read(actor, person, person_id=person.pk, detail={"purpose": "intake_prefill"})
+    initial.update(applicant_name=person.name, applicant_phone=person.phone, region_code=person.region.code)
+    if may_see_full_id(actor):
+        initial["applicant_id_number"] = person.id_number
+    return initial
+
+
+SOURCES = {"warning": ("动态监测预警", "monitoring:warning_detail"), "call": ("热线来电", "intake:hotline_detail"),
+           "rescue": ("救助管理站转介", "")}
+
+
+def source_link(application: Application) -> tuple[str, str]:
+    """(label, url) of where a lead came from ("warning:12" → 动态监测预警 #12 and its page); ("", "") when none.
+    By url name only: intake does not import the app the lead came from."""
+    kind, _, key = (application.source_ref or "").partition(":")
+    if kind not in SOURCES or not key.isdigit():
+        return (f"线索来源：{application.source_ref}", "") if application.source_ref else ("", "")
+    label, url_name = SOURCES[kind]
+    try:
+        url = reverse(url_name, args=[int(key)]) if url_name else ""
+    except NoReverseMatch:
+        url = ""
+    return f"{label} #{key}", url
 
 
 # ---- Work list -------------------------------------------------------------------------------------------

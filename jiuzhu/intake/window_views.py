@@ -77,8 +77,12 @@ def application_new(request):
                    "source_ref": request.GET.get("source_ref", "")[:100]}
         if leads_only:
             initial["channel"] = Channel.DISCOVERY
+        # a lead (a monitoring warning, a coordinator's visit) about a person: what is known is filled in
+        initial |= selectors.applicant_prefill(actor=request.user, person_id=request.GET.get("person"),
+                                               name=request.GET.get("name"))
+        where = {"region_code": initial.pop("region_code", None) or request.GET.get("region_code", "")}
         return _new_page(request, ApplicationForm(initial=initial, leads_only=leads_only),
-                         pick_region(request.user, {}))
+                         pick_region(request.user, where))
     form = ApplicationForm(request.POST, leads_only=leads_only)
     picker = pick_region(request.user, request.POST)
     if request.POST.get("action") == "lookup":  # 查询是否在库: nothing written, everything typed kept
@@ -182,6 +186,7 @@ def _detail(request, application, *, failed: dict | None = None, status: int = 2
     assists = list(application.assist_first.select_related("granted_by", "completed_by").order_by("pk"))
     return render(request, "intake/application_detail.html", {
         "a": application, "applicant": selectors.applicant_view(actor, application), "items": items,
+        "source": selectors.source_link(application),
         "missing": [m for item in items for m in item.missing],
         "any_refused": any(item.status == ItemStatus.REFUSED for item in items),
         "notices": list(application.notices.select_related("issued_by").order_by("pk")),

@@ -454,3 +454,43 @@ def test_assist_first_filters_outstanding_and_overdue(client_for, take_applicati
     AssistFirst.objects.filter(pk=assist.pk).update(paperwork_due_date="2020-01-02")
     overdue = text(client.get(LIST + "?assist_first_overdue=1"))
     assert app.query_code in overdue and "先行救助超期未补齐手续" in overdue
+
+
+# ---- 主动发现: a lead about a person opens the form with what is known -------------------------------------------
+
+def test_a_lead_about_a_registry_person_opens_the_form_filled_in_and_audited(client_for, register):
+    number = applicant_number(53)
+    household = register(members=[{"id_number": number, "name": "王桂兰", "relation": "head", "phone": "13900005555"}])
+    url = f"{NEW}?channel=discovery&source_ref=warning:5&person={household.head_id}"
+    html = client_for("longhui_window").get(url).content.decode()
+    assert 'value="王桂兰"' in html and f'value="{number}"' in html and 'value="13900005555"' in html
+    assert '<option value="discovery" selected>' in html and 'value="warning:5"' in html
+    assert f'value="{VILLAGE_A}" selected' in html  # the person's village is chosen
+    assert AuditLog.objects.filter(action="read", person_id=household.head_id,
+                                   detail__purpose="intake_prefill").count() == 1
+    assert client_for("dongkou_window").get(url).status_code == 404  # out of scope: nothing, not even the name
+
+
+def test_a_lead_shows_the_full_id_number_only_to_those_who_may_see_it(client_for, register, without_full_id):
+    number = applicant_number(54)
+    household = register(members=[{"id_number": number, "name": "王桂兰", "relation": "head"}])
+    html = client_for("longhui_officer").get(f"{NEW}?channel=discovery&person={household.head_id}").content.decode()
+    assert 'value="王桂兰"' in html and number not in html
+
+
+def test_a_lead_without_registry_access_or_outside_the_registry_fills_in_the_name_only(client_for, register):
+    household = register(members=[{"id_number": applicant_number(55), "name": "王桂兰", "relation": "head"}])
+    html = client_for("longhui_station").get(f"{NEW}?person={household.head_id}&name=流浪人员甲").content.decode()
+    assert "王桂兰" not in html and 'value="流浪人员甲"' in html
+    assert not AuditLog.objects.filter(detail__purpose="intake_prefill").exists()
+
+
+def test_the_application_links_back_to_where_the_lead_came_from(client_for, take_application):
+    client = client_for("longhui_window")
+    warned = take_application(channel=Channel.DISCOVERY, source_ref="warning:12")
+    html = client.get(f"/intake/applications/{warned.pk}/").content.decode()
+    assert 'href="/monitoring/warnings/12/"' in html and "动态监测预警 #12" in html
+    called = take_application(channel=Channel.HOTLINE, source_ref="call:7")
+    assert 'href="/intake/hotline/7/"' in client.get(f"/intake/applications/{called.pk}/").content.decode()
+    plain = take_application(source_ref="")
+    assert "线索来源" not in client.get(f"/intake/applications/{plain.pk}/").content.decode()

@@ -201,3 +201,17 @@ def test_referral_rows_keep_their_deadline(warning, persona):
                                       organization=clerk.organization, request="请核实", working_days=3,
                                       on=dt.date(2025, 9, 30))
     assert WarningReferral.objects.get(pk=referral.pk).due_date == dt.date(2025, 10, 11)
+
+
+def test_an_open_warning_offers_an_application_at_the_window_filled_from_the_lead(client_for, warning, persona):
+    """主动发现 → 一门受理: the link opens intake's form with the channel, the warning and the person."""
+    html = client_for("longhui_window").get(f"/monitoring/warnings/{warning.pk}/").content.decode()
+    link = re.search(r'id="intake-link" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert link.startswith("/intake/applications/new/?channel=discovery&")
+    assert f"source_ref=warning:{warning.pk}" in link and f"person={warning.person_id}" in link
+    form = client_for("longhui_window").get(link).content.decode()
+    assert f'value="{warning.person.name}"' in form and f'value="warning:{warning.pk}"' in form
+    warning.status = WarningStatus.CLOSED
+    warning.save(update_fields=["status"])
+    assert 'id="intake-link"' not in client_for("longhui_window").get(
+        f"/monitoring/warnings/{warning.pk}/").content.decode()
