@@ -45,6 +45,12 @@ parts and were not in this tree: "missing_pages"; worklist_ms is the home page w
   is walked backwards until 20 rows match (100–600 ms at 1M), or, when the planner misjudges the township's
   share (core_region.path LIKE 'prefix%' estimated at 1 region instead of 11), all 50,000 of the township's
   applications are read and sorted (370–520 ms for item=funeral).
+2026-12-01, session 26, after the scope moved onto Application.region_path (core scope_q region_path_field) and
+its indexes (intake 0005; the migration itself took 104 s at 1M on PostgreSQL): three runs at 1M, 100 users,
+240 s, PostgreSQL: p95 257.6, 399.2 and 320.9 ms, 0 errors, 12 requests/s, server CPU ~65 ms per request
+(the list page's capped count still walked the newest-first index: 140–170 ms of SQL). With the scope index
+(application_scope, varchar_pattern_ops) the list page fell from 240 to 60 ms in-process and the township
+count from 140 to 6 ms; home pages: window officer ~80–98 ms, county officer ~86–160 ms (17–22 count lines).
 Server CPU is ~48 ms per request on average (any signed-in API request ~15 ms before its own work; the list
 ~26 ms, a creation ~26 ms, a home page ~28–31 ms), the database a few ms of it: the list's plan at 1M is an
 Index Scan Backward on the primary key with the scope's region looked up per row (Memoize), 0.5 ms for a

@@ -93,6 +93,12 @@ class Application(models.Model):
             models.Index(fields=["region", "-submitted_at"], name="application_region"),
             # a county's unfiltered list, newest first: read backwards, filtered by the region subtree as it goes
             models.Index(fields=["-submitted_at", "-id"], name="application_newest"),
+            # the scope's prefix (region_path LIKE '…%'): counts of a township's or county's applications read
+            # this index only. The pattern operator class serves LIKE whatever the database's collation.
+            models.Index(fields=["region_path"], name="application_scope", opclasses=["varchar_pattern_ops"]),
+            # 督办: a county's overdue open applications (few) counted on its home page without the heap
+            models.Index(fields=["region_path"], name="application_overdue", opclasses=["varchar_pattern_ops"],
+                         condition=OPEN_Q & Q(overdue_notified_on__isnull=False)),
             # a rare channel (rescue transfers, proactive discovery) in a small scope, newest first
             models.Index(fields=["channel", "-submitted_at", "-id"], name="application_channel"),
         ]

@@ -26,6 +26,16 @@ class Migration(migrations.Migration):
         migrations.RunPython(copy_region_paths, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="application",
+            index=models.Index(fields=["region_path"], name="application_scope", opclasses=["varchar_pattern_ops"]),
+        ),
+        migrations.AddIndex(
+            model_name="application",
+            index=models.Index(condition=models.Q(("status__in", ["submitted", "materials_pending", "in_progress"]),
+                                                  ("overdue_notified_on__isnull", False)),
+                               fields=["region_path"], name="application_overdue", opclasses=["varchar_pattern_ops"]),
+        ),
+        migrations.AddIndex(
+            model_name="application",
             index=models.Index(fields=["channel", "-submitted_at", "-id"], name="application_channel"),
         ),
     ]
