@@ -494,3 +494,19 @@ def test_the_application_links_back_to_where_the_lead_came_from(client_for, take
     assert 'href="/intake/hotline/7/"' in client.get(f"/intake/applications/{called.pk}/").content.decode()
     plain = take_application(source_ref="")
     assert "线索来源" not in client.get(f"/intake/applications/{plain.pk}/").content.decode()
+
+
+def test_a_lead_with_a_malformed_source_shows_it_as_text_without_a_link(client_for, take_application):
+    odd = take_application(channel=Channel.DISCOVERY, source_ref="warning:abc")
+    html = client_for("longhui_window").get(f"/intake/applications/{odd.pk}/").content.decode()
+    assert "线索来源：warning:abc" in html and 'id="source-link"' not in html
+
+
+def test_registry_lookup_needs_the_registry_capability(client_for, register):
+    """A rescue-station worker takes applications but does not see the registry: the lookup says so and reads
+    nothing (no audit row)."""
+    register(members=[{"id_number": applicant_number(56), "name": "王桂兰", "relation": "head"}])
+    data = form_data(action="lookup", applicant_id_number=applicant_number(56))
+    html = client_for("longhui_station").post(NEW, data).content.decode()
+    assert "您没有查看低收入人口库的权限" in html and "王桂兰（" not in html
+    assert not AuditLog.objects.filter(detail__purpose="intake_lookup").exists()
