@@ -51,6 +51,9 @@ its indexes (intake 0005; the migration itself took 104 s at 1M on PostgreSQL): 
 (the list page's capped count still walked the newest-first index: 140–170 ms of SQL). With the scope index
 (application_scope, varchar_pattern_ops) the list page fell from 240 to 60 ms in-process and the township
 count from 140 to 6 ms; home pages: window officer ~80–98 ms, county officer ~86–160 ms (17–22 count lines).
+After both indexes (ced546c), on a quiet machine: p95 256.8 ms, p50 88.6 ms, 0 errors, 12.0/s; home pages
+92 ms (window officer) and 88 ms (county officer), inbox 74.5 ms, list page 74.9 ms sequential (p95 under load
+278 ms, was 592–752 ms).
 Server CPU is ~48 ms per request on average (any signed-in API request ~15 ms before its own work; the list
 ~26 ms, a creation ~26 ms, a home page ~28–31 ms), the database a few ms of it: the list's plan at 1M is an
 Index Scan Backward on the primary key with the scope's region looked up per row (Memoize), 0.5 ms for a
