@@ -31,7 +31,7 @@ from jiuzhu.intake.models import (
 )
 from jiuzhu.intake.selectors import applications_in_scope
 from jiuzhu.intake.services import today
-from jiuzhu.registry.selectors import age_on, audit_shown, may_see_full_id
+from jiuzhu.registry.selectors import age_on, audit_shown, may_see_full_id, person_get
 
 PAGE_SIZE = 50
 MAX_PAGE = 200  # limited pages: beyond 10,000 rows the officer narrows the filters
@@ -278,15 +278,11 @@ def applicant_prefill(*, actor, person_id: str | None, name: str | None = None) 
     """A lead about someone (a monitoring warning's 主动发现, a coordinator's visit) opens the 一表登记 form
     with what is already known: a registry person's name, ID number (to those who may see it in full), phone
     and village; for someone outside the registry, the name. The person shown is audited; a person out of the
-    actor's scope is 404, like any record."""
-    from jiuzhu.core.scoping import get_scoped_or_404
-    from jiuzhu.registry.models import Person
-
+    actor's scope is 404, like any record (registry's person_get: scoped, audited)."""
     initial = {"applicant_name": " ".join((name or "").split())[:50]} if name else {}
     if not person_id or not str(person_id).isdigit() or not can(actor, Capability.VIEW_REGISTRY):
         return initial
-    person = get_scoped_or_404(Person.objects.select_related("region"), actor, pk=int(person_id))
-    audit_read(actor, person, person_id=person.pk, detail={"purpose": "intake_prefill"})
+    person = person_get(actor=actor, person_id=int(person_id), purpose="intake_prefill")
     initial.update(applicant_name=person.name, applicant_phone=person.phone, region_code=person.region.code)
     if may_see_full_id(actor):
         initial["applicant_id_number"] = person.id_number
