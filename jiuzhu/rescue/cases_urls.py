@@ -1,0 +1,2 @@
+# The cases part's pages (namespace "rescue", mounted at /rescue/).
+urlpatterns: list = []
