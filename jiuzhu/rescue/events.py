@@ -4,6 +4,21 @@ kinds written by apps below it (HANDLERS, read by core/events.py)."""
 
 class RescueEvent:
     # ---- cases part: additions below this line ----
+    CLIENT_ADMITTED = "rescue.client_admitted"  # family search drafts a notice and matches (its handler, later)
+    ASSISTANCE_REFUSED = "rescue.assistance_refused"  # 不予救助, with the written reason
+    REGISTRY_CHECKED = "rescue.registry_checked"  # the low-income registry's answer: tier and home region
+    CARE_LOGGED = "rescue.care_logged"
+    PLACEMENT_STARTED = "rescue.placement_started"  # hospital transfer or foster placement
+    PLACEMENT_ENDED = "rescue.placement_ended"  # back to the station
+    SUPERVISION_VISITED = "rescue.supervision_visited"
+    EXTENSION_REQUESTED = "rescue.extension_requested"
+    EXTENSION_DECIDED = "rescue.extension_decided"
+    LONG_STAY_MARKED = "rescue.long_stay_marked"  # tasks.long_stay_sweep: unidentified after 10 days
+    CLIENT_DISCHARGED = "rescue.client_discharged"  # follow-up (returnee ledger) and family search react later
+    INCIDENT_REPORTED = "rescue.incident_reported"
+    INCIDENT_UPDATED = "rescue.incident_updated"
+    INCIDENT_CLOSED = "rescue.incident_closed"
+
 
     # ---- street part: additions below this line ----
     pass

@@ -1,8 +1,240 @@
-# The cases part's models (placeholder until it is written).
-from django.db import migrations
+# The cases part's models: rescue records, care logs, placements, extensions, discharges, incidents.
+from django.conf import settings
+from django.db import migrations, models
+import django.db.models.deletion
 
 
 class Migration(migrations.Migration):
     initial = True
-    dependencies = [("core", "0014_workday_override"), ("registry", "0011_load_speed")]
-    operations: list = []
+    dependencies = [("core", "0014_workday_override"), ("registry", "0011_load_speed"),
+                    migrations.swappable_dependency(settings.AUTH_USER_MODEL)]
+    operations = [
+        migrations.CreateModel(
+            name='Incident',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('absconding', '走失'), ('death', '死亡'), ('injury', '受伤'), ('outbreak', '疫情'), ('placement_abuse', '托养机构侵害')], max_length=20, verbose_name='类型')),
+                ('occurred_at', models.DateTimeField(verbose_name='发生时间')),
+                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
+                ('is_open', models.BooleanField(default=True, verbose_name='未结')),
+                ('reported_at', models.DateTimeField()),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('reported_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rescue_incidents', to='core.organization', verbose_name='救助管理站')),
+            ],
+            options={
+                'verbose_name': '异常事件',
+                'verbose_name_plural': '异常事件',
+            },
+        ),
+        migrations.CreateModel(
+            name='IncidentEntry',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('report', '报告'), ('action', '处置'), ('closure', '结案')], max_length=10, verbose_name='类型')),
+                ('text', models.CharField(max_length=1000, verbose_name='内容')),
+                ('at', models.DateTimeField()),
+                ('author', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='rescue.incident')),
+            ],
+            options={
+                'verbose_name': '异常事件记录',
+                'verbose_name_plural': '异常事件记录',
+                'ordering': ['at', 'id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='RescueCase',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('in_station', '在站'), ('in_hospital', '送医'), ('in_foster', '站外托养'), ('discharged', '已离站'), ('refused', '不予救助')], default='in_station', max_length=12, verbose_name='状态')),
+                ('name', models.CharField(blank=True, max_length=50, verbose_name='姓名')),
+                ('sex', models.CharField(choices=[('M', '男'), ('F', '女'), ('U', '不详')], max_length=1, verbose_name='性别')),
+                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
+                ('estimated_age', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='估计年龄')),
+                ('id_number_cipher', models.TextField(blank=True)),
+                ('id_number_hash', models.CharField(blank=True, db_index=True, max_length=64)),
+                ('identity_confirmed', models.BooleanField(default=False, verbose_name='身份已查明')),
+                ('hukou_text', models.CharField(blank=True, max_length=200, verbose_name='户口所在地')),
+                ('residence_text', models.CharField(blank=True, max_length=200, verbose_name='住所地')),
+                ('is_minor', models.BooleanField(default=False, verbose_name='未成年人')),
+                ('is_elderly', models.BooleanField(default=False, verbose_name='老年人')),
+                ('is_disabled', models.BooleanField(default=False, verbose_name='残疾人')),
+                ('is_pregnant', models.BooleanField(default=False, verbose_name='孕妇')),
+                ('is_mentally_ill', models.BooleanField(default=False, verbose_name='精神障碍（疑似）')),
+                ('is_intellectually_disabled', models.BooleanField(default=False, verbose_name='智力障碍（疑似）')),
+                ('is_stranded_worker', models.BooleanField(default=False, verbose_name='滞留务工人员')),
+                ('is_violence_victim', models.BooleanField(default=False, verbose_name='家庭暴力受害人（住址保密）')),
+                ('is_minor_in_case', models.BooleanField(default=False, verbose_name='涉案未成年人')),
+                ('is_disaster_stranded', models.BooleanField(default=False, verbose_name='因灾滞留人员')),
+                ('arrival_channel', models.CharField(choices=[('police', '公安机关护送'), ('self_request', '本人求助'), ('sighting', '发现报告（街面巡查、群众报告）'), ('other', '其他部门引导护送')], max_length=15, verbose_name='来站方式')),
+                ('handover_form_number', models.CharField(blank=True, max_length=40, verbose_name='公安机关护送交接表编号')),
+                ('sighting_id', models.BigIntegerField(blank=True, null=True, verbose_name='发现报告编号')),
+                ('check_mental', models.BooleanField(default=False, verbose_name='精神异常')),
+                ('check_illness', models.BooleanField(default=False, verbose_name='疾病')),
+                ('check_injury', models.BooleanField(default=False, verbose_name='外伤')),
+                ('check_intoxication', models.BooleanField(default=False, verbose_name='醉酒或疑似吸毒')),
+                ('check_note', models.CharField(blank=True, max_length=500, verbose_name='检视情况')),
+                ('vagrancy_reason', models.CharField(blank=True, max_length=300, verbose_name='流浪乞讨原因')),
+                ('vagrancy_length', models.CharField(blank=True, max_length=60, verbose_name='流浪乞讨时间')),
+                ('relatives', models.CharField(blank=True, max_length=500, verbose_name='近亲属姓名、住址、联系方式')),
+                ('belongings', models.CharField(blank=True, max_length=500, verbose_name='随身物品（寄存）')),
+                ('photo_key', models.CharField(blank=True, max_length=80)),
+                ('fingerprint_taken', models.BooleanField(default=False, verbose_name='已采集指纹')),
+                ('registry_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='低收入人口库查询时间')),
+                ('registry_tier', models.CharField(blank=True, max_length=15, verbose_name='低收入人口库层级')),
+                ('admitted_at', models.DateTimeField(verbose_name='入站时间')),
+                ('admitted_on', models.DateField(verbose_name='入站日期')),
+                ('period_end', models.DateField(verbose_name='救助期限')),
+                ('extended_until', models.DateField(blank=True, null=True, verbose_name='延长至')),
+                ('long_stay', models.BooleanField(default=False, verbose_name='长期滞留')),
+                ('long_stay_since', models.DateField(blank=True, null=True, verbose_name='滞留起算')),
+                ('discharged_on', models.DateField(blank=True, null=True, verbose_name='离站日期')),
+                ('refusal_reason', models.CharField(blank=True, max_length=500, verbose_name='不予救助理由')),
+                ('created_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('registry_home_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.region', verbose_name='登记地')),
+                ('station', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rescue_cases', to='core.organization', verbose_name='救助管理站')),
+            ],
+            options={
+                'verbose_name': '救助记录',
+                'verbose_name_plural': '救助记录',
+            },
+        ),
+        migrations.CreateModel(
+            name='Placement',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('hospital', '送医'), ('foster', '站外托养')], max_length=10, verbose_name='类型')),
+                ('institution', models.CharField(max_length=100, verbose_name='医院或托养机构')),
+                ('agreement_number', models.CharField(blank=True, max_length=40, verbose_name='托养协议编号')),
+                ('reason', models.CharField(max_length=300, verbose_name='原因')),
+                ('started_on', models.DateField(verbose_name='开始日期')),
+                ('ended_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
+                ('end_note', models.CharField(blank=True, max_length=300, verbose_name='结束情况')),
+                ('created_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='rescue.rescuecase')),
+            ],
+            options={
+                'verbose_name': '送医及托养',
+                'verbose_name_plural': '送医及托养',
+            },
+        ),
+        migrations.CreateModel(
+            name='PeriodExtension',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('days', models.PositiveSmallIntegerField(verbose_name='延长天数')),
+                ('reason', models.CharField(max_length=500, verbose_name='延长理由')),
+                ('status', models.CharField(choices=[('requested', '待审批'), ('approved', '已批准'), ('rejected', '未批准')], default='requested', max_length=10, verbose_name='状态')),
+                ('requested_at', models.DateTimeField()),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('decision_note', models.CharField(blank=True, max_length=300, verbose_name='审批意见')),
+                ('decided_by', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('requested_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extensions', to='rescue.rescuecase')),
+            ],
+            options={
+                'verbose_name': '延长救助期限',
+                'verbose_name_plural': '延长救助期限',
+            },
+        ),
+        migrations.AddField(
+            model_name='incident',
+            name='case',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incidents', to='rescue.rescuecase'),
+        ),
+        migrations.CreateModel(
+            name='Discharge',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('relatives_collected', '亲属接领'), ('escorted_return', '护送返乡'), ('self_leave', '自行离站'), ('left_without_formalities', '擅自离站'), ('travel_ticket', '提供乘车凭证'), ('transfer_institution', '转介福利机构或特困供养'), ('settlement', '落户安置'), ('death', '死亡')], max_length=25, verbose_name='离站方式')),
+                ('discharged_at', models.DateTimeField(verbose_name='离站时间')),
+                ('destination', models.CharField(blank=True, max_length=200, verbose_name='去向')),
+                ('cross_province', models.BooleanField(default=False, verbose_name='跨省')),
+                ('collector_name', models.CharField(blank=True, max_length=50, verbose_name='接领人姓名')),
+                ('collector_relation', models.CharField(blank=True, max_length=30, verbose_name='与受助人员关系')),
+                ('collector_id_cipher', models.TextField(blank=True)),
+                ('collector_id_hash', models.CharField(blank=True, max_length=64)),
+                ('collector_id_checked', models.BooleanField(default=False, verbose_name='已查验并复印接领人身份证件')),
+                ('declaration_signed', models.BooleanField(default=False, verbose_name='已签署自行离站声明书')),
+                ('ticket_number', models.CharField(blank=True, max_length=40, verbose_name='乘车凭证号')),
+                ('short_fare', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='短途车费（元）')),
+                ('fare_receipt_signed', models.BooleanField(default=False, verbose_name='已签收车费')),
+                ('institution', models.CharField(blank=True, max_length=100, verbose_name='接收机构')),
+                ('belongings_returned', models.BooleanField(default=False, verbose_name='寄存物品已归还')),
+                ('note', models.CharField(blank=True, max_length=1000, verbose_name='情况说明')),
+                ('recorded_by', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='discharge', to='rescue.rescuecase')),
+            ],
+            options={
+                'verbose_name': '离站',
+                'verbose_name_plural': '离站',
+            },
+        ),
+        migrations.CreateModel(
+            name='CareLog',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField(verbose_name='日期')),
+                ('meals', models.CharField(blank=True, max_length=100, verbose_name='饮食')),
+                ('health', models.CharField(max_length=300, verbose_name='身体状况')),
+                ('mood', models.CharField(blank=True, max_length=200, verbose_name='情绪与精神状态')),
+                ('note', models.CharField(blank=True, max_length=1000, verbose_name='照料记录')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('author', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_logs', to='rescue.rescuecase')),
+            ],
+            options={
+                'verbose_name': '照料记录',
+                'verbose_name_plural': '照料记录',
+            },
+        ),
+        migrations.CreateModel(
+            name='SupervisionVisit',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('visited_on', models.DateField(verbose_name='检查日期')),
+                ('findings', models.CharField(max_length=1000, verbose_name='检查情况')),
+                ('concerns', models.BooleanField(default=False, verbose_name='发现问题')),
+                ('placement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='rescue.placement')),
+                ('visitor', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': '托养监督检查',
+                'verbose_name_plural': '托养监督检查',
+            },
+        ),
+        migrations.AddIndex(
+            model_name='rescuecase',
+            index=models.Index(fields=['station', 'status', 'admitted_on'], name='rescue_case_station_status'),
+        ),
+        migrations.AddIndex(
+            model_name='rescuecase',
+            index=models.Index(fields=['station', 'admitted_on', 'discharged_on'], name='rescue_case_census'),
+        ),
+        migrations.AddConstraint(
+            model_name='rescuecase',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('name', ''), _negated=True), ('estimated_age__isnull', False), ('birth_date__isnull', False), _connector='OR'), name='rescue_case_named_or_aged'),
+        ),
+        migrations.AddConstraint(
+            model_name='rescuecase',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'refused'), _negated=True), models.Q(('refusal_reason', ''), _negated=True), _connector='OR'), name='rescue_case_refusal_has_reason'),
+        ),
+        migrations.AddConstraint(
+            model_name='placement',
+            constraint=models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('case',), name='rescue_placement_one_open'),
+        ),
+        migrations.AddConstraint(
+            model_name='periodextension',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('case',), name='rescue_extension_one_pending'),
+        ),
+        migrations.AddIndex(
+            model_name='incident',
+            index=models.Index(fields=['station', 'is_open', 'occurred_at'], name='rescue_incident_open'),
+        ),
+        migrations.AddConstraint(
+            model_name='carelog',
+            constraint=models.UniqueConstraint(fields=('case', 'day'), name='rescue_carelog_one_per_day'),
+        ),
+    ]
