@@ -6,10 +6,10 @@ Two parts build this app in parallel; each adds its models only below its own ma
 - street: sightings (发现报告) and street patrols (街面巡查).
 """
 
-from django.conf import settings  # noqa: F401
-from django.db import models  # noqa: F401
+from django.conf import settings
+from django.db import models
 
-from jiuzhu.core.models import Organization, Region  # noqa: F401
+from jiuzhu.core.models import Organization, Region
 
 # ---- cases part: models below this line ----
 
