@@ -63,6 +63,7 @@ FILTERS = {
     "long_stay": ("长期滞留", lambda on: Q(status__in=STAY_STATUSES, long_stay=True)),
     "overdue": ("超过救助期限", overdue_q),
     "due": ("救助期限将到或已过", due_soon_q),
+    "extension": ("延长救助期限待审批", lambda on: Q(extensions__status=ExtensionStatus.REQUESTED)),
     "discharged": ("已离站", lambda on: Q(status=CaseStatus.DISCHARGED)),
     "refused": ("不予救助", lambda on: Q(status=CaseStatus.REFUSED)),
     "all": ("全部", lambda on: Q()),

@@ -170,6 +170,12 @@ class RescueCase(models.Model):
         return self.status in STAY_STATUSES
 
     @property
+    def registry_tier_label(self) -> str:
+        from jiuzhu.registry.models import Tier
+
+        return Tier(self.registry_tier).label if self.registry_tier else ""
+
+    @property
     def groups(self) -> list[str]:
         return [label for field, label in CLIENT_GROUPS if getattr(self, field)]
 

@@ -14,8 +14,8 @@ from jiuzhu.core.models import AuditLog, Event
 from jiuzhu.rescue import cases_services as s
 from jiuzhu.rescue.events import RescueEvent
 from jiuzhu.rescue.models import (
-    CaseStatus,
     CareLog,
+    CaseStatus,
     Discharge,
     ExtensionStatus,
     Incident,
