@@ -179,7 +179,7 @@ DONE = {"care": "已记录照料情况", "hospital": "已登记送医", "foster"
 
 def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
     actor = request.user
-    forms = {name: cls() for name, cls in ACTION_FORMS.items()}
+    forms = {name: cls(prefix=name) for name, cls in ACTION_FORMS.items()}
     if failed:
         forms[failed] = form
     placement = selectors.open_placement(case)
@@ -211,7 +211,7 @@ def case_action(request, pk: int, action: str):
         raise Http404
     require(request.user, Capability.RESCUE_CASES)
     case = selectors.case_get(actor=request.user, case_id=pk, purpose=action)
-    form = ACTION_FORMS[action](request.POST)
+    form = ACTION_FORMS[action](request.POST, prefix=action)
     if form.is_valid():
         try:
             _run(action, request.user, case, form.cleaned_data)
@@ -278,7 +278,8 @@ def incident_new(request):
 def _incident_page(request, incident, *, action_form=None, close_form=None, status: int = 200):
     return render(request, "rescue/incident_detail.html", {
         "i": incident, "entries": incident.entries.select_related("author"),
-        "action_form": action_form or f.IncidentActionForm(), "close_form": close_form or f.IncidentCloseForm(),
+        "action_form": action_form or f.IncidentActionForm(prefix="note"),
+        "close_form": close_form or f.IncidentCloseForm(prefix="close"),
         "may_approve": can(request.user, Capability.APPROVE_RESCUE)}, status=status)
 
 
@@ -294,10 +295,10 @@ def incident_action(request, pk: int, action: str):
     require(request.user, Capability.RESCUE_CASES)
     incident = selectors.incident_get(actor=request.user, incident_id=pk)
     if action == "note":
-        form = f.IncidentActionForm(request.POST)
+        form = f.IncidentActionForm(request.POST, prefix="note")
         call, done = services.incident_add_action, "已记录处置情况"
     elif action == "close":
-        form = f.IncidentCloseForm(request.POST)
+        form = f.IncidentCloseForm(request.POST, prefix="close")
         call, done = services.incident_close, "已结案"
     else:
         raise Http404

@@ -93,7 +93,8 @@ def test_refusal_path_needs_its_reason(client_for):
 def test_the_record_page_is_audited_and_out_of_scope_is_404(client_for, admit, persona):
     case = admit()
     assert client_for("dongkou_station").get(f"/rescue/cases/{case.pk}/").status_code == 404
-    assert client_for("dongkou_station").post(f"/rescue/cases/{case.pk}/care/", {"health": "良好"}).status_code == 404
+    other = client_for("dongkou_station")
+    assert other.post(f"/rescue/cases/{case.pk}/care/", {"care-health": "良好"}).status_code == 404
     assert client_for("shaoyang_regional").get(f"/rescue/cases/{case.pk}/").status_code == 200
     reads = AuditLog.objects.filter(action="read", object_type="rescue.rescuecase", object_id=str(case.pk))
     assert reads.filter(actor=persona("shaoyang_regional")).count() == 1
@@ -114,9 +115,9 @@ def test_a_masked_number_is_never_beside_the_birth_date(client_for, admit, perso
 def test_care_action_and_its_error_on_the_record_page(client_for, admit):
     client = client_for("longhui_station")
     case = admit()
-    response = client.post(f"/rescue/cases/{case.pk}/care/", {"health": "精神良好", "meals": "三餐"})
+    response = client.post(f"/rescue/cases/{case.pk}/care/", {"care-health": "精神良好", "care-meals": "三餐"})
     assert response.status_code == 302 and case.care_logs.count() == 1
-    response = client.post(f"/rescue/cases/{case.pk}/care/", {"health": "又一条", "mood": "平稳"})
+    response = client.post(f"/rescue/cases/{case.pk}/care/", {"care-health": "又一条", "care-mood": "平稳"})
     html = response.content.decode()
     assert response.status_code == 400 and "已有照料记录" in html and "又一条" in html
     assert 'id="panel-care" open' in html
@@ -125,13 +126,13 @@ def test_care_action_and_its_error_on_the_record_page(client_for, admit):
 def test_hospital_return_and_discharge_through_the_page(client_for, admit):
     client = client_for("longhui_station")
     case = admit()
-    assert client.post(f"/rescue/cases/{case.pk}/hospital/", {"institution": "隆回县人民医院",
-                                                              "reason": "发热"}).status_code == 302
-    response = client.post(f"/rescue/cases/{case.pk}/discharge/", {"kind": "escorted_return", "destination": "周口"})
+    assert client.post(f"/rescue/cases/{case.pk}/hospital/", {"hospital-institution": "隆回县人民医院",
+                                                              "hospital-reason": "发热"}).status_code == 302
+    escorted = {"discharge-kind": "escorted_return", "discharge-destination": "周口"}
+    response = client.post(f"/rescue/cases/{case.pk}/discharge/", escorted)
     assert response.status_code == 400 and "请先登记出院返回" in response.content.decode()
-    assert client.post(f"/rescue/cases/{case.pk}/return/", {"note": "治愈出院"}).status_code == 302
-    response = client.post(f"/rescue/cases/{case.pk}/discharge/", {"kind": "escorted_return", "destination": "周口",
-                                                                   "cross_province": "on"})
+    assert client.post(f"/rescue/cases/{case.pk}/return/", {"return-note": "治愈出院"}).status_code == 302
+    response = client.post(f"/rescue/cases/{case.pk}/discharge/", {**escorted, "discharge-cross_province": "on"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.DISCHARGED and case.discharge.cross_province
@@ -142,12 +143,13 @@ def test_hospital_return_and_discharge_through_the_page(client_for, admit):
 def test_extension_decided_on_the_page_by_the_manager_only(client_for, admit):
     case = admit()
     worker = client_for("longhui_station")
-    assert worker.post(f"/rescue/cases/{case.pk}/extension/", {"days": "5", "reason": "等待亲属"}).status_code == 302
+    asked = {"extension-days": "5", "extension-reason": "等待亲属"}
+    assert worker.post(f"/rescue/cases/{case.pk}/extension/", asked).status_code == 302
     assert 'id="panel-decide"' not in worker.get(f"/rescue/cases/{case.pk}/").content.decode()
-    assert worker.post(f"/rescue/cases/{case.pk}/decide/", {"decision": "approve"}).status_code == 403
+    assert worker.post(f"/rescue/cases/{case.pk}/decide/", {"decide-decision": "approve"}).status_code == 403
     manager = client_for("longhui_stationmgr")
     assert 'id="panel-decide"' in manager.get(f"/rescue/cases/{case.pk}/").content.decode()
-    assert manager.post(f"/rescue/cases/{case.pk}/decide/", {"decision": "approve"}).status_code == 302
+    assert manager.post(f"/rescue/cases/{case.pk}/decide/", {"decide-decision": "approve"}).status_code == 302
     case.refresh_from_db()
     assert case.extended_until == case.period_end + dt.timedelta(days=5)
 
@@ -218,18 +220,19 @@ def test_beds_come_from_the_region_setting(client_for, admit, persona):
 def test_incident_pages_visible_above_and_closed_by_the_manager(client_for, admit):
     case = admit()
     worker = client_for("longhui_station")
-    response = worker.post(f"/rescue/cases/{case.pk}/incident/", {"kind": "absconding", "text": "晚饭后走失，已报警"})
+    report = {"incident-kind": "absconding", "incident-text": "晚饭后走失，已报警"}
+    response = worker.post(f"/rescue/cases/{case.pk}/incident/", report)
     assert response.status_code == 302
     incident = Incident.objects.get()
     listed = client_for("shaoyang_regional").get("/rescue/incidents/").content.decode()
     assert f"/rescue/incidents/{incident.pk}/" in listed
     assert client_for("shaoyang_regional").get(f"/rescue/incidents/{incident.pk}/").status_code == 200
     assert client_for("dongkou_stationmgr").get(f"/rescue/incidents/{incident.pk}/").status_code == 404
-    assert worker.post(f"/rescue/incidents/{incident.pk}/close/", {"text": "找回"}).status_code == 403
-    assert worker.post(f"/rescue/incidents/{incident.pk}/note/", {"text": "派员寻找"}).status_code == 302
+    assert worker.post(f"/rescue/incidents/{incident.pk}/close/", {"close-text": "找回"}).status_code == 403
+    assert worker.post(f"/rescue/incidents/{incident.pk}/note/", {"note-text": "派员寻找"}).status_code == 302
     manager = client_for("longhui_stationmgr")
-    assert manager.post(f"/rescue/incidents/{incident.pk}/close/", {"text": ""}).status_code == 400
-    assert manager.post(f"/rescue/incidents/{incident.pk}/close/", {"text": "已找回"}).status_code == 302
+    assert manager.post(f"/rescue/incidents/{incident.pk}/close/", {"close-text": ""}).status_code == 400
+    assert manager.post(f"/rescue/incidents/{incident.pk}/close/", {"close-text": "已找回"}).status_code == 302
     incident.refresh_from_db()
     assert not incident.is_open and incident.entries.count() == 3
 
