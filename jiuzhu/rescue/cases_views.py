@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
@@ -51,7 +52,7 @@ def dashboard(request):
     peak = max([n for _, n in census] + [1])
     return render(request, "rescue/dashboard.html", {
         "f": figures, "stations": stations, "station_id": station_id,
-        "census": [(d, n, round(100 * n / peak)) for d, n in census],
+        "census": census, "peak": peak,
         "in_stay": figures["in_station"] + figures["in_hospital"] + figures["in_foster"],
         "pending_extensions": selectors.extensions_to_decide(request.user).count(),
         "may_approve": can(request.user, Capability.APPROVE_RESCUE)})
@@ -59,12 +60,19 @@ def dashboard(request):
 
 # ---- Admission --------------------------------------------------------------------------------------------
 
+@csrf_exempt  # checked by csrf_protect below, once the upload limit is in place (core/files.py)
 @login_required
 def admission_new(request):
     require(request.user, Capability.RESCUE_CASES)
+    if request.method == "POST":
+        limit_uploads(request)  # before the body is parsed: no photo is kept beyond the size limit
+    return _admission(request)
+
+
+@csrf_protect
+def _admission(request):
     if request.method != "POST":
         return render(request, "rescue/admission_new.html", {"form": f.AdmissionForm(), "groups": CLIENT_GROUPS})
-    limit_uploads(request)
     form = f.AdmissionForm(request.POST, request.FILES)
     refusing = request.POST.get("action") == "refuse"
     if form.is_valid():
