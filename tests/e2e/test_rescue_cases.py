@@ -85,8 +85,9 @@ def test_station_worker_admits_cares_hospital_and_back_and_escorts_home_while_th
 
     # Care on two days: the client came in yesterday (moved back a day here), care logged for both days.
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    RescueCase.objects.filter(pk=case.pk).update(admitted_on=yesterday, admitted_at=case.admitted_at - dt.timedelta(days=1),
-                                                 period_end=yesterday + dt.timedelta(days=10))
+    RescueCase.objects.filter(pk=case.pk).update(
+        admitted_on=yesterday, admitted_at=case.admitted_at - dt.timedelta(days=1),
+        period_end=yesterday + dt.timedelta(days=10))
     page.reload()
     open_panel(page, "记录今日照料")
     page.get_by_label("照料日期").fill(yesterday.isoformat())
