@@ -11,6 +11,8 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import F
+from django.http import Http404
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
@@ -22,10 +24,12 @@ from jiuzhu.core.identity import IdNumberError, parse_id_number
 from jiuzhu.core.models import AuditAction, OrganizationKind
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404
+from jiuzhu.rescue import settings_catalog as sc
 from jiuzhu.rescue.events import RescueEvent
 from jiuzhu.rescue.models import (
     CLIENT_GROUPS,
     LONG_STAY_DAYS,
+    OPEN_ESCALATION_STATUSES,
     RESCUE_PERIOD_DAYS,
     SELF_LEAVE_MIN_AGE,
     SHORT_FARE_LIMIT,
@@ -36,6 +40,9 @@ from jiuzhu.rescue.models import (
     ClientSex,
     Discharge,
     DischargeKind,
+    Escalation,
+    EscalationKind,
+    EscalationStatus,
     ExtensionStatus,
     Incident,
     IncidentEntry,
@@ -45,6 +52,9 @@ from jiuzhu.rescue.models import (
     Placement,
     PlacementKind,
     RescueCase,
+    Settlement,
+    SettlementKind,
+    SettlementStage,
     SupervisionVisit,
 )
 
@@ -452,7 +462,7 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
                    collector_name: str = "", collector_relation: str = "", collector_id_number: str = "",
                    collector_id_checked: bool = False, declaration_signed: bool = False, ticket_number: str = "",
                    short_fare=None, fare_receipt_signed: bool = False, institution: str = "",
-                   belongings_returned: bool = False, note: str = "") -> Discharge:
+                   belongings_returned: bool = False, note: str = "", _settlement_ok: bool = False) -> Discharge:
     """离站 by one of the legal types, each with its facts and refusals (规程 2014):
     - 亲属接领: the collector's name, relation and ID number, checked and copied;
     - 护送返乡: the destination, cross-province flagged;
@@ -504,6 +514,8 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
             raise invalid("发放短途车费须由本人签收", "fare_receipt_signed")
         d.fare_receipt_signed = d.short_fare is not None
     elif kind in (DischargeKind.TRANSFER_INSTITUTION, DischargeKind.SETTLEMENT):
+        if kind == DischargeKind.SETTLEMENT and not _settlement_ok:
+            raise refused("落户安置离站请在“落户安置”中办理（须经方案和批准）")
         d.institution = clean_text(institution, "接收机构", "institution", 100, required=True)
     declaration = kind == DischargeKind.SELF_LEAVE
     d.declaration_signed = declaration
@@ -620,3 +632,187 @@ def incident_close(*, actor, incident: Incident, text: str) -> Incident:
         record_event(kind=RescueEvent.INCIDENT_CLOSED, subject=incident, actor=actor, region=incident.station.region,
                      summary=f"结案：{text}"[:300], payload={"station": incident.station_id})
     return incident
+
+
+# ---- Regional centres: escalation (提级办理) and help sent down (下沉协助) ------------------------------------
+
+def regional_centre_of(station):
+    """The station's regional centre (its parent, a station organisation flagged as a regional centre)."""
+    centre = station.parent
+    if centre is None or centre.kind != OrganizationKind.RESCUE_STATION or not centre.is_regional_center:
+        return None
+    return centre
+
+
+def case_escalate(*, actor, case: RescueCase, kind: str, reason: str) -> Escalation:
+    """A station escalates a matter of a client in stay (identity verification, medical care, cross-province
+    escort, settlement) to its regional centre; one open escalation per matter."""
+    require(actor, Capability.RESCUE_CASES)
+    if kind not in EscalationKind.values:
+        raise invalid("请选择提级办理的事项", "kind")
+    reason = clean_text(reason, "提级理由", "reason", 500, required=True)
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+        centre = regional_centre_of(case.station)
+        if centre is None:
+            raise refused("本站没有上级区域性中心，不能提级办理")
+        if case.escalations.filter(kind=kind, status__in=OPEN_ESCALATION_STATUSES).exists():
+            raise refused(f"“{EscalationKind(kind).label}”已提级，尚未办结")
+        escalation = Escalation.objects.create(case=case, regional_centre=centre, kind=kind, reason=reason,
+                                               requested_by=actor, requested_at=timezone.now())
+        audit_change(AuditAction.CREATE, actor, escalation, changes={"case": case.pk, "kind": kind})
+        _event(RescueEvent.CASE_ESCALATED, case, actor,
+               f"提级办理（{escalation.get_kind_display()}）至{centre.name}：{reason}",
+               {"escalation": escalation.pk, "kind": kind, "regional_centre": centre.pk})
+    return escalation
+
+
+def _escalation_at_centre(actor, escalation: Escalation) -> Escalation:
+    """The escalation, locked, for a user of the regional centre it was sent to (404 for anyone else)."""
+    found = Escalation.objects.select_for_update().select_related("case__station__region", "regional_centre")\
+        .filter(pk=escalation.pk).first()
+    if found is None or not (actor.is_superuser or actor.organization_id == found.regional_centre_id):
+        raise Http404("记录不存在或不在您的管辖范围内")
+    return found
+
+
+def escalation_accept(*, actor, escalation: Escalation, delegate: bool, note: str = "") -> Escalation:
+    """The regional centre takes the matter: it handles it itself (提级办理) or sends staff down to the station
+    (下沉协助: who and when, in the note)."""
+    require(actor, Capability.APPROVE_RESCUE)
+    note = clean_text(note, "受理意见", "note", 500, required=bool(delegate))
+    with transaction.atomic():
+        escalation = _escalation_at_centre(actor, escalation)
+        if escalation.status != EscalationStatus.REQUESTED:
+            raise refused("该提级事项已受理")
+        escalation.status = EscalationStatus.DELEGATED if delegate else EscalationStatus.HANDLED
+        escalation.accepted_by, escalation.accepted_at, escalation.response_note = actor, timezone.now(), note
+        escalation.save(update_fields=["status", "accepted_by", "accepted_at", "response_note"])
+        audit_change(AuditAction.UPDATE, actor, escalation, changes={"status": escalation.status})
+        _event(RescueEvent.ESCALATION_ACCEPTED, escalation.case, actor,
+               f"{escalation.regional_centre.name}受理（{escalation.get_kind_display()}）："
+               f"{'下沉协助' if delegate else '提级办理'}" + (f"，{note}" if note else ""),
+               {"escalation": escalation.pk, "status": escalation.status})
+    return escalation
+
+
+def escalation_close(*, actor, escalation: Escalation, outcome: str) -> Escalation:
+    """The regional centre closes an accepted matter with its outcome."""
+    require(actor, Capability.APPROVE_RESCUE)
+    outcome = clean_text(outcome, "办理结果", "outcome", 500, required=True)
+    with transaction.atomic():
+        escalation = _escalation_at_centre(actor, escalation)
+        if escalation.status not in (EscalationStatus.HANDLED, EscalationStatus.DELEGATED):
+            waiting = escalation.status == EscalationStatus.REQUESTED
+            raise refused("请先受理该提级事项" if waiting else "该提级事项已办结")
+        escalation.status, escalation.closed_by, escalation.closed_at = EscalationStatus.CLOSED, actor, timezone.now()
+        escalation.outcome = outcome
+        escalation.save(update_fields=["status", "closed_by", "closed_at", "outcome"])
+        audit_change(AuditAction.UPDATE, actor, escalation, changes={"status": escalation.status})
+        _event(RescueEvent.ESCALATION_CLOSED, escalation.case, actor,
+               f"提级事项办结（{escalation.get_kind_display()}）：{outcome}", {"escalation": escalation.pk})
+    return escalation
+
+
+# ---- Settlement (落户安置) --------------------------------------------------------------------------------
+
+def _days(key: str, case: RescueCase, on: dt.date) -> int:
+    from jiuzhu.core.region_settings import setting_definition, setting_value
+
+    return int(setting_value(key, case.station.region, on, default=setting_definition(key).default))
+
+
+def settlement_apply(*, actor, case: RescueCase, note: str) -> Settlement:
+    """The station applies for the settlement of a long-stay client still unidentified after the region's
+    minimum stay (settings: 申请落户安置的最短滞留时间); civil affairs then has its deadline for the plan."""
+    require(actor, Capability.RESCUE_CASES)
+    note = clean_text(note, "申请说明", "note", 1000, required=True)
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+        if not case.long_stay or case.identity_confirmed:
+            raise refused("只有身份不明的长期滞留人员可以申请落户安置")
+        on = today()
+        minimum, stayed = _days(sc.SETTLEMENT_MIN_STAY_KEY, case, on), (on - case.admitted_on).days
+        if stayed < minimum:
+            raise refused(f"滞留满 {minimum} 天后才能申请落户安置（已滞留 {stayed} 天）")
+        if Settlement.objects.filter(case=case).exists():
+            raise refused("已申请落户安置")
+        settlement = Settlement.objects.create(
+            case=case, application_note=note, applied_by=actor, applied_on=on,
+            due_on=on + dt.timedelta(days=_days(sc.SETTLEMENT_PLAN_DAYS_KEY, case, on)))
+        audit_change(AuditAction.CREATE, actor, settlement, changes={"case": case.pk})
+        _event(RescueEvent.SETTLEMENT_APPLIED, case, actor,
+               f"申请落户安置：{note}；安置方案期限 {settlement.due_on:%Y-%m-%d}", {"settlement": settlement.pk})
+    return settlement
+
+
+def settlement_advance(*, actor, settlement: Settlement, plan: str = "", approval_reference: str = "") -> Settlement:
+    """Records the next stage: the plan made by civil affairs (方案), then the government's approval (批准文号);
+    each starts the next stage's deadline."""
+    require(actor, Capability.APPROVE_RESCUE)
+    with transaction.atomic():
+        case = _locked(actor, settlement.case)
+        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        on = today()
+        if settlement.stage == SettlementStage.APPLIED:
+            settlement.plan = clean_text(plan, "安置方案", "plan", 1000, required=True)
+            settlement.stage, settlement.planned_on = SettlementStage.PLANNED, on
+            settlement.due_on = on + dt.timedelta(days=_days(sc.SETTLEMENT_APPROVAL_DAYS_KEY, case, on))
+            summary = f"民政部门制定安置方案：{settlement.plan}"
+        elif settlement.stage == SettlementStage.PLANNED:
+            settlement.approval_reference = clean_text(approval_reference, "批准文号", "approval_reference", 60,
+                                                       required=True)
+            settlement.stage, settlement.approved_on = SettlementStage.APPROVED, on
+            settlement.due_on = on + dt.timedelta(days=_days(sc.SETTLEMENT_REGISTRATION_DAYS_KEY, case, on))
+            summary = f"政府批准落户安置（{settlement.approval_reference}）"
+        else:
+            raise refused("该落户安置已批准，请办理落户或长期安置")
+        settlement.save()
+        audit_change(AuditAction.UPDATE, actor, settlement, changes={"stage": settlement.stage})
+        _event(RescueEvent.SETTLEMENT_ADVANCED, case, actor, f"{summary}；下一环节期限 {settlement.due_on:%Y-%m-%d}",
+               {"settlement": settlement.pk, "stage": settlement.stage})
+    return settlement
+
+
+def settlement_complete(*, actor, settlement: Settlement, kind: str, institution: str, note: str = "") -> Discharge:
+    """The hukou is registered or the long-term placement made: the settlement ends and the client is
+    discharged by settlement (CLIENT_DISCHARGED; family search goes on in its own handlers)."""
+    require(actor, Capability.APPROVE_RESCUE)
+    if kind not in SettlementKind.values:
+        raise invalid("请选择安置方式", "kind")
+    institution = clean_text(institution, "安置机构或落户地址", "institution", 200, required=True)
+    with transaction.atomic():
+        _locked(actor, settlement.case)
+        settlement = Settlement.objects.select_for_update().get(pk=settlement.pk)
+        if settlement.stage != SettlementStage.APPROVED:
+            raise refused("落户安置须经民政部门制定方案并经政府批准后办理")
+        discharge = case_discharge(actor=actor, case=settlement.case, kind=DischargeKind.SETTLEMENT,
+                                   institution=institution[:100], note=note or SettlementKind(kind).label,
+                                   _settlement_ok=True)
+        settlement.stage, settlement.kind, settlement.institution = SettlementStage.SETTLED, kind, institution
+        settlement.settled_on, settlement.due_on = today(), None
+        settlement.save()
+        audit_change(AuditAction.UPDATE, actor, settlement, changes={"stage": settlement.stage, "kind": kind})
+    return discharge
+
+
+def settlement_overdue_sweep(*, on: dt.date | None = None) -> int:
+    """Writes one SETTLEMENT_OVERDUE event on the client's record for each settlement stage past its deadline
+    (once per stage: `overdue_noticed`). Set-based, idempotent; returns the number noticed."""
+    on = on or today()
+    with transaction.atomic():
+        due = Settlement.objects.select_for_update().filter(due_on__lt=on).exclude(stage=SettlementStage.SETTLED)\
+            .exclude(overdue_noticed=F("stage"))
+        rows = list(due.values_list("pk", "case_id", "case__station__region_id", "case__station_id", "stage",
+                                    "due_on"))
+        if not rows:
+            return 0
+        Settlement.objects.filter(pk__in=[r[0] for r in rows]).update(overdue_noticed=F("stage"))
+        record_events(kind=RescueEvent.SETTLEMENT_OVERDUE, subject_model=RescueCase, rows=[
+            EventRow(subject_id=case_id, region_id=region_id,
+                     summary=f"落户安置超过期限（{SettlementStage(stage).label}，期限 {due_on:%Y-%m-%d}）",
+                     payload={"station": station_id, "settlement": pk, "stage": stage})
+            for pk, case_id, region_id, station_id, stage, due_on in rows])
+    return len(rows)

@@ -18,6 +18,12 @@ class RescueEvent:
     INCIDENT_REPORTED = "rescue.incident_reported"
     INCIDENT_UPDATED = "rescue.incident_updated"
     INCIDENT_CLOSED = "rescue.incident_closed"
+    CASE_ESCALATED = "rescue.case_escalated"  # 提级办理: to the regional centre
+    ESCALATION_ACCEPTED = "rescue.escalation_accepted"  # handled at the centre, or staff sent down (下沉协助)
+    ESCALATION_CLOSED = "rescue.escalation_closed"
+    SETTLEMENT_APPLIED = "rescue.settlement_applied"
+    SETTLEMENT_ADVANCED = "rescue.settlement_advanced"  # plan made, approval given
+    SETTLEMENT_OVERDUE = "rescue.settlement_overdue"  # tasks: a stage past its deadline, once per stage
 
 
     # ---- street part: additions below this line ----

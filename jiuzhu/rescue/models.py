@@ -366,4 +366,93 @@ class IncidentEntry(models.Model):
 
 
 
+class EscalationKind(models.TextChoices):
+    IDENTITY = "identity", "身份甄别"
+    MEDICAL = "medical", "医疗救治"
+    CROSS_PROVINCE_ESCORT = "cross_province_escort", "跨省护送"
+    SETTLEMENT = "settlement", "落户安置"
+
+
+class EscalationStatus(models.TextChoices):
+    REQUESTED = "requested", "待区域性中心受理"
+    HANDLED = "handled", "提级办理（区域性中心办理）"
+    DELEGATED = "delegated", "下沉协助（区域性中心派员）"
+    CLOSED = "closed", "已办结"
+
+
+OPEN_ESCALATION_STATUSES = (EscalationStatus.REQUESTED, EscalationStatus.HANDLED, EscalationStatus.DELEGATED)
+
+
+class Escalation(models.Model):
+    """A station escalates a difficult matter of a case to its regional centre (提级办理, the 2024 pilot); the
+    centre handles it itself or sends staff to help (下沉协助). Both see the case's shared timeline."""
+
+    case = models.ForeignKey(RescueCase, on_delete=models.PROTECT, related_name="escalations")
+    regional_centre = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name="区域性中心")
+    kind = models.CharField("事项", max_length=25, choices=EscalationKind.choices)
+    reason = models.CharField("提级理由", max_length=500)
+    status = models.CharField("状态", max_length=10, choices=EscalationStatus.choices,
+                              default=EscalationStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    requested_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", db_index=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    response_note = models.CharField("受理意见", max_length=500, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField("办理结果", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "提级办理"
+        verbose_name_plural = "提级办理"
+        indexes = [models.Index(fields=["regional_centre", "status"], name="rescue_escalation_centre")]
+        constraints = [models.UniqueConstraint(
+            fields=["case", "kind"], condition=models.Q(status__in=["requested", "handled", "delegated"]),
+            name="rescue_escalation_one_open_per_kind")]
+
+
+class SettlementStage(models.TextChoices):
+    APPLIED = "applied", "站内已申请，待民政部门制定安置方案"
+    PLANNED = "planned", "已制定安置方案，待政府批准"
+    APPROVED = "approved", "已批准，待办理落户或长期安置"
+    SETTLED = "settled", "已落户安置"
+
+
+class SettlementKind(models.TextChoices):
+    HUKOU = "hukou", "办理户籍登记（落户）"
+    LONG_TERM = "long_term", "长期安置（福利机构集体户等）"
+
+
+class Settlement(models.Model):
+    """落户安置 of a long-stay unidentified client: the station applies, civil affairs makes the plan, the
+    government approves, the hukou is registered or a long-term placement made; each stage has its deadline
+    (region settings, settings_catalog). Family search continues after settlement (its own handlers)."""
+
+    case = models.OneToOneField(RescueCase, on_delete=models.PROTECT, related_name="settlement")
+    stage = models.CharField("环节", max_length=10, choices=SettlementStage.choices,
+                             default=SettlementStage.APPLIED)
+    due_on = models.DateField("本环节期限", null=True, blank=True)  # None once settled
+    overdue_noticed = models.CharField(max_length=10, blank=True)  # the stage whose overdue event was written
+    application_note = models.CharField("申请说明", max_length=1000)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
+    applied_on = models.DateField("申请日期")
+    plan = models.CharField("安置方案", max_length=1000, blank=True)
+    planned_on = models.DateField("方案日期", null=True, blank=True)
+    approval_reference = models.CharField("批准文号", max_length=60, blank=True)
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    kind = models.CharField("安置方式", max_length=10, choices=SettlementKind.choices, blank=True)
+    institution = models.CharField("安置机构或落户地址", max_length=200, blank=True)
+    settled_on = models.DateField("落户安置日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "落户安置"
+        verbose_name_plural = "落户安置"
+        indexes = [models.Index(fields=["stage", "due_on"], name="rescue_settlement_due")]  # the overdue sweep
+
+
 # ---- street part: models below this line ----
