@@ -10,7 +10,9 @@ from jiuzhu.rescue.models import (
     ArrivalChannel,
     ClientSex,
     DischargeKind,
+    EscalationKind,
     IncidentKind,
+    SettlementKind,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -163,3 +165,38 @@ class IncidentActionForm(forms.Form):
 
 class IncidentCloseForm(forms.Form):
     text = text("结案意见", 1000, required=True, rows=2)
+
+
+class EscalationForm(forms.Form):
+    kind = forms.ChoiceField(label="提级事项", choices=[("", "请选择"), *EscalationKind.choices],
+                             error_messages=_required("提级事项") | {"invalid_choice": "请选择提级事项"})
+    reason = text("提级理由", 500, required=True, rows=2)
+
+
+class EscalationAcceptForm(forms.Form):
+    mode = forms.ChoiceField(label="受理方式", choices=[("handle", "提级办理（由区域性中心办理）"),
+                                                    ("delegate", "下沉协助（派员到站协助）")],
+                             widget=forms.RadioSelect, error_messages=_required("受理方式"))
+    note = text("受理意见（下沉协助时写明派员情况）", 500)
+
+
+class EscalationCloseForm(forms.Form):
+    outcome = text("办理结果", 500, required=True, rows=2)
+
+
+class SettlementApplyForm(forms.Form):
+    note = text("申请说明（寻亲经过、比对结果）", 1000, required=True, rows=3)
+
+
+class SettlementPlanForm(forms.Form):
+    plan = text("民政部门的安置方案", 1000, required=True, rows=2)
+
+
+class SettlementApprovalForm(forms.Form):
+    approval_reference = text("政府批准文号", 60, required=True)
+
+
+class SettlementCompleteForm(forms.Form):
+    kind = forms.ChoiceField(label="安置方式", choices=[("", "请选择"), *SettlementKind.choices],
+                             error_messages=_required("安置方式") | {"invalid_choice": "请选择安置方式"})
+    institution = text("安置机构或落户地址", 200, required=True)

@@ -20,12 +20,17 @@ from jiuzhu.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.rescue import settings_catalog as sc
 from jiuzhu.rescue.cases_services import CASE_SCOPE
 from jiuzhu.rescue.models import (
+    OPEN_ESCALATION_STATUSES,
     STAY_STATUSES,
     CaseStatus,
+    Escalation,
+    EscalationStatus,
     ExtensionStatus,
     Incident,
     PeriodExtension,
     RescueCase,
+    Settlement,
+    SettlementStage,
 )
 
 CASE_OBJECT_TYPE = "rescue.rescuecase"
@@ -63,7 +68,14 @@ FILTERS = {
     "long_stay": ("长期滞留", lambda on: Q(status__in=STAY_STATUSES, long_stay=True)),
     "overdue": ("超过救助期限", overdue_q),
     "due": ("救助期限将到或已过", due_soon_q),
-    "extension": ("延长救助期限待审批", lambda on: Q(extensions__status=ExtensionStatus.REQUESTED)),
+    "extension": ("延长救助期限待审批", lambda on: Q(pk__in=PeriodExtension.objects.filter(
+        status=ExtensionStatus.REQUESTED).values("case_id"))),
+    "escalated": ("提级办理中", lambda on: Q(pk__in=Escalation.objects.filter(
+        status__in=OPEN_ESCALATION_STATUSES).values("case_id"))),
+    "settlement": ("落户安置办理中", lambda on: Q(pk__in=Settlement.objects.exclude(
+        stage=SettlementStage.SETTLED).values("case_id"))),
+    "settlement_overdue": ("落户安置超过期限", lambda on: Q(pk__in=Settlement.objects.exclude(
+        stage=SettlementStage.SETTLED).filter(due_on__lt=on).values("case_id"))),
     "discharged": ("已离站", lambda on: Q(status=CaseStatus.DISCHARGED)),
     "refused": ("不予救助", lambda on: Q(status=CaseStatus.REFUSED)),
     "all": ("全部", lambda on: Q()),
@@ -235,3 +247,10 @@ def census(qs, on: dt.date, days: int = CENSUS_DAYS) -> list[tuple[dt.date, int]
         count += arrivals.get(day, 0) - departures.get(day, 0)
         rows.append((day, count))
     return rows
+
+
+def escalations_waiting(actor):
+    """Escalations sent to the actor's regional centre and not yet accepted."""
+    if not can(actor, Capability.APPROVE_RESCUE) or actor.organization_id is None:
+        return Escalation.objects.none()
+    return Escalation.objects.filter(regional_centre_id=actor.organization_id, status=EscalationStatus.REQUESTED)

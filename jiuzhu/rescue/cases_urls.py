@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("cases/<int:pk>/", v.case_detail, name="case_detail"),
     path("cases/<int:pk>/<slug:action>/", v.case_action, name="case_action"),
     path("cases/<int:pk>/print/<slug:form>/", v.case_print, name="case_print"),
+    path("escalations/<int:pk>/<slug:action>/", v.escalation_action, name="escalation_action"),
     path("incidents/", v.incident_list, name="incident_list"),
     path("incidents/new/", v.incident_new, name="incident_new"),
     path("incidents/<int:pk>/", v.incident_detail, name="incident_detail"),

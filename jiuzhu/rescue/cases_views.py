@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -22,9 +22,11 @@ from jiuzhu.rescue import cases_selectors as selectors
 from jiuzhu.rescue import cases_services as services
 from jiuzhu.rescue.models import (
     CLIENT_GROUPS,
+    OPEN_ESCALATION_STATUSES,
     STAY_STATUSES,
     CaseStatus,
     DischargeKind,
+    Escalation,
     PlacementKind,
 )
 
@@ -145,7 +147,9 @@ def case_export(request):
 ACTION_FORMS = {
     "care": f.CareLogForm, "hospital": f.HospitalForm, "foster": f.FosterForm, "return": f.ReturnForm,
     "visit": f.VisitForm, "extension": f.ExtensionForm, "decide": f.DecideForm, "discharge": f.DischargeForm,
-    "incident": f.IncidentForm,
+    "incident": f.IncidentForm, "escalate": f.EscalationForm, "settle_apply": f.SettlementApplyForm,
+    "settle_plan": f.SettlementPlanForm, "settle_approve": f.SettlementApprovalForm,
+    "settle_complete": f.SettlementCompleteForm,
 }
 
 
@@ -177,19 +181,54 @@ def _run(action: str, actor, case, data: dict):
     if action == "incident":
         return services.incident_report(actor=actor, case=case, kind=data["kind"], text=data["text"],
                                         occurred_at=data["occurred_at"], place=data["place"])
+    if action == "escalate":
+        return services.case_escalate(actor=actor, case=case, kind=data["kind"], reason=data["reason"])
+    if action == "settle_apply":
+        return services.settlement_apply(actor=actor, case=case, note=data["note"])
+    settlement = getattr(case, "settlement", None) if hasattr(case, "settlement") else None
+    if settlement is None:
+        raise DomainError("尚未申请落户安置", code="refused")
+    if action == "settle_plan":
+        return services.settlement_advance(actor=actor, settlement=settlement, plan=data["plan"])
+    if action == "settle_approve":
+        return services.settlement_advance(actor=actor, settlement=settlement,
+                                           approval_reference=data["approval_reference"])
+    if action == "settle_complete":
+        return services.settlement_complete(actor=actor, settlement=settlement, kind=data["kind"],
+                                            institution=data["institution"])
     raise Http404
 
 
 DONE = {"care": "已记录照料情况", "hospital": "已登记送医", "foster": "已登记站外托养", "return": "已登记返回站内",
         "visit": "已登记监督检查", "extension": "已提交延长救助期限申请，待审批", "decide": "已审批延长申请",
-        "discharge": "已办理离站", "incident": "已报告异常事件"}
+        "discharge": "已办理离站", "incident": "已报告异常事件", "escalate": "已提级至区域性中心",
+        "settle_apply": "已申请落户安置", "settle_plan": "已登记安置方案", "settle_approve": "已登记政府批准",
+        "settle_complete": "已办理落户安置"}
+
+
+def _escalations(actor, case, *, failed: str = "", form=None) -> list:
+    """The record's escalations, newest first; an open one sent to the actor's regional centre carries the
+    forms to accept or close it (the failed one bound, with its errors)."""
+    rows = list(case.escalations.select_related("regional_centre", "requested_by", "accepted_by")
+                .order_by("-requested_at"))
+    for e in rows:
+        e.mine = e.status in OPEN_ESCALATION_STATUSES and (actor.is_superuser
+                                                           or actor.organization_id == e.regional_centre_id)
+        e.accept_form = f.EscalationAcceptForm(prefix=f"accept{e.pk}")
+        e.close_form = f.EscalationCloseForm(prefix=f"close{e.pk}")
+        if failed == f"accept{e.pk}":
+            e.accept_form = form
+        if failed == f"close{e.pk}":
+            e.close_form = form
+    return rows
 
 
 def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
     actor = request.user
     forms = {name: cls(prefix=name) for name, cls in ACTION_FORMS.items()}
-    if failed:
+    if failed in forms:
         forms[failed] = form
+    settlement = getattr(case, "settlement", None) if hasattr(case, "settlement") else None
     placement = selectors.open_placement(case)
     pending = selectors.pending_extension(case)
     in_stay = case.status in STAY_STATUSES
@@ -203,7 +242,10 @@ def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
         "incidents": case.incidents.order_by("-occurred_at"), "in_stay": in_stay,
         "in_station": case.status == CaseStatus.IN_STATION, "foster_open": bool(
             placement and placement.kind == PlacementKind.FOSTER),
-        "may_approve": can(actor, Capability.APPROVE_RESCUE), "today": selectors.today()}, status=status)
+        "may_approve": can(actor, Capability.APPROVE_RESCUE), "today": selectors.today(),
+        "escalations": _escalations(actor, case, failed=failed, form=form),
+        "has_centre": services.regional_centre_of(case.station) is not None, "settlement": settlement},
+        status=status)
 
 
 @login_required
@@ -229,6 +271,36 @@ def case_action(request, pk: int, action: str):
             _add_error(form, exc)
     case.refresh_from_db()
     return _detail(request, case, failed=action, form=form, status=400)
+
+
+@login_required
+@require_POST
+def escalation_action(request, pk: int, action: str):
+    """The regional centre accepts (提级办理 or 下沉协助) or closes an escalation, from the record's page."""
+    require(request.user, Capability.RESCUE_CASES)
+    escalation = get_object_or_404(Escalation.objects.select_related("case"), pk=pk)
+    case = selectors.case_get(actor=request.user, case_id=escalation.case_id, purpose=f"escalation_{action}")
+    if action == "accept":
+        form = f.EscalationAcceptForm(request.POST, prefix=f"accept{pk}")
+    elif action == "close":
+        form = f.EscalationCloseForm(request.POST, prefix=f"close{pk}")
+    else:
+        raise Http404
+    if form.is_valid():
+        try:
+            if action == "accept":
+                services.escalation_accept(actor=request.user, escalation=escalation,
+                                           delegate=form.cleaned_data["mode"] == "delegate",
+                                           note=form.cleaned_data["note"])
+                messages.success(request, "已受理提级事项")
+            else:
+                services.escalation_close(actor=request.user, escalation=escalation,
+                                          outcome=form.cleaned_data["outcome"])
+                messages.success(request, "提级事项已办结")
+            return redirect("rescue:case_detail", case.pk)
+        except DomainError as exc:
+            _add_error(form, exc)
+    return _detail(request, case, failed=f"{action}{pk}", form=form, status=400)
 
 
 # ---- Print pages (A4) -------------------------------------------------------------------------------------------

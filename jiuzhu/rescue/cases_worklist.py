@@ -47,7 +47,27 @@ def extensions_to_decide(actor) -> WorkItem | None:
                 urgency=DUE, hint="在救助记录页批准或不批准")
 
 
-ITEMS = [period_due, long_stay, open_incidents, extensions_to_decide]
+def escalations_waiting(actor) -> WorkItem | None:
+    """The regional centre: matters its stations escalated, waiting to be accepted."""
+    if not can(actor, Capability.APPROVE_RESCUE) or not can(actor, Capability.RESCUE_CASES):
+        return None
+    org = actor.organization
+    if org is None or not org.is_regional_center:
+        return None
+    return item("待受理的提级办理事项", selectors.escalations_waiting(actor), _list_url("escalated"), urgency=DUE,
+                hint="提级办理或派员下沉协助")
+
+
+def settlement_overdue(actor) -> WorkItem | None:
+    if not can(actor, Capability.RESCUE_CASES):
+        return None
+    qs = selectors.cases_in_scope(actor).filter(selectors.FILTERS["settlement_overdue"][1](selectors.today()))
+    wi = item("落户安置超过期限的环节", qs, _list_url("settlement_overdue"), urgency=DUE,
+              hint="督促民政部门制定方案、政府批准或办理落户")
+    return wi if wi.count else None
+
+
+ITEMS = [period_due, long_stay, open_incidents, extensions_to_decide, escalations_waiting, settlement_overdue]
 
 
 def cases_next_steps(actor) -> list[tuple[str, str]]:

@@ -154,3 +154,57 @@ def test_the_periodic_settlement_task(long_stay_case, persona):
     from jiuzhu.rescue.tasks import rescue_settlement_overdue_sweep
 
     assert rescue_settlement_overdue_sweep.call() == {"noticed": 0}
+
+
+# ---- pages ---------------------------------------------------------------------------------------------------------
+
+def test_escalation_through_the_pages_and_the_regional_work_list(client_for, admit, persona):
+    from jiuzhu.core.worklist import work_items
+
+    case = admit()
+    worker = client_for("longhui_station")
+    response = worker.post(f"/rescue/cases/{case.pk}/escalate/", {"escalate-kind": "medical",
+                                                                  "escalate-reason": "重症，需转市级医院"})
+    assert response.status_code == 302
+    e = case.escalations.get()
+    waiting = {i.label: i.count for i in work_items(persona("shaoyang_regional"))}
+    assert waiting["待受理的提级办理事项"] == 1
+    assert "待受理的提级办理事项" not in {i.label for i in work_items(persona("longhui_stationmgr"))}
+    regional = client_for("shaoyang_regional")
+    listed = regional.get("/rescue/cases/?show=escalated").content.decode()
+    assert f"/rescue/cases/{case.pk}/" in listed
+    page = regional.get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert f'id="panel-accept{e.pk}"' in page
+    assert f'id="panel-accept{e.pk}"' not in client_for("longhui_stationmgr").get(
+        f"/rescue/cases/{case.pk}/").content.decode()
+    response = regional.post(f"/rescue/escalations/{e.pk}/accept/", {f"accept{e.pk}-mode": "delegate"})
+    assert response.status_code == 400 and "请填写受理意见" in response.content.decode()
+    response = regional.post(f"/rescue/escalations/{e.pk}/accept/", {f"accept{e.pk}-mode": "delegate",
+                                                                     f"accept{e.pk}-note": "派医生 1 名"})
+    assert response.status_code == 302
+    assert client_for("dongkou_station").post(f"/rescue/escalations/{e.pk}/close/",
+                                              {f"close{e.pk}-outcome": "x"}).status_code == 404
+    response = regional.post(f"/rescue/escalations/{e.pk}/close/", {f"close{e.pk}-outcome": "已转市中心医院"})
+    assert response.status_code == 302
+    page = worker.get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert "下沉协助" in page and "已转市中心医院" in page
+
+
+def test_settlement_through_the_pages(client_for, long_stay_case):
+    case = long_stay_case()
+    worker, manager = client_for("longhui_station"), client_for("longhui_stationmgr")
+    assert 'id="panel-settle_apply"' in worker.get(f"/rescue/cases/{case.pk}/").content.decode()
+    response = worker.post(f"/rescue/cases/{case.pk}/settle_apply/", {"settle_apply-note": "寻亲无果"})
+    assert response.status_code == 302
+    assert manager.post(f"/rescue/cases/{case.pk}/settle_plan/", {"settle_plan-plan": "集中落户"}).status_code == 302
+    response = manager.post(f"/rescue/cases/{case.pk}/settle_approve/", {"settle_approve-approval_reference": ""})
+    assert response.status_code == 400 and "请填写政府批准文号" in response.content.decode()
+    assert manager.post(f"/rescue/cases/{case.pk}/settle_approve/",
+                        {"settle_approve-approval_reference": "隆政函〔2026〕3号"}).status_code == 302
+    response = manager.post(f"/rescue/cases/{case.pk}/settle_complete/",
+                            {"settle_complete-kind": "hukou", "settle_complete-institution": "隆回县社会福利院"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DISCHARGED
+    page = worker.get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert "已落户安置" in page and "隆政函〔2026〕3号" in page
