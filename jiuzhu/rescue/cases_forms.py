@@ -200,3 +200,8 @@ class SettlementCompleteForm(forms.Form):
     kind = forms.ChoiceField(label="安置方式", choices=[("", "请选择"), *SettlementKind.choices],
                              error_messages=_required("安置方式") | {"invalid_choice": "请选择安置方式"})
     institution = text("安置机构或落户地址", 200, required=True)
+
+
+class IdentityForm(forms.Form):
+    id_number = text("查明的身份证号码", 20, required=True, autocomplete="off")
+    name = text("姓名（与原登记不同或原为无名氏时填写）", 50)

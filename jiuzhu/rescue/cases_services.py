@@ -424,6 +424,50 @@ def extension_decide(*, actor, extension: PeriodExtension, approve: bool, note: 
     return extension
 
 
+def case_identity_confirm(*, actor, case: RescueCase, id_number: str, name: str = "") -> RescueCase:
+    """身份查明: the client's ID number is established (an identity card found, police or family search confirmed
+    it). The number is stored encrypted, the birth date taken from it, the client is no longer long-stay (the
+    long-stay list is of the unidentified), and the low-income registry is asked again (tier and home region).
+    Family search calls this service when a match is confirmed."""
+    require(actor, Capability.RESCUE_CASES)
+    if not (id_number or "").strip():
+        raise invalid("请填写身份证号码", "id_number")
+    try:
+        info = parse_id_number(id_number)
+    except IdNumberError as exc:
+        raise invalid(f"身份证号码有误：{exc.message}", "id_number") from None
+    name = clean_text(name, "姓名", "name", 50)
+    answer = None
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+        if case.identity_confirmed and case.id_number_hash == keyed_hash(info.number):
+            raise refused("该身份证号码已登记")
+    answer = _registry_answer(actor, info.number)  # outside the write: a refusal of the daily cap is kept
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+        before = {"named": bool(case.name), "long_stay": case.long_stay}
+        case.id_number_cipher, case.id_number_hash = encrypt_text(info.number), keyed_hash(info.number)
+        case.birth_date, case.estimated_age, case.identity_confirmed = info.birth_date, None, True
+        case.name = name or case.name
+        case.long_stay = False
+        if answer is not None:
+            case.registry_checked_at = timezone.now()
+            case.registry_tier = answer.tier if answer.found else ""
+            case.registry_home_region = answer.home_region if answer.found else None
+        case.save()
+        audit_change(AuditAction.UPDATE, actor, case, changes={"identity_confirmed": True, **before})
+        _event(RescueEvent.CLIENT_IDENTIFIED, case, actor, f"身份查明：{case.display_name}",
+               {"was_long_stay": before["long_stay"]})
+        if answer is not None:
+            _event(RescueEvent.REGISTRY_CHECKED, case, actor,
+                   "查询低收入人口库：" + (f"在库（{answer.tier_label or '无有效层级'}）"
+                                          if answer.found else "未在库"),
+                   {"found": answer.found, "tier": answer.tier})
+    return case
+
+
 def long_stay_sweep(*, on: dt.date | None = None) -> int:
     """Marks long-stay (长期滞留) every client still in stay, unidentified, admitted more than LONG_STAY_DAYS
     days before `on`. Set-based and idempotent (only unmarked records change); one event per record marked.

@@ -6,6 +6,7 @@ class RescueEvent:
     # ---- cases part: additions below this line ----
     CLIENT_ADMITTED = "rescue.client_admitted"  # family search drafts a notice and matches (its handler, later)
     ASSISTANCE_REFUSED = "rescue.assistance_refused"  # 不予救助, with the written reason
+    CLIENT_IDENTIFIED = "rescue.client_identified"  # 身份查明 (family search calls case_identity_confirm)
     REGISTRY_CHECKED = "rescue.registry_checked"  # the low-income registry's answer: tier and home region
     CARE_LOGGED = "rescue.care_logged"
     PLACEMENT_STARTED = "rescue.placement_started"  # hospital transfer or foster placement

@@ -275,3 +275,14 @@ def test_work_list_lines(admit, shift_admission, persona):
     assert manager["待审批的延长救助期限申请"] == 1
     other = {i.label: i.count for i in work_items(persona("dongkou_stationmgr"))}
     assert other["未结的异常事件"] == 0 and other["待审批的延长救助期限申请"] == 0
+
+
+def test_identity_through_the_page(client_for, admit):
+    case = admit(name="", estimated_age=30)
+    client = client_for("longhui_station")
+    assert 'id="panel-identify"' in client.get(f"/rescue/cases/{case.pk}/").content.decode()
+    response = client.post(f"/rescue/cases/{case.pk}/identify/", {"identify-id_number": NUMBER,
+                                                                  "identify-name": "赵某"})
+    assert response.status_code == 302
+    page = client.get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert "身份查明：赵某" in page and 'id="panel-identify"' not in page

@@ -446,3 +446,25 @@ def test_only_a_station_admits(admit, persona):
     user.organization = Organization.objects.get(name="隆回县民政局")
     user.save()
     refused(lambda: admit(), code="refused")
+
+
+# ---- identity --------------------------------------------------------------------------------------------------
+
+def test_identity_confirmed_ends_long_stay_and_asks_the_registry_again(admit, shift_admission, persona):
+    case = shift_admission(admit(name="", estimated_age=50), 11)
+    s.long_stay_sweep()
+    number = make_id_number("430524", dt.date(1975, 9, 9), 81)
+    refused(lambda: s.case_identity_confirm(actor=persona("longhui_station"), case=case, id_number="123"),
+            field="id_number")
+    with pytest.raises(Http404):
+        s.case_identity_confirm(actor=persona("dongkou_station"), case=case, id_number=number)
+    s.case_identity_confirm(actor=persona("longhui_station"), case=case, id_number=number, name="周小平")
+    case.refresh_from_db()
+    assert case.identity_confirmed and not case.long_stay and case.name == "周小平"
+    assert case.birth_date == dt.date(1975, 9, 9) and case.estimated_age is None
+    assert number not in str(RescueCase.objects.filter(pk=case.pk).values().get())
+    assert events(RescueEvent.CLIENT_IDENTIFIED, case).get().payload["was_long_stay"] is True
+    assert events(RescueEvent.REGISTRY_CHECKED, case).count() == 1
+    assert s.long_stay_sweep() == 0
+    refused(lambda: s.case_identity_confirm(actor=persona("longhui_station"), case=case, id_number=number),
+            code="refused")
