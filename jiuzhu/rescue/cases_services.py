@@ -107,8 +107,8 @@ def _station_of(actor):
 
 def _locked(actor, case: RescueCase) -> RescueCase:
     """The record again, locked for the change and within the actor's scope (404 otherwise)."""
-    return get_scoped_or_404(RescueCase.objects.select_for_update().select_related("station"), actor,
-                             scope=CASE_SCOPE, pk=case.pk)
+    return get_scoped_or_404(RescueCase.objects.select_for_update(of=("self",)).select_related("station"),
+                             actor, scope=CASE_SCOPE, pk=case.pk)
 
 
 def _event(kind: str, case: RescueCase, actor, summary: str, payload: dict | None = None):
@@ -475,7 +475,7 @@ def long_stay_sweep(*, on: dt.date | None = None) -> int:
     on = on or today()
     limit = on - dt.timedelta(days=LONG_STAY_DAYS)
     with transaction.atomic():
-        due = RescueCase.objects.select_for_update().filter(
+        due = RescueCase.objects.select_for_update(of=("self",)).filter(
             status__in=STAY_STATUSES, long_stay=False, identity_confirmed=False, admitted_on__lt=limit)
         rows = list(due.values_list("pk", "station__region_id", "station_id"))
         if not rows:
@@ -639,7 +639,7 @@ def incident_report(*, actor, kind: str, text: str, occurred_at: dt.datetime | N
 
 
 def _incident_locked(actor, incident: Incident) -> Incident:
-    return get_scoped_or_404(Incident.objects.select_for_update().select_related("station"), actor,
+    return get_scoped_or_404(Incident.objects.select_for_update(of=("self",)).select_related("station"), actor,
                              scope=CASE_SCOPE, pk=incident.pk)
 
 
@@ -714,8 +714,8 @@ def case_escalate(*, actor, case: RescueCase, kind: str, reason: str) -> Escalat
 
 def _escalation_at_centre(actor, escalation: Escalation) -> Escalation:
     """The escalation, locked, for a user of the regional centre it was sent to (404 for anyone else)."""
-    found = Escalation.objects.select_for_update().select_related("case__station__region", "regional_centre")\
-        .filter(pk=escalation.pk).first()
+    found = Escalation.objects.select_for_update(of=("self",))\
+        .select_related("case__station__region", "regional_centre").filter(pk=escalation.pk).first()
     if found is None or not (actor.is_superuser or actor.organization_id == found.regional_centre_id):
         raise Http404("记录不存在或不在您的管辖范围内")
     return found
@@ -847,8 +847,8 @@ def settlement_overdue_sweep(*, on: dt.date | None = None) -> int:
     (once per stage: `overdue_noticed`). Set-based, idempotent; returns the number noticed."""
     on = on or today()
     with transaction.atomic():
-        due = Settlement.objects.select_for_update().filter(due_on__lt=on).exclude(stage=SettlementStage.SETTLED)\
-            .exclude(overdue_noticed=F("stage"))
+        due = Settlement.objects.select_for_update(of=("self",)).filter(due_on__lt=on)\
+            .exclude(stage=SettlementStage.SETTLED).exclude(overdue_noticed=F("stage"))
         rows = list(due.values_list("pk", "case_id", "case__station__region_id", "case__station_id", "stage",
                                     "due_on"))
         if not rows:
