@@ -187,7 +187,7 @@ def _run(action: str, actor, case, data: dict):
         return services.case_escalate(actor=actor, case=case, kind=data["kind"], reason=data["reason"])
     if action == "settle_apply":
         return services.settlement_apply(actor=actor, case=case, note=data["note"])
-    settlement = getattr(case, "settlement", None) if hasattr(case, "settlement") else None
+    settlement = getattr(case, "settlement", None)
     if settlement is None:
         raise DomainError("尚未申请落户安置", code="refused")
     if action == "settle_plan":
@@ -230,7 +230,7 @@ def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
     forms = {name: cls(prefix=name) for name, cls in ACTION_FORMS.items()}
     if failed in forms:
         forms[failed] = form
-    settlement = getattr(case, "settlement", None) if hasattr(case, "settlement") else None
+    settlement = getattr(case, "settlement", None)
     placement = selectors.open_placement(case)
     pending = selectors.pending_extension(case)
     in_stay = case.status in STAY_STATUSES
