@@ -468,3 +468,57 @@ def test_identity_confirmed_ends_long_stay_and_asks_the_registry_again(admit, sh
     assert s.long_stay_sweep() == 0
     refused(lambda: s.case_identity_confirm(actor=persona("longhui_station"), case=case, id_number=number),
             code="refused")
+
+
+# ---- every write's guards at once: capability, scope, status ---------------------------------------------------
+
+WRITES = {
+    "care": lambda c, a: s.care_log_add(actor=a, case=c, health="良好"),
+    "hospital": lambda c, a: s.hospital_transfer(actor=a, case=c, institution="医院", reason="发热"),
+    "foster": lambda c, a: s.foster_place(actor=a, case=c, institution="福利院", agreement_number="T1",
+                                          reason="长期"),
+    "return": lambda c, a: s.placement_end(actor=a, case=c, note="出院"),
+    "visit": lambda c, a: s.supervision_visit_add(actor=a, case=c, findings="良好"),
+    "extension": lambda c, a: s.extension_request(actor=a, case=c, days=5, reason="等待亲属"),
+    "discharge": lambda c, a: s.case_discharge(actor=a, case=c, kind="escorted_return", destination="河南周口"),
+    "incident": lambda c, a: s.incident_report(actor=a, case=c, kind="injury", text="摔伤"),
+    "identify": lambda c, a: s.case_identity_confirm(actor=a, case=c, id_number=COLLECTOR_ID),
+    "escalate": lambda c, a: s.case_escalate(actor=a, case=c, kind="medical", reason="重病"),
+    "settle": lambda c, a: s.settlement_apply(actor=a, case=c, note="寻亲无果"),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_each_write_needs_the_capability(admit, persona, name):
+    case = admit()
+    with pytest.raises(PermissionDenied):
+        WRITES[name](case, persona("longhui_officer"))
+    assert Event.objects.count() == 1 and AuditLog.objects.filter(action__in=["create", "update"]).count() == 1
+
+
+@pytest.mark.parametrize("name", list(WRITES))
+def test_each_write_on_another_stations_record_is_404(admit, persona, name):
+    case = admit()
+    with pytest.raises(Http404):
+        WRITES[name](case, persona("dongkou_station"))
+    assert Event.objects.count() == 1 and AuditLog.objects.filter(action__in=["create", "update"]).count() == 1
+
+
+@pytest.mark.parametrize("name", [n for n in WRITES if n != "incident"])  # an incident may follow a discharge
+def test_each_write_on_a_discharged_record_is_refused(admit, persona, name):
+    case = admit()
+    s.case_discharge(actor=persona("longhui_station"), case=case, kind="escorted_return", destination="周口")
+    before = Event.objects.count()
+    refused(lambda: WRITES[name](case, persona("longhui_station")), code="refused")
+    assert Event.objects.count() == before
+
+
+def test_refusal_and_incident_writes_need_the_capability_and_scope(admit, persona):
+    with pytest.raises(PermissionDenied):
+        s.case_refuse(actor=persona("longhui_officer"), sex="M", estimated_age=40, reason="拒绝提供情况")
+    incident = s.incident_report(actor=persona("longhui_station"), kind="outbreak", text="发热")
+    with pytest.raises(PermissionDenied):
+        s.incident_add_action(actor=persona("longhui_officer"), incident=incident, text="x")
+    with pytest.raises(Http404):
+        s.incident_add_action(actor=persona("dongkou_station"), incident=incident, text="x")
+    assert incident.entries.count() == 1
