@@ -152,3 +152,60 @@ def test_station_worker_admits_cares_hospital_and_back_and_escorts_home_while_th
     with page.expect_navigation():
         page.get_by_role("link", name="打印在站服务及离站登记表").click()
     assert sheet_text in page.locator("#sheet").inner_text()
+
+
+def test_an_incident_reaches_the_manager_and_an_escalation_the_regional_centre(page, open_page, persona):
+    """The worker reports a client's absconding and escalates identity verification; the station manager sees
+    the incident on the dashboard at once and closes it; the regional centre sends staff down (下沉协助)."""
+    from jiuzhu.rescue.cases_services import case_admit
+
+    case = case_admit(actor=persona("longhui_station"), sex="F", arrival_channel="sighting", name="",
+                      estimated_age=70, check_mental=True)
+    sign_in(page, "longhui_station")
+    page.goto(f"{page.base_url}/rescue/cases/{case.pk}/")
+    assert "无名氏" in page.locator("h1").inner_text()
+    open_panel(page, "报告异常事件")
+    page.get_by_label("事件类型").select_option("absconding")
+    page.get_by_label("地点").fill("站内院落")
+    page.get_by_label("事件经过及已采取的措施").fill("午饭后未见，已报警并调取监控")
+    submit(page, "incident", "报告异常事件")
+    open_panel(page, "提级至区域性中心")
+    page.get_by_label("提级事项").select_option("identity")
+    page.get_by_label("提级理由").fill("老人不能表达，口音难辨，需人脸比对")
+    submit(page, "escalate", "提级办理")
+    assert "待区域性中心受理" in page.locator("main").inner_text()
+
+    manager = open_page()
+    sign_in(manager, "longhui_stationmgr")
+    manager.goto(manager.base_url + "/rescue/")
+    assert figure(manager, "fig-incidents") == "1"
+    with manager.expect_navigation():
+        manager.locator("#fig-incidents").click()
+    with manager.expect_navigation():
+        manager.get_by_role("link", name="走失").click()
+    manager.locator("#panel-close > summary").click()
+    manager.get_by_label("结案意见").fill("当晚在车站找回，已加强夜间巡查")
+    with manager.expect_navigation():
+        manager.locator("#panel-close").get_by_role("button", name="结案").click()
+    assert manager.locator("#incident-status").inner_text() == "已结案"
+    shot(manager, "5-incident-closed")
+
+    regional = open_page()
+    sign_in(regional, "shaoyang_regional")
+    regional.goto(regional.base_url + "/")
+    assert "待受理的提级办理事项" in regional.locator("main").inner_text()
+    regional.goto(f"{regional.base_url}/rescue/cases/?show=escalated")
+    with regional.expect_navigation():
+        regional.get_by_role("link", name=case.number).click()
+    escalation = case.escalations.get()
+    regional.locator(f"#panel-accept{escalation.pk} > summary").click()
+    regional.get_by_label("下沉协助（派员到站协助）").check()
+    regional.get_by_label("受理意见（下沉协助时写明派员情况）").fill("明日派 2 人携人脸比对设备到站")
+    with regional.expect_navigation():
+        regional.locator(f"#panel-accept{escalation.pk}").get_by_role("button", name="受理").click()
+    escalation.refresh_from_db()
+    assert escalation.status == "delegated"
+    assert "下沉协助" in regional.locator(f"#escalation-{escalation.pk}").inner_text()
+    shot(regional, "6-escalation-delegated")
+    page.reload()
+    assert "明日派 2 人携人脸比对设备到站" in page.locator(".timeline").inner_text()  # the shared timeline
