@@ -216,6 +216,7 @@ def case_admit(*, actor, sex: str, arrival_channel: str, name: str = "", birth_d
     age = case.age_on(day)
     case.is_minor = case.is_minor or age < MINOR_AGE
     case.is_elderly = case.is_elderly or age >= ELDERLY_AGE
+    case.is_mentally_ill = case.is_mentally_ill or case.check_mental  # signs at the check: their rules apply
     answer = _registry_answer(actor, identity["number"])
     if answer is not None:
         case.registry_checked_at = now
@@ -638,6 +639,13 @@ def incident_report(*, actor, kind: str, text: str, occurred_at: dt.datetime | N
                               place=place, text=text)
 
 
+def _on_case_timeline(incident: Incident, kind: str, actor, summary: str) -> None:
+    """An incident about a client is also on the client's record (its timeline is the full story)."""
+    if incident.case_id is not None:
+        case = RescueCase.objects.select_related("station__region").get(pk=incident.case_id)
+        _event(kind, case, actor, summary, {"incident": incident.pk})
+
+
 def _incident_locked(actor, incident: Incident) -> Incident:
     return get_scoped_or_404(Incident.objects.select_for_update(of=("self",)).select_related("station"), actor,
                              scope=CASE_SCOPE, pk=incident.pk)
@@ -656,6 +664,8 @@ def incident_add_action(*, actor, incident: Incident, text: str) -> IncidentEntr
         audit_change(AuditAction.UPDATE, actor, incident, changes={"entry": entry.pk})
         record_event(kind=RescueEvent.INCIDENT_UPDATED, subject=incident, actor=actor, region=incident.station.region,
                      summary=f"处置：{text}"[:300], payload={"station": incident.station_id})
+        _on_case_timeline(incident, RescueEvent.INCIDENT_UPDATED, actor,
+                          f"异常事件（{incident.get_kind_display()}）处置：{text}")
     return entry
 
 
@@ -675,6 +685,8 @@ def incident_close(*, actor, incident: Incident, text: str) -> Incident:
         audit_change(AuditAction.UPDATE, actor, incident, changes={"is_open": False})
         record_event(kind=RescueEvent.INCIDENT_CLOSED, subject=incident, actor=actor, region=incident.station.region,
                      summary=f"结案：{text}"[:300], payload={"station": incident.station_id})
+        _on_case_timeline(incident, RescueEvent.INCIDENT_CLOSED, actor,
+                          f"异常事件（{incident.get_kind_display()}）结案：{text}")
     return incident
 
 

@@ -522,3 +522,20 @@ def test_refusal_and_incident_writes_need_the_capability_and_scope(admit, person
     with pytest.raises(Http404):
         s.incident_add_action(actor=persona("dongkou_station"), incident=incident, text="x")
     assert incident.entries.count() == 1
+
+
+def test_mental_signs_at_the_check_flag_the_client_and_self_leave_is_refused(admit, persona):
+    case = admit(check_mental=True, check_note="自言自语，答非所问")
+    assert case.is_mentally_ill
+    refused(lambda: s.case_discharge(actor=persona("longhui_station"), case=case, kind="self_leave",
+                                     declaration_signed=True), code="refused")
+
+
+def test_an_incident_about_a_client_is_on_the_clients_timeline_to_its_closure(admit, persona):
+    case = admit()
+    incident = s.incident_report(actor=persona("longhui_station"), case=case, kind="injury", text="摔伤右臂")
+    s.incident_add_action(actor=persona("longhui_station"), incident=incident, text="已送医包扎")
+    s.incident_close(actor=persona("longhui_stationmgr"), incident=incident, text="伤情稳定，结案")
+    kinds = [e.kind for e in Event.objects.filter(subject_type="rescue.rescuecase", subject_id=str(case.pk))
+             .order_by("id")]
+    assert kinds[-3:] == [RescueEvent.INCIDENT_REPORTED, RescueEvent.INCIDENT_UPDATED, RescueEvent.INCIDENT_CLOSED]
