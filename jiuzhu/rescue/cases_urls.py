@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("cases/", v.case_list, name="case_list"),
     path("cases/export/", v.case_export, name="case_export"),
     path("cases/<int:pk>/", v.case_detail, name="case_detail"),
+    path("cases/<int:pk>/photo/", v.case_photo, name="case_photo"),
     path("cases/<int:pk>/<slug:action>/", v.case_action, name="case_action"),
     path("cases/<int:pk>/print/<slug:form>/", v.case_print, name="case_print"),
     path("escalations/<int:pk>/<slug:action>/", v.escalation_action, name="escalation_action"),

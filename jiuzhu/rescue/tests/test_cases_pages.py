@@ -77,7 +77,15 @@ def test_admission_with_a_photo(client_for, settings, tmp_path):
     photo.name = "client.png"
     response = client_for("longhui_station").post("/rescue/admission/", {**admission(), "photo": photo})
     assert response.status_code == 302
-    assert RescueCase.objects.get().photo_key
+    case = RescueCase.objects.get()
+    assert case.photo_key
+    page = client_for("longhui_station").get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert f'src="/rescue/cases/{case.pk}/photo/"' in page
+    shown = client_for("longhui_station").get(f"/rescue/cases/{case.pk}/photo/")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert shown.content == png_bytes(40, 40) and shown["Cache-Control"] == "private, no-store"
+    assert AuditLog.objects.filter(action="read", object_id=str(case.pk), detail__purpose="photo").count() == 1
+    assert client_for("dongkou_station").get(f"/rescue/cases/{case.pk}/photo/").status_code == 404
 
 
 def test_refusal_path_needs_its_reason(client_for):
