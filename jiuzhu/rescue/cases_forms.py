@@ -205,3 +205,8 @@ class SettlementCompleteForm(forms.Form):
 class IdentityForm(forms.Form):
     id_number = text("查明的身份证号码", 20, required=True, autocomplete="off")
     name = text("姓名（与原登记不同或原为无名氏时填写）", 50)
+
+
+class RegistryCheckForm(forms.Form):
+    name = text("姓名", 50, required=True)
+    birth_date = day("出生日期", required=True)

@@ -469,6 +469,39 @@ def case_identity_confirm(*, actor, case: RescueCase, id_number: str, name: str 
     return case
 
 
+def case_registry_check(*, actor, case: RescueCase, name: str, birth_date: dt.date | None) -> RescueCase:
+    """Asks the low-income registry about a client without an ID number, by name and birth date (ROLES.md:
+    exact ID or name + birth date; the answer is tier and home region only, audited by the registry). Several
+    persons of that name and birth date: nothing is stored, the station is told to ask by ID number."""
+    require(actor, Capability.LOOKUP_REGISTRY)
+    from jiuzhu.registry.selectors import low_income_lookup
+
+    name = clean_text(name, "姓名", "name", 50, required=True)
+    if birth_date is None:
+        raise invalid("请填写出生日期", "birth_date")
+    if birth_date > today():
+        raise invalid("出生日期不能晚于今天", "birth_date")
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+    answer = low_income_lookup(actor=actor, name=name, birth_date=birth_date, purpose="rescue_lookup")
+    if answer.ambiguous:
+        raise invalid("低收入人口库中有多人同名同出生日期，请以身份证号码查询", "name")
+    with transaction.atomic():
+        case = _locked(actor, case)
+        _require_stay(case)
+        case.registry_checked_at = timezone.now()
+        case.registry_tier = answer.tier if answer.found else ""
+        case.registry_home_region = answer.home_region if answer.found else None
+        case.save(update_fields=["registry_checked_at", "registry_tier", "registry_home_region"])
+        audit_change(AuditAction.UPDATE, actor, case, changes={"registry_found": answer.found})
+        _event(RescueEvent.REGISTRY_CHECKED, case, actor,
+               "按姓名和出生日期查询低收入人口库：" + (f"在库（{answer.tier_label or '无有效层级'}）"
+                                                     if answer.found else "未在库"),
+               {"found": answer.found, "tier": answer.tier})
+    return case
+
+
 def long_stay_sweep(*, on: dt.date | None = None) -> int:
     """Marks long-stay (长期滞留) every client still in stay, unidentified, admitted more than LONG_STAY_DAYS
     days before `on`. Set-based and idempotent (only unmarked records change); one event per record marked.

@@ -150,6 +150,7 @@ ACTION_FORMS = {
     "incident": f.IncidentForm, "escalate": f.EscalationForm, "settle_apply": f.SettlementApplyForm,
     "settle_plan": f.SettlementPlanForm, "settle_approve": f.SettlementApprovalForm,
     "settle_complete": f.SettlementCompleteForm, "identify": f.IdentityForm,
+    "lookup": f.RegistryCheckForm,
 }
 
 
@@ -183,6 +184,8 @@ def _run(action: str, actor, case, data: dict):
                                         occurred_at=data["occurred_at"], place=data["place"])
     if action == "identify":
         return services.case_identity_confirm(actor=actor, case=case, id_number=data["id_number"], name=data["name"])
+    if action == "lookup":
+        return services.case_registry_check(actor=actor, case=case, name=data["name"], birth_date=data["birth_date"])
     if action == "escalate":
         return services.case_escalate(actor=actor, case=case, kind=data["kind"], reason=data["reason"])
     if action == "settle_apply":
@@ -205,7 +208,8 @@ DONE = {"care": "已记录照料情况", "hospital": "已登记送医", "foster"
         "visit": "已登记监督检查", "extension": "已提交延长救助期限申请，待审批", "decide": "已审批延长申请",
         "discharge": "已办理离站", "incident": "已报告异常事件", "escalate": "已提级至区域性中心",
         "settle_apply": "已申请落户安置", "settle_plan": "已登记安置方案", "settle_approve": "已登记政府批准",
-        "settle_complete": "已办理落户安置", "identify": "已登记查明的身份"}
+        "settle_complete": "已办理落户安置", "identify": "已登记查明的身份",
+        "lookup": "已查询低收入人口库"}
 
 
 def _escalations(actor, case, *, failed: str = "", form=None) -> list:
@@ -246,7 +250,8 @@ def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
             placement and placement.kind == PlacementKind.FOSTER),
         "may_approve": can(actor, Capability.APPROVE_RESCUE), "today": selectors.today(),
         "escalations": _escalations(actor, case, failed=failed, form=form),
-        "has_centre": services.regional_centre_of(case.station) is not None, "settlement": settlement},
+        "has_centre": services.regional_centre_of(case.station) is not None, "settlement": settlement,
+        "may_lookup": can(actor, Capability.LOOKUP_REGISTRY)},
         status=status)
 
 

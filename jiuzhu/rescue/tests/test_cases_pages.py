@@ -294,3 +294,14 @@ def test_identity_through_the_page(client_for, admit):
     assert response.status_code == 302
     page = client.get(f"/rescue/cases/{case.pk}/").content.decode()
     assert "身份查明：赵某" in page and 'id="panel-identify"' not in page
+
+
+def test_registry_check_through_the_page(client_for, admit):
+    case = admit(name="钱某", estimated_age=50)
+    client = client_for("longhui_station")
+    response = client.post(f"/rescue/cases/{case.pk}/lookup/", {"lookup-name": "钱某", "lookup-birth_date": ""})
+    assert response.status_code == 400 and "请填写出生日期" in response.content.decode()
+    response = client.post(f"/rescue/cases/{case.pk}/lookup/", {"lookup-name": "钱某",
+                                                               "lookup-birth_date": "1976-02-03"})
+    assert response.status_code == 302
+    assert "未在库" in client.get(f"/rescue/cases/{case.pk}/").content.decode()

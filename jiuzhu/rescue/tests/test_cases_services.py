@@ -539,3 +539,33 @@ def test_an_incident_about_a_client_is_on_the_clients_timeline_to_its_closure(ad
     kinds = [e.kind for e in Event.objects.filter(subject_type="rescue.rescuecase", subject_id=str(case.pk))
              .order_by("id")]
     assert kinds[-3:] == [RescueEvent.INCIDENT_REPORTED, RescueEvent.INCIDENT_UPDATED, RescueEvent.INCIDENT_CLOSED]
+
+
+def test_registry_check_by_name_and_birth_date_answers_tier_and_region_only(admit, register, persona):
+    household = register(members=[member("李老汉", "head", born=dt.date(1958, 8, 8), seq=51)])
+    person = household.members.get()
+    case = admit(name="李老汉", estimated_age=68)
+    actor = persona("longhui_station")
+    with pytest.raises(PermissionDenied):
+        s.case_registry_check(actor=persona("longhui_officer"), case=case, name="李老汉",
+                              birth_date=dt.date(1958, 8, 8))
+    refused(lambda: s.case_registry_check(actor=actor, case=case, name="李老汉", birth_date=None),
+            field="birth_date")
+    s.case_registry_check(actor=actor, case=case, name="李老汉", birth_date=dt.date(1958, 8, 8))
+    case.refresh_from_db()
+    assert case.registry_home_region.code.startswith("430524") and case.registry_checked_at
+    assert case.name == "李老汉" and not case.identity_confirmed  # the registry's answer names no one
+    read = AuditLog.objects.get(action="read", person_id=person.pk, actor=actor)
+    assert read.detail["purpose"] == "rescue_lookup"
+    assert events(RescueEvent.REGISTRY_CHECKED, case).get().payload == {"station": case.station_id, "found": True,
+                                                                         "tier": ""}
+
+
+def test_registry_check_with_two_matches_stores_nothing(admit, register, persona):
+    register(members=[member("王二", "head", born=dt.date(1960, 1, 1), seq=11)])
+    register(village="430524101200", members=[member("王二", "head", born=dt.date(1960, 1, 1), seq=13)])
+    case = admit(name="王二", estimated_age=66)
+    refused(lambda: s.case_registry_check(actor=persona("longhui_station"), case=case, name="王二",
+                                          birth_date=dt.date(1960, 1, 1)), field="name")
+    case.refresh_from_db()
+    assert case.registry_checked_at is None and not events(RescueEvent.REGISTRY_CHECKED, case).exists()
