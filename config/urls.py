@@ -9,6 +9,8 @@ urlpatterns = [
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("intake/", include("jiuzhu.intake.urls")),
     path("portal/", include("jiuzhu.intake.portal_urls")),
+    path("rescue/", include("jiuzhu.rescue.urls")),
+    path("report/", include("jiuzhu.rescue.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

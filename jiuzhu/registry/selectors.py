@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Case, F, Q, Value, When
@@ -572,3 +573,58 @@ def document_get(*, actor, document_id: int, purpose: str = "document"):
     audit_read(actor, document, person_id=document.household.head_id,
                detail={"purpose": purpose, "household": document.household_id, "sha256": document.sha256})
     return document
+
+
+# ---- The low-income registry look-up for rescue stations (LOOKUP_REGISTRY) --------------------------------
+
+@dataclass(frozen=True)
+class LowIncomeAnswer:
+    """The whole answer a rescue station gets (ROLES.md): whether the client is in the low-income registry,
+    and if so the tier in force and the home region. Never a name, a household or a number."""
+    found: bool
+    tier: str = ""  # Tier value, "" when found without a decision in force
+    home_region: object = None  # Region: the person's hukou region, or the registry's region
+    ambiguous: bool = False  # name + birth date matched more than one person: ask for the ID number
+
+    @property
+    def tier_label(self) -> str:
+        return Tier(self.tier).label if self.tier else ""
+
+
+def low_income_lookup(*, actor, id_number: str = "", name: str = "", birth_date: dt.date | None = None,
+                      purpose: str = "rescue_lookup") -> LowIncomeAnswer:
+    """Is a client in the low-income registry, anywhere? By exact ID number (the keyed hash) or by name and
+    birth date. Not scoped to the actor's region (a station's clients come from everywhere), so the answer is
+    only tier and home region; each found person is audited (a READ row naming the purpose) and counted by
+    core/disclosure as a "registered elsewhere" answer (daily cap; raises DomainError "disclosure_limit").
+    `id_number` must already be canonical (identity.parse_id_number)."""
+    from jiuzhu.core.crypto import keyed_hash
+    from jiuzhu.core.disclosure import disclose_registered_elsewhere
+
+    require(actor, Capability.LOOKUP_REGISTRY)
+    if id_number:
+        persons = list(Person.objects.filter(id_number_hash=keyed_hash(id_number))
+                       .select_related("hukou_region", "region")[:2])
+    elif name and birth_date:
+        persons = list(Person.objects.filter(name=name.strip(), birth_date=birth_date)
+                       .select_related("hukou_region", "region")[:2])
+    else:
+        return LowIncomeAnswer(found=False)
+    if not persons:
+        audit_read(actor, None, detail={"purpose": purpose, "result": "not_found"})
+        return LowIncomeAnswer(found=False)
+    if len(persons) > 1:
+        audit_read(actor, None, detail={"purpose": purpose, "result": "ambiguous"})
+        return LowIncomeAnswer(found=False, ambiguous=True)
+    person = persons[0]
+    disclose_registered_elsewhere(actor=actor, id_hashes=[person.id_number_hash])
+    audit_read(actor, person, person_id=person.pk, detail={"purpose": purpose})
+    on = dt.date.today()
+    decision = None
+    if person.household_id:
+        decision = TierDecision.objects.filter(
+            household_id=person.household_id, status__in=[DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN],
+            valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))\
+            .order_by("-decided_at").only("tier").first()
+    return LowIncomeAnswer(found=True, tier=decision.tier if decision else "",
+                           home_region=person.hukou_region or person.region)

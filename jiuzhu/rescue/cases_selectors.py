@@ -1,0 +1,256 @@
+"""Reads of the cases part. Every function takes the actor and applies the scope: a station sees its own
+records; the level above (a regional centre, whose children are stations) sees its stations'. Out of scope is
+404. Showing a client writes an audit row (one statement for a list)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from jiuzhu.core.audit import audit_persons_shown, audit_read
+from jiuzhu.core.crypto import decrypt_text
+from jiuzhu.core.identity import mask_id_number
+from jiuzhu.core.models import Event, Organization, OrganizationKind
+from jiuzhu.core.permissions import Capability, can, require
+from jiuzhu.core.region_settings import setting_value
+from jiuzhu.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.rescue import settings_catalog as sc
+from jiuzhu.rescue.cases_services import CASE_SCOPE
+from jiuzhu.rescue.models import (
+    OPEN_ESCALATION_STATUSES,
+    STAY_STATUSES,
+    CaseStatus,
+    Escalation,
+    EscalationStatus,
+    ExtensionStatus,
+    Incident,
+    PeriodExtension,
+    RescueCase,
+    Settlement,
+    SettlementStage,
+)
+
+CASE_OBJECT_TYPE = "rescue.rescuecase"
+PERIOD_DUE_SOON_DAYS = 2  # the work list's reminder before the rescue period ends
+CENSUS_DAYS = 14
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def cases_in_scope(actor):
+    require(actor, Capability.RESCUE_CASES)
+    return scoped(RescueCase.objects.all(), actor, **CASE_SCOPE)
+
+
+def overdue_q(on: dt.date) -> Q:
+    """In stay past the rescue period (its extension included)."""
+    return Q(status__in=STAY_STATUSES) & (Q(extended_until__isnull=True, period_end__lt=on)
+                                          | Q(extended_until__lt=on))
+
+
+def due_soon_q(on: dt.date) -> Q:
+    """In stay, the period (or its extension) ending within PERIOD_DUE_SOON_DAYS days or already past."""
+    limit = on + dt.timedelta(days=PERIOD_DUE_SOON_DAYS)
+    return Q(status__in=STAY_STATUSES) & (Q(extended_until__isnull=True, period_end__lte=limit)
+                                          | Q(extended_until__lte=limit))
+
+
+FILTERS = {
+    "in_station": ("在站", lambda on: Q(status=CaseStatus.IN_STATION)),
+    "stay": ("在站及站外（全部在册）", lambda on: Q(status__in=STAY_STATUSES)),
+    "in_hospital": ("送医", lambda on: Q(status=CaseStatus.IN_HOSPITAL)),
+    "in_foster": ("站外托养", lambda on: Q(status=CaseStatus.IN_FOSTER)),
+    "long_stay": ("长期滞留", lambda on: Q(status__in=STAY_STATUSES, long_stay=True)),
+    "overdue": ("超过救助期限", overdue_q),
+    "due": ("救助期限将到或已过", due_soon_q),
+    "extension": ("延长救助期限待审批", lambda on: Q(pk__in=PeriodExtension.objects.filter(
+        status=ExtensionStatus.REQUESTED).values("case_id"))),
+    "escalated": ("提级办理中", lambda on: Q(pk__in=Escalation.objects.filter(
+        status__in=OPEN_ESCALATION_STATUSES).values("case_id"))),
+    "settlement": ("落户安置办理中", lambda on: Q(pk__in=Settlement.objects.exclude(
+        stage=SettlementStage.SETTLED).values("case_id"))),
+    "settlement_overdue": ("落户安置超过期限", lambda on: Q(pk__in=Settlement.objects.exclude(
+        stage=SettlementStage.SETTLED).filter(due_on__lt=on).values("case_id"))),
+    "discharged": ("已离站", lambda on: Q(status=CaseStatus.DISCHARGED)),
+    "refused": ("不予救助", lambda on: Q(status=CaseStatus.REFUSED)),
+    "all": ("全部", lambda on: Q()),
+}
+
+
+def case_search(*, actor, show: str = "stay", name: str = "", station_id: int | None = None):
+    """The case list: one of FILTERS, a name prefix (无名氏 for the unnamed), newest admission first."""
+    on = today()
+    qs = cases_in_scope(actor).filter(FILTERS.get(show, FILTERS["stay"])[1](on))
+    name = (name or "").strip()
+    if name == "无名氏":
+        qs = qs.filter(name="")
+    elif name:
+        qs = qs.filter(name__startswith=name)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    return qs.select_related("station").order_by("-admitted_on", "-pk")
+
+
+def audit_cases_shown(actor, cases, *, purpose: str) -> int:
+    """One READ row per client shown by a list or an export (a single INSERT … SELECT). The client has no
+    registry person id: the row's person_id column carries the rescue record's id, object_type says so."""
+    return audit_persons_shown(actor=actor, persons=cases, purpose=purpose, object_type=CASE_OBJECT_TYPE)
+
+
+def case_get(*, actor, case_id: int, purpose: str = "page") -> RescueCase:
+    """One rescue record, audited; 404 out of scope."""
+    require(actor, Capability.RESCUE_CASES)
+    case = get_scoped_or_404(RescueCase.objects.select_related("station", "registry_home_region", "created_by"),
+                             actor, scope=CASE_SCOPE, pk=case_id)
+    audit_read(actor, case, detail={"purpose": purpose})
+    return case
+
+
+@dataclass(frozen=True)
+class ShownIdentity:
+    id_number: str  # full, masked, or ""
+    birth_or_age: str  # a birth date only beside a full number; otherwise the age
+    birth_label: str
+
+
+def shown_identity(actor, case: RescueCase, on: dt.date | None = None) -> ShownIdentity:
+    """The ID number as the actor may see it; a masked number never sits beside the birth date."""
+    on = on or today()
+    number = decrypt_text(case.id_number_cipher) if case.id_number_cipher else ""
+    age = case.age_on(on)
+    age_text = "" if age is None else (f"{age}岁" if case.birth_date else f"约{age}岁（估计）")
+    if can(actor, Capability.VIEW_FULL_ID):
+        birth = case.birth_date.isoformat() if case.birth_date else age_text
+        return ShownIdentity(number, birth, "出生日期" if case.birth_date else "年龄")
+    return ShownIdentity(mask_id_number(number) if number else "", age_text, "年龄")
+
+
+def case_timeline(*, actor, case: RescueCase):
+    """Every event of the record, oldest first (the caller has read the record through case_get)."""
+    return Event.objects.filter(subject_type=CASE_OBJECT_TYPE, subject_id=str(case.pk))\
+        .select_related("actor", "organization").order_by("occurred_at", "id")
+
+
+def case_placements(case: RescueCase):
+    return case.placements.prefetch_related("visits").order_by("started_on", "pk")
+
+
+def open_placement(case: RescueCase):
+    return case.placements.filter(ended_on__isnull=True).first()
+
+
+def pending_extension(case: RescueCase):
+    return case.extensions.filter(status=ExtensionStatus.REQUESTED).first()
+
+
+def extensions_to_decide(actor):
+    """Pending extensions of the records in scope, for holders of APPROVE_RESCUE."""
+    if not can(actor, Capability.APPROVE_RESCUE):
+        return PeriodExtension.objects.none()
+    return PeriodExtension.objects.filter(status=ExtensionStatus.REQUESTED,
+                                          case__in=cases_in_scope(actor).values("pk"))
+
+
+# ---- Incidents -------------------------------------------------------------------------------------------
+
+def incidents_in_scope(actor):
+    require(actor, Capability.RESCUE_CASES)
+    return scoped(Incident.objects.all(), actor, **CASE_SCOPE)
+
+
+def incident_search(*, actor, show: str = "open"):
+    qs = incidents_in_scope(actor)
+    if show == "open":
+        qs = qs.filter(is_open=True)
+    elif show == "closed":
+        qs = qs.filter(is_open=False)
+    return qs.select_related("station", "case", "reported_by").order_by("-occurred_at", "-pk")
+
+
+def incident_get(*, actor, incident_id: int) -> Incident:
+    incident = get_scoped_or_404(Incident.objects.select_related("station", "case", "reported_by", "closed_by"),
+                                 actor, scope=CASE_SCOPE, pk=incident_id)
+    audit_read(actor, incident, detail={"purpose": "page"})
+    return incident
+
+
+# ---- The station dashboard ---------------------------------------------------------------------------------
+
+def stations_in_scope(actor):
+    """The actor's station and the stations directly below it (a regional centre's)."""
+    stations = Organization.objects.filter(kind=OrganizationKind.RESCUE_STATION).select_related("region")
+    if actor.is_superuser:
+        return stations.order_by("pk")
+    org_id = actor.organization_id or 0
+    return stations.filter(Q(pk=org_id) | Q(parent_id=org_id)).order_by("pk")
+
+
+def _beds(actor, stations) -> int | None:
+    """Beds of the stations in scope: each station's region setting (rescue_station_beds), summed."""
+    total, known = 0, False
+    on = today()
+    for station in stations:
+        value = setting_value(sc.STATION_BEDS_KEY, station.region, on)
+        if value is not None:
+            total, known = total + int(value), True
+    return total if known else None
+
+
+def dashboard(*, actor, station_id: int | None = None) -> dict:
+    """Figures of the stations in scope (aggregates, no person shown): in station now, in hospital, in foster
+    care, long-stay, overdue periods, admitted today, open incidents, beds, and the census by day."""
+    on = today()
+    qs = cases_in_scope(actor)
+    if station_id:
+        qs = qs.filter(station_id=station_id)
+    stay = qs.filter(status__in=STAY_STATUSES)
+    figures = stay.aggregate(
+        in_station=Count("pk", filter=Q(status=CaseStatus.IN_STATION)),
+        in_hospital=Count("pk", filter=Q(status=CaseStatus.IN_HOSPITAL)),
+        in_foster=Count("pk", filter=Q(status=CaseStatus.IN_FOSTER)),
+        long_stay=Count("pk", filter=Q(long_stay=True)),
+        overdue=Count("pk", filter=overdue_q(on)),
+    )
+    figures["admitted_today"] = qs.filter(admitted_on=on).exclude(status=CaseStatus.REFUSED).count()
+    incidents = incidents_in_scope(actor).filter(is_open=True)
+    if station_id:
+        incidents = incidents.filter(station_id=station_id)
+    figures["open_incidents"] = incidents.count()
+    stations = list(stations_in_scope(actor))
+    if station_id:
+        stations = [s for s in stations if s.pk == station_id]
+    figures["stations"] = stations
+    figures["beds"] = _beds(actor, stations)
+    figures["census"] = census(qs, on)
+    return figures
+
+
+def census(qs, on: dt.date, days: int = CENSUS_DAYS) -> list[tuple[dt.date, int]]:
+    """(day, clients in the station or placed out at the end of that day) for the last `days` days: admitted
+    on or before the day and not discharged by then; refusals never count. One grouped query."""
+    first = on - dt.timedelta(days=days - 1)
+    present = qs.exclude(status=CaseStatus.REFUSED).filter(admitted_on__lte=on)\
+        .filter(Q(discharged_on__isnull=True) | Q(discharged_on__gt=first))
+    # Count arrivals and departures per day once, then run the balance forward.
+    before = present.filter(admitted_on__lt=first).count()
+    arrivals = dict(present.filter(admitted_on__gte=first).values_list("admitted_on").annotate(n=Count("pk")))
+    departures = dict(present.filter(discharged_on__gt=first, discharged_on__lte=on).values_list("discharged_on")
+                      .annotate(n=Count("pk")))
+    rows, count = [], before
+    for i in range(days):
+        day = first + dt.timedelta(days=i)
+        count += arrivals.get(day, 0) - departures.get(day, 0)
+        rows.append((day, count))
+    return rows
+
+
+def escalations_waiting(actor):
+    """Escalations sent to the actor's regional centre and not yet accepted."""
+    if not can(actor, Capability.APPROVE_RESCUE) or actor.organization_id is None:
+        return Escalation.objects.none()
+    return Escalation.objects.filter(regional_centre_id=actor.organization_id, status=EscalationStatus.REQUESTED)

@@ -1,0 +1,458 @@
+"""Rescue management for vagrants (流浪乞讨人员救助管理), issue #18. Glossary names; Chinese labels.
+
+Two parts build this app in parallel; each adds its models only below its own marker:
+- cases: the rescue record (RescueCase) from admission to discharge, care, placements, incidents,
+  settlement, regional-centre escalation;
+- street: sightings (发现报告) and street patrols (街面巡查).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from jiuzhu.core.models import Organization, Region
+
+# ---- cases part: models below this line ----
+
+# Days of the rescue period (实施细则: generally no more than 10 days; a longer stay is filed with the level
+# above) and after which an unidentified client becomes long-stay (2015 意见: 滞留人员 = unidentified > 10 days).
+RESCUE_PERIOD_DAYS = 10
+LONG_STAY_DAYS = 10
+SELF_LEAVE_MIN_AGE = 16  # 规程 2014: self-leave only at 16 or over, without mental or intellectual signs
+SHORT_FARE_LIMIT = 20  # 规程 2014: no cash in principle; a short-distance fare up to 20 元 with a signed receipt
+
+
+class CaseStatus(models.TextChoices):
+    IN_STATION = "in_station", "在站"
+    IN_HOSPITAL = "in_hospital", "送医"
+    IN_FOSTER = "in_foster", "站外托养"
+    DISCHARGED = "discharged", "已离站"
+    REFUSED = "refused", "不予救助"
+
+
+STAY_STATUSES = (CaseStatus.IN_STATION, CaseStatus.IN_HOSPITAL, CaseStatus.IN_FOSTER)
+
+
+class ClientSex(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+    UNKNOWN = "U", "不详"
+
+
+class ArrivalChannel(models.TextChoices):
+    POLICE = "police", "公安机关护送"
+    SELF_REQUEST = "self_request", "本人求助"
+    SIGHTING = "sighting", "发现报告（街面巡查、群众报告）"
+    OTHER = "other", "其他部门引导护送"
+
+
+# Client groups: the flags and their Chinese labels, in the order forms and pages show them. The first five
+# follow their own rules (规程 2014); the last four are the 2024 regional-centre pilot's new groups.
+CLIENT_GROUPS = (
+    ("is_minor", "未成年人"),
+    ("is_elderly", "老年人"),
+    ("is_disabled", "残疾人"),
+    ("is_pregnant", "孕妇"),
+    ("is_mentally_ill", "精神障碍（疑似）"),
+    ("is_intellectually_disabled", "智力障碍（疑似）"),
+    ("is_stranded_worker", "滞留务工人员"),
+    ("is_violence_victim", "家庭暴力受害人（住址保密）"),
+    ("is_minor_in_case", "涉案未成年人"),
+    ("is_disaster_stranded", "因灾滞留人员"),
+)
+
+
+class RescueCase(models.Model):
+    """One rescue record (救助记录) of a client at a station, from admission (or the refusal of assistance) to
+    discharge. The client's ID number is stored encrypted with a keyed hash (core.crypto), never plain."""
+
+    station = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="rescue_cases",
+                                verbose_name="救助管理站")
+    status = models.CharField("状态", max_length=12, choices=CaseStatus.choices, default=CaseStatus.IN_STATION)
+    # Identity: a name, or 无名氏 (blank) with an estimated age (目测年龄).
+    name = models.CharField("姓名", max_length=50, blank=True)
+    sex = models.CharField("性别", max_length=1, choices=ClientSex.choices)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    estimated_age = models.PositiveSmallIntegerField("估计年龄", null=True, blank=True)
+    id_number_cipher = models.TextField(blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    identity_confirmed = models.BooleanField("身份已查明", default=False)
+    hukou_text = models.CharField("户口所在地", max_length=200, blank=True)
+    residence_text = models.CharField("住所地", max_length=200, blank=True)
+    # Client groups (CLIENT_GROUPS).
+    is_minor = models.BooleanField("未成年人", default=False)
+    is_elderly = models.BooleanField("老年人", default=False)
+    is_disabled = models.BooleanField("残疾人", default=False)
+    is_pregnant = models.BooleanField("孕妇", default=False)
+    is_mentally_ill = models.BooleanField("精神障碍（疑似）", default=False)
+    is_intellectually_disabled = models.BooleanField("智力障碍（疑似）", default=False)
+    is_stranded_worker = models.BooleanField("滞留务工人员", default=False)
+    is_violence_victim = models.BooleanField("家庭暴力受害人（住址保密）", default=False)
+    is_minor_in_case = models.BooleanField("涉案未成年人", default=False)
+    is_disaster_stranded = models.BooleanField("因灾滞留人员", default=False)
+    # How the client came.
+    arrival_channel = models.CharField("来站方式", max_length=15, choices=ArrivalChannel.choices)
+    handover_form_number = models.CharField("公安机关护送交接表编号", max_length=40, blank=True)
+    # The street part's Sighting (rescue 0002) cannot be referenced from 0001: a plain id until the lead merges
+    # the two parts and turns it into a foreign key.
+    sighting_id = models.BigIntegerField("发现报告编号", null=True, blank=True)
+    # Preliminary check (初步检视) at reception.
+    check_mental = models.BooleanField("精神异常", default=False)
+    check_illness = models.BooleanField("疾病", default=False)
+    check_injury = models.BooleanField("外伤", default=False)
+    check_intoxication = models.BooleanField("醉酒或疑似吸毒", default=False)
+    check_note = models.CharField("检视情况", max_length=500, blank=True)
+    # Help-request form (求助登记表).
+    vagrancy_reason = models.CharField("流浪乞讨原因", max_length=300, blank=True)
+    vagrancy_length = models.CharField("流浪乞讨时间", max_length=60, blank=True)
+    relatives = models.CharField("近亲属姓名、住址、联系方式", max_length=500, blank=True)
+    belongings = models.CharField("随身物品（寄存）", max_length=500, blank=True)
+    photo_key = models.CharField(max_length=80, blank=True)  # core.files stored file
+    fingerprint_taken = models.BooleanField("已采集指纹", default=False)
+    # The registry's audited answer: tier and home region only (registry.selectors.low_income_lookup).
+    registry_checked_at = models.DateTimeField("低收入人口库查询时间", null=True, blank=True)
+    registry_tier = models.CharField("低收入人口库层级", max_length=15, blank=True)
+    registry_home_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                                             related_name="+", verbose_name="登记地")
+    # The stay.
+    admitted_at = models.DateTimeField("入站时间")
+    admitted_on = models.DateField("入站日期")  # local date of admitted_at: the census and the 10-day rules
+    period_end = models.DateField("救助期限")  # admitted_on + RESCUE_PERIOD_DAYS
+    extended_until = models.DateField("延长至", null=True, blank=True)  # an approved extension
+    long_stay = models.BooleanField("长期滞留", default=False)
+    long_stay_since = models.DateField("滞留起算", null=True, blank=True)
+    discharged_on = models.DateField("离站日期", null=True, blank=True)
+    refusal_reason = models.CharField("不予救助理由", max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
+
+    class Meta:
+        verbose_name = "救助记录"
+        verbose_name_plural = "救助记录"
+        indexes = [
+            # the dashboard and the lists: a station's clients by status, newest first
+            models.Index(fields=["station", "status", "admitted_on"], name="rescue_case_station_status"),
+            # the census by day: who was in the station on a day (admitted on or before, not left before)
+            models.Index(fields=["station", "admitted_on", "discharged_on"], name="rescue_case_census"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="rescue_case_named_or_aged",
+                                   condition=~models.Q(name="") | models.Q(estimated_age__isnull=False)
+                                   | models.Q(birth_date__isnull=False)),
+            models.CheckConstraint(name="rescue_case_refusal_has_reason",
+                                   condition=~models.Q(status="refused") | ~models.Q(refusal_reason="")),
+        ]
+
+    def __str__(self):
+        return f"救助记录 {self.number}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.admitted_on:%Y%m%d}-{self.pk or 0:05d}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "无名氏"
+
+    def age_on(self, day) -> int | None:
+        if self.birth_date:
+            return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month,
+                                                                             self.birth_date.day))
+        if self.estimated_age is not None:
+            return self.estimated_age + (day - self.admitted_on).days // 365
+        return None
+
+    @property
+    def period_until(self):
+        return self.extended_until or self.period_end
+
+    @property
+    def in_stay(self) -> bool:
+        return self.status in STAY_STATUSES
+
+    @property
+    def registry_tier_label(self) -> str:
+        from jiuzhu.registry.models import Tier
+
+        return Tier(self.registry_tier).label if self.registry_tier else ""
+
+    @property
+    def groups(self) -> list[str]:
+        return [label for field, label in CLIENT_GROUPS if getattr(self, field)]
+
+
+class CareLog(models.Model):
+    """The daily care log (站内照料): one entry per client and day."""
+
+    case = models.ForeignKey(RescueCase, on_delete=models.PROTECT, related_name="care_logs")
+    day = models.DateField("日期")
+    meals = models.CharField("饮食", max_length=100, blank=True)
+    health = models.CharField("身体状况", max_length=300)
+    mood = models.CharField("情绪与精神状态", max_length=200, blank=True)
+    note = models.CharField("照料记录", max_length=1000, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "照料记录"
+        verbose_name_plural = "照料记录"
+        constraints = [models.UniqueConstraint(fields=["case", "day"], name="rescue_carelog_one_per_day")]
+
+
+class PlacementKind(models.TextChoices):
+    HOSPITAL = "hospital", "送医"
+    FOSTER = "foster", "站外托养"
+
+
+class Placement(models.Model):
+    """A hospital transfer or a foster placement (站外托养) at a contracted institution; open until it ends."""
+
+    case = models.ForeignKey(RescueCase, on_delete=models.PROTECT, related_name="placements")
+    kind = models.CharField("类型", max_length=10, choices=PlacementKind.choices)
+    institution = models.CharField("医院或托养机构", max_length=100)
+    agreement_number = models.CharField("托养协议编号", max_length=40, blank=True)
+    reason = models.CharField("原因", max_length=300)
+    started_on = models.DateField("开始日期")
+    ended_on = models.DateField("结束日期", null=True, blank=True)
+    end_note = models.CharField("结束情况", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
+
+    class Meta:
+        verbose_name = "送医及托养"
+        verbose_name_plural = "送医及托养"
+        constraints = [models.UniqueConstraint(fields=["case"], condition=models.Q(ended_on__isnull=True),
+                                               name="rescue_placement_one_open")]
+
+
+class SupervisionVisit(models.Model):
+    """A station's supervision visit to a foster placement (监督检查)."""
+
+    placement = models.ForeignKey(Placement, on_delete=models.PROTECT, related_name="visits")
+    visited_on = models.DateField("检查日期")
+    findings = models.CharField("检查情况", max_length=1000)
+    concerns = models.BooleanField("发现问题", default=False)
+    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                db_index=False)
+
+    class Meta:
+        verbose_name = "托养监督检查"
+        verbose_name_plural = "托养监督检查"
+
+
+class ExtensionStatus(models.TextChoices):
+    REQUESTED = "requested", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+
+
+class PeriodExtension(models.Model):
+    """A longer stay than the rescue period, filed with the level above (实施细则: 报上级民政部门备案) and
+    decided by a holder of APPROVE_RESCUE (the station manager, or the regional centre above)."""
+
+    case = models.ForeignKey(RescueCase, on_delete=models.PROTECT, related_name="extensions")
+    days = models.PositiveSmallIntegerField("延长天数")
+    reason = models.CharField("延长理由", max_length=500)
+    status = models.CharField("状态", max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "延长救助期限"
+        verbose_name_plural = "延长救助期限"
+        constraints = [models.UniqueConstraint(fields=["case"], condition=models.Q(status="requested"),
+                                               name="rescue_extension_one_pending")]
+
+
+class DischargeKind(models.TextChoices):
+    RELATIVES_COLLECTED = "relatives_collected", "亲属接领"
+    ESCORTED_RETURN = "escorted_return", "护送返乡"
+    SELF_LEAVE = "self_leave", "自行离站"
+    LEFT_WITHOUT_FORMALITIES = "left_without_formalities", "擅自离站"
+    TRAVEL_TICKET = "travel_ticket", "提供乘车凭证"
+    TRANSFER_INSTITUTION = "transfer_institution", "转介福利机构或特困供养"
+    SETTLEMENT = "settlement", "落户安置"
+    DEATH = "death", "死亡"
+
+
+class Discharge(models.Model):
+    """How a client left (离站), one per case, with the facts each legal type needs (规程 2014 离站服务)."""
+
+    case = models.OneToOneField(RescueCase, on_delete=models.PROTECT, related_name="discharge")
+    kind = models.CharField("离站方式", max_length=25, choices=DischargeKind.choices)
+    discharged_at = models.DateTimeField("离站时间")
+    destination = models.CharField("去向", max_length=200, blank=True)
+    cross_province = models.BooleanField("跨省", default=False)
+    # 亲属接领: the collector's ID is checked and copied.
+    collector_name = models.CharField("接领人姓名", max_length=50, blank=True)
+    collector_relation = models.CharField("与受助人员关系", max_length=30, blank=True)
+    collector_id_cipher = models.TextField(blank=True)
+    collector_id_hash = models.CharField(max_length=64, blank=True)
+    collector_id_checked = models.BooleanField("已查验并复印接领人身份证件", default=False)
+    # 自行离站: the signed declaration.
+    declaration_signed = models.BooleanField("已签署自行离站声明书", default=False)
+    # 提供乘车凭证: a ticket, never cash; a short-distance fare up to 20 元 only against a signed receipt.
+    ticket_number = models.CharField("乘车凭证号", max_length=40, blank=True)
+    short_fare = models.DecimalField("短途车费（元）", max_digits=5, decimal_places=2, null=True, blank=True)
+    fare_receipt_signed = models.BooleanField("已签收车费", default=False)
+    institution = models.CharField("接收机构", max_length=100, blank=True)
+    belongings_returned = models.BooleanField("寄存物品已归还", default=False)
+    note = models.CharField("情况说明", max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False)
+
+    class Meta:
+        verbose_name = "离站"
+        verbose_name_plural = "离站"
+
+
+class IncidentKind(models.TextChoices):
+    ABSCONDING = "absconding", "走失"
+    DEATH = "death", "死亡"
+    INJURY = "injury", "受伤"
+    OUTBREAK = "outbreak", "疫情"
+    PLACEMENT_ABUSE = "placement_abuse", "托养机构侵害"
+
+
+class Incident(models.Model):
+    """An abnormal event (异常事件) at a station or a placement, seen at once by the station manager and the
+    level above (the regional centre), with a timeline of reports and actions (IncidentEntry)."""
+
+    station = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="rescue_incidents",
+                                verbose_name="救助管理站")
+    case = models.ForeignKey(RescueCase, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="incidents")
+    kind = models.CharField("类型", max_length=20, choices=IncidentKind.choices)
+    occurred_at = models.DateTimeField("发生时间")
+    place = models.CharField("地点", max_length=200, blank=True)
+    is_open = models.BooleanField("未结", default=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False)
+    reported_at = models.DateTimeField()
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "异常事件"
+        verbose_name_plural = "异常事件"
+        indexes = [models.Index(fields=["station", "is_open", "occurred_at"], name="rescue_incident_open")]
+
+
+class IncidentEntryKind(models.TextChoices):
+    REPORT = "report", "报告"
+    ACTION = "action", "处置"
+    CLOSURE = "closure", "结案"
+
+
+class IncidentEntry(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类型", max_length=10, choices=IncidentEntryKind.choices)
+    text = models.CharField("内容", max_length=1000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "异常事件记录"
+        verbose_name_plural = "异常事件记录"
+        ordering = ["at", "id"]
+
+
+
+class EscalationKind(models.TextChoices):
+    IDENTITY = "identity", "身份甄别"
+    MEDICAL = "medical", "医疗救治"
+    CROSS_PROVINCE_ESCORT = "cross_province_escort", "跨省护送"
+    SETTLEMENT = "settlement", "落户安置"
+
+
+class EscalationStatus(models.TextChoices):
+    REQUESTED = "requested", "待区域性中心受理"
+    HANDLED = "handled", "提级办理（区域性中心办理）"
+    DELEGATED = "delegated", "下沉协助（区域性中心派员）"
+    CLOSED = "closed", "已办结"
+
+
+OPEN_ESCALATION_STATUSES = (EscalationStatus.REQUESTED, EscalationStatus.HANDLED, EscalationStatus.DELEGATED)
+
+
+class Escalation(models.Model):
+    """A station escalates a difficult matter of a case to its regional centre (提级办理, the 2024 pilot); the
+    centre handles it itself or sends staff to help (下沉协助). Both see the case's shared timeline."""
+
+    case = models.ForeignKey(RescueCase, on_delete=models.PROTECT, related_name="escalations")
+    regional_centre = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name="区域性中心")
+    kind = models.CharField("事项", max_length=25, choices=EscalationKind.choices)
+    reason = models.CharField("提级理由", max_length=500)
+    status = models.CharField("状态", max_length=10, choices=EscalationStatus.choices,
+                              default=EscalationStatus.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False)
+    requested_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", db_index=False)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    response_note = models.CharField("受理意见", max_length=500, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField("办理结果", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "提级办理"
+        verbose_name_plural = "提级办理"
+        indexes = [models.Index(fields=["regional_centre", "status"], name="rescue_escalation_centre")]
+        constraints = [models.UniqueConstraint(
+            fields=["case", "kind"], condition=models.Q(status__in=["requested", "handled", "delegated"]),
+            name="rescue_escalation_one_open_per_kind")]
+
+
+class SettlementStage(models.TextChoices):
+    APPLIED = "applied", "站内已申请，待民政部门制定安置方案"
+    PLANNED = "planned", "已制定安置方案，待政府批准"
+    APPROVED = "approved", "已批准，待办理落户或长期安置"
+    SETTLED = "settled", "已落户安置"
+
+
+class SettlementKind(models.TextChoices):
+    HUKOU = "hukou", "办理户籍登记（落户）"
+    LONG_TERM = "long_term", "长期安置（福利机构集体户等）"
+
+
+class Settlement(models.Model):
+    """落户安置 of a long-stay unidentified client: the station applies, civil affairs makes the plan, the
+    government approves, the hukou is registered or a long-term placement made; each stage has its deadline
+    (region settings, settings_catalog). Family search continues after settlement (its own handlers)."""
+
+    case = models.OneToOneField(RescueCase, on_delete=models.PROTECT, related_name="settlement")
+    stage = models.CharField("环节", max_length=10, choices=SettlementStage.choices,
+                             default=SettlementStage.APPLIED)
+    due_on = models.DateField("本环节期限", null=True, blank=True)  # None once settled
+    overdue_noticed = models.CharField(max_length=10, blank=True)  # the stage whose overdue event was written
+    application_note = models.CharField("申请说明", max_length=1000)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
+    applied_on = models.DateField("申请日期")
+    plan = models.CharField("安置方案", max_length=1000, blank=True)
+    planned_on = models.DateField("方案日期", null=True, blank=True)
+    approval_reference = models.CharField("批准文号", max_length=60, blank=True)
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    kind = models.CharField("安置方式", max_length=10, choices=SettlementKind.choices, blank=True)
+    institution = models.CharField("安置机构或落户地址", max_length=200, blank=True)
+    settled_on = models.DateField("落户安置日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "落户安置"
+        verbose_name_plural = "落户安置"
+        indexes = [models.Index(fields=["stage", "due_on"], name="rescue_settlement_due")]  # the overdue sweep
+
+
+# ---- street part: models below this line ----

@@ -1,0 +1,2 @@
+# The street part's pages (namespace "rescue", mounted at /rescue/).
+urlpatterns: list = []
