@@ -34,8 +34,8 @@ class ReporterKind(models.TextChoices):
 class CoordinateSystem(models.TextChoices):
     """The system the coordinates were entered in; they are stored converted to WGS-84 (geo.py)."""
 
-    WGS84 = "wgs84", "WGS-84（卫星定位、手机浏览器定位）"
-    GCJ02 = "gcj02", "GCJ-02（高德、腾讯等国内地图）"
+    WGS84 = "wgs84", "手机定位、卫星定位的经纬度"
+    GCJ02 = "gcj02", "高德、腾讯等国内地图上的经纬度"
 
 
 class SightingStatus(models.TextChoices):
@@ -58,8 +58,8 @@ class StationLocation(models.Model):
 
     station = models.OneToOneField(Organization, on_delete=models.PROTECT, related_name="street_location",
                                    verbose_name="救助管理站")
-    latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6)
-    longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6)
     address = models.CharField("地址", max_length=200, blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
@@ -178,8 +178,8 @@ class Sighting(models.Model):
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="发现地区")
     region_path = models.CharField(max_length=120)  # a copy of region.path (regions never move), for scoping
     place = models.CharField("发现地点", max_length=200)
-    latitude = models.DecimalField("纬度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField("经度（WGS-84）", max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     coordinate_system = models.CharField("录入坐标系", max_length=10, choices=CoordinateSystem.choices,
                                          blank=True)
     seen_at = models.DateTimeField("发现时间")

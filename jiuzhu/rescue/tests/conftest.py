@@ -1,6 +1,6 @@
-"""Fixtures of the rescue app's tests. Personas are the demo accounts (root conftest.py): longhui_station (station
-worker of 隆回县救助管理站), longhui_stationmgr (its manager), dongkou_station (洞口县), shaoyang_regional (邵阳市救助管理站,
-the regional centre above both county stations)."""
+"""Fixtures of the rescue app's tests. Personas are the demo accounts (root conftest.py):
+longhui_station (station worker of 隆回县救助管理站), longhui_stationmgr (its manager),
+dongkou_station (洞口县), shaoyang_regional (邵阳市救助管理站, the regional centre above both)."""
 
 import datetime as dt
 

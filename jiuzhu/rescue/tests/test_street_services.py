@@ -275,9 +275,9 @@ def test_the_handler_is_registered_for_the_hotline_kind():
     from jiuzhu.core.events import _handler_table
     from jiuzhu.intake.events import IntakeEvent
 
-    assert HANDLERS[IntakeEvent.STREET_SIGHTING_REPORTED] == ["jiuzhu.rescue.street_services.sighting_from_hotline_event"]
-    assert "jiuzhu.rescue.street_services.sighting_from_hotline_event" in \
-        _handler_table()[IntakeEvent.STREET_SIGHTING_REPORTED]  # core reads it (handlers.py)
+    path = "jiuzhu.rescue.street_services.sighting_from_hotline_event"
+    assert HANDLERS[IntakeEvent.STREET_SIGHTING_REPORTED] == [path]
+    assert path in _handler_table()[IntakeEvent.STREET_SIGHTING_REPORTED]  # core reads it (handlers.py)
 
 
 def test_a_hotline_sighting_becomes_a_sighting_once(hotline_call, stations):
@@ -438,7 +438,8 @@ def test_patrol_guards(persona, team, stations):
     cancelled = services.patrol_cancel(actor=persona("longhui_station"), patrol=future, reason="暴雨改期")
     assert cancelled.status == PatrolStatus.CANCELLED
     with pytest.raises(DomainError) as exc:
-        services.patrol_finding_add(actor=persona("longhui_station"), patrol=cancelled, place="桥洞", description="有人")
+        services.patrol_finding_add(actor=persona("longhui_station"), patrol=cancelled, place="桥洞",
+                                    description="有人")
     assert exc.value.code == "invalid_status"
     assert not Sighting.objects.exists()
 
