@@ -1,0 +1,70 @@
+"""A citizen reports a person on the street from the public page — on a 390×844 phone and on a desk — with the
+browser's location (WGS-84) and a photo; the report goes to 隆回县救助管理站. Its station worker finds it in 发现报告,
+records the first contact (the response time appears) and the outcome (引导入站)."""
+
+# ruff: noqa: F811 - the fixtures imported below are the tests' arguments
+import base64
+
+from jiuzhu.rescue.models import CoordinateSystem, ReporterKind, Sighting, SightingOutcome, SightingStatus
+from jiuzhu.rescue.tests.conftest import TAOHONG, media, stations  # noqa: F401 - fixtures
+from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+
+# A real 1×1 PNG, so the worker's page shows the photo.
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJ"
+                       "RU5ErkJggg==")
+HERE = {"latitude": TAOHONG[0] + 0.0021, "longitude": TAOHONG[1] - 0.0013}  # near the station, on the street
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
+    page.screenshot(path=SCREENSHOTS / f"rescue-street-{name}-{viewport}.png", full_page=True)
+    page.guard.check_page(page)
+
+
+def test_citizen_reports_with_location_and_the_station_worker_contacts_and_closes(open_page, stations, media):
+    citizen = open_page()
+    citizen.context.grant_permissions(["geolocation"], origin=citizen.base_url)
+    citizen.context.set_geolocation(HERE)
+    citizen.goto(citizen.base_url + "/report/")
+    citizen.get_by_label("发现地点").fill("汽车站候车厅门口")
+    citizen.get_by_label("所在乡镇（街道）").select_option(label="隆回县 桃洪镇")
+    citizen.locator("#village option", has_text="红星社区").wait_for(state="attached")
+    citizen.get_by_label("所在村（社区）").select_option(label="红星社区")
+    citizen.get_by_role("button", name="使用我当前的位置").click()
+    citizen.get_by_text("已定位").wait_for()
+    assert citizen.get_by_label("纬度", exact=True).input_value() == f"{HERE['latitude']:.6f}"
+    citizen.get_by_label("情况描述").fill("一位老人衣着单薄，躺在长椅上，叫不太醒")
+    citizen.get_by_label("照片（可选，JPEG 或 PNG，不超过 10 MB）").set_input_files(
+        files=[{"name": "现场.png", "mimeType": "image/png", "buffer": PNG}])
+    shot(citizen, "report")
+    with citizen.expect_navigation():
+        citizen.get_by_role("button", name="提交报告").click()
+    assert citizen.url.endswith("/report/done/")
+    assert "隆回县救助管理站" in citizen.locator("#report-done").inner_text()
+    sighting = Sighting.objects.get()
+    assert sighting.reporter_kind == ReporterKind.CITIZEN and sighting.coordinate_system == CoordinateSystem.WGS84
+    assert float(sighting.latitude) == round(HERE["latitude"], 6) and sighting.photo_key
+    assert sighting.station == stations["longhui"] and 100 < sighting.dispatch_distance_m < 400
+    shot(citizen, "done")
+
+    worker = open_page()
+    sign_in(worker, "longhui_station")
+    open_menu(worker, "发现报告")
+    with worker.expect_navigation():
+        worker.locator(f"a[href='/rescue/sightings/{sighting.pk}/']").click()
+    assert "已派遣，待接触" in worker.locator("#sighting-status").inner_text()
+    worker.get_by_label("接触情况").fill("到达现场，见到本人，意识清楚")
+    with worker.expect_navigation():
+        worker.get_by_role("button", name="登记接触").click()
+    assert "分钟" in worker.locator("#response-time").inner_text()
+    worker.get_by_label("引导（护送）入站").check()
+    worker.get_by_label("处置说明").fill("本人同意随工作人员入站")
+    with worker.expect_navigation():
+        worker.get_by_role("button", name="登记处置结果").click()
+    assert "引导（护送）入站" in worker.locator("#outcome").inner_text()
+    sighting.refresh_from_db()
+    assert sighting.status == SightingStatus.CLOSED and sighting.outcome == SightingOutcome.BROUGHT_IN
+    assert sighting.contacted_by.username == "longhui_station" and sighting.response_minutes is not None
+    worker.get_by_role("img", name="现场照片").wait_for()
+    shot(worker, "closed")
