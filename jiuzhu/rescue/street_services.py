@@ -298,7 +298,7 @@ def sighting_from_hotline_event(event) -> Sighting | None:
 # ---- Dispatch by hand, contact, outcome ---------------------------------------------------------------------
 
 def _locked(sighting: Sighting) -> Sighting:
-    return Sighting.objects.select_for_update().select_related("region", "station").get(pk=sighting.pk)
+    return Sighting.objects.select_for_update(of=("self",)).select_related("region", "station").get(pk=sighting.pk)
 
 
 def sighting_dispatch(*, actor, sighting: Sighting, station: Organization | None) -> Sighting:
