@@ -68,3 +68,45 @@ def test_citizen_reports_with_location_and_the_station_worker_contacts_and_close
     assert sighting.contacted_by.username == "longhui_station" and sighting.response_minutes is not None
     worker.get_by_role("img", name="现场照片").wait_for()
     shot(worker, "closed")
+
+
+def test_patrol_member_records_a_finding_on_the_street(open_page, persona, stations):
+    """A patrol planned for now: its member opens it from 街面巡查, registers a person found (with the phone's
+    location), then ends the patrol with what it found."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiuzhu.core.models import Region
+    from jiuzhu.rescue import street_services as services
+    from jiuzhu.rescue.models import Patrol, PatrolStatus
+
+    worker = persona("longhui_station")
+    team = services.patrol_team_create(actor=worker, name="城区夜巡队", area="汽车站、资江桥桥洞", members=[worker])
+    start = timezone.now() - dt.timedelta(minutes=30)
+    patrol = services.patrol_plan(actor=worker, team=team, region=Region.objects.get(code="430524100000"),
+                                  shift_start=start, shift_end=start + dt.timedelta(hours=3))
+    page = open_page()
+    page.context.grant_permissions(["geolocation"], origin=page.base_url)
+    page.context.set_geolocation(HERE)
+    sign_in(page, "longhui_station")
+    open_menu(page, "街面巡查")
+    assert "应巡查" in page.locator("#patrol-day").inner_text()
+    with page.expect_navigation():
+        page.locator(f"a[href='/rescue/patrols/{patrol.pk}/']").click()
+    page.get_by_label("发现地点").fill("资江桥桥洞")
+    page.get_by_label("情况描述").fill("男性，五十岁左右，腿部有伤")
+    page.get_by_role("button", name="使用我当前的位置").click()
+    page.get_by_text("已定位").wait_for()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记发现").click()
+    assert "资江桥桥洞" in page.locator("#found-list").inner_text()
+    page.get_by_label("巡查情况").fill("巡查汽车站、资江桥桥洞，发现 1 人，腿部有伤")
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记巡查情况").click()
+    assert page.locator("#patrol-status").inner_text() == "已巡查"
+    patrol = Patrol.objects.get()
+    assert patrol.status == PatrolStatus.RECORDED
+    finding = patrol.sightings.get()
+    assert finding.latitude is not None and finding.contacted_at == finding.seen_at
+    shot(page, "patrol")
