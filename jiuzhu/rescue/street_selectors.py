@@ -95,6 +95,12 @@ def stations_for_dispatch(actor) -> list[Organization]:
                 .order_by("pk"))
 
 
+def station_locations(stations) -> list:
+    from jiuzhu.rescue.models import StationLocation
+
+    return list(StationLocation.objects.filter(station__in=stations))
+
+
 # ---- Patrols ------------------------------------------------------------------------------------------------
 
 def patrols_in_scope(actor) -> QuerySet[Patrol]:

@@ -330,3 +330,32 @@ def alert_new(request):
     return render(request, "rescue/street/alert_new.html", {
         "values": values, "errors": errors, "picker": picker, "kinds": WeatherAlert.Kind.choices},
         status=400 if errors else 200)
+
+
+# ---- Stations' locations (dispatch to the nearest station) ---------------------------------------------------
+
+@login_required
+def station_locations(request):
+    """Managers: where their station and the stations directly below it are, for dispatch to the nearest one."""
+    require(request.user, Capability.APPROVE_RESCUE)
+    stations = selectors.stations_for_dispatch(request.user)
+    values = {"coordinate_system": "wgs84", "station": ""}
+    errors = {}
+    if request.method == "POST":
+        values = {**forms.sighting_values(request.POST), "station": (request.POST.get("station") or "").strip(),
+                  "address": (request.POST.get("address") or "").strip()}
+        station = next((s for s in stations if str(s.pk) == values["station"]), None)
+        try:
+            if station is None:
+                raise DomainError("请选择救助管理站", field="station")
+            services.station_location_set(actor=request.user, station=station, point=forms.point(values),
+                                          address=values["address"])
+        except DomainError as exc:
+            errors[forms.error_field(exc.field)] = exc.message
+        else:
+            messages.success(request, f"{station.name}的位置已保存")
+            return redirect("rescue:station_locations")
+    located = {loc.station_id: loc for loc in selectors.station_locations(stations)}
+    return render(request, "rescue/street/station_locations.html", {
+        "rows": [(s, located.get(s.pk)) for s in stations], "stations": stations, "values": values,
+        "errors": errors, "systems": CoordinateSystem.choices}, status=400 if errors else 200)

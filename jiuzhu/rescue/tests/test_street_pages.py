@@ -213,3 +213,21 @@ def test_navigation_shows_the_street_pages(client_for, stations):
                                  "/rescue/patrols/new/", "/rescue/patrols/teams/new/"])
 def test_pages_refuse_users_without_the_capability(client_for, url, world):
     assert client_for("longhui_window").get(url).status_code == 403
+
+
+def test_station_locations_page(stations, client_for):
+    assert client_for("longhui_station").get("/rescue/sightings/stations/").status_code == 403
+    manager = client_for("longhui_stationmgr")
+    page = manager.get("/rescue/sightings/stations/").content.decode()
+    assert "隆回县救助管理站" in page and "洞口县救助管理站" not in page
+    bad = manager.post("/rescue/sightings/stations/", {"station": str(stations["longhui"].pk), "latitude": "27.1",
+                                                       "longitude": "", "coordinate_system": "wgs84"})
+    assert bad.status_code == 400 and "经度和纬度须同时填写" in bad.content.decode()
+    ok = manager.post("/rescue/sightings/stations/", {"station": str(stations["longhui"].pk), "latitude": "27.2",
+                                                      "longitude": "111.1", "coordinate_system": "wgs84",
+                                                      "address": "桃洪东路"})
+    assert ok.status_code == 302
+    stations["longhui"].street_location.refresh_from_db()
+    assert str(stations["longhui"].street_location.latitude) == "27.200000"
+    city = client_for("shaoyang_regional").get("/rescue/sightings/stations/").content.decode()
+    assert "洞口县救助管理站" in city and "隆回县救助管理站" in city
