@@ -245,6 +245,7 @@ def test_redispatch_by_the_city_station(report, persona, stations):
                                        station=stations["city"])
     assert moved.station == stations["city"]
     assert events(sighting, RescueEvent.SIGHTING_DISPATCHED).count() == 2
+    assert audits(sighting).filter(action="update").count() == 1
     # now the city's: 隆回 no longer sees it
     with pytest.raises(DomainError) as exc:
         services.sighting_contact(actor=persona("longhui_station"), sighting=moved)
@@ -462,6 +463,7 @@ def test_campaign_and_alert_are_recorded_on_the_patrol(persona, team, stations):
     assert quiet.weather_alert is True  # planned shifts within the alert follow it
     assert plan(persona, team, start=spring + dt.timedelta(days=1)).weather_alert is True
     assert Event.objects.filter(kind=RescueEvent.WEATHER_ALERT_RECORDED, subject_id=str(alert.pk)).count() == 1
+    assert audits(alert).filter(action="create").get().detail["changes"]["flagged_patrols"] == 1
     with pytest.raises(DomainError) as exc:
         services.weather_alert_record(actor=persona("longhui_stationmgr"), region=Region.objects.get(code="430525"),
                                       kind="cold", starts_on=dt.date(2026, 4, 9), ends_on=dt.date(2026, 4, 12))
@@ -514,5 +516,69 @@ def test_station_location_by_the_manager(persona, stations):
     location = services.station_location_set(actor=persona("longhui_stationmgr"), station=stations["longhui"],
                                              point=services.Point("27.100000", "111.000000"), address="桃洪东路")
     assert (str(location.latitude), str(location.longitude)) == ("27.100000", "111.000000")
+    assert audits(location).filter(action="update").count() == 1
+    assert Event.objects.filter(kind=RescueEvent.STATION_LOCATION_SET, subject_id=str(location.pk)).count() == 1
     assert Organization.objects.filter(kind=OrganizationKind.RESCUE_STATION).count() == 3
     assert Patrol.objects.count() == 0
+
+
+@pytest.fixture
+def no_station_worker(persona):
+    """A user holding the station manager's role but working at the county's civil affairs bureau."""
+    from jiuzhu.core.models import User, UserRole
+
+    officer = persona("longhui_officer")
+    user = User.objects.create(username="ca_rescue", organization=officer.organization, region=officer.region)
+    UserRole.objects.create(user=user, role="station_manager")
+    return User.objects.select_related("organization", "region").get(pk=user.pk)
+
+
+def test_only_station_staff_report_and_dispatch(report, persona, no_station_worker, stations):
+    with pytest.raises(DomainError) as exc:
+        services.sighting_report(actor=no_station_worker, reporter_kind="police",
+                                 region=Region.objects.get(code=VILLAGE_A), place="车站", description="有人",
+                                 seen_at=timezone.now())
+    assert exc.value.code == "forbidden"
+    sighting = report()
+    with pytest.raises(PermissionDenied):
+        services.sighting_dispatch(actor=persona("longhui_officer"), sighting=sighting, station=stations["city"])
+    with pytest.raises(DomainError) as exc:
+        services.sighting_dispatch(actor=persona("dongkou_station"), sighting=sighting, station=stations["dongkou"])
+    assert exc.value.code == "out_of_scope"
+    with pytest.raises(DomainError) as exc:
+        services.weather_alert_record(actor=no_station_worker, region=Region.objects.get(code="430524"),
+                                      kind="cold", starts_on=dt.date(2026, 4, 9), ends_on=dt.date(2026, 4, 12))
+    assert exc.value.code == "forbidden"
+    sighting.refresh_from_db()
+    assert sighting.station == stations["longhui"]
+    assert events(sighting, RescueEvent.SIGHTING_DISPATCHED).count() == 1
+
+
+def test_every_write_leaves_its_audit_row_and_event(contacted, persona, team, stations):
+    sighting = contacted()
+    close(persona, sighting, outcome=SightingOutcome.BROUGHT_IN)
+    assert audits(sighting).filter(action="update").count() == 2  # contact, outcome
+    assert audits(team).filter(action="create").count() == 1
+    patrol = plan(persona, team)
+    assert audits(patrol).filter(action="create").count() == 1
+    assert Event.objects.filter(kind=RescueEvent.PATROL_PLANNED, subject_id=str(patrol.pk)).count() == 1
+    finding = services.patrol_finding_add(actor=persona("longhui_station"), patrol=patrol, place="桥洞",
+                                          description="有人")
+    assert audits(finding).filter(action="create").count() == 1
+    assert events(finding, RescueEvent.SIGHTING_REPORTED).count() == 1
+    services.patrol_record(actor=persona("longhui_station"), patrol=patrol, findings="发现 1 人")
+    assert audits(patrol).filter(action="update").count() == 1
+    later = plan(persona, team, start=timezone.now() + dt.timedelta(days=1))
+    services.patrol_cancel(actor=persona("longhui_station"), patrol=later, reason="暴雨")
+    assert audits(later).filter(action="update").count() == 1
+    assert Event.objects.filter(kind=RescueEvent.PATROL_CANCELLED, subject_id=str(later.pk)).count() == 1
+    with pytest.raises(DomainError) as exc:
+        services.patrol_cancel(actor=persona("longhui_station"), patrol=later, reason="again")
+    assert exc.value.code == "invalid_status"
+    with pytest.raises(PermissionDenied):
+        services.patrol_finding_add(actor=persona("longhui_officer"), patrol=patrol, place="桥洞", description="有人")
+    with pytest.raises(PermissionDenied):
+        services.patrol_cancel(actor=persona("longhui_officer"), patrol=patrol, reason="x")
+    with pytest.raises(DomainError) as exc:
+        services.patrol_cancel(actor=persona("dongkou_station"), patrol=patrol, reason="x")
+    assert exc.value.code == "out_of_scope"
