@@ -231,3 +231,18 @@ def test_station_locations_page(stations, client_for):
     assert str(stations["longhui"].street_location.latitude) == "27.200000"
     city = client_for("shaoyang_regional").get("/rescue/sightings/stations/").content.decode()
     assert "洞口县救助管理站" in city and "隆回县救助管理站" in city
+
+
+def test_the_list_shows_the_average_response_time(report, persona, client_for):
+    from jiuzhu.rescue import street_selectors as selectors
+
+    for minutes in (20, 40):
+        sighting = report()
+        Sighting.objects.filter(pk=sighting.pk).update(reported_at=timezone.now() - dt.timedelta(minutes=minutes))
+        sighting.refresh_from_db()
+        services.sighting_contact(actor=persona("longhui_station"), sighting=sighting)
+    figures = selectors.response_figures(persona("longhui_station"))
+    assert (figures.contacted, figures.average_minutes) == (2, 30)
+    assert selectors.response_figures(persona("dongkou_station")).contacted == 0
+    page = client_for("longhui_station").get("/rescue/sightings/").content.decode()
+    assert "近 30 天接触 2 人次，平均响应时间 30 分钟" in page
