@@ -201,6 +201,10 @@ class Sighting(models.Model):
                                 verbose_name="派遣至")
     dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
     dispatch_distance_m = models.PositiveIntegerField("距救助站（米）", null=True, blank=True)
+    # The station may hand the sighting on to one of its patrol teams (the team goes; the station stays
+    # responsible and keeps seeing it).
+    team = models.ForeignKey(PatrolTeam, null=True, blank=True, on_delete=models.PROTECT, related_name="sightings",
+                             verbose_name="派给巡查队")
     contacted_at = models.DateTimeField("首次接触时间", null=True, blank=True)
     contacted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")

@@ -29,7 +29,7 @@ def sightings_in_scope(actor) -> QuerySet[Sighting]:
 def sighting_get(*, actor, sighting_id: int) -> Sighting:
     require(actor, Capability.RESCUE_CASES)
     queryset = Sighting.objects.select_related("region", "station", "reported_by", "contacted_by", "outcome_by",
-                                               "patrol__team")
+                                               "patrol__team", "team")
     return get_scoped_or_404(queryset, actor, scope=SIGHTING_SCOPE, pk=sighting_id)
 
 
@@ -37,20 +37,24 @@ def sighting_get(*, actor, sighting_id: int) -> Sighting:
 class SightingFilters:
     status: str = ""  # a SightingStatus, or "open" (dispatched or contacted)
     reporter_kind: str = ""
+    mine: bool = False  # only those handed to a patrol team the actor is a member of
 
     def as_query(self) -> dict:
-        return {k: v for k, v in {"status": self.status, "kind": self.reporter_kind}.items() if v}
+        return {k: v for k, v in {"status": self.status, "kind": self.reporter_kind,
+                                  "mine": "1" if self.mine else ""}.items() if v}
 
 
 def parse_filters(data) -> SightingFilters:
     status = (data.get("status") or "").strip()
     kind = (data.get("kind") or "").strip()
     return SightingFilters(status=status if status in ("open", *SightingStatus.values) else "",
-                           reporter_kind=kind if kind in ReporterKind.values else "")
+                           reporter_kind=kind if kind in ReporterKind.values else "", mine=data.get("mine") == "1")
 
 
 def sighting_list(*, actor, filters: SightingFilters) -> QuerySet[Sighting]:
-    rows = sightings_in_scope(actor).select_related("region", "station")
+    rows = sightings_in_scope(actor).select_related("region", "station", "team")
+    if filters.mine:
+        rows = rows.filter(team__members=actor)
     if filters.status == "open":
         rows = rows.filter(status__in=OPEN_STATUSES)
     elif filters.status:
@@ -62,6 +66,11 @@ def sighting_list(*, actor, filters: SightingFilters) -> QuerySet[Sighting]:
 
 def awaiting_contact(actor) -> QuerySet[Sighting]:
     return sightings_in_scope(actor).filter(status=SightingStatus.DISPATCHED)
+
+
+def awaiting_my_team(actor) -> QuerySet[Sighting]:
+    """Sightings handed to a patrol team the actor belongs to, not contacted yet."""
+    return awaiting_contact(actor).filter(team__members=actor)
 
 
 def awaiting_outcome(actor) -> QuerySet[Sighting]:

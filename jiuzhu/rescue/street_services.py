@@ -318,12 +318,34 @@ def sighting_dispatch(*, actor, sighting: Sighting, station: Organization | None
             raise invalid(f"该报告已派遣至{station.name}", "station")
         before = current.station_id
         current.station, current.dispatched_at = station, timezone.now()
-        current.dispatch_distance_m = None
+        current.dispatch_distance_m, current.team = None, None  # a team is the old station's
         current.status = SightingStatus.DISPATCHED
-        current.save(update_fields=["station", "dispatched_at", "dispatch_distance_m", "status"])
+        current.save(update_fields=["station", "dispatched_at", "dispatch_distance_m", "team", "status"])
         audit_change(AuditAction.UPDATE, actor, current, changes={"station": [before, station.pk]})
         _event(RescueEvent.SIGHTING_DISPATCHED, current, actor, f"改派至{station.name}",
                {"from_station": before, "automatic": False})
+    return current
+
+
+def sighting_assign_team(*, actor, sighting: Sighting, team: PatrolTeam | None) -> Sighting:
+    """Hands a sighting not yet contacted to one of its station's active patrol teams (the team goes to the
+    place; the station stays responsible). Assigning again moves it to another team."""
+    _require_staff(actor)
+    _require_sighting_in_scope(actor, sighting)
+    with transaction.atomic():
+        current = _locked(sighting)
+        if current.status != SightingStatus.DISPATCHED:
+            raise DomainError("只有已派遣、尚未接触的发现报告可以派给巡查队", code="invalid_status")
+        if team is None or team.station_id != current.station_id or not team.is_active:
+            raise invalid("请选择派遣站的在用巡查队", "team")
+        if current.team_id == team.pk:
+            raise invalid(f"该报告已派给{team.name}", "team")
+        before = current.team_id
+        current.team = team
+        current.save(update_fields=["team"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"team": [before, team.pk]})
+        _event(RescueEvent.SIGHTING_DISPATCHED, current, actor, f"派给巡查队：{team.name}",
+               {"team": team.pk, "automatic": False})
     return current
 
 

@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("sightings/<int:sighting_id>/contact/", views.sighting_contact, name="sighting_contact"),
     path("sightings/<int:sighting_id>/close/", views.sighting_close, name="sighting_close"),
     path("sightings/<int:sighting_id>/dispatch/", views.sighting_dispatch, name="sighting_dispatch"),
+    path("sightings/<int:sighting_id>/team/", views.sighting_assign_team, name="sighting_assign_team"),
     path("sightings/stations/", views.station_locations, name="station_locations"),
     path("patrols/", views.patrol_list, name="patrol_list"),
     path("patrols/new/", views.patrol_new, name="patrol_new"),

@@ -93,9 +93,12 @@ def _detail(request, sighting, *, errors=None, values=None, status=200):
     timeline = Event.objects.filter(subject_type="rescue.sighting", subject_id=str(sighting.pk))\
         .select_related("actor").order_by("occurred_at", "pk")
     stations = [s for s in selectors.stations_for_dispatch(request.user) if s.pk != sighting.station_id]
+    teams = [t for t in selectors.teams_in_scope(request.user) if t.station_id == sighting.station_id
+             and t.pk != sighting.team_id]
     return render(request, "rescue/street/sighting_detail.html", {
         "s": sighting, "timeline": timeline, "errors": errors or {}, "values": values or {},
-        "outcomes": SightingOutcome.choices, "stations": stations,
+        "outcomes": SightingOutcome.choices, "stations": stations, "teams": teams,
+        "may_assign": sighting.status == SightingStatus.DISPATCHED and teams,
         "may_dispatch": sighting.status in (SightingStatus.REPORTED, SightingStatus.DISPATCHED) and stations,
         "may_contact": sighting.status == SightingStatus.DISPATCHED,
         "may_close": sighting.status in (SightingStatus.DISPATCHED, SightingStatus.CONTACTED),
@@ -169,6 +172,20 @@ def sighting_dispatch(request, sighting_id: int):
     except DomainError as exc:
         return _detail(request, sighting, errors={forms.error_field(exc.field): exc.message}, status=400)
     messages.success(request, f"已改派至{station.name}")
+    return redirect("rescue:sighting_detail", sighting.pk)
+
+
+@login_required
+@require_POST
+def sighting_assign_team(request, sighting_id: int):
+    sighting = selectors.sighting_get(actor=request.user, sighting_id=sighting_id)
+    choice = (request.POST.get("team") or "").strip()
+    team = selectors.teams_in_scope(request.user).filter(pk=int(choice)).first() if choice.isdigit() else None
+    try:
+        services.sighting_assign_team(actor=request.user, sighting=sighting, team=team)
+    except DomainError as exc:
+        return _detail(request, sighting, errors={forms.error_field(exc.field): exc.message}, status=400)
+    messages.success(request, f"已派给{team.name}")
     return redirect("rescue:sighting_detail", sighting.pk)
 
 

@@ -23,6 +23,15 @@ def awaiting_contact(actor) -> WorkItem | None:
                 hint="尽快派人到现场，见到本人后登记接触时间")
 
 
+def awaiting_my_team(actor) -> WorkItem | None:
+    """Members of a patrol team: the sightings handed to their team (none shown when they are in no team)."""
+    if not _staff(actor) or not actor.patrol_teams.exists():
+        return None
+    return item("派给我所在巡查队、待接触的发现报告", selectors.awaiting_my_team(actor),
+                reverse("rescue:sighting_list") + "?status=dispatched&mine=1", urgency=DUE,
+                hint="巡查队尽快到现场，见到本人后登记接触时间")
+
+
 def awaiting_outcome(actor) -> WorkItem | None:
     if not _staff(actor):
         return None
@@ -41,7 +50,7 @@ def patrols_short(actor) -> WorkItem | None:
                     hint=f"今日应巡查 {day.required} 次，已排班 {day.planned} 次")
 
 
-ITEMS = [awaiting_contact, awaiting_outcome, patrols_short]
+ITEMS = [awaiting_contact, awaiting_my_team, awaiting_outcome, patrols_short]
 
 
 def street_next_steps(actor) -> list[tuple[str, str]]:

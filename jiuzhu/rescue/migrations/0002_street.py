@@ -70,6 +70,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('reported', '待派遣'), ('dispatched', '已派遣，待接触'), ('contacted', '已接触，待处置'), ('closed', '已处置')], default='reported', max_length=12, verbose_name='状态')),
                 ('dispatched_at', models.DateTimeField(blank=True, null=True, verbose_name='派遣时间')),
                 ('dispatch_distance_m', models.PositiveIntegerField(blank=True, null=True, verbose_name='距救助站（米）')),
+                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sightings', to='rescue.patrolteam', verbose_name='派给巡查队')),
                 ('contacted_at', models.DateTimeField(blank=True, null=True, verbose_name='首次接触时间')),
                 ('contact_note', models.CharField(blank=True, max_length=500, verbose_name='接触情况')),
                 ('outcome', models.CharField(blank=True, choices=[('brought_in', '引导（护送）入站'), ('hospital', '送医救治'), ('refused', '拒绝救助'), ('not_found', '未找到')], max_length=12, verbose_name='处置结果')),

@@ -246,3 +246,20 @@ def test_the_list_shows_the_average_response_time(report, persona, client_for):
     assert selectors.response_figures(persona("dongkou_station")).contacted == 0
     page = client_for("longhui_station").get("/rescue/sightings/").content.decode()
     assert "近 30 天接触 2 人次，平均响应时间 30 分钟" in page
+
+
+def test_hand_a_sighting_to_a_team_through_the_page(report, persona, client_for):
+    team = services.patrol_team_create(actor=persona("longhui_station"), name="城区夜巡队", area="汽车站",
+                                       members=[persona("longhui_station")])
+    sighting = report()
+    worker = client_for("longhui_station")
+    assert "派给巡查队" in worker.get(f"/rescue/sightings/{sighting.pk}/").content.decode()
+    bad = worker.post(f"/rescue/sightings/{sighting.pk}/team/", {"team": ""})
+    assert bad.status_code == 400 and "请选择派遣站的在用巡查队" in bad.content.decode()
+    assert worker.post(f"/rescue/sightings/{sighting.pk}/team/", {"team": str(team.pk)}).status_code == 302
+    sighting.refresh_from_db()
+    assert sighting.team == team
+    mine = worker.get("/rescue/sightings/?mine=1").content.decode()
+    assert "桃洪镇汽车站候车厅" in mine
+    manager = client_for("longhui_stationmgr")  # not a member of the team
+    assert "桃洪镇汽车站候车厅" not in manager.get("/rescue/sightings/?mine=1").content.decode()

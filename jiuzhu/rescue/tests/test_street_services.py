@@ -582,3 +582,38 @@ def test_every_write_leaves_its_audit_row_and_event(contacted, persona, team, st
     with pytest.raises(DomainError) as exc:
         services.patrol_cancel(actor=persona("dongkou_station"), patrol=patrol, reason="x")
     assert exc.value.code == "out_of_scope"
+
+
+def test_a_sighting_handed_to_a_patrol_team(report, persona, team, stations):
+    from jiuzhu.core.worklist import work_items
+    from jiuzhu.rescue import street_selectors as selectors
+
+    sighting = report()
+    handed = services.sighting_assign_team(actor=persona("longhui_station"), sighting=sighting, team=team)
+    assert handed.team == team and handed.station == stations["longhui"]
+    event = events(sighting, RescueEvent.SIGHTING_DISPATCHED).order_by("pk").last()
+    assert event.payload["team"] == team.pk and event.summary == "派给巡查队：城区夜巡队"
+    assert audits(sighting).filter(action="update").count() == 1
+    assert list(selectors.awaiting_my_team(persona("longhui_stationmgr"))) == [handed]  # a member
+    labels = {wi.label: wi.count for wi in work_items(persona("longhui_stationmgr"))}
+    assert labels["派给我所在巡查队、待接触的发现报告"] == 1
+    with pytest.raises(DomainError) as exc:
+        services.sighting_assign_team(actor=persona("longhui_station"), sighting=sighting, team=team)
+    assert exc.value.field == "team"
+    other = services.patrol_team_create(actor=persona("dongkou_station"), name="洞口巡查队", area="车站",
+                                        members=[])
+    with pytest.raises(DomainError) as exc:  # a team of another station
+        services.sighting_assign_team(actor=persona("longhui_station"), sighting=sighting, team=other)
+    assert exc.value.field == "team"
+    with pytest.raises(DomainError) as exc:
+        services.sighting_assign_team(actor=persona("dongkou_station"), sighting=sighting, team=other)
+    assert exc.value.code == "out_of_scope"
+    with pytest.raises(PermissionDenied):
+        services.sighting_assign_team(actor=persona("longhui_officer"), sighting=sighting, team=team)
+    moved = services.sighting_dispatch(actor=persona("shaoyang_regional"), sighting=sighting,
+                                       station=stations["city"])
+    assert moved.team is None  # the team was the old station's
+    services.sighting_contact(actor=persona("shaoyang_regional"), sighting=moved)
+    with pytest.raises(DomainError) as exc:
+        services.sighting_assign_team(actor=persona("shaoyang_regional"), sighting=moved, team=team)
+    assert exc.value.code == "invalid_status"
