@@ -68,14 +68,22 @@ def in_period(day: dt.date, period) -> bool:
     return key >= start or key <= end  # crosses the new year
 
 
+def period_in_force(text, default: str):
+    """The yearly period a setting's text gives: None for "无"; the default period for a text that is not a
+    period (core checks only the length of a text setting, so a typo must not silently stop a campaign)."""
+    if str(text or "").strip() == NO_PERIOD:
+        return None
+    return parse_period(text) or parse_period(default)
+
+
 def campaign_on(region, day: dt.date) -> str:
     """The campaign in force for the region on the day: "winter", "summer" or "" (models.Campaign)."""
     rows = settings_in_force([WINTER_PERIOD_KEY, SUMMER_PERIOD_KEY], region, day)
     winter = rows[WINTER_PERIOD_KEY].value if WINTER_PERIOD_KEY in rows else DEFAULT_WINTER
     summer = rows[SUMMER_PERIOD_KEY].value if SUMMER_PERIOD_KEY in rows else DEFAULT_SUMMER
-    if in_period(day, parse_period(winter)):
+    if in_period(day, period_in_force(winter, DEFAULT_WINTER)):
         return "winter"
-    if in_period(day, parse_period(summer)):
+    if in_period(day, period_in_force(summer, DEFAULT_SUMMER)):
         return "summer"
     return ""
 

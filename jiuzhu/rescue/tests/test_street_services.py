@@ -503,6 +503,8 @@ def test_period_parsing():
     assert ss.in_period(dt.date(2027, 1, 5), ss.parse_period("11-01~03-31"))
     assert not ss.in_period(dt.date(2027, 5, 5), ss.parse_period("11-01~03-31"))
     assert ss.in_period(dt.date(2027, 7, 5), ss.parse_period("06-15 至 09-15"))
+    assert ss.period_in_force("无", ss.DEFAULT_WINTER) is None
+    assert ss.period_in_force("十一月到三月", ss.DEFAULT_WINTER) == ss.parse_period(ss.DEFAULT_WINTER)
 
 
 def test_station_location_by_the_manager(persona, stations):
