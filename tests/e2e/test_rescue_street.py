@@ -110,3 +110,56 @@ def test_patrol_member_records_a_finding_on_the_street(open_page, persona, stati
     finding = patrol.sightings.get()
     assert finding.latitude is not None and finding.contacted_at == finding.seen_at
     shot(page, "patrol")
+
+
+def test_station_manager_sets_up_teams_alerts_and_locations(open_page, stations):
+    """The manager's pages on a desk and a phone: a new patrol team, a shift, an extreme-weather alert (today's
+    frequency rises), and the station's location."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiuzhu.rescue.models import Patrol, PatrolTeam, WeatherAlert
+
+    page = open_page()
+    sign_in(page, "longhui_stationmgr")
+    open_menu(page, "街面巡查")
+    with page.expect_navigation():
+        page.get_by_role("link", name="新建巡查队").click()
+    page.get_by_label("巡查队名称").fill("城区夜巡队")
+    page.get_by_label("巡查区域").fill("火车站、汽车站、资江桥桥洞")
+    page.get_by_label("隆回县救助站站长").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert PatrolTeam.objects.get().members.count() == 1
+    with page.expect_navigation():
+        page.get_by_role("link", name="巡查排班").click()
+    page.get_by_label("巡查队", exact=True).select_option(label="城区夜巡队")
+    start = timezone.localtime() + dt.timedelta(hours=1)
+    page.get_by_label("开始时间").fill(f"{start:%Y-%m-%dT%H:%M}")
+    page.get_by_label("结束时间").fill(f"{start + dt.timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存排班").click()
+    assert Patrol.objects.count() == 1
+    open_menu(page, "街面巡查")
+    with page.expect_navigation():
+        page.get_by_role("link", name="登记极端天气预警").click()
+    page.get_by_label("预警类型").select_option(label="寒潮、低温、冰冻")
+    today = timezone.localdate()
+    page.get_by_label("开始日期").fill(today.isoformat())
+    page.get_by_label("结束日期").fill((today + dt.timedelta(days=2)).isoformat())
+    page.get_by_label("预警内容").fill("寒潮蓝色预警")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存预警").click()
+    assert WeatherAlert.objects.count() == 1
+    assert "寒潮、低温、冰冻预警" in page.locator("#patrol-day").inner_text()
+    open_menu(page, "发现报告")
+    with page.expect_navigation():
+        page.get_by_role("link", name="救助管理站位置").click()
+    page.get_by_label("救助管理站", exact=True).select_option(label="隆回县救助管理站")
+    page.get_by_label("纬度", exact=True).fill("27.111900")
+    page.get_by_label("经度", exact=True).fill("111.035600")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存位置").click()
+    assert "北纬 27.111900" in page.locator("table").inner_text()
+    shot(page, "locations")
