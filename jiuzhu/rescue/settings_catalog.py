@@ -4,6 +4,7 @@ marker."""
 from decimal import Decimal
 
 from jiuzhu.core.region_settings import SettingDefinition, SettingKind
+from jiuzhu.rescue import street_settings
 
 GROUP = "救助管理 · 救助管理站"
 
@@ -37,4 +38,5 @@ SETTINGS = [
                       maximum=Decimal(365), basis="地方确定（国家未规定期限）"),
 ]
 
-# ---- street part: definitions below this line (SETTINGS += [...]) ----
+# ---- street part: its definitions live in street_settings ----
+SETTINGS += street_settings.SETTINGS

@@ -1,7 +1,6 @@
 """Rescue's lines on the home page's work list (core/worklist.py), one module per part."""
 
-from jiuzhu.rescue import cases_worklist
+from jiuzhu.rescue import cases_worklist, street_worklist
 
-# ---- street part: add street_worklist.ITEMS / NEXT_STEPS here ----
-ITEMS = cases_worklist.ITEMS
-NEXT_STEPS = cases_worklist.NEXT_STEPS
+ITEMS = [*cases_worklist.ITEMS, *street_worklist.ITEMS]
+NEXT_STEPS = [*cases_worklist.NEXT_STEPS, *street_worklist.NEXT_STEPS]
