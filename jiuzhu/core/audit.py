@@ -112,14 +112,20 @@ def _person_ids_source(persons, vendor: str) -> tuple[str, list, str]:
     return "SELECT CAST(value AS INTEGER) AS pid FROM json_each(%s)", [json.dumps(ids)], "default"
 
 
+PERSON_OBJECT_TYPE = "registry.person"
+
+
 def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
-                        object_type: str = "registry.person") -> int:
+                        object_type: str = PERSON_OBJECT_TYPE) -> int:
     """One READ row per person shown by a list, a search, an API answer or an export, written by ONE
     `INSERT INTO core_auditlog … SELECT … FROM (<persons' query>)`: the rows never pass through Python.
 
     `persons`: a QuerySet whose primary key is the person id (any filters, ordering and slicing: the page
     actually shown), a QuerySet reduced to one column of person ids (`values_list("person_id", flat=True)`),
-    or a list of ints. Each person once, even if the query repeats it. Returns the number of rows written."""
+    or a list of ints. Each person once, even if the query repeats it. Returns the number of rows written.
+
+    Another `object_type` (a rescue client's record, who is not a registry person) writes the ids as object_id
+    only: person_id is the registry person's number, and "who read this person" must not find a stranger's rows."""
     if not isinstance(persons, QuerySet) and not persons:
         return 0
     detail = with_token({"purpose": purpose, **({"query_hash": query_hash} if query_hash else {})})
@@ -134,11 +140,12 @@ def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
     values = [at, getattr(writer["actor"], "pk", None), writer["username"], writer["organization_id"], writer["ip"],
               AuditAction.READ.value, object_type, json.dumps(detail, ensure_ascii=False)]
     cast = (lambda t: f"CAST(%s AS {t})") if vendor == "postgresql" else (lambda t: "%s")
+    person_column = "s.pid" if object_type == PERSON_OBJECT_TYPE else "NULL"
     # The chain trigger gives each row its hashes (and on PostgreSQL its id): migration 0005.
     sql = ("INSERT INTO core_auditlog (at, actor_id, username, organization_id, ip, action, object_type,"  # noqa: S608
            " object_id, object_repr, person_id, detail, prev_hash, row_hash) "
            f"SELECT {cast('timestamptz')}, {cast('bigint')}, {cast('text')}, {cast('bigint')}, {cast('inet')},"
-           f" {cast('text')}, {cast('text')}, CAST(s.pid AS text), '', s.pid, {cast('jsonb')}, '', ''"
+           f" {cast('text')}, {cast('text')}, CAST(s.pid AS text), '', {person_column}, {cast('jsonb')}, '', ''"
            f" FROM ({source}) s")
     with connection.cursor() as cursor:
         cursor.execute(sql, values + source_params)

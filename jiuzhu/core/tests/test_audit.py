@@ -120,6 +120,18 @@ def test_only_the_page_shown_is_audited_and_each_person_once(family, persona):
     assert verify_chain().intact
 
 
+def test_records_that_are_not_registry_persons_are_audited_by_object_only(family, persona):
+    # A rescue client's record number is not a registry person's: "who read this person" must not find it.
+    officer = persona("longhui_officer")
+    ids = sorted(family.members.values_list("pk", flat=True))
+    assert audit_persons_shown(actor=officer, persons=ids[:2], purpose="cases",
+                               object_type="rescue.rescuecase") == 2
+    rows = AuditLog.objects.filter(detail__purpose="cases")
+    assert sorted(rows.values_list("object_id", flat=True)) == [str(i) for i in ids[:2]]
+    assert set(rows.values_list("object_type", "person_id")) == {("rescue.rescuecase", None)}
+    assert verify_chain().intact
+
+
 def test_a_search_by_id_number_is_audited_by_its_keyed_hash_only(family, persona):
     head = family.members.get(relation="head")
     number = make_id_number("430524", head.birth_date, 21)

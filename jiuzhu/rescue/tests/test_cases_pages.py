@@ -170,7 +170,8 @@ def test_the_list_filters_audits_each_client_shown_and_exports(client_for, admit
     html = client.get("/rescue/cases/").content.decode()
     assert "甲" in html and "乙" in html and "丙" not in html
     shown = AuditLog.objects.filter(action="read", object_type="rescue.rescuecase", actor=persona("longhui_station"))
-    assert sorted(shown.values_list("person_id", flat=True)) == sorted([a.pk, b.pk])
+    assert sorted(shown.values_list("object_id", flat=True)) == sorted([str(a.pk), str(b.pk)])
+    assert set(shown.values_list("person_id", flat=True)) == {None}  # a client is not a registry person
     html = client.get("/rescue/cases/?show=overdue").content.decode()
     assert "乙" in html and "甲" not in html and "已超期" in html
     response = client.get("/rescue/cases/export/?show=stay")
