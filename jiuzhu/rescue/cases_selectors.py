@@ -18,7 +18,6 @@ from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.rescue import settings_catalog as sc
-from jiuzhu.rescue.cases_services import CASE_SCOPE
 from jiuzhu.rescue.models import (
     OPEN_ESCALATION_STATUSES,
     STAY_STATUSES,
@@ -32,6 +31,7 @@ from jiuzhu.rescue.models import (
     Settlement,
     SettlementStage,
 )
+from jiuzhu.rescue.scopes import CASE_SCOPE
 
 CASE_OBJECT_TYPE = "rescue.rescuecase"
 PERIOD_DUE_SOON_DAYS = 2  # the work list's reminder before the rescue period ends

@@ -23,7 +23,7 @@ from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
 from jiuzhu.core.models import AuditAction, OrganizationKind
 from jiuzhu.core.permissions import Capability, can, require
-from jiuzhu.core.scoping import get_scoped_or_404
+from jiuzhu.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.rescue import settings_catalog as sc
 from jiuzhu.rescue.events import RescueEvent
 from jiuzhu.rescue.models import (
@@ -55,12 +55,14 @@ from jiuzhu.rescue.models import (
     Settlement,
     SettlementKind,
     SettlementStage,
+    Sighting,
+    SightingOutcome,
     SupervisionVisit,
 )
+from jiuzhu.rescue.scopes import CASE_SCOPE, SIGHTING_SCOPE
 
 # The scope of a rescue record: the station's region within the actor's subtree, and the station is the actor's
 # organisation or one directly below it (a regional centre sees its stations' records).
-CASE_SCOPE = {"region_field": "station__region", "organization_field": "station"}
 GROUP_FIELDS = tuple(field for field, _ in CLIENT_GROUPS)
 MINOR_AGE = 18
 ELDERLY_AGE = 60
@@ -160,6 +162,16 @@ def _registry_answer(actor, number: str):
         raise
 
 
+def _sighting_for_admission(actor, sighting_id) -> Sighting | None:
+    """The sighting a client was brought in from: one the actor's station may see (street_services' scope)."""
+    if sighting_id in (None, ""):
+        return None
+    try:
+        return scoped(Sighting.objects.all(), actor, **SIGHTING_SCOPE).get(pk=int(sighting_id))
+    except (Sighting.DoesNotExist, TypeError, ValueError):
+        raise invalid("发现报告编号不存在或不在本站范围内", "sighting_id") from None
+
+
 def case_admit(*, actor, sex: str, arrival_channel: str, name: str = "", birth_date: dt.date | None = None,
                estimated_age: int | None = None, id_number: str = "", hukou_text: str = "",
                residence_text: str = "", groups: list[str] | tuple = (), handover_form_number: str = "",
@@ -184,6 +196,7 @@ def case_admit(*, actor, sex: str, arrival_channel: str, name: str = "", birth_d
     if unknown:
         raise invalid("未知的受助人员类别", "groups")
     hospital = clean_text(hospital, "送往医院", "hospital", 100)
+    sighting = _sighting_for_admission(actor, sighting_id)
     photo_key = ""
     if photo:
         try:
@@ -202,7 +215,7 @@ def case_admit(*, actor, sex: str, arrival_channel: str, name: str = "", birth_d
         identity_confirmed=bool(identity["number"]),
         hukou_text=clean_text(hukou_text, "户口所在地", "hukou_text", 200),
         residence_text=clean_text(residence_text, "住所地", "residence_text", 200),
-        arrival_channel=arrival_channel, handover_form_number=handover, sighting_id=sighting_id,
+        arrival_channel=arrival_channel, handover_form_number=handover, sighting=sighting,
         check_mental=bool(check_mental), check_illness=bool(check_illness), check_injury=bool(check_injury),
         check_intoxication=bool(check_intoxication), check_note=clean_text(check_note, "检视情况", "check_note", 500),
         vagrancy_reason=clean_text(vagrancy_reason, "流浪乞讨原因", "vagrancy_reason", 300),
@@ -227,6 +240,9 @@ def case_admit(*, actor, sex: str, arrival_channel: str, name: str = "", birth_d
             photo_key = stored_file_save(data=photo)
             case.photo_key = photo_key
         case.save()
+        if sighting is not None and sighting.case_id is None and sighting.outcome == SightingOutcome.BROUGHT_IN:
+            # The street team closed the sighting as brought in before the record existed: link it now.
+            Sighting.objects.filter(pk=sighting.pk, case__isnull=True).update(case=case)
         if hospital:
             Placement.objects.create(case=case, kind=PlacementKind.HOSPITAL, institution=hospital,
                                      reason=case.check_note or "初步检视后直接送医", started_on=day, created_by=actor)

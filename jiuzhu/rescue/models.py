@@ -92,9 +92,9 @@ class RescueCase(models.Model):
     # How the client came.
     arrival_channel = models.CharField("来站方式", max_length=15, choices=ArrivalChannel.choices)
     handover_form_number = models.CharField("公安机关护送交接表编号", max_length=40, blank=True)
-    # The street part's Sighting (rescue 0002) cannot be referenced from 0001: a plain id until the lead merges
-    # the two parts and turns it into a foreign key.
-    sighting_id = models.BigIntegerField("发现报告编号", null=True, blank=True)
+    # The sighting this client was brought in from (发现报告 → 引导入站), when there was one.
+    sighting = models.ForeignKey("rescue.Sighting", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="cases", verbose_name="发现报告")
     # Preliminary check (初步检视) at reception.
     check_mental = models.BooleanField("精神异常", default=False)
     check_illness = models.BooleanField("疾病", default=False)
@@ -660,9 +660,9 @@ class Sighting(models.Model):
     left_clothing = models.BooleanField("留下衣被", default=False)
     left_information = models.BooleanField("告知救助信息", default=False)
     hospital_name = models.CharField("送往医院", max_length=100, blank=True)
-    # The rescue case opened when the person was brought in. A plain integer until the cases part's RescueCase
-    # exists on this branch: the lead turns it into a ForeignKey to rescue.RescueCase when merging.
-    case_id = models.BigIntegerField("救助记录编号", null=True, blank=True)
+    # The rescue case opened when the person was brought in (引导入站).
+    case = models.ForeignKey(RescueCase, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name="救助记录")
 
     class Meta:
         verbose_name = "发现报告"

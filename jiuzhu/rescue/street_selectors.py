@@ -14,7 +14,8 @@ from jiuzhu.core.models import Organization, OrganizationKind
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.rescue.models import Patrol, PatrolStatus, PatrolTeam, ReporterKind, Sighting, SightingStatus
-from jiuzhu.rescue.street_services import PATROL_SCOPE, SIGHTING_SCOPE, alert_on
+from jiuzhu.rescue.scopes import PATROL_SCOPE, SIGHTING_SCOPE
+from jiuzhu.rescue.street_services import alert_on
 from jiuzhu.rescue.street_settings import campaign_on, patrols_per_day
 
 PAGE_SIZE = 30

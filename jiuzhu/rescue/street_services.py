@@ -38,12 +38,14 @@ from jiuzhu.rescue.models import (
     PatrolStatus,
     PatrolTeam,
     ReporterKind,
+    RescueCase,
     Sighting,
     SightingOutcome,
     SightingStatus,
     StationLocation,
     WeatherAlert,
 )
+from jiuzhu.rescue.scopes import CASE_SCOPE, PATROL_SCOPE, SIGHTING_SCOPE
 from jiuzhu.rescue.street_settings import campaign_on
 
 PUBLIC_MAX_PER_HOUR = 5  # sightings from one client address within PUBLIC_WINDOW
@@ -52,8 +54,6 @@ PUBLIC_LIMITED = "同一网络一小时内提交的报告过多，请稍后再�
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a time "now" typed on a phone may run a little ahead of the server
 STAFF_KINDS = (ReporterKind.POLICE, ReporterKind.CITY_MANAGEMENT, ReporterKind.SANITATION, ReporterKind.DRIVER,
                ReporterKind.CITIZEN, ReporterKind.OTHER)
-SIGHTING_SCOPE = {"region_field": None, "region_path_field": "region_path", "organization_field": "station"}
-PATROL_SCOPE = {"region_field": "region", "organization_field": "station"}
 
 
 def invalid(message: str, field: str | None = None) -> DomainError:
@@ -396,6 +396,8 @@ def sighting_close(*, actor, sighting: Sighting, outcome: str, note: str = "", h
         left = dict.fromkeys(left, False)
     if case_id is not None and (outcome != SightingOutcome.BROUGHT_IN or int(case_id) <= 0):
         raise invalid("只有引导入站的报告可以关联救助记录", "case_id")
+    if case_id is not None and not _in_scope(actor, RescueCase, int(case_id), CASE_SCOPE):
+        raise invalid("救助记录编号不存在或不在您的管辖范围内", "case_id")
     allowed = (SightingStatus.CONTACTED, SightingStatus.DISPATCHED) if outcome == SightingOutcome.NOT_FOUND \
         else (SightingStatus.CONTACTED,)
     with transaction.atomic():
@@ -409,6 +411,8 @@ def sighting_close(*, actor, sighting: Sighting, outcome: str, note: str = "", h
         current.outcome_note = note
         current.hospital_name = hospital_name if outcome == SightingOutcome.HOSPITAL else ""
         current.case_id = int(case_id) if case_id is not None else None
+        if current.case_id is not None:  # the record admitted before the outcome was written points back
+            RescueCase.objects.filter(pk=current.case_id, sighting__isnull=True).update(sighting=current)
         for name, value in left.items():
             setattr(current, name, value)
         current.save(update_fields=["status", "outcome", "outcome_at", "outcome_by", "outcome_note",

@@ -172,11 +172,35 @@ def close(persona, sighting, **kw):
     return services.sighting_close(actor=persona("longhui_station"), sighting=sighting, **kw)
 
 
-def test_outcome_brought_in_with_the_case_number(contacted, persona):
-    sighting = close(persona, contacted(), outcome=SightingOutcome.BROUGHT_IN, case_id=41)
-    assert sighting.status == SightingStatus.CLOSED and sighting.case_id == 41
+def test_outcome_brought_in_with_the_case_number(contacted, persona, admit):
+    case = admit()
+    sighting = close(persona, contacted(), outcome=SightingOutcome.BROUGHT_IN, case_id=case.pk)
+    assert sighting.status == SightingStatus.CLOSED and sighting.case_id == case.pk
     event = events(sighting, RescueEvent.SIGHTING_CLOSED).get()
-    assert event.payload["outcome"] == "brought_in" and event.payload["case_id"] == 41
+    assert event.payload["outcome"] == "brought_in" and event.payload["case_id"] == case.pk
+    case.refresh_from_db()
+    assert case.sighting_id == sighting.pk  # the record points back to where the client was found
+
+
+def test_the_case_number_must_be_a_record_in_scope(contacted, persona, admit):
+    elsewhere = admit(username="dongkou_station")
+    sighting = contacted()
+    for number in (elsewhere.pk, elsewhere.pk + 1000):
+        with pytest.raises(DomainError) as exc:
+            close(persona, sighting, outcome=SightingOutcome.BROUGHT_IN, case_id=number)
+        assert exc.value.field == "case_id"
+    sighting.refresh_from_db()
+    assert sighting.status == SightingStatus.CONTACTED
+
+
+def test_admission_from_a_sighting_links_both_ways(contacted, persona, admit):
+    sighting = close(persona, contacted(), outcome=SightingOutcome.BROUGHT_IN)
+    case = admit(sighting_id=sighting.pk)
+    sighting.refresh_from_db()
+    assert (case.sighting_id, sighting.case_id) == (sighting.pk, case.pk)
+    with pytest.raises(DomainError) as exc:  # another county's station cannot claim this sighting
+        admit(username="dongkou_station", sighting_id=sighting.pk)
+    assert exc.value.field == "sighting_id"
 
 
 def test_outcome_hospital_needs_the_hospital(contacted, persona):
