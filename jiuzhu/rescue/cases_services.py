@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import clean_text as core_clean_text
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
@@ -73,22 +74,14 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def invalid(message: str, field: str | None = None) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
 def refused(message: str) -> DomainError:
     """A status or rule refusal (the record is as it was)."""
     return DomainError(message, code="refused")
 
 
 def clean_text(value, label: str, field: str, max_length: int, *, required: bool = False) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise invalid(f"请填写{label}", field)
-    if len(text) > max_length:
-        raise invalid(f"{label}不能超过 {max_length} 个字", field)
-    return text
+    """Rescue's texts are printed on the national forms' one-line cells: line breaks become spaces."""
+    return core_clean_text(value, label, field, max_length, required=required, join_lines=True)
 
 
 def clean_day(value: dt.date | None, label: str, field: str, *, not_before: dt.date | None = None) -> dt.date:
