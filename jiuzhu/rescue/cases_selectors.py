@@ -151,8 +151,11 @@ def extensions_to_decide(actor):
     """Pending extensions of the records in scope, for holders of APPROVE_RESCUE."""
     if not can(actor, Capability.APPROVE_RESCUE):
         return PeriodExtension.objects.none()
-    return PeriodExtension.objects.filter(status=ExtensionStatus.REQUESTED,
-                                          case__in=cases_in_scope(actor).values("pk"))
+    require(actor, Capability.RESCUE_CASES)
+    # The few pending ones, each checked against CASE_SCOPE through its record (the rows of `case IN (the records
+    # in scope)`): asked the other way round, SQLite listed a regional centre's 20,000 records first (127 ms).
+    scope = {key: f"case__{path}" for key, path in CASE_SCOPE.items()}
+    return scoped(PeriodExtension.objects.filter(status=ExtensionStatus.REQUESTED), actor, **scope)
 
 
 # ---- Incidents -------------------------------------------------------------------------------------------
