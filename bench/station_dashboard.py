@@ -49,8 +49,8 @@ def build_stations(count: int) -> list[tuple[int, int]]:
     from jiuzhu.core.models import Organization, OrganizationKind, Region
 
     demo_city = Organization.objects.get(name="邵阳市救助管理站")
-    cities = [demo_city.region] + list(Region.objects.filter(level="city").exclude(pk=demo_city.region_id)
-                                       .order_by("code")[:max(0, count // PER_CENTRE - 1)])
+    others = Region.objects.filter(level="city").exclude(pk=demo_city.region_id).order_by("code")
+    cities = [demo_city.region, *others[:max(0, count // PER_CENTRE - 1)]]
     existing = {o.region_id: o for o in Organization.objects.filter(kind=OrganizationKind.RESCUE_STATION)}
     made_up, new_orgs = [], []
     counties_of = {}
