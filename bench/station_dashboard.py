@@ -18,7 +18,25 @@ discharged_on. Pending extensions for 3 % of the stays; one incident per 50 reco
 station_worker (longhui_station), station_manager (longhui_stationmgr), regional_centre (shaoyang_regional, its
 20 stations at once) and regional_one_station (the same with ?station= the busy one). Civil-affairs bureau
 roles hold no rescue_cases capability (ROLES.md; RescueConfig.navigation): they do not see this page.
-Target (#18): under 100 ms p95.
+Target (#18): under 100 ms p95. Building 1,000,000 records: SQLite 315 s (executemany), PostgreSQL 258 s (COPY).
+--reuse measures the database of an earlier run again (after `manage.py migrate` for new indexes).
+
+Measured 2026-12-02 on a 2-core machine shared with other jobs (load average 4.2-4.9 throughout), 1,000,000
+records, 2,000 stations, 30 requests, page p50 / p95 (selector alone p95), 13-15 queries a page:
+  SQLite:     station_worker 51.5 / 77.1 (34.9), station_manager 83.6 / 93.4 (41.0), regional_centre 89.4 / 100.1
+              (35.0), regional_one_station 85.0 / 101.6 (39.4) ms.
+  PostgreSQL: station_worker 64.1 / 97.1 (50.6), station_manager 97.3 / 113.7 (40.5), regional_centre 83.2 / 126.0
+              (66.3), regional_one_station 108.1 / 113.0 (59.9) ms.
+The SQL is no longer what costs: EXPLAIN ANALYZE on PostgreSQL at 1,000,000, every count of the page is an index
+range per station, 0.1-3 ms, ~10 ms in all (SQLite: SEARCH … USING COVERING INDEX for each census count); the
+same pages at 20,000 records / 100 stations take as long (SQLite p95 85-100 ms, PostgreSQL 107-140 ms, selector
+p95 36-63 ms), so what is left is the Django stack on a loaded machine (middleware, session, template). Before
+(main's selectors on the same 1,000,000 database, indexes of 0004 included; dashboard() plus the pending-extension
+count, p50 of 10): SQLite manager 79-131 ms, regional centre 232-316 ms; PostgreSQL 180-256 ms and 159-301 ms;
+after: 46-68, 71-92, 52-66 and 40-75 ms. The first whole-page run before the census and extension fixes: SQLite
+p95 266-442 ms. The census balance read every record of the station's three years (`discharged_on IS NULL OR >`
+in one count); the pending-extension count (`case IN (records in scope)`) read all 25,000 records of the busy
+station (PostgreSQL 60-130 ms); beds asked one query per station.
 """
 
 import argparse
@@ -85,6 +103,23 @@ def build_stations(count: int) -> list[tuple[int, int]]:
     for org in Organization.objects.filter(kind=OrganizationKind.RESCUE_STATION).order_by("pk"):
         stations.append((org.pk, 0 if org.name == BUSY_STATION else (3 if org.is_regional_center else 1)))
     return stations[:count]
+
+
+def bed_settings(seed: int = 18) -> int:
+    """Beds (rescue_station_beds) as a province would set them: 40 for the province, its own number for a third
+    of the cities and a tenth of the counties that have a station. Returns the rows written."""
+    from jiuzhu.core.models import Organization, OrganizationKind, Region, RegionSetting
+    from jiuzhu.rescue.settings_catalog import STATION_BEDS_KEY
+
+    rng = random.Random(seed)
+    since = dt.date(2024, 1, 1)
+    regions = Region.objects.filter(organizations__kind=OrganizationKind.RESCUE_STATION).distinct()
+    rows = [RegionSetting(key=STATION_BEDS_KEY, region=Organization.objects.get(name=BUSY_STATION).region.parent
+                          .parent, effective_from=since, value=40)]
+    rows += [RegionSetting(key=STATION_BEDS_KEY, region=r, effective_from=since, value=rng.randint(20, 300))
+             for r in regions if rng.random() < (0.33 if r.level == "city" else 0.1)]
+    RegionSetting.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def generate(records: int, station_count: int, seed: int = 18) -> dict:
@@ -161,6 +196,7 @@ def generate(records: int, station_count: int, seed: int = 18) -> dict:
             for inserter in (case, incident, extension):
                 flush_rows(inserter, cursor)
         print(f"# {min(records, base + chunk)} records in {time.monotonic() - started:.0f}s", file=sys.stderr)
+    counts["bed_settings"] = bed_settings(seed)
     reset_sequences(connection, [RescueCase])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics, as after any bulk load
