@@ -29,7 +29,7 @@ records, 2,000 stations, 30 requests, page p50 / p95 (selector alone p95), 13-15
               (66.3), regional_one_station 108.1 / 113.0 (59.9) ms.
 The SQL is no longer what costs: EXPLAIN ANALYZE on PostgreSQL at 1,000,000, every count of the page is an index
 range per station, 0.1-3 ms, ~10 ms in all (SQLite: SEARCH … USING COVERING INDEX for each census count); the
-same pages at 20,000 records / 100 stations take as long (SQLite p95 85-100 ms, PostgreSQL 107-140 ms, selector
+same pages at 20,000 records / 100 stations take as long (SQLite p95 68-100 ms, PostgreSQL 107-140 ms, selector
 p95 36-63 ms), so what is left is the Django stack on a loaded machine (middleware, session, template). Before
 (main's selectors on the same 1,000,000 database, indexes of 0004 included; dashboard() plus the pending-extension
 count, p50 of 10): SQLite manager 79-131 ms, regional centre 232-316 ms; PostgreSQL 180-256 ms and 159-301 ms;
