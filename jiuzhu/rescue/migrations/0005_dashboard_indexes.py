@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("rescue", "0003_links"),
+        ("rescue", "0004_termination"),
     ]
 
     operations = [
