@@ -27,6 +27,13 @@ records, 2,000 stations, 30 requests, page p50 / p95 (selector alone p95), 13-15
               (35.0), regional_one_station 85.0 / 101.6 (39.4) ms.
   PostgreSQL: station_worker 64.1 / 97.1 (50.6), station_manager 97.3 / 113.7 (40.5), regional_centre 83.2 / 126.0
               (66.3), regional_one_station 108.1 / 113.0 (59.9) ms.
+After the view stopped asking for the stations twice (the dashboard selector returns them, with the pending
+extensions counted on the stations already resolved), measured again 2026-12-02 02:37 UTC on the same databases
+(load average ~3, other jobs paused), page p50 / p95 (selector p95), 12-13 queries:
+  SQLite:     station_worker 36.4 / 42.6 (26.7), station_manager 45.3 / 57.0 (37.1), regional_centre 65.5 / 72.8
+              (57.8), regional_one_station 56.5 / 62.9 (43.5) ms.
+  PostgreSQL: station_worker 45.7 / 59.9 (37.5), station_manager 50.3 / 60.7 (44.3), regional_centre 53.2 / 66.2
+              (43.6), regional_one_station 50.2 / 59.9 (50.7) ms.
 The SQL is no longer what costs: EXPLAIN ANALYZE on PostgreSQL at 1,000,000, every count of the page is an index
 range per station, 0.1-3 ms, ~10 ms in all (SQLite: SEARCH … USING COVERING INDEX for each census count); the
 same pages at 20,000 records / 100 stations take as long (SQLite p95 68-100 ms, PostgreSQL 107-140 ms, selector

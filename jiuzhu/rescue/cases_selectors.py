@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_persons_shown, audit_read
@@ -147,15 +148,16 @@ def pending_extension(case: RescueCase):
     return case.extensions.filter(status=ExtensionStatus.REQUESTED).first()
 
 
-def extensions_to_decide(actor):
-    """Pending extensions of the records in scope, for holders of APPROVE_RESCUE."""
+def extensions_to_decide(actor, *, station_ids: list[int] | None = None):
+    """Pending extensions of the records in scope, for holders of APPROVE_RESCUE. `station_ids`: the actor's
+    stations already resolved by _scope_station_ids (the dashboard has them)."""
     if not can(actor, Capability.APPROVE_RESCUE):
         return PeriodExtension.objects.none()
     require(actor, Capability.RESCUE_CASES)
     # The few pending ones whose record's station is in scope (the rows of `case IN (the records in scope)`):
     # asked that way, or joined to the station and region with the scope's OR, SQLite and PostgreSQL read
     # every record of the stations first (25,000 at a busy one, 60-130 ms).
-    ids = _scope_station_ids(actor)
+    ids = _scope_station_ids(actor) if station_ids is None else station_ids
     pending = PeriodExtension.objects.filter(status=ExtensionStatus.REQUESTED)
     return pending if ids is None else pending.filter(case__station_id__in=ids)
 
@@ -229,10 +231,15 @@ def _scope_station_ids(actor) -> list[int] | None:
 
 def dashboard(*, actor, station_id: int | None = None) -> dict:
     """Figures of the stations in scope (aggregates, no person shown): in station now, in hospital, in foster
-    care, long-stay, overdue periods, admitted today, open incidents, beds, and the census by day."""
+    care, long-stay, overdue periods, admitted today, open incidents, beds, pending extensions (for approvers),
+    and the census by day; `station_choices`, the stations the actor may pick. A station out of scope is 404."""
     on = today()
     require(actor, Capability.RESCUE_CASES)
-    ids = _scope_station_ids(actor)  # the same rows as cases_in_scope / incidents_in_scope
+    choices = list(stations_in_scope(actor))
+    if station_id and station_id not in {s.pk for s in choices}:
+        raise Http404("记录不存在或不在您的管辖范围内")
+    scope_ids = _scope_station_ids(actor)  # the same rows as cases_in_scope / incidents_in_scope
+    ids = scope_ids
     if station_id:
         ids = [station_id] if ids is None or station_id in ids else []
     qs, incidents = RescueCase.objects.all(), Incident.objects.filter(is_open=True)
@@ -247,9 +254,10 @@ def dashboard(*, actor, station_id: int | None = None) -> dict:
         overdue=Count("pk", filter=overdue_q(on)),
     )
     figures["open_incidents"] = incidents.count()
-    stations = list(stations_in_scope(actor))
-    if station_id:
-        stations = [s for s in stations if s.pk == station_id]
+    figures["pending_extensions"] = extensions_to_decide(actor, station_ids=scope_ids).count() \
+        if can(actor, Capability.APPROVE_RESCUE) else 0
+    stations = [s for s in choices if s.pk == station_id] if station_id else choices
+    figures["station_choices"] = choices
     figures["stations"] = stations
     figures["beds"] = _beds(actor, stations)
     arrivals: dict = {}

@@ -44,19 +44,16 @@ def _add_error(form, exc: DomainError) -> None:
 @login_required
 def dashboard(request):
     require(request.user, Capability.RESCUE_CASES)
-    stations = list(selectors.stations_in_scope(request.user))
     station_id = request.GET.get("station")
     station_id = int(station_id) if station_id and station_id.isdigit() else None
-    if station_id and station_id not in {s.pk for s in stations}:
-        raise Http404("记录不存在或不在您的管辖范围内")
     figures = selectors.dashboard(actor=request.user, station_id=station_id)
     census = figures["census"]
     peak = max([n for _, n in census] + [1])
     return render(request, "rescue/dashboard.html", {
-        "f": figures, "stations": stations, "station_id": station_id,
+        "f": figures, "stations": figures["station_choices"], "station_id": station_id,
         "census": census, "peak": peak,
         "in_stay": figures["in_station"] + figures["in_hospital"] + figures["in_foster"],
-        "pending_extensions": selectors.extensions_to_decide(request.user).count(),
+        "pending_extensions": figures["pending_extensions"],
         "may_approve": can(request.user, Capability.APPROVE_RESCUE)})
 
 
