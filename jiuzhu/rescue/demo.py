@@ -252,7 +252,7 @@ class _People:
                 "relatives": rng.choice(["", "有一兄长在老家务农，电话不详", "儿子在广东务工", "父母健在，住老家"])}
 
 
-def _care(worker, case: RescueCase, rng: random.Random, first: dt.date, last: dt.date, limit: int = 4) -> int:
+def _care(worker, case: RescueCase, rng: random.Random, first: dt.date, last: dt.date, limit: int = 3) -> int:
     """Care logs for the last `limit` days of [first, last]."""
     days = [last - dt.timedelta(days=n) for n in range(limit) if last - dt.timedelta(days=n) >= first]
     for day in sorted(days):
@@ -289,7 +289,7 @@ def _cases(rng: random.Random, spec: dict, users: dict, brought_in: list, now: d
         case = admit(days_ago, rng.choice(["self_request", "self_request", "police", "other"]), **client)
         stay = rng.randint(1, min(days_ago - 1, 8))
         left = case.admitted_on + dt.timedelta(days=stay)
-        made["care_logs"] += _care(worker, case, rng, case.admitted_on, left, limit=min(stay, 3))
+        made["care_logs"] += _care(worker, case, rng, case.admitted_on, left, limit=min(stay, 2))
         home = client["hukou_text"] or "湖南省邵阳市"
         facts = {
             DischargeKind.ESCORTED_RETURN: {"destination": home, "cross_province": not home.startswith("湖南"),
