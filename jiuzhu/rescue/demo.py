@@ -101,8 +101,8 @@ def _set_beds(admin: User, region: Region, beds: int, since: dt.date) -> None:
 # ---- Street: stations, teams, patrols, alerts, sightings ---------------------------------------------------------
 
 def _move_sighting(sighting: Sighting, reported: dt.datetime, response_minutes: int | None,
-                   closed_after: int | None = None) -> None:
-    """Dates a sighting made just now back to when it was reported, contacted and closed."""
+                   closed_after: int | None = None) -> dt.datetime:
+    """Dates a sighting made just now back to when it was reported, contacted and closed; the last of these."""
     contacted = reported + dt.timedelta(minutes=response_minutes) if response_minutes is not None else None
     fields = {"reported_at": reported, "seen_at": reported - dt.timedelta(minutes=10), "dispatched_at": reported}
     if contacted is not None:
@@ -110,6 +110,7 @@ def _move_sighting(sighting: Sighting, reported: dt.datetime, response_minutes: 
     if closed_after is not None:
         fields["outcome_at"] = (contacted or reported) + dt.timedelta(minutes=closed_after)
     Sighting.objects.filter(pk=sighting.pk).update(**fields)
+    return fields.get("outcome_at") or contacted or reported
 
 
 def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt.datetime) -> dict:
@@ -128,9 +129,9 @@ def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt
     # One patrol in a campaign period (the region's 寒冬送温暖 / 夏季送清凉 dates, whichever came last).
     campaign_day = next((today - dt.timedelta(days=n) for n in range(3, 200)
                          if campaign_on(county, today - dt.timedelta(days=n))), None)
-    days = sorted({n for n in (28, 14, 7, 3, 1)} | ({(today - campaign_day).days} if campaign_day else set()),
-                  reverse=True)
+    days = sorted({28, 14, 7, 3, 1} | ({(today - campaign_day).days} if campaign_day else set()), reverse=True)
     made = {"patrols": 0, "sightings": 0}
+    brought_in = []  # (sighting, when it was closed): admitted from it (cases part)
     for i, ago in enumerate(days):
         day = today - dt.timedelta(days=ago)
         team = teams[i % 2]
@@ -144,6 +145,7 @@ def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt
         if i % 2:
             street.sighting_close(actor=worker, sighting=finding, outcome=SightingOutcome.BROUGHT_IN,
                                   note="随巡查车护送入站")
+            brought_in.append((finding, start + dt.timedelta(minutes=80)))
         else:
             street.sighting_close(actor=worker, sighting=finding, outcome=SightingOutcome.REFUSED, left_food=True,
                                   left_clothing=True, left_information=True, note="本人拒绝入站，留下棉被和食物")
@@ -180,7 +182,11 @@ def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt
         sighting, at = reported(kind, hours, text)
         street.sighting_contact(actor=worker, sighting=sighting, note="已到现场见到本人，正在劝导")
         _move_sighting(sighting, at, rng.randint(18, 45))
-    closed = []
+    closing = {SightingOutcome.BROUGHT_IN: {"note": "引导入站"},
+               SightingOutcome.HOSPITAL: {"hospital_name": spec["hospital"], "note": "拨打 120 送医"},
+               SightingOutcome.REFUSED: {"left_food": True, "left_information": True,
+                                         "note": "本人拒绝入站，留下食物和救助站联系卡"},
+               SightingOutcome.NOT_FOUND: {"note": "到达时已不在现场，周边寻找未果"}}
     for kind, outcome, days_ago, text in [
             ("police", SightingOutcome.BROUGHT_IN, 2, "派出所民警发现一名老人迷路，无法说清住址"),
             ("city_management", SightingOutcome.BROUGHT_IN, 6, "城管巡查发现一名男子在地下通道露宿"),
@@ -190,14 +196,11 @@ def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt
         sighting, at = reported(kind, days_ago * 24 + 3, text)
         if outcome != SightingOutcome.NOT_FOUND:
             street.sighting_contact(actor=worker, sighting=sighting, note="到达现场，见到本人")
-        extra = {"hospital_name": spec["hospital"], "note": "拨打 120 送医"} if outcome == SightingOutcome.HOSPITAL \
-            else {"left_food": True, "left_information": True, "note": "本人拒绝入站，留下食物和救助站联系卡"} \
-            if outcome == SightingOutcome.REFUSED else \
-            {"note": "到达时已不在现场，周边寻找未果"} if outcome == SightingOutcome.NOT_FOUND else {"note": "引导入站"}
-        street.sighting_close(actor=worker, sighting=sighting, outcome=outcome, **extra)
-        _move_sighting(sighting, at, rng.randint(15, 50) if outcome != SightingOutcome.NOT_FOUND else None,
-                       closed_after=60 if outcome != SightingOutcome.NOT_FOUND else 90)
-        closed.append((sighting, outcome, days_ago))
+        street.sighting_close(actor=worker, sighting=sighting, outcome=outcome, **closing[outcome])
+        closed_at = _move_sighting(sighting, at, rng.randint(15, 50) if outcome != SightingOutcome.NOT_FOUND else None,
+                                   closed_after=60 if outcome != SightingOutcome.NOT_FOUND else 90)
+        if outcome == SightingOutcome.BROUGHT_IN:
+            brought_in.append((sighting, closed_at))
     # A citizen's report from the public page, waiting for contact.
     public = street.sighting_report_public(
         region=villages[0], place=spec["places"][0], description="看到一位老奶奶坐在路边，好像走不动了，穿得很少",
@@ -205,22 +208,24 @@ def _street(rng: random.Random, spec: dict, users: dict, county: Region, now: dt
         reporter_phone=f"1357390{rng.randint(1000, 9999)}", client_address=f"198.51.100.{rng.randint(2, 250)}")
     _move_sighting(public, now - dt.timedelta(minutes=35), None)
     made["sightings"] += 1
-    return {**made, "brought_in": [(s, d) for s, o, d in closed if o == SightingOutcome.BROUGHT_IN]}
+    return {**made, "brought_in": brought_in}
 
 
 # ---- Cases --------------------------------------------------------------------------------------------------
 
-def _shift(case: RescueCase, days: int) -> RescueCase:
-    """Moves a record made just now `days` back (admission, period end; a refusal's day), like the tests'
+def _admitted(case: RescueCase, at: dt.datetime) -> RescueCase:
+    """Dates a record made just now back to `at` (admission, period end; a refusal's day), like the tests'
     shift_admission."""
-    if days:
-        back = dt.timedelta(days=days)
-        RescueCase.objects.filter(pk=case.pk).update(
-            admitted_on=case.admitted_on - back, admitted_at=case.admitted_at - back,
-            period_end=case.period_end - back,
-            discharged_on=case.discharged_on - back if case.discharged_on else None)
-        case.refresh_from_db()
+    back = timezone.localdate(case.admitted_at) - timezone.localdate(at)
+    RescueCase.objects.filter(pk=case.pk).update(
+        admitted_on=case.admitted_on - back, admitted_at=at, period_end=case.period_end - back,
+        discharged_on=case.discharged_on - back if case.discharged_on else None)
+    case.refresh_from_db()
     return case
+
+
+def _shift(case: RescueCase, days: int) -> RescueCase:
+    return _admitted(case, case.admitted_at - dt.timedelta(days=days)) if days else case
 
 
 def _discharged_on(case: RescueCase, day: dt.date, now: dt.datetime) -> None:
@@ -267,17 +272,19 @@ def _cases(rng: random.Random, spec: dict, users: dict, brought_in: list, now: d
     people = _People(rng, users["ids"], today)
     made = {"cases": 0, "care_logs": 0}
 
-    def admit(days_ago: int, channel: str = "self_request", **extra) -> RescueCase:
+    def admit(days_ago: int, channel: str = "self_request", at: dt.datetime | None = None, **extra) -> RescueCase:
         data = {"arrival_channel": channel, **extra}
         if channel == "police":
             data["handover_form_number"] = f"公交〔{today.year}〕{rng.randint(100, 999)}号"
-        case = _shift(cases.case_admit(actor=worker, **data), days_ago)
+        case = cases.case_admit(actor=worker, **data)
+        case = _admitted(case, at) if at else _shift(case, days_ago)
         made["cases"] += 1
         return case
 
-    # Brought in from the street part's sightings (the record links the sighting).
-    for sighting, days_ago in brought_in:
-        case = admit(days_ago, "sighting", sighting_id=sighting.pk, **people.client(elderly=True))
+    # Brought in from the street part's sightings, an hour after they were closed (the record links them).
+    for sighting, closed_at in brought_in:
+        case = admit(0, "sighting", at=closed_at + dt.timedelta(hours=1), sighting_id=sighting.pk,
+                     **people.client(elderly=True))
         made["care_logs"] += _care(worker, case, rng, case.admitted_on, today)
     # Discharged clients over the last ~60 days, each everyday kind.
     count = rng.randint(26, 40)
@@ -316,7 +323,7 @@ def _cases(rng: random.Random, spec: dict, users: dict, brought_in: list, now: d
     stay_now = []
     for n in range(rng.randint(8, 14)):
         client = people.client(minor=n == 2, elderly=n % 4 == 1)
-        case = admit(rng.randint(0, 8), rng.choice(["self_request", "police", "other"]), **client)
+        case = admit(rng.randint(0, 8) if n else 0, rng.choice(["self_request", "police", "other"]), **client)
         made["care_logs"] += _care(worker, case, rng, case.admitted_on, today)
         stay_now.append(case)
     # Hospital: one went and came back, two are there now (one sent straight from the check at admission).
