@@ -8,8 +8,9 @@ the regional centre (邵阳市救助管理站) accepted with staff sent down and
 discharges of each everyday kind and refusals (不予救助) with their reasons.
 
 The services stamp today; after each write the dates are moved into the past set-based (as the tests'
-`shift_admission` does), the only direct writes. Events keep the moment the demo was built. Deterministic for a
-seed (the dates are relative to the day it runs); built once: re-running adds nothing. Made-up ID numbers only
+`shift_admission` does), and at the end the records' and sightings' events are dated like them, so each timeline
+reads in order (the only direct writes; audit rows keep the moment the demo was built). Deterministic for a seed
+(the dates are relative to the day it runs); built once: re-running adds nothing. Made-up ID numbers only
 (core.identity.make_id_number, home regions outside the demo counties so no registry person is matched)."""
 
 from __future__ import annotations
@@ -231,7 +232,7 @@ def _shift(case: RescueCase, days: int) -> RescueCase:
 def _discharged_on(case: RescueCase, day: dt.date, now: dt.datetime) -> None:
     """Dates a discharge written just now back to `day` (and a placement the discharge ended)."""
     RescueCase.objects.filter(pk=case.pk).update(discharged_on=day)
-    Discharge.objects.filter(case=case).update(discharged_at=_at(day, 10) if day < timezone.localdate(now) else now)
+    Discharge.objects.filter(case=case).update(discharged_at=_at(day, 19) if day < timezone.localdate(now) else now)
     case.placements.filter(ended_on__gt=day).update(ended_on=day)
 
 
@@ -386,6 +387,59 @@ def _cases(rng: random.Random, spec: dict, users: dict, brought_in: list, now: d
     return made
 
 
+def _date_timelines(since: dt.datetime, now: dt.datetime) -> int:
+    """Dates the events written since `since` about rescue records and sightings as their records were dated
+    (admission, care days, placements, visits, long-stay mark, discharge; report, contact, outcome). Events of work
+    done today (extensions, incidents, escalations, settlement) keep their time."""
+    from jiuzhu.core.models import Event
+    from jiuzhu.rescue.events import RescueEvent as E
+    from jiuzhu.rescue.models import Placement, SupervisionVisit
+
+    def day_at(day: dt.date, hour: int) -> dt.datetime:
+        return min(_at(day, hour), now)
+
+    events = list(Event.objects.filter(occurred_at__gte=since, subject_type__in=("rescue.rescuecase",
+                                                                                 "rescue.sighting")))
+    cases = {str(c.pk): c for c in RescueCase.objects.select_related("discharge")
+             .filter(pk__in={int(e.subject_id) for e in events if e.subject_type == "rescue.rescuecase"})}
+    sightings = {str(s.pk): s for s in Sighting.objects.filter(
+        pk__in={int(e.subject_id) for e in events if e.subject_type == "rescue.sighting"})}
+    placements = {p.pk: p for p in Placement.objects.filter(case_id__in=[c.pk for c in cases.values()])}
+    visits = {v.placement_id: v.visited_on for v in SupervisionVisit.objects.filter(placement_id__in=placements)}
+    changed = []
+    for event in events:
+        p, at = event.payload or {}, None
+        if event.subject_type == "rescue.sighting":
+            s = sightings.get(event.subject_id)
+            if s is not None:
+                at = {E.SIGHTING_REPORTED: s.reported_at, E.SIGHTING_DISPATCHED: s.dispatched_at,
+                      E.SIGHTING_CONTACTED: s.contacted_at, E.SIGHTING_CLOSED: s.outcome_at}.get(event.kind)
+        elif (case := cases.get(event.subject_id)) is not None:
+            placement = placements.get(p.get("placement"))
+            if event.kind in (E.CLIENT_ADMITTED, E.ASSISTANCE_REFUSED):
+                at = case.admitted_at
+            elif event.kind == E.REGISTRY_CHECKED and case.admitted_at < since:  # (today's keep their time)
+                at = case.admitted_at + dt.timedelta(minutes=5)
+            elif event.kind == E.CARE_LOGGED and p.get("day"):
+                at = min(max(_at(dt.date.fromisoformat(p["day"]), 18), case.admitted_at + dt.timedelta(minutes=30)),
+                         now)
+            elif event.kind == E.PLACEMENT_STARTED and placement is not None:
+                at = max(day_at(placement.started_on, 11), case.admitted_at)
+            elif event.kind == E.PLACEMENT_ENDED and placement is not None and placement.ended_on:
+                at = day_at(placement.ended_on, 15)
+            elif event.kind == E.SUPERVISION_VISITED and placement is not None and placement.pk in visits:
+                at = day_at(visits[placement.pk], 10)
+            elif event.kind == E.LONG_STAY_MARKED and case.long_stay_since:
+                at = day_at(case.long_stay_since, 1)
+            elif event.kind == E.CLIENT_DISCHARGED and hasattr(case, "discharge"):
+                at = case.discharge.discharged_at
+        if at is not None and at != event.occurred_at:
+            event.occurred_at = at
+            changed.append(event)
+    Event.objects.bulk_update(changed, ["occurred_at"], batch_size=500)
+    return len(changed)
+
+
 @transaction.atomic
 def populate(*, seed: int = 20261123) -> dict:
     """The demo's rescue work for 隆回县 and 洞口县's stations and the regional centre above them."""
@@ -416,4 +470,5 @@ def populate(*, seed: int = 20261123) -> dict:
         made = _cases(rng, spec, users, found.pop("brought_in"), now)
         for key in totals:
             totals[key] += found.get(key, 0) + made.get(key, 0)
+    _date_timelines(now, timezone.now())
     return totals

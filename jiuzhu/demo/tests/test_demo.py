@@ -129,6 +129,19 @@ def test_the_rescue_demo_has_every_kind_of_work(rescue_demo):
     contacted = Sighting.objects.filter(contacted_at__isnull=False, patrol__isnull=True)
     assert all(10 <= s.response_minutes <= 60 for s in contacted)
     assert all(s.reported_at <= timezone.now() - dt.timedelta(minutes=20) for s in Sighting.objects.all())
+    # Each timeline reads in order: admission (or refusal) first, discharge last, nothing later than now.
+    from jiuzhu.core.models import Event
+
+    now = timezone.now()
+    for case in RescueCase.objects.all():
+        timeline = list(Event.objects.filter(subject_type="rescue.rescuecase", subject_id=str(case.pk))
+                        .order_by("occurred_at", "id").values_list("kind", "occurred_at"))
+        assert timeline[0] == ("rescue.assistance_refused" if case.status == "refused" else "rescue.client_admitted",
+                               case.admitted_at)
+        assert all(case.admitted_at <= at <= now for _, at in timeline), case.pk
+        if case.status == "discharged":
+            kind, at = timeline[-1]
+            assert kind == "rescue.client_discharged" and timezone.localdate(at) < today, case.pk
 
 
 def test_running_the_rescue_demo_twice_adds_nothing(rescue_demo):
