@@ -170,3 +170,10 @@ def test_the_station_roles_sign_in_to_a_live_station(rescue_demo, client_for, us
     listing = client.get("/rescue/cases/")
     assert listing.status_code == 200 and "无名氏" in listing.content.decode()
     assert client.get("/rescue/sightings/").status_code == 200 and client.get("/rescue/patrols/").status_code == 200
+    from jiuzhu.rescue.models import RescueCase, Sighting
+
+    for case in (RescueCase.objects.filter(station__region__code="430524", status=status).first()
+                 for status in ("in_foster", "discharged", "refused")):
+        assert client.get(f"/rescue/cases/{case.pk}/").status_code == 200, case.status
+    sighting = Sighting.objects.filter(station__region__code="430524", outcome="brought_in").first()
+    assert client.get(f"/rescue/sightings/{sighting.pk}/").status_code == 200
