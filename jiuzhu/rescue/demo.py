@@ -25,13 +25,14 @@ from django.utils import timezone
 from jiuzhu.core.demo import person_name
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Organization, OrganizationKind, Region, User
-from jiuzhu.core.region_settings import region_setting_set
+from jiuzhu.core.region_settings import region_setting_set, setting_row
 from jiuzhu.rescue import cases_services as cases
 from jiuzhu.rescue import street_services as street
 from jiuzhu.rescue.models import (
     LONG_STAY_DAYS,
     Discharge,
     DischargeKind,
+    PatrolTeam,
     RescueCase,
     Settlement,
     Sighting,
@@ -95,6 +96,10 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def _set_beds(admin: User, region: Region, beds: int, since: dt.date) -> None:
+    """The station's beds from the start of the year, unless the region's administrator has set them already."""
+    row = setting_row(STATION_BEDS_KEY, region, timezone.localdate())  # the nearest region's: its own only here
+    if row is not None and row.region_id == region.pk:
+        return
     region_setting_set(actor=admin, key=STATION_BEDS_KEY, region=region, effective_from=since, value=str(beds),
                        note="演示数据：核定床位数")
 
@@ -443,7 +448,7 @@ def _date_timelines(since: dt.datetime, now: dt.datetime) -> int:
 @transaction.atomic
 def populate(*, seed: int = 20261123) -> dict:
     """The demo's rescue work for 隆回县 and 洞口县's stations and the regional centre above them."""
-    if RescueCase.objects.exists():
+    if RescueCase.objects.exists() or PatrolTeam.objects.exists():  # built already, or the stations are at work
         return {"cases": 0, "sightings": 0, "patrols": 0, "care_logs": 0}
     rng = random.Random(f"rescue:{seed}")
     now = timezone.now()
