@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_text, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, require
@@ -30,7 +30,7 @@ from jiuzhu.core.workdays import add_working_days
 from jiuzhu.intake import settings_catalog as sc
 from jiuzhu.intake.events import IntakeEvent
 from jiuzhu.intake.models import CallOutcome, Channel, ComplaintStatus, HotlineCall
-from jiuzhu.intake.services import application_create, clean_text, invalid, today
+from jiuzhu.intake.services import application_create, today
 
 DEFAULT_LINE = "12349"
 DEFAULT_COMPLAINT_DAYS = 15

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_text, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.identity import IdNumberError, parse_id_number
 from jiuzhu.core.models import AuditAction, Region, RegionLevel
@@ -60,11 +60,6 @@ def clean_amount(value, field: str = "amount", label: str = "救助金额", *, r
     return amount.quantize(Decimal("0.01"))
 
 
-def invalid(message: str, field: str | None = None) -> DomainError:
-    """A validation error naming the field, in the one error shape."""
-    return DomainError(message, code="validation_error", field=field)
-
-
 def clean_id_number(raw: str, field: str = "applicant_id_number") -> str:
     """The canonical 18-digit number, or a Chinese error naming the field."""
     if not (raw or "").strip():
@@ -86,16 +81,6 @@ def clean_items(items: list[str]) -> list[str]:
     if unknown:
         raise invalid(f"未知的救助事项：{'、'.join(c[:30] for c in unknown)}", "items")
     return codes
-
-
-def clean_text(value: str, label: str, field: str, max_length: int, *, required: bool = False) -> str:
-    """A short text field, stripped; required and length checked with Chinese messages."""
-    text = (value or "").strip()
-    if required and not text:
-        raise invalid(f"请填写{label}", field)
-    if len(text) > max_length:
-        raise invalid(f"{label}不能超过 {max_length} 个字", field)
-    return text
 
 
 def clean_note(value: str | None, field: str, label: str, *, required: bool = True, minimum: int = 2,

@@ -144,7 +144,7 @@ class DischargeForm(forms.Form):
     fare_receipt_signed = flag("本人已签收车费")
     institution = text("接收机构（转介、落户安置）", 100)
     belongings_returned = flag("寄存物品已归还")
-    note = text("情况说明（擅自离站、死亡必填）", 1000, rows=2)
+    note = text("情况说明（擅自离站、终止救助、死亡必填；终止救助写明理由）", 1000, rows=2)
 
 
 class IncidentForm(forms.Form):

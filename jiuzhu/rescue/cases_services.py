@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import clean_text as core_clean_text
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
@@ -73,22 +74,14 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def invalid(message: str, field: str | None = None) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
 def refused(message: str) -> DomainError:
     """A status or rule refusal (the record is as it was)."""
     return DomainError(message, code="refused")
 
 
 def clean_text(value, label: str, field: str, max_length: int, *, required: bool = False) -> str:
-    text = " ".join(str(value or "").split())
-    if required and not text:
-        raise invalid(f"请填写{label}", field)
-    if len(text) > max_length:
-        raise invalid(f"{label}不能超过 {max_length} 个字", field)
-    return text
+    """Rescue's texts are printed on the national forms' one-line cells: line breaks become spaces."""
+    return core_clean_text(value, label, field, max_length, required=required, join_lines=True)
 
 
 def clean_day(value: dt.date | None, label: str, field: str, *, not_before: dt.date | None = None) -> dt.date:
@@ -561,7 +554,8 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
     - 亲属接领: the collector's name, relation and ID number, checked and copied;
     - 护送返乡: the destination, cross-province flagged;
     - 自行离站: only at 16 or over without mental or intellectual signs, with the signed declaration;
-    - 擅自离站: a written record of what happened;
+    - 擅自离站: a written record of what happened; 终止救助: the written reason (for the notice), not for a
+      client who could not leave alone;
     - 乘车凭证: a ticket (never cash); a short-distance fare of at most 20 元 only against a signed receipt;
       not for a client under 16 (collected by relatives or escorted);
     - 转介福利机构或特困供养 and 落户安置: the receiving institution; 死亡: the circumstances (an incident is
@@ -576,8 +570,9 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
     destination = clean_text(destination, "去向", "destination", 200,
                              required=kind in (DischargeKind.ESCORTED_RETURN, DischargeKind.TRAVEL_TICKET,
                                                DischargeKind.RELATIVES_COLLECTED))
-    note = clean_text(note, "情况说明", "note", 1000,
-                      required=kind in (DischargeKind.LEFT_WITHOUT_FORMALITIES, DischargeKind.DEATH))
+    note = clean_text(note, "终止救助的理由" if kind == DischargeKind.TERMINATED else "情况说明", "note", 1000,
+                      required=kind in (DischargeKind.LEFT_WITHOUT_FORMALITIES, DischargeKind.DEATH,
+                                        DischargeKind.TERMINATED))
     d = Discharge(kind=kind, discharged_at=now, destination=destination, note=note,
                   cross_province=bool(cross_province) and kind in (DischargeKind.ESCORTED_RETURN,
                                                                    DischargeKind.RELATIVES_COLLECTED,
@@ -622,6 +617,11 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
                 raise refused(f"未满 {SELF_LEAVE_MIN_AGE} 周岁的受助人员不能自行离站，应由亲属接领或护送返乡")
             if case.is_mentally_ill or case.is_intellectually_disabled:
                 raise refused("有精神障碍或智力障碍迹象的受助人员不能自行离站，应由亲属接领或护送返乡")
+        if kind == DischargeKind.TERMINATED and (age is None or age < SELF_LEAVE_MIN_AGE or case.is_mentally_ill
+                                                 or case.is_intellectually_disabled):
+            # Ending the help sends the client out alone: only to those who may leave alone (our rule, the same
+            # facts as self-leave; a minor or a client with such signs is collected or escorted instead).
+            raise refused("未满 16 周岁或有精神障碍、智力障碍迹象的受助人员不能终止救助，应由亲属接领或护送返乡")
         if kind == DischargeKind.TRAVEL_TICKET and (age is None or age < SELF_LEAVE_MIN_AGE):
             raise refused(f"未满 {SELF_LEAVE_MIN_AGE} 周岁的受助人员不能自行乘车返乡，应由亲属接领或护送返乡")
         open_placement = case.placements.select_for_update().filter(ended_on__isnull=True).first()

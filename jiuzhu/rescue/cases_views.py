@@ -325,7 +325,8 @@ def case_photo(request, pk: int):
 # ---- Print pages (A4) -------------------------------------------------------------------------------------------
 
 PRINTS = {"request": "rescue/print_request.html", "self_leave": "rescue/print_self_leave.html",
-          "service": "rescue/print_service.html"}
+          "service": "rescue/print_service.html", "refusal": "rescue/print_refusal.html",
+          "termination": "rescue/print_termination.html"}
 
 
 @login_required
@@ -335,6 +336,11 @@ def case_print(request, pk: int, form: str):
     case = selectors.case_get(actor=request.user, case_id=pk, purpose=f"print_{form}")
     discharge = getattr(case, "discharge", None) if case.status == CaseStatus.DISCHARGED else None
     if form == "self_leave" and case.status in (CaseStatus.REFUSED,):
+        raise Http404
+    # The two notices exist only for what they notify: a refusal, an ended help.
+    if form == "refusal" and case.status != CaseStatus.REFUSED:
+        raise Http404
+    if form == "termination" and (discharge is None or discharge.kind != DischargeKind.TERMINATED):
         raise Http404
     return render(request, PRINTS[form], {
         "c": case, "who": selectors.shown_identity(request.user, case), "discharge": discharge,

@@ -278,6 +278,8 @@ class DischargeKind(models.TextChoices):
     TRAVEL_TICKET = "travel_ticket", "提供乘车凭证"
     TRANSFER_INSTITUTION = "transfer_institution", "转介福利机构或特困供养"
     SETTLEMENT = "settlement", "落户安置"
+    # 终止救助 (实施细则: deliberately false information; 规程 2014: the 终止救助通知书 states the reason).
+    TERMINATED = "terminated", "终止救助"
     DEATH = "death", "死亡"
 
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from jiuzhu.core import files
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import keyed_hash
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_text, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Organization, OrganizationKind, Region, User
 from jiuzhu.core.permissions import Capability, require
@@ -54,19 +54,6 @@ PUBLIC_LIMITED = "同一网络一小时内提交的报告过多，请稍后再�
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a time "now" typed on a phone may run a little ahead of the server
 STAFF_KINDS = (ReporterKind.POLICE, ReporterKind.CITY_MANAGEMENT, ReporterKind.SANITATION, ReporterKind.DRIVER,
                ReporterKind.CITIZEN, ReporterKind.OTHER)
-
-
-def invalid(message: str, field: str | None = None) -> DomainError:
-    return DomainError(message, code="validation_error", field=field)
-
-
-def clean_text(value, label: str, field: str, max_length: int, *, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise invalid(f"请填写{label}", field)
-    if len(text) > max_length:
-        raise invalid(f"{label}不能超过 {max_length} 个字", field)
-    return text
 
 
 @dataclass(frozen=True)

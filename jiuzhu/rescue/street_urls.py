@@ -6,6 +6,7 @@ from jiuzhu.rescue import street_views as views
 urlpatterns: list = [
     path("sightings/", views.sighting_list, name="sighting_list"),
     path("sightings/new/", views.sighting_new, name="sighting_new"),
+    path("sightings/export/", views.sighting_export, name="sighting_export"),
     path("sightings/<int:sighting_id>/", views.sighting_detail, name="sighting_detail"),
     path("sightings/<int:sighting_id>/photo/", views.sighting_photo, name="sighting_photo"),
     path("sightings/<int:sighting_id>/contact/", views.sighting_contact, name="sighting_contact"),

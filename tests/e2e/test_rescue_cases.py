@@ -1,7 +1,7 @@
 """A station worker of 隆回县救助管理站 admits a person (入站登记) on a desk and on a 390×844 phone, records care on
 two days, transfers the client to hospital and back, and discharges by escorted return (护送返乡, cross-province);
 the station manager, signed in beside, sees the dashboard change at each step. The three official forms
-(求助登记表, 在站服务及离站登记表, 自行离站声明书) print on one A4 page each."""
+(求助登记表, 在站服务及离站登记表, 自行离站声明书) print on one A4 page each, and so does a refusal's 不予救助通知书."""
 
 import datetime as dt
 import re
@@ -152,6 +152,31 @@ def test_station_worker_admits_cares_hospital_and_back_and_escorts_home_while_th
     with page.expect_navigation():
         page.get_by_role("link", name="打印在站服务及离站登记表").click()
     assert sheet_text in page.locator("#sheet").inner_text()
+
+
+def test_a_refusal_at_reception_prints_its_notice_on_a4(page, viewport):
+    """不予救助 at the 24-hour reception: the written reason, then the 不予救助通知书 on one A4 sheet."""
+    sign_in(page, "longhui_station")
+    page.guard.allow_status(400)
+    open_menu(page, "入站登记")
+    page.get_by_label("性别").select_option("M")
+    page.get_by_label("年龄或估计年龄（目测）").fill("38")
+    page.get_by_label("来站方式").select_option("self_request")
+    with page.expect_navigation():  # no reason written: refused, beside the field
+        page.get_by_role("button", name="不予救助").click()
+    assert page.locator(".has-error .error").count() >= 1
+    page.get_by_label("不予救助的理由（仅在“不予救助”时填写）").fill("拒不提供姓名、户籍等个人基本情况")
+    with page.expect_navigation():
+        page.get_by_role("button", name="不予救助").click()
+    assert page.locator("#case-status").inner_text() == "不予救助"
+    with page.expect_navigation():
+        page.get_by_role("link", name="打印不予救助通知书").click()
+    sheet = page.locator("#sheet").inner_text()
+    assert "不予救助通知书" in sheet and "拒不提供姓名、户籍等个人基本情况" in sheet
+    shot(page, "7-print-不予救助通知书")
+    page.emulate_media(media="print")
+    if viewport == "desk":
+        one_a4_page(page)
 
 
 def test_an_incident_reaches_the_manager_and_an_escalation_the_regional_centre(page, open_page, persona):

@@ -254,6 +254,26 @@ def test_station_incident_from_the_list_page(client_for):
     assert response.status_code == 302 and Incident.objects.get().place == "男宿舍"
 
 
+def test_the_two_notices_print_only_for_what_they_notify(client_for, admit, persona):
+    from jiuzhu.rescue import cases_services as s
+
+    client = client_for("longhui_station")
+    actor = persona("longhui_station")
+    staying = admit()
+    for form in ("refusal", "termination"):
+        assert client.get(f"/rescue/cases/{staying.pk}/print/{form}/").status_code == 404
+    refusal = s.case_refuse(actor=actor, sex="M", estimated_age=35, reason="拒不提供个人基本情况")
+    html = client.get(f"/rescue/cases/{refusal.pk}/print/refusal/").content.decode()
+    assert "不予救助通知书" in html and "拒不提供个人基本情况" in html and "print.css" in html
+    assert "打印不予救助通知书" in client.get(f"/rescue/cases/{refusal.pk}/").content.decode()
+    assert client.get(f"/rescue/cases/{refusal.pk}/print/termination/").status_code == 404
+    s.case_discharge(actor=actor, case=staying, kind="terminated", note="故意提供虚假个人情况")
+    html = client.get(f"/rescue/cases/{staying.pk}/print/termination/").content.decode()
+    assert "终止救助通知书" in html and "故意提供虚假个人情况" in html
+    assert "打印终止救助通知书" in client.get(f"/rescue/cases/{staying.pk}/").content.decode()
+    assert client_for("dongkou_station").get(f"/rescue/cases/{staying.pk}/print/termination/").status_code == 404
+
+
 def test_print_pages_show_the_official_forms(client_for, admit, persona):
     case = admit(id_number=NUMBER, estimated_age=None, belongings="手机一部")
     s.case_discharge(actor=persona("longhui_station"), case=case, kind="self_leave", declaration_signed=True)

@@ -330,6 +330,21 @@ def test_self_leave_is_refused_for_a_minor_and_for_mental_signs_and_needs_the_de
     assert not events(RescueEvent.CLIENT_DISCHARGED, minor).exists()
 
 
+def test_termination_needs_its_reason_and_is_refused_for_who_cannot_leave_alone(admit, persona):
+    actor = persona("longhui_station")
+    for case in (admit(estimated_age=15), admit(groups=["is_intellectually_disabled"])):
+        refused(lambda c=case: s.case_discharge(actor=actor, case=c, kind="terminated", note="故意提供虚假个人情况"),
+                code="refused")
+        case.refresh_from_db()
+        assert case.status == CaseStatus.IN_STATION
+    adult = admit(estimated_age=40)
+    refused(lambda: s.case_discharge(actor=actor, case=adult, kind="terminated"), field="note")
+    discharge = s.case_discharge(actor=actor, case=adult, kind="terminated", note="故意提供虚假个人情况，经核实属实")
+    adult.refresh_from_db()
+    assert adult.status == CaseStatus.DISCHARGED and discharge.kind == "terminated"
+    assert events(RescueEvent.CLIENT_DISCHARGED, adult).get().summary.startswith("离站：终止救助")
+
+
 def test_discharge_with_an_open_hospital_placement_is_refused_except_death_or_leaving(admit, persona):
     actor = persona("longhui_station")
     case = admit(hospital="隆回县人民医院", check_illness=True)

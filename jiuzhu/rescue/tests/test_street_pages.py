@@ -110,6 +110,36 @@ def test_sighting_list_detail_and_scope(report, client_for):
     assert client_for("longhui_officer").get("/rescue/sightings/").status_code == 403
 
 
+def test_the_list_exports_to_excel_as_filtered_and_in_scope(report, persona, client_for):
+    import io
+
+    from openpyxl import load_workbook
+
+    sighting = report()
+    services.sighting_contact(actor=persona("longhui_station"), sighting=sighting)
+    services.sighting_close(actor=persona("longhui_station"), sighting=sighting, outcome=SightingOutcome.REFUSED,
+                            left_food=True, left_information=True)
+    report(place="火车站广场")  # still open
+
+    def rows(client, query=""):
+        response = client.get("/rescue/sightings/export/" + query)
+        assert response.status_code == 200
+        sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+        return [[c.value for c in row] for row in sheet.iter_rows()]
+
+    worker = client_for("longhui_station")
+    everything = rows(worker)
+    assert everything[0][:5] == ["编号", "报告时间", "报告来源", "发现地区", "发现地点"]
+    assert sorted(r[4] for r in everything[1:]) == ["桃洪镇汽车站候车厅", "火车站广场"]
+    closed = rows(worker, "?status=closed")
+    assert len(closed) == 2 and closed[1][10] == "拒绝救助" and closed[1][12] == "食物、救助信息"
+    exported = AuditLog.objects.filter(action="export", actor=persona("longhui_station")).latest("pk")
+    assert exported.detail["object_type"] == "rescue.sighting" and exported.detail["count"] == 1
+    assert exported.detail["filters"] == {"status": "closed"}
+    assert rows(client_for("dongkou_station"))[1:] == []  # another county's station: nothing of this one
+    assert client_for("longhui_officer").get("/rescue/sightings/export/").status_code == 403
+
+
 def test_contact_and_outcome_through_the_pages(report, client_for):
     sighting = report()
     worker = client_for("longhui_station")
