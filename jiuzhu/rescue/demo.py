@@ -71,7 +71,7 @@ CARE = [("精神状态良好，饮食正常", "早中晚三餐", "情绪稳定")
 # Discharge plans for clients who left (the everyday kinds; settlement and death have their own paths).
 LEAVES = [DischargeKind.ESCORTED_RETURN, DischargeKind.RELATIVES_COLLECTED, DischargeKind.TRAVEL_TICKET,
           DischargeKind.SELF_LEAVE, DischargeKind.ESCORTED_RETURN, DischargeKind.TRAVEL_TICKET,
-          DischargeKind.LEFT_WITHOUT_FORMALITIES, DischargeKind.TRANSFER_INSTITUTION]
+          DischargeKind.LEFT_WITHOUT_FORMALITIES, DischargeKind.TRANSFER_INSTITUTION, DischargeKind.TERMINATED]
 
 
 class _Ids:
@@ -316,6 +316,7 @@ def _cases(rng: random.Random, spec: dict, users: dict, brought_in: list, now: d
             DischargeKind.SELF_LEAVE: {"declaration_signed": True, "note": "本人要求离站，已签署声明书"},
             DischargeKind.LEFT_WITHOUT_FORMALITIES: {"note": "午饭后趁人不备离开站区，已报告派出所并查看监控"},
             DischargeKind.TRANSFER_INSTITUTION: {"institution": spec["welfare"], "note": "符合特困供养条件，转介供养"},
+            DischargeKind.TERMINATED: {"note": "经核实受助人员故意提供虚假个人情况，依法终止救助，已书面告知本人"},
         }[kind]
         cases.case_discharge(actor=worker, case=case, kind=kind, belongings_returned=True, **facts)
         _discharged_on(case, left, now)

@@ -103,7 +103,7 @@ def test_the_rescue_demo_has_every_kind_of_work(rescue_demo):
     assert days[0] == 0 and 45 <= days[-1] <= 60  # spread over the last ~60 days (settlements are older)
     kinds = set(RescueCase.objects.filter(status="discharged").values_list("discharge__kind", flat=True))
     assert {"escorted_return", "relatives_collected", "travel_ticket", "self_leave", "left_without_formalities",
-            "transfer_institution"} <= kinds
+            "transfer_institution", "terminated"} <= kinds
     assert not RescueCase.objects.filter(status="discharged", discharged_on=today).exists()  # dated back
     assert CareLog.objects.filter(day__lt=today).exists() and CareLog.objects.filter(day=today).exists()
     assert Placement.objects.filter(kind="hospital", ended_on__isnull=False).exists()
