@@ -9,7 +9,8 @@ for the officer's region (`intake_hotline_number`). What the call becomes is its
 - complaint (投诉): open, with its own deadline (`intake_complaint_days` working days); answered later through
   complaint_answer, shown overdue when late;
 - sighting (街面流浪乞讨人员线索): the place is required; an IntakeEvent.STREET_SIGHTING_REPORTED event carries
-  {place, description, region, call} for the rescue app, which handles that kind. Nothing else is done here.
+  {place, description, region, call, caller_name, caller_phone} for the rescue app, which handles that kind (the
+  caller becomes the sighting's reporter, so the station can call back). Nothing else is done here.
 
 Every call writes HOTLINE_CALL_LOGGED and an audit row, in the same transaction as the call."""
 
@@ -110,7 +111,8 @@ def hotline_call_log(*, actor, region: Region | None, caller_name: str, caller_p
                household_id=application.household_id if application else None)
         if outcome == CallOutcome.SIGHTING:
             _event(IntakeEvent.STREET_SIGHTING_REPORTED, call, actor, f"热线来电报告街面流浪乞讨人员：{place}",
-                   {"place": place, "description": story, "region": region.code})
+                   {"place": place, "description": story, "region": region.code, "caller_name": name,
+                    "caller_phone": phone})
     return call
 
 

@@ -258,7 +258,9 @@ def sighting_report(*, actor, reporter_kind: str, region: Region | None, place: 
 def sighting_from_hotline_event(event) -> Sighting | None:
     """Handler of IntakeEvent.STREET_SIGHTING_REPORTED (rescue/events.py HANDLERS): the call's sighting, once per
     call whatever the number of deliveries (source_ref "call:<id>", unique). Payload {call, place, description,
-    region}; the operator who took the call is the reporter of record."""
+    region, caller_name, caller_phone}; the operator who took the call is who recorded it (reported_by), the caller
+    its reporter (name and phone, as a public reporter's phone is kept; both absent in events before they were
+    sent)."""
     payload = event.payload or {}
     ref = f"call:{payload.get('call')}"
     existing = Sighting.objects.filter(source_ref=ref).first()
@@ -277,7 +279,9 @@ def sighting_from_hotline_event(event) -> Sighting | None:
             return _create(actor=actor, reporter_kind=ReporterKind.HOTLINE, region=region,
                            place=(payload.get("place") or "").strip()[:200] or "（热线来电未说明地点）",
                            description=description[:2000], seen_at=event.occurred_at, point=None,
-                           source_ref=ref, reported_at=event.occurred_at)
+                           source_ref=ref, reported_at=event.occurred_at,
+                           reporter_name=str(payload.get("caller_name") or "")[:50],
+                           reporter_phone=str(payload.get("caller_phone") or "")[:20])
     except IntegrityError:  # a parallel delivery made it first
         return Sighting.objects.get(source_ref=ref)
 

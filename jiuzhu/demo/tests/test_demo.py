@@ -1,6 +1,8 @@
+import pytest
+
 from jiuzhu.core.demo import PersonFactory, demo_villages
 from jiuzhu.core.identity import is_valid_id_number
-from jiuzhu.core.models import User
+from jiuzhu.core.models import Region, User
 from jiuzhu.registry.demo import chunk_households, populate
 from jiuzhu.registry.models import Household, Person
 
@@ -47,3 +49,131 @@ def test_world_has_every_role_in_both_counties(world):
     from jiuzhu.core.demo import build_world
     build_world(villages_per_township=2)
     assert User.objects.count() == build_again
+
+
+# ---- the rescue stations' demo (jiuzhu/rescue/demo.py) ----------------------------------------------------------
+
+@pytest.fixture
+def rescue_demo(world):
+    import time
+
+    from jiuzhu.rescue.demo import populate as populate_rescue
+
+    started = time.monotonic()
+    made = populate_rescue(seed=5)
+    print(f"rescue demo: {made} in {time.monotonic() - started:.1f} s")
+    return made
+
+
+def test_the_rescue_demo_has_every_kind_of_work(rescue_demo):
+    import datetime as dt
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from jiuzhu.core.region_settings import setting_value
+    from jiuzhu.rescue.models import (
+        CareLog,
+        Escalation,
+        Incident,
+        PatrolTeam,
+        PeriodExtension,
+        Placement,
+        ReporterKind,
+        RescueCase,
+        Settlement,
+        Sighting,
+        StationLocation,
+        SupervisionVisit,
+        WeatherAlert,
+    )
+    from jiuzhu.rescue.models import Patrol as RescuePatrol
+    from jiuzhu.rescue.settings_catalog import STATION_BEDS_KEY
+
+    today = timezone.localdate()
+    per_station = dict(RescueCase.objects.values_list("station__region__code").annotate(n=Count("pk")))
+    assert set(per_station) == {"430524", "430525"} and all(40 <= n <= 80 for n in per_station.values())
+    assert rescue_demo["cases"] == RescueCase.objects.count()
+    assert {s for s in RescueCase.objects.values_list("status", flat=True)} == {
+        "in_station", "in_hospital", "in_foster", "discharged", "refused"}
+    assert RescueCase.objects.filter(status="refused").exclude(refusal_reason="").count() >= 4
+    assert RescueCase.objects.filter(long_stay=True, name="", estimated_age__isnull=False).count() >= 10
+    days = sorted((today - d).days for d in RescueCase.objects.filter(settlement__isnull=True)
+                  .values_list("admitted_on", flat=True))
+    assert days[0] == 0 and 45 <= days[-1] <= 60  # spread over the last ~60 days (settlements are older)
+    kinds = set(RescueCase.objects.filter(status="discharged").values_list("discharge__kind", flat=True))
+    assert {"escorted_return", "relatives_collected", "travel_ticket", "self_leave", "left_without_formalities",
+            "transfer_institution", "terminated"} <= kinds
+    assert not RescueCase.objects.filter(status="discharged", discharged_on=today).exists()  # dated back
+    assert CareLog.objects.filter(day__lt=today).exists() and CareLog.objects.filter(day=today).exists()
+    assert Placement.objects.filter(kind="hospital", ended_on__isnull=False).exists()
+    assert SupervisionVisit.objects.count() == 2
+    assert {e.status for e in PeriodExtension.objects.all()} == {"requested", "approved"}
+    assert set(Escalation.objects.values_list("status", flat=True)) == {"delegated", "requested"}
+    assert Incident.objects.filter(is_open=True).count() == 2 and Incident.objects.filter(is_open=False).exists()
+    assert set(Settlement.objects.values_list("stage", flat=True)) == {"planned"}
+    # The street part: positions, beds, teams, patrols (a campaign one, one under the alert), sightings.
+    assert StationLocation.objects.count() == 3
+    for code, beds in (("430524", 60), ("430525", 40), ("430500", 120)):
+        assert int(setting_value(STATION_BEDS_KEY, Region.objects.get(code=code), today)) == beds
+    assert PatrolTeam.objects.count() == 4 and WeatherAlert.objects.count() == 2
+    assert RescuePatrol.objects.exclude(campaign="").exists() and RescuePatrol.objects.filter(weather_alert=True)\
+        .exists() and RescuePatrol.objects.filter(status="planned").count() == 2
+    assert {"dispatched", "contacted", "closed"} <= set(Sighting.objects.values_list("status", flat=True))
+    assert set(Sighting.objects.exclude(outcome="").values_list("outcome", flat=True)) == {
+        "brought_in", "hospital", "refused", "not_found"}
+    assert Sighting.objects.filter(reporter_kind=ReporterKind.CITIZEN, reported_by__isnull=True).count() == 2
+    brought_in = Sighting.objects.filter(outcome="brought_in")
+    assert brought_in.count() >= 4 and not brought_in.filter(case__isnull=True).exists()  # linked to their records
+    assert all(s.case.admitted_at > s.outcome_at for s in brought_in)
+    contacted = Sighting.objects.filter(contacted_at__isnull=False, patrol__isnull=True)
+    assert all(10 <= s.response_minutes <= 60 for s in contacted)
+    assert all(s.reported_at <= timezone.now() - dt.timedelta(minutes=20) for s in Sighting.objects.all())
+    # Each timeline reads in order: admission (or refusal) first, discharge last, nothing later than now.
+    from jiuzhu.core.models import Event
+
+    now = timezone.now()
+    for case in RescueCase.objects.all():
+        timeline = list(Event.objects.filter(subject_type="rescue.rescuecase", subject_id=str(case.pk))
+                        .order_by("occurred_at", "id").values_list("kind", "occurred_at"))
+        assert timeline[0] == ("rescue.assistance_refused" if case.status == "refused" else "rescue.client_admitted",
+                               case.admitted_at)
+        assert all(case.admitted_at <= at <= now for _, at in timeline), case.pk
+        if case.status == "discharged":
+            kind, at = timeline[-1]
+            assert kind == "rescue.client_discharged" and timezone.localdate(at) < today, case.pk
+
+
+def test_running_the_rescue_demo_twice_adds_nothing(rescue_demo):
+    from jiuzhu.rescue.demo import populate as populate_rescue
+    from jiuzhu.rescue.models import RescueCase, Sighting
+
+    cases, sightings = RescueCase.objects.count(), Sighting.objects.count()
+    assert populate_rescue(seed=5) == {"cases": 0, "sightings": 0, "patrols": 0, "care_logs": 0}
+    assert (RescueCase.objects.count(), Sighting.objects.count()) == (cases, sightings)
+
+
+@pytest.mark.parametrize("username", ["longhui_station", "shaoyang_regional"])
+def test_the_station_roles_sign_in_to_a_live_station(rescue_demo, client_for, username):
+    import re
+
+    client = client_for(username)
+    page = client.get("/rescue/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for figure in ("fig-in-station", "fig-in-stay", "fig-hospital", "fig-foster", "fig-long-stay", "fig-incidents",
+                   "fig-today", "fig-overdue"):
+        assert int(re.search(rf'id="{figure}"><span class="n">(\d+)<', html).group(1)) > 0, figure
+    beds = re.search(r'id="fig-beds"><span class="n">(\d+) / (\d+)<', html)
+    beds_in_scope = {"longhui_station": 60, "shaoyang_regional": 60 + 40 + 120}[username]  # the centre: its stations
+    assert beds and int(beds.group(1)) > 0 and int(beds.group(2)) == beds_in_scope
+    listing = client.get("/rescue/cases/")
+    assert listing.status_code == 200 and "无名氏" in listing.content.decode()
+    assert client.get("/rescue/sightings/").status_code == 200 and client.get("/rescue/patrols/").status_code == 200
+    from jiuzhu.rescue.models import RescueCase, Sighting
+
+    for case in (RescueCase.objects.filter(station__region__code="430524", status=status).first()
+                 for status in ("in_foster", "discharged", "refused")):
+        assert client.get(f"/rescue/cases/{case.pk}/").status_code == 200, case.status
+    sighting = Sighting.objects.filter(station__region__code="430524", outcome="brought_in").first()
+    assert client.get(f"/rescue/sightings/{sighting.pk}/").status_code == 200

@@ -148,7 +148,8 @@ def test_sighting_records_the_event_for_the_rescue_app(log_call, village_a):
     assert call.sighting_place == "桃洪镇汽车站候车厅"
     event = _events(call, IntakeEvent.STREET_SIGHTING_REPORTED).get()
     assert event.payload == {"call": call.pk, "place": "桃洪镇汽车站候车厅",
-                             "description": "一位老人衣着单薄，在车站过夜", "region": VILLAGE_A}
+                             "description": "一位老人衣着单薄，在车站过夜", "region": VILLAGE_A,
+                             "caller_name": "王大妈", "caller_phone": "13900002222"}  # the caller, for a call-back
     assert event.region_id == village_a.pk
     assert _events(call, IntakeEvent.HOTLINE_CALL_LOGGED).count() == 1
     assert not Application.objects.exists()

@@ -259,3 +259,17 @@ def test_home_and_calculator_are_public(world):
     client = Client()
     assert client.get("/portal/").status_code == 200
     assert client.get("/portal/calculator/").status_code == 200
+
+
+def test_home_links_to_the_public_sighting_report(world):
+    """The portal's home sends a citizen who saw a person in need to the rescue app's public report page. The
+    template writes the page's path (intake may not depend on rescue): here it must still be that page's path."""
+    from django.urls import reverse
+
+    client = Client()
+    page = client.get("/portal/").content.decode()
+    assert "发现流浪乞讨人员？在线报告" in page
+    path = reverse("rescue_public:report")
+    assert f'href="{path}"' in page
+    report = client.get(path)
+    assert report.status_code == 200 and "<form" in report.content.decode()

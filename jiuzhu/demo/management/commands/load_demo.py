@@ -8,6 +8,7 @@ from jiuzhu.core.models import Role
 from jiuzhu.intake.demo import populate as populate_intake
 from jiuzhu.registry.assessment import assess
 from jiuzhu.registry.demo import populate, seed_standards
+from jiuzhu.rescue.demo import populate as populate_rescue
 
 
 class Command(BaseCommand):
@@ -33,11 +34,15 @@ class Command(BaseCommand):
         # before the day the demo was built); unchanged households are skipped on re-runs.
         tiers = assess(on=timezone.localdate(), region=world["city"])
         intake = populate_intake()  # the windows' applications, referrals and hotline calls, through intake's services
+        if not quiet:
+            self.stdout.write("  救助管理站：站点位置、巡查、发现报告和救助记录")
+        rescue = populate_rescue(seed=seed)  # the stations' street work and rescue records, through rescue's services
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
             f"已存在 {added['chunks_skipped']} 批未重复生成；分层评估新增建议 {tiers['written']} 条；"
             f"救助申请 {intake['applications']} 件、热线来电 {intake['calls']} 个；"
+            f"救助记录 {rescue['cases']} 条、发现报告 {rescue['sightings']} 件、街面巡查 {rescue['patrols']} 次；"
             f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
