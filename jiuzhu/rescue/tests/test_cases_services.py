@@ -465,6 +465,22 @@ def test_only_a_station_admits(admit, persona):
 
 # ---- identity --------------------------------------------------------------------------------------------------
 
+def test_identity_is_not_written_onto_a_record_discharged_while_the_registry_was_asked(admit, persona,
+                                                                                        monkeypatch):
+    # The registry is asked between two transactions: a discharge landing then must win, not be overwritten.
+    actor = persona("longhui_station")
+    case = admit(name="", estimated_age=50)
+    asked = s._registry_answer
+
+    def discharge_meanwhile(who, number):
+        s.case_discharge(actor=actor, case=case, kind="escorted_return", destination="河南省周口市")
+        return asked(who, number)
+    monkeypatch.setattr(s, "_registry_answer", discharge_meanwhile)
+    refused(lambda: s.case_identity_confirm(actor=actor, case=case, id_number=COLLECTOR_ID), code="refused")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DISCHARGED and not case.identity_confirmed and case.id_number_hash == ""
+
+
 def test_identity_confirmed_ends_long_stay_and_asks_the_registry_again(admit, shift_admission, persona):
     case = shift_admission(admit(name="", estimated_age=50), 11)
     s.long_stay_sweep()
