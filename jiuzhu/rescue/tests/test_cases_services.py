@@ -481,6 +481,18 @@ def test_identity_is_not_written_onto_a_record_discharged_while_the_registry_was
     assert case.status == CaseStatus.DISCHARGED and not case.identity_confirmed and case.id_number_hash == ""
 
 
+def test_a_closed_record_is_refused_before_the_registry_is_asked(admit, persona, monkeypatch):
+    # Asking the registry is audited and counted against the daily cap: not for a record that cannot change.
+    actor = persona("longhui_station")
+    case = admit(name="", estimated_age=50)
+    s.case_discharge(actor=actor, case=case, kind="escorted_return", destination="河南省周口市")
+
+    def must_not_ask(who, number):
+        raise AssertionError("the registry was asked for a discharged record")
+    monkeypatch.setattr(s, "_registry_answer", must_not_ask)
+    refused(lambda: s.case_identity_confirm(actor=actor, case=case, id_number=COLLECTOR_ID), code="refused")
+
+
 def test_identity_confirmed_ends_long_stay_and_asks_the_registry_again(admit, shift_admission, persona):
     case = shift_admission(admit(name="", estimated_age=50), 11)
     s.long_stay_sweep()
