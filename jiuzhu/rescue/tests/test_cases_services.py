@@ -493,6 +493,34 @@ def test_a_closed_record_is_refused_before_the_registry_is_asked(admit, persona,
     refused(lambda: s.case_identity_confirm(actor=actor, case=case, id_number=COLLECTOR_ID), code="refused")
 
 
+def test_the_name_look_up_checks_the_record_before_and_after_asking(admit, persona, monkeypatch):
+    # Before: a closed record is not asked about (audited, counted). After: a discharge landing meanwhile wins.
+    from jiuzhu.registry import selectors as registry_selectors
+
+    actor = persona("longhui_station")
+    asked = registry_selectors.low_income_lookup
+    closed = admit(name="", estimated_age=50)
+    s.case_discharge(actor=actor, case=closed, kind="escorted_return", destination="河南省周口市")
+
+    def must_not_ask(**kwargs):
+        raise AssertionError("the registry was asked for a discharged record")
+    monkeypatch.setattr(registry_selectors, "low_income_lookup", must_not_ask)
+    refused(lambda: s.case_registry_check(actor=actor, case=closed, name="张三", birth_date=dt.date(1970, 1, 1)),
+            code="refused")
+
+    staying = admit(name="", estimated_age=50)
+
+    def discharge_meanwhile(**kwargs):
+        s.case_discharge(actor=actor, case=staying, kind="escorted_return", destination="河南省周口市")
+        return asked(**kwargs)
+    monkeypatch.setattr(registry_selectors, "low_income_lookup", discharge_meanwhile)
+    refused(lambda: s.case_registry_check(actor=actor, case=staying, name="张三", birth_date=dt.date(1970, 1, 1)),
+            code="refused")
+    staying.refresh_from_db()
+    assert staying.registry_checked_at is None
+    assert not events(RescueEvent.REGISTRY_CHECKED, staying).exists()
+
+
 def test_identity_confirmed_ends_long_stay_and_asks_the_registry_again(admit, shift_admission, persona):
     case = shift_admission(admit(name="", estimated_age=50), 11)
     s.long_stay_sweep()
