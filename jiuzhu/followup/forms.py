@@ -1,4 +1,5 @@
-"""Forms of the follow-up pages: they shape what was typed; the rules are the services'. Labels in Chinese."""
+"""Forms of the follow-up pages: they shape what was typed; the rules are the services' (fields the services check
+are optional here, so their Chinese message is the one shown). Labels in Chinese."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ HANDOVER_ITEMS = ("dibao", "temporary", "medical")
 
 class VisitForm(forms.Form):
     visited_on = forms.DateField(label="回访日期", required=False, widget=DATE)
-    method = forms.ChoiceField(label="回访方式", choices=VisitMethod.choices, widget=forms.RadioSelect)
-    findings = forms.CharField(label="回访情况", max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
+    method = forms.ChoiceField(label="回访方式", choices=VisitMethod.choices, widget=forms.RadioSelect, required=False)
+    findings = forms.CharField(label="回访情况", max_length=1000, required=False,
+                               widget=forms.Textarea(attrs={"rows": 4}))
     hardship = forms.ChoiceField(label="发现困难", choices=Hardship.choices, required=False)
     photo = forms.FileField(label="照片（可选）", required=False,
                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png",
