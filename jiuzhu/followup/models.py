@@ -48,6 +48,8 @@ class ReturneeEntry(models.Model):
     discharged_on = models.DateField("离站日期")
     destination = models.CharField("去向", max_length=200, blank=True)
     conditions = models.JSONField("易流浪走失情形", default=list)  # Condition codes seen at the station
+    # The registry's answer at the station was 防止返贫监测对象: flagged for the rural-revitalisation office.
+    relapse_watch = models.BooleanField("防止返贫监测对象", default=False)
     home_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                     verbose_name="流出地（户籍地）")
     home_region_path = models.CharField(max_length=120, blank=True, db_index=True)

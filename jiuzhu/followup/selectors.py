@@ -109,6 +109,7 @@ ENTRY_FILTERS = {
     "unconfirmed": ("流出地未确认收到", lambda on: Q(feedback_sent_at__isnull=False,
                                                      receipt_confirmed_at__isnull=True)),
     "not_arrived": ("未确认到家", lambda on: Q(receipt_confirmed_at__isnull=False, arrived_on__isnull=True)),
+    "relapse": ("防止返贫监测对象（通报乡村振兴部门）", lambda on: Q(relapse_watch=True)),
 }
 
 AT_RISK_FILTERS = {

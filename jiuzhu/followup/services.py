@@ -53,6 +53,7 @@ HOME_DISCHARGES = (DischargeKind.RELATIVES_COLLECTED, DischargeKind.ESCORTED_RET
 # The rescue record's groups that are conditions of the at-risk registry: a returnee with one is suggested for it.
 CASE_CONDITIONS = (("is_mentally_ill", Condition.MENTAL), ("is_intellectually_disabled", Condition.INTELLECTUAL),
                    ("is_disabled", Condition.PHYSICAL), ("is_minor", Condition.MINOR))
+RELAPSE_WATCH = "relapse_watch"  # registry.models.Tier.RELAPSE_WATCH (防止返贫监测对象), as rescue keeps it
 REPEAT_WINDOW_DAYS = 365  # two or more rescues in twelve months: suggested for the at-risk registry
 PHOTO_TYPES = ("image/jpeg", "image/png")
 HOME_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
@@ -209,7 +210,8 @@ def returnee_from_discharge_event(event) -> ReturneeEntry | None:
         id_number_cipher=case.id_number_cipher, id_number_hash=case.id_number_hash, discharge_kind=kind,
         discharged_on=case.discharged_on or timezone.localdate(discharge.discharged_at),
         destination=discharge.destination[:200],
-        conditions=[code for field, code in CASE_CONDITIONS if getattr(case, field)])
+        conditions=[code for field, code in CASE_CONDITIONS if getattr(case, field)],
+        relapse_watch=case.registry_tier == RELAPSE_WATCH)
     try:
         with transaction.atomic():
             entry.save()
@@ -218,7 +220,8 @@ def returnee_from_discharge_event(event) -> ReturneeEntry | None:
     audit_change(AuditAction.CREATE, None, entry, changes={"case": case.pk, "discharge": kind})
     _event(FollowupEvent.RETURNEE_ENTERED, entry, None,
            f"返乡受助人员登记：{entry.display_name}（{DischargeKind(kind).label}）", region=case.station.region,
-           payload={"case": case.pk, "station": case.station_id, "discharge": kind})
+           payload={"case": case.pk, "station": case.station_id, "discharge": kind,
+                    "relapse_watch": entry.relapse_watch})
     region, source = home_region_of(case)
     if region is not None:
         _apply_home(entry, region, source, None)

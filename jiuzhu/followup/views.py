@@ -147,7 +147,7 @@ def entry_list(request):
 
 
 ENTRY_HEADERS = ["台账编号", "姓名", "性别", "离站方式", "离站日期", "送返救助管理站", "流出地", "流出地依据",
-                 "反馈方式", "反馈时间", "确认收到", "到家日期", "易流浪走失情形"]
+                 "反馈方式", "反馈时间", "确认收到", "到家日期", "易流浪走失情形", "防止返贫监测对象"]
 
 
 @login_required
@@ -163,7 +163,7 @@ def entry_export(request):
                    e.discharged_on, e.station.name, e.home_region.full_name if e.home_region else "",
                    e.get_home_source_display(), e.get_feedback_mode_display(),
                    e.feedback_sent_at or "", e.receipt_confirmed_at or "", e.arrived_on or "",
-                   "、".join(e.condition_labels)]
+                   "、".join(e.condition_labels), "是" if e.relapse_watch else ""]
     return xlsx_response("返乡受助人员台账.xlsx", ENTRY_HEADERS, lines(), actor=request.user,
                          object_type=selectors.ENTRY_OBJECT_TYPE, filters={"show": show})
 

@@ -329,3 +329,14 @@ def test_a_stranger_admitted_raises_nothing(admit):
     admit(id_number=id_in(FAR_COUNTY, 99))
     admit(id_number="", name="", estimated_age=40)
     assert not RepeatAlert.objects.exists()
+
+
+def test_a_poverty_relapse_subject_is_flagged_for_the_rural_revitalisation_office(admit, send_home, persona):
+    from jiuzhu.rescue.models import RescueCase
+
+    case = admit()
+    RescueCase.objects.filter(pk=case.pk).update(registry_tier="relapse_watch")  # the registry's answer
+    send_home(case)
+    entry = ReturneeEntry.objects.get(case=case)
+    assert entry.relapse_watch
+    assert list(selectors.entry_search(actor=persona("dongkou_officer"), show="relapse")) == [entry]
