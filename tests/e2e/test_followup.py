@@ -12,7 +12,7 @@ from jiuzhu.followup import services
 from jiuzhu.followup.models import FollowupVisit, ReturneeEntry, VisitStatus
 from jiuzhu.intake.models import Application, Channel
 from jiuzhu.rescue.cases_services import case_admit, case_discharge
-from tests.e2e.conftest import SCREENSHOTS, sign_in
+from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
 
 VILLAGE = "430525100200"  # the dongkou coordinator's village
 
@@ -72,3 +72,48 @@ def test_the_coordinator_records_a_visit_finding_hardship_and_hands_it_over(page
     visit.refresh_from_db()
     assert visit.status == VisitStatus.DONE and visit.application_id == application.pk
     shot(page, "3-handed-over", viewport)
+
+
+def test_the_station_prints_the_feedback_letter_on_a4_and_records_the_reply(page, viewport):
+    """A home county whose office does not use the platform (郑州市中原区): the letter, on one A4 sheet; the reply
+    recorded by the station that sent the client home."""
+    import re
+
+    station = User.objects.get(username="longhui_station")
+    case = case_admit(actor=station, sex="F", arrival_channel="police", handover_form_number="隆公交〔2026〕9号",
+                      name="赵春梅", id_number=make_id_number("410102", dt.date(1968, 7, 1), 42),
+                      groups=["is_mentally_ill"])
+    case_discharge(actor=station, case=case, kind="escorted_return", destination="郑州市中原区")
+    entry = ReturneeEntry.objects.get(case=case)
+    sign_in(page, "longhui_station")
+    open_menu(page, "返乡台账")
+    with page.expect_navigation():
+        page.get_by_role("link", name="赵春梅").click()
+    assert "书面函件反馈" in page.locator("#feedback").inner_text()
+    with page.expect_navigation():
+        page.get_by_role("link", name="打印反馈函").click()
+    sheet = page.locator("#sheet").inner_text()
+    assert "赵春梅" in sheet and "护送返乡" in sheet and "精神障碍" in sheet
+    shot(page, "4-letter", viewport)
+    page.emulate_media(media="print")
+    assert page.locator(".print-toolbar").is_hidden()
+    if viewport == "desk":
+        pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+        sizes = {tuple(round(float(x)) for x in m) for m in
+                 re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+        assert sizes == {(595, 842)}, sizes  # A4
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # one sheet
+    page.emulate_media(media="screen")
+    with page.expect_navigation():
+        page.get_by_role("link", name="返回返乡台账").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记已寄送反馈函").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登记流出地已收到反馈").click()
+    page.get_by_label("到家情况").fill("由妹妹照看，已联系当地村委会")
+    with page.expect_navigation():
+        page.get_by_role("button", name="确认到家").click()
+    entry.refresh_from_db()
+    assert entry.feedback_sent_at and entry.receipt_confirmed_at and entry.arrived_on
+    assert "到家" in page.locator("#feedback").inner_text()
+    shot(page, "5-ledger", viewport)
