@@ -102,10 +102,14 @@ class Hardship(models.TextChoices):
 
 
 class FollowupVisit(models.Model):
-    """One follow-up visit (回访) of a returnee, planned by the region's rule and assigned to the township or
-    village of the home region; recorded as a home visit or a phone call."""
+    """One follow-up visit (回访) of a returnee (ledger entry) or of a listed person of the at-risk registry, planned
+    by the region's rule and assigned to the township or village where they live; recorded as a home visit or a
+    phone call."""
 
-    entry = models.ForeignKey(ReturneeEntry, on_delete=models.PROTECT, related_name="visits")
+    entry = models.ForeignKey(ReturneeEntry, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="visits")
+    at_risk = models.ForeignKey("followup.AtRiskPerson", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="visits")
     sequence = models.PositiveSmallIntegerField("第几次回访")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="责任地区")
     region_path = models.CharField(max_length=120)
@@ -126,11 +130,28 @@ class FollowupVisit(models.Model):
     class Meta:
         verbose_name = "回访"
         verbose_name_plural = "回访"
-        constraints = [models.UniqueConstraint(fields=["entry", "sequence"], name="followup_visit_sequence")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "sequence"], name="followup_visit_sequence",
+                                    condition=models.Q(entry__isnull=False)),
+            models.UniqueConstraint(fields=["at_risk", "sequence"], name="followup_visit_at_risk_sequence",
+                                    condition=models.Q(at_risk__isnull=False)),
+            models.CheckConstraint(name="followup_visit_one_subject",
+                                   condition=models.Q(entry__isnull=False, at_risk__isnull=True)
+                                   | models.Q(entry__isnull=True, at_risk__isnull=False)),
+        ]
         indexes = [models.Index(fields=["region_path", "status", "due_on"], name="followup_visit_due")]
 
     def __str__(self):
         return f"回访 #{self.pk}"
+
+    @property
+    def subject(self):
+        """Who is visited: the ledger entry or the at-risk person."""
+        return self.entry if self.entry_id else self.at_risk
+
+    @property
+    def subject_name(self) -> str:
+        return self.subject.display_name
 
 
 class AtRiskStatus(models.TextChoices):
@@ -181,6 +202,10 @@ class AtRiskPerson(models.Model):
 
     def __str__(self):
         return f"易流浪走失人员 #{self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name
 
     @property
     def condition_labels(self) -> list[str]:

@@ -60,13 +60,13 @@ def entries_in_scope(actor) -> QuerySet[ReturneeEntry]:
 def visits_in_scope(actor) -> QuerySet[FollowupVisit]:
     q = _any(scope_q(actor, region_field=None, region_path_field="region_path"),
              scope_q(actor, region_field="entry__station__region", organization_field="entry__station"))
-    return _filtered(FollowupVisit.objects.select_related("entry", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
 
 
 def visits_to_record(actor) -> QuerySet[FollowupVisit]:
     """Visits the actor may record: those of their region's subtree only (the sending station reads them)."""
     q = scope_q(actor, region_field=None, region_path_field="region_path")
-    return _filtered(FollowupVisit.objects.select_related("entry", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
 
 
 def at_risk_in_scope(actor) -> QuerySet[AtRiskPerson]:
@@ -150,6 +150,12 @@ def audit_at_risk_shown(actor, ids, *, purpose: str) -> int:
     return audit_persons_shown(actor=actor, persons=ids, purpose=purpose, object_type=AT_RISK_OBJECT_TYPE)
 
 
+def audit_visits_shown(actor, visits, *, purpose: str) -> None:
+    """The persons of a page of visits: returnees and at-risk persons, each as their own object type."""
+    audit_entries_shown(actor, [v.entry_id for v in visits if v.entry_id], purpose=purpose)
+    audit_at_risk_shown(actor, [v.at_risk_id for v in visits if v.at_risk_id], purpose=purpose)
+
+
 # ---- One record ------------------------------------------------------------------------------------------------
 
 def entry_get(*, actor, entry_id: int, purpose: str = "page") -> ReturneeEntry:
@@ -162,7 +168,7 @@ def entry_get(*, actor, entry_id: int, purpose: str = "page") -> ReturneeEntry:
 def visit_get(*, actor, visit_id: int, purpose: str = "page") -> FollowupVisit:
     require(actor, Capability.FOLLOWUP)
     visit = get_or_404(visits_in_scope(actor), visit_id)
-    audit_read(actor, visit.entry, detail={"purpose": purpose, "visit": visit.pk})
+    audit_read(actor, visit.subject, detail={"purpose": purpose, "visit": visit.pk})
     return visit
 
 

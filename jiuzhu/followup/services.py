@@ -95,18 +95,26 @@ def visit_dates(start: dt.date, interval: int, period: int) -> list[dt.date]:
     return [add_months(start, interval * k) for k in range(1, count + 1)]
 
 
-def _plan_visits(entry: ReturneeEntry) -> int:
-    """The schedule of an entry whose home region is known, once (later changes of the home move it)."""
-    if entry.home_region is None or entry.visits.exists():
+def _plan(subject, region: Region, start: dt.date) -> int:
+    """The schedule of a returnee or an at-risk person, once, from the rule of `region` in force on `start`."""
+    if subject.visits.exists():
         return 0
-    interval, period = visit_rule(entry.home_region, entry.discharged_on)
-    dates = visit_dates(entry.discharged_on, interval, period)
+    interval, period = visit_rule(region, start)
+    dates = visit_dates(start, interval, period)
+    link = {"entry": subject} if isinstance(subject, ReturneeEntry) else {"at_risk": subject}
     FollowupVisit.objects.bulk_create([
-        FollowupVisit(entry=entry, sequence=i, region=entry.home_region, region_path=entry.home_region.path,
-                      due_on=day) for i, day in enumerate(dates, start=1)])
-    _event(FollowupEvent.VISITS_PLANNED, entry, None, f"回访计划：每 {interval} 个月一次，共 {len(dates)} 次",
-           region=entry.home_region, payload={"interval": interval, "period": period, "visits": len(dates)})
+        FollowupVisit(**link, sequence=i, region=region, region_path=region.path, due_on=day)
+        for i, day in enumerate(dates, start=1)])
+    _event(FollowupEvent.VISITS_PLANNED, subject, None, f"回访计划：每 {interval} 个月一次，共 {len(dates)} 次",
+           region=region, payload={"interval": interval, "period": period, "visits": len(dates)})
     return len(dates)
+
+
+def _plan_visits(entry: ReturneeEntry) -> int:
+    """A returnee's schedule, from the discharge day, once the home region is known."""
+    if entry.home_region is None:
+        return 0
+    return _plan(entry, entry.home_region, entry.discharged_on)
 
 
 # ---- The home region and the home office ---------------------------------------------------------------------
@@ -354,7 +362,7 @@ def visit_record(*, actor, visit: FollowupVisit, visited_on: dt.date | None, met
         current = _visit_locked(actor, visit)
         if current.status != VisitStatus.PLANNED:
             raise refused("该次回访已记录")
-        if day < current.entry.discharged_on:
+        if current.entry_id and day < current.entry.discharged_on:
             raise invalid("回访日期不能早于离站日期", "visited_on")
         if photo:
             photo_key = stored_file_save(data=photo)
@@ -368,7 +376,7 @@ def visit_record(*, actor, visit: FollowupVisit, visited_on: dt.date | None, met
         _event(FollowupEvent.VISIT_RECORDED, current, actor,
                f"第 {current.sequence} 次回访（{VisitMethod(method).label}）"
                + (f"：{Hardship(hardship).label}" if hardship else ""), region=current.region,
-               payload={"entry": current.entry_id, "hardship": hardship})
+               payload={"entry": current.entry_id, "at_risk": current.at_risk_id, "hardship": hardship})
     return current
 
 
@@ -384,16 +392,17 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
             raise refused("只有发现困难的回访可以转入救助申请")
         if current.application_id is not None:
             raise refused("该次回访已转入救助申请")
-        entry = current.entry
-        if not entry.id_number_cipher:
-            raise refused("受助人员身份证号码不明，不能转入申请：请窗口核实身份后受理")
+        person = current.subject
+        if not person.id_number_cipher:
+            raise refused("身份证号码不明，不能转入申请：请窗口核实身份后受理")
         place = region or current.region
         if place.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
             raise invalid("请先将流出地细化到乡镇（街道）或村（社区）", "region")
         application = application_create(
-            actor=actor, channel=Channel.DISCOVERY, region=place, applicant_name=entry.name or "无名氏",
-            applicant_id_number=decrypt_text(entry.id_number_cipher), items=items,
-            circumstances=f"返乡受助人员回访发现{Hardship(current.hardship).label}：{current.findings}",
+            actor=actor, channel=Channel.DISCOVERY, region=place, applicant_name=person.name or "无名氏",
+            applicant_id_number=decrypt_text(person.id_number_cipher), items=items,
+            circumstances=f"{'返乡受助人员' if current.entry_id else '易流浪走失人员'}回访发现"
+                          f"{Hardship(current.hardship).label}：{current.findings}",
             source_ref=f"followup:visit:{current.pk}")
         current.application = application
         current.save(update_fields=["application"])
@@ -512,6 +521,10 @@ def at_risk_check(*, actor, person: AtRiskPerson, approve: bool, reason: str = "
             if not current.conditions:
                 raise invalid("未填写易流浪走失情形，请退回补正", "reason")
             current.status, current.return_reason = AtRiskStatus.LISTED, ""
+            # The roster goes to the township, which visits by the region's rule from the listing day; a returnee
+            # already on a schedule of the ledger is not visited twice.
+            if current.entry_id is None or not current.entry.visits.exists():
+                _plan(current, current.region, today())
         else:
             current.return_reason = clean_text(reason, "退回理由", "reason", 300, required=True)
             current.status = AtRiskStatus.RETURNED

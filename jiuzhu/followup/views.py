@@ -42,29 +42,34 @@ def visit_list(request):
     show = _show(request, selectors.VISIT_FILTERS, "week")
     rows = selectors.visit_search(actor=request.user, show=show)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.audit_entries_shown(request.user, [v.entry_id for v in page.object_list], purpose="visit_list")
+    selectors.audit_visits_shown(request.user, page.object_list, purpose="visit_list")
     return render(request, "followup/visit_list.html", {
         "page": page, "rows": page.object_list, "show": show, "filters": selectors.VISIT_FILTERS,
         "today": selectors.today(), "counts": selectors.counts(actor=request.user)})
 
 
-VISIT_HEADERS = ["回访编号", "姓名", "责任地区", "第几次", "应回访日期", "状态", "回访日期", "回访方式", "发现困难",
-                 "转入申请查询码", "送返救助管理站"]
+VISIT_HEADERS = ["回访编号", "姓名", "回访对象", "责任地区", "第几次", "应回访日期", "状态", "回访日期", "回访方式",
+                 "发现困难", "转入申请查询码", "送返救助管理站"]
 
 
 @login_required
 def visit_export(request):
     show = _show(request, selectors.VISIT_FILTERS, "week")
     rows = selectors.visit_search(actor=request.user, show=show).select_related("entry__station")
-    selectors.audit_entries_shown(request.user, rows.values_list("entry_id", flat=True), purpose="export")
+    selectors.audit_entries_shown(request.user, rows.filter(entry__isnull=False).values_list("entry_id", flat=True),
+                                  purpose="export")
+    selectors.audit_at_risk_shown(request.user, rows.filter(at_risk__isnull=False).values_list("at_risk_id",
+                                                                                               flat=True),
+                                  purpose="export")
 
     def lines():
         for v in rows.iterator(chunk_size=2000):
-            yield [v.pk, v.entry.display_name, v.region.full_name, v.sequence, v.due_on, v.get_status_display(),
+            yield [v.pk, v.subject_name, "返乡受助人员" if v.entry_id else "易流浪走失人员", v.region.full_name,
+                   v.sequence, v.due_on, v.get_status_display(),
                    v.visited_on or "", v.get_method_display() if v.method else "",
                    v.get_hardship_display() if v.hardship else "",
-                   v.application.query_code if v.application_id else "", v.entry.station.name]
-    return xlsx_response("返乡受助人员回访.xlsx", VISIT_HEADERS, lines(), actor=request.user,
+                   v.application.query_code if v.application_id else "", v.entry.station.name if v.entry_id else ""]
+    return xlsx_response("回访.xlsx", VISIT_HEADERS, lines(), actor=request.user,
                          object_type="followup.followupvisit", filters={"show": show})
 
 
@@ -74,7 +79,7 @@ def _visit_page(request, visit, *, form=None, handover=None, status=200):
         "v": visit, "e": visit.entry, "form": form or f.VisitForm(prefix="visit"),
         "handover": handover or f.HandoverForm(prefix="handover"), "may_record": may_record,
         "may_hand_over": may_record and can(request.user, Capability.INTAKE),
-        "others": visit.entry.visits.order_by("sequence"), "today": selectors.today()}, status=status)
+        "others": visit.subject.visits.order_by("sequence"), "today": selectors.today()}, status=status)
 
 
 @login_required
@@ -294,7 +299,7 @@ def _atrisk_page(request, person, *, failed="", form=None, status=200):
     if failed and form is not None:
         forms_[failed] = form
     return render(request, "followup/atrisk_detail.html", {
-        "p": person, "forms": forms_, "failed": failed, "county": services._is_county_level(request.user)},
+        "p": person, "visits": person.visits.order_by("sequence"), "forms": forms_, "failed": failed, "county": services._is_county_level(request.user)},
         status=status)
 
 

@@ -22,7 +22,7 @@ def visits_this_week(actor) -> WorkItem | None:
     if not can(actor, Capability.FOLLOWUP):
         return None
     qs = selectors.visits_to_record(actor).filter(selectors.VISIT_FILTERS["week"][1](selectors.today()))
-    return item("本周应回访的返乡受助人员", qs, _visits("week"), hint="实地走访或电话问询，记录回访情况")
+    return item("本周应回访的人员", qs, _visits("week"), hint="实地走访或电话问询，记录回访情况")
 
 
 def visits_overdue(actor) -> WorkItem | None:

@@ -42,7 +42,7 @@ def test_the_coordinator_records_a_visit_finding_hardship_and_hands_it_over(page
     visit = returnee_due_this_week()
     sign_in(page, "dongkou_coordinator")
     with page.expect_navigation():
-        page.get_by_role("link", name="本周应回访的返乡受助人员").click()
+        page.get_by_role("link", name="本周应回访的人员").click()
     assert "刘小河" in page.locator("#visits").inner_text()
     shot(page, "1-week", viewport)
     with page.expect_navigation():

@@ -136,4 +136,4 @@ def test_the_alert_page(client_for, returnee, admit):
 
 def test_the_coordinators_home_page_lists_the_weeks_visits(client_for, due_visit):
     home = client_for("dongkou_coordinator").get("/").content.decode()
-    assert "本周应回访的返乡受助人员" in home
+    assert "本周应回访的人员" in home

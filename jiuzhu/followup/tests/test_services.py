@@ -340,3 +340,23 @@ def test_a_poverty_relapse_subject_is_flagged_for_the_rural_revitalisation_offic
     entry = ReturneeEntry.objects.get(case=case)
     assert entry.relapse_watch
     assert list(selectors.entry_search(actor=persona("dongkou_officer"), show="relapse")) == [entry]
+
+
+def test_a_listed_person_is_visited_by_the_rule_and_handed_over(persona, village):
+    person = _enter(persona, village)
+    assert not person.visits.exists()  # not before the county lists it
+    services.at_risk_check(actor=persona("dongkou_officer"), person=person, approve=True)
+    visits = list(person.visits.order_by("sequence"))
+    assert [v.due_on for v in visits] == [services.add_months(services.today(), m) for m in (2, 4, 6, 8, 10, 12)]
+    assert {v.region for v in visits} == {village}
+    visit = _record(persona, visits[0], hardship="health")
+    done = services.visit_handover(actor=persona("dongkou_coordinator"), visit=visit, items=["medical"])
+    assert done.application.applicant_id_hash == person.id_number_hash
+    assert "易流浪走失人员回访发现" in done.application.circumstances
+
+
+def test_a_suggested_returnee_listed_is_not_visited_twice(returnee, persona):
+    entry = returnee(groups=["is_mentally_ill"])
+    person = AtRiskPerson.objects.get(entry=entry)
+    services.at_risk_check(actor=persona("dongkou_officer"), person=person, approve=True)
+    assert not person.visits.exists() and entry.visits.count() == 6
