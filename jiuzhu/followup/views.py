@@ -299,7 +299,8 @@ def _atrisk_page(request, person, *, failed="", form=None, status=200):
     if failed and form is not None:
         forms_[failed] = form
     return render(request, "followup/atrisk_detail.html", {
-        "p": person, "visits": person.visits.order_by("sequence"), "forms": forms_, "failed": failed, "county": services._is_county_level(request.user)},
+        "p": person, "visits": person.visits.order_by("sequence"), "forms": forms_, "failed": failed,
+        "county": services._is_county_level(request.user)},
         status=status)
 
 
