@@ -64,11 +64,11 @@ class ArrivalForm(forms.Form):
 
 
 class AtRiskForm(forms.Form):
-    region = forms.ModelChoiceField(label="居住的村（社区）", queryset=Region.objects.none())
-    name = forms.CharField(label="姓名", max_length=50)
-    sex = forms.ChoiceField(label="性别", choices=[("", "请选择"), ("M", "男"), ("F", "女")])
+    region = forms.ModelChoiceField(label="居住的村（社区）", queryset=Region.objects.none(), empty_label="请选择")
+    name = forms.CharField(label="姓名", max_length=50, required=False)
+    sex = forms.ChoiceField(label="性别", choices=[("", "请选择"), ("M", "男"), ("F", "女")], required=False)
     id_number = forms.CharField(label="身份证号码", max_length=18, required=False)
-    conditions = forms.MultipleChoiceField(label="易流浪走失情形", choices=Condition.choices,
+    conditions = forms.MultipleChoiceField(label="易流浪走失情形", choices=Condition.choices, required=False,
                                            widget=forms.CheckboxSelectMultiple)
     guardian = forms.CharField(label="监护人（联系人）及电话", max_length=100, required=False)
     address = forms.CharField(label="住址", max_length=200, required=False)
@@ -84,7 +84,7 @@ class AtRiskForm(forms.Form):
 
 
 class AtRiskCompleteForm(forms.Form):
-    conditions = forms.MultipleChoiceField(label="易流浪走失情形", choices=Condition.choices,
+    conditions = forms.MultipleChoiceField(label="易流浪走失情形", choices=Condition.choices, required=False,
                                            widget=forms.CheckboxSelectMultiple)
     guardian = forms.CharField(label="监护人（联系人）及电话", max_length=100, required=False)
     address = forms.CharField(label="住址", max_length=200, required=False)

@@ -117,3 +117,52 @@ def test_the_station_prints_the_feedback_letter_on_a4_and_records_the_reply(page
     assert entry.feedback_sent_at and entry.receipt_confirmed_at and entry.arrived_on
     assert "到家" in page.locator("#feedback").inner_text()
     shot(page, "5-ledger", viewport)
+
+
+def test_the_village_enters_an_at_risk_person_and_the_county_returns_then_lists_it(open_page, page, viewport):
+    """The coordinator enters a person on the phone form (《易流浪走失人员信息登记表》); the county officer, signed in
+    beside, returns it as incomplete; the coordinator completes it; the county lists it and the visits follow."""
+    from jiuzhu.followup.models import AtRiskPerson, AtRiskStatus
+
+    sign_in(page, "dongkou_coordinator")
+    page.guard.allow_status(400)
+    open_menu(page, "易流浪走失人员")
+    page.locator("summary", has_text="登记易流浪走失人员").click()
+    page.get_by_label("居住的村（社区）").select_option(label="湖南省邵阳市洞口县洞口镇红星社区")
+    page.get_by_label("姓名").fill("陈阿婆")
+    page.get_by_label("性别").select_option("F")
+    page.get_by_label("身份证号码").fill(make_id_number("430525", dt.date(1942, 1, 9), 62))
+    with page.expect_navigation():  # no condition chosen: said beside the field
+        page.get_by_role("button", name="提交县级审核").click()
+    assert "请至少选择一项易流浪走失情形" in page.locator("main").inner_text()
+    page.get_by_label("阿尔茨海默病（认知症）").check()
+    page.get_by_label("孤寡老人").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交县级审核").click()
+    assert page.locator("#atrisk-status").inner_text() == "待县级审核"
+    person = AtRiskPerson.objects.get()
+
+    officer = open_page()
+    sign_in(officer, "dongkou_officer")
+    officer.goto(officer.base_url + f"/followup/at-risk/{person.pk}/")
+    officer.get_by_label("退回补正").check()
+    officer.get_by_label("退回理由").fill("缺监护人联系方式")
+    with officer.expect_navigation():
+        officer.get_by_role("button", name="提交审核意见").click()
+    assert officer.locator("#atrisk-status").inner_text() == "退回补正"
+
+    page.reload()
+    assert "缺监护人联系方式" in page.locator("#return-reason").inner_text()
+    page.get_by_label("监护人（联系人）及电话").fill("陈大军 13900001111")
+    with page.expect_navigation():
+        page.get_by_role("button", name="重新提交").click()
+    officer.reload()
+    officer.get_by_label("审核入库").check()
+    with officer.expect_navigation():
+        officer.get_by_role("button", name="提交审核意见").click()
+    person.refresh_from_db()
+    assert person.status == AtRiskStatus.LISTED and person.visits.count() == 6
+    page.reload()
+    assert page.locator("#atrisk-status").inner_text() == "已入库"
+    assert "第 1 次" in page.locator("#atrisk-visits").inner_text()
+    shot(page, "6-at-risk", viewport)
