@@ -179,15 +179,16 @@ def _apply_home(entry: ReturneeEntry, region: Region, source: str, actor) -> Non
     entry.home_region, entry.home_region_path, entry.home_source = region, region.path, source
     office = home_office_of(region)
     entry.home_office = office
-    if entry.feedback_sent_at is None:
+    sent_now = False
+    if entry.feedback_sent_at is None:  # once sent (in the system or by letter), the feedback stays as it went
         entry.feedback_mode = FeedbackMode.SYSTEM if office is not None else FeedbackMode.LETTER
         if office is not None:
-            entry.feedback_sent_at = timezone.now()
+            entry.feedback_sent_at, sent_now = timezone.now(), True
     entry.save(update_fields=["home_region", "home_region_path", "home_source", "home_office", "feedback_mode",
                               "feedback_sent_at"])
     _event(FollowupEvent.HOME_SET, entry, actor, f"流出地：{region.full_name}（{HomeSource(source).label}）",
            region=region, payload={"region": region.code, "source": source, "office": getattr(office, "pk", None)})
-    if entry.feedback_mode == FeedbackMode.SYSTEM and entry.feedback_sent_at and entry.receipt_confirmed_at is None:
+    if sent_now:
         _event(FollowupEvent.FEEDBACK_SENT, entry, actor, f"已在系统内反馈至{office.name}", region=region,
                payload={"mode": "system", "office": office.pk})
     if entry.visits.exists():

@@ -360,3 +360,13 @@ def test_a_suggested_returnee_listed_is_not_visited_twice(returnee, persona):
     person = AtRiskPerson.objects.get(entry=entry)
     services.at_risk_check(actor=persona("dongkou_officer"), person=person, approve=True)
     assert not person.visits.exists() and entry.visits.count() == 6
+
+
+def test_making_the_home_precise_moves_the_visits_and_sends_nothing_again(returnee, persona, village):
+    entry = returnee()
+    sent_at = entry.feedback_sent_at
+    services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry, region=village)
+    entry.refresh_from_db()
+    assert entry.feedback_sent_at == sent_at and entry.home_region == village
+    assert Event.objects.filter(kind=FollowupEvent.FEEDBACK_SENT, subject_id=str(entry.pk)).count() == 1
+    assert {v.region_id for v in entry.visits.all()} == {village.pk} and entry.visits.count() == 6
