@@ -385,8 +385,7 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
         -> FollowupVisit:
     """衔接: a visit that found hardship becomes, in one step and exactly once, an intake application for the
     returnee (channel 主动发现: a window takes it up), with the visit's findings as the circumstances."""
-    require(actor, Capability.FOLLOWUP)
-    require(actor, Capability.INTAKE)
+    require(actor, Capability.FOLLOWUP)  # and INTAKE: application_create requires it (the coordinator's leads)
     with transaction.atomic():
         current = _visit_locked(actor, visit)
         if current.status != VisitStatus.DONE or not current.hardship:
