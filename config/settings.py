@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jiuzhu.monitoring",
     "jiuzhu.intake",
     "jiuzhu.rescue",
+    "jiuzhu.followup",
     "jiuzhu.demo",
 ]
 

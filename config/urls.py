@@ -10,6 +10,7 @@ urlpatterns = [
     path("intake/", include("jiuzhu.intake.urls")),
     path("portal/", include("jiuzhu.intake.portal_urls")),
     path("rescue/", include("jiuzhu.rescue.urls")),
+    path("followup/", include("jiuzhu.followup.urls")),
     path("report/", include("jiuzhu.rescue.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
