@@ -207,7 +207,7 @@ def test_an_incident_reaches_the_manager_and_an_escalation_the_regional_centre(p
     with manager.expect_navigation():
         manager.locator("#fig-incidents").click()
     with manager.expect_navigation():
-        manager.get_by_role("link", name="走失").click()
+        manager.get_by_role("link", name="走失", exact=True).click()
     manager.locator("#panel-close > summary").click()
     manager.get_by_label("结案意见").fill("当晚在车站找回，已加强夜间巡查")
     with manager.expect_navigation():
