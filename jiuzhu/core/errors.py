@@ -19,6 +19,11 @@ def invalid(message: str, field: str | None = None) -> DomainError:
     return DomainError(message, code="validation_error", field=field)
 
 
+def refused(message: str) -> DomainError:
+    """A status or rule refusal (the record is as it was)."""
+    return DomainError(message, code="refused")
+
+
 def clean_text(value, label: str, field: str, max_length: int, *, required: bool = False,
                join_lines: bool = False) -> str:
     """A short text field, stripped; required and length checked with Chinese messages. `join_lines`: runs of

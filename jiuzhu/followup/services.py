@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import decrypt_text, encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError, clean_text, invalid
+from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
@@ -61,10 +61,6 @@ HOME_LEVELS = (RegionLevel.COUNTY, RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def refused(message: str) -> DomainError:
-    return DomainError(message, code="refused")
 
 
 def _event(kind: str, subject, actor, summary: str, *, region=None, payload: dict | None = None):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, invalid, refused
 from jiuzhu.core.errors import clean_text as core_clean_text
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
@@ -72,11 +72,6 @@ PHOTO_TYPES = ("image/jpeg", "image/png")
 
 def today() -> dt.date:
     return timezone.localdate()
-
-
-def refused(message: str) -> DomainError:
-    """A status or rule refusal (the record is as it was)."""
-    return DomainError(message, code="refused")
 
 
 def clean_text(value, label: str, field: str, max_length: int, *, required: bool = False) -> str:
