@@ -4,8 +4,9 @@
   PNG by its first bytes: the file name's extension is not trusted), seals them with the field key
   (core.crypto, AES-256-GCM) and writes them under MEDIA_ROOT/files/<2 chars>/<key>.bin. It returns the key;
   the caller keeps it on its own model with `file_facts()` (content type, size, SHA-256 of the plain bytes).
-- `stored_file_read(key)` gives the plain bytes back; `stored_file_delete(key)` removes a file whose record
-  was never committed (a failed registration), nothing else.
+- `stored_file_read(key)` gives the plain bytes back, `stored_file_response(key)` the same as an inline HTTP
+  answer; `stored_file_delete(key)` removes a file whose record was never committed (a failed registration),
+  nothing else.
 - `upload_bytes(upload)` reads a Django upload, its size checked against the limit before a byte of it is
   read. `limit_uploads(request)`, called by a view before it touches request.POST, puts SizeLimitHandler
   first among the request's upload handlers: a file is counted as it streams in and never more than the
@@ -134,6 +135,19 @@ def stored_file_read(key: str) -> bytes:
     """The plain bytes of a stored file. FileNotFoundError if the key is unknown; ValueError if the file was
     altered or sealed with another key."""
     return decrypt_bytes(_path(key).read_bytes())
+
+
+def stored_file_response(key: str, *, content_type: str | None = None):
+    """A stored file shown inline (a photo): its type as given or read from its first bytes, never cached, never
+    sniffed by the browser. The calling view has checked capability and scope and written the audit row."""
+    from django.http import HttpResponse
+
+    data = stored_file_read(key)
+    response = HttpResponse(data, content_type=content_type or sniff_content_type(data[:16])
+                            or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def stored_file_delete(key: str) -> None:

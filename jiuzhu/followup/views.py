@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
-from jiuzhu.core.files import limit_uploads, sniff_content_type, stored_file_read, upload_bytes
+from jiuzhu.core.files import limit_uploads, stored_file_response, upload_bytes
 from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.followup import forms as f
@@ -92,10 +92,7 @@ def visit_photo(request, pk: int):
     visit = selectors.visit_get(actor=request.user, visit_id=pk, purpose="photo")
     if not visit.photo_key:
         raise Http404("没有照片")
-    data = stored_file_read(visit.photo_key)
-    response = HttpResponse(data, content_type=sniff_content_type(data[:16]) or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(visit.photo_key)
 
 
 @csrf_exempt  # checked by csrf_protect below, once the upload limit is in place (core/files.py)

@@ -8,14 +8,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
-from jiuzhu.core.files import limit_uploads, sniff_content_type, stored_file_read
+from jiuzhu.core.files import limit_uploads, stored_file_response
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.rescue import cases_forms as f
 from jiuzhu.rescue import cases_selectors as selectors
@@ -313,10 +313,7 @@ def case_photo(request, pk: int):
     case = selectors.case_get(actor=request.user, case_id=pk, purpose="photo")
     if not case.photo_key:
         raise Http404("没有留存照片")
-    data = stored_file_read(case.photo_key)
-    response = HttpResponse(data, content_type=sniff_content_type(data[:16]) or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(case.photo_key)
 
 
 # ---- Print pages (A4) -------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -150,10 +150,7 @@ def sighting_photo(request, sighting_id: int):
     if not sighting.photo_key:
         raise Http404("没有照片")
     audit_read(request.user, sighting, detail={"purpose": "sighting_photo"})
-    response = HttpResponse(files.stored_file_read(sighting.photo_key), content_type=sighting.photo_content_type)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return files.stored_file_response(sighting.photo_key, content_type=sighting.photo_content_type)
 
 
 @login_required

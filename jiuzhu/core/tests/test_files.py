@@ -31,6 +31,14 @@ def test_round_trip_and_facts(store, data, content_type):
                                                                hashlib.sha256(data).hexdigest())
 
 
+def test_a_stored_photo_is_answered_inline_uncached_and_unsniffed(store):
+    response = files.stored_file_response(files.stored_file_save(data=PNG))
+    assert response.content == PNG and response["Content-Type"] == "image/png"  # read from its first bytes
+    assert response["Cache-Control"] == "private, no-store" and response["X-Content-Type-Options"] == "nosniff"
+    given = files.stored_file_response(files.stored_file_save(data=JPEG), content_type="image/jpeg")
+    assert given["Content-Type"] == "image/jpeg"
+
+
 def test_encrypted_at_rest_under_media_root(store):
     key = files.stored_file_save(data=PDF)
     (path,) = (store / "files").rglob("*.bin")
