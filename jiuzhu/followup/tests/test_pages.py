@@ -137,3 +137,17 @@ def test_the_alert_page(client_for, returnee, admit):
 def test_the_coordinators_home_page_lists_the_weeks_visits(client_for, due_visit):
     home = client_for("dongkou_coordinator").get("/").content.decode()
     assert "本周应回访的人员" in home
+
+
+def test_the_rescue_record_links_to_its_ledger_entry_for_those_who_may_open_it(client_for, returnee, persona):
+    """core.links: rescue's record page shows follow-up's link without rescue importing follow-up."""
+    entry = returnee()
+    page = client_for("longhui_station").get(f"/rescue/cases/{entry.case_id}/").content.decode()
+    assert f'href="/followup/returnees/{entry.pk}/"' in page and "返乡受助人员台账" in page
+    from jiuzhu.core.links import related_links
+    from jiuzhu.followup.related import RESCUE_CASE
+
+    assert related_links(persona("longhui_coordinator"), RESCUE_CASE, entry.case) == []  # another county: no link
+    assert related_links(persona("dongkou_analyst"), RESCUE_CASE, entry.case) == []  # no follow-up capability
+    assert related_links(persona("dongkou_officer"), RESCUE_CASE, entry.case) == [
+        ("返乡受助人员台账", f"/followup/returnees/{entry.pk}/")]
