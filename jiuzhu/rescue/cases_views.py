@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.files import limit_uploads, stored_file_response
-from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.links import related_links
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.rescue import cases_forms as f
 from jiuzhu.rescue import cases_selectors as selectors
 from jiuzhu.rescue import cases_services as services
