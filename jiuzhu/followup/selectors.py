@@ -80,6 +80,25 @@ def alerts_in_scope(actor) -> QuerySet[RepeatAlert]:
                                                         "at_risk"), q)
 
 
+def relapse_inbox_qs(actor) -> QuerySet[ReturneeEntry]:
+    """The rural-revitalisation office's inbox: the 防止返贫监测对象 notified to it in the system, and nothing
+    else of the ledger (a department sees only what was sent to it, ROLES.md)."""
+    require(actor, Capability.HANDLE_WARNINGS)
+    if actor.organization_id is None:
+        return ReturneeEntry.objects.none()
+    return ReturneeEntry.objects.select_related("station", "home_region", "case").filter(
+        relapse_office_id=actor.organization_id, relapse_notified_at__isnull=False)
+
+
+def relapse_inbox(*, actor, show: str = "waiting") -> list[ReturneeEntry]:
+    qs = relapse_inbox_qs(actor)
+    if show == "waiting":
+        qs = qs.filter(relapse_received_at__isnull=True)
+    entries = list(qs.order_by("-relapse_notified_at", "-pk")[:500])
+    audit_entries_shown(actor, [e.pk for e in entries], purpose="relapse_inbox")
+    return entries
+
+
 def get_or_404(qs: QuerySet, pk: int):
     found = qs.filter(pk=pk).first()
     if found is None:

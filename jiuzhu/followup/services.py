@@ -17,7 +17,7 @@ from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
-from jiuzhu.core.models import AuditAction, Organization, OrganizationKind, Region, RegionLevel
+from jiuzhu.core.models import AuditAction, Department, Organization, OrganizationKind, Region, RegionLevel
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.scoping import region_in_scope
@@ -169,6 +169,30 @@ def home_office_of(region: Region) -> Organization | None:
     return offices[0] if offices else None
 
 
+def rural_office_of(region: Region) -> Organization | None:
+    """The home county's rural-revitalisation office (乡村振兴部门) when it uses the platform."""
+    county = _county_of(region)
+    if county is None:
+        return None
+    return Organization.objects.filter(region=county, kind=OrganizationKind.DEPARTMENT,
+                                       department=Department.RURAL_REVITALIZATION).order_by("pk").first()
+
+
+def _notify_relapse_office(entry: ReturneeEntry, region: Region, actor) -> None:
+    """A 防止返贫监测对象 sent home is notified, once, to the home county's rural-revitalisation office in the
+    system when it uses the platform; otherwise the entry waits for someone to record the notice sent outside."""
+    if not entry.relapse_watch or entry.relapse_notified_at is not None:
+        return
+    office = rural_office_of(region)
+    if office is None:
+        return
+    entry.relapse_office, entry.relapse_notice_mode = office, FeedbackMode.SYSTEM
+    entry.relapse_notified_at = timezone.now()
+    entry.save(update_fields=["relapse_office", "relapse_notice_mode", "relapse_notified_at"])
+    _event(FollowupEvent.RELAPSE_NOTIFIED, entry, actor, f"防止返贫监测对象返乡：已在系统内通报{office.name}",
+           region=region, payload={"mode": "system", "office": office.pk})
+
+
 def _apply_home(entry: ReturneeEntry, region: Region, source: str, actor) -> None:
     """Sets the home and what follows from it: the office and the feedback (in the system at once, or a letter
     for the station to print), the schedule (or its move), the at-risk suggestion."""
@@ -187,6 +211,7 @@ def _apply_home(entry: ReturneeEntry, region: Region, source: str, actor) -> Non
     if sent_now:
         _event(FollowupEvent.FEEDBACK_SENT, entry, actor, f"已在系统内反馈至{office.name}", region=region,
                payload={"mode": "system", "office": office.pk})
+    _notify_relapse_office(entry, region, actor)
     if entry.visits.exists():
         moved = entry.visits.filter(status=VisitStatus.PLANNED).update(region=region, region_path=region.path)
         log.info("entry %s: %s planned visits moved to %s", entry.pk, moved, region.code)
@@ -281,6 +306,42 @@ def returnee_letter_sent(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
         audit_change(AuditAction.UPDATE, actor, current, changes={"feedback_sent": True})
         _event(FollowupEvent.FEEDBACK_SENT, current, actor, "已寄送书面反馈函", region=current.home_region,
                payload={"mode": "letter"})
+    return current
+
+
+def relapse_notice_sent(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
+    """The station or the home office records the notice to a rural-revitalisation office that does not use the
+    platform (sent by letter or in person)."""
+    require(actor, Capability.FOLLOWUP)
+    with transaction.atomic():
+        current = _entry_locked(actor, entry)
+        if not current.relapse_watch:
+            raise refused("不是防止返贫监测对象，不需通报乡村振兴部门")
+        if current.relapse_notified_at is not None:
+            raise refused("已通报乡村振兴部门")
+        if current.home_region is not None and rural_office_of(current.home_region) is not None:
+            raise refused("流出地乡村振兴部门使用本系统，已在系统内通报")
+        current.relapse_notice_mode, current.relapse_notified_at = FeedbackMode.LETTER, timezone.now()
+        current.save(update_fields=["relapse_notice_mode", "relapse_notified_at"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"relapse_notice": "letter"})
+        _event(FollowupEvent.RELAPSE_NOTIFIED, current, actor, "防止返贫监测对象返乡：已书面通报乡村振兴部门",
+               region=current.home_region or current.station.region, payload={"mode": "letter"})
+    return current
+
+
+def relapse_notice_receive(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
+    """The rural-revitalisation office notified in the system confirms it received the returnee (to take up in
+    its 防止返贫 monitoring and help)."""
+    with transaction.atomic():
+        current = selectors.get_or_404(selectors.relapse_inbox_qs(actor).select_for_update(of=("self",)),
+                                       entry.pk)
+        if current.relapse_received_at is not None:
+            raise refused("已确认接收")
+        current.relapse_received_at, current.relapse_received_by = timezone.now(), actor
+        current.save(update_fields=["relapse_received_at", "relapse_received_by"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"relapse_received": True})
+        _event(FollowupEvent.RELAPSE_RECEIVED, current, actor, f"{actor.organization.name}已确认接收通报",
+               region=current.home_region, payload={"office": actor.organization_id})
     return current
 
 

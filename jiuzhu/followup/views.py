@@ -206,7 +206,7 @@ def entry_letter(request, pk: int):
 @login_required
 @require_POST
 def entry_action(request, pk: int, action: str):
-    if action not in ("home", "letter_sent", "receipt", "arrival"):
+    if action not in ("home", "letter_sent", "receipt", "arrival", "relapse_notice"):
         raise Http404
     require(request.user, Capability.FOLLOWUP)
     entry = selectors.entry_get(actor=request.user, entry_id=pk, purpose=action)
@@ -221,6 +221,9 @@ def entry_action(request, pk: int, action: str):
         elif action == "letter_sent":
             services.returnee_letter_sent(actor=request.user, entry=entry)
             messages.success(request, "已登记寄送书面反馈")
+        elif action == "relapse_notice":
+            services.relapse_notice_sent(actor=request.user, entry=entry)
+            messages.success(request, "已登记通报乡村振兴部门")
         elif action == "receipt":
             services.returnee_confirm_receipt(actor=request.user, entry=entry)
             messages.success(request, "已确认收到反馈")
@@ -360,3 +363,21 @@ def alert_seen(request, pk: int):
     return redirect("followup:alert_list")
 
 
+@login_required
+def relapse_inbox(request):
+    """The rural-revitalisation office's inbox of 防止返贫监测对象 sent home (what was sent to it, nothing else)."""
+    show = "all" if request.GET.get("show") == "all" else "waiting"
+    rows = [(e, _id_number(request.user, e)) for e in selectors.relapse_inbox(actor=request.user, show=show)]
+    return render(request, "followup/relapse_inbox.html", {"rows": rows, "show": show})
+
+
+@login_required
+@require_POST
+def relapse_receive(request, pk: int):
+    entry = selectors.get_or_404(selectors.relapse_inbox_qs(request.user), pk)
+    try:
+        services.relapse_notice_receive(actor=request.user, entry=entry)
+        messages.success(request, "已确认接收")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("followup:relapse_inbox")

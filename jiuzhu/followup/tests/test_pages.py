@@ -151,3 +151,24 @@ def test_the_rescue_record_links_to_its_ledger_entry_for_those_who_may_open_it(c
     assert related_links(persona("dongkou_analyst"), RESCUE_CASE, entry.case) == []  # no follow-up capability
     assert related_links(persona("dongkou_officer"), RESCUE_CASE, entry.case) == [
         ("返乡受助人员台账", f"/followup/returnees/{entry.pk}/")]
+
+
+def test_the_rural_revitalisation_office_receives_on_its_inbox_page(client_for, returnee):
+    from jiuzhu.followup.models import ReturneeEntry
+    from jiuzhu.rescue.models import RescueCase
+
+    entry = returnee()
+    RescueCase.objects.filter(pk=entry.case_id).update(registry_tier="relapse_watch")
+    ReturneeEntry.objects.filter(pk=entry.pk).update(relapse_watch=True)
+    entry.refresh_from_db()
+    services._notify_relapse_office(entry, entry.home_region, None)
+    web = client_for("dongkou_rural")
+    home = web.get("/").content.decode()
+    assert "防止返贫监测对象返乡通报：待接收" in home
+    page = web.get("/followup/relapse/").content.decode()
+    assert "刘小河" in page and "确认接收" in page
+    assert web.post(f"/followup/relapse/{entry.pk}/receive/").status_code == 302
+    assert "已接收" in web.get("/followup/relapse/?show=all").content.decode()
+    assert client_for("dongkou_clerk").post(f"/followup/relapse/{entry.pk}/receive/").status_code == 404
+    assert "在系统内通报洞口县乡村振兴局" in client_for("longhui_station").get(
+        f"/followup/returnees/{entry.pk}/").content.decode()

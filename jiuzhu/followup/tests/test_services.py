@@ -342,6 +342,77 @@ def test_a_poverty_relapse_subject_is_flagged_for_the_rural_revitalisation_offic
     assert list(selectors.entry_search(actor=persona("dongkou_officer"), show="relapse")) == [entry]
 
 
+@pytest.fixture
+def relapse_entry(admit, send_home):
+    """A 防止返贫监测对象 of 洞口县 (the registry's answer at the station) escorted home."""
+    from jiuzhu.rescue.models import RescueCase
+
+    def make(**extra):
+        case = admit(**extra)
+        RescueCase.objects.filter(pk=case.pk).update(registry_tier="relapse_watch")
+        send_home(case)
+        return ReturneeEntry.objects.get(case=case)
+    return make
+
+
+def test_the_rural_revitalisation_office_on_the_platform_is_notified_and_receives(relapse_entry, persona):
+    entry = relapse_entry()
+    rural = persona("dongkou_rural")
+    assert entry.relapse_office == rural.organization and entry.relapse_notice_mode == "system"
+    assert Event.objects.filter(kind=FollowupEvent.RELAPSE_NOTIFIED, subject_id=str(entry.pk)).count() == 1
+    assert [e.pk for e in selectors.relapse_inbox(actor=rural)] == [entry.pk]
+    assert AuditLog.objects.filter(action="read", object_type=selectors.ENTRY_OBJECT_TYPE, object_id=str(entry.pk),
+                                   detail__purpose="relapse_inbox", actor=rural).exists()
+    with pytest.raises(Http404):  # another department of the same county: nothing of the ledger
+        services.relapse_notice_receive(actor=persona("dongkou_clerk"), entry=entry)
+    with pytest.raises(Http404):  # the same office of the other county
+        services.relapse_notice_receive(actor=persona("longhui_rural"), entry=entry)
+    assert selectors.relapse_inbox(actor=persona("dongkou_clerk")) == []
+    services.relapse_notice_receive(actor=rural, entry=entry)
+    entry.refresh_from_db()
+    assert entry.relapse_received_by == rural and entry.relapse_received_at is not None
+    assert selectors.relapse_inbox(actor=rural) == []  # waiting: none left
+    with pytest.raises(DomainError, match="已确认接收"):
+        services.relapse_notice_receive(actor=rural, entry=entry)
+    assert AuditLog.objects.filter(action="update", object_type=selectors.ENTRY_OBJECT_TYPE,
+                                   object_id=str(entry.pk), actor=rural).exists()
+    # the home county's entry does not re-notify when the home is made more precise
+    services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry,
+                               region=Region.objects.get(code=DONGKOU_VILLAGE))
+    assert Event.objects.filter(kind=FollowupEvent.RELAPSE_NOTIFIED, subject_id=str(entry.pk)).count() == 1
+
+
+def test_the_rural_revitalisation_inbox_needs_the_capability(relapse_entry, persona):
+    relapse_entry()
+    with pytest.raises(PermissionDenied):
+        selectors.relapse_inbox(actor=persona("dongkou_analyst"))
+
+
+def test_an_office_off_the_platform_is_notified_outside_it_and_recorded_once(relapse_entry, returnee, persona):
+    from jiuzhu.core.models import Organization
+
+    Organization.objects.filter(department="rural_revitalization", region__code=DONGKOU).update(
+        department="charity", name="洞口县慈善总会（乡振改）")
+    entry = relapse_entry()
+    assert entry.relapse_office is None and entry.relapse_notified_at is None
+    with pytest.raises(DomainError, match="不是防止返贫监测对象"):
+        services.relapse_notice_sent(actor=persona("longhui_station"), entry=returnee(id_number=id_in(DONGKOU, 77)))
+    services.relapse_notice_sent(actor=persona("longhui_station"), entry=entry)
+    entry.refresh_from_db()
+    assert entry.relapse_notice_mode == "letter" and entry.relapse_notified_at is not None
+    with pytest.raises(DomainError, match="已通报"):
+        services.relapse_notice_sent(actor=persona("dongkou_officer"), entry=entry)
+    with pytest.raises(Http404):  # out of scope
+        services.relapse_notice_sent(actor=persona("longhui_coordinator"), entry=entry)
+
+
+def test_no_offline_notice_when_the_office_uses_the_platform(relapse_entry, persona):
+    entry = relapse_entry()
+    ReturneeEntry.objects.filter(pk=entry.pk).update(relapse_notified_at=None)
+    with pytest.raises(DomainError, match="已在系统内通报"):
+        services.relapse_notice_sent(actor=persona("longhui_station"), entry=entry)
+
+
 def test_a_listed_person_is_visited_by_the_rule_and_handed_over(persona, village):
     person = _enter(persona, village)
     assert not person.visits.exists()  # not before the county lists it
