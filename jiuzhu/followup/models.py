@@ -135,6 +135,9 @@ class FollowupVisit(models.Model):
     # 衔接: the intake application made from this visit, at most one (the unique column makes it exactly once).
     application = models.OneToOneField("intake.Application", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+", verbose_name="转入的救助申请")
+    # or, instead, the monitoring lead it raised (monitoring.lead_services): one hand-over per visit
+    warning = models.OneToOneField("monitoring.Warning", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="转为的监测线索")
 
     class Meta:
         verbose_name = "回访"

@@ -60,13 +60,13 @@ def entries_in_scope(actor) -> QuerySet[ReturneeEntry]:
 def visits_in_scope(actor) -> QuerySet[FollowupVisit]:
     q = _any(scope_q(actor, region_field=None, region_path_field="region_path"),
              scope_q(actor, region_field="entry__station__region", organization_field="entry__station"))
-    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application", "warning"), q)
 
 
 def visits_to_record(actor) -> QuerySet[FollowupVisit]:
     """Visits the actor may record: those of their region's subtree only (the sending station reads them)."""
     q = scope_q(actor, region_field=None, region_path_field="region_path")
-    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application", "warning"), q)
 
 
 def at_risk_in_scope(actor) -> QuerySet[AtRiskPerson]:
@@ -116,7 +116,8 @@ VISIT_FILTERS = {
     "week": ("本周及以前应回访", lambda on: Q(status=VisitStatus.PLANNED, due_on__lte=week_end(on))),
     "overdue": ("已超期未回访", lambda on: Q(status=VisitStatus.PLANNED, due_on__lt=on)),
     "planned": ("全部待回访", lambda on: Q(status=VisitStatus.PLANNED)),
-    "hardship": ("发现困难、未转入申请", lambda on: Q(status=VisitStatus.DONE, application__isnull=True)
+    "hardship": ("发现困难、未转入申请", lambda on: Q(status=VisitStatus.DONE, application__isnull=True,
+                                                      warning__isnull=True)
                  & ~Q(hardship="")),
     "done": ("已回访", lambda on: Q(status=VisitStatus.DONE)),
 }

@@ -40,6 +40,7 @@ from jiuzhu.followup.models import (
 )
 from jiuzhu.intake.models import Channel
 from jiuzhu.intake.services import application_create
+from jiuzhu.monitoring.lead_services import lead_raise
 from jiuzhu.rescue.models import DischargeKind, RescueCase
 
 log = logging.getLogger(__name__)
@@ -447,8 +448,8 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
         current = _visit_locked(actor, visit)
         if current.status != VisitStatus.DONE or not current.hardship:
             raise refused("只有发现困难的回访可以转入救助申请")
-        if current.application_id is not None:
-            raise refused("该次回访已转入救助申请")
+        if current.application_id is not None or current.warning_id is not None:
+            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
         person = current.subject
         if not person.id_number_cipher:
             raise refused("身份证号码不明，不能转入申请：请窗口核实身份后受理")
@@ -466,6 +467,33 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
         audit_change(AuditAction.UPDATE, actor, current, changes={"application": application.pk})
         _event(FollowupEvent.VISIT_HANDED_OVER, current, actor, f"转入救助申请（查询码 {application.query_code}）",
                region=place, payload={"application": application.pk, "items": items})
+    return current
+
+
+def visit_to_lead(*, actor, visit: FollowupVisit) -> FollowupVisit:
+    """衔接, the other way: a visit that found hardship becomes, in one step and exactly once, a monitoring lead
+    (a warning of the 主动发现 class, verified and disposed of by the area's officers within its deadline) —
+    for a household whose situation needs checking before anyone applies."""
+    require(actor, Capability.FOLLOWUP)
+    with transaction.atomic():
+        current = _visit_locked(actor, visit)
+        if current.status != VisitStatus.DONE or not current.hardship:
+            raise refused("只有发现困难的回访可以转为监测线索")
+        if current.application_id is not None or current.warning_id is not None:
+            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
+        person = current.subject
+        kind = "返乡受助人员" if current.entry_id else "易流浪走失人员"
+        warning = lead_raise(
+            actor=actor, region=current.region, subject_name=person.name or "无名氏",
+            id_number=decrypt_text(person.id_number_cipher) if person.id_number_cipher else "",
+            findings=f"{Hardship(current.hardship).label}：{current.findings}",
+            source=f"{kind}第 {current.sequence} 次回访（{current.visited_on:%Y-%m-%d}）",
+            source_ref=f"followup:visit:{current.pk}")
+        current.warning = warning
+        current.save(update_fields=["warning"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"warning": warning.pk})
+        _event(FollowupEvent.VISIT_HANDED_OVER, current, actor, f"转为监测线索（办理期限 {warning.due_date:%Y-%m-%d}）",
+               region=current.region, payload={"warning": warning.pk})
     return current
 
 

@@ -79,6 +79,7 @@ def _visit_page(request, visit, *, form=None, handover=None, status=200):
         "v": visit, "e": visit.entry, "form": form or f.VisitForm(prefix="visit"),
         "handover": handover or f.HandoverForm(prefix="handover"), "may_record": may_record,
         "may_hand_over": may_record and can(request.user, Capability.INTAKE),
+        "may_lead": may_record and can(request.user, Capability.HANDLE_WARNINGS),
         "others": visit.subject.visits.order_by("sequence"), "today": selectors.today()}, status=status)
 
 
@@ -99,7 +100,7 @@ def visit_photo(request, pk: int):
 @login_required
 @require_POST
 def visit_action(request, pk: int, action: str):
-    if action not in ("record", "handover"):
+    if action not in ("record", "handover", "lead"):
         raise Http404
     require(request.user, Capability.FOLLOWUP)
     limit_uploads(request)
@@ -123,6 +124,13 @@ def _visit_action(request, pk: int, action: str):
             except DomainError as exc:
                 _add_error(form, exc)
         return _visit_page(request, visit, form=form, status=400)
+    if action == "lead":
+        try:
+            done = services.visit_to_lead(actor=request.user, visit=visit)
+            messages.success(request, f"已转为监测线索，办理期限 {done.warning.due_date:%Y-%m-%d}")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("followup:visit_detail", visit.pk)
     form = f.HandoverForm(request.POST, prefix="handover")
     if form.is_valid():
         try:

@@ -172,3 +172,16 @@ def test_the_rural_revitalisation_office_receives_on_its_inbox_page(client_for, 
     assert client_for("dongkou_clerk").post(f"/followup/relapse/{entry.pk}/receive/").status_code == 404
     assert "在系统内通报洞口县乡村振兴局" in client_for("longhui_station").get(
         f"/followup/returnees/{entry.pk}/").content.decode()
+
+
+def test_the_coordinator_turns_a_visit_into_a_monitoring_lead_on_its_page(client_for, due_visit):
+    web = client_for("dongkou_coordinator")
+    url = f"/followup/visits/{due_visit.pk}/"
+    web.post(url + "record/", {"visit-method": "phone_call", "visit-findings": "电话问询：儿子失业，家中老人看病难",
+                               "visit-hardship": "health"})
+    page = web.get(url).content.decode()
+    assert "一键转为监测线索" in page and "一键转入救助申请" in page
+    done = web.post(url + "lead/", follow=True).content.decode()
+    assert "已转为监测线索" in done and "一键转入救助申请" not in done
+    assert 'id="lead-done"' in done
+    assert "已转为监测线索" in web.post(url + "lead/", follow=True).content.decode()  # the refusal, said

@@ -240,6 +240,64 @@ def test_no_hand_over_without_hardship_or_out_of_scope(village_visit, persona):
     assert not Application.objects.exists()
 
 
+def test_hardship_becomes_a_monitoring_lead_exactly_once(village_visit, persona):
+    from jiuzhu.core.models import AuditLog
+    from jiuzhu.monitoring.lead_services import LEAD_INDICATOR
+    from jiuzhu.monitoring.models import Warning
+    from jiuzhu.monitoring.warning_selectors import warnings_in_scope
+
+    visit = _record(persona, village_visit)
+    coordinator = persona("dongkou_coordinator")
+    done = services.visit_to_lead(actor=coordinator, visit=visit)
+    warning = done.warning
+    assert warning.indicator.code == LEAD_INDICATOR and warning.status == "open" and warning.region.code == \
+        DONGKOU_VILLAGE
+    assert warning.subject_name == "刘小河" and warning.subject_id_hash == visit.entry.id_number_hash
+    assert "无稳定收入" in warning.evidence["发现的情况"] and warning.due_date > services.today()
+    assert warning in warnings_in_scope(persona("dongkou_officer"))  # the county's officers dispose of it
+    assert AuditLog.objects.filter(action="create", object_type="monitoring.warning",
+                                   object_id=str(warning.pk)).exists()
+    with pytest.raises(DomainError, match="已转为监测线索"):
+        services.visit_to_lead(actor=coordinator, visit=visit)
+    with pytest.raises(DomainError, match="已转为监测线索"):  # one hand-over per visit
+        services.visit_handover(actor=coordinator, visit=visit, items=["dibao"])
+    assert Warning.objects.count() == 1 and not Application.objects.exists()
+
+
+def test_no_lead_without_hardship_out_of_scope_or_after_an_application(village_visit, persona):
+    from jiuzhu.monitoring.models import Warning
+
+    visit = _record(persona, village_visit, hardship="")
+    with pytest.raises(DomainError, match="只有发现困难"):
+        services.visit_to_lead(actor=persona("dongkou_coordinator"), visit=visit)
+    with pytest.raises(Http404):
+        services.visit_to_lead(actor=persona("longhui_coordinator"), visit=visit)
+    with pytest.raises(PermissionDenied):
+        services.visit_to_lead(actor=persona("dongkou_analyst"), visit=visit)
+    FollowupVisit.objects.filter(pk=visit.pk).update(hardship="income")
+    visit.refresh_from_db()
+    services.visit_handover(actor=persona("dongkou_coordinator"), visit=visit, items=["dibao"])
+    with pytest.raises(DomainError, match="已转入救助申请"):
+        services.visit_to_lead(actor=persona("dongkou_coordinator"), visit=visit)
+    assert not Warning.objects.exists()
+
+
+def test_a_lead_needs_the_warning_capability_and_the_area(persona, village):
+    from jiuzhu.core.models import Region
+    from jiuzhu.monitoring.lead_services import lead_raise
+
+    with pytest.raises(PermissionDenied):  # a station worker follows up but does not handle warnings
+        lead_raise(actor=persona("longhui_station"), region=village, subject_name="甲", findings="困难",
+                   source="回访", source_ref="test:1")
+    with pytest.raises(DomainError, match="管辖范围"):
+        lead_raise(actor=persona("dongkou_coordinator"), region=Region.objects.get(code="430524"),
+                   subject_name="甲", findings="困难", source="回访", source_ref="test:2")
+    first = lead_raise(actor=persona("dongkou_coordinator"), region=village, subject_name="甲", findings="困难",
+                       source="回访", source_ref="test:3")
+    assert lead_raise(actor=persona("dongkou_officer"), region=village, subject_name="甲", findings="困难",
+                      source="回访", source_ref="test:3") == first
+
+
 # ---- The at-risk registry ------------------------------------------------------------------------------------
 
 def _enter(persona, village, username="dongkou_coordinator", **extra):
