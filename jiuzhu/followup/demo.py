@@ -53,9 +53,20 @@ def _relapse_client(station) -> dict | None:
     from jiuzhu.registry.models import DecisionStatus, Person, TierDecision
 
     on = timezone.localdate()
+    county_path = Region.objects.get(code=HOME_COUNTY).path
+    if not TierDecision.objects.filter(tier="relapse_watch", status__in=[DecisionStatus.CONFIRMED,
+                                                                         DecisionStatus.OVERRIDDEN],
+                                       household__region__path__startswith=county_path).exists():
+        # The demo's approvers have confirmed nothing yet: 洞口县's approver confirms one recommendation.
+        from jiuzhu.registry.services import tier_decision_confirm
+
+        pending = TierDecision.objects.filter(tier="relapse_watch", status=DecisionStatus.RECOMMENDED,
+                                              household__region__path__startswith=county_path).order_by("pk").first()
+        if pending is not None:
+            tier_decision_confirm(actor=User.objects.get(username="dongkou_approver"), decision=pending)
     households = TierDecision.objects.filter(
         tier="relapse_watch", status__in=[DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN],
-        valid_from__lte=on, household__region__path__startswith=Region.objects.get(code=HOME_COUNTY).path,
+        valid_from__lte=on, household__region__path__startswith=county_path,
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on)).values("household_id")
     person = Person.objects.filter(household_id__in=households).exclude(id_number_cipher="").order_by("pk").first()
     if person is None:
@@ -109,7 +120,7 @@ def populate(*, seed: int = 20261123) -> dict:
         users["dongkou_station"]
     with transaction.atomic():
         for entry in entries.values():  # the county makes the ID number's county precise: the village
-            if entry.home_region_id != village.pk:
+            if entry.home_region is not None and entry.home_region.level != "village":
                 services.returnee_set_home(actor=officer, entry=entry, region=village)
         for story in ("overdue", "handed_over", "confirmed", "due"):
             services.returnee_confirm_receipt(actor=home_station, entry=entries[story])
