@@ -12,15 +12,12 @@ from jiuzhu.followup import services
 from jiuzhu.followup.models import FollowupVisit, ReturneeEntry, VisitStatus
 from jiuzhu.intake.models import Application, Channel
 from jiuzhu.rescue.cases_services import case_admit, case_discharge
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 VILLAGE = "430525100200"  # the dongkou coordinator's village
 
 
-def shot(page, name: str, viewport: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"followup-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("followup")
 
 
 def returnee_due_this_week() -> FollowupVisit:
