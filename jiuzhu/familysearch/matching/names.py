@@ -74,7 +74,8 @@ def parse_client_name(text: object) -> list[NameParts]:
       surname when it is one: 小李);
     - one character -> surname if it is one, and given name;
     - two to four characters starting with a surname -> full name, and (two characters) also a given name
-      (金花 may be 李金花's given name); otherwise a given name.
+      (金花 may be 李金花's given name); otherwise a given name, and a full name too when the first character
+      sounds like a surname (羽伟帅 for 余伟帅).
     """
     name = clean_name(text)
     if not name:
@@ -98,7 +99,15 @@ def parse_client_name(text: object) -> list[NameParts]:
         if len(name) == 2:
             readings.append(NameParts("given", given=name))
         return readings
+    if len(name) <= 4 and surname_key(surname) in surname_keys():
+        # 羽伟帅: a misheard or miswritten surname (余) that sounds like one.
+        return [NameParts("given", given=name), NameParts("full", surname=surname, given=given)]
     return [NameParts("given", given=name)]
+
+
+@functools.lru_cache(maxsize=1)
+def surname_keys() -> frozenset[str]:
+    return frozenset(surname_key(s) for s in SURNAMES)
 
 
 def parse_report_name(text: object) -> tuple[str, str]:

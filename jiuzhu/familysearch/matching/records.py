@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 CLIENT_COLUMNS = ("client_id", "name", "sex", "estimated_age", "height_cm", "accent_region_code", "found_date",
                   "found_region_code", "features")
 REPORT_COLUMNS = ("report_id", "name", "sex", "birth_year", "height_cm", "hukou_region_code", "missing_date",
@@ -35,7 +37,7 @@ class FieldError(ValueError):
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
 

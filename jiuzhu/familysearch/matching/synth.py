@@ -110,7 +110,9 @@ def _names(n: int, male: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
 def _features(n: int, rng: np.random.Generator) -> np.ndarray:
     """Marks and clothing as index pairs (the text is joined with '，')."""
     marks = rng.integers(0, len(MARKS), (n, 2))
+    marks[:, 1] = (marks[:, 0] + rng.integers(1, len(MARKS), n)) % len(MARKS)  # two different marks
     clothes = rng.integers(0, len(CLOTHING), (n, 2))
+    clothes[:, 1] = (clothes[:, 0] + rng.integers(1, len(CLOTHING), n)) % len(CLOTHING)
     return np.concatenate([marks, clothes + len(MARKS)], axis=1)
 
 
@@ -162,7 +164,7 @@ def generate_reports(n: int, seed: int = 0, *, start: int = 1, prefix: str = "R"
         "true_missing_day": missing,
         "true_last_seen": true_last_seen,
         "items": list(items),
-    }).assign(birth_year=lambda d: d["birth_year"].where(d["birth_year"] > 0, None))
+    }).assign(birth_year=lambda d: d["birth_year"].where(d["birth_year"] > 0).astype("Int64"))
 
 
 def _move(codes: np.ndarray, how: np.ndarray, rng: np.random.Generator) -> np.ndarray:
