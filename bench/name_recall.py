@@ -65,7 +65,7 @@ def _frames(clients: pd.DataFrame, reports: pd.DataFrame) -> tuple[pd.DataFrame,
 
     def client_year(row):
         age, found = read_age(row["estimated_age"]), read_date(row["found_date"], "found_date")
-        return None if np.isnan(age) or found is None else found.year - int(round(age))
+        return None if np.isnan(age) or found is None else found.year - round(age)
 
     c = side([n if n not in ("无名氏",) else "" for n in clients["name"]], clients["sex"],
              [client_year(r) for r in clients.to_dict("records")],

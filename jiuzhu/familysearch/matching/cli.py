@@ -121,8 +121,8 @@ def match_csv(args) -> int:
     for item in bad:
         print(item, file=sys.stderr)
     if bad and (header_broken or not args.skip_bad):
-        print(f"共{len(bad)}行有问题，未写出结果" + ("（表头不对）" if header_broken else "；加 --skip-bad 可跳过这些行继续"),
-              file=sys.stderr)
+        hint = "（表头不对）" if header_broken else "；加 --skip-bad 可跳过这些行继续"
+        print(f"共{len(bad)}行有问题，未写出结果{hint}", file=sys.stderr)
         return 2
     if bad:
         print(f"已跳过{len(bad)}行有问题的记录", file=sys.stderr)

@@ -153,6 +153,7 @@ def _name_reading(reading: dict, codes: dict[str, np.ndarray]) -> np.ndarray:
         out = np.full(n, lv("given_conflict"), np.int8)
         key = reading["giv_k"]
         out[(codes["g1_k"] == key) | (codes["gl_k"] == key) | (codes["giv_k"] == key)] = lv("nickname")
+        out[codes["giv"] == reading["giv"]] = lv("given_exact")  # 阿明 for 陈明: the whole given name
     else:
         return np.zeros(n, np.int8)
     out[codes["full"] < 0] = lv("unknown")

@@ -151,7 +151,7 @@ class ReportTable:
         if np.isnan(client.estimated_age) or client.found_date is None:
             ranges = [(s * _SLOT, s * _SLOT + _SLOT - 1) for s in slots]
         else:
-            centre = client.found_date.year - int(round(client.estimated_age))
+            centre = client.found_date.year - round(client.estimated_age)
             lo = max(centre + cmp.AGE_LO - 1 - _BY_BASE, 0)
             hi = min(centre + cmp.AGE_HI + 1 - _BY_BASE, _BY_UNKNOWN - 1)
             ranges = []

@@ -85,7 +85,7 @@ def _homophone(char: str, rng: np.random.Generator) -> str | None:
 
 def _dialect(char: str, rng: np.random.Generator) -> str | None:
     """A character with the same folded key but a different pinyin (刘/牛, 黄/方, 陈/程)."""
-    by_pinyin, by_key = _sound_tables()
+    _by_pinyin, by_key = _sound_tables()
     pinyin = lazy_pinyin(char, style=Style.NORMAL)[0]
     options = [c for c in by_key.get(char_key(char), []) if lazy_pinyin(c, style=Style.NORMAL)[0] != pinyin]
     return options[rng.integers(len(options))] if options else None

@@ -5,8 +5,9 @@ candidates (so the weights rank within what blocking keeps). Counts are smoothed
 pairs reach fewer than MIN_M times (sex conflict, which blocking removes; levels the generator rarely
 makes) keeps its PRIOR weight; every weight is then held within BOUNDS, which encode what the data cannot
 teach: a conflicting name stays weak negative evidence (false names), a height difference is never
-decisive (families estimate heights), sex conflict is strongly negative. The name level is the reading that weighs most, so the estimate is repeated with the
-new weights (twice is enough: the readings barely change).
+decisive (families estimate heights), sex conflict is strongly negative. The name level is the reading
+that weighs most, so the estimate is repeated with the new weights (twice is enough: the readings barely
+change).
 
     python -m jiuzhu.familysearch.matching.train [--reports 20000] [--clients 4000] [--seed 100] [--out PATH]
 
