@@ -157,9 +157,10 @@ class ReportTable:
             ranges = []
             for s in slots:
                 ranges += [(s * _SLOT + lo, s * _SLOT + hi), (s * _SLOT + _BY_UNKNOWN, s * _SLOT + _BY_UNKNOWN)]
-        bounds = [(np.searchsorted(self.block_key, a, "left"), np.searchsorted(self.block_key, b, "right"))
-                  for a, b in ranges]
-        return np.concatenate([np.arange(a, b) for a, b in bounds]) if bounds else np.empty(0, np.int64)
+        edges = np.array(ranges, dtype=self.block_key.dtype)  # same dtype: no conversion of the whole key
+        starts = np.searchsorted(self.block_key, edges[:, 0], "left")
+        ends = np.searchsorted(self.block_key, edges[:, 1], "right")
+        return np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
 
     def feature_overlap(self, text: str) -> tuple[np.ndarray | None, int]:
         """Shared bigram count with every row (None when the client has no features) and the client's count."""
@@ -250,13 +251,16 @@ def rank(client: dict | Client, reports: ReportTable, top: int = 10, *, exclude_
     """The ``top`` best reports for one client, best first, each with its explanation.
     ``exclude_pairs``: (client_id, report_id) pairs a reviewer rejected; they never come back."""
     client = _as_client(client)
-    weights = weights or load_weights()
+    rejected = [r for c, r in exclude_pairs if str(c) == str(client.client_id)]
+    return _rank(client, reports, top, rejected, weights or load_weights())
+
+
+def _rank(client: Client, reports: ReportTable, top: int, rejected: list, weights: dict) -> list[Candidate]:
     rows = reports.block(client)
     levels, excluded = compare(client, reports, rows, weights)
     contributions = {e: weights[e][levels[e]] for e in EVIDENCE}
     score = np.sum(list(contributions.values()), axis=0) if len(rows) else np.zeros(0)
     score = np.where(excluded, -np.inf, score)
-    rejected = [r for c, r in exclude_pairs if str(c) == str(client.client_id)]
     if rejected:
         score[np.isin(rows, reports.positions(rejected))] = -np.inf
     keep = np.flatnonzero(np.isfinite(score))
@@ -282,11 +286,15 @@ def rank_many(clients_df: pd.DataFrame, reports_df: pd.DataFrame | ReportTable, 
     """client_id, rank (1 = best), report_id, score for every client (one query each over the prepared
     table; the work inside each query is array arithmetic)."""
     table = reports_df if isinstance(reports_df, ReportTable) else ReportTable(reports_df)
-    pairs = list(exclude_pairs)
+    rejected: dict[str, list] = {}
+    for client_id, report_id in exclude_pairs:
+        rejected.setdefault(str(client_id), []).append(report_id)
     weights = load_weights()
     out = {"client_id": [], "rank": [], "report_id": [], "score": []}
     for row in clients_df.to_dict("records"):
-        for position, candidate in enumerate(rank(row, table, top, exclude_pairs=pairs, weights=weights), 1):
+        client = _as_client(row)
+        found = _rank(client, table, top, rejected.get(str(client.client_id), []), weights)
+        for position, candidate in enumerate(found, 1):
             out["client_id"].append(row.get("client_id"))
             out["rank"].append(position)
             out["report_id"].append(candidate.report_id)

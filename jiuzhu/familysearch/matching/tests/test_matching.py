@@ -111,6 +111,15 @@ def test_rejected_pair_never_comes_back():
     assert list(ranked({"name": "张建国"}, *reports, exclude_pairs=[("C1", "R1"), ("C2", "R2")])) == ["R2"]
 
 
+def test_rank_many_leaves_out_rejected_pairs():
+    reports = pd.DataFrame([{**BASE_REPORT, "report_id": "R1", "name": "张建国"},
+                            {**BASE_REPORT, "report_id": "R2", "name": "张建军"}])
+    clients = pd.DataFrame([{**BASE_CLIENT, "client_id": "C1", "name": "张建国"},
+                            {**BASE_CLIENT, "client_id": "C2", "name": "张建国"}])
+    out = rank_many(clients, reports, top=5, exclude_pairs=[("C1", "R1")])
+    assert out[["client_id", "report_id"]].values.tolist() == [["C1", "R2"], ["C2", "R1"], ["C2", "R2"]]
+
+
 def test_explanation_sums_to_score_and_has_chinese_labels():
     found = ranked({"name": "牛德华", "accent_region_code": "430524", "height_cm": 168, "features": "驼背"},
                    {"name": "刘德华", "hukou_region_code": "430500", "height_cm": 175, "features": "驼背，秃顶"})
