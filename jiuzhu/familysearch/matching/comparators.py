@@ -36,48 +36,60 @@ def age_difference(estimated_age: float, found_year: int, birth_year: np.ndarray
     return estimated_age - (found_year - birth_year)
 
 
+def _age_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Level and exclusion by d = AGE_LO - 1 ... AGE_HI + 1 (the ends stand for everything beyond)."""
+    d = np.arange(AGE_LO - 1, AGE_HI + 2)
+    level = np.full(len(d), _lv("age", "far"), np.int8)
+    level[(d >= -7) & (d <= 8)] = _lv("age", "near")
+    level[(d >= -4) & (d <= 5)] = _lv("age", "close")
+    level[(d >= -1) & (d <= 2)] = _lv("age", "exact")
+    return level, (d < AGE_LO) | (d > AGE_HI)
+
+
+_AGE_LEVEL, _AGE_OUT = _age_tables()
+
+
 def compare_age(estimated_age: float, found_year: int | None, birth_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(levels, excluded): beyond AGE_LO..AGE_HI the report is excluded."""
+    """(levels, excluded): beyond AGE_LO..AGE_HI the report is excluded. Exact takes 虚岁 (+1) and the
+    birthday (+1) in: d from -1 to +2."""
     n = len(birth_year)
     if np.isnan(estimated_age) or found_year is None:
         return np.zeros(n, np.int8), np.zeros(n, bool)
-    d = age_difference(estimated_age, found_year, birth_year)
+    d = birth_year + np.int32(round(estimated_age) - found_year)
+    index = np.clip(d - (AGE_LO - 1), 0, len(_AGE_LEVEL) - 1)
     known = birth_year > 0
-    out = np.full(n, _lv("age", "far"), np.int8)
-    out[(d >= -7) & (d <= 8)] = _lv("age", "near")
-    out[(d >= -4) & (d <= 5)] = _lv("age", "close")
-    out[(d >= -1) & (d <= 2)] = _lv("age", "exact")
-    out[~known] = _lv("age", "unknown")
-    excluded = known & ((d < AGE_LO) | (d > AGE_HI))
-    return out, excluded
+    out = np.where(known, _AGE_LEVEL[index], _lv("age", "unknown")).astype(np.int8)
+    return out, known & _AGE_OUT[index]
 
 
 def compare_height(client_height: float, height: np.ndarray) -> np.ndarray:
     n = len(height)
     if np.isnan(client_height):
         return np.zeros(n, np.int8)
-    d = np.abs(height - client_height)
-    out = np.full(n, _lv("height", "conflict"), np.int8)
-    out[d <= 12] = _lv("height", "far")
-    out[d <= 7] = _lv("height", "close")
-    out[d <= 3] = _lv("height", "exact")
+    d = np.abs(height - np.float32(client_height))
+    out = (np.digitize(d, np.array([3, 7, 12], np.float32), right=True) + _lv("height", "exact")).astype(np.int8)
     out[np.isnan(height)] = _lv("height", "unknown")
     return out
 
 
-def compare_region(evidence: str, client_code: int, codes: np.ndarray) -> np.ndarray:
+def compare_region(evidence: str, client_code: int, codes: np.ndarray, cities: np.ndarray | None = None,
+                   provinces: np.ndarray | None = None) -> np.ndarray:
     """Same county / city / province / other, at the precision both codes have: a province-level code
-    (410000, an accent) can match at most at province level."""
+    (410000, an accent) can match at most at province level. ``cities`` (code // 100, 0 for a
+    province-level code) and ``provinces`` (code // 10000) may come precomputed."""
     n = len(codes)
     if not client_code:
         return np.zeros(n, np.int8)
-    out = np.full(n, _lv(evidence, "other"), np.int8)
-    out[codes // 10000 == client_code // 10000] = _lv(evidence, "province")
+    if provinces is None:
+        provinces = codes // 10000
+    if cities is None:
+        cities = np.where(codes % 10000 != 0, codes // 100, 0)
+    out = np.where(provinces == client_code // 10000, _lv(evidence, "province"), _lv(evidence, "other"))
+    out = out.astype(np.int8)
     if client_code % 10000:
-        city = (codes // 100 == client_code // 100) & (codes % 10000 != 0)
-        out[city] = _lv(evidence, "city")
+        out[cities == client_code // 100] = _lv(evidence, "city")
         if client_code % 100:
-            out[(codes == client_code)] = _lv(evidence, "county")
+            out[codes == client_code] = _lv(evidence, "county")
     out[codes == 0] = _lv(evidence, "unknown")
     return out
 
@@ -88,11 +100,9 @@ def compare_time(found_day: int | None, missing_day: np.ndarray) -> tuple[np.nda
     if found_day is None:
         return np.zeros(n, np.int8), np.zeros(n, bool)
     known = missing_day != NO_DAY
-    gap = found_day - missing_day.astype(np.int64)
-    out = np.full(n, _lv("time", "long"), np.int8)
-    out[gap <= 5 * 365 + 1] = _lv("time", "years")
-    out[gap <= 366] = _lv("time", "year")
-    out[gap <= 31] = _lv("time", "month")
+    gap = np.int32(found_day) - missing_day  # NO_DAY wraps around; masked by ``known``
+    out = (np.digitize(gap, np.array([31, 366, 5 * 365 + 1], np.int32), right=True)
+           + _lv("time", "month")).astype(np.int8)
     out[~known] = _lv("time", "unknown")
     return out, known & (gap < 0)
 

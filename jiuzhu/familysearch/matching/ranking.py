@@ -102,6 +102,10 @@ class ReportTable:
         self.home = _map_unique(df["hukou_region_code"], lambda v: read_region(v, "hukou_region_code"), np.int32)
         self.place = _map_unique(df["last_seen_region_code"], lambda v: read_region(v, "last_seen_region_code"),
                                  np.int32)
+        for column in ("home", "place"):
+            codes = getattr(self, column)
+            setattr(self, f"{column}_city", np.where(codes % 10000 != 0, codes // 100, 0).astype(np.int32))
+            setattr(self, f"{column}_province", (codes // 10000).astype(np.int32))
         self.missing_day = _map_unique(df["missing_date"], _missing_day, np.int32)
         self._prepare_names(df["name"])
         self._prepare_features(df["features"])
@@ -238,8 +242,10 @@ def compare(client: Client, table: ReportTable, rows: np.ndarray, weights: dict[
         "sex": cmp.compare_sex(client.sex, table.sex[rows]),
         "age": age,
         "height": cmp.compare_height(client.height_cm, table.height[rows]),
-        "home": cmp.compare_region("home", client.accent_region_code, table.home[rows]),
-        "place": cmp.compare_region("place", client.found_region_code, table.place[rows]),
+        "home": cmp.compare_region("home", client.accent_region_code, table.home[rows], table.home_city[rows],
+                                   table.home_province[rows]),
+        "place": cmp.compare_region("place", client.found_region_code, table.place[rows], table.place_city[rows],
+                                    table.place_province[rows]),
         "time": time,
         "features": features,
     }

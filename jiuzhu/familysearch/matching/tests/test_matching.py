@@ -148,3 +148,14 @@ def test_importable_without_django_settings():
             "from django.conf import settings; assert not settings.configured")
     root = Path(__file__).resolve().parents[4]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, env=env)
+
+
+def test_home_region_from_what_the_client_says():
+    from jiuzhu.familysearch.matching.regions import region_codes_from_text
+
+    assert region_codes_from_text(["河南周口人", "河南口音", "湖南隆回县人", "不知道"]) == [
+        "411600", "410000", "430524", ""]
+    found = ranked({"name": "", "accent_region_code": region_codes_from_text(["河南周口人"])[0]},
+                   {"hukou_region_code": "411602"}, {"hukou_region_code": "410100"})
+    assert [next(e.level for e in found[r].explanation if e.evidence == "home") for r in ("R1", "R2")] == [
+        "city", "province"]
