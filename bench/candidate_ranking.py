@@ -9,6 +9,13 @@ long-running process would hold them; `prepare_seconds` is that one-off cost and
 Each query is one new client derived with noise from a random row of either set (every name stratum), timed
 from the client dict to the explained top 10 (`rank()`), after 5 warm-up queries. `recall_at_10` is the
 share of those clients whose source row is in their top 10 (a sanity check, not the accuracy bench).
+
+Measured 2026-12-02 on the shared 2-core machine (load ~5 from other sessions' work), 1,000,000 records and
+100,000 reports, 300 queries: p50 56.4 ms, p95 139.6 ms, max 287 ms, CPU 43 ms per query; the block (same
+sex or unknown, birth years the estimated age allows, unknown birth years) is 191,172 rows at the median and
+the whole table for a client with neither sex nor age. recall@10 0.897 against 1.1 million rows. Preparing
+the table: 61 s (names and feature bigrams per distinct value), ~2.4 GB peak with the generator's frames.
+An earlier run at load 5.7: p50 109 ms, p95 230 ms (CPU 55 ms per query): wall times follow the load.
 """
 
 import argparse

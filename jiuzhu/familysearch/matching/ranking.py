@@ -262,6 +262,8 @@ def rank(client: dict | Client, reports: ReportTable, top: int = 10, *, exclude_
 
 
 def _rank(client: Client, reports: ReportTable, top: int, rejected: list, weights: dict) -> list[Candidate]:
+    if top < 1 or not reports.size:
+        return []
     rows = reports.block(client)
     levels, excluded = compare(client, reports, rows, weights)
     contributions = {e: weights[e][levels[e]] for e in EVIDENCE}

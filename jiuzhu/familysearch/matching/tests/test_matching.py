@@ -159,3 +159,17 @@ def test_home_region_from_what_the_client_says():
                    {"hukou_region_code": "411602"}, {"hukou_region_code": "410100"})
     assert [next(e.level for e in found[r].explanation if e.evidence == "home") for r in ("R1", "R2")] == [
         "city", "province"]
+
+
+def test_weights_cover_every_level():
+    import json
+    from importlib import resources
+
+    from jiuzhu.familysearch.matching.evidence import LEVEL_LABELS, LEVELS
+
+    data = json.loads(resources.files("jiuzhu.familysearch.matching").joinpath("weights.json").read_text("utf-8"))
+    for evidence, levels in LEVELS.items():
+        assert set(data["weights"][evidence]) == set(levels) == set(LEVEL_LABELS[evidence])
+    assert data["weights"]["sex"]["conflict"] <= -8  # strong negative
+    assert -3 <= data["weights"]["name"]["conflict"] < 0  # a false name is weak negative evidence
+    assert rank({**BASE_CLIENT, "name": "张三"}, table({"name": "张三"}), top=0) == []
