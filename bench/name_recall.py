@@ -24,8 +24,9 @@ Measured 2026-12-02 on the shared 2-core machine (load 4-6), committed weights (
   empty 0.973. Splink 0.683 (exact/homophone/dialect 1.0, the partial and empty names 0.38-0.46; 46 s),
   pinyin-key join 0.4315 (0 for every client without a full name): ours +0.3085 and +0.56.
   Query p50 5.6 ms, p95 10.4 ms.
-- --reports 100000 (3,000 clients): see the report of session 28 (0.9713 without Splink: empty 0.918,
-  false name 0.911, nickname 0.966, surname only 0.980, given only 0.987; pinyin join 0.431).
+- --reports 100000 (3,000 clients): recall@1 0.905, recall@10 0.9713; empty 0.918, false name 0.911,
+  nickname 0.966, surname only 0.980, given only 0.987, the full-name strata 1.0. Splink 0.5437 (187 s),
+  pinyin-key join 0.431: ours +0.4276 and +0.5403. Query p50 9.7 ms, p95 24.4 ms.
 Our generated set has fewer full names than the issue's reference set (58% of clients give a full name,
 possibly misheard; 42% a partial, empty or false one), which is why both baselines are below the issue's
 reference figures (Splink ~0.90, pinyin join ~0.70): they can only use a full name.
