@@ -255,6 +255,8 @@ def compare(client: Client, table: ReportTable, rows: np.ndarray, weights: dict[
 def rank(client: dict | Client, reports: ReportTable, top: int = 10, *, exclude_pairs: Iterable = (),
          weights: dict[str, np.ndarray] | None = None) -> list[Candidate]:
     """The ``top`` best reports for one client, best first, each with its explanation.
+    ``client``: a dict with the match-csv client columns (missing keys are unknown) or a records.Client; a
+    value that cannot be read raises records.FieldError (``column``, Chinese ``reason``).
     ``exclude_pairs``: (client_id, report_id) pairs a reviewer rejected; they never come back."""
     client = _as_client(client)
     rejected = [r for c, r in exclude_pairs if str(c) == str(client.client_id)]
