@@ -212,7 +212,7 @@ def counts(*, actor) -> dict[str, int]:
         "arrived": entries.filter(arrived_on__isnull=False).count(),
         "visits_done": visits.filter(status=VisitStatus.DONE).count(),
         "visits_overdue": visits.filter(status=VisitStatus.PLANNED, due_on__lt=today()).count(),
-        "handed_over": visits.filter(application__isnull=False).count(),
+        "handed_over": visits.filter(Q(application__isnull=False) | Q(warning__isnull=False)).count(),
         "at_risk_listed": at_risk_in_scope(actor).filter(status=AtRiskStatus.LISTED).count(),
         "repeat_alerts": alerts_in_scope(actor).count(),
     }
