@@ -2,7 +2,8 @@
 same reads and writes as the pages (selectors.py, services.py), for the coordinator's phone and other systems:
 
 - GET visits (the week's work list; filters show, status, region; paged), GET visits/{id},
-  POST visits/{id}/record, POST visits/{id}/handover (衔接: once; a second call answers the same application);
+  POST visits/{id}/record, POST visits/{id}/handover {items, region_code?} (衔接: once; a second call answers
+  the same application; region_code names the township or village when the visit's region is the county);
 - GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival;
 - GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check;
 - GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons).
@@ -169,16 +170,20 @@ def visit_handover(request, visit_id: int, payload: HandoverIn):
     actor = request.auth
     visit = selectors.visit_get(actor=actor, visit_id=visit_id, purpose="api_handover")
     items = _handover_items(payload.items)
+    code = payload.region_code.strip()
+    place = Region.objects.filter(code=code).first() if code else None
+    if code and place is None:
+        raise invalid(f"区划代码“{code[:20]}”不存在", "region_code")
     if visit.application_id is not None:
         # A retry by one who may hand it over (the visit's region, with INTAKE) answers the same application.
         require(actor, Capability.INTAKE)
         selectors.get_or_404(selectors.visits_to_record(actor), visit.pk)
     else:
         try:
-            services.visit_handover(actor=actor, visit=visit, items=items)
-        except DomainError:
+            services.visit_handover(actor=actor, visit=visit, items=items, region=place)
+        except DomainError as exc:
             if not _handed_over(actor, visit.pk):  # else a parallel request made it first: the same answer
-                raise
+                raise _body_field(exc, {"region": "region_code"}) from None
     return _visit_detail(actor, visit.pk)
 
 

@@ -81,6 +81,7 @@ class VisitRecordIn(Schema):
 
 class HandoverIn(Schema):
     items: list[str] = Field(default_factory=list, description="申请救助事项代码：dibao、temporary、medical")
+    region_code: str = Field("", description="申请人居住的乡镇（街道）或村（社区）的区划代码；默认回访的责任地区")
 
 
 # ---- The returnee ledger -------------------------------------------------------------------------------------

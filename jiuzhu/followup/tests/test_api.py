@@ -331,3 +331,46 @@ def test_the_schema_lists_the_followup_endpoints(client_for):
                  "/returnees/{entry_id}/arrival", "/at-risk", "/at-risk/{person_id}", "/at-risk/{person_id}/check",
                  "/alerts", "/alerts/{alert_id}/seen", "/counts"):
         assert f"/api/v1/followup{path}" in paths, path
+
+
+def test_a_county_officer_hands_over_to_the_village_named(client_for, returnee, persona):
+    """The home found by the ID number is the county: the application needs the township or village."""
+    entry = returnee()
+    assert entry.home_region.code == DONGKOU
+    visit = entry.visits.get(sequence=1)
+    officer = persona("dongkou_officer")
+    services.visit_record(actor=officer, visit=visit, visited_on=None, method="phone_call",
+                          findings="母亲住院，无收入", hardship="health")
+    web = client_for("dongkou_officer")
+    url = f"{API}/visits/{visit.pk}/handover"
+    _refused(web.post(url, {"items": ["medical"]}, content_type="application/json"), "region_code",
+             "请先将流出地细化到乡镇（街道）或村（社区）")
+    _refused(web.post(url, {"items": ["medical"], "region_code": "430525999999"}, content_type="application/json"),
+             "region_code", "不存在")
+    assert not Application.objects.exists()
+    handed = web.post(url, {"items": ["medical"], "region_code": DONGKOU_VILLAGE}, content_type="application/json")
+    assert handed.status_code == 200, handed.content.decode()
+    assert Application.objects.get().region.code == DONGKOU_VILLAGE
+
+
+def test_a_list_costs_the_same_queries_for_one_row_or_many(client_for, returnee, persona, village):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = persona("dongkou_officer")
+    web = client_for("dongkou_officer")
+
+    def cost(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert web.get(url).status_code == 200
+        return len(queries)
+
+    first = returnee()
+    services.returnee_set_home(actor=officer, entry=first, region=village)
+    one = {url: cost(url) for url in (f"{API}/visits?show=planned", f"{API}/returnees")}
+    for seq in (32, 33):
+        more = returnee(id_number=id_in(DONGKOU, seq), name=f"刘小河{seq}")
+        services.returnee_set_home(actor=officer, entry=more, region=village)
+    for url, queries in one.items():
+        assert cost(url) == queries, url
+    assert web.get(f"{API}/returnees").json()["total"] == 3
