@@ -220,6 +220,9 @@ def _entry_detail(actor, entry_id: int) -> dict:
         "station_side": services._is_station_side(actor, e), "home_side": services._is_home_side(actor, e),
         "may_confirm": services._may_confirm(actor, e),
         "letter_url": reverse("followup:entry_letter", args=[e.pk]) if letter else None,
+        "relapse_office": e.relapse_office.name if e.relapse_office_id else None,
+        "relapse_notice_mode": e.relapse_notice_mode, "relapse_notified_at": e.relapse_notified_at,
+        "relapse_received_at": e.relapse_received_at,
         "visits": _schedule(e.visits),
     }
 

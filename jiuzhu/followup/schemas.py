@@ -117,6 +117,10 @@ class EntryDetailOut(EntryOut):
     home_side: bool
     may_confirm: bool
     letter_url: str | None = Field(None, description="书面反馈函（打印页），流出地单位未使用本系统时")
+    relapse_office: str | None = Field(None, description="防止返贫监测对象：系统内通报的乡村振兴部门")
+    relapse_notice_mode: str = Field("", description="通报方式：system（系统内）、letter（书面）；空为未通报")
+    relapse_notified_at: dt.datetime | None = None
+    relapse_received_at: dt.datetime | None = None
     visits: list[ScheduleOut]
 
 

@@ -125,6 +125,7 @@ def test_the_home_office_confirms_receipt_and_arrival(live_server, returnee):
     assert detail["id_number"] == id_in(DONGKOU)  # a station worker may see it in full
     assert "birth_date" not in detail and detail["may_confirm"] and detail["home_side"]
     assert detail["home_office"] == "洞口县救助管理站" and detail["discharge_kind_label"] == "护送返乡"
+    assert not detail["relapse_watch"] and detail["relapse_notice_mode"] == "" and detail["relapse_office"] is None
 
     received = web.post(f"{base}/{entry.pk}/receipt", timeout=60)
     assert received.status_code == 200 and received.json()["receipt_confirmed_at"]
