@@ -375,3 +375,12 @@ def test_a_list_costs_the_same_queries_for_one_row_or_many(client_for, returnee,
     for url, queries in one.items():
         assert cost(url) == queries, url
     assert web.get(f"{API}/returnees").json()["total"] == 3
+
+
+def test_unseen_alerts_come_first_on_either_database(client_for, alert, returnee, admit, persona):
+    """NULL sorts last ascending on PostgreSQL and first on SQLite: the list says NULLS FIRST itself."""
+    returnee(id_number=id_in(DONGKOU, 32), name="王大山")
+    newer = RepeatAlert.objects.get(case=admit(username="dongkou_station", id_number=id_in(DONGKOU, 32)))
+    services.alert_mark_seen(actor=persona("dongkou_officer"), alert=newer)
+    rows = client_for("dongkou_officer").get(f"{API}/alerts").json()["results"]
+    assert [(r["id"], bool(r["seen_at"])) for r in rows] == [(alert.pk, False), (newer.pk, True)]
