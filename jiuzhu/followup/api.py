@@ -4,8 +4,9 @@ same reads and writes as the pages (selectors.py, services.py), for the coordina
 - GET visits (the week's work list; filters show, status, region; paged), GET visits/{id},
   POST visits/{id}/record, POST visits/{id}/handover {items, region_code?} (衔接: once; a second call answers
   the same application; region_code names the township or village when the visit's region is the county);
-- GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival;
-- GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check;
+- GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival,
+  POST returnees/{id}/home;
+- GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check, POST at-risk/{id}/resubmit;
 - GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons).
 
 Every read checks FOLLOWUP (403) and the scope (404) and audits the persons shown as the pages do; a returnee's ID
@@ -47,6 +48,8 @@ from jiuzhu.followup.schemas import (
     EntryDetailOut,
     EntryPageOut,
     HandoverIn,
+    HomeIn,
+    ResubmitIn,
     VisitDetailOut,
     VisitPageOut,
     VisitRecordIn,
@@ -268,6 +271,22 @@ def entry_arrival(request, entry_id: int, payload: ArrivalIn):
     return _entry_detail(actor, entry.pk)
 
 
+@router.post("/returnees/{entry_id}/home", response={200: EntryDetailOut, **ERRORS},
+             summary="设定或细化流出地（县、乡镇、村的区划代码；回访计划随之生成或移交）")
+def entry_home(request, entry_id: int, payload: HomeIn):
+    actor = request.auth
+    entry = selectors.entry_get(actor=actor, entry_id=entry_id, purpose="api_home")
+    code = payload.region_code.strip()
+    region = Region.objects.filter(code=code).first() if code else None
+    if code and region is None:
+        raise invalid(f"区划代码“{code[:20]}”不存在", "region_code")
+    try:
+        services.returnee_set_home(actor=actor, entry=entry, region=region)
+    except DomainError as exc:
+        raise _body_field(exc, {"region": "region_code"}) from None
+    return _entry_detail(actor, entry.pk)
+
+
 # ---- The at-risk registry ------------------------------------------------------------------------------------
 
 def _at_risk_row(p: AtRiskPerson) -> dict:
@@ -342,6 +361,16 @@ def at_risk_check(request, person_id: int, payload: CheckIn):
     if decision not in ("approve", "return"):
         raise invalid("审核意见应为 approve（审核入库）或 return（退回补正）", "decision")
     services.at_risk_check(actor=actor, person=person, approve=decision == "approve", reason=payload.reason)
+    return _at_risk_detail(actor, person.pk)
+
+
+@router.post("/at-risk/{person_id}/resubmit", response={200: AtRiskDetailOut, **ERRORS},
+             summary="退回补正后重新提交县级审核")
+def at_risk_resubmit(request, person_id: int, payload: ResubmitIn):
+    actor = request.auth
+    person = selectors.at_risk_get(actor=actor, person_id=person_id, purpose="api_resubmit")
+    services.at_risk_resubmit(actor=actor, person=person, conditions=payload.conditions, guardian=payload.guardian,
+                              address=payload.address, note=payload.note)
     return _at_risk_detail(actor, person.pk)
 
 

@@ -136,6 +136,10 @@ class ArrivalIn(Schema):
     note: str = Field("", description="到家情况（500 字以内）")
 
 
+class HomeIn(Schema):
+    region_code: str = Field("", description="流出地（户籍地）的县（区）、乡镇（街道）或村（社区）的区划代码")
+
+
 # ---- The at-risk registry ------------------------------------------------------------------------------------
 
 class AtRiskOut(Schema):
@@ -176,6 +180,13 @@ class AtRiskIn(Schema):
     id_number: str = ""
     conditions: list[str] = Field(default_factory=list, description="易流浪走失情形代码：mental、dementia、"
                                   "intellectual、physical、repeat、minor、lonely_elderly")
+    guardian: str = ""
+    address: str = ""
+    note: str = ""
+
+
+class ResubmitIn(Schema):
+    conditions: list[str] = Field(default_factory=list, description="易流浪走失情形代码")
     guardian: str = ""
     address: str = ""
     note: str = ""

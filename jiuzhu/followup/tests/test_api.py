@@ -329,8 +329,9 @@ def test_the_schema_lists_the_followup_endpoints(client_for):
     paths = set(schema["paths"])
     for path in ("/visits", "/visits/{visit_id}", "/visits/{visit_id}/record", "/visits/{visit_id}/handover",
                  "/returnees", "/returnees/{entry_id}", "/returnees/{entry_id}/receipt",
-                 "/returnees/{entry_id}/arrival", "/at-risk", "/at-risk/{person_id}", "/at-risk/{person_id}/check",
-                 "/alerts", "/alerts/{alert_id}/seen", "/counts"):
+                 "/returnees/{entry_id}/arrival", "/returnees/{entry_id}/home", "/at-risk", "/at-risk/{person_id}",
+                 "/at-risk/{person_id}/check", "/at-risk/{person_id}/resubmit", "/alerts", "/alerts/{alert_id}/seen",
+                 "/counts"):
         assert f"/api/v1/followup{path}" in paths, path
 
 
@@ -384,3 +385,35 @@ def test_unseen_alerts_come_first_on_either_database(client_for, alert, returnee
     services.alert_mark_seen(actor=persona("dongkou_officer"), alert=newer)
     rows = client_for("dongkou_officer").get(f"{API}/alerts").json()["results"]
     assert [(r["id"], bool(r["seen_at"])) for r in rows] == [(alert.pk, False), (newer.pk, True)]
+
+
+def test_the_home_is_made_precise_and_a_returned_entry_resubmitted(client_for, returnee, at_risk_person):
+    entry = returnee()  # home found by the ID number: 洞口县, visits planned there
+    officer = client_for("dongkou_officer")
+    home = f"{API}/returnees/{entry.pk}/home"
+    _refused(officer.post(home, {"region_code": "430000"}, content_type="application/json"), "region_code",
+             "流出地应选到县（区）、乡镇（街道）或村（社区）")
+    _refused(officer.post(home, {"region_code": "43x"}, content_type="application/json"), "region_code", "不存在")
+    precise = officer.post(home, {"region_code": DONGKOU_VILLAGE}, content_type="application/json")
+    assert precise.status_code == 200, precise.content.decode()
+    assert precise.json()["home_region_code"] == DONGKOU_VILLAGE and precise.json()["home_source"] == "manual"
+    assert set(entry.visits.values_list("region__code", flat=True)) == {DONGKOU_VILLAGE}
+    assert client_for("longhui_coordinator").post(home, {"region_code": DONGKOU_VILLAGE},
+                                                  content_type="application/json").status_code == 404
+
+    url = f"{API}/at-risk/{at_risk_person.pk}"
+    coordinator = client_for("dongkou_coordinator")
+    early = coordinator.post(f"{url}/resubmit", {"conditions": ["dementia"]}, content_type="application/json")
+    assert early.status_code == 400 and early.json()["message"] == "只有退回补正的人员可以重新提交"
+    returned = officer.post(f"{url}/check", {"decision": "return", "reason": "缺监护人联系方式"},
+                            content_type="application/json")
+    assert returned.json()["status"] == "returned" and returned.json()["return_reason"] == "缺监护人联系方式"
+    _refused(coordinator.post(f"{url}/resubmit", {"conditions": []}, content_type="application/json"),
+             "conditions", "请至少选择一项")
+    again = coordinator.post(f"{url}/resubmit", {"conditions": ["dementia", "lonely_elderly"],
+                                                 "guardian": "陈大军 13900001111"}, content_type="application/json")
+    assert again.status_code == 200 and again.json()["status"] == "submitted"
+    assert again.json()["guardian"] == "陈大军 13900001111" and again.json()["conditions"] == ["dementia",
+                                                                                            "lonely_elderly"]
+    assert officer.post(f"{url}/check", {"decision": "approve"}, content_type="application/json").json()[
+        "status"] == "listed"
