@@ -37,6 +37,7 @@ def _show(value: str, table: dict, default: str) -> str:
 
 def visit_list(*, actor, show: str = "", status: str = "", region_code: str = "") -> QuerySet[FollowupVisit]:
     """The coordinator's work list (default: due this week or before, overdue first by date), as the page's."""
+    require(actor, Capability.FOLLOWUP)  # before the filters: 403 first, as the pages
     show = _show(show, selectors.VISIT_FILTERS, "week")
     status = (status or "").strip()
     if status and status not in VisitStatus.values:
@@ -56,11 +57,13 @@ def visit_list(*, actor, show: str = "", status: str = "", region_code: str = ""
 
 
 def entry_list(*, actor, show: str = "", name: str = ""):
+    require(actor, Capability.FOLLOWUP)
     show = _show(show, selectors.ENTRY_FILTERS, "all")
     return selectors.entry_search(actor=actor, show=show, name=(name or "").strip()[:50])
 
 
 def at_risk_list(*, actor, show: str = ""):
+    require(actor, Capability.FOLLOWUP)
     show = _show(show, selectors.AT_RISK_FILTERS, "listed")
     return selectors.at_risk_search(actor=actor, show=show)
 

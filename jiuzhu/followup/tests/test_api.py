@@ -211,7 +211,7 @@ def test_another_countys_coordinator_gets_404_and_empty_lists(client_for, due_vi
 
 def test_without_the_followup_capability_403(client_for, due_visit, alert):
     web = client_for("dongkou_analyst")
-    for method, url in [("get", "/visits"), ("get", f"/visits/{due_visit.pk}"), ("get", "/returnees"),
+    for method, url in [("get", "/visits?show=bogus"), ("get", f"/visits/{due_visit.pk}"), ("get", "/returnees?show=x"),
                         ("get", f"/returnees/{due_visit.entry_id}"), ("get", "/at-risk"), ("get", "/alerts"),
                         ("get", "/counts"), ("post", f"/visits/{due_visit.pk}/record"), ("post", "/at-risk"),
                         ("post", f"/alerts/{alert.pk}/seen")]:
