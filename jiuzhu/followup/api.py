@@ -3,7 +3,8 @@ same reads and writes as the pages (selectors.py, services.py), for the coordina
 
 - GET visits (the week's work list; filters show, status, region; paged), GET visits/{id},
   POST visits/{id}/record, POST visits/{id}/handover {items, region_code?} (衔接: once; a second call answers
-  the same application; region_code names the township or village when the visit's region is the county);
+  the same application; region_code names the township or village when the visit's region is the county),
+  POST visits/{id}/lead (or, instead, a monitoring lead: once, a second call answers the same lead);
 - GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival,
   POST returnees/{id}/home;
 - GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check, POST at-risk/{id}/resubmit;
@@ -86,7 +87,8 @@ def _visit_row(v: FollowupVisit, on) -> dict:
         "status_label": _label(VisitStatus, v.status), "overdue": v.status == VisitStatus.PLANNED and v.due_on < on,
         "visited_on": v.visited_on, "method": v.method, "method_label": _label(VisitMethod, v.method),
         "hardship": v.hardship, "hardship_label": _label(Hardship, v.hardship) if v.hardship else "",
-        "handed_over": v.application_id is not None,
+        "handed_over": v.application_id is not None or v.warning_id is not None,
+        "handed_over_to": "application" if v.application_id else ("lead" if v.warning_id else ""),
     }
 
 
@@ -95,16 +97,19 @@ def _visit_detail(actor, visit_id: int) -> dict:
     v = selectors.get_or_404(selectors.visits_in_scope(actor).select_related("entry__station", "at_risk__region"),
                              visit_id)
     may_record = selectors.visits_to_record(actor).filter(pk=v.pk).exists()
-    subject, app = v.subject, v.application
+    subject, app, lead = v.subject, v.application, v.warning
+    open_ = v.status == VisitStatus.DONE and bool(v.hardship) and v.application_id is None and v.warning_id is None
     out = {
         **_visit_row(v, selectors.today()), "findings": v.findings, "conditions": list(subject.conditions),
         "condition_labels": subject.condition_labels,
         "photo_url": reverse("followup:visit_photo", args=[v.pk]) if v.photo_key else None,
         "application": None if app is None else {"id": app.pk, "query_code": app.query_code, "status": app.status,
                                                  "status_label": app.get_status_display()},
+        "lead": None if lead is None else {"id": lead.pk, "status": lead.status,
+                                           "status_label": lead.get_status_display(), "due_date": lead.due_date},
         "may_record": may_record and v.status == VisitStatus.PLANNED,
-        "may_hand_over": (may_record and can(actor, Capability.INTAKE) and v.status == VisitStatus.DONE
-                          and bool(v.hardship) and v.application_id is None),
+        "may_hand_over": may_record and can(actor, Capability.INTAKE) and open_,
+        "may_lead": may_record and can(actor, Capability.HANDLE_WARNINGS) and open_,
         "schedule": _schedule(subject.visits),
     }
     if v.entry_id:
@@ -187,6 +192,24 @@ def visit_handover(request, visit_id: int, payload: HandoverIn):
         except DomainError as exc:
             if not _handed_over(actor, visit.pk):  # else a parallel request made it first: the same answer
                 raise _body_field(exc, {"region": "region_code"}) from None
+    return _visit_detail(actor, visit.pk)
+
+
+@router.post("/visits/{visit_id}/lead", response={200: VisitDetailOut, **ERRORS},
+             summary="一键转为监测线索（情况尚需核实、暂不申请的；只生成一次，再次提交返回同一线索）")
+def visit_lead(request, visit_id: int):
+    actor = request.auth
+    visit = selectors.visit_get(actor=actor, visit_id=visit_id, purpose="api_lead")
+    if visit.warning_id is not None:
+        # A retry by one who may raise it (the visit's region, with HANDLE_WARNINGS) answers the same lead.
+        require(actor, Capability.HANDLE_WARNINGS)
+        selectors.get_or_404(selectors.visits_to_record(actor), visit.pk)
+    else:
+        try:
+            services.visit_to_lead(actor=actor, visit=visit)
+        except DomainError:
+            if not selectors.visits_to_record(actor).filter(pk=visit.pk, warning__isnull=False).exists():
+                raise
     return _visit_detail(actor, visit.pk)
 
 

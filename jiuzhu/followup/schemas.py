@@ -27,6 +27,13 @@ class ApplicationRefOut(Schema):
     status_label: str
 
 
+class LeadRefOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    due_date: dt.date | None
+
+
 class VisitOut(Schema):
     id: int
     subject_kind: str = Field(..., description="returnee（返乡受助人员）或 at_risk（易流浪走失人员）")
@@ -46,7 +53,8 @@ class VisitOut(Schema):
     method_label: str
     hardship: str
     hardship_label: str
-    handed_over: bool
+    handed_over: bool = Field(..., description="已转入救助申请或已转为监测线索（每次回访只衔接一次）")
+    handed_over_to: str = Field("", description="application（救助申请）、lead（监测线索）或空")
 
 
 class VisitDetailOut(VisitOut):
@@ -60,8 +68,10 @@ class VisitDetailOut(VisitOut):
     guardian: str = ""
     photo_url: str | None = None
     application: ApplicationRefOut | None
+    lead: LeadRefOut | None = None
     may_record: bool
     may_hand_over: bool
+    may_lead: bool = False
     schedule: list[ScheduleOut]
 
 

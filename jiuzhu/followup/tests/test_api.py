@@ -191,6 +191,7 @@ def test_another_countys_coordinator_gets_404_and_empty_lists(client_for, due_vi
         ("get", f"{API}/visits/{visit}", None),
         ("post", f"{API}/visits/{visit}/record", {"method": "home_visit", "findings": "x"}),
         ("post", f"{API}/visits/{visit}/handover", {"items": ["dibao"]}),
+        ("post", f"{API}/visits/{visit}/lead", {}),
         ("get", f"{API}/returnees/{entry}", None),
         ("post", f"{API}/returnees/{entry}/receipt", {}),
         ("post", f"{API}/returnees/{entry}/arrival", {}),
@@ -328,7 +329,7 @@ def test_the_schema_lists_the_followup_endpoints(client_for):
     schema = client_for("longhui_admin").get("/api/v1/openapi.json").json()
     paths = set(schema["paths"])
     for path in ("/visits", "/visits/{visit_id}", "/visits/{visit_id}/record", "/visits/{visit_id}/handover",
-                 "/returnees", "/returnees/{entry_id}", "/returnees/{entry_id}/receipt",
+                 "/visits/{visit_id}/lead", "/returnees", "/returnees/{entry_id}", "/returnees/{entry_id}/receipt",
                  "/returnees/{entry_id}/arrival", "/returnees/{entry_id}/home", "/at-risk", "/at-risk/{person_id}",
                  "/at-risk/{person_id}/check", "/at-risk/{person_id}/resubmit", "/alerts", "/alerts/{alert_id}/seen",
                  "/counts"):
@@ -417,3 +418,27 @@ def test_the_home_is_made_precise_and_a_returned_entry_resubmitted(client_for, r
                                                                                             "lonely_elderly"]
     assert officer.post(f"{url}/check", {"decision": "approve"}, content_type="application/json").json()[
         "status"] == "listed"
+
+
+def test_a_visit_becomes_a_monitoring_lead_once_and_then_not_an_application(client_for, due_visit, persona):
+    from jiuzhu.monitoring.models import Warning
+
+    web = client_for("dongkou_coordinator")
+    url = f"{API}/visits/{due_visit.pk}"
+    early = web.post(f"{url}/lead", {}, content_type="application/json")
+    assert early.status_code == 400 and early.json()["message"] == "只有发现困难的回访可以转为监测线索"
+    web.post(f"{url}/record", {"method": "home_visit", "findings": "母亲患病，收入不稳", "hardship": "health"},
+             content_type="application/json")
+    detail = web.get(url).json()
+    assert detail["may_lead"] and detail["may_hand_over"] and detail["lead"] is None
+    made = web.post(f"{url}/lead", {}, content_type="application/json")
+    assert made.status_code == 200, made.content.decode()
+    lead = Warning.objects.get()
+    assert made.json()["lead"]["id"] == lead.pk and made.json()["handed_over_to"] == "lead"
+    assert not made.json()["may_lead"] and not made.json()["may_hand_over"]
+    again = web.post(f"{url}/lead", {}, content_type="application/json")
+    assert again.status_code == 200 and again.json()["lead"]["id"] == lead.pk and Warning.objects.count() == 1
+    other = web.post(f"{url}/handover", {"items": ["dibao"]}, content_type="application/json")
+    assert other.status_code == 400 and other.json()["message"] == "该次回访已转为监测线索"
+    assert not Application.objects.exists()
+    assert web.get(f"{API}/visits?show=hardship").json()["total"] == 0
