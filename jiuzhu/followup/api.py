@@ -8,10 +8,13 @@ same reads and writes as the pages (selectors.py, services.py), for the coordina
 - GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival,
   POST returnees/{id}/home;
 - GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check, POST at-risk/{id}/resubmit;
-- GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons).
+- GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons);
+- GET relapse-notices, POST relapse-notices/{entry_id}/receive: the rural-revitalisation office's inbox of the
+  防止返贫监测对象 sent home (HANDLE_WARNINGS; its own notices only, as its page).
 
-Every read checks FOLLOWUP (403) and the scope (404) and audits the persons shown as the pages do; a returnee's ID
-number is masked unless the role may see it in full, and no birth date is given. Errors: the shared shape."""
+Every other read checks FOLLOWUP (403) and the scope (404) and audits the persons shown as the pages do; a
+returnee's ID number is masked unless the role may see it in full, and no birth date is given. Errors: the shared
+shape."""
 
 from __future__ import annotations
 
@@ -50,6 +53,8 @@ from jiuzhu.followup.schemas import (
     EntryPageOut,
     HandoverIn,
     HomeIn,
+    RelapseNoticeOut,
+    RelapseNoticePageOut,
     ResubmitIn,
     VisitDetailOut,
     VisitPageOut,
@@ -308,6 +313,43 @@ def entry_home(request, entry_id: int, payload: HomeIn):
     except DomainError as exc:
         raise _body_field(exc, {"region": "region_code"}) from None
     return _entry_detail(actor, entry.pk)
+
+
+# ---- The rural-revitalisation office's inbox (防止返贫监测对象 sent home) -------------------------------------
+
+def _relapse_row(actor, e: ReturneeEntry) -> dict:
+    return {"entry_id": e.pk, "name": e.display_name, "sex": e.sex, "id_number": _id_number(actor, e),
+            "home_region_name": e.home_region.full_name if e.home_region_id else None, "station": e.station.name,
+            "discharged_on": e.discharged_on, "relapse_notified_at": e.relapse_notified_at,
+            "relapse_received_at": e.relapse_received_at}
+
+
+class RelapseParams(Schema):
+    show: str = "waiting"
+    limit: int | None = None
+    offset: int | None = None
+
+
+@router.get("/relapse-notices", response={200: RelapseNoticePageOut, **ERRORS},
+            summary="乡村振兴部门：防止返贫监测对象返乡通报（show：waiting 待接收、all 全部）")
+def relapse_index(request, params: Query[RelapseParams]):
+    actor = request.auth
+    qs = api_selectors.relapse_list(actor=actor, show=params.show)
+    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
+    rows = list(qs[offset:offset + limit])
+    selectors.audit_entries_shown(actor, [e.pk for e in rows], purpose="api_relapse_inbox")
+    return _page(qs.count(), limit, offset, [_relapse_row(actor, e) for e in rows])
+
+
+@router.post("/relapse-notices/{entry_id}/receive", response={200: RelapseNoticeOut, **ERRORS},
+             summary="乡村振兴部门确认接收通报")
+def relapse_receive(request, entry_id: int):
+    actor = request.auth
+    entry = selectors.get_or_404(selectors.relapse_inbox_qs(actor), entry_id)
+    services.relapse_notice_receive(actor=actor, entry=entry)
+    fresh = selectors.get_or_404(selectors.relapse_inbox_qs(actor), entry.pk)
+    selectors.audit_entries_shown(actor, [fresh.pk], purpose="api_relapse_receive")
+    return _relapse_row(actor, fresh)
 
 
 # ---- The at-risk registry ------------------------------------------------------------------------------------

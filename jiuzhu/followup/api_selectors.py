@@ -11,7 +11,7 @@ from jiuzhu.core.errors import invalid
 from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.followup import selectors
-from jiuzhu.followup.models import FollowupVisit, RepeatAlert, VisitStatus
+from jiuzhu.followup.models import FollowupVisit, RepeatAlert, ReturneeEntry, VisitStatus
 
 DEFAULT_LIMIT = 50  # views.PAGE_SIZE
 MAX_LIMIT = 200
@@ -86,3 +86,18 @@ def audit_alerts_shown(actor, alerts, *, purpose: str) -> None:
     """The persons an alert names (the returnee or the at-risk person), as the alerts' page audits them."""
     selectors.audit_entries_shown(actor, [a.entry_id for a in alerts if a.entry_id], purpose=purpose)
     selectors.audit_at_risk_shown(actor, [a.at_risk_id for a in alerts if a.at_risk_id], purpose=purpose)
+
+
+RELAPSE_SHOW = {"waiting": "待接收", "all": "全部"}
+
+
+def relapse_list(*, actor, show: str = "") -> QuerySet[ReturneeEntry]:
+    """The rural-revitalisation office's inbox (selectors.relapse_inbox_qs: HANDLE_WARNINGS, its own notices only),
+    newest notice first; `waiting`: not yet received."""
+    qs = selectors.relapse_inbox_qs(actor)
+    show = (show or "").strip() or "waiting"
+    if show not in RELAPSE_SHOW:
+        raise invalid(f"范围“{show[:30]}”不可用，可选：waiting（待接收）、all（全部）", "show")
+    if show == "waiting":
+        qs = qs.filter(relapse_received_at__isnull=True)
+    return qs.order_by("-relapse_notified_at", "-pk")

@@ -150,6 +150,25 @@ class HomeIn(Schema):
     region_code: str = Field("", description="流出地（户籍地）的县（区）、乡镇（街道）或村（社区）的区划代码")
 
 
+class RelapseNoticeOut(Schema):
+    entry_id: int
+    name: str
+    sex: str
+    id_number: str = Field(..., description="身份证号码：有权查看完整号码的角色见全号，否则遮掩；不明为空")
+    home_region_name: str | None
+    station: str
+    discharged_on: dt.date
+    relapse_notified_at: dt.datetime | None
+    relapse_received_at: dt.datetime | None
+
+
+class RelapseNoticePageOut(Schema):
+    results: list[RelapseNoticeOut]
+    total: int
+    limit: int
+    offset: int
+
+
 # ---- The at-risk registry ------------------------------------------------------------------------------------
 
 class AtRiskOut(Schema):

@@ -332,7 +332,7 @@ def test_the_schema_lists_the_followup_endpoints(client_for):
                  "/visits/{visit_id}/lead", "/returnees", "/returnees/{entry_id}", "/returnees/{entry_id}/receipt",
                  "/returnees/{entry_id}/arrival", "/returnees/{entry_id}/home", "/at-risk", "/at-risk/{person_id}",
                  "/at-risk/{person_id}/check", "/at-risk/{person_id}/resubmit", "/alerts", "/alerts/{alert_id}/seen",
-                 "/counts"):
+                 "/counts", "/relapse-notices", "/relapse-notices/{entry_id}/receive"):
         assert f"/api/v1/followup{path}" in paths, path
 
 
@@ -442,3 +442,38 @@ def test_a_visit_becomes_a_monitoring_lead_once_and_then_not_an_application(clie
     assert other.status_code == 400 and other.json()["message"] == "该次回访已转为监测线索"
     assert not Application.objects.exists()
     assert web.get(f"{API}/visits?show=hardship").json()["total"] == 0
+
+
+def test_the_rural_revitalisation_offices_system_takes_its_notices(live_server, admit, send_home, persona):
+    """A 防止返贫监测对象 of 洞口县 sent home: the county's 乡村振兴局 reads and receives it with its token."""
+    from jiuzhu.rescue.models import RescueCase
+
+    case = admit()
+    RescueCase.objects.filter(pk=case.pk).update(registry_tier="relapse_watch")
+    send_home(case)
+    entry = ReturneeEntry.objects.get(case=case)
+    _, raw = api_token_issue(actor=persona("dongkou_admin"), organization=persona("dongkou_rural").organization,
+                             name="防返贫监测系统对接")
+    bearer = {"Authorization": f"Bearer {raw}"}
+    base = f"{live_server.url}{API}/relapse-notices"
+    inbox = requests.get(base, headers=bearer, timeout=60)
+    assert inbox.status_code == 200, inbox.text
+    row = inbox.json()["results"][0]
+    assert inbox.json()["total"] == 1 and row["entry_id"] == entry.pk and row["name"] == "刘小河"
+    assert row["id_number"] == id_in(DONGKOU) and "birth_date" not in row  # a department clerk sees it in full
+    assert _read("api_relapse_inbox", "followup.returneeentry", entry.pk)
+    bad = requests.get(f"{base}?show=unread", headers=bearer, timeout=60)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "show"
+    # Another department of the county, the office of another county: not theirs (404), nothing in their inbox.
+    for other in ("dongkou_clerk", "longhui_rural"):
+        web = _signed_in(live_server.url, other)
+        assert web.get(base, timeout=60).json()["total"] == 0
+        assert web.post(f"{base}/{entry.pk}/receive", timeout=60).status_code == 404
+    analyst = _signed_in(live_server.url, "dongkou_analyst")
+    assert analyst.get(base, timeout=60).status_code == 403
+    received = requests.post(f"{base}/{entry.pk}/receive", headers=bearer, timeout=60)
+    assert received.status_code == 200 and received.json()["relapse_received_at"]
+    assert requests.get(base, headers=bearer, timeout=60).json()["total"] == 0
+    assert requests.get(f"{base}?show=all", headers=bearer, timeout=60).json()["total"] == 1
+    twice = requests.post(f"{base}/{entry.pk}/receive", headers=bearer, timeout=60)
+    assert twice.status_code == 400 and twice.json()["message"] == "已确认接收"
