@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -349,7 +350,8 @@ def atrisk_action(request, pk: int, action: str):
 @login_required
 def alert_list(request):
     require(request.user, Capability.FOLLOWUP)
-    rows = selectors.alerts_in_scope(request.user).order_by("seen_at", "-raised_at")
+    # unseen first on both databases (PostgreSQL puts NULLs last by default)
+    rows = selectors.alerts_in_scope(request.user).order_by(F("seen_at").asc(nulls_first=True), "-raised_at")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.audit_entries_shown(request.user, [a.entry_id for a in page.object_list if a.entry_id],
                                   purpose="alert_list")

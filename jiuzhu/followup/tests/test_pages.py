@@ -185,3 +185,17 @@ def test_the_coordinator_turns_a_visit_into_a_monitoring_lead_on_its_page(client
     assert "已转为监测线索" in done and "一键转入救助申请" not in done
     assert 'id="lead-done"' in done
     assert "已转为监测线索" in web.post(url + "lead/", follow=True).content.decode()  # the refusal, said
+
+
+def test_the_alert_page_lists_unseen_alerts_first(client_for, returnee, admit, persona):
+    """On both databases (PostgreSQL sorts NULL last unless told)."""
+    from jiuzhu.followup.models import RepeatAlert
+
+    returnee()
+    returnee(id_number=id_in("430525", 41), name="王大山")
+    admit(username="dongkou_station", id_number=id_in("430525"))
+    admit(username="dongkou_station", id_number=id_in("430525", 41), name="王大山")
+    first = RepeatAlert.objects.order_by("pk").first()
+    services.alert_mark_seen(actor=persona("dongkou_officer"), alert=first)
+    page = client_for("dongkou_officer").get("/followup/alerts/").content.decode()
+    assert page.index("王大山") < page.index("刘小河")
