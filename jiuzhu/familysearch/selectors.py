@@ -1,0 +1,176 @@
+"""Reads of family search. Every function takes the actor and applies the scope (404 out of scope); showing a
+person (a report, a candidate's notice) writes an audit row. `current_face_index()` is the 1:N index of every
+active face, rebuilt from the database (one query) when the enrolled set changed.
+
+How a candidate is seen: see services' docstring. `candidate_notice` gives, for any candidate of a search the
+actor may run, what the national family-search notice shows (photo, sex, age, date and place, handling station,
+features, clothing) and nothing more: no ID number, no reporter's or relative's contact, no address."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Count, Max, Q
+from django.http import Http404
+from django.utils import timezone
+
+from jiuzhu.core.audit import audit_read
+from jiuzhu.core.files import files_root
+from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.scoping import get_scoped_or_404, scope_q, scoped
+from jiuzhu.familysearch import faces
+from jiuzhu.familysearch.models import FacePhoto, FaceSearchLog, FaceStatus, MissingReport
+from jiuzhu.rescue.models import RescueCase
+from jiuzhu.rescue.scopes import CASE_SCOPE
+
+REPORT_SCOPE = {"region_field": "region"}
+LOG_SCOPE = {"region_field": "region"}
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# ---- Missing reports ------------------------------------------------------------------------------------
+
+def reports_in_scope(actor):
+    require(actor, Capability.REPORT_MISSING)
+    return scoped(MissingReport.objects.select_related("region"), actor, **REPORT_SCOPE)
+
+
+def report_get(*, actor, report_id: int, purpose: str = "page") -> MissingReport:
+    """One missing report, audited; 404 out of scope."""
+    report = get_scoped_or_404(reports_in_scope(actor), actor, pk=report_id)
+    audit_read(actor, report, detail={"purpose": purpose})
+    return report
+
+
+# ---- Face ledger and photos -----------------------------------------------------------------------------
+
+def search_logs_in_scope(actor):
+    """The face-search ledger (人脸比对使用台账) of the actor's jurisdiction, newest first."""
+    require(actor, Capability.FAMILY_SEARCH)
+    return scoped(FaceSearchLog.objects.select_related("operator", "organization"), actor, **LOG_SCOPE) \
+        .order_by("-searched_at", "-pk")
+
+
+def face_photos_of(*, actor, case: RescueCase | None = None, report: MissingReport | None = None):
+    """The enrolled photos of one record in the actor's scope (failed ones included: what to retake)."""
+    require(actor, Capability.FAMILY_SEARCH)
+    if case is not None:
+        case = get_scoped_or_404(RescueCase.objects.all(), actor, scope=CASE_SCOPE, pk=case.pk)
+        return FacePhoto.objects.filter(case=case).order_by("-enrolled_at", "-pk")
+    report = get_scoped_or_404(MissingReport.objects.all(), actor, scope=REPORT_SCOPE, pk=report.pk)
+    return FacePhoto.objects.filter(report=report).order_by("-enrolled_at", "-pk")
+
+
+# ---- Candidates -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CandidateNotice:
+    """What a station sees of a candidate outside its own records: the notice, never the record."""
+
+    kind: str  # "case" or "report"
+    subject_id: int
+    in_scope: bool  # the actor's own record (its full page is rescue's or this app's own)
+    photo_id: int | None
+    name: str  # as stated by the client or given by the family; "" when unknown
+    sex: str
+    age: str
+    date_label: str
+    date: dt.date | None
+    place: str
+    station: str
+    features: str
+
+
+def _case_notice(actor, case: RescueCase, in_scope: bool, photo_id) -> CandidateNotice:
+    age = case.age_on(today())
+    return CandidateNotice(
+        kind="case", subject_id=case.pk, in_scope=in_scope, photo_id=photo_id, name=case.name,
+        sex=case.get_sex_display(), age="" if age is None else (f"{age}岁" if case.birth_date else f"约{age}岁"),
+        date_label="入站日期", date=case.admitted_on, place=case.station.region.full_name,
+        station=case.station.name, features=case.check_note)
+
+
+def _report_notice(actor, report: MissingReport, in_scope: bool, photo_id) -> CandidateNotice:
+    age = today().year - report.birth_year if report.birth_year else None
+    place = report.last_seen_region.full_name if report.last_seen_region_id else ""
+    return CandidateNotice(
+        kind="report", subject_id=report.pk, in_scope=in_scope, photo_id=photo_id, name=report.name,
+        sex=report.get_sex_display(), age="" if age is None else f"{age}岁", date_label="走失日期",
+        date=report.missing_date, place=place, station=report.region.name,
+        features="；".join(t for t in (report.features, report.clothing) if t))
+
+
+def candidate_notice(*, actor, kind: str, subject_id: int) -> CandidateNotice:
+    """A face-search candidate as a notice (see the module's docstring), audited as a read of that record. Only
+    records with an active enrolled face are candidates: anything else is 404, so this is no way to read an
+    arbitrary record."""
+    require(actor, Capability.FAMILY_SEARCH)
+    field = {"case": "case_id", "report": "report_id"}.get(kind)
+    if field is None:
+        raise Http404("记录不存在")
+    photo = FacePhoto.objects.filter(status=FaceStatus.ACTIVE, **{field: subject_id}).order_by("-pk").first()
+    if photo is None:
+        raise Http404("记录不存在或没有可比对的人脸照片")
+    if kind == "case":
+        record = RescueCase.objects.select_related("station", "station__region").get(pk=subject_id)
+        q = scope_q(actor, **CASE_SCOPE)
+        in_scope = q is None or RescueCase.objects.filter(q, pk=subject_id).exists()
+        notice = _case_notice(actor, record, in_scope, photo.pk)
+    else:
+        record = MissingReport.objects.select_related("region", "last_seen_region").get(pk=subject_id)
+        q = scope_q(actor, **REPORT_SCOPE)
+        in_scope = q is None or MissingReport.objects.filter(q, pk=subject_id).exists()
+        notice = _report_notice(actor, record, in_scope, photo.pk)
+    audit_read(actor, record, detail={"purpose": "face_candidate", "in_scope": in_scope})
+    return notice
+
+
+def candidate_photo_key(*, actor, photo_id: int) -> str:
+    """The stored file of an active enrolled photo (a candidate's thumbnail): the caller has shown its notice
+    through candidate_notice (audited); 404 for anything else."""
+    require(actor, Capability.FAMILY_SEARCH)
+    photo = FacePhoto.objects.filter(pk=photo_id, status=FaceStatus.ACTIVE).first()
+    if photo is None:
+        raise Http404("照片不存在")
+    return photo.photo_key
+
+
+# ---- The 1:N index --------------------------------------------------------------------------------------
+
+def index_directory():
+    return files_root() / "face-index"
+
+
+def current_face_index() -> faces.FaceIndex:
+    """The memory-mapped index of every active face. Its files are named by the enrolled set's state (active
+    count, last active id, last change of any photo): when that changed, the index is rebuilt from one query over
+    all active embeddings, written beside and swapped in; otherwise the existing files are mapped."""
+    state = FacePhoto.objects.aggregate(count=Count("pk", filter=_active()), last=Max("pk", filter=_active()),
+                                        changed=Max("changed_at"))
+    tag = faces.FaceIndex.tag_for(state["count"], state["last"], state["changed"])
+    directory = index_directory()
+    index = faces.FaceIndex.open(directory, tag)
+    if index is not None:
+        return index
+    rows = FacePhoto.objects.filter(status=FaceStatus.ACTIVE).order_by("pk") \
+        .values_list("pk", "case_id", "report_id", "embedding")
+    n = state["count"] or 0
+    vectors = np.empty((n, faces.DIMENSIONS), dtype=np.float32)
+    ids = np.empty((n, 3), dtype=np.int64)
+    i = 0
+    for pk, case_id, report_id, blob in rows.iterator(chunk_size=5000):
+        if i >= n:  # enrolled meanwhile: the next search rebuilds with it
+            break
+        vectors[i] = faces.vector_from_bytes(blob)
+        ids[i] = (faces.KIND_CASE, case_id, pk) if case_id else (faces.KIND_REPORT, report_id, pk)
+        i += 1
+    return faces.FaceIndex.write(directory, tag, vectors[:i], ids[:i])
+
+
+def _active() -> Q:
+    return Q(status=FaceStatus.ACTIVE)
