@@ -65,8 +65,12 @@ def _decode(data: bytes):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, by MAX_PIXELS
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise invalid(TOO_MANY_PIXELS, "photo") from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise invalid(NOT_IMAGE, "photo") from None
     if image.format not in ("JPEG", "PNG"):
         raise invalid(NOT_IMAGE, "photo")
