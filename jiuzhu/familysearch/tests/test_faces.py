@@ -131,7 +131,9 @@ def test_every_shared_photo_is_in_the_provenance_list():
 
 # ---- the index ----
 
-def test_index_is_exact_top_k_nearest_first(tmp_path):
+@pytest.mark.parametrize("slice_rows", [65_536, 600])  # one slice; nine slices merged across threads
+def test_index_is_exact_top_k_nearest_first(tmp_path, monkeypatch, slice_rows):
+    monkeypatch.setattr(faces, "SLICE_MIN_ROWS", slice_rows)
     rng = np.random.default_rng(7)
     x = rng.normal(size=(5000, 128)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
