@@ -140,6 +140,34 @@ def candidate_photo_key(*, actor, photo_id: int) -> str:
     return photo.photo_key
 
 
+def case_for_faces(*, actor, case_id: int) -> RescueCase:
+    """A rescue record for its face page (its photos, searches, candidates), audited; 404 out of scope."""
+    require(actor, Capability.FAMILY_SEARCH)
+    case = get_scoped_or_404(RescueCase.objects.select_related("station", "station__region"), actor,
+                             scope=CASE_SCOPE, pk=case_id)
+    audit_read(actor, case, detail={"purpose": "faces"})
+    return case
+
+
+def latest_search(*, actor, case: RescueCase) -> FaceSearchLog | None:
+    return search_logs_in_scope(actor).filter(case=case).first()
+
+
+def search_photo(*, actor, log_id: int, photo_id: int) -> FacePhoto:
+    """A photo shown on a search's page: one of the candidates that search returned, or a photo of the searched
+    record itself; the search must be in the actor's ledger scope. 404 otherwise, so photo numbers cannot be
+    walked. The caller writes the audit row."""
+    log = get_scoped_or_404(search_logs_in_scope(actor), actor, pk=log_id)
+    listed = {int(r["photo"]) for r in log.result if "photo" in r}
+    own = FacePhoto.objects.filter(pk=photo_id, case_id=log.case_id, report_id=log.report_id).exists()
+    if photo_id not in listed and not own:
+        raise Http404("照片不存在")
+    photo = FacePhoto.objects.filter(pk=photo_id).exclude(status=FaceStatus.WITHDRAWN).first()
+    if photo is None:
+        raise Http404("照片不存在")
+    return photo
+
+
 # ---- The 1:N index --------------------------------------------------------------------------------------
 
 def index_directory():

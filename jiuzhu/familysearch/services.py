@@ -334,7 +334,8 @@ def _search(*, subject, actor, purpose: str, top: int) -> SearchResult:
         day=today(), operator=actor if getattr(actor, "pk", None) else None, organization=org,
         region=_subject_region(subject), purpose=purpose[:100], photos=len(probes), candidates=len(candidates),
         best_distance=candidates[0].distance if candidates else None,
-        result=[{"kind": c.kind, "id": c.subject_id, "distance": c.distance} for c in candidates],
+        result=[{"kind": c.kind, "id": c.subject_id, "photo": c.photo_id, "distance": c.distance}
+                for c in candidates],
         **_subject_fields(subject))
     audit(AuditAction.READ, actor=actor, obj=log,
           detail={"purpose": "face_search", "subject": subject._meta.label_lower, "subject_id": subject.pk,

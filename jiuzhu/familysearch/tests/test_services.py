@@ -194,7 +194,8 @@ def test_search_finds_the_report_of_another_county_and_writes_the_ledger(admit, 
     assert (log.case, log.report, log.operator, log.organization) == (case, None, worker, worker.organization)
     assert log.day == dt.date.today() and log.purpose == "人工比对" and log.region.code == "430524"
     assert log.candidates == 2 and log.photos == 1 and log.best_distance == best.distance
-    assert log.result[0] == {"kind": "report", "id": reports[OBAMA].pk, "distance": best.distance}
+    assert log.result[0] == {"kind": "report", "id": reports[OBAMA].pk, "photo": best.photo_id,
+                             "distance": best.distance}
     assert audits(log, "read").get().actor == worker
     assert events(FamilySearchEvent.FACE_SEARCHED).get().subject_id == str(log.pk)
     # the same search from the other side: the report finds the client, never itself
