@@ -15,4 +15,7 @@ HANDLERS: dict = {
     # A client admitted with a photo: the photo is enrolled (once per photo and record) and searched against every
     # enrolled face; a photo without a single face is recorded for the station to retake, the admission stands.
     RescueEvent.CLIENT_ADMITTED: ["jiuzhu.familysearch.services.face_from_admission_event"],
+    # A missing report filed with a photo is matched at once against every enrolled face (its own kind: the
+    # search runs after the report's commit, through the same outbox).
+    FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event"],
 }

@@ -53,6 +53,7 @@ from jiuzhu.rescue.scopes import CASE_SCOPE
 
 PHOTO_TYPES = ("image/jpeg", "image/png")
 DEFAULT_TOP = 10
+REPORT_AUTO_PURPOSE = "寻亲登记自动比对"
 MAX_TOP = 50
 _PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}")
 
@@ -328,8 +329,8 @@ def _search(*, subject, actor, purpose: str, top: int) -> SearchResult:
     candidates = [Candidate(kind=KIND_NAMES[h.kind], subject_id=h.subject_id, photo_id=h.photo_id,
                             distance=round(h.distance, 4)) for h in hits]
     org = getattr(actor, "organization", None) if actor is not None else None
-    if org is None and isinstance(subject, RescueCase):
-        org = subject.station
+    if org is None:
+        org = subject.station  # the automatic runs: the record's station, or the report's (none from the portal)
     log = FaceSearchLog.objects.create(
         day=today(), operator=actor if getattr(actor, "pk", None) else None, organization=org,
         region=_subject_region(subject), purpose=purpose[:100], photos=len(probes), candidates=len(candidates),
@@ -400,3 +401,19 @@ def face_from_admission_event(event) -> FacePhoto | None:
     except IntegrityError:
         return _existing(case, hashlib.sha256(data).hexdigest())  # a parallel delivery enrolled it
     return photo
+
+
+def face_from_report_event(event) -> SearchResult | None:
+    """Handler of FamilySearchEvent.MISSING_REPORTED: a report filed with a photo is searched at once against every
+    enrolled face (current and past clients, other reports), logged in the ledger as the automatic run (operator:
+    the staff member who filed it; none for the portal). Once per report: a second delivery finds the run logged."""
+    report = MissingReport.objects.select_related("region", "station").filter(pk=int(event.subject_id)).first()
+    if report is None or report.status != ReportStatus.OPEN:
+        return None
+    if not FacePhoto.objects.filter(report=report, status=FaceStatus.ACTIVE).exists():
+        return None
+    if FaceSearchLog.objects.filter(report=report, purpose=REPORT_AUTO_PURPOSE).exists():
+        return None
+    with transaction.atomic():
+        return _search(subject=report, actor=event.actor if event.actor_id else None, purpose=REPORT_AUTO_PURPOSE,
+                       top=DEFAULT_TOP)

@@ -76,3 +76,20 @@ def test_a_retaken_photo_is_enrolled_by_the_worker(admit, persona, blank_jpeg):
     photo = services.face_enroll(actor=persona("longhui_station"), case=case, data=photo_bytes("of_adams.jpg"))
     assert photo.status == FaceStatus.ACTIVE
     assert set(FacePhoto.objects.filter(case=case).values_list("status", flat=True)) == {"active", "failed"}
+
+
+def test_a_report_with_a_photo_is_searched_at_once(admit, file_report, persona, django_capture_on_commit_callbacks):
+    case = admit(photo=photo_bytes("df_img16.jpg"))
+    with django_capture_on_commit_callbacks(execute=True):
+        report = file_report("dongkou_station", region_code="430525", photo=photo_bytes("df_img17.jpg"))
+    log = FaceSearchLog.objects.get(report=report)
+    assert log.purpose == "寻亲登记自动比对" and log.operator == persona("dongkou_station")
+    assert log.organization == report.station and log.region.code == "430525"
+    assert log.result[0]["kind"] == "case" and log.result[0]["id"] == case.pk
+    event = Event.objects.get(kind=FamilySearchEvent.MISSING_REPORTED, subject_id=str(report.pk))
+    assert services.face_from_report_event(event) is None  # once per report
+    with django_capture_on_commit_callbacks(execute=True):
+        portal = file_report(None, region_code="430525", photo=photo_bytes("df_img1.jpg"))
+        without = file_report(None, region_code="430525")
+    assert FaceSearchLog.objects.get(report=portal).operator is None
+    assert not FaceSearchLog.objects.filter(report=without).exists()
