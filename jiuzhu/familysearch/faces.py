@@ -158,7 +158,38 @@ class Hit:
         return similarity_label(self.distance)
 
 
-class FaceIndex:
+class _Subjects:
+    """Turns rows into subjects: what FaceIndex and IndexSet share (each gives `top` and `__len__`)."""
+
+    def top(self, query: np.ndarray, k: int) -> list[tuple[int, int, int, float]]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def search(self, queries: list[np.ndarray], *, k: int = 10, exclude: tuple[int, int] | None = None) -> list[Hit]:
+        """The k nearest subjects (a subject with several photos counts once, at its best distance), nearest
+        first. `queries`: the probe subject's embeddings (its best distance to each candidate counts); `exclude`:
+        (kind, id) of the probe subject itself."""
+        best: dict[tuple[int, int], Hit] = {}
+        want = k
+        while True:
+            best.clear()
+            for query in queries:
+                for kind, subject, photo, distance in self.top(query, want):
+                    key = (kind, subject)
+                    if key == exclude:
+                        continue
+                    if key not in best or distance < best[key].distance:
+                        best[key] = Hit(kind=kind, subject_id=subject, photo_id=photo, distance=distance)
+            # Several photos of one subject can fill the top rows: widen until k subjects or the whole index.
+            if len(best) >= k or want >= len(self):
+                break
+            want = min(len(self), want * 4)
+        return sorted(best.values(), key=lambda h: (h.distance, h.kind, h.subject_id))[:k]
+
+
+class FaceIndex(_Subjects):
     """Exact 1:N search over (N, 128) float32 rows memory-mapped from disk (see the module's docstring)."""
 
     def __init__(self, vectors: np.ndarray, ids: np.ndarray, norms: np.ndarray):
@@ -249,23 +280,24 @@ class FaceIndex:
         dist = np.sqrt(np.maximum(d2[order], 0.0))
         return [(int(r[0]), int(r[1]), int(r[2]), float(x)) for r, x in zip(picked, dist, strict=True)]
 
-    def search(self, queries: list[np.ndarray], *, k: int = 10, exclude: tuple[int, int] | None = None) -> list[Hit]:
-        """The k nearest subjects (a subject with several photos counts once, at its best distance), nearest
-        first. `queries`: the probe subject's embeddings (its best distance to each candidate counts); `exclude`:
-        (kind, id) of the probe subject itself."""
-        best: dict[tuple[int, int], Hit] = {}
-        want = k
-        while True:
-            best.clear()
-            for query in queries:
-                for kind, subject, photo, distance in self.top(query, want):
-                    key = (kind, subject)
-                    if key == exclude:
-                        continue
-                    if key not in best or distance < best[key].distance:
-                        best[key] = Hit(kind=kind, subject_id=subject, photo_id=photo, distance=distance)
-            # Several photos of one subject can fill the top rows: widen until k subjects or the whole index.
-            if len(best) >= k or want >= len(self):
-                break
-            want = min(len(self), want * 4)
-        return sorted(best.values(), key=lambda h: (h.distance, h.kind, h.subject_id))[:k]
+    @classmethod
+    def in_memory(cls, vectors: np.ndarray, ids: np.ndarray) -> FaceIndex:
+        """A small index kept in memory (the rows enrolled since the files were written)."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
+        return cls(vectors, np.ascontiguousarray(ids, dtype=np.int64).reshape(-1, 3),
+                   np.einsum("ij,ij->i", vectors, vectors).astype(np.float32))
+
+
+class IndexSet(_Subjects):
+    """Several indexes searched as one (the files and the rows enrolled since): each part's k nearest, merged. Exact,
+    as each part is."""
+
+    def __init__(self, *parts: FaceIndex):
+        self.parts = [p for p in parts if p is not None]
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def top(self, query: np.ndarray, k: int) -> list[tuple[int, int, int, float]]:
+        rows = [row for part in self.parts for row in part.top(query, k)]
+        return sorted(rows, key=lambda r: (r[3], r[2]))[:k]

@@ -9,6 +9,8 @@ features, clothing) and nothing more: no ID number, no reporter's or relative's 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,30 +176,77 @@ def index_directory():
     return files_root() / "face-index"
 
 
-def current_face_index() -> faces.FaceIndex:
-    """The memory-mapped index of every active face. Its files are named by the enrolled set's state (active
-    count, last active id, last change of any photo): when that changed, the index is rebuilt from one query over
-    all active embeddings, written beside and swapped in; otherwise the existing files are mapped."""
-    state = FacePhoto.objects.aggregate(count=Count("pk", filter=_active()), last=Max("pk", filter=_active()),
-                                        changed=Max("changed_at"))
-    tag = faces.FaceIndex.tag_for(state["count"], state["last"], state["changed"])
-    directory = index_directory()
-    index = faces.FaceIndex.open(directory, tag)
-    if index is not None:
-        return index
-    rows = FacePhoto.objects.filter(status=FaceStatus.ACTIVE).order_by("pk") \
-        .values_list("pk", "case_id", "report_id", "embedding")
-    n = state["count"] or 0
+DELTA_MAX_ROWS = 20_000  # rows enrolled since the files were written, searched from memory; more: rewrite the files
+MANIFEST = "manifest.json"
+
+
+def _rows_to_arrays(rows, n: int) -> tuple[np.ndarray, np.ndarray]:
     vectors = np.empty((n, faces.DIMENSIONS), dtype=np.float32)
     ids = np.empty((n, 3), dtype=np.int64)
     i = 0
-    for pk, case_id, report_id, blob in rows.iterator(chunk_size=5000):
-        if i >= n:  # enrolled meanwhile: the next search rebuilds with it
+    for pk, case_id, report_id, blob in rows:
+        if i >= n:  # enrolled meanwhile: the next search has it
             break
         vectors[i] = faces.vector_from_bytes(blob)
         ids[i] = (faces.KIND_CASE, case_id, pk) if case_id else (faces.KIND_REPORT, report_id, pk)
         i += 1
-    return faces.FaceIndex.write(directory, tag, vectors[:i], ids[:i])
+    return vectors[:i], ids[:i]
+
+
+def _active_rows(**filters):
+    return FacePhoto.objects.filter(status=FaceStatus.ACTIVE, **filters).order_by("pk") \
+        .values_list("pk", "case_id", "report_id", "embedding")
+
+
+def _read_manifest(directory) -> dict | None:
+    try:
+        return json.loads((directory / MANIFEST).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _write_files(directory) -> tuple[faces.FaceIndex, dict]:
+    """The files of every active face, from one query, and their manifest (what they hold: the active count up
+    to the last id, and the last change of any row up to it)."""
+    state = FacePhoto.objects.aggregate(count=Count("pk", filter=_active()), last=Max("pk"),
+                                        changed=Max("changed_at"))
+    last = state["last"] or 0
+    vectors, ids = _rows_to_arrays(_active_rows(pk__lte=last).iterator(chunk_size=5000), state["count"] or 0)
+    manifest = {"last": last, "count": len(ids),
+                "changed": state["changed"].isoformat() if state["changed"] else ""}
+    tag = faces.FaceIndex.tag_for(manifest["last"], manifest["count"], manifest["changed"])
+    manifest["tag"] = tag
+    index = faces.FaceIndex.write(directory, tag, vectors, ids)
+    partial = directory / (MANIFEST + ".part")
+    partial.write_text(json.dumps(manifest))
+    os.replace(partial, directory / MANIFEST)
+    return index, manifest
+
+
+def current_face_index() -> faces.IndexSet:
+    """Every active face, searchable: the memory-mapped files plus, from memory, the rows enrolled since they were
+    written. The files stand while no row they cover changed (the same active count up to their last id, the same
+    last change: a withdrawal or a re-enrolment changes one or the other); rows enrolled since are one small query.
+    When the files are stale or more than DELTA_MAX_ROWS rows came since, they are written again from one query
+    over all active embeddings (at 1,000,000 faces: seconds, once, not at every admission)."""
+    directory = index_directory()
+    manifest = _read_manifest(directory)
+    base = None
+    if manifest is not None:
+        covered = FacePhoto.objects.filter(pk__lte=manifest["last"]).aggregate(
+            count=Count("pk", filter=_active()), changed=Max("changed_at"))
+        changed = covered["changed"].isoformat() if covered["changed"] else ""
+        if covered["count"] == manifest["count"] and changed == manifest["changed"]:
+            base = faces.FaceIndex.open(directory, manifest["tag"])
+    if base is not None:
+        newer = FacePhoto.objects.filter(status=FaceStatus.ACTIVE, pk__gt=manifest["last"]).count()
+        if newer > DELTA_MAX_ROWS:
+            base = None
+    if base is None:
+        base, manifest = _write_files(directory)
+    newer = list(_active_rows(pk__gt=manifest["last"])[:DELTA_MAX_ROWS + 1])
+    delta = faces.FaceIndex.in_memory(*_rows_to_arrays(newer, len(newer))) if newer else None
+    return faces.IndexSet(base, delta)
 
 
 def _active() -> Q:

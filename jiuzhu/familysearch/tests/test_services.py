@@ -311,3 +311,21 @@ def test_ledger_and_reports_are_scoped(admit, file_report, persona):
         selectors.report_get(actor=persona("longhui_station"), report_id=report.pk)
     assert selectors.report_get(actor=persona("dongkou_station"), report_id=report.pk) == report
     assert audits(report, "read").count() == 1
+
+
+def test_the_index_files_are_reused_and_new_faces_come_from_memory(admit, file_report, persona, monkeypatch):
+    first = file_report("dongkou_station", region_code="430525", photo=photo_bytes(OBAMA))
+    index = selectors.current_face_index()
+    assert [len(p) for p in index.parts] == [1]
+    files = sorted(p.name for p in selectors.index_directory().iterdir())
+    second = file_report("dongkou_station", region_code="430525", photo=photo_bytes(BIDEN))
+    index = selectors.current_face_index()
+    assert [len(p) for p in index.parts] == [1, 1]  # the files as they were, the new face from memory
+    assert sorted(p.name for p in selectors.index_directory().iterdir()) == files
+    assert {h.subject_id for h in index.search([index.parts[1].vectors[0]], k=2)} == {first.pk, second.pk}
+    monkeypatch.setattr(selectors, "DELTA_MAX_ROWS", 0)
+    assert [len(p) for p in selectors.current_face_index().parts] == [2]  # too many since: written again
+    monkeypatch.undo()
+    FacePhoto.objects.filter(report=first).update(status=FaceStatus.WITHDRAWN)
+    index = selectors.current_face_index()  # a row the files hold changed: written again without it
+    assert [len(p) for p in index.parts] == [1] and index.parts[0].ids[0][1] == second.pk
