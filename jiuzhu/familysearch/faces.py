@@ -243,18 +243,21 @@ class FaceIndex(_Subjects):
     # ---- search ----
 
     def distances(self, query: np.ndarray, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Squared L2 distance of rows [start, stop) to the query: one matrix-vector product. einsum's own loop, not
-        BLAS: BLAS's sgemv starts its own threads inside each of ours and, on a shared 2-core machine, 1M rows took
-        125-180 ms p50 that way against 60-80 ms here (bench/face_search.py)."""
+        """Squared L2 distance of rows [start, stop) to the query."""
         q = np.asarray(query, dtype=np.float32).reshape(DIMENSIONS)
-        d2 = np.einsum("ij,j->i", self.vectors[start:stop], q)
-        d2 *= -2.0
+        return self._ranking(q * -2.0, start, stop) + float(q @ q)
+
+    def _ranking(self, minus_2q: np.ndarray, start: int, stop: int | None) -> np.ndarray:
+        """|x|² - 2 x·q for rows [start, stop): the squared distance less |q|², which is the same for every row, so
+        it orders them alike; one matrix-vector product and one addition. einsum's own loop, not BLAS: BLAS's sgemv
+        starts its own threads inside each of ours and, on a shared 2-core machine, 1M rows took 125-180 ms p50
+        that way against 40-80 ms here (bench/face_search.py)."""
+        d2 = np.einsum("ij,j->i", self.vectors[start:stop], minus_2q)
         d2 += self.norms[start:stop]
-        d2 += float(q @ q)
         return d2
 
-    def _top_rows(self, query: np.ndarray, k: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        d2 = self.distances(query, start, stop)
+    def _top_rows(self, minus_2q: np.ndarray, k: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        d2 = self._ranking(minus_2q, start, stop)
         if k < len(d2):
             part = np.argpartition(d2, k - 1)[:k]
             return part + start, d2[part]
@@ -268,6 +271,8 @@ class FaceIndex(_Subjects):
         if n == 0 or k <= 0:
             return []
         k = min(k, n)
+        q = np.asarray(query, dtype=np.float32).reshape(DIMENSIONS)
+        query = q * -2.0
         slices = max(1, min(SEARCH_THREADS * 4, n // SLICE_MIN_ROWS))
         if slices == 1:
             rows, d2 = self._top_rows(query, k, 0, n)
@@ -279,7 +284,7 @@ class FaceIndex(_Subjects):
             d2 = np.concatenate([p[1] for p in parts])
         order = np.lexsort((rows, d2))[:k]  # nearest first; ties by row, so the answer does not depend on slicing
         picked = self.ids[rows[order]]
-        dist = np.sqrt(np.maximum(d2[order], 0.0))
+        dist = np.sqrt(np.maximum(d2[order] + float(q @ q), 0.0))
         return [(int(r[0]), int(r[1]), int(r[2]), float(x)) for r, x in zip(picked, dist, strict=True)]
 
     @classmethod
