@@ -15,6 +15,18 @@ the median of 5 after one warm-up (the first call loads dlib's models, ~1 s). No
 from an array here; in the app it is built from one query over the active FacePhoto rows.
 
 Target (#19): 1,000,000 vectors, top-10 under 50 ms p95 at exact recall; enrolment of one photo under 1 s.
+
+Measured 2026-12-02 05:50-05:54 UTC on the shared 2-core machine (nice 15; load average 1.3-1.9 from other jobs),
+1,000,000 vectors, 200 queries, top 10, recall_at_10 1.0 in every run:
+  p50 / p95 ms: 41.7 / 57.7, 39.7 / 51.8, 48.0 / 62.2, 46.2 / 60.5; enrol_ms 228-326 (one 624×420 JPEG; all 53
+  single-face shared photos: 190-640 ms each when the machine is quiet).
+A search reads the whole 512 MB matrix: 40-48 ms is ~11-13 GB/s, what numpy's own sum over the same array reaches
+with both cores (47 ms at best), so the exact scan is at the machine's memory bandwidth; below it means reading
+fewer bytes (float16 or 8-bit codes with an exact re-rank, which needs a compiled kernel such as FAISS's
+IndexScalarQuantizer + IndexRefineFlat, and then a measured recall).
+Earlier the same day, before the product went through einsum instead of BLAS (whose sgemv threads ran inside the
+index's own two threads): p50 / p95 158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4; with OPENBLAS_NUM_THREADS=1
+62 / 87 ms at load 3.5. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
 """
 
 import argparse
