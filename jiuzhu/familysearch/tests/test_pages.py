@@ -27,6 +27,14 @@ def test_enrol_search_and_see_the_candidate(client_for, admit, file_report):
     response = web.post(url + "enrol/", {"photo": upload("a.jpg", photo_bytes("fr_biden2.jpg"))})
     assert response.status_code == 302
     assert FacePhoto.objects.filter(case=case).count() == 1
+    own = FacePhoto.objects.get(case=case)
+    shown = web.get(f"/familysearch/cases/{case.pk}/faces/{own.pk}/")
+    assert shown.status_code == 200 and shown.content == photo_bytes("fr_biden2.jpg")
+    assert AuditLog.objects.filter(object_type="familysearch.facephoto", object_id=str(own.pk), action="read",
+                                   detail__purpose="face_photo").count() == 1
+    assert AuditLog.objects.filter(object_type="rescue.rescuecase", object_id=str(case.pk), action="read",
+                                   detail__purpose="faces").count() >= 2  # the page and the photo, each audited
+    assert client_for("dongkou_station").get(f"/familysearch/cases/{case.pk}/faces/{own.pk}/").status_code == 404
     response = web.post(url + "search/")
     assert response.status_code == 302
     log = FaceSearchLog.objects.get(case=case)
