@@ -161,6 +161,8 @@ def build_world(villages_per_township: int = 6) -> dict:
             (f"{p}_approver", f"{short}县民政审批员", ca, county, [Role.APPROVER]),
             (f"{p}_clerk", f"{short}县医保局经办员", departments[Department.MEDICAL_INSURANCE], county,
              [Role.DEPARTMENT_CLERK]),
+            (f"{p}_rural", f"{short}县乡村振兴局经办员", departments[Department.RURAL_REVITALIZATION], county,
+             [Role.DEPARTMENT_CLERK]),
             (f"{p}_coordinator", f"{first_village.name}社会救助协理员", township_center, first_village,
              [Role.COORDINATOR]),
             (f"{p}_station", f"{short}县救助站工作人员", station, county, [Role.STATION_WORKER]),

@@ -20,6 +20,8 @@ class FollowupEvent:
     AT_RISK_RESUBMITTED = "followup.at_risk_resubmitted"
     REPEAT_ADMISSION = "followup.repeat_admission"  # a person of the ledger or registry admitted again
     ALERT_SEEN = "followup.alert_seen"
+    RELAPSE_NOTIFIED = "followup.relapse_notified"  # a 防止返贫监测对象 notified to the rural-revitalisation office
+    RELAPSE_RECEIVED = "followup.relapse_received"  # and that office received it
 
 
 HANDLERS: dict = {

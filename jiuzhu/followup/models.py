@@ -65,6 +65,15 @@ class ReturneeEntry(models.Model):
     arrival_note = models.CharField("到家情况", max_length=500, blank=True)
     arrival_confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                              on_delete=models.PROTECT, related_name="+")
+    # A 防止返贫监测对象's notice to the home county's rural-revitalisation office (乡村振兴部门): in the system
+    # when that office uses the platform (it confirms receipt in its inbox), else recorded as sent outside it.
+    relapse_office = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name="乡村振兴部门")
+    relapse_notice_mode = models.CharField("通报方式", max_length=6, choices=FeedbackMode.choices, blank=True)
+    relapse_notified_at = models.DateTimeField("通报乡村振兴部门时间", null=True, blank=True)
+    relapse_received_at = models.DateTimeField("乡村振兴部门接收时间", null=True, blank=True)
+    relapse_received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -126,6 +135,9 @@ class FollowupVisit(models.Model):
     # 衔接: the intake application made from this visit, at most one (the unique column makes it exactly once).
     application = models.OneToOneField("intake.Application", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+", verbose_name="转入的救助申请")
+    # or, instead, the monitoring lead it raised (monitoring.lead_services): one hand-over per visit
+    warning = models.OneToOneField("monitoring.Warning", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="转为的监测线索")
 
     class Meta:
         verbose_name = "回访"

@@ -60,13 +60,13 @@ def entries_in_scope(actor) -> QuerySet[ReturneeEntry]:
 def visits_in_scope(actor) -> QuerySet[FollowupVisit]:
     q = _any(scope_q(actor, region_field=None, region_path_field="region_path"),
              scope_q(actor, region_field="entry__station__region", organization_field="entry__station"))
-    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application", "warning"), q)
 
 
 def visits_to_record(actor) -> QuerySet[FollowupVisit]:
     """Visits the actor may record: those of their region's subtree only (the sending station reads them)."""
     q = scope_q(actor, region_field=None, region_path_field="region_path")
-    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application"), q)
+    return _filtered(FollowupVisit.objects.select_related("entry", "at_risk", "region", "application", "warning"), q)
 
 
 def at_risk_in_scope(actor) -> QuerySet[AtRiskPerson]:
@@ -78,6 +78,25 @@ def alerts_in_scope(actor) -> QuerySet[RepeatAlert]:
     q = scope_q(actor, region_field=None, region_path_field="home_region_path")
     return _filtered(RepeatAlert.objects.select_related("case", "case__station", "home_region", "entry",
                                                         "at_risk"), q)
+
+
+def relapse_inbox_qs(actor) -> QuerySet[ReturneeEntry]:
+    """The rural-revitalisation office's inbox: the 防止返贫监测对象 notified to it in the system, and nothing
+    else of the ledger (a department sees only what was sent to it, ROLES.md)."""
+    require(actor, Capability.HANDLE_WARNINGS)
+    if actor.organization_id is None:
+        return ReturneeEntry.objects.none()
+    return ReturneeEntry.objects.select_related("station", "home_region", "case").filter(
+        relapse_office_id=actor.organization_id, relapse_notified_at__isnull=False)
+
+
+def relapse_inbox(*, actor, show: str = "waiting") -> list[ReturneeEntry]:
+    qs = relapse_inbox_qs(actor)
+    if show == "waiting":
+        qs = qs.filter(relapse_received_at__isnull=True)
+    entries = list(qs.order_by("-relapse_notified_at", "-pk")[:500])
+    audit_entries_shown(actor, [e.pk for e in entries], purpose="relapse_inbox")
+    return entries
 
 
 def get_or_404(qs: QuerySet, pk: int):
@@ -97,7 +116,8 @@ VISIT_FILTERS = {
     "week": ("本周及以前应回访", lambda on: Q(status=VisitStatus.PLANNED, due_on__lte=week_end(on))),
     "overdue": ("已超期未回访", lambda on: Q(status=VisitStatus.PLANNED, due_on__lt=on)),
     "planned": ("全部待回访", lambda on: Q(status=VisitStatus.PLANNED)),
-    "hardship": ("发现困难、未转入申请", lambda on: Q(status=VisitStatus.DONE, application__isnull=True)
+    "hardship": ("发现困难、未转入申请", lambda on: Q(status=VisitStatus.DONE, application__isnull=True,
+                                                      warning__isnull=True)
                  & ~Q(hardship="")),
     "done": ("已回访", lambda on: Q(status=VisitStatus.DONE)),
 }
@@ -192,7 +212,7 @@ def counts(*, actor) -> dict[str, int]:
         "arrived": entries.filter(arrived_on__isnull=False).count(),
         "visits_done": visits.filter(status=VisitStatus.DONE).count(),
         "visits_overdue": visits.filter(status=VisitStatus.PLANNED, due_on__lt=today()).count(),
-        "handed_over": visits.filter(application__isnull=False).count(),
+        "handed_over": visits.filter(Q(application__isnull=False) | Q(warning__isnull=False)).count(),
         "at_risk_listed": at_risk_in_scope(actor).filter(status=AtRiskStatus.LISTED).count(),
         "repeat_alerts": alerts_in_scope(actor).count(),
     }

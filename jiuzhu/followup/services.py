@@ -17,7 +17,7 @@ from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
 from jiuzhu.core.identity import IdNumberError, parse_id_number
-from jiuzhu.core.models import AuditAction, Organization, OrganizationKind, Region, RegionLevel
+from jiuzhu.core.models import AuditAction, Department, Organization, OrganizationKind, Region, RegionLevel
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.scoping import region_in_scope
@@ -40,6 +40,7 @@ from jiuzhu.followup.models import (
 )
 from jiuzhu.intake.models import Channel
 from jiuzhu.intake.services import application_create
+from jiuzhu.monitoring.lead_services import lead_raise
 from jiuzhu.rescue.models import DischargeKind, RescueCase
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,30 @@ def home_office_of(region: Region) -> Organization | None:
     return offices[0] if offices else None
 
 
+def rural_office_of(region: Region) -> Organization | None:
+    """The home county's rural-revitalisation office (乡村振兴部门) when it uses the platform."""
+    county = _county_of(region)
+    if county is None:
+        return None
+    return Organization.objects.filter(region=county, kind=OrganizationKind.DEPARTMENT,
+                                       department=Department.RURAL_REVITALIZATION).order_by("pk").first()
+
+
+def _notify_relapse_office(entry: ReturneeEntry, region: Region, actor) -> None:
+    """A 防止返贫监测对象 sent home is notified, once, to the home county's rural-revitalisation office in the
+    system when it uses the platform; otherwise the entry waits for someone to record the notice sent outside."""
+    if not entry.relapse_watch or entry.relapse_notified_at is not None:
+        return
+    office = rural_office_of(region)
+    if office is None:
+        return
+    entry.relapse_office, entry.relapse_notice_mode = office, FeedbackMode.SYSTEM
+    entry.relapse_notified_at = timezone.now()
+    entry.save(update_fields=["relapse_office", "relapse_notice_mode", "relapse_notified_at"])
+    _event(FollowupEvent.RELAPSE_NOTIFIED, entry, actor, f"防止返贫监测对象返乡：已在系统内通报{office.name}",
+           region=region, payload={"mode": "system", "office": office.pk})
+
+
 def _apply_home(entry: ReturneeEntry, region: Region, source: str, actor) -> None:
     """Sets the home and what follows from it: the office and the feedback (in the system at once, or a letter
     for the station to print), the schedule (or its move), the at-risk suggestion."""
@@ -187,6 +212,7 @@ def _apply_home(entry: ReturneeEntry, region: Region, source: str, actor) -> Non
     if sent_now:
         _event(FollowupEvent.FEEDBACK_SENT, entry, actor, f"已在系统内反馈至{office.name}", region=region,
                payload={"mode": "system", "office": office.pk})
+    _notify_relapse_office(entry, region, actor)
     if entry.visits.exists():
         moved = entry.visits.filter(status=VisitStatus.PLANNED).update(region=region, region_path=region.path)
         log.info("entry %s: %s planned visits moved to %s", entry.pk, moved, region.code)
@@ -281,6 +307,42 @@ def returnee_letter_sent(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
         audit_change(AuditAction.UPDATE, actor, current, changes={"feedback_sent": True})
         _event(FollowupEvent.FEEDBACK_SENT, current, actor, "已寄送书面反馈函", region=current.home_region,
                payload={"mode": "letter"})
+    return current
+
+
+def relapse_notice_sent(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
+    """The station or the home office records the notice to a rural-revitalisation office that does not use the
+    platform (sent by letter or in person)."""
+    require(actor, Capability.FOLLOWUP)
+    with transaction.atomic():
+        current = _entry_locked(actor, entry)
+        if not current.relapse_watch:
+            raise refused("不是防止返贫监测对象，不需通报乡村振兴部门")
+        if current.relapse_notified_at is not None:
+            raise refused("已通报乡村振兴部门")
+        if current.home_region is not None and rural_office_of(current.home_region) is not None:
+            raise refused("流出地乡村振兴部门使用本系统，已在系统内通报")
+        current.relapse_notice_mode, current.relapse_notified_at = FeedbackMode.LETTER, timezone.now()
+        current.save(update_fields=["relapse_notice_mode", "relapse_notified_at"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"relapse_notice": "letter"})
+        _event(FollowupEvent.RELAPSE_NOTIFIED, current, actor, "防止返贫监测对象返乡：已书面通报乡村振兴部门",
+               region=current.home_region or current.station.region, payload={"mode": "letter"})
+    return current
+
+
+def relapse_notice_receive(*, actor, entry: ReturneeEntry) -> ReturneeEntry:
+    """The rural-revitalisation office notified in the system confirms it received the returnee (to take up in
+    its 防止返贫 monitoring and help)."""
+    with transaction.atomic():
+        current = selectors.get_or_404(selectors.relapse_inbox_qs(actor).select_for_update(of=("self",)),
+                                       entry.pk)
+        if current.relapse_received_at is not None:
+            raise refused("已确认接收")
+        current.relapse_received_at, current.relapse_received_by = timezone.now(), actor
+        current.save(update_fields=["relapse_received_at", "relapse_received_by"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"relapse_received": True})
+        _event(FollowupEvent.RELAPSE_RECEIVED, current, actor, f"{actor.organization.name}已确认接收通报",
+               region=current.home_region, payload={"office": actor.organization_id})
     return current
 
 
@@ -386,8 +448,8 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
         current = _visit_locked(actor, visit)
         if current.status != VisitStatus.DONE or not current.hardship:
             raise refused("只有发现困难的回访可以转入救助申请")
-        if current.application_id is not None:
-            raise refused("该次回访已转入救助申请")
+        if current.application_id is not None or current.warning_id is not None:
+            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
         person = current.subject
         if not person.id_number_cipher:
             raise refused("身份证号码不明，不能转入申请：请窗口核实身份后受理")
@@ -405,6 +467,33 @@ def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Reg
         audit_change(AuditAction.UPDATE, actor, current, changes={"application": application.pk})
         _event(FollowupEvent.VISIT_HANDED_OVER, current, actor, f"转入救助申请（查询码 {application.query_code}）",
                region=place, payload={"application": application.pk, "items": items})
+    return current
+
+
+def visit_to_lead(*, actor, visit: FollowupVisit) -> FollowupVisit:
+    """衔接, the other way: a visit that found hardship becomes, in one step and exactly once, a monitoring lead
+    (a warning of the 主动发现 class, verified and disposed of by the area's officers within its deadline) —
+    for a household whose situation needs checking before anyone applies."""
+    require(actor, Capability.FOLLOWUP)
+    with transaction.atomic():
+        current = _visit_locked(actor, visit)
+        if current.status != VisitStatus.DONE or not current.hardship:
+            raise refused("只有发现困难的回访可以转为监测线索")
+        if current.application_id is not None or current.warning_id is not None:
+            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
+        person = current.subject
+        kind = "返乡受助人员" if current.entry_id else "易流浪走失人员"
+        warning = lead_raise(
+            actor=actor, region=current.region, subject_name=person.name or "无名氏",
+            id_number=decrypt_text(person.id_number_cipher) if person.id_number_cipher else "",
+            findings=f"{Hardship(current.hardship).label}：{current.findings}",
+            source=f"{kind}第 {current.sequence} 次回访（{current.visited_on:%Y-%m-%d}）",
+            source_ref=f"followup:visit:{current.pk}")
+        current.warning = warning
+        current.save(update_fields=["warning"])
+        audit_change(AuditAction.UPDATE, actor, current, changes={"warning": warning.pk})
+        _event(FollowupEvent.VISIT_HANDED_OVER, current, actor, f"转为监测线索（办理期限 {warning.due_date:%Y-%m-%d}）",
+               region=current.region, payload={"warning": warning.pk})
     return current
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -79,6 +80,7 @@ def _visit_page(request, visit, *, form=None, handover=None, status=200):
         "v": visit, "e": visit.entry, "form": form or f.VisitForm(prefix="visit"),
         "handover": handover or f.HandoverForm(prefix="handover"), "may_record": may_record,
         "may_hand_over": may_record and can(request.user, Capability.INTAKE),
+        "may_lead": may_record and can(request.user, Capability.HANDLE_WARNINGS),
         "others": visit.subject.visits.order_by("sequence"), "today": selectors.today()}, status=status)
 
 
@@ -99,7 +101,7 @@ def visit_photo(request, pk: int):
 @login_required
 @require_POST
 def visit_action(request, pk: int, action: str):
-    if action not in ("record", "handover"):
+    if action not in ("record", "handover", "lead"):
         raise Http404
     require(request.user, Capability.FOLLOWUP)
     limit_uploads(request)
@@ -123,6 +125,13 @@ def _visit_action(request, pk: int, action: str):
             except DomainError as exc:
                 _add_error(form, exc)
         return _visit_page(request, visit, form=form, status=400)
+    if action == "lead":
+        try:
+            done = services.visit_to_lead(actor=request.user, visit=visit)
+            messages.success(request, f"已转为监测线索，办理期限 {done.warning.due_date:%Y-%m-%d}")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("followup:visit_detail", visit.pk)
     form = f.HandoverForm(request.POST, prefix="handover")
     if form.is_valid():
         try:
@@ -206,7 +215,7 @@ def entry_letter(request, pk: int):
 @login_required
 @require_POST
 def entry_action(request, pk: int, action: str):
-    if action not in ("home", "letter_sent", "receipt", "arrival"):
+    if action not in ("home", "letter_sent", "receipt", "arrival", "relapse_notice"):
         raise Http404
     require(request.user, Capability.FOLLOWUP)
     entry = selectors.entry_get(actor=request.user, entry_id=pk, purpose=action)
@@ -221,6 +230,9 @@ def entry_action(request, pk: int, action: str):
         elif action == "letter_sent":
             services.returnee_letter_sent(actor=request.user, entry=entry)
             messages.success(request, "已登记寄送书面反馈")
+        elif action == "relapse_notice":
+            services.relapse_notice_sent(actor=request.user, entry=entry)
+            messages.success(request, "已登记通报乡村振兴部门")
         elif action == "receipt":
             services.returnee_confirm_receipt(actor=request.user, entry=entry)
             messages.success(request, "已确认收到反馈")
@@ -338,7 +350,8 @@ def atrisk_action(request, pk: int, action: str):
 @login_required
 def alert_list(request):
     require(request.user, Capability.FOLLOWUP)
-    rows = selectors.alerts_in_scope(request.user).order_by("seen_at", "-raised_at")
+    # unseen first on both databases (PostgreSQL puts NULLs last by default)
+    rows = selectors.alerts_in_scope(request.user).order_by(F("seen_at").asc(nulls_first=True), "-raised_at")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.audit_entries_shown(request.user, [a.entry_id for a in page.object_list if a.entry_id],
                                   purpose="alert_list")
@@ -360,3 +373,21 @@ def alert_seen(request, pk: int):
     return redirect("followup:alert_list")
 
 
+@login_required
+def relapse_inbox(request):
+    """The rural-revitalisation office's inbox of 防止返贫监测对象 sent home (what was sent to it, nothing else)."""
+    show = "all" if request.GET.get("show") == "all" else "waiting"
+    rows = [(e, _id_number(request.user, e)) for e in selectors.relapse_inbox(actor=request.user, show=show)]
+    return render(request, "followup/relapse_inbox.html", {"rows": rows, "show": show})
+
+
+@login_required
+@require_POST
+def relapse_receive(request, pk: int):
+    entry = selectors.get_or_404(selectors.relapse_inbox_qs(request.user), pk)
+    try:
+        services.relapse_notice_receive(actor=request.user, entry=entry)
+        messages.success(request, "已确认接收")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("followup:relapse_inbox")

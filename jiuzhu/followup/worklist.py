@@ -80,8 +80,18 @@ def alerts_unread(actor) -> WorkItem | None:
     return wi if wi.count else None
 
 
+def relapse_notices(actor) -> WorkItem | None:
+    """The rural-revitalisation office's line: 防止返贫监测对象 sent home, to receive."""
+    if not can(actor, Capability.HANDLE_WARNINGS) or actor.organization_id is None:
+        return None
+    qs = selectors.relapse_inbox_qs(actor).filter(relapse_received_at__isnull=True)
+    wi = item("防止返贫监测对象返乡通报：待接收", qs, reverse("followup:relapse_inbox"), urgency=DUE,
+              hint="纳入防止返贫动态监测，重点关注和帮扶")
+    return wi if wi.count else None
+
+
 ITEMS = [visits_this_week, visits_overdue, hardship_not_handed_over, entries_waiting, feedback_to_confirm,
-         at_risk_to_check, alerts_unread]
+         at_risk_to_check, alerts_unread, relapse_notices]
 
 
 def followup_next_steps(actor) -> list[tuple[str, str]]:
@@ -91,3 +101,4 @@ def followup_next_steps(actor) -> list[tuple[str, str]]:
 
 
 NEXT_STEPS = [followup_next_steps]
+

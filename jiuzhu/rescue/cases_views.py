@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.files import limit_uploads, stored_file_response
+from jiuzhu.core.links import related_links
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.rescue import cases_forms as f
 from jiuzhu.rescue import cases_selectors as selectors
@@ -248,7 +249,8 @@ def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
         "may_approve": can(actor, Capability.APPROVE_RESCUE), "today": selectors.today(),
         "escalations": _escalations(actor, case, failed=failed, form=form),
         "has_centre": services.regional_centre_of(case.station) is not None, "settlement": settlement,
-        "may_lookup": can(actor, Capability.LOOKUP_REGISTRY)},
+        "may_lookup": can(actor, Capability.LOOKUP_REGISTRY),
+        "related": related_links(actor, selectors.CASE_OBJECT_TYPE, case)},
         status=status)
 
 

@@ -175,6 +175,22 @@ def page(open_page):
     return open_page()
 
 
+def shooter(prefix: str, *, check: bool = True):
+    """`shot = shooter("rescue-cases")` gives a journey file its `shot(page, name)`: a full-page screenshot
+    var/screenshots/<prefix>-<name>-<desk|phone>.png for a person to look at, then (unless `check=False`) the
+    guard's checks of the page as it is (no server or console error, no English, no sideways scrolling on the
+    phone). Returns the page's height in px."""
+    def shot(page, name: str, viewport: str | None = None) -> int:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        viewport = viewport or ("phone" if page.viewport_size["width"] < 500 else "desk")
+        stem = f"{prefix}-{name}" if prefix else name
+        page.screenshot(path=SCREENSHOTS / f"{stem}-{viewport}.png", full_page=True)
+        if check:
+            page.guard.check_page(page)
+        return page.evaluate("document.documentElement.scrollHeight")
+    return shot
+
+
 def sign_in(page, username: str) -> None:
     """Signs in through the sign-in form, as a user would, and waits for the page it leads to."""
     page.goto(page.base_url + "/login/")

@@ -11,7 +11,7 @@ from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import User
 from jiuzhu.registry.models import IncomeItem, TierDecision
 from jiuzhu.registry.services import household_register
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 TAOHONG_VILLAGE = "430524100200"  # 桃洪镇 红星社区
 OTHER_VILLAGE = "430524101200"  # 小沙江镇
@@ -42,11 +42,7 @@ def queue(world):
     return decisions
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"approver-queue-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("approver-queue")
 
 
 def count(page) -> int:

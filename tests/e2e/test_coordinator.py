@@ -12,7 +12,7 @@ from django.utils import timezone
 from conftest import VILLAGE_A, member
 from jiuzhu.core.models import User
 from jiuzhu.registry.models import AssistanceGrant, IncomeItem, Person, TierDecision
-from tests.e2e.conftest import SCREENSHOTS, sign_in
+from tests.e2e.conftest import SCREENSHOTS, shooter, sign_in
 
 
 def no_sideways_scroll(page) -> None:
@@ -33,9 +33,7 @@ def large_tap_targets(page) -> None:
     assert page.evaluate(SMALL_TAP_TARGETS) == [], page.url
 
 
-def shot(page, name: str, viewport: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}-{viewport}.png", full_page=True)
+shot = shooter("", check=False)
 
 
 def test_coordinator_updates_a_household_in_the_field(page, register, viewport):

@@ -8,14 +8,9 @@ import openpyxl
 
 from jiuzhu.monitoring.models import FeedBatch, FeedBatchStatus
 from jiuzhu.monitoring.tests.test_feed_upload import with_errors
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"department-feed-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("department-feed")
 
 
 def test_clerk_uploads_a_feed_with_errors_and_accepts_it_without_the_bad_rows(page, tmp_path, settings):

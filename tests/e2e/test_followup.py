@@ -12,15 +12,12 @@ from jiuzhu.followup import services
 from jiuzhu.followup.models import FollowupVisit, ReturneeEntry, VisitStatus
 from jiuzhu.intake.models import Application, Channel
 from jiuzhu.rescue.cases_services import case_admit, case_discharge
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 VILLAGE = "430525100200"  # the dongkou coordinator's village
 
 
-def shot(page, name: str, viewport: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"followup-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("followup")
 
 
 def returnee_due_this_week() -> FollowupVisit:
@@ -166,3 +163,44 @@ def test_the_village_enters_an_at_risk_person_and_the_county_returns_then_lists_
     assert page.locator("#atrisk-status").inner_text() == "已入库"
     assert "第 1 次" in page.locator("#atrisk-visits").inner_text()
     shot(page, "6-at-risk", viewport)
+
+
+def test_a_visit_becomes_a_monitoring_lead_and_a_relapse_returnee_reaches_the_rural_office(open_page, page, viewport):
+    """The coordinator records a phone call that finds hardship and turns it into a monitoring lead in one step;
+    a returnee who is a 防止返贫监测对象 is notified to 洞口县乡村振兴局, whose clerk receives it from the home page."""
+    from jiuzhu.monitoring.models import Warning
+    from jiuzhu.rescue.models import RescueCase
+
+    visit = returnee_due_this_week()
+    RescueCase.objects.filter(pk=visit.entry.case_id).update(registry_tier="relapse_watch")
+    ReturneeEntry.objects.filter(pk=visit.entry_id).update(relapse_watch=True)
+    entry = ReturneeEntry.objects.get(pk=visit.entry_id)
+    services.returnee_set_home(actor=User.objects.get(username="dongkou_officer"), entry=entry,
+                               region=Region.objects.get(code=VILLAGE))
+
+    sign_in(page, "dongkou_coordinator")
+    page.goto(page.base_url + f"/followup/visits/{visit.pk}/")
+    page.get_by_label("电话问询").check()
+    page.get_by_label("回访情况").fill("本人腿伤未愈，无法外出务工，家中缺少收入")
+    page.get_by_label("发现困难").select_option(label="医疗（健康）困难")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存回访记录").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="一键转为监测线索").click()
+    assert "已转为监测线索" in page.locator(".messages").inner_text()
+    warning = Warning.objects.get()
+    assert warning.status == "open" and "腿伤未愈" in warning.evidence["发现的情况"]
+    assert page.get_by_role("button", name="一键转入救助申请").count() == 0  # one hand-over per visit
+    shot(page, "7-lead", viewport)
+
+    rural = open_page()
+    sign_in(rural, "dongkou_rural")
+    with rural.expect_navigation():
+        rural.get_by_role("link", name="防止返贫监测对象返乡通报：待接收").click()
+    assert "刘小河" in rural.locator("#relapse-inbox").inner_text()
+    with rural.expect_navigation():
+        rural.get_by_role("button", name="确认接收").click()
+    assert "已确认接收" in rural.locator(".messages").inner_text()
+    entry.refresh_from_db()
+    assert entry.relapse_received_at is not None
+    shot(rural, "8-relapse-inbox", viewport)

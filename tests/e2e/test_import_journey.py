@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.registry.models import ImportBatch
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 HOUSEHOLDS = 45  # three pages of 20
 VILLAGES = ["430524100200", "430524101200"]  # 桃洪镇红星社区, 小沙江镇白竹村
@@ -31,11 +31,7 @@ def roster(path) -> None:
     path.write_bytes(out.getvalue())
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"import-journey-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("import-journey")
 
 
 def test_officer_imports_a_roster_and_follows_the_link_to_its_households(page, tmp_path, settings):

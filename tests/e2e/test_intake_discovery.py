@@ -7,14 +7,9 @@ warning as its lead and links back to it."""
 from jiuzhu.intake.models import Application, Channel
 from jiuzhu.monitoring.tests.conftest import indicator, make_warning  # noqa: F401 - fixtures
 from jiuzhu.registry.tests.conftest import dibao_household, standards  # noqa: F401 - fixtures
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"intake-discovery-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("intake-discovery")
 
 
 def test_a_warning_becomes_an_application_at_the_window(open_page, make_warning, dibao_household):

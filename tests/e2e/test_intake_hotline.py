@@ -4,14 +4,9 @@ call becomes a complaint with its deadline in working days; the operator answers
 from jiuzhu.core.workdays import add_working_days
 from jiuzhu.intake.models import CallOutcome, ComplaintStatus, HotlineCall
 from jiuzhu.intake.services import today
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"hotline-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("hotline")
 
 
 def test_call_becomes_a_complaint_and_is_answered(page):

@@ -8,17 +8,13 @@ import pytest
 
 from jiuzhu.intake.models import Application, Referral, ReferralStatus
 from jiuzhu.intake.tests.conftest import applicant_number
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 NUMBER = applicant_number(64)
 RETURN_REASON = "缺少住院费用结算单，请补齐后重新转办"
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"intake-journey-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("intake-journey")
 
 
 def take_application(page) -> Application:

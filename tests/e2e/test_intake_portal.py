@@ -11,7 +11,7 @@ from jiuzhu.core import files
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.intake.models import Application, ApplicationStatus, Channel
 from jiuzhu.intake.portal_services import NO_MATCH
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import shooter
 
 NUMBER = make_id_number("430524", dt.date(1986, 4, 12), 48)
 
@@ -21,11 +21,7 @@ def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"portal-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("portal")
 
 
 def sign(page) -> None:

@@ -11,7 +11,7 @@ import pytest
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Region, User
 from jiuzhu.intake.models import ApplicationItem, ItemStatus, Referral, ReferralStatus
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 VILLAGE = "430524100200"  # 桃洪镇 红星社区
 
@@ -31,11 +31,7 @@ def referred(world):
     return referral_send(actor=window, item=item, note="住院自付费用较高，请核定医疗救助")
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"referrals-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("referrals")
 
 
 def submit(page, form, button: str) -> None:

@@ -14,16 +14,12 @@ from jiuzhu.intake.tests.conftest import (  # noqa: F401 - fixtures
     take_application,
     village_a,
 )
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 BROUGHT = "申请人居民身份证、户口簿"
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"intake-window-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("intake-window")
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.registry.models import Document, Household, IncomeItem
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import SCREENSHOTS, open_menu, shooter, sign_in
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
 HEAD = make_id_number("430524", dt.date(1968, 3, 2), 21)
@@ -24,13 +24,7 @@ def scan(settings, tmp_path):
     return path
 
 
-def shot(page, name: str) -> int:
-    """Screenshot of the page as it is (for a person to look at); returns the page's height in px."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"registration-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)  # no sideways scrolling on the phone at any step, no English
-    return page.evaluate("document.documentElement.scrollHeight")
+shot = shooter("registration")
 
 
 def next_step(page, name: str) -> None:

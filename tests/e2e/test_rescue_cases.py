@@ -9,14 +9,9 @@ import re
 from django.utils import timezone
 
 from jiuzhu.rescue.models import CaseStatus, RescueCase
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"rescue-cases-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("rescue-cases")
 
 
 def figure(page, fid: str) -> str:

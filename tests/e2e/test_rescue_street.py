@@ -7,7 +7,7 @@ import base64
 
 from jiuzhu.rescue.models import CoordinateSystem, ReporterKind, Sighting, SightingOutcome, SightingStatus
 from jiuzhu.rescue.tests.conftest import TAOHONG, media, stations  # noqa: F401 - fixtures
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 # A real 1×1 PNG, so the worker's page shows the photo.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJ"
@@ -15,11 +15,7 @@ PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4
 HERE = {"latitude": TAOHONG[0] + 0.0021, "longitude": TAOHONG[1] - 0.0013}  # near the station, on the street
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"rescue-street-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("rescue-street")
 
 
 def test_citizen_reports_with_location_and_the_station_worker_contacts_and_closes(open_page, stations, media):

@@ -5,14 +5,9 @@ mapping is saved by name; on a desk and a phone."""
 from jiuzhu.registry import imports
 from jiuzhu.registry.models import Person
 from jiuzhu.registry.tests import roster_files
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
-
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"roster-import-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("roster-import")
 
 
 def test_officer_sees_each_problem_at_its_cell_and_saves_the_mapping(page, tmp_path, settings):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from jiuzhu.core.models import Region
 from jiuzhu.monitoring.indicators_seed import seed_indicators
 from jiuzhu.monitoring.models import ComparisonRun, Indicator, IndicatorVersion
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 THRESHOLD = re.compile(r"^阈值(?!口径)")  # the label, with its error when there is one; not 阈值口径
 
@@ -21,11 +21,7 @@ def seeded(world, settings, tmp_path):
     seed_indicators(Indicator, IndicatorVersion, Region)  # again after the browser tests' flush
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"rule_builder-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("rule_builder")
 
 
 def test_administrator_builds_a_rule_and_an_officer_runs_the_comparison(open_page, seeded):

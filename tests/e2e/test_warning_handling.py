@@ -20,7 +20,7 @@ from jiuzhu.monitoring.tests.conftest import (  # noqa: F401 - fixtures
 )
 from jiuzhu.registry.models import DecisionStatus, Household, TierDecision
 from jiuzhu.registry.tests.conftest import dibao_household, standards  # noqa: F401 - fixtures
-from tests.e2e.conftest import SCREENSHOTS, open_menu, sign_in
+from tests.e2e.conftest import open_menu, shooter, sign_in
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000
 PDF = b"%PDF-1.4\n% proof\n" + b"0" * 500
@@ -36,11 +36,7 @@ def scans(settings, tmp_path):
     return {"photo": photo, "proof": proof}
 
 
-def shot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = "phone" if page.viewport_size["width"] < 500 else "desk"
-    page.screenshot(path=SCREENSHOTS / f"warning-{name}-{viewport}.png", full_page=True)
-    page.guard.check_page(page)
+shot = shooter("warning")
 
 
 def open_warning(page, warning) -> None:

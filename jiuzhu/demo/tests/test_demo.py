@@ -177,3 +177,31 @@ def test_the_station_roles_sign_in_to_a_live_station(rescue_demo, client_for, us
         assert client.get(f"/rescue/cases/{case.pk}/").status_code == 200, case.status
     sighting = Sighting.objects.filter(station__region__code="430524", outcome="brought_in").first()
     assert client.get(f"/rescue/sightings/{sighting.pk}/").status_code == 200
+
+
+def test_the_followup_demo_gives_the_coordinator_a_week_of_work(rescue_demo, client_for):
+    """Follow-up's demo after rescue's: the coordinator's phone page has a visit due this week and an overdue one;
+    a visit that found hardship was handed over to intake; the at-risk registry has each state; a returnee
+    admitted again alerted 洞口县. A second run adds nothing."""
+    from jiuzhu.followup.demo import populate as populate_followup
+    from jiuzhu.followup.models import AtRiskPerson, FollowupVisit, RepeatAlert, ReturneeEntry
+    from jiuzhu.intake.models import Application
+
+    made = populate_followup(seed=5)
+    assert made["returnees"] >= 6 and made["at_risk"] >= 4 and made["alerts"] >= 1
+    village = User.objects.get(username="dongkou_coordinator").region
+    mine = FollowupVisit.objects.filter(region=village)
+    assert mine.filter(status="planned", overdue_flagged_at__isnull=False).exists()
+    from jiuzhu.followup.selectors import today, week_end
+
+    assert mine.filter(status="planned", due_on__range=(today(), week_end(today()))).exists()
+    assert Application.objects.filter(source_ref__startswith="followup:visit:").count() == 1
+    assert set(AtRiskPerson.objects.values_list("status", flat=True)) >= {"submitted", "listed", "returned",
+                                                                          "suggested"}
+    assert RepeatAlert.objects.filter(home_region_path__startswith=village.path[:13]).exists()
+    assert ReturneeEntry.objects.filter(home_region=village, arrived_on__isnull=False).count() == 4
+    page = client_for("dongkou_coordinator").get("/followup/")
+    assert page.status_code == 200 and "超期" in page.content.decode()
+    before = (ReturneeEntry.objects.count(), FollowupVisit.objects.count(), AtRiskPerson.objects.count())
+    assert populate_followup(seed=5)["returnees"] == 0
+    assert (ReturneeEntry.objects.count(), FollowupVisit.objects.count(), AtRiskPerson.objects.count()) == before

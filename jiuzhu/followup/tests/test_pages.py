@@ -137,3 +137,65 @@ def test_the_alert_page(client_for, returnee, admit):
 def test_the_coordinators_home_page_lists_the_weeks_visits(client_for, due_visit):
     home = client_for("dongkou_coordinator").get("/").content.decode()
     assert "本周应回访的人员" in home
+
+
+def test_the_rescue_record_links_to_its_ledger_entry_for_those_who_may_open_it(client_for, returnee, persona):
+    """core.links: rescue's record page shows follow-up's link without rescue importing follow-up."""
+    entry = returnee()
+    page = client_for("longhui_station").get(f"/rescue/cases/{entry.case_id}/").content.decode()
+    assert f'href="/followup/returnees/{entry.pk}/"' in page and "返乡受助人员台账" in page
+    from jiuzhu.core.links import related_links
+    from jiuzhu.followup.related import RESCUE_CASE
+
+    assert related_links(persona("longhui_coordinator"), RESCUE_CASE, entry.case) == []  # another county: no link
+    assert related_links(persona("dongkou_analyst"), RESCUE_CASE, entry.case) == []  # no follow-up capability
+    assert related_links(persona("dongkou_officer"), RESCUE_CASE, entry.case) == [
+        ("返乡受助人员台账", f"/followup/returnees/{entry.pk}/")]
+
+
+def test_the_rural_revitalisation_office_receives_on_its_inbox_page(client_for, returnee):
+    from jiuzhu.followup.models import ReturneeEntry
+    from jiuzhu.rescue.models import RescueCase
+
+    entry = returnee()
+    RescueCase.objects.filter(pk=entry.case_id).update(registry_tier="relapse_watch")
+    ReturneeEntry.objects.filter(pk=entry.pk).update(relapse_watch=True)
+    entry.refresh_from_db()
+    services._notify_relapse_office(entry, entry.home_region, None)
+    web = client_for("dongkou_rural")
+    home = web.get("/").content.decode()
+    assert "防止返贫监测对象返乡通报：待接收" in home
+    page = web.get("/followup/relapse/").content.decode()
+    assert "刘小河" in page and "确认接收" in page
+    assert web.post(f"/followup/relapse/{entry.pk}/receive/").status_code == 302
+    assert "已接收" in web.get("/followup/relapse/?show=all").content.decode()
+    assert client_for("dongkou_clerk").post(f"/followup/relapse/{entry.pk}/receive/").status_code == 404
+    assert "在系统内通报洞口县乡村振兴局" in client_for("longhui_station").get(
+        f"/followup/returnees/{entry.pk}/").content.decode()
+
+
+def test_the_coordinator_turns_a_visit_into_a_monitoring_lead_on_its_page(client_for, due_visit):
+    web = client_for("dongkou_coordinator")
+    url = f"/followup/visits/{due_visit.pk}/"
+    web.post(url + "record/", {"visit-method": "phone_call", "visit-findings": "电话问询：儿子失业，家中老人看病难",
+                               "visit-hardship": "health"})
+    page = web.get(url).content.decode()
+    assert "一键转为监测线索" in page and "一键转入救助申请" in page
+    done = web.post(url + "lead/", follow=True).content.decode()
+    assert "已转为监测线索" in done and "一键转入救助申请" not in done
+    assert 'id="lead-done"' in done
+    assert "已转为监测线索" in web.post(url + "lead/", follow=True).content.decode()  # the refusal, said
+
+
+def test_the_alert_page_lists_unseen_alerts_first(client_for, returnee, admit, persona):
+    """On both databases (PostgreSQL sorts NULL last unless told)."""
+    from jiuzhu.followup.models import RepeatAlert
+
+    returnee()
+    returnee(id_number=id_in("430525", 41), name="王大山")
+    admit(username="dongkou_station", id_number=id_in("430525"))
+    admit(username="dongkou_station", id_number=id_in("430525", 41), name="王大山")
+    first = RepeatAlert.objects.order_by("pk").first()
+    services.alert_mark_seen(actor=persona("dongkou_officer"), alert=first)
+    page = client_for("dongkou_officer").get("/followup/alerts/").content.decode()
+    assert page.index("王大山") < page.index("刘小河")

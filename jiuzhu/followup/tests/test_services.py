@@ -240,6 +240,64 @@ def test_no_hand_over_without_hardship_or_out_of_scope(village_visit, persona):
     assert not Application.objects.exists()
 
 
+def test_hardship_becomes_a_monitoring_lead_exactly_once(village_visit, persona):
+    from jiuzhu.core.models import AuditLog
+    from jiuzhu.monitoring.lead_services import LEAD_INDICATOR
+    from jiuzhu.monitoring.models import Warning
+    from jiuzhu.monitoring.warning_selectors import warnings_in_scope
+
+    visit = _record(persona, village_visit)
+    coordinator = persona("dongkou_coordinator")
+    done = services.visit_to_lead(actor=coordinator, visit=visit)
+    warning = done.warning
+    assert warning.indicator.code == LEAD_INDICATOR and warning.status == "open" and warning.region.code == \
+        DONGKOU_VILLAGE
+    assert warning.subject_name == "刘小河" and warning.subject_id_hash == visit.entry.id_number_hash
+    assert "无稳定收入" in warning.evidence["发现的情况"] and warning.due_date > services.today()
+    assert warning in warnings_in_scope(persona("dongkou_officer"))  # the county's officers dispose of it
+    assert AuditLog.objects.filter(action="create", object_type="monitoring.warning",
+                                   object_id=str(warning.pk)).exists()
+    with pytest.raises(DomainError, match="已转为监测线索"):
+        services.visit_to_lead(actor=coordinator, visit=visit)
+    with pytest.raises(DomainError, match="已转为监测线索"):  # one hand-over per visit
+        services.visit_handover(actor=coordinator, visit=visit, items=["dibao"])
+    assert Warning.objects.count() == 1 and not Application.objects.exists()
+
+
+def test_no_lead_without_hardship_out_of_scope_or_after_an_application(village_visit, persona):
+    from jiuzhu.monitoring.models import Warning
+
+    visit = _record(persona, village_visit, hardship="")
+    with pytest.raises(DomainError, match="只有发现困难"):
+        services.visit_to_lead(actor=persona("dongkou_coordinator"), visit=visit)
+    with pytest.raises(Http404):
+        services.visit_to_lead(actor=persona("longhui_coordinator"), visit=visit)
+    with pytest.raises(PermissionDenied):
+        services.visit_to_lead(actor=persona("dongkou_analyst"), visit=visit)
+    FollowupVisit.objects.filter(pk=visit.pk).update(hardship="income")
+    visit.refresh_from_db()
+    services.visit_handover(actor=persona("dongkou_coordinator"), visit=visit, items=["dibao"])
+    with pytest.raises(DomainError, match="已转入救助申请"):
+        services.visit_to_lead(actor=persona("dongkou_coordinator"), visit=visit)
+    assert not Warning.objects.exists()
+
+
+def test_a_lead_needs_the_warning_capability_and_the_area(persona, village):
+    from jiuzhu.core.models import Region
+    from jiuzhu.monitoring.lead_services import lead_raise
+
+    with pytest.raises(PermissionDenied):  # a station worker follows up but does not handle warnings
+        lead_raise(actor=persona("longhui_station"), region=village, subject_name="甲", findings="困难",
+                   source="回访", source_ref="test:1")
+    with pytest.raises(DomainError, match="管辖范围"):
+        lead_raise(actor=persona("dongkou_coordinator"), region=Region.objects.get(code="430524"),
+                   subject_name="甲", findings="困难", source="回访", source_ref="test:2")
+    first = lead_raise(actor=persona("dongkou_coordinator"), region=village, subject_name="甲", findings="困难",
+                       source="回访", source_ref="test:3")
+    assert lead_raise(actor=persona("dongkou_officer"), region=village, subject_name="甲", findings="困难",
+                      source="回访", source_ref="test:3") == first
+
+
 # ---- The at-risk registry ------------------------------------------------------------------------------------
 
 def _enter(persona, village, username="dongkou_coordinator", **extra):
@@ -340,6 +398,77 @@ def test_a_poverty_relapse_subject_is_flagged_for_the_rural_revitalisation_offic
     entry = ReturneeEntry.objects.get(case=case)
     assert entry.relapse_watch
     assert list(selectors.entry_search(actor=persona("dongkou_officer"), show="relapse")) == [entry]
+
+
+@pytest.fixture
+def relapse_entry(admit, send_home):
+    """A 防止返贫监测对象 of 洞口县 (the registry's answer at the station) escorted home."""
+    from jiuzhu.rescue.models import RescueCase
+
+    def make(**extra):
+        case = admit(**extra)
+        RescueCase.objects.filter(pk=case.pk).update(registry_tier="relapse_watch")
+        send_home(case)
+        return ReturneeEntry.objects.get(case=case)
+    return make
+
+
+def test_the_rural_revitalisation_office_on_the_platform_is_notified_and_receives(relapse_entry, persona):
+    entry = relapse_entry()
+    rural = persona("dongkou_rural")
+    assert entry.relapse_office == rural.organization and entry.relapse_notice_mode == "system"
+    assert Event.objects.filter(kind=FollowupEvent.RELAPSE_NOTIFIED, subject_id=str(entry.pk)).count() == 1
+    assert [e.pk for e in selectors.relapse_inbox(actor=rural)] == [entry.pk]
+    assert AuditLog.objects.filter(action="read", object_type=selectors.ENTRY_OBJECT_TYPE, object_id=str(entry.pk),
+                                   detail__purpose="relapse_inbox", actor=rural).exists()
+    with pytest.raises(Http404):  # another department of the same county: nothing of the ledger
+        services.relapse_notice_receive(actor=persona("dongkou_clerk"), entry=entry)
+    with pytest.raises(Http404):  # the same office of the other county
+        services.relapse_notice_receive(actor=persona("longhui_rural"), entry=entry)
+    assert selectors.relapse_inbox(actor=persona("dongkou_clerk")) == []
+    services.relapse_notice_receive(actor=rural, entry=entry)
+    entry.refresh_from_db()
+    assert entry.relapse_received_by == rural and entry.relapse_received_at is not None
+    assert selectors.relapse_inbox(actor=rural) == []  # waiting: none left
+    with pytest.raises(DomainError, match="已确认接收"):
+        services.relapse_notice_receive(actor=rural, entry=entry)
+    assert AuditLog.objects.filter(action="update", object_type=selectors.ENTRY_OBJECT_TYPE,
+                                   object_id=str(entry.pk), actor=rural).exists()
+    # the home county's entry does not re-notify when the home is made more precise
+    services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry,
+                               region=Region.objects.get(code=DONGKOU_VILLAGE))
+    assert Event.objects.filter(kind=FollowupEvent.RELAPSE_NOTIFIED, subject_id=str(entry.pk)).count() == 1
+
+
+def test_the_rural_revitalisation_inbox_needs_the_capability(relapse_entry, persona):
+    relapse_entry()
+    with pytest.raises(PermissionDenied):
+        selectors.relapse_inbox(actor=persona("dongkou_analyst"))
+
+
+def test_an_office_off_the_platform_is_notified_outside_it_and_recorded_once(relapse_entry, returnee, persona):
+    from jiuzhu.core.models import Organization
+
+    Organization.objects.filter(department="rural_revitalization", region__code=DONGKOU).update(
+        department="charity", name="洞口县慈善总会（乡振改）")
+    entry = relapse_entry()
+    assert entry.relapse_office is None and entry.relapse_notified_at is None
+    with pytest.raises(DomainError, match="不是防止返贫监测对象"):
+        services.relapse_notice_sent(actor=persona("longhui_station"), entry=returnee(id_number=id_in(DONGKOU, 77)))
+    services.relapse_notice_sent(actor=persona("longhui_station"), entry=entry)
+    entry.refresh_from_db()
+    assert entry.relapse_notice_mode == "letter" and entry.relapse_notified_at is not None
+    with pytest.raises(DomainError, match="已通报"):
+        services.relapse_notice_sent(actor=persona("dongkou_officer"), entry=entry)
+    with pytest.raises(Http404):  # out of scope
+        services.relapse_notice_sent(actor=persona("longhui_coordinator"), entry=entry)
+
+
+def test_no_offline_notice_when_the_office_uses_the_platform(relapse_entry, persona):
+    entry = relapse_entry()
+    ReturneeEntry.objects.filter(pk=entry.pk).update(relapse_notified_at=None)
+    with pytest.raises(DomainError, match="已在系统内通报"):
+        services.relapse_notice_sent(actor=persona("longhui_station"), entry=entry)
 
 
 def test_a_listed_person_is_visited_by_the_rule_and_handed_over(persona, village):
