@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "jiuzhu.intake",
     "jiuzhu.rescue",
     "jiuzhu.followup",
+    "jiuzhu.familysearch",
     "jiuzhu.demo",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("portal/", include("jiuzhu.intake.portal_urls")),
     path("rescue/", include("jiuzhu.rescue.urls")),
     path("followup/", include("jiuzhu.followup.urls")),
+    path("familysearch/", include("jiuzhu.familysearch.urls")),
     path("report/", include("jiuzhu.rescue.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

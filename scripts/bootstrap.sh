@@ -20,5 +20,8 @@ stamp=.venv/.jiuzhu-installed
 if [ ! -f "$stamp" ] || ! grep -qx -- "$want" "$stamp"; then
   .venv/bin/python -m pip install -q --upgrade pip wheel "setuptools<81" 2> >(grep -v "WARNING: Location" >&2)
   .venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(grep -v -e "WARNING: Location" -e "BuildBackendWarning" >&2)
+  # face_recognition needs dlib, which dlib-bin (pyproject) provides prebuilt: --no-deps keeps pip from compiling it.
+  .venv/bin/python -m pip install -q --no-deps face_recognition==1.3.0 face_recognition_models==0.3.0 \
+    2> >(grep -v "WARNING: Location" >&2)
   echo "$want" >> "$stamp"
 fi

@@ -28,6 +28,7 @@ class Capability(models.TextChoices):
     RESCUE_CASES = "rescue_cases", "救助管理：发现、入站、照料、离站"
     APPROVE_RESCUE = "approve_rescue", "审批寻亲公告、离站、事件、落户"
     FAMILY_SEARCH = "family_search", "寻亲比对、确认身份"
+    REPORT_MISSING = "report_missing", "登记走失人员（寻亲登记）"
     LOOKUP_REGISTRY = "lookup_registry", "查询受助人员是否在低收入人口库"
     FOLLOWUP = "followup", "回访、易流浪走失人员库"
     PREPARE_PAYMENTS = "prepare_payments", "编制发放花名册"
@@ -51,11 +52,12 @@ ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
                  C.REVIEW_PAYMENTS, C.VIEW_STATISTICS),
     "department_clerk": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.UPLOAD_FEEDS, C.HANDLE_WARNINGS, C.INTAKE),
     "coordinator": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.EDIT_REGISTRY, C.HANDLE_WARNINGS, C.INTAKE, C.FOLLOWUP),
-    "station_worker": (C.VIEW_FULL_ID, C.INTAKE, C.RESCUE_CASES, C.FAMILY_SEARCH, C.LOOKUP_REGISTRY, C.FOLLOWUP),
+    "station_worker": (C.VIEW_FULL_ID, C.INTAKE, C.RESCUE_CASES, C.FAMILY_SEARCH, C.REPORT_MISSING,
+                       C.LOOKUP_REGISTRY, C.FOLLOWUP),
     "station_manager": (C.VIEW_FULL_ID, C.INTAKE, C.RESCUE_CASES, C.APPROVE_RESCUE, C.FAMILY_SEARCH,
-                        C.LOOKUP_REGISTRY, C.FOLLOWUP, C.VIEW_STATISTICS),
-    "regional_officer": (C.VIEW_FULL_ID, C.RESCUE_CASES, C.APPROVE_RESCUE, C.FAMILY_SEARCH, C.LOOKUP_REGISTRY,
-                         C.VIEW_STATISTICS),
+                        C.REPORT_MISSING, C.LOOKUP_REGISTRY, C.FOLLOWUP, C.VIEW_STATISTICS),
+    "regional_officer": (C.VIEW_FULL_ID, C.RESCUE_CASES, C.APPROVE_RESCUE, C.FAMILY_SEARCH, C.REPORT_MISSING,
+                         C.LOOKUP_REGISTRY, C.VIEW_STATISTICS),
     "analyst": (C.VIEW_STATISTICS,),
     "auditor": (C.VIEW_AUDIT_LOG,),
     "administrator": (C.ADMINISTER,),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FamilySearchConfig(AppConfig):
+    name = "jiuzhu.familysearch"
+    label = "familysearch"
+    verbose_name = "身份甄别、救助寻亲"
+    navigation: list = []  # (label, url name, capability): the pages come later

@@ -1,0 +1,187 @@
+"""Identity verification and family search (身份甄别、救助寻亲), issue #19: missing reports (寻亲登记), enrolled face
+photos with their embeddings (人脸采集) and the face-search ledger (人脸比对使用台账). Glossary names; Chinese labels.
+ID numbers and the reporter's phone are stored encrypted (core.crypto); photos in the encrypted file store
+(core.files); face vectors are sensitive personal data (PIPL): never shown, never exported."""
+
+from django.conf import settings
+from django.db import models
+
+from jiuzhu.core.models import Organization, Region
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", "寻找中"
+    FOUND = "found", "已找到"
+    WITHDRAWN = "withdrawn", "已撤销"
+
+
+class ReportChannel(models.TextChoices):
+    PORTAL = "portal", "网上寻亲登记"
+    STATION = "station", "救助管理站代为登记"
+    POLICE = "police", "公安机关转来"
+
+
+class PersonSex(models.TextChoices):  # the same codes as rescue's ClientSex
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+    UNKNOWN = "U", "不详"
+
+
+class MissingReport(models.Model):
+    """A family's report of a missing relative (走失人员寻亲登记), from the portal or entered by staff. Scoped by
+    `region` (the county or station region that handles it; a portal report: the last-seen or hukou county)."""
+
+    status = models.CharField("状态", max_length=10, choices=ReportStatus.choices, default=ReportStatus.OPEN)
+    channel = models.CharField("登记渠道", max_length=10, choices=ReportChannel.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="受理地区")
+    station = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                verbose_name="受理单位")
+    # The missing person.
+    name = models.CharField("姓名", max_length=50, blank=True)
+    sex = models.CharField("性别", max_length=1, choices=PersonSex.choices)
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
+    id_number_cipher = models.TextField(blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    hukou_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name="户籍地")
+    hukou_text = models.CharField("户籍地址", max_length=200, blank=True)
+    missing_date = models.DateField("走失日期")
+    last_seen_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                         verbose_name="最后出现地区")
+    last_seen_place = models.CharField("最后出现地点", max_length=200, blank=True)
+    features = models.CharField("体貌特征", max_length=500, blank=True)
+    clothing = models.CharField("走失时衣着", max_length=300, blank=True)
+    accent = models.CharField("口音", max_length=60, blank=True)
+    health = models.CharField("健康状况（认知症、精神障碍等）", max_length=300, blank=True)
+    photo_key = models.CharField(max_length=80, blank=True)  # core.files stored file
+    # The reporter (寻亲人): the phone is sensitive, kept encrypted and shown masked.
+    reporter_name = models.CharField("登记人姓名", max_length=50)
+    reporter_relation = models.CharField("与走失人员关系", max_length=30)
+    reporter_phone_cipher = models.TextField(blank=True)
+    reporter_phone_last4 = models.CharField(max_length=4, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)  # a portal report has no user
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "寻亲登记"
+        verbose_name_plural = "寻亲登记"
+        indexes = [
+            # the staff list: a region's open reports, newest first
+            models.Index(fields=["region", "status", "-created_at"], name="fs_report_region_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="fs_report_portal_or_staff",
+                                   condition=models.Q(channel="portal") | models.Q(created_by__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"寻亲登记 #{self.pk}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "姓名不详"
+
+    @property
+    def reporter_phone_masked(self) -> str:
+        return f"*******{self.reporter_phone_last4}" if self.reporter_phone_last4 else ""
+
+
+class FaceSource(models.TextChoices):
+    CLIENT = "client", "受助人员入站照片"
+    REPORT = "report", "寻亲登记照片"
+    HISTORY = "history", "历史救助记录照片"
+
+
+class FaceStatus(models.TextChoices):
+    ACTIVE = "active", "有效"
+    FAILED = "failed", "采集失败（需重新拍照）"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class FacePhoto(models.Model):
+    """One enrolled photo of one subject (a rescue record or a missing report) and its face embedding: 128
+    float32 numbers, little-endian (faces.vector_bytes). The same photo (same SHA-256) of the same subject is
+    enrolled once. A photo in which no single face was found is kept as FAILED with the reason, so the station
+    sees what to retake; it is never in the index."""
+
+    source = models.CharField("照片来源", max_length=10, choices=FaceSource.choices)
+    case = models.ForeignKey("rescue.RescueCase", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", verbose_name="救助记录")
+    report = models.ForeignKey(MissingReport, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="face_photos", verbose_name="寻亲登记")
+    status = models.CharField("状态", max_length=10, choices=FaceStatus.choices, default=FaceStatus.ACTIVE)
+    photo_key = models.CharField(max_length=80)  # core.files stored file (the client's photo_key when enrolled
+    # from an admission: the same file, not a copy)
+    sha256 = models.CharField(max_length=64)
+    embedding = models.BinaryField(null=True, blank=True)  # 512 bytes; null when FAILED
+    box = models.JSONField("人脸位置", default=list, blank=True)  # [top, right, bottom, left] in the photo's pixels
+    failure = models.CharField("失败原因", max_length=200, blank=True)
+    note = models.CharField("来源说明", max_length=300, blank=True)  # provenance: who took it, when, where
+    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", db_index=False)
+    enrolled_at = models.DateTimeField("采集时间", auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)  # the index is rebuilt when the enrolled set changes
+
+    class Meta:
+        verbose_name = "人脸照片"
+        verbose_name_plural = "人脸照片"
+        constraints = [
+            models.CheckConstraint(name="fs_face_one_subject",
+                                   condition=(models.Q(case__isnull=False, report__isnull=True)
+                                              | models.Q(case__isnull=True, report__isnull=False))),
+            models.CheckConstraint(name="fs_face_active_has_vector",
+                                   condition=~models.Q(status="active") | models.Q(embedding__isnull=False)),
+            # re-enrolling the same photo of the same subject is a no-op (services look it up first)
+            models.UniqueConstraint(fields=["case", "sha256"], name="fs_face_case_photo_once",
+                                    condition=models.Q(case__isnull=False)),
+            models.UniqueConstraint(fields=["report", "sha256"], name="fs_face_report_photo_once",
+                                    condition=models.Q(report__isnull=False)),
+        ]
+        indexes = [
+            # the index build: all active embeddings in one query
+            models.Index(fields=["status"], name="fs_face_status"),
+        ]
+
+    def __str__(self):
+        return f"人脸照片 #{self.pk}"
+
+
+class FaceSearchLog(models.Model):
+    """人脸比对使用台账: every face search, by whom, from which record, with what result (stations keep it for
+    accountability). Candidates are kept as (kind, id, distance) only."""
+
+    searched_at = models.DateTimeField("比对时间", auto_now_add=True)
+    day = models.DateField("比对日期")
+    case = models.ForeignKey("rescue.RescueCase", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+", verbose_name="救助记录")
+    report = models.ForeignKey(MissingReport, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", verbose_name="寻亲登记")
+    operator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="操作人员")  # None: the automatic run at admission
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="使用单位")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="地区")
+    purpose = models.CharField("比对事由", max_length=100)
+    photos = models.PositiveSmallIntegerField("比对照片数", default=0)
+    candidates = models.PositiveSmallIntegerField("候选人数", default=0)
+    best_distance = models.FloatField("最小距离", null=True, blank=True)
+    result = models.JSONField("比对结果", default=list)  # [{"kind": "case"|"report", "id": …, "distance": …}]
+
+    class Meta:
+        verbose_name = "人脸比对使用台账"
+        verbose_name_plural = "人脸比对使用台账"
+        indexes = [
+            # the ledger page: a region's searches by day, newest first
+            models.Index(fields=["region", "-day"], name="fs_search_region_day"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="fs_search_one_subject",
+                                   condition=(models.Q(case__isnull=False, report__isnull=True)
+                                              | models.Q(case__isnull=True, report__isnull=False))),
+        ]
+
+    def __str__(self):
+        return f"人脸比对记录 #{self.pk}"
