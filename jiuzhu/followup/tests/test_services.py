@@ -296,6 +296,12 @@ def test_a_lead_needs_the_warning_capability_and_the_area(persona, village):
                        source="回访", source_ref="test:3")
     assert lead_raise(actor=persona("dongkou_officer"), region=village, subject_name="甲", findings="困难",
                       source="回访", source_ref="test:3") == first
+    from jiuzhu.monitoring.models import Warning
+
+    Warning.objects.filter(pk=first.pk).update(status="closed")  # disposed of: the source does not raise it again
+    assert lead_raise(actor=persona("dongkou_officer"), region=village, subject_name="甲", findings="困难",
+                      source="回访", source_ref="test:3") == first
+    assert Warning.objects.count() == 1
 
 
 # ---- The at-risk registry ------------------------------------------------------------------------------------
