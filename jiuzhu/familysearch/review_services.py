@@ -558,7 +558,8 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
             report.status = ReportStatus.FOUND
             report.save(update_fields=["status"])
             audit_change(AuditAction.UPDATE, actor, report, changes={"status": "found", "case": case.pk})
-            text = family_notice_text(report=report, station_name=case.station.name, station_phone=case.station.phone)
+            text = family_notice_text(report=report, station_name=case.station.name,
+                                      station_phone=getattr(actor, "phone", ""))  # the confirming worker's
             notified = send_family_notice(candidate=candidate, report=report, text=text, actor=actor)
         record_event(kind=FamilySearchEvent.MATCH_CONFIRMED, subject=candidate, actor=actor,
                      region=case.station.region,
