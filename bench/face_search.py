@@ -10,7 +10,7 @@ clusters of 1-8 photos per person (a person's photos within ~0.35 of each other)
 query is a perturbed copy of a random enrolled vector (a new photo of an enrolled person). `p95_ms`: one top-10
 search (FaceIndex.top: one matrix-vector product and argpartition) with the page cache warm; `recall_at_10`:
 the index's answer against a brute-force exact answer (np.linalg.norm over all rows and a full sort) on the
-first 20 queries, 1.0 for an exact index. `enrol_ms`: encode_face on one shared photo (../shared/data/faces),
+first 20 queries, 1.0 for an exact index. `enrol_ms`: encode_face on one real photo (tests/data/faces),
 the median of 5 after one warm-up (the first call loads dlib's models, ~1 s). No database: the index is built
 from an array here; in the app it is built from one query over the active FacePhoto rows.
 
@@ -74,9 +74,7 @@ def enrol_ms() -> float | None:
     django.setup()
     from jiuzhu.familysearch.faces import encode_face
 
-    path = ROOT.parent / "shared" / "data" / "faces" / PHOTO
-    if not path.exists():
-        path = Path("/work/shared/data/faces") / PHOTO
+    path = ROOT / "tests" / "data" / "faces" / PHOTO
     if not path.exists():
         return None
     data = path.read_bytes()

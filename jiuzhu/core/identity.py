@@ -232,6 +232,22 @@ def parse_id_number(raw: str) -> IdNumberInfo:
     )
 
 
+def id_number_field(raw, field: str = "id_number", *, label: str = "身份证号码",
+                    required: bool = False) -> IdNumberInfo | None:
+    """An ID number typed in a form or sent in an API body: parsed (number, birth date, sex); None when blank
+    and not required; a refused number is the field's Chinese error (core.errors.invalid), as every app says it."""
+    from jiuzhu.core.errors import invalid
+
+    if not str(raw or "").strip():
+        if required:
+            raise invalid(f"请填写{label}", field)
+        return None
+    try:
+        return parse_id_number(raw)
+    except IdNumberError as exc:
+        raise invalid(f"{label}有误：{exc.message}", field) from None
+
+
 def is_valid_id_number(raw: str) -> bool:
     try:
         _normalize(raw)

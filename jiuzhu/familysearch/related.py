@@ -1,5 +1,6 @@
-"""Links from a rescue record's page to family search's pages about it (core.links), for a user with the
-family-search capability within the record's station scope (rescue.scopes.CASE_SCOPE, as the pages check)."""
+"""Links from other apps' records to family search's (core.links): a rescue record → its candidates (with how
+many wait for review), its identification profile and its face page (enrol a photo, search), shown only to a user
+who may open them (capability and the record's scope, as the pages check)."""
 
 from django.urls import reverse
 
@@ -20,4 +21,4 @@ def related_links(actor, object_type: str, obj) -> list[tuple[str, str]]:
     pending = MatchCandidate.objects.filter(case_id=obj.pk, status=CandidateStatus.PENDING).count()
     return [(f"寻亲比对候选（{pending} 名待核实）", reverse("familysearch:case_candidates", args=[obj.pk])),
             ("甄别信息", reverse("familysearch:case_profile", args=[obj.pk])),
-            ("人脸采集与比对", reverse("familysearch:case_faces", args=[obj.pk]))]
+            ("人脸比对", reverse("familysearch:case_faces", args=[obj.pk]))]

@@ -31,7 +31,7 @@ from jiuzhu.core.crypto import encrypt_text, keyed_hash
 from jiuzhu.core.errors import DomainError, clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.files import file_facts, stored_file_delete, stored_file_read, stored_file_save
-from jiuzhu.core.identity import IdNumberError, parse_id_number
+from jiuzhu.core.identity import id_number_field
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.scoping import get_scoped_or_404, region_in_scope
@@ -142,11 +142,8 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
     if missing_date > today():
         raise invalid("走失日期不能晚于今天", "missing_date")
     number = ""
-    if (id_number or "").strip():
-        try:
-            info = parse_id_number(id_number)
-        except IdNumberError as exc:
-            raise invalid(f"身份证号码有误：{exc.message}", "id_number") from None
+    info = id_number_field(id_number)
+    if info is not None:
         number, birth_date = info.number, info.birth_date
     year, birth_date = _clean_birth(birth_year, birth_date, missing_date)
     phone = _clean_phone(reporter_phone)

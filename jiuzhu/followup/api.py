@@ -70,8 +70,12 @@ def _label(choices, value: str) -> str:
     return choices(value).label if value in choices.values else ""
 
 
-def _page(total: int, limit: int, offset: int, results: list[dict]) -> dict:
-    return {"results": results, "total": total, "limit": limit, "offset": offset}
+def _paged(qs, params, *, audit, row) -> dict:
+    """One page of a list: its bounds checked, the persons on it audited (`audit(rows)`), its rows shaped."""
+    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
+    rows = list(qs[offset:offset + limit])
+    audit(rows)
+    return {"results": [row(r) for r in rows], "total": qs.count(), "limit": limit, "offset": offset}
 
 
 def _schedule(visits) -> list[dict]:
@@ -138,11 +142,10 @@ class VisitParams(Schema):
 def visit_index(request, params: Query[VisitParams]):
     actor = request.auth
     qs = api_selectors.visit_list(actor=actor, show=params.show, status=params.status, region_code=params.region)
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
-    rows = list(qs[offset:offset + limit])
-    selectors.audit_visits_shown(actor, rows, purpose="api_visit_list")
     on = selectors.today()
-    return _page(qs.count(), limit, offset, [_visit_row(v, on) for v in rows])
+    return _paged(qs, params, row=lambda v: _visit_row(v, on),
+                  audit=lambda shown: selectors.audit_visits_shown(actor, shown,
+                                                 purpose="api_visit_list"))
 
 
 @router.get("/visits/{visit_id}", response={200: VisitDetailOut, **ERRORS}, summary="回访详情（留痕）")
@@ -270,10 +273,9 @@ class EntryParams(Schema):
 def entry_index(request, params: Query[EntryParams]):
     actor = request.auth
     qs = api_selectors.entry_list(actor=actor, show=params.show, name=params.name)
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
-    rows = list(qs[offset:offset + limit])
-    selectors.audit_entries_shown(actor, [e.pk for e in rows], purpose="api_entry_list")
-    return _page(qs.count(), limit, offset, [_entry_row(e) for e in rows])
+    return _paged(qs, params, row=_entry_row,
+                  audit=lambda shown: selectors.audit_entries_shown(actor, [e.pk for e in shown],
+                                                 purpose="api_entry_list"))
 
 
 @router.get("/returnees/{entry_id}", response={200: EntryDetailOut, **ERRORS}, summary="返乡受助人员详情（留痕）")
@@ -335,10 +337,9 @@ class RelapseParams(Schema):
 def relapse_index(request, params: Query[RelapseParams]):
     actor = request.auth
     qs = api_selectors.relapse_list(actor=actor, show=params.show)
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
-    rows = list(qs[offset:offset + limit])
-    selectors.audit_entries_shown(actor, [e.pk for e in rows], purpose="api_relapse_inbox")
-    return _page(qs.count(), limit, offset, [_relapse_row(actor, e) for e in rows])
+    return _paged(qs, params, row=lambda e: _relapse_row(actor, e),
+                  audit=lambda shown: selectors.audit_entries_shown(actor, [e.pk for e in shown],
+                                                 purpose="api_relapse_inbox"))
 
 
 @router.post("/relapse-notices/{entry_id}/receive", response={200: RelapseNoticeOut, **ERRORS},
@@ -380,10 +381,9 @@ class AtRiskParams(Schema):
 def at_risk_index(request, params: Query[AtRiskParams]):
     actor = request.auth
     qs = api_selectors.at_risk_list(actor=actor, show=params.show)
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
-    rows = list(qs[offset:offset + limit])
-    selectors.audit_at_risk_shown(actor, [p.pk for p in rows], purpose="api_at_risk_list")
-    return _page(qs.count(), limit, offset, [_at_risk_row(p) for p in rows])
+    return _paged(qs, params, row=_at_risk_row,
+                  audit=lambda shown: selectors.audit_at_risk_shown(actor, [p.pk for p in shown],
+                                                 purpose="api_at_risk_list"))
 
 
 def _body_field(exc: DomainError, names: dict[str, str]) -> DomainError:
@@ -459,10 +459,9 @@ class AlertParams(Schema):
 def alert_index(request, params: Query[AlertParams]):
     actor = request.auth
     qs = api_selectors.alert_list(actor=actor, seen=params.seen)
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
-    rows = list(qs[offset:offset + limit])
-    api_selectors.audit_alerts_shown(actor, rows, purpose="api_alert_list")
-    return _page(qs.count(), limit, offset, [_alert_row(a) for a in rows])
+    return _paged(qs, params, row=_alert_row,
+                  audit=lambda shown: api_selectors.audit_alerts_shown(actor, shown,
+                                                 purpose="api_alert_list"))
 
 
 @router.post("/alerts/{alert_id}/seen", response={200: AlertOut, **ERRORS}, summary="再次流浪提醒标记已阅")

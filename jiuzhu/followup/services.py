@@ -16,7 +16,7 @@ from jiuzhu.core.crypto import decrypt_text, encrypt_text, keyed_hash
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
-from jiuzhu.core.identity import IdNumberError, parse_id_number
+from jiuzhu.core.identity import id_number_field
 from jiuzhu.core.models import AuditAction, Department, Organization, OrganizationKind, Region, RegionLevel
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.region_settings import setting_value
@@ -524,12 +524,8 @@ def _clean_conditions(conditions) -> list[str]:
 
 
 def _clean_number(id_number: str) -> str:
-    if not (id_number or "").strip():
-        return ""
-    try:
-        return parse_id_number(id_number).number
-    except IdNumberError as exc:
-        raise invalid(f"身份证号码有误：{exc.message}", "id_number") from None
+    info = id_number_field(id_number)
+    return info.number if info is not None else ""
 
 
 def at_risk_enter(*, actor, region: Region | None, name: str, sex: str, id_number: str, conditions: list[str],

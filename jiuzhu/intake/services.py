@@ -16,7 +16,7 @@ from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
 from jiuzhu.core.errors import DomainError, clean_text, invalid
 from jiuzhu.core.events import record_event
-from jiuzhu.core.identity import IdNumberError, parse_id_number
+from jiuzhu.core.identity import id_number_field
 from jiuzhu.core.models import AuditAction, Region, RegionLevel
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.region_settings import setting_value
@@ -62,12 +62,7 @@ def clean_amount(value, field: str = "amount", label: str = "救助金额", *, r
 
 def clean_id_number(raw: str, field: str = "applicant_id_number") -> str:
     """The canonical 18-digit number, or a Chinese error naming the field."""
-    if not (raw or "").strip():
-        raise invalid("请填写身份证号码", field)
-    try:
-        return parse_id_number(raw).number
-    except IdNumberError as exc:
-        raise invalid(f"身份证号码有误：{exc.message}", field) from None
+    return id_number_field(raw, field, required=True).number
 
 
 def clean_items(items: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from jiuzhu.core.errors import DomainError, invalid, refused
 from jiuzhu.core.errors import clean_text as core_clean_text
 from jiuzhu.core.events import EventRow, record_event, record_events
 from jiuzhu.core.files import file_facts, stored_file_save
-from jiuzhu.core.identity import IdNumberError, parse_id_number
+from jiuzhu.core.identity import id_number_field
 from jiuzhu.core.models import AuditAction, OrganizationKind
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404, scoped
@@ -112,11 +112,8 @@ def _clean_identity(*, name, sex, birth_date, estimated_age, id_number) -> dict:
     if sex not in ClientSex.values:
         raise invalid("请选择性别", "sex")
     number = ""
-    if (id_number or "").strip():
-        try:
-            info = parse_id_number(id_number)
-        except IdNumberError as exc:
-            raise invalid(f"身份证号码有误：{exc.message}", "id_number") from None
+    info = id_number_field(id_number)
+    if info is not None:
         number, birth_date = info.number, info.birth_date
     if estimated_age in ("", None):
         estimated_age = None
@@ -435,12 +432,7 @@ def case_identity_confirm(*, actor, case: RescueCase, id_number: str, name: str 
     long-stay list is of the unidentified), and the low-income registry is asked again (tier and home region).
     Family search calls this service when a match is confirmed."""
     require(actor, Capability.RESCUE_CASES)
-    if not (id_number or "").strip():
-        raise invalid("请填写身份证号码", "id_number")
-    try:
-        info = parse_id_number(id_number)
-    except IdNumberError as exc:
-        raise invalid(f"身份证号码有误：{exc.message}", "id_number") from None
+    info = id_number_field(id_number, required=True)
     name = clean_text(name, "姓名", "name", 50)
     answer = None
     with transaction.atomic():
@@ -577,12 +569,8 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
         d.collector_name = clean_text(collector_name, "接领人姓名", "collector_name", 50, required=True)
         d.collector_relation = clean_text(collector_relation, "与受助人员关系", "collector_relation", 30,
                                           required=True)
-        if not (collector_id_number or "").strip():
-            raise invalid("请填写接领人身份证号码", "collector_id_number")
-        try:
-            number = parse_id_number(collector_id_number).number
-        except IdNumberError as exc:
-            raise invalid(f"接领人身份证号码有误：{exc.message}", "collector_id_number") from None
+        number = id_number_field(collector_id_number, "collector_id_number", label="接领人身份证号码",
+                                 required=True).number
         if not collector_id_checked:
             raise invalid("请查验并复印接领人的身份证件", "collector_id_checked")
         d.collector_id_cipher, d.collector_id_hash, d.collector_id_checked = encrypt_text(number), \

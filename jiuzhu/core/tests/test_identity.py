@@ -283,3 +283,20 @@ def test_sound_key_format():
     assert name_sound_key("黄飞鸿") == "fan fei fong"
     assert name_sound_key("") == ""
     assert name_sound_key("John 张") == "john zan"
+
+
+def test_an_id_number_field_says_what_is_wrong_on_its_field():
+    import datetime as dt
+
+    from jiuzhu.core.errors import DomainError
+    from jiuzhu.core.identity import id_number_field, make_id_number
+
+    assert id_number_field("  ") is None
+    good = make_id_number("430524", dt.date(1975, 3, 8), 31)
+    assert id_number_field(good).birth_date == dt.date(1975, 3, 8)
+    with pytest.raises(DomainError) as blank:
+        id_number_field("", "collector_id_number", label="接领人身份证号码", required=True)
+    assert (blank.value.message, blank.value.field) == ("请填写接领人身份证号码", "collector_id_number")
+    with pytest.raises(DomainError) as bad:
+        id_number_field(good[:-1] + ("0" if good[-1] != "0" else "1"))
+    assert bad.value.message.startswith("身份证号码有误：") and bad.value.field == "id_number"

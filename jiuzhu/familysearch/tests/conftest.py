@@ -2,7 +2,8 @@
 longhui_stationmgr, dongkou_station (the other county's station), shaoyang_regional (the regional centre above
 both), longhui_officer (civil affairs: no family-search capability).
 
-Real photos come from ../shared/data/faces/ (PROVENANCE.csv names each photo's identity; MULTI: several people).
+Real photos come from tests/data/faces/ in the repository (a copy of the workplace's shared/data/faces, so CI has
+them; PROVENANCE.csv names each photo's source, licence and identity; MULTI: several people).
 Each photo is encoded once per test session (`face_codes`), and `fast_faces` makes the services use those codes
 instead of encoding a known photo again (any other bytes still go through the real encoder)."""
 
@@ -15,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-FACES_DIR = Path(os.environ.get("JIUZHU_FACES_DIR", Path(__file__).resolve().parents[4] / "shared" / "data" / "faces"))
-if not FACES_DIR.exists():
-    FACES_DIR = Path("/work/shared/data/faces")
+FACES_DIR = Path(os.environ.get("JIUZHU_FACES_DIR", Path(__file__).resolve().parents[3] / "tests" / "data" / "faces"))
 
 
 def face_rows() -> list[dict]:

@@ -72,3 +72,15 @@ def test_a_faceless_photo_is_refused_on_the_page(client_for, admit, blank_jpeg):
 def test_the_page_needs_the_capability(client_for, admit):
     case = admit()
     assert client_for("longhui_officer").get(f"/familysearch/cases/{case.pk}/faces/").status_code == 403
+
+
+def test_the_rescue_record_links_to_its_face_page_for_those_who_may_open_it(client_for, admit, persona):
+    from jiuzhu.core.links import related_links
+    from jiuzhu.familysearch.related import RESCUE_CASE
+
+    case = admit()
+    page = client_for("longhui_station").get(f"/rescue/cases/{case.pk}/").content.decode()
+    assert f'href="/familysearch/cases/{case.pk}/faces/"' in page and "人脸比对" in page
+    assert ("人脸比对", f"/familysearch/cases/{case.pk}/faces/") not in related_links(
+        persona("dongkou_station"), RESCUE_CASE, case)  # another county's station
+    assert related_links(persona("longhui_officer"), RESCUE_CASE, case) == []  # no family-search capability
