@@ -15,9 +15,7 @@ from jiuzhu.rescue.cases_services import case_admit
 from jiuzhu.rescue.models import RescueCase
 from tests.e2e.conftest import shooter, sign_in
 
-FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
-if not FACES.exists():
-    FACES = Path("/work/shared/data/faces")
+FACES = Path(__file__).resolve().parents[1] / "data" / "faces"  # the repository's test photos (PROVENANCE.csv)
 ID_NUMBER = make_id_number("430524", dt.date(1958, 3, 9), 31)
 
 shot = shooter("familysearch")
