@@ -54,6 +54,7 @@ from jiuzhu.core.scoping import get_scoped_or_404
 from jiuzhu.familysearch import faces
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.matching import ReportTable, rank, rank_many
+from jiuzhu.familysearch.matching.comparators import AGE_HI, AGE_LO
 from jiuzhu.familysearch.matching.regions import region_code_from_text
 from jiuzhu.familysearch.models import (
     Build,
@@ -394,6 +395,25 @@ def _earlier(case: RescueCase) -> Q:
     return Q(admitted_on__lt=case.admitted_on) | Q(admitted_on=case.admitted_on, pk__lt=case.pk)
 
 
+def _sex_block(sex: str) -> Q:
+    """The library's blocking by sex, in SQL: the same sex or unknown (everyone when the client's is unknown)."""
+    return Q(sex__in=[sex, "U"]) if sex in ("M", "F") else Q()
+
+
+def _report_block(client: dict) -> Q:
+    """Open reports the library could rank for this client, said in SQL so that only those rows are read: its
+    blocking (sex, birth years the estimated age allows, unknown ones) and its time exclusion (missing after the
+    client was found). The library applies the same rules again; this only spares reading the rest."""
+    q = Q(status=ReportStatus.OPEN) & _sex_block(client["sex"])
+    found = client["found_date"]
+    if found is not None:
+        q &= Q(missing_date__lte=found)
+        if client["estimated_age"] is not None:
+            centre = found.year - round(client["estimated_age"])
+            q &= Q(birth_year__isnull=True) | Q(birth_year__range=(centre + AGE_LO - 1, centre + AGE_HI + 1))
+    return q
+
+
 def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     """The matching run of one client: open missing reports and earlier rescue records ranked by the library
     (top `top`, rejected pairs excluded), merged with the face search's candidates, written as candidates.
@@ -402,20 +422,28 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     if case.status == CaseStatus.REFUSED:
         return RunResult(0, 0, 0)
     client = client_columns(_case_rows(RescueCase.objects.filter(pk=case.pk))[0])
-    reports = [report_columns(r) for r in MissingReport.objects.filter(status=ReportStatus.OPEN)
+    reports = [report_columns(r) for r in MissingReport.objects.filter(_report_block(client))
                .values(*REPORT_VALUES)]
-    earlier = [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(_earlier(case))
-                                                     .exclude(status=CaseStatus.REFUSED))]
+    earlier = [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(_earlier(case), _sex_block(
+        client["sex"])).exclude(status=CaseStatus.REFUSED))]
     existing = {(c.case_id, c.report_id, c.other_case_id): c for c in MatchCandidate.objects.filter(case=case)}
     rejected = [(case.pk, _key(r, o)) for (_c, r, o), row in existing.items()
                 if row.status == CandidateStatus.REJECTED]
     table = ReportTable(_frame(reports + earlier))
     found = {c.report_id: c for c in rank(client, table, top, exclude_pairs=rejected)}
-    faced = {k: d for k, d in _face_hits(case=case).items()
-             if (case.pk, k) not in set(rejected) and k not in found}
-    faced = {k: d for k, d in faced.items() if k in set(table.report_id.tolist())}  # open reports, earlier records
+    hits = {k: d for k, d in _face_hits(case=case).items() if (case.pk, k) not in set(rejected) and k not in found}
+    # Face candidates outside the attribute blocking still come (a face outweighs a misestimated age): their rows
+    # are read by number; only open reports and earlier, not refused records qualify.
+    rows = {r["report_id"]: r for r in reports + earlier}
+    unread = [_split(k) for k in hits if k not in rows]
+    rows.update({r["report_id"]: r for r in (
+        [report_columns(r) for r in MissingReport.objects.filter(
+            status=ReportStatus.OPEN, pk__in=[r for r, _o in unread if r]).values(*REPORT_VALUES)]
+        + [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(
+            _earlier(case), pk__in=[o for _r, o in unread if o]).exclude(status=CaseStatus.REFUSED))])})
+    faced = {k: d for k, d in hits.items() if k in rows}
     if faced:  # the attribute evidence of face-only candidates, for the page's "why"
-        subset = _frame([r for r in reports + earlier if r["report_id"] in faced])
+        subset = _frame([rows[k] for k in faced])
         extra = {c.report_id: c for c in rank(client, ReportTable(subset), len(faced))}
     else:
         extra = {}
@@ -447,7 +475,8 @@ def match_report(*, report: MissingReport, actor=None, top: int = TOP) -> RunRes
     row = MissingReport.objects.filter(pk=report.pk).values(*REPORT_VALUES).get()
     table = ReportTable(_frame([report_columns(row)]))
     clients = [client_columns(r) for r in _case_rows(
-        RescueCase.objects.exclude(status=CaseStatus.REFUSED).filter(admitted_on__gte=report.missing_date))]
+        RescueCase.objects.exclude(status=CaseStatus.REFUSED).filter(_sex_block(report.sex),
+                                                                       admitted_on__gte=report.missing_date))]
     existing = {(c.case_id, c.report_id, c.other_case_id): c for c in MatchCandidate.objects.filter(report=report)}
     rejected = [(c, key) for (c, _r, _o), cand in existing.items() if cand.status == CandidateStatus.REJECTED]
     by_client = {c["client_id"]: c for c in clients}

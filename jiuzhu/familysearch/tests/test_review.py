@@ -237,3 +237,14 @@ def test_the_profile_page_and_the_rematch_button(client_for, admit, file_report)
     assert not MatchCandidate.objects.filter(case=case, report=report).exists()
     detail = web.get(f"/rescue/cases/{case.pk}/").content.decode()
     assert "寻亲比对候选（0 名待核实）" in detail and f"/familysearch/cases/{case.pk}/profile/" in detail
+
+
+def test_a_face_candidate_outside_the_attribute_blocking_still_comes_without_attribute_score(admit, file_report):
+    report = file_report("dongkou_station", region_code="430525", name="", sex="M", birth_year=1990,
+                         photo=photo_bytes("fr_biden.jpg"))  # a misestimated age: 36 against 70
+    case = admit(name="", estimated_age=70, photo=photo_bytes("fr_biden2.jpg"))
+    candidate = MatchCandidate.objects.get(case=case, report=report)
+    assert candidate.by_face and not candidate.by_attributes
+    assert candidate.attribute_score is None and candidate.explanation == []
+    assert candidate.score == svc.face_weight(candidate.face_distance)
+    assert svc.match_case(case=case).created == 0
