@@ -556,6 +556,11 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
     require(actor, Capability.FAMILY_SEARCH)
     note = clean_text(note, "核实说明", "note", 300)
     with transaction.atomic():
+        # The client's record first: decisions about one client wait for each other, so a candidate superseded
+        # by a parallel confirmation is seen as such below (never two identities for one client).
+        case_id = get_scoped_or_404(MatchCandidate.objects.all(), actor, scope=CANDIDATE_SCOPE,
+                                    pk=candidate.pk).case_id
+        RescueCase.objects.select_for_update(of=("self",)).filter(pk=case_id).values_list("pk", flat=True).first()
         candidate = _candidate_locked(actor, candidate.pk)
         _require_pending(candidate)
         case = candidate.case

@@ -141,6 +141,8 @@ def test_confirm_establishes_the_identity_finds_the_report_and_tells_the_family(
     assert Event.objects.filter(kind=RescueEvent.CLIENT_IDENTIFIED, subject_id=str(case.pk)).exists()
     with pytest.raises(DomainError, match="已确认，不能再次处理"):
         svc.candidate_confirm(actor=persona("longhui_station"), candidate=candidate)
+    with pytest.raises(DomainError, match="不能再次处理"):  # moot: never a second identity for one client
+        svc.candidate_confirm(actor=persona("longhui_station"), candidate=moot, id_number=LI_ID)
 
 
 def test_confirm_without_a_known_number_asks_for_one(admit, file_report, persona):
