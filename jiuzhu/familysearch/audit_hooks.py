@@ -14,4 +14,7 @@ DESCRIBERS = {
     "familysearch.missingreport": _numbered("寻亲登记"),
     "familysearch.facephoto": _numbered("人脸照片"),
     "familysearch.facesearchlog": _numbered("人脸比对记录"),
+    "familysearch.clientprofile": _numbered("甄别信息"),
+    "familysearch.matchcandidate": _numbered("比对候选"),
+    "familysearch.familynotification": _numbered("家属通知"),
 }

@@ -9,13 +9,22 @@ class FamilySearchEvent:
     FACE_ENROLLED = "familysearch.face_enrolled"  # a photo's face embedded and added to the 1:N set
     FACE_ENROLL_FAILED = "familysearch.face_enroll_failed"  # no single face in an admission photo: retake it
     FACE_SEARCHED = "familysearch.face_searched"  # one row of the face-search ledger (人脸比对使用台账)
+    PROFILE_SAVED = "familysearch.profile_saved"  # a client's identification profile (甄别信息) filled in or changed
+    MATCH_RUN = "familysearch.match_run"  # a matching run wrote or updated candidates (比对候选)
+    MATCH_CONFIRMED = "familysearch.match_confirmed"  # a reviewer confirmed a candidate: identity established, the
+    # family told; the next step is discharge (rescue's CLIENT_IDENTIFIED is recorded by its own service too)
+    MATCH_REJECTED = "familysearch.match_rejected"  # a reviewer rejected a candidate: the pair never comes back
 
 
 HANDLERS: dict = {
     # A client admitted with a photo: the photo is enrolled (once per photo and record) and searched against every
     # enrolled face; a photo without a single face is recorded for the station to retake, the admission stands.
-    RescueEvent.CLIENT_ADMITTED: ["jiuzhu.familysearch.services.face_from_admission_event"],
+    # Then the name-and-attribute ranking runs, merged with that face search's candidates (review_services).
+    RescueEvent.CLIENT_ADMITTED: ["jiuzhu.familysearch.services.face_from_admission_event",
+                                  "jiuzhu.familysearch.review_services.match_from_admission_event"],
     # A missing report filed with a photo is matched at once against every enrolled face (its own kind: the
     # search runs after the report's commit, through the same outbox).
-    FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event"],
+    # Then the report is ranked against current and past clients (review_services).
+    FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event",
+                                         "jiuzhu.familysearch.review_services.match_from_report_event"],
 }

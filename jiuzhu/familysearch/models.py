@@ -185,3 +185,129 @@ class FaceSearchLog(models.Model):
 
     def __str__(self):
         return f"人脸比对记录 #{self.pk}"
+
+
+# ---- Identification profile, match candidates, notifications (issue #19: review) --------------------------
+
+class Build(models.TextChoices):
+    THIN = "thin", "偏瘦"
+    MEDIUM = "medium", "中等"
+    STOUT = "stout", "偏胖"
+    STRONG = "strong", "健壮"
+
+
+class ClientProfile(models.Model):
+    """甄别信息: what the station learns about an unidentified client beyond the admission record, one per rescue
+    record (rescue stays untouched: the profile lives here, above it). The accent or the client's own words about
+    home are read into a region (cpca, matching/regions.py); the found date and place default to the record's
+    admission and station, or to the sighting it came from."""
+
+    case = models.OneToOneField("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
+                                verbose_name="救助记录")
+    height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
+    build = models.CharField("体型", max_length=10, choices=Build.choices, blank=True)
+    accent = models.CharField("口音", max_length=60, blank=True)
+    accent_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name="口音或自述籍贯所指地区")
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    features = models.CharField("体貌特征", max_length=500, blank=True)
+    clothing = models.CharField("衣着", max_length=300, blank=True)
+    health = models.CharField("健康与精神状况", max_length=300, blank=True)
+    found_on = models.DateField("发现日期")
+    found_region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="发现地区")
+    found_place = models.CharField("发现地点", max_length=200, blank=True)
+    stated_name = models.CharField("自述姓名或称呼", max_length=50, blank=True)
+    stated_home = models.CharField("自述家乡", max_length=200, blank=True)
+    narrative = models.TextField("自述线索（问话记录）", max_length=2000, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "甄别信息"
+        verbose_name_plural = "甄别信息"
+
+    def __str__(self):
+        return f"甄别信息 #{self.pk}"
+
+
+class CandidateStatus(models.TextChoices):
+    PENDING = "pending", "待核实"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已排除"
+    SUPERSEDED = "superseded", "已失效（另一候选已确认）"
+
+
+class MatchCandidate(models.Model):
+    """One candidate pair for a reviewer: a rescue record (the client) and either a missing report or an earlier
+    rescue record of the same person (a repeat client). Written by the matching runs (review_services), once per
+    pair; a rejected pair is never written again nor ranked (the library's exclude_pairs)."""
+
+    case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="救助记录")
+    report = models.ForeignKey(MissingReport, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="寻亲登记")
+    other_case = models.ForeignKey("rescue.RescueCase", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="历史救助记录")
+    score = models.FloatField("综合得分")
+    attribute_score = models.FloatField("姓名与体貌得分", null=True, blank=True)  # None: excluded or not compared
+    face_distance = models.FloatField("人脸距离", null=True, blank=True)  # None: one side has no face
+    explanation = models.JSONField("比对依据", default=list)  # [{"evidence", "level", "label", "weight"}]
+    by_attributes = models.BooleanField("姓名与体貌比对得出", default=False)
+    by_face = models.BooleanField("人脸比对得出", default=False)
+    status = models.CharField("状态", max_length=10, choices=CandidateStatus.choices,
+                              default=CandidateStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False, verbose_name="核实人")
+    decided_at = models.DateTimeField("核实时间", null=True, blank=True)
+    reason = models.CharField("核实说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "比对候选"
+        verbose_name_plural = "比对候选"
+        constraints = [
+            models.CheckConstraint(name="fs_candidate_one_other",
+                                   condition=(models.Q(report__isnull=False, other_case__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=False))),
+            # NULLs are distinct: each constraint binds only the pairs of its kind
+            models.UniqueConstraint(fields=["case", "report"], name="fs_candidate_case_report_once"),
+            models.UniqueConstraint(fields=["case", "other_case"], name="fs_candidate_case_case_once"),
+            models.CheckConstraint(name="fs_candidate_rejected_has_reason",
+                                   condition=~models.Q(status="rejected") | ~models.Q(reason="")),
+        ]
+        indexes = [
+            models.Index(fields=["report", "status"], name="fs_candidate_report_status"),
+        ]
+
+    def __str__(self):
+        return f"比对候选 #{self.pk}"
+
+    @property
+    def kind(self) -> str:
+        return "report" if self.report_id else "case"
+
+
+class FamilyNotification(models.Model):
+    """通知家属: what was told to a missing report's contact when a match was confirmed, and by which channel. No
+    SMS gateway exists yet: notify.send_family_notice records the text for the station to phone or text by
+    hand; a gateway will send through the same function."""
+
+    candidate = models.ForeignKey(MatchCandidate, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name="比对候选")
+    report = models.ForeignKey(MissingReport, on_delete=models.PROTECT, related_name="+", verbose_name="寻亲登记")
+    channel = models.CharField("通知方式", max_length=20, default="电话/短信")
+    phone_last4 = models.CharField(max_length=4, blank=True)  # the number itself stays on the report, encrypted
+    text = models.CharField("通知内容", max_length=500)
+    delivered = models.BooleanField("已由网关发送", default=False)  # False: to be phoned or texted by the station
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", db_index=False)
+    sent_at = models.DateTimeField("通知时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "家属通知"
+        verbose_name_plural = "家属通知"
+
+    def __str__(self):
+        return f"家属通知 #{self.pk}"

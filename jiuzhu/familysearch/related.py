@@ -1,11 +1,12 @@
-"""Links from other apps' records to family search's (core.links): a rescue record → its face page (enrol a
-photo, search, candidates), shown only to a user who may open it (capability and the record's scope, as the face
-page checks)."""
+"""Links from other apps' records to family search's (core.links): a rescue record → its candidates (with how
+many wait for review), its identification profile and its face page (enrol a photo, search), shown only to a user
+who may open them (capability and the record's scope, as the pages check)."""
 
 from django.urls import reverse
 
 from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.scoping import scoped
+from jiuzhu.familysearch.models import CandidateStatus, MatchCandidate
 from jiuzhu.rescue.models import RescueCase
 from jiuzhu.rescue.scopes import CASE_SCOPE
 
@@ -17,4 +18,7 @@ def related_links(actor, object_type: str, obj) -> list[tuple[str, str]]:
         return []
     if not scoped(RescueCase.objects.filter(pk=obj.pk), actor, **CASE_SCOPE).exists():
         return []
-    return [("人脸比对", reverse("familysearch:case_faces", args=[obj.pk]))]
+    pending = MatchCandidate.objects.filter(case_id=obj.pk, status=CandidateStatus.PENDING).count()
+    return [(f"寻亲比对候选（{pending} 名待核实）", reverse("familysearch:case_candidates", args=[obj.pk])),
+            ("甄别信息", reverse("familysearch:case_profile", args=[obj.pk])),
+            ("人脸比对", reverse("familysearch:case_faces", args=[obj.pk]))]
