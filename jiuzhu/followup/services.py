@@ -439,17 +439,24 @@ def visit_record(*, actor, visit: FollowupVisit, visited_on: dt.date | None, met
     return current
 
 
+def _visit_to_hand_over(actor, visit: FollowupVisit, target: str) -> FollowupVisit:
+    """The visit, locked, if it may be handed over: it found hardship and was not handed over yet, to intake or
+    to monitoring (one hand-over per visit). `target` names where it goes in the refusal."""
+    current = _visit_locked(actor, visit)
+    if current.status != VisitStatus.DONE or not current.hardship:
+        raise refused(f"只有发现困难的回访可以{target}")
+    if current.application_id is not None or current.warning_id is not None:
+        raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
+    return current
+
+
 def visit_handover(*, actor, visit: FollowupVisit, items: list[str], region: Region | None = None)\
         -> FollowupVisit:
     """衔接: a visit that found hardship becomes, in one step and exactly once, an intake application for the
     returnee (channel 主动发现: a window takes it up), with the visit's findings as the circumstances."""
     require(actor, Capability.FOLLOWUP)  # and INTAKE: application_create requires it (the coordinator's leads)
     with transaction.atomic():
-        current = _visit_locked(actor, visit)
-        if current.status != VisitStatus.DONE or not current.hardship:
-            raise refused("只有发现困难的回访可以转入救助申请")
-        if current.application_id is not None or current.warning_id is not None:
-            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
+        current = _visit_to_hand_over(actor, visit, "转入救助申请")
         person = current.subject
         if not person.id_number_cipher:
             raise refused("身份证号码不明，不能转入申请：请窗口核实身份后受理")
@@ -476,11 +483,7 @@ def visit_to_lead(*, actor, visit: FollowupVisit) -> FollowupVisit:
     for a household whose situation needs checking before anyone applies."""
     require(actor, Capability.FOLLOWUP)
     with transaction.atomic():
-        current = _visit_locked(actor, visit)
-        if current.status != VisitStatus.DONE or not current.hardship:
-            raise refused("只有发现困难的回访可以转为监测线索")
-        if current.application_id is not None or current.warning_id is not None:
-            raise refused("该次回访已转入救助申请" if current.application_id else "该次回访已转为监测线索")
+        current = _visit_to_hand_over(actor, visit, "转为监测线索")
         person = current.subject
         kind = "返乡受助人员" if current.entry_id else "易流浪走失人员"
         warning = lead_raise(
