@@ -14,6 +14,10 @@ class FamilySearchEvent:
     MATCH_CONFIRMED = "familysearch.match_confirmed"  # a reviewer confirmed a candidate: identity established, the
     # family told; the next step is discharge (rescue's CLIENT_IDENTIFIED is recorded by its own service too)
     MATCH_REJECTED = "familysearch.match_rejected"  # a reviewer rejected a candidate: the pair never comes back
+    NOTICE_DRAFTED = "familysearch.notice_drafted"  # a 寻亲公告 drafted for an unidentified client (due in 24 h)
+    NOTICE_PUBLISHED = "familysearch.notice_published"  # approved and public (first time or a monthly refresh):
+    # geo-targeted push reacts to this kind
+    NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
 
 
 HANDLERS: dict = {

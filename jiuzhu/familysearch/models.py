@@ -311,3 +311,64 @@ class FamilyNotification(models.Model):
 
     def __str__(self):
         return f"家属通知 #{self.pk}"
+
+
+# ---- Family-search notices (寻亲公告), issue #19: notices, feed, portal, push -------------------------------
+
+class NoticeStatus(models.TextChoices):
+    DRAFT = "draft", "待审核发布"
+    PUBLISHED = "published", "已发布"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class FamilyNotice(models.Model):
+    """寻亲公告 of one unidentified client: drafted at admission, due within 24 hours (the campaign's rule), published
+    when a station manager approves, refreshed monthly while the client stays, withdrawn when the client is
+    identified or leaves. The public fields are a snapshot the station edits in the draft (what the national
+    寻亲网 shows): never an ID number, never an exact address. `public_code` is the only identifier the public
+    sees (random, not the row's id, so notices cannot be walked)."""
+
+    case = models.OneToOneField("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
+                                verbose_name="救助记录")
+    station = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+", verbose_name="救助管理站")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="发现地区")
+    public_code = models.CharField("公告编号", max_length=16, unique=True)
+    status = models.CharField("状态", max_length=10, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
+    due_at = models.DateTimeField("发布期限")  # admitted_at + 24 hours
+    # the public snapshot
+    title = models.CharField("标题", max_length=100)
+    photo_key = models.CharField(max_length=80, blank=True)  # core.files: the photo shown with the notice
+    stated_name = models.CharField("自述姓名或称呼", max_length=50, blank=True)
+    sex = models.CharField("性别", max_length=1, choices=PersonSex.choices)
+    estimated_age = models.PositiveSmallIntegerField("估计年龄", null=True, blank=True)
+    height_cm = models.PositiveSmallIntegerField("身高（厘米）", null=True, blank=True)
+    build = models.CharField("体型", max_length=10, choices=Build.choices, blank=True)
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    accent = models.CharField("口音", max_length=60, blank=True)
+    health = models.CharField("健康与精神状况", max_length=300, blank=True)
+    features = models.CharField("体貌特征", max_length=500, blank=True)
+    clothing = models.CharField("衣着", max_length=300, blank=True)
+    found_on = models.DateField("发现日期")
+    found_place = models.CharField("发现地点", max_length=200, blank=True)  # a street or landmark, not an address
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True)  # the station's, never a person's
+    # the life of the notice
+    revision = models.PositiveSmallIntegerField("发布次数", default=0)  # 1 at first publication, +1 per refresh
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", db_index=False)
+    refresh_due_on = models.DateField("下次更新日期", null=True, blank=True)  # published_on + 1 month
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdraw_reason = models.CharField("撤回原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("起草时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "寻亲公告"
+        verbose_name_plural = "寻亲公告"
+        indexes = [
+            models.Index(fields=["status", "found_on"], name="fs_notice_public"),
+            models.Index(fields=["station", "status", "due_at"], name="fs_notice_station"),
+        ]
+
+    def __str__(self):
+        return f"寻亲公告 {self.public_code}"
