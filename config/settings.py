@@ -253,6 +253,7 @@ TABULAR_UPLOAD_MAX_AGE_HOURS = 24  # unconfirmed uploads are purged after this
 # Stored files (core/files.py: scanned documents, encrypted under MEDIA_ROOT/files): size limit per file.
 STORED_FILE_MAX_BYTES = int(os.environ.get("JIUZHU_MAX_FILE_MB", "10")) * 1024 * 1024
 # "Already registered outside your jurisdiction" answers per user per day (core/disclosure.py).
+SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "jiuzhu.core.sms.OutboxBackend")  # core/sms.py
 DISCLOSURE_DAILY_LIMIT = int(os.environ.get("JIUZHU_DISCLOSURE_DAILY_LIMIT", "20"))
 
 TASKS = {
