@@ -38,28 +38,33 @@ export JIUZHU_TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend
 pg_pid=""
 trap '[ -z "$pg_pid" ] || kill "$pg_pid" 2>/dev/null' EXIT  # an interrupted run stops both halves
 mkdir -p var
+# Browser journeys: the desk viewport on SQLite, the phone viewport on PostgreSQL (tests/e2e/conftest.py), so
+# each journey runs on both viewports once; a run with only one database, or JIUZHU_E2E_VIEWPORTS set, runs what
+# it is told (unset there: both viewports).
+sqlite_viewports="desk"; pg_viewports="phone"
 if pg_url=$(bash scripts/postgres.sh); then
   if [ "${JIUZHU_TEST_SERIAL:-}" != "1" ]; then
-    DATABASE_URL="$pg_url" .venv/bin/pytest "$@" > var/test-postgres.log 2>&1 &
+    JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" .venv/bin/pytest "$@" \
+      > var/test-postgres.log 2>&1 &
     pg_pid=$!
   fi
 else
-  pg_url=""
+  pg_url=""; sqlite_viewports="desk,phone"
   if [ "${CI:-}" = "true" ]; then echo "CI 必须在 PostgreSQL 上运行测试" >&2; status=1
   else echo "本机无法安装 PostgreSQL（需要 root）：只运行 SQLite 部分。"; fi
 fi
 
-step "测试：SQLite"
-.venv/bin/pytest "$@"
+step "测试：SQLite（浏览器旅程：${JIUZHU_E2E_VIEWPORTS:-$sqlite_viewports}）"
+JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$sqlite_viewports}" .venv/bin/pytest "$@"
 rc=$?; [ $rc -eq 0 ] || status=1
 
 if [ -n "$pg_url" ]; then
-  step "测试：PostgreSQL"
+  step "测试：PostgreSQL（浏览器旅程：${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}）"
   if [ -n "$pg_pid" ]; then
     wait "$pg_pid"; rc=$?
     cat var/test-postgres.log
   else
-    DATABASE_URL="$pg_url" .venv/bin/pytest "$@"; rc=$?
+    JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" .venv/bin/pytest "$@"; rc=$?
   fi
   [ $rc -eq 0 ] || status=1
 fi

@@ -5,6 +5,7 @@ error or page error, a request to anything but the live server, horizontal scrol
 English words in the visible text. The browser asks for English (locale en-US): the interface must stay
 Chinese whatever it asks. The page a journey ends on is saved to var/screenshots/<test>-<viewport>.png."""
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -53,13 +54,31 @@ def english_words(text: str) -> list[str]:
     return found
 
 
-def pytest_collection_modifyitems(items):
+def _viewport_wanted(item, wanted: set[str]) -> bool:
+    """JIUZHU_E2E_VIEWPORTS=desk runs the desk journeys and those without a viewport; =phone the phone ones.
+    scripts/test.sh gives each database half one viewport, so every journey runs on both viewports and both
+    databases see browser traffic, in half the time of running every journey twice on each."""
+    callspec = getattr(item, "callspec", None)
+    viewport = callspec.params.get("viewport") if callspec else None
+    return viewport in wanted if viewport else "desk" in wanted
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = {v for v in os.environ.get("JIUZHU_E2E_VIEWPORTS", "").split(",") if v}
+    kept, dropped = [], []
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
+            if wanted and not _viewport_wanted(item, wanted):
+                dropped.append(item)
+                continue
             item.add_marker(pytest.mark.e2e)
             item.add_marker(pytest.mark.django_db(transaction=True))
             if not shutil.which("chromium"):
                 item.add_marker(pytest.mark.skip(reason="需要 Debian 的 chromium（scripts/test.sh 会安装）"))
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="module")
