@@ -245,3 +245,16 @@ def test_drafts_and_withdrawn_notices_are_not_public(notice, persona):
     RescueCase.objects.filter(pk=notice.case_id).update(identity_confirmed=True)  # before the handler withdraws it
     assert anonymous.get(f"/xunqin/n/{notice.public_code}/").status_code == 404
     assert notice.public_code not in anonymous.get("/xunqin/feed.rss").content.decode()
+
+
+def test_the_demo_gives_notices_in_each_state_once(admit):
+    from jiuzhu.familysearch.demo import populate
+
+    cases = [admit(estimated_age=age) for age in (50, 60, 70)]
+    for case, days in ((cases[0], 4), (cases[1], 3)):  # admitted days ago, as the demo dates its records
+        RescueCase.objects.filter(pk=case.pk).update(admitted_at=case.admitted_at - dt.timedelta(days=days))
+    assert populate() == {"notices": 3, "published": 1, "withdrawn": 1}
+    states = dict(FamilyNotice.objects.values_list("case_id", "status"))
+    assert states == {cases[0].pk: "withdrawn", cases[1].pk: "draft", cases[2].pk: "published"}
+    assert FamilyNotice.objects.get(case=cases[1]).due_at < sel.timezone.now()  # overdue
+    assert populate() == {"notices": 0, "published": 0, "withdrawn": 0}  # the second run changes nothing
