@@ -36,8 +36,7 @@ from jiuzhu.rescue.models import STAY_STATUSES, RescueCase
 
 NOTICE_DUE = dt.timedelta(hours=24)  # the campaign's rule: a notice within 24 hours of admission
 NOTICE_SCOPE = {"region_field": "station__region", "organization_field": "station"}
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud over the phone
-CODE_LENGTH = 10
+CODE_LENGTH = 12  # digits: read aloud over the phone, typed on any keypad; 10^12 codes, not walkable
 DEFAULT_HOTLINE = "12349"
 SEX_WORDS = {"M": "男子", "F": "女子", "U": "人员"}
 OPEN_STATUSES = (NoticeStatus.DRAFT, NoticeStatus.PUBLISHED)
@@ -63,7 +62,7 @@ def add_month(day: dt.date) -> dt.date:
 
 def new_public_code() -> str:
     """Random (secrets), not derived from any row: the public cannot walk the notices or guess a record."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return str(secrets.randbelow(9 * 10 ** (CODE_LENGTH - 1)) + 10 ** (CODE_LENGTH - 1))
 
 
 def station_phone(station, on: dt.date | None = None) -> str:

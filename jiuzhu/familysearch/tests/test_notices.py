@@ -52,7 +52,7 @@ def test_an_unidentified_admission_drafts_one_notice_due_24_hours_after(notice):
     case = notice.case
     assert notice.status == NoticeStatus.DRAFT and notice.due_at == case.admitted_at + dt.timedelta(hours=24)
     assert notice.station_id == case.station_id and notice.sex == "M" and notice.estimated_age == 60
-    assert len(notice.public_code) == 10 and notice.public_code.isalnum()
+    assert len(notice.public_code) == 12 and notice.public_code.isdigit()
     assert notice.contact_phone == "12349"  # no station line set: the region's 救助热线
     assert "某某路" not in notice.found_place and SECRET_PHONE not in str(vars(notice))
     drafted = events(FamilySearchEvent.NOTICE_DRAFTED, notice).get()
