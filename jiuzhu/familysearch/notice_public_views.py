@@ -20,7 +20,9 @@ from jiuzhu.familysearch import notice_selectors as sel
 from jiuzhu.familysearch.models import PersonSex
 
 FEED_TITLE = "救助管理机构寻亲公告"
-FEED_CACHE_SECONDS = 300  # partners poll; a withdrawn notice is gone from the feed within this time at most
+# Partners poll the feeds; every poll is answered afresh, so a withdrawn notice is gone from the next answer (no
+# cache of ours or of a proxy between keeps it for minutes).
+FEED_CACHE = "no-cache"
 
 
 def _abs(request, path: str) -> str:
@@ -87,7 +89,7 @@ def feed_json(request):
             "feed_url": _abs(request, reverse("xunqin:feed_json")), "language": "zh-CN", "items": items}
     response = HttpResponse(json.dumps(body, ensure_ascii=False, indent=1),
                             content_type="application/feed+json; charset=utf-8")
-    response["Cache-Control"] = f"public, max-age={FEED_CACHE_SECONDS}"
+    response["Cache-Control"] = FEED_CACHE
     return response
 
 
@@ -125,5 +127,5 @@ def feed_rss(request):
             ET.SubElement(item, "enclosure", url=fields["photo_url"], type="image/jpeg", length="0")
     body = b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="utf-8", xml_declaration=False)
     response = HttpResponse(body, content_type="application/rss+xml; charset=utf-8")
-    response["Cache-Control"] = f"public, max-age={FEED_CACHE_SECONDS}"
+    response["Cache-Control"] = FEED_CACHE
     return response

@@ -4,6 +4,7 @@ when the client is identified or leaves; the station's pages and work list; the 
 the public fields of published notices."""
 
 import datetime as dt
+import io
 import json
 from types import SimpleNamespace
 from xml.etree import ElementTree as ET
@@ -258,3 +259,20 @@ def test_the_demo_gives_notices_in_each_state_once(admit):
     assert states == {cases[0].pk: "withdrawn", cases[1].pk: "draft", cases[2].pk: "published"}
     assert FamilyNotice.objects.get(case=cases[1]).due_at < sel.timezone.now()  # overdue
     assert populate() == {"notices": 0, "published": 0, "withdrawn": 0}  # the second run changes nothing
+
+
+def test_the_public_photo_is_served_only_while_published_without_its_metadata(notice, persona, blank_jpeg):
+    from PIL import Image
+
+    from jiuzhu.core.files import stored_file_save
+
+    FamilyNotice.objects.filter(pk=notice.pk).update(photo_key=stored_file_save(data=blank_jpeg))
+    anonymous = Client()
+    url = f"/xunqin/n/{notice.public_code}/photo/"
+    assert anonymous.get(url).status_code == 404  # a draft
+    svc.notice_publish(actor=persona("longhui_stationmgr"), notice=notice)
+    photo = anonymous.get(url)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg" and photo["Cache-Control"] == "no-store"
+    assert not Image.open(io.BytesIO(photo.content)).getexif()
+    svc.notice_withdraw(actor=persona("longhui_stationmgr"), notice=notice, reason="家属已接领")
+    assert anonymous.get(url).status_code == 404
