@@ -28,9 +28,11 @@ def populate() -> dict:
             continue  # no unidentified client, or the station's notices were worked on already
         notices = [n for case in clients if (n := svc.notice_draft_for_case(case=case)) is not None]
         made["notices"] += len(notices)
-        # A draft's deadline follows the admission (the demo dates records back after admitting them).
-        for n in notices:
-            FamilyNotice.objects.filter(pk=n.pk).update(due_at=n.case.admitted_at + svc.NOTICE_DUE)
+        for n in notices:  # drafted before the demo dated the record back: the dates follow the record
+            snap = svc.snapshot_of(n.case)
+            FamilyNotice.objects.filter(pk=n.pk).update(
+                due_at=n.case.admitted_at + svc.NOTICE_DUE, found_on=snap["found_on"], title=snap["title"],
+                estimated_age=snap["estimated_age"])
         if len(notices) >= 3:
             svc.notice_withdraw(actor=manager, notice=notices[0], reason="家属来电核实，正在办理接领手续")
             made["withdrawn"] += 1
