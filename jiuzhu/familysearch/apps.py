@@ -5,4 +5,6 @@ class FamilySearchConfig(AppConfig):
     name = "jiuzhu.familysearch"
     label = "familysearch"
     verbose_name = "身份甄别、救助寻亲"
-    navigation: list = []  # (label, url name, capability): the pages come later
+    navigation: list = [  # (label, url name, capability)
+        ("寻亲公告", "familysearch:notice_list", "rescue_cases"),
+    ]

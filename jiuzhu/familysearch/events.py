@@ -18,17 +18,25 @@ class FamilySearchEvent:
     NOTICE_PUBLISHED = "familysearch.notice_published"  # approved and public (first time or a monthly refresh):
     # geo-targeted push reacts to this kind
     NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
+    NOTICE_EDITED = "familysearch.notice_edited"  # the station changed a notice's public fields (names of fields only)
 
 
 HANDLERS: dict = {
     # A client admitted with a photo: the photo is enrolled (once per photo and record) and searched against every
     # enrolled face; a photo without a single face is recorded for the station to retake, the admission stands.
     # Then the name-and-attribute ranking runs, merged with that face search's candidates (review_services).
+    # And an unidentified client gets a draft notice (寻亲公告), due 24 hours after admission (notice_services).
     RescueEvent.CLIENT_ADMITTED: ["jiuzhu.familysearch.services.face_from_admission_event",
-                                  "jiuzhu.familysearch.review_services.match_from_admission_event"],
+                                  "jiuzhu.familysearch.review_services.match_from_admission_event",
+                                  "jiuzhu.familysearch.notice_services.notice_draft_from_admission_event"],
     # A missing report filed with a photo is matched at once against every enrolled face (its own kind: the
     # search runs after the report's commit, through the same outbox).
     # Then the report is ranked against current and past clients (review_services).
     FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event",
                                          "jiuzhu.familysearch.review_services.match_from_report_event"],
+    # The client identified (a confirmed match, or rescue's own identification) or gone: the notice is withdrawn,
+    # off the portal and the feed at once. Each is a no-op without an open notice (the kinds follow each other).
+    FamilySearchEvent.MATCH_CONFIRMED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_match_event"],
+    RescueEvent.CLIENT_IDENTIFIED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_identified_event"],
+    RescueEvent.CLIENT_DISCHARGED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_discharge_event"],
 }

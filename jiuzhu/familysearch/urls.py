@@ -1,6 +1,7 @@
 # Family search's station pages (namespace "familysearch", mounted at /familysearch/).
 from django.urls import path
 
+from jiuzhu.familysearch import notice_views as n
 from jiuzhu.familysearch import review_views as r
 from jiuzhu.familysearch import views as v
 
@@ -18,4 +19,13 @@ urlpatterns = [
     path("candidates/<int:cid>/confirm/", r.candidate_confirm, name="candidate_confirm"),
     path("candidates/<int:cid>/reject/", r.candidate_reject, name="candidate_reject"),
     path("candidates/<int:cid>/photos/<int:photo_id>/", r.candidate_photo, name="candidate_photo"),
+    # family-search notices (寻亲公告, notice_views)
+    path("notices/", n.notice_list, name="notice_list"),
+    path("notices/export/", n.notice_export, name="notice_export"),
+    path("notices/<int:pk>/", n.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/publish/", n.notice_publish, name="notice_publish"),
+    path("notices/<int:pk>/refresh/", n.notice_refresh, name="notice_refresh"),
+    path("notices/<int:pk>/withdraw/", n.notice_withdraw, name="notice_withdraw"),
+    path("notices/<int:pk>/print/", n.notice_print, name="notice_print"),
+    path("notices/<int:pk>/photo/", n.notice_photo, name="notice_photo"),
 ]

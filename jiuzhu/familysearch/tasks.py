@@ -1,0 +1,18 @@
+"""Background work of family search. `PERIODIC` (core run_periodic): (task path, seconds)."""
+
+from django_tasks import task
+
+PERIODIC: list[tuple[str, float]] = [
+    # hourly, so a notice due today is refreshed within the hour of the day's start; idempotent (a refreshed
+    # notice is due again only a month later)
+    ("jiuzhu.familysearch.tasks.familysearch_notice_refresh_sweep", 3600),
+]
+
+
+@task()
+def familysearch_notice_refresh_sweep() -> dict[str, int]:
+    """Published notices whose monthly refresh day has come, of clients still unidentified in stay, are published
+    again (revision + 1; NOTICE_PUBLISHED each, so subscribers are told again)."""
+    from jiuzhu.familysearch.notice_services import notice_refresh_sweep
+
+    return {"refreshed": notice_refresh_sweep()}

@@ -1,0 +1,32 @@
+"""Family search's lines on the home page's work list (core/worklist.py): notices whose 24-hour deadline passed or
+comes soon (for the station manager, who publishes them) and published notices due for their monthly refresh."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from jiuzhu.core.permissions import Capability, can
+from jiuzhu.core.worklist import DUE, WorkItem, item
+from jiuzhu.familysearch import notice_selectors as sel
+
+
+def _approver(actor) -> bool:
+    return can(actor, Capability.APPROVE_RESCUE) and can(actor, Capability.RESCUE_CASES)
+
+
+def notice_drafts_due(actor) -> WorkItem | None:
+    if not _approver(actor):
+        return None
+    return item("24 小时内待发布或已超时的寻亲公告", sel.drafts_due(actor),
+                reverse("familysearch:notice_list") + "?show=draft", urgency=DUE,
+                hint="核对公告内容，审核发布；身份已查明的撤回")
+
+
+def notice_refreshes_due(actor) -> WorkItem | None:
+    if not _approver(actor):
+        return None
+    return item("到期待更新的寻亲公告", sel.refreshes_due(actor), reverse("familysearch:notice_list") + "?show=refresh",
+                hint="每月自动更新发布；可在公告页核对内容后立即更新")
+
+
+ITEMS = [notice_drafts_due, notice_refreshes_due]
