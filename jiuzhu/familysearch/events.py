@@ -18,6 +18,8 @@ class FamilySearchEvent:
     NOTICE_PUBLISHED = "familysearch.notice_published"  # approved and public (first time or a monthly refresh):
     # geo-targeted push reacts to this kind
     NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
+    TIP_RECEIVED = "familysearch.tip_received"  # a member of the public gave a clue on a published notice
+    TIP_HANDLED = "familysearch.tip_handled"  # the station followed the clue up and marked it handled
 
 
 HANDLERS: dict = {

@@ -1,7 +1,9 @@
 # Family search's station pages (namespace "familysearch", mounted at /familysearch/).
 from django.urls import path
 
+from jiuzhu.familysearch import report_views as rep
 from jiuzhu.familysearch import review_views as r
+from jiuzhu.familysearch import tip_views as t
 from jiuzhu.familysearch import views as v
 
 app_name = "familysearch"
@@ -18,4 +20,13 @@ urlpatterns = [
     path("candidates/<int:cid>/confirm/", r.candidate_confirm, name="candidate_confirm"),
     path("candidates/<int:cid>/reject/", r.candidate_reject, name="candidate_reject"),
     path("candidates/<int:cid>/photos/<int:photo_id>/", r.candidate_photo, name="candidate_photo"),
+    # missing reports entered and followed by staff (report_views)
+    path("reports/", rep.report_list, name="report_list"),
+    path("reports/export/", rep.report_export, name="report_export"),
+    path("reports/new/", rep.report_new, name="report_new"),
+    path("reports/<int:pk>/", rep.report_detail, name="report_detail"),
+    path("reports/<int:pk>/photos/<int:photo_id>/", rep.report_photo, name="report_photo"),
+    # tips from the public on the station's notices (tip_views)
+    path("tips/", t.tip_list, name="tip_list"),
+    path("tips/<int:pk>/handled/", t.tip_handle, name="tip_handle"),
 ]
