@@ -65,12 +65,10 @@ def today() -> dt.date:
 
 # ---- Missing reports ------------------------------------------------------------------------------------
 
-RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
-
-
 def new_receipt_number() -> str:
-    """XQ20261202-7KM3QP: the day and six random characters (31**6 ≈ 900 million a day; the column is unique)."""
-    return f"XQ{today():%Y%m%d}-" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(6))
+    """XQ20261202-48213907: the day and eight random digits (digits: read out over the phone; 10**8 a day, the
+    column is unique)."""
+    return f"XQ{today():%Y%m%d}-{secrets.randbelow(10 ** 8):08d}"
 
 
 def _clean_phone(value: str) -> str:
