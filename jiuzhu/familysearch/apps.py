@@ -5,4 +5,7 @@ class FamilySearchConfig(AppConfig):
     name = "jiuzhu.familysearch"
     label = "familysearch"
     verbose_name = "身份甄别、救助寻亲"
-    navigation: list = []  # (label, url name, capability): the pages come later
+    navigation: list = [  # (label, url name, capability)
+        ("寻亲登记", "familysearch:report_list", "report_missing"),
+        ("寻亲线索", "familysearch:tip_list", "rescue_cases"),
+    ]

@@ -222,8 +222,10 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
 
 def _log(*, client: str, notices: list[FamilyNotice], hits: dict, photos: int) -> FaceSearchLog:
     first = notices[0] if notices else None
-    result = [{"kind": "case", "id": n.case_id, "photo": hits[n.case_id].photo_id,
-               "distance": round(hits[n.case_id].distance, 4), "notice": n.public_code} for n in notices]
+    # no photo ids: a staff search's page opens the photos its result lists (selectors.search_photo), and a public
+    # search's row is for accountability, not a way into photos
+    result = [{"kind": "case", "id": n.case_id, "distance": round(hits[n.case_id].distance, 4),
+               "notice": n.public_code} for n in notices]
     log = FaceSearchLog.objects.create(
         day=timezone.localdate(), operator=None, organization=first.station if first else None,
         region=first.station.region if first else None, purpose=PHOTO_SEARCH_PURPOSE, photos=photos,
