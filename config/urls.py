@@ -14,6 +14,7 @@ urlpatterns = [
     path("familysearch/", include("jiuzhu.familysearch.urls")),
     path("report/", include("jiuzhu.rescue.public_urls")),
     path("xunqin/", include("jiuzhu.familysearch.public_urls")),
+    path("xunqin/", include("jiuzhu.familysearch.public_forms_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -18,4 +18,5 @@ DESCRIBERS = {
     "familysearch.matchcandidate": _numbered("比对候选"),
     "familysearch.familynotification": _numbered("家属通知"),
     "familysearch.familynotice": _numbered("寻亲公告"),
+    "familysearch.noticetip": _numbered("寻亲线索"),
 }

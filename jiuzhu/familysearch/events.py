@@ -19,6 +19,8 @@ class FamilySearchEvent:
     # geo-targeted push reacts to this kind
     NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
     NOTICE_EDITED = "familysearch.notice_edited"  # the station changed a notice's public fields (names of fields only)
+    TIP_RECEIVED = "familysearch.tip_received"  # a member of the public gave a clue on a published notice
+    TIP_HANDLED = "familysearch.tip_handled"  # the station followed the clue up and marked it handled
 
 
 HANDLERS: dict = {

@@ -64,6 +64,11 @@ class MissingReport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", db_index=False)  # a portal report has no user
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # The number the family is given (receipt, phone calls): random, never the row's id, so reports cannot be
+    # walked or counted from it. Null only on reports filed before numbers existed.
+    receipt_number = models.CharField("登记编号", max_length=20, unique=True, null=True, blank=True)
+    # A portal report: the keyed hash of the client address (core.ratelimit), never the address.
+    client_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "寻亲登记"
@@ -71,6 +76,8 @@ class MissingReport(models.Model):
         indexes = [
             # the staff list: a region's open reports, newest first
             models.Index(fields=["region", "status", "-created_at"], name="fs_report_region_status"),
+            # the portal's rate limit: one address's reports within the last hour
+            models.Index(fields=["client_hash", "created_at"], name="fs_report_client"),
         ]
         constraints = [
             models.CheckConstraint(name="fs_report_portal_or_staff",
@@ -163,12 +170,17 @@ class FaceSearchLog(models.Model):
                                  related_name="+", verbose_name="操作人员")  # None: the automatic run at admission
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", verbose_name="使用单位")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="地区")
+    # A public photo search (网上以图寻亲) is logged in the region of the station whose notice it showed first;
+    # one that showed nothing has no region (seen by national-level accounts only).
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="地区")
     purpose = models.CharField("比对事由", max_length=100)
     photos = models.PositiveSmallIntegerField("比对照片数", default=0)
     candidates = models.PositiveSmallIntegerField("候选人数", default=0)
     best_distance = models.FloatField("最小距离", null=True, blank=True)
     result = models.JSONField("比对结果", default=list)  # [{"kind": "case"|"report", "id": …, "distance": …}]
+    # A public photo search: the keyed hash of the client address (core.ratelimit); the photo is not kept.
+    client_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = "人脸比对使用台账"
@@ -176,11 +188,16 @@ class FaceSearchLog(models.Model):
         indexes = [
             # the ledger page: a region's searches by day, newest first
             models.Index(fields=["region", "-day"], name="fs_search_region_day"),
+            # the portal's rate limit: one address's photo searches within the last hour
+            models.Index(fields=["client_hash", "searched_at"], name="fs_search_client"),
         ]
         constraints = [
+            # one subject searched (a record or a report), or none: a public photo search, by nobody signed in
             models.CheckConstraint(name="fs_search_one_subject",
                                    condition=(models.Q(case__isnull=False, report__isnull=True)
-                                              | models.Q(case__isnull=True, report__isnull=False))),
+                                              | models.Q(case__isnull=True, report__isnull=False)
+                                              | models.Q(case__isnull=True, report__isnull=True,
+                                                         operator__isnull=True, client_hash__gt=""))),
         ]
 
     def __str__(self):
@@ -372,3 +389,78 @@ class FamilyNotice(models.Model):
 
     def __str__(self):
         return f"寻亲公告 {self.public_code}"
+
+
+# ---- The public portal's forms (issue #19: missing-report form, photo search, tips) ------------------------
+
+class PhoneCode(models.Model):
+    """A 6-digit verification code (短信验证码) sent to the reporter's mobile before a portal missing report is
+    taken: it proves the family can be reached at the number they give. Neither the number nor the code is
+    stored: their keyed hashes are (core.crypto). Valid 10 minutes; MAX_FAILURES wrong tries lock it; used once
+    (the report's transaction sets used_at). The newest code of a number is the one that counts."""
+
+    purpose = models.CharField(max_length=20)  # "missing_report"
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    client_hash = models.CharField(max_length=64)  # core.ratelimit: codes sent to one client address
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_FAILURES = 5
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [
+            # the check (a number's newest code) and the per-number send limit
+            models.Index(fields=["phone_hash", "purpose", "-created_at"], name="fs_code_phone"),
+            # the per-address send limit
+            models.Index(fields=["client_hash", "created_at"], name="fs_code_client"),
+        ]
+
+    def __str__(self):
+        return f"验证码 #{self.pk}"
+
+
+class TipStatus(models.TextChoices):
+    NEW = "new", "待处理"
+    HANDLED = "handled", "已处理"
+
+
+class NoticeTip(models.Model):
+    """提供线索: what a member of the public tells the station about a published notice (I know this person, I
+    saw them at …), with an optional name and phone to call back. The phone is kept encrypted and shown only on
+    the station's tip list (audited). Scoped by the notice's station."""
+
+    notice = models.ForeignKey(FamilyNotice, on_delete=models.PROTECT, related_name="tips",
+                               verbose_name="寻亲公告")
+    text = models.TextField("线索内容", max_length=1000)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone_cipher = models.TextField(blank=True)
+    contact_phone_last4 = models.CharField(max_length=4, blank=True)
+    status = models.CharField("状态", max_length=10, choices=TipStatus.choices, default=TipStatus.NEW)
+    client_hash = models.CharField(max_length=64)  # core.ratelimit
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False, verbose_name="处理人")
+    handled_at = models.DateTimeField("处理时间", null=True, blank=True)
+    handled_note = models.CharField("处理情况", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "寻亲线索"
+        verbose_name_plural = "寻亲线索"
+        indexes = [
+            # the station's list and its work-list count: new tips of a notice, newest first
+            models.Index(fields=["notice", "status", "-created_at"], name="fs_tip_notice_status"),
+            # the portal's rate limit
+            models.Index(fields=["client_hash", "created_at"], name="fs_tip_client"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="fs_tip_handled_has_when",
+                                   condition=~models.Q(status="handled") | models.Q(handled_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"寻亲线索 #{self.pk}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -63,6 +64,12 @@ def today() -> dt.date:
 
 
 # ---- Missing reports ------------------------------------------------------------------------------------
+
+def new_receipt_number() -> str:
+    """XQ20261202-48213907: the day and eight random digits (digits: read out over the phone; 10**8 a day, the
+    column is unique)."""
+    return f"XQ{today():%Y%m%d}-{secrets.randbelow(10 ** 8):08d}"
+
 
 def _clean_phone(value: str) -> str:
     phone = re.sub(r"[\s\-()（）]", "", value or "")
@@ -119,11 +126,13 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
                           height_cm: int | None = None, id_number: str = "", hukou_region: Region | None = None,
                           hukou_text: str = "", last_seen_region: Region | None = None, last_seen_place: str = "",
                           features: str = "", clothing: str = "", accent: str = "", health: str = "",
-                          photo: bytes | None = None) -> MissingReport:
+                          photo: bytes | None = None, client_hash: str = "") -> MissingReport:
     """走失人员寻亲登记. Staff (station or police channel) need the report-missing capability and a region in their
     jurisdiction; the public portal calls this with actor=None and channel portal (the region is the county the
     family chose). A photo, when given, must show one face: it is enrolled in the same transaction so the next
-    admission's search finds it. The reporter's phone is kept encrypted (last four digits for the masked view)."""
+    admission's search finds it. The reporter's phone is kept encrypted (last four digits for the masked view).
+    Every report gets a receipt number (登记编号) for the family; a portal report keeps its client hash
+    (core.ratelimit, public_services)."""
     if actor is None:
         if channel != ReportChannel.PORTAL:
             raise refused("未登录时只能通过网上寻亲登记")
@@ -164,7 +173,8 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
         reporter_name=clean_text(reporter_name, "登记人姓名", "reporter_name", 50, required=True, join_lines=True),
         reporter_relation=clean_text(reporter_relation, "与走失人员关系", "reporter_relation", 30, required=True,
                                      join_lines=True),
-        reporter_phone_cipher=encrypt_text(phone), reporter_phone_last4=phone[-4:], created_by=actor)
+        reporter_phone_cipher=encrypt_text(phone), reporter_phone_last4=phone[-4:], created_by=actor,
+        receipt_number=new_receipt_number(), client_hash=client_hash if actor is None else "")
     key = ""
     try:
         with transaction.atomic():

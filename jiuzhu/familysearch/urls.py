@@ -2,7 +2,9 @@
 from django.urls import path
 
 from jiuzhu.familysearch import notice_views as n
+from jiuzhu.familysearch import report_views as rep
 from jiuzhu.familysearch import review_views as r
+from jiuzhu.familysearch import tip_views as t
 from jiuzhu.familysearch import views as v
 
 app_name = "familysearch"
@@ -28,4 +30,13 @@ urlpatterns = [
     path("notices/<int:pk>/withdraw/", n.notice_withdraw, name="notice_withdraw"),
     path("notices/<int:pk>/print/", n.notice_print, name="notice_print"),
     path("notices/<int:pk>/photo/", n.notice_photo, name="notice_photo"),
+    # missing reports entered and followed by staff (report_views)
+    path("reports/", rep.report_list, name="report_list"),
+    path("reports/export/", rep.report_export, name="report_export"),
+    path("reports/new/", rep.report_new, name="report_new"),
+    path("reports/<int:pk>/", rep.report_detail, name="report_detail"),
+    path("reports/<int:pk>/photos/<int:photo_id>/", rep.report_photo, name="report_photo"),
+    # tips from the public on the station's notices (tip_views)
+    path("tips/", t.tip_list, name="tip_list"),
+    path("tips/<int:pk>/handled/", t.tip_handle, name="tip_handle"),
 ]

@@ -1,5 +1,6 @@
 """Family search's lines on the home page's work list (core/worklist.py): notices whose 24-hour deadline passed or
-comes soon (for the station manager, who publishes them) and published notices due for their monthly refresh."""
+comes soon (for the station manager, who publishes them), published notices due for their monthly refresh, and
+new tips from the public on the station's published notices (提供线索), to call back and check."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.worklist import DUE, WorkItem, item
 from jiuzhu.familysearch import notice_selectors as sel
+from jiuzhu.familysearch import tip_selectors
 
 
 def _approver(actor) -> bool:
@@ -29,4 +31,12 @@ def notice_refreshes_due(actor) -> WorkItem | None:
                 hint="每月自动更新发布；可在公告页核对内容后立即更新")
 
 
-ITEMS = [notice_drafts_due, notice_refreshes_due]
+def new_tips(actor) -> WorkItem | None:
+    if not can(actor, Capability.RESCUE_CASES):
+        return None
+    return item("待处理的寻亲线索", tip_selectors.new_tips(actor), reverse("familysearch:tip_list") + "?show=new",
+                urgency=DUE, hint="尽快联系提供线索的群众，核实后标记为已处理")
+
+
+ITEMS = [notice_drafts_due, notice_refreshes_due, new_tips]
+NEXT_STEPS: list = []
