@@ -13,6 +13,7 @@ urlpatterns = [
     path("followup/", include("jiuzhu.followup.urls")),
     path("familysearch/", include("jiuzhu.familysearch.urls")),
     path("report/", include("jiuzhu.rescue.public_urls")),
+    path("xunqin/", include("jiuzhu.familysearch.public_push_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

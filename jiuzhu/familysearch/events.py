@@ -18,6 +18,12 @@ class FamilySearchEvent:
     NOTICE_PUBLISHED = "familysearch.notice_published"  # approved and public (first time or a monthly refresh):
     # geo-targeted push reacts to this kind
     NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
+    # Geo-targeted push (定向推送): push_services.py, push_targeting.py
+    PUSH_SUBSCRIBED = "familysearch.push_subscribed"  # a subscription filed (public form) or registered (webhook)
+    PUSH_CONFIRMED = "familysearch.push_confirmed"  # its address confirmed by the code or link: it now receives
+    PUSH_UNSUBSCRIBED = "familysearch.push_unsubscribed"  # one click: no more deliveries, pending ones given up
+    PUSH_TARGETED = "familysearch.push_targeted"  # a notice revision's deliveries written (payload: how many)
+    PUSH_RETRIED = "familysearch.push_retried"  # a station user's "retry now" on a notice's failed deliveries
 
 
 HANDLERS: dict = {
@@ -31,4 +37,7 @@ HANDLERS: dict = {
     # Then the report is ranked against current and past clients (review_services).
     FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event",
                                          "jiuzhu.familysearch.review_services.match_from_report_event"],
+    # A notice published or refreshed: push it to the subscribers whose circle holds the found place or the
+    # suspected home region (one delivery per subscriber and revision); the sender task sends them.
+    FamilySearchEvent.NOTICE_PUBLISHED: ["jiuzhu.familysearch.push_targeting.push_from_notice_event"],
 }

@@ -372,3 +372,11 @@ class FamilyNotice(models.Model):
 
     def __str__(self):
         return f"寻亲公告 {self.public_code}"
+
+
+# ---- Geo-targeted push (定向推送) of published notices: push_models.py, kept apart so this file stays readable --
+from jiuzhu.familysearch.push_models import (  # noqa: E402,F401 - Django finds models through this module
+    PushAttempt,
+    PushDelivery,
+    PushSubscriber,
+)

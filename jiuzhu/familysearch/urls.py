@@ -1,6 +1,7 @@
 # Family search's station pages (namespace "familysearch", mounted at /familysearch/).
 from django.urls import path
 
+from jiuzhu.familysearch import push_views as p
 from jiuzhu.familysearch import review_views as r
 from jiuzhu.familysearch import views as v
 
@@ -18,4 +19,8 @@ urlpatterns = [
     path("candidates/<int:cid>/confirm/", r.candidate_confirm, name="candidate_confirm"),
     path("candidates/<int:cid>/reject/", r.candidate_reject, name="candidate_reject"),
     path("candidates/<int:cid>/photos/<int:photo_id>/", r.candidate_photo, name="candidate_photo"),
+    # geo-targeted push (push_views)
+    path("push/", p.push_list, name="push_list"),
+    path("push/<int:pk>/", p.push_notice, name="push_notice"),
+    path("push/<int:pk>/retry/", p.push_retry, name="push_retry"),
 ]
