@@ -254,6 +254,14 @@ TABULAR_UPLOAD_MAX_AGE_HOURS = 24  # unconfirmed uploads are purged after this
 STORED_FILE_MAX_BYTES = int(os.environ.get("JIUZHU_MAX_FILE_MB", "10")) * 1024 * 1024
 # "Already registered outside your jurisdiction" answers per user per day (core/disclosure.py).
 SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "jiuzhu.core.sms.OutboxBackend")  # core/sms.py
+# Mail (family-search push, subscription links): Django's backends; the console one until a mail server is set.
+EMAIL_BACKEND = os.environ.get("JIUZHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("JIUZHU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JIUZHU_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("JIUZHU_FROM_EMAIL", "jiuzhu@localhost")
+# The portal's address as the public reaches it: links in pushed messages (no request to build them from).
+PUBLIC_BASE_URL = os.environ.get("JIUZHU_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+PUSH_WEBHOOK_TIMEOUT = float(os.environ.get("JIUZHU_PUSH_WEBHOOK_TIMEOUT", "5"))  # seconds per POST
 DISCLOSURE_DAILY_LIMIT = int(os.environ.get("JIUZHU_DISCLOSURE_DAILY_LIMIT", "20"))
 
 TASKS = {

@@ -15,6 +15,7 @@ urlpatterns = [
     path("report/", include("jiuzhu.rescue.public_urls")),
     path("xunqin/", include("jiuzhu.familysearch.public_urls")),
     path("xunqin/", include("jiuzhu.familysearch.public_forms_urls")),
+    path("xunqin/", include("jiuzhu.familysearch.public_push_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

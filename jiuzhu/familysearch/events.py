@@ -21,6 +21,12 @@ class FamilySearchEvent:
     NOTICE_EDITED = "familysearch.notice_edited"  # the station changed a notice's public fields (names of fields only)
     TIP_RECEIVED = "familysearch.tip_received"  # a member of the public gave a clue on a published notice
     TIP_HANDLED = "familysearch.tip_handled"  # the station followed the clue up and marked it handled
+    # Geo-targeted push (定向推送): push_services.py, push_targeting.py
+    PUSH_SUBSCRIBED = "familysearch.push_subscribed"  # a subscription filed (public form) or registered (webhook)
+    PUSH_CONFIRMED = "familysearch.push_confirmed"  # its address confirmed by the code or link: it now receives
+    PUSH_UNSUBSCRIBED = "familysearch.push_unsubscribed"  # one click: no more deliveries, pending ones given up
+    PUSH_TARGETED = "familysearch.push_targeted"  # a notice revision's deliveries written (payload: how many)
+    PUSH_RETRIED = "familysearch.push_retried"  # a station user's "retry now" on a notice's failed deliveries
 
 
 HANDLERS: dict = {
@@ -41,4 +47,7 @@ HANDLERS: dict = {
     FamilySearchEvent.MATCH_CONFIRMED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_match_event"],
     RescueEvent.CLIENT_IDENTIFIED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_identified_event"],
     RescueEvent.CLIENT_DISCHARGED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_discharge_event"],
+    # A notice published or refreshed: push it to the subscribers whose circle holds the found place or the
+    # suspected home region (one delivery per subscriber and revision); the sender task sends them.
+    FamilySearchEvent.NOTICE_PUBLISHED: ["jiuzhu.familysearch.push_targeting.push_from_notice_event"],
 }

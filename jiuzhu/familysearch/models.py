@@ -464,3 +464,9 @@ class NoticeTip(models.Model):
 
     def __str__(self):
         return f"寻亲线索 #{self.pk}"
+# ---- Geo-targeted push (定向推送) of published notices: push_models.py, kept apart so this file stays readable --
+from jiuzhu.familysearch.push_models import (  # noqa: E402,F401 - Django finds models through this module
+    PushAttempt,
+    PushDelivery,
+    PushSubscriber,
+)

@@ -2,6 +2,7 @@
 from django.urls import path
 
 from jiuzhu.familysearch import notice_views as n
+from jiuzhu.familysearch import push_views as p
 from jiuzhu.familysearch import report_views as rep
 from jiuzhu.familysearch import review_views as r
 from jiuzhu.familysearch import tip_views as t
@@ -39,4 +40,8 @@ urlpatterns = [
     # tips from the public on the station's notices (tip_views)
     path("tips/", t.tip_list, name="tip_list"),
     path("tips/<int:pk>/handled/", t.tip_handle, name="tip_handle"),
+    # geo-targeted push (push_views)
+    path("push/", p.push_list, name="push_list"),
+    path("push/<int:pk>/", p.push_notice, name="push_notice"),
+    path("push/<int:pk>/retry/", p.push_retry, name="push_retry"),
 ]

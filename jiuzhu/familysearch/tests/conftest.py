@@ -190,3 +190,40 @@ def sms_outbox():
     OutboxBackend.outbox.clear()
     yield OutboxBackend.outbox
     OutboxBackend.outbox.clear()
+
+
+@pytest.fixture
+def published_notice(persona, region):
+    """A published 寻亲公告 of a client admitted at `username`'s station (handlers not run: only the notice is
+    wanted). `home`: the client's accent region code (ClientProfile); `point`: the sighting's (lat, lon)."""
+    import secrets
+
+    from django.utils import timezone
+
+    from jiuzhu.core.identity import make_id_number
+    from jiuzhu.familysearch.models import ClientProfile, FamilyNotice
+    from jiuzhu.rescue.cases_services import case_admit
+    from jiuzhu.rescue.models import RescueCase, Sighting
+
+    def make(username="longhui_station", *, home: str = "", point: tuple[float, float] | None = None):
+        actor = persona(username)
+        case = case_admit(actor=actor, sex="M", arrival_channel="self_request", estimated_age=60,
+                          vagrancy_reason="走失", id_number=make_id_number("430524", dt.date(1960, 3, 1), 17),
+                          hukou_text="隆回县桃洪镇红星社区18号")
+        station_region = actor.organization.region
+        if point is not None:
+            now = timezone.now()
+            sighting = Sighting.objects.create(
+                reporter_kind="citizen", region=station_region, region_path=station_region.path, place="汽车站",
+                latitude=point[0], longitude=point[1], seen_at=now, description="老人", reported_at=now)
+            RescueCase.objects.filter(pk=case.pk).update(sighting=sighting)
+        if home:
+            ClientProfile.objects.create(case=case, accent_region=region(home), found_on=dt.date.today(),
+                                         found_region=station_region)
+        now = timezone.now()
+        return FamilyNotice.objects.create(
+            case=case, station=actor.organization, region=station_region, public_code=secrets.token_hex(6),
+            status="published", due_at=now, title="男，约60岁，汽车站发现", sex="M", estimated_age=60,
+            features="左眉有痣", found_on=dt.date.today(), found_place="汽车站", contact_phone="0739-8221234",
+            revision=1, published_at=now)
+    return make
