@@ -31,4 +31,7 @@ HANDLERS: dict = {
     # Then the report is ranked against current and past clients (review_services).
     FamilySearchEvent.MISSING_REPORTED: ["jiuzhu.familysearch.services.face_from_report_event",
                                          "jiuzhu.familysearch.review_services.match_from_report_event"],
+    # A confirmed match: the family is found, rescue opens a 待办离站 (relatives collect the client, or an
+    # escorted return) on the case page and the station's work list; idempotent, not for a client already gone.
+    FamilySearchEvent.MATCH_CONFIRMED: ["jiuzhu.familysearch.review_services.discharge_from_confirmation_event"],
 }

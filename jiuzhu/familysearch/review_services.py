@@ -533,6 +533,32 @@ def match_from_report_event(event) -> RunResult | None:
     return match_report(report=report, actor=event.actor if event.actor_id else None)
 
 
+def discharge_from_confirmation_event(event):
+    """Handler of MATCH_CONFIRMED: the family is found, so rescue opens a 待办离站 for the station (its service,
+    idempotent: one plan per case; nothing for a client already gone). A missing report's contact is the one to
+    collect the client (亲属接领, the reporter noted); a repeat client identified from an earlier record has no
+    family contact here: an escorted return is planned, the station finds the family through the identity.
+    Acts as the confirming reviewer (the event's actor), whose scope and capabilities the service checks."""
+    from jiuzhu.rescue.cases_services import discharge_plan_open
+    from jiuzhu.rescue.models import DischargeKind
+
+    candidate = MatchCandidate.objects.select_related("case", "report").filter(
+        pk=int(event.subject_id), status=CandidateStatus.CONFIRMED).first()
+    if candidate is None or not event.actor_id:
+        return None
+    source = f"familysearch.matchcandidate:{candidate.pk}"
+    report = candidate.report
+    if report is not None:
+        phone = decrypt_text(report.reporter_phone_cipher) if report.reporter_phone_cipher else ""
+        return discharge_plan_open(
+            actor=event.actor, case=candidate.case, kind=DischargeKind.RELATIVES_COLLECTED,
+            reason=f"寻亲比对确认（寻亲登记 #{report.pk}），家属已找到", source=source,
+            contact_name=report.reporter_name, contact_relation=report.reporter_relation, contact_phone=phone)
+    return discharge_plan_open(
+        actor=event.actor, case=candidate.case, kind=DischargeKind.ESCORTED_RETURN,
+        reason=f"寻亲比对确认（历史救助记录 #{candidate.other_case_id}），身份已查明", source=source)
+
+
 # ---- The reviewer's decision ---------------------------------------------------------------------------
 
 def _candidate_locked(actor, candidate_id: int) -> MatchCandidate:
