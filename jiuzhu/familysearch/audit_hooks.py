@@ -17,4 +17,5 @@ DESCRIBERS = {
     "familysearch.clientprofile": _numbered("甄别信息"),
     "familysearch.matchcandidate": _numbered("比对候选"),
     "familysearch.familynotification": _numbered("家属通知"),
+    "familysearch.dnareferral": _numbered("DNA 比对"),
 }

@@ -18,6 +18,9 @@ class FamilySearchEvent:
     NOTICE_PUBLISHED = "familysearch.notice_published"  # approved and public (first time or a monthly refresh):
     # geo-targeted push reacts to this kind
     NOTICE_WITHDRAWN = "familysearch.notice_withdrawn"  # the client identified or gone: off the portal and feed
+    DNA_REQUESTED = "familysearch.dna_requested"  # DNA 比对: reported to the police for a blood sample
+    DNA_COLLECTED = "familysearch.dna_collected"  # the sample taken and sent (its number)
+    DNA_RESULT = "familysearch.dna_result"  # the police's comparison result: matched (a name) or no match
 
 
 HANDLERS: dict = {

@@ -372,3 +372,71 @@ class FamilyNotice(models.Model):
 
     def __str__(self):
         return f"寻亲公告 {self.public_code}"
+
+
+# ---- DNA referral (DNA 比对), issue #19 ------------------------------------------------------------------
+
+DNA_DUE_WORKING_DAYS = 7  # the 2015 意见 and the campaign (seed 003): reported to police within 7 working days
+
+
+class DnaStatus(models.TextChoices):
+    REQUESTED = "requested", "已报请公安机关采血"
+    COLLECTED = "collected", "已采血送检"
+    RESULT = "result", "已反馈比对结果"
+
+
+class DnaResult(models.TextChoices):
+    PENDING = "pending", "待反馈"
+    MATCHED = "matched", "比中"
+    NO_MATCH = "no_match", "未比中"
+
+
+class DnaReferral(models.Model):
+    """DNA 比对: an unidentified client reported to the police for a blood sample, the collection (the police
+    enter it in the 全国打拐DNA信息库, within a month of the report), and the comparison result they return.
+    `due_on` is 7 working days after admission (core.workdays): the report and the collection should be done by
+    then. Status moves requested → collected → result, never back; a result "no match" may be followed by a new
+    referral (a resample), so a case may have several, at most one open."""
+
+    case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="救助记录")
+    status = models.CharField("状态", max_length=10, choices=DnaStatus.choices, default=DnaStatus.REQUESTED)
+    requested_on = models.DateField("报请日期")
+    due_on = models.DateField("采血送检期限")
+    police_unit = models.CharField("公安机关（派出所）或采血单位", max_length=100)
+    collected_on = models.DateField("采血日期", null=True, blank=True)
+    sample_number = models.CharField("样本编号", max_length=40, blank=True)
+    result = models.CharField("比对结果", max_length=10, choices=DnaResult.choices, default=DnaResult.PENDING)
+    result_on = models.DateField("结果反馈日期", null=True, blank=True)
+    matched_name = models.CharField("比中人员姓名", max_length=50, blank=True)  # entered by staff from the
+    # police's answer; the identity itself is confirmed on the rescue record (身份查明) with the ID number
+    note = models.CharField("备注", max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False, verbose_name="报请人")
+    collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", db_index=False, verbose_name="采血登记人")
+    result_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False, verbose_name="结果登记人")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "DNA 比对"
+        verbose_name_plural = "DNA 比对"
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status__in=["requested", "collected"]),
+                                    name="fs_dna_one_open"),
+            models.CheckConstraint(name="fs_dna_collected_has_sample",
+                                   condition=models.Q(status="requested") | (models.Q(collected_on__isnull=False)
+                                                                             & ~models.Q(sample_number=""))),
+            models.CheckConstraint(name="fs_dna_result_decided",
+                                   condition=~models.Q(status="result") | ~models.Q(result="pending")),
+            models.CheckConstraint(name="fs_dna_matched_has_name",
+                                   condition=~models.Q(result="matched") | ~models.Q(matched_name="")),
+        ]
+        indexes = [
+            # the work list: open referrals past their deadline
+            models.Index(fields=["status", "due_on"], name="fs_dna_status_due"),
+        ]
+
+    def __str__(self):
+        return f"DNA 比对 #{self.pk}"

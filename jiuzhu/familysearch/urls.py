@@ -1,6 +1,7 @@
 # Family search's station pages (namespace "familysearch", mounted at /familysearch/).
 from django.urls import path
 
+from jiuzhu.familysearch import dna_views as d
 from jiuzhu.familysearch import review_views as r
 from jiuzhu.familysearch import views as v
 
@@ -18,4 +19,7 @@ urlpatterns = [
     path("candidates/<int:cid>/confirm/", r.candidate_confirm, name="candidate_confirm"),
     path("candidates/<int:cid>/reject/", r.candidate_reject, name="candidate_reject"),
     path("candidates/<int:cid>/photos/<int:photo_id>/", r.candidate_photo, name="candidate_photo"),
+    # DNA 比对 (dna_views)
+    path("cases/<int:pk>/dna/", d.case_dna, name="case_dna"),
+    path("dna/", d.dna_list, name="dna_list"),
 ]
