@@ -239,8 +239,9 @@ class CandidateStatus(models.TextChoices):
 
 
 class MatchCandidate(models.Model):
-    """One candidate pair for a reviewer: a rescue record (the client) and either a missing report or an earlier
-    rescue record of the same person (a repeat client). Written by the matching runs (review_services), once per
+    """One candidate pair for a reviewer: a rescue record (the client) and either a missing report, an earlier
+    rescue record of the same person (a repeat client), or a person of the low-income registry (a registered
+    person who went missing from home). Written by the matching runs (review_services), once per
     pair; a rejected pair is never written again nor ranked (the library's exclude_pairs)."""
 
     case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
@@ -249,6 +250,8 @@ class MatchCandidate(models.Model):
                                verbose_name="寻亲登记")
     other_case = models.ForeignKey("rescue.RescueCase", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name="历史救助记录")
+    registry_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name="低收入人口库人员")
     score = models.FloatField("综合得分")
     attribute_score = models.FloatField("姓名与体貌得分", null=True, blank=True)  # None: excluded or not compared
     face_distance = models.FloatField("人脸距离", null=True, blank=True)  # None: one side has no face
@@ -268,12 +271,17 @@ class MatchCandidate(models.Model):
         verbose_name = "比对候选"
         verbose_name_plural = "比对候选"
         constraints = [
-            models.CheckConstraint(name="fs_candidate_one_other",
-                                   condition=(models.Q(report__isnull=False, other_case__isnull=True)
-                                              | models.Q(report__isnull=True, other_case__isnull=False))),
+            models.CheckConstraint(name="fs_candidate_one_other_of_three",
+                                   condition=(models.Q(report__isnull=False, other_case__isnull=True,
+                                                       registry_person__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=False,
+                                                         registry_person__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=True,
+                                                         registry_person__isnull=False))),
             # NULLs are distinct: each constraint binds only the pairs of its kind
             models.UniqueConstraint(fields=["case", "report"], name="fs_candidate_case_report_once"),
             models.UniqueConstraint(fields=["case", "other_case"], name="fs_candidate_case_case_once"),
+            models.UniqueConstraint(fields=["case", "registry_person"], name="fs_candidate_case_person_once"),
             models.CheckConstraint(name="fs_candidate_rejected_has_reason",
                                    condition=~models.Q(status="rejected") | ~models.Q(reason="")),
         ]
@@ -286,7 +294,7 @@ class MatchCandidate(models.Model):
 
     @property
     def kind(self) -> str:
-        return "report" if self.report_id else "case"
+        return "report" if self.report_id else "person" if self.registry_person_id else "case"
 
 
 class FamilyNotification(models.Model):
