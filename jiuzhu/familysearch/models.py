@@ -240,8 +240,8 @@ class CandidateStatus(models.TextChoices):
 
 class MatchCandidate(models.Model):
     """One candidate pair for a reviewer: a rescue record (the client) and either a missing report, an earlier
-    rescue record of the same person (a repeat client), or a person of the low-income registry (a registered
-    person who went missing from home). Written by the matching runs (review_services), once per
+    rescue record of the same person (a repeat client), a person of the low-income registry, or a person of a
+    source declared through core (the at-risk registry). Written by the matching runs (review_services), once per
     pair; a rejected pair is never written again nor ranked (the library's exclude_pairs)."""
 
     case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
@@ -252,6 +252,10 @@ class MatchCandidate(models.Model):
                                    related_name="+", verbose_name="历史救助记录")
     registry_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+", verbose_name="低收入人口库人员")
+    # a person of a source declared through core.candidate_sources by an app this one may not import (follow-up's
+    # at-risk registry: "followup.at_risk"), by the source's name and its row id
+    source = models.CharField("其他来源", max_length=40, blank=True)
+    source_id = models.PositiveIntegerField("其他来源编号", null=True, blank=True)
     score = models.FloatField("综合得分")
     attribute_score = models.FloatField("姓名与体貌得分", null=True, blank=True)  # None: excluded or not compared
     face_distance = models.FloatField("人脸距离", null=True, blank=True)  # None: one side has no face
@@ -271,17 +275,23 @@ class MatchCandidate(models.Model):
         verbose_name = "比对候选"
         verbose_name_plural = "比对候选"
         constraints = [
-            models.CheckConstraint(name="fs_candidate_one_other_of_three",
+            models.CheckConstraint(name="fs_candidate_one_other_side",
                                    condition=(models.Q(report__isnull=False, other_case__isnull=True,
-                                                       registry_person__isnull=True)
+                                                       registry_person__isnull=True, source_id__isnull=True)
                                               | models.Q(report__isnull=True, other_case__isnull=False,
-                                                         registry_person__isnull=True)
+                                                         registry_person__isnull=True, source_id__isnull=True)
                                               | models.Q(report__isnull=True, other_case__isnull=True,
-                                                         registry_person__isnull=False))),
+                                                         registry_person__isnull=False, source_id__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=True,
+                                                         registry_person__isnull=True, source_id__isnull=False))),
+            models.CheckConstraint(name="fs_candidate_source_named",
+                                   condition=models.Q(source_id__isnull=True, source="")
+                                   | (models.Q(source_id__isnull=False) & ~models.Q(source=""))),
             # NULLs are distinct: each constraint binds only the pairs of its kind
             models.UniqueConstraint(fields=["case", "report"], name="fs_candidate_case_report_once"),
             models.UniqueConstraint(fields=["case", "other_case"], name="fs_candidate_case_case_once"),
             models.UniqueConstraint(fields=["case", "registry_person"], name="fs_candidate_case_person_once"),
+            models.UniqueConstraint(fields=["case", "source", "source_id"], name="fs_candidate_case_source_once"),
             models.CheckConstraint(name="fs_candidate_rejected_has_reason",
                                    condition=~models.Q(status="rejected") | ~models.Q(reason="")),
         ]
@@ -294,7 +304,9 @@ class MatchCandidate(models.Model):
 
     @property
     def kind(self) -> str:
-        return "report" if self.report_id else "person" if self.registry_person_id else "case"
+        if self.report_id:
+            return "report"
+        return "person" if self.registry_person_id else "source" if self.source_id else "case"
 
 
 class FamilyNotification(models.Model):

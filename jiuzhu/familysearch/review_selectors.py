@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from jiuzhu.core.audit import audit_read
+from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.models import Region
@@ -134,6 +135,30 @@ def _person_notice(person: Person, counties: dict[str, str]) -> CandidateNotice:
         features="")
 
 
+def _sourced(actor, candidates) -> dict[tuple[str, int], CandidateNotice]:
+    """Candidates from the sources other apps declare (core.candidate_sources), described and audited by them."""
+    by_source: dict[str, list[int]] = {}
+    for c in candidates:
+        if c.source_id:
+            by_source.setdefault(c.source, []).append(c.source_id)
+    declared = candidate_sources()
+    out = {}
+    for name, ids in by_source.items():
+        if name not in declared:
+            continue
+        facts = declared[name].describe(actor=actor, ids=ids, detail={"purpose": "match_candidate"})
+        for source_id, f in facts.items():
+            out[(name, source_id)] = CandidateNotice(
+                kind="source", subject_id=source_id, in_scope=False, photo_id=None, name=f.name, sex=f.sex,
+                age=f.age, date_label="", date=None, place=f.place, station=f.source_label, features=f.note)
+    return out
+
+
+def _unknown_source(c: MatchCandidate) -> CandidateNotice:
+    return CandidateNotice(kind="source", subject_id=c.source_id, in_scope=False, photo_id=None, name="", sex="",
+                           age="", date_label="", date=None, place="", station=c.source, features="")
+
+
 def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
     """The client's candidates, pending first then decided, best score first; each other record shown is
     audited (purpose match_candidate)."""
@@ -148,6 +173,7 @@ def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
     persons = Person.objects.only("pk", "name", "sex", "birth_date", "hukou_region__code", "region__code") \
         .select_related("hukou_region", "region").in_bulk(person_ids)
     counties = _counties(persons.values())
+    sourced = _sourced(actor, candidates)
     reports = MissingReport.objects.select_related("region", "last_seen_region").in_bulk(report_ids)
     others = RescueCase.objects.select_related("station", "station__region").in_bulk(case_ids)
     reports_in = _in_scope(actor, MissingReport, REPORT_SCOPE, report_ids)
@@ -164,13 +190,17 @@ def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
         elif c.registry_person_id:
             record, photo, contact = persons[c.registry_person_id], None, None
             notice = _person_notice(record, counties)
+        elif c.source_id:
+            record, photo, contact = None, None, None  # audited by the source (_sourced)
+            notice = sourced.get((c.source, c.source_id)) or _unknown_source(c)
         else:
             record = others[c.other_case_id]
             photo = photos.get(("case", c.other_case_id))
             notice = _case_notice(actor, record, c.other_case_id in cases_in, photo)
             contact = None
-        audit_read(actor, record, person_id=record.pk if c.registry_person_id else None,
-                   detail={"purpose": "match_candidate", "candidate": c.pk, "contact": contact is not None})
+        if record is not None:
+            audit_read(actor, record, person_id=record.pk if c.registry_person_id else None,
+                       detail={"purpose": "match_candidate", "candidate": c.pk, "contact": contact is not None})
         evidence = [EvidenceLine(e["label"], e["weight"]) for e in c.explanation]
         rows.append(CandidateRow(
             candidate=c, notice=notice, evidence=evidence,

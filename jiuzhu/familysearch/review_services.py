@@ -45,6 +45,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit, audit_change
+from jiuzhu.core.candidate_sources import NameBlock
+from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
@@ -287,11 +289,14 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _existing_key(c: MatchCandidate) -> tuple:
-    return (c.case_id, c.report_id, c.other_case_id, c.registry_person_id)
+    return (c.case_id, c.report_id, c.other_case_id, c.registry_person_id, c.source, c.source_id)
 
 
 def _candidate_key(c: MatchCandidate) -> str:
-    """The library's report_id of a candidate's other side: r<report>, c<case>, p<registry person>."""
+    """The library's report_id of a candidate's other side: r<report>, c<case>, p<registry person>,
+    s<source>#<id> (a core.candidate_sources person)."""
+    if c.source_id:
+        return f"s{c.source}#{c.source_id}"
     return f"p{c.registry_person_id}" if c.registry_person_id else _key(c.report_id, c.other_case_id)
 
 
@@ -340,6 +345,8 @@ class Proposal:
     by_face: bool
     face_distance: float | None = None
     registry_person_id: int | None = None
+    source: str = ""
+    source_id: int | None = None
 
     @property
     def score(self) -> float:
@@ -363,13 +370,14 @@ def _write(proposals: list[Proposal], existing: dict, *, actor, subject, region)
     an event only when something was written."""
     new, changed = [], []
     for p in proposals:
-        row = existing.get((p.case_id, p.report_id, p.other_case_id, p.registry_person_id))
+        row = existing.get((p.case_id, p.report_id, p.other_case_id, p.registry_person_id, p.source, p.source_id))
         values = {"score": p.score, "attribute_score": None if p.attribute_score is None
                   else round(p.attribute_score, 3), "face_distance": p.face_distance, "explanation": p.explanation,
                   "by_attributes": p.by_attributes, "by_face": p.by_face}
         if row is None:
             new.append(MatchCandidate(case_id=p.case_id, report_id=p.report_id, other_case_id=p.other_case_id,
-                                      registry_person_id=p.registry_person_id, **values))
+                                      registry_person_id=p.registry_person_id, source=p.source,
+                                      source_id=p.source_id, **values))
         elif row.status == CandidateStatus.PENDING and any(getattr(row, f) != v for f, v in values.items()):
             for field, value in values.items():
                 setattr(row, field, value)
@@ -462,13 +470,54 @@ def _registry_rows(client: dict, case: RescueCase, actor) -> list[dict]:
     full, surnames, givens = _registry_blocks(client["name"])
     if not (full or surnames or givens):
         return []
-    born_from = born_to = None
-    if client["found_date"] is not None and client["estimated_age"] is not None:
-        centre = client["found_date"].year - round(client["estimated_age"])
-        born_from, born_to = centre + AGE_LO - 1, centre + AGE_HI + 1
+    born_from, born_to = _born_between(client)
     rows = persons_for_matching(actor=actor, full_keys=full, surname_keys=surnames, given_keys=givens,
                                 sex=client["sex"], born_from=born_from, born_to=born_to)
     return [person_as_report(r) for r in rows]
+
+
+def _person_side(key: str) -> dict:
+    if key[0] == "p":
+        return {"registry_person_id": int(key[1:])}
+    source, source_id = key[1:].rsplit("#", 1)
+    return {"source": source, "source_id": int(source_id)}
+
+
+def _source_rows(client: dict, case: RescueCase, actor) -> list[dict]:
+    """Persons of the sources other apps declare through core (core.candidate_sources: follow-up's at-risk
+    registry), on the same conditions as the low-income registry's; each source blocks in SQL by the name as
+    written, sex and birth years, and checks the actor itself."""
+    if actor is None or case.identity_confirmed or case.id_number_hash:
+        return []
+    block = NameBlock(**{k: tuple(v) for k, v in _written_names(client["name"]).items()})
+    if not block:
+        return []
+    born_from, born_to = _born_between(client)
+    rows = []
+    for name, source in candidate_sources().items():
+        for row in source.find(actor=actor, names=block, sex=client["sex"], born_from=born_from, born_to=born_to):
+            rows.append({**{k: v for k, v in row.items() if k != "id"}, "report_id": f"s{name}#{row['id']}",
+                         "source": name})
+    return rows
+
+
+def _written_names(name: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"full": [], "surnames": [], "givens": []}
+    for parts in parse_client_name(name):
+        if parts.kind == "full":
+            out["full"].append(parts.surname + parts.given)
+        elif parts.kind == "surname":
+            out["surnames"].append(parts.surname)
+        elif parts.kind in ("given", "nickname"):
+            out["givens"].append(parts.given)
+    return out
+
+
+def _born_between(client: dict) -> tuple[int | None, int | None]:
+    if client["found_date"] is None or client["estimated_age"] is None:
+        return None, None
+    centre = client["found_date"].year - round(client["estimated_age"])
+    return centre + AGE_LO - 1, centre + AGE_HI + 1
 
 
 def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
@@ -483,7 +532,7 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
                .values(*REPORT_VALUES)]
     earlier = [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(_earlier(case), _sex_block(
         client["sex"])).exclude(status=CaseStatus.REFUSED))]
-    registered = _registry_rows(client, case, actor)
+    registered = _registry_rows(client, case, actor) + _source_rows(client, case, actor)
     existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(case=case)}
     rejected = [(case.pk, _candidate_key(row)) for row in existing.values() if row.status == CandidateStatus.REJECTED]
     table = ReportTable(_frame(reports + earlier + registered))
@@ -504,12 +553,11 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
         extra = {c.report_id: c for c in rank(client, ReportTable(subset), len(faced))}
     else:
         extra = {}
-    # registry persons: by attributes only (the registry keeps no enrolled faces)
-    person_rows = [Proposal(case_id=case.pk, report_id=None, other_case_id=None, registry_person_id=int(key[1:]),
-                            attribute_score=ranked.score, explanation=_explained(ranked), by_attributes=True,
-                            by_face=False)
-                   for key, ranked in found.items() if key[0] == "p"]
-    keys = [k for k in found if k[0] != "p"] + list(faced)
+    # registry and declared-source persons: by attributes only (no enrolled faces there)
+    person_rows = [Proposal(case_id=case.pk, report_id=None, other_case_id=None, by_attributes=True, by_face=False,
+                            attribute_score=ranked.score, explanation=_explained(ranked), **_person_side(key))
+                   for key, ranked in found.items() if key[0] in "ps"]
+    keys = [k for k in found if k[0] in "rc"] + list(faced)
     split = [_split(k) for k in keys]
     vectors = _vectors([case.pk] + [o for _r, o in split if o], [r for r, _o in split if r])
     own = vectors.get(("case", case.pk))
@@ -540,7 +588,7 @@ def match_report(*, report: MissingReport, actor=None, top: int = TOP) -> RunRes
         RescueCase.objects.exclude(status=CaseStatus.REFUSED).filter(_sex_block(report.sex),
                                                                        admitted_on__gte=report.missing_date))]
     existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(report=report)}
-    rejected = [(c, key) for (c, _r, _o, _p), cand in existing.items() if cand.status == CandidateStatus.REJECTED]
+    rejected = [(cand.case_id, key) for cand in existing.values() if cand.status == CandidateStatus.REJECTED]
     by_client = {c["client_id"]: c for c in clients}
     scores = {}
     if clients:
@@ -617,7 +665,7 @@ def discharge_from_confirmation_event(event):
             actor=event.actor, case=candidate.case, kind=DischargeKind.RELATIVES_COLLECTED,
             reason=f"寻亲比对确认（寻亲登记 #{report.pk}），家属已找到", source=source,
             contact_name=report.reporter_name, contact_relation=report.reporter_relation, contact_phone=phone)
-    found_in = (f"历史救助记录 #{candidate.other_case_id}" if candidate.other_case_id else "低收入人口库")
+    found_in = (f"历史救助记录 #{candidate.other_case_id}" if candidate.other_case_id else _side_label(candidate))
     return discharge_plan_open(actor=event.actor, case=candidate.case, kind=DischargeKind.ESCORTED_RETURN,
                                reason=f"寻亲比对确认（{found_in}），身份已查明", source=source)
 
@@ -654,6 +702,7 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
         _require_pending(candidate)
         case = candidate.case
         report = other = None
+        plain = ""
         if candidate.report_id:
             report = MissingReport.objects.select_for_update(of=("self",)).get(pk=candidate.report_id)
             if report.status != ReportStatus.OPEN:
@@ -664,10 +713,14 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
 
             person = Person.objects.get(pk=candidate.registry_person_id)
             known, name = person.id_number_cipher, person.name
+        elif candidate.source_id:
+            # the source answers the number in plain (it decrypts its own column); kept in memory only
+            name, plain = candidate_sources()[candidate.source].identity(actor=actor, source_id=candidate.source_id)
+            known = ""
         else:
             other = RescueCase.objects.get(pk=candidate.other_case_id)
             known, name = other.id_number_cipher, other.name
-        number = (id_number or "").strip() or (decrypt_text(known) if known else "")
+        number = (id_number or "").strip() or (decrypt_text(known) if known else "") or plain
         if not number:
             raise invalid("该候选没有登记身份证号码：请核实家属提供的户口簿或身份证件后填写", "id_number")
         case_identity_confirm(actor=actor, case=case, id_number=number, name=name)
@@ -694,11 +747,19 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
                      region=case.station.region,
                      summary=f"寻亲比对确认：救助记录 {case.number}"
                              + (f" 与寻亲登记 #{report.pk}" if report else f" 与历史救助记录 #{other.pk}" if other
-                                else " 与低收入人口库人员"),
+                                else f" 与{_side_label(candidate)}人员"),
                      payload={"case": case.pk, "report": candidate.report_id, "other_case": candidate.other_case_id,
-                              "registry_person": candidate.registry_person_id,
-                              "notified": notified.pk if notified else None, "superseded": superseded})
+                              "registry_person": candidate.registry_person_id, "source": candidate.source,
+                              "source_id": candidate.source_id, "notified": notified.pk if notified else None,
+                              "superseded": superseded})
     return candidate
+
+
+def _side_label(candidate: MatchCandidate) -> str:
+    if candidate.source_id:
+        source = candidate_sources().get(candidate.source)
+        return source.label if source else candidate.source
+    return "低收入人口库"
 
 
 def candidate_reject(*, actor, candidate: MatchCandidate, reason: str) -> MatchCandidate:

@@ -69,3 +69,30 @@ def test_review_page_privacy_audit_reject_and_confirm(li, admit, client_for, per
     assert case.identity_confirmed and case.id_number_hash == keyed_hash(LI_ID)
     plan = DischargePlan.objects.get(case=case)
     assert plan.kind == DischargeKind.ESCORTED_RETURN and plan.reason == "寻亲比对确认（低收入人口库），身份已查明"
+
+
+def test_an_at_risk_person_comes_through_the_core_declared_source(admit, client_for, persona, world,
+                                                                   django_capture_on_commit_callbacks):
+    from jiuzhu.followup.models import AtRiskPerson, AtRiskSource, AtRiskStatus
+
+    number = make_id_number("430525", dt.date(1961, 7, 1), 45)
+    village = Region.objects.filter(code__startswith="430525").order_by("-code").first()
+    listed = AtRiskPerson.objects.create(
+        region=village, region_path=village.path, name="王小明", sex="M",
+        id_number_cipher=encrypt_text(number), id_number_hash=keyed_hash(number), conditions=[],
+        guardian="王大明 13900001111", address="某村某组 8 号", source=AtRiskSource.VILLAGE, status=AtRiskStatus.LISTED)
+    AtRiskPerson.objects.create(region=village, region_path="", name="王小明", sex="M", source=AtRiskSource.VILLAGE,
+                                status=AtRiskStatus.SUGGESTED)  # not listed: never a candidate
+    case = admit(name="王小明", estimated_age=64)
+    candidate = MatchCandidate.objects.get(case=case, source="followup.at_risk")
+    assert candidate.source_id == listed.pk and candidate.explanation[0]["label"] == "姓名：姓名完全相同"
+    page = client_for("longhui_station").get(f"/familysearch/cases/{case.pk}/candidates/").content.decode()
+    assert "易流浪走失人员信息库人员" in page and "洞口县" in page
+    assert number not in page and "13900001111" not in page and "某村某组" not in page
+    assert AuditLog.objects.filter(object_type="followup.atriskperson", object_id=str(listed.pk),
+                                   detail__purpose="match_candidate").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.candidate_confirm(actor=persona("longhui_station"), candidate=candidate)
+    case.refresh_from_db()
+    assert case.identity_confirmed and case.id_number_hash == keyed_hash(number)
+    assert DischargePlan.objects.get(case=case).reason == "寻亲比对确认（易流浪走失人员信息库），身份已查明"
