@@ -19,4 +19,5 @@ DESCRIBERS = {
     "familysearch.familynotification": _numbered("家属通知"),
     "familysearch.familynotice": _numbered("寻亲公告"),
     "familysearch.noticetip": _numbered("寻亲线索"),
+    "familysearch.dnareferral": _numbered("DNA 比对"),
 }

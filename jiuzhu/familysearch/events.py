@@ -27,6 +27,9 @@ class FamilySearchEvent:
     PUSH_UNSUBSCRIBED = "familysearch.push_unsubscribed"  # one click: no more deliveries, pending ones given up
     PUSH_TARGETED = "familysearch.push_targeted"  # a notice revision's deliveries written (payload: how many)
     PUSH_RETRIED = "familysearch.push_retried"  # a station user's "retry now" on a notice's failed deliveries
+    DNA_REQUESTED = "familysearch.dna_requested"  # DNA 比对: reported to the police for a blood sample
+    DNA_COLLECTED = "familysearch.dna_collected"  # the sample taken and sent (its number)
+    DNA_RESULT = "familysearch.dna_result"  # the police's comparison result: matched (a name) or no match
 
 
 HANDLERS: dict = {
@@ -44,10 +47,13 @@ HANDLERS: dict = {
                                          "jiuzhu.familysearch.review_services.match_from_report_event"],
     # The client identified (a confirmed match, or rescue's own identification) or gone: the notice is withdrawn,
     # off the portal and the feed at once. Each is a no-op without an open notice (the kinds follow each other).
-    FamilySearchEvent.MATCH_CONFIRMED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_match_event"],
+    FamilySearchEvent.MATCH_CONFIRMED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_match_event",
+                                        "jiuzhu.familysearch.review_services.discharge_from_confirmation_event"],
     RescueEvent.CLIENT_IDENTIFIED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_identified_event"],
     RescueEvent.CLIENT_DISCHARGED: ["jiuzhu.familysearch.notice_services.notice_withdraw_on_discharge_event"],
     # A notice published or refreshed: push it to the subscribers whose circle holds the found place or the
     # suspected home region (one delivery per subscriber and revision); the sender task sends them.
     FamilySearchEvent.NOTICE_PUBLISHED: ["jiuzhu.familysearch.push_targeting.push_from_notice_event"],
+    # A confirmed match: the family is found, rescue opens a 待办离站 (relatives collect the client, or an
+    # escorted return) on the case page and the station's work list; idempotent, not for a client already gone.
 }

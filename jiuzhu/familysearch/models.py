@@ -256,8 +256,9 @@ class CandidateStatus(models.TextChoices):
 
 
 class MatchCandidate(models.Model):
-    """One candidate pair for a reviewer: a rescue record (the client) and either a missing report or an earlier
-    rescue record of the same person (a repeat client). Written by the matching runs (review_services), once per
+    """One candidate pair for a reviewer: a rescue record (the client) and either a missing report, an earlier
+    rescue record of the same person (a repeat client), a person of the low-income registry, or a person of a
+    source declared through core (the at-risk registry). Written by the matching runs (review_services), once per
     pair; a rejected pair is never written again nor ranked (the library's exclude_pairs)."""
 
     case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
@@ -266,6 +267,12 @@ class MatchCandidate(models.Model):
                                verbose_name="寻亲登记")
     other_case = models.ForeignKey("rescue.RescueCase", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name="历史救助记录")
+    registry_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name="低收入人口库人员")
+    # a person of a source declared through core.candidate_sources by an app this one may not import (follow-up's
+    # at-risk registry: "followup.at_risk"), by the source's name and its row id
+    source = models.CharField("其他来源", max_length=40, blank=True)
+    source_id = models.PositiveIntegerField("其他来源编号", null=True, blank=True)
     score = models.FloatField("综合得分")
     attribute_score = models.FloatField("姓名与体貌得分", null=True, blank=True)  # None: excluded or not compared
     face_distance = models.FloatField("人脸距离", null=True, blank=True)  # None: one side has no face
@@ -285,12 +292,23 @@ class MatchCandidate(models.Model):
         verbose_name = "比对候选"
         verbose_name_plural = "比对候选"
         constraints = [
-            models.CheckConstraint(name="fs_candidate_one_other",
-                                   condition=(models.Q(report__isnull=False, other_case__isnull=True)
-                                              | models.Q(report__isnull=True, other_case__isnull=False))),
+            models.CheckConstraint(name="fs_candidate_one_other_side",
+                                   condition=(models.Q(report__isnull=False, other_case__isnull=True,
+                                                       registry_person__isnull=True, source_id__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=False,
+                                                         registry_person__isnull=True, source_id__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=True,
+                                                         registry_person__isnull=False, source_id__isnull=True)
+                                              | models.Q(report__isnull=True, other_case__isnull=True,
+                                                         registry_person__isnull=True, source_id__isnull=False))),
+            models.CheckConstraint(name="fs_candidate_source_named",
+                                   condition=models.Q(source_id__isnull=True, source="")
+                                   | (models.Q(source_id__isnull=False) & ~models.Q(source=""))),
             # NULLs are distinct: each constraint binds only the pairs of its kind
             models.UniqueConstraint(fields=["case", "report"], name="fs_candidate_case_report_once"),
             models.UniqueConstraint(fields=["case", "other_case"], name="fs_candidate_case_case_once"),
+            models.UniqueConstraint(fields=["case", "registry_person"], name="fs_candidate_case_person_once"),
+            models.UniqueConstraint(fields=["case", "source", "source_id"], name="fs_candidate_case_source_once"),
             models.CheckConstraint(name="fs_candidate_rejected_has_reason",
                                    condition=~models.Q(status="rejected") | ~models.Q(reason="")),
         ]
@@ -303,7 +321,9 @@ class MatchCandidate(models.Model):
 
     @property
     def kind(self) -> str:
-        return "report" if self.report_id else "case"
+        if self.report_id:
+            return "report"
+        return "person" if self.registry_person_id else "source" if self.source_id else "case"
 
 
 class FamilyNotification(models.Model):
@@ -470,3 +490,70 @@ from jiuzhu.familysearch.push_models import (  # noqa: E402,F401 - Django finds 
     PushDelivery,
     PushSubscriber,
 )
+
+# ---- DNA referral (DNA 比对), issue #19 ------------------------------------------------------------------
+
+DNA_DUE_WORKING_DAYS = 7  # the 2015 意见 and the campaign (seed 003): reported to police within 7 working days
+
+
+class DnaStatus(models.TextChoices):
+    REQUESTED = "requested", "已报请公安机关采血"
+    COLLECTED = "collected", "已采血送检"
+    RESULT = "result", "已反馈比对结果"
+
+
+class DnaResult(models.TextChoices):
+    PENDING = "pending", "待反馈"
+    MATCHED = "matched", "比中"
+    NO_MATCH = "no_match", "未比中"
+
+
+class DnaReferral(models.Model):
+    """DNA 比对: an unidentified client reported to the police for a blood sample, the collection (the police
+    enter it in the 全国打拐DNA信息库, within a month of the report), and the comparison result they return.
+    `due_on` is 7 working days after admission (core.workdays): the report and the collection should be done by
+    then. Status moves requested → collected → result, never back; a result "no match" may be followed by a new
+    referral (a resample), so a case may have several, at most one open."""
+
+    case = models.ForeignKey("rescue.RescueCase", on_delete=models.PROTECT, related_name="+",
+                             verbose_name="救助记录")
+    status = models.CharField("状态", max_length=10, choices=DnaStatus.choices, default=DnaStatus.REQUESTED)
+    requested_on = models.DateField("报请日期")
+    due_on = models.DateField("采血送检期限")
+    police_unit = models.CharField("公安机关（派出所）或采血单位", max_length=100)
+    collected_on = models.DateField("采血日期", null=True, blank=True)
+    sample_number = models.CharField("样本编号", max_length=40, blank=True)
+    result = models.CharField("比对结果", max_length=10, choices=DnaResult.choices, default=DnaResult.PENDING)
+    result_on = models.DateField("结果反馈日期", null=True, blank=True)
+    matched_name = models.CharField("比中人员姓名", max_length=50, blank=True)  # entered by staff from the
+    # police's answer; the identity itself is confirmed on the rescue record (身份查明) with the ID number
+    note = models.CharField("备注", max_length=500, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     db_index=False, verbose_name="报请人")
+    collected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", db_index=False, verbose_name="采血登记人")
+    result_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False, verbose_name="结果登记人")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "DNA 比对"
+        verbose_name_plural = "DNA 比对"
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status__in=["requested", "collected"]),
+                                    name="fs_dna_one_open"),
+            models.CheckConstraint(name="fs_dna_collected_has_sample",
+                                   condition=models.Q(status="requested") | (models.Q(collected_on__isnull=False)
+                                                                             & ~models.Q(sample_number=""))),
+            models.CheckConstraint(name="fs_dna_result_decided",
+                                   condition=~models.Q(status="result") | ~models.Q(result="pending")),
+            models.CheckConstraint(name="fs_dna_matched_has_name",
+                                   condition=~models.Q(result="matched") | ~models.Q(matched_name="")),
+        ]
+        indexes = [
+            # the work list: open referrals past their deadline
+            models.Index(fields=["status", "due_on"], name="fs_dna_status_due"),
+        ]
+
+    def __str__(self):
+        return f"DNA 比对 #{self.pk}"

@@ -1,6 +1,7 @@
 """Links from other apps' records to family search's (core.links): a rescue record → its notice (寻亲公告), its
-candidates (with how many wait for review), its identification profile and its face page (enrol a photo, search),
-shown only to a user who may open them (capability and the record's scope, as the pages check)."""
+candidates (with how many wait for review), its identification profile, its face page (enrol a photo, search) and
+its DNA 比对 page (RESCUE_CASES), shown only to a user who may open them (capability and the record's scope, as the
+pages check)."""
 
 from django.urls import reverse
 
@@ -31,11 +32,14 @@ def _notice_link(actor, obj) -> list[tuple[str, str]]:
 
 
 def _review_links(actor, obj) -> list[tuple[str, str]]:
-    if not can(actor, Capability.FAMILY_SEARCH):
+    if not (can(actor, Capability.FAMILY_SEARCH) or can(actor, Capability.RESCUE_CASES)):
         return []
     if not scoped(RescueCase.objects.filter(pk=obj.pk), actor, **CASE_SCOPE).exists():
         return []
+    dna = [("DNA 比对", reverse("familysearch:case_dna", args=[obj.pk]))] if can(actor, Capability.RESCUE_CASES) else []
+    if not can(actor, Capability.FAMILY_SEARCH):
+        return dna
     pending = MatchCandidate.objects.filter(case_id=obj.pk, status=CandidateStatus.PENDING).count()
     return [(f"寻亲比对候选（{pending} 名待核实）", reverse("familysearch:case_candidates", args=[obj.pk])),
             ("甄别信息", reverse("familysearch:case_profile", args=[obj.pk])),
-            ("人脸比对", reverse("familysearch:case_faces", args=[obj.pk]))]
+            ("人脸比对", reverse("familysearch:case_faces", args=[obj.pk])), *dna]

@@ -12,8 +12,10 @@ from django.db.models import Q
 from django.http import Http404
 
 from jiuzhu.core.audit import audit_read
+from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.identity import mask_id_number
+from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404, scope_q
 from jiuzhu.familysearch.faces import similarity_label
@@ -27,7 +29,8 @@ from jiuzhu.familysearch.models import (
     MissingReport,
 )
 from jiuzhu.familysearch.review_services import CANDIDATE_SCOPE, face_weight, profile_defaults
-from jiuzhu.familysearch.selectors import REPORT_SCOPE, CandidateNotice, _case_notice, _report_notice
+from jiuzhu.familysearch.selectors import REPORT_SCOPE, CandidateNotice, _case_notice, _report_notice, today
+from jiuzhu.registry.models import Person
 from jiuzhu.rescue.models import RescueCase
 from jiuzhu.rescue.scopes import CASE_SCOPE
 
@@ -113,6 +116,49 @@ def _contact(actor, candidate: MatchCandidate, report: MissingReport) -> Contact
     return Contact(report.reporter_name, report.reporter_relation, phone, number)
 
 
+def _counties(persons) -> dict[str, str]:
+    """{county code: full name} of the persons' hukou (else record) regions, in one query."""
+    codes = {(p.hukou_region or p.region).code[:6] for p in persons}
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "full_name"))
+
+
+def _person_notice(person: Person, counties: dict[str, str]) -> CandidateNotice:
+    """A low-income registry person as a candidate: what the match compares and nothing more (name, sex, age,
+    county of hukou): never the ID number, the address, the village, the tier or the household."""
+    born = person.birth_date
+    on = today()
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return CandidateNotice(
+        kind="person", subject_id=person.pk, in_scope=False, photo_id=None, name=person.name,
+        sex=person.get_sex_display(), age=f"{age}岁", date_label="", date=None,
+        place=counties.get((person.hukou_region or person.region).code[:6], ""), station="低收入人口库",
+        features="")
+
+
+def _sourced(actor, candidates) -> dict[tuple[str, int], CandidateNotice]:
+    """Candidates from the sources other apps declare (core.candidate_sources), described and audited by them."""
+    by_source: dict[str, list[int]] = {}
+    for c in candidates:
+        if c.source_id:
+            by_source.setdefault(c.source, []).append(c.source_id)
+    declared = candidate_sources()
+    out = {}
+    for name, ids in by_source.items():
+        if name not in declared:
+            continue
+        facts = declared[name].describe(actor=actor, ids=ids, detail={"purpose": "match_candidate"})
+        for source_id, f in facts.items():
+            out[(name, source_id)] = CandidateNotice(
+                kind="source", subject_id=source_id, in_scope=False, photo_id=None, name=f.name, sex=f.sex,
+                age=f.age, date_label="", date=None, place=f.place, station=f.source_label, features=f.note)
+    return out
+
+
+def _unknown_source(c: MatchCandidate) -> CandidateNotice:
+    return CandidateNotice(kind="source", subject_id=c.source_id, in_scope=False, photo_id=None, name="", sex="",
+                           age="", date_label="", date=None, place="", station=c.source, features="")
+
+
 def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
     """The client's candidates, pending first then decided, best score first; each other record shown is
     audited (purpose match_candidate)."""
@@ -123,6 +169,11 @@ def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
     candidates.sort(key=lambda c: order.get(c.status, 2))
     report_ids = [c.report_id for c in candidates if c.report_id]
     case_ids = [c.other_case_id for c in candidates if c.other_case_id]
+    person_ids = [c.registry_person_id for c in candidates if c.registry_person_id]
+    persons = Person.objects.only("pk", "name", "sex", "birth_date", "hukou_region__code", "region__code") \
+        .select_related("hukou_region", "region").in_bulk(person_ids)
+    counties = _counties(persons.values())
+    sourced = _sourced(actor, candidates)
     reports = MissingReport.objects.select_related("region", "last_seen_region").in_bulk(report_ids)
     others = RescueCase.objects.select_related("station", "station__region").in_bulk(case_ids)
     reports_in = _in_scope(actor, MissingReport, REPORT_SCOPE, report_ids)
@@ -136,13 +187,20 @@ def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
             photo = photos.get(("report", c.report_id))
             notice = _report_notice(actor, record, c.report_id in reports_in, photo)
             contact = _contact(actor, c, record)
+        elif c.registry_person_id:
+            record, photo, contact = persons[c.registry_person_id], None, None
+            notice = _person_notice(record, counties)
+        elif c.source_id:
+            record, photo, contact = None, None, None  # audited by the source (_sourced)
+            notice = sourced.get((c.source, c.source_id)) or _unknown_source(c)
         else:
             record = others[c.other_case_id]
             photo = photos.get(("case", c.other_case_id))
             notice = _case_notice(actor, record, c.other_case_id in cases_in, photo)
             contact = None
-        audit_read(actor, record, detail={"purpose": "match_candidate", "candidate": c.pk,
-                                          "contact": contact is not None})
+        if record is not None:
+            audit_read(actor, record, person_id=record.pk if c.registry_person_id else None,
+                       detail={"purpose": "match_candidate", "candidate": c.pk, "contact": contact is not None})
         evidence = [EvidenceLine(e["label"], e["weight"]) for e in c.explanation]
         rows.append(CandidateRow(
             candidate=c, notice=notice, evidence=evidence,

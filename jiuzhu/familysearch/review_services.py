@@ -45,16 +45,19 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit, audit_change
+from jiuzhu.core.candidate_sources import NameBlock
+from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
-from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404
 from jiuzhu.familysearch import faces
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.matching import ReportTable, rank, rank_many
 from jiuzhu.familysearch.matching.comparators import AGE_HI, AGE_LO
+from jiuzhu.familysearch.matching.names import given_key, parse_client_name, surname_key
 from jiuzhu.familysearch.matching.regions import region_code_from_text
 from jiuzhu.familysearch.models import (
     Build,
@@ -68,6 +71,7 @@ from jiuzhu.familysearch.models import (
     ReportStatus,
 )
 from jiuzhu.familysearch.notify import family_notice_text, send_family_notice
+from jiuzhu.registry.selectors import persons_for_matching
 from jiuzhu.rescue.models import STAY_STATUSES, CaseStatus, RescueCase
 from jiuzhu.rescue.scopes import CASE_SCOPE
 
@@ -284,6 +288,18 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).astype(object)
 
 
+def _existing_key(c: MatchCandidate) -> tuple:
+    return (c.case_id, c.report_id, c.other_case_id, c.registry_person_id, c.source, c.source_id)
+
+
+def _candidate_key(c: MatchCandidate) -> str:
+    """The library's report_id of a candidate's other side: r<report>, c<case>, p<registry person>,
+    s<source>#<id> (a core.candidate_sources person)."""
+    if c.source_id:
+        return f"s{c.source}#{c.source_id}"
+    return f"p{c.registry_person_id}" if c.registry_person_id else _key(c.report_id, c.other_case_id)
+
+
 def _key(report_id: int | None, other_case_id: int | None) -> str:
     return f"r{report_id}" if report_id else f"c{other_case_id}"
 
@@ -328,6 +344,9 @@ class Proposal:
     by_attributes: bool
     by_face: bool
     face_distance: float | None = None
+    registry_person_id: int | None = None
+    source: str = ""
+    source_id: int | None = None
 
     @property
     def score(self) -> float:
@@ -351,13 +370,14 @@ def _write(proposals: list[Proposal], existing: dict, *, actor, subject, region)
     an event only when something was written."""
     new, changed = [], []
     for p in proposals:
-        row = existing.get((p.case_id, p.report_id, p.other_case_id))
+        row = existing.get((p.case_id, p.report_id, p.other_case_id, p.registry_person_id, p.source, p.source_id))
         values = {"score": p.score, "attribute_score": None if p.attribute_score is None
                   else round(p.attribute_score, 3), "face_distance": p.face_distance, "explanation": p.explanation,
                   "by_attributes": p.by_attributes, "by_face": p.by_face}
         if row is None:
             new.append(MatchCandidate(case_id=p.case_id, report_id=p.report_id, other_case_id=p.other_case_id,
-                                      **values))
+                                      registry_person_id=p.registry_person_id, source=p.source,
+                                      source_id=p.source_id, **values))
         elif row.status == CandidateStatus.PENDING and any(getattr(row, f) != v for f, v in values.items()):
             for field, value in values.items():
                 setattr(row, field, value)
@@ -414,6 +434,92 @@ def _report_block(client: dict) -> Q:
     return q
 
 
+def _registry_blocks(name: str) -> tuple[list[str], list[str], list[str]]:
+    """The sound keys the registry is blocked on for a client's name, from each reading of it
+    (matching.names.parse_client_name): full names, surnames, given names (nicknames too)."""
+    full, surnames, givens = [], [], []
+    for parts in parse_client_name(name):
+        if parts.kind == "full":
+            full.append(f"{surname_key(parts.surname)} {given_key(parts.given)}")
+        elif parts.kind == "surname":
+            surnames.append(surname_key(parts.surname))
+        elif parts.kind in ("given", "nickname"):
+            givens.append(given_key(parts.given))
+    return [k for k in full if k.strip()], [k for k in surnames if k], [k for k in givens if k]
+
+
+def person_as_report(row: dict) -> dict:
+    """One low-income registry person as the library's report: the birth year, the hukou region (else where the
+    record is kept) as home and last-seen region; no missing date (unknown: no time-order evidence), no height,
+    no features."""
+    home = _code(row["hukou_region__code"]) or _code(row["region__code"])
+    return {"report_id": f"p{row['pk']}", "name": row["name"], "sex": row["sex"],
+            "birth_year": row["birth_date"].year if row["birth_date"] else None, "height_cm": None,
+            "hukou_region_code": home, "missing_date": None, "last_seen_region_code": _code(row["region__code"]),
+            "features": "", "source": "registry"}
+
+
+def _registry_rows(client: dict, case: RescueCase, actor) -> list[dict]:
+    """Low-income registry persons for an unidentified client who gave some name: only when the run has an actor
+    who may ask the registry (LOOKUP_REGISTRY, the rescue admission's own rule), the client has no ID number, and
+    the name gives a sound key to block on (a nameless client would be ranked against a whole birth cohort).
+    Blocked in SQL by the registry (registry.selectors.persons_for_matching): sound keys, sex, birth years."""
+    if actor is None or not can(actor, Capability.LOOKUP_REGISTRY) or case.identity_confirmed \
+            or case.id_number_hash:
+        return []
+    full, surnames, givens = _registry_blocks(client["name"])
+    if not (full or surnames or givens):
+        return []
+    born_from, born_to = _born_between(client)
+    rows = persons_for_matching(actor=actor, full_keys=full, surname_keys=surnames, given_keys=givens,
+                                sex=client["sex"], born_from=born_from, born_to=born_to)
+    return [person_as_report(r) for r in rows]
+
+
+def _person_side(key: str) -> dict:
+    if key[0] == "p":
+        return {"registry_person_id": int(key[1:])}
+    source, source_id = key[1:].rsplit("#", 1)
+    return {"source": source, "source_id": int(source_id)}
+
+
+def _source_rows(client: dict, case: RescueCase, actor) -> list[dict]:
+    """Persons of the sources other apps declare through core (core.candidate_sources: follow-up's at-risk
+    registry), on the same conditions as the low-income registry's; each source blocks in SQL by the name as
+    written, sex and birth years, and checks the actor itself."""
+    if actor is None or case.identity_confirmed or case.id_number_hash:
+        return []
+    block = NameBlock(**{k: tuple(v) for k, v in _written_names(client["name"]).items()})
+    if not block:
+        return []
+    born_from, born_to = _born_between(client)
+    rows = []
+    for name, source in candidate_sources().items():
+        for row in source.find(actor=actor, names=block, sex=client["sex"], born_from=born_from, born_to=born_to):
+            rows.append({**{k: v for k, v in row.items() if k != "id"}, "report_id": f"s{name}#{row['id']}",
+                         "source": name})
+    return rows
+
+
+def _written_names(name: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"full": [], "surnames": [], "givens": []}
+    for parts in parse_client_name(name):
+        if parts.kind == "full":
+            out["full"].append(parts.surname + parts.given)
+        elif parts.kind == "surname":
+            out["surnames"].append(parts.surname)
+        elif parts.kind in ("given", "nickname"):
+            out["givens"].append(parts.given)
+    return out
+
+
+def _born_between(client: dict) -> tuple[int | None, int | None]:
+    if client["found_date"] is None or client["estimated_age"] is None:
+        return None, None
+    centre = client["found_date"].year - round(client["estimated_age"])
+    return centre + AGE_LO - 1, centre + AGE_HI + 1
+
+
 def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     """The matching run of one client: open missing reports and earlier rescue records ranked by the library
     (top `top`, rejected pairs excluded), merged with the face search's candidates, written as candidates.
@@ -426,10 +532,10 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
                .values(*REPORT_VALUES)]
     earlier = [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(_earlier(case), _sex_block(
         client["sex"])).exclude(status=CaseStatus.REFUSED))]
-    existing = {(c.case_id, c.report_id, c.other_case_id): c for c in MatchCandidate.objects.filter(case=case)}
-    rejected = [(case.pk, _key(r, o)) for (_c, r, o), row in existing.items()
-                if row.status == CandidateStatus.REJECTED]
-    table = ReportTable(_frame(reports + earlier))
+    registered = _registry_rows(client, case, actor) + _source_rows(client, case, actor)
+    existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(case=case)}
+    rejected = [(case.pk, _candidate_key(row)) for row in existing.values() if row.status == CandidateStatus.REJECTED]
+    table = ReportTable(_frame(reports + earlier + registered))
     found = {c.report_id: c for c in rank(client, table, top, exclude_pairs=rejected)}
     hits = {k: d for k, d in _face_hits(case=case).items() if (case.pk, k) not in set(rejected) and k not in found}
     # Face candidates outside the attribute blocking still come (a face outweighs a misestimated age): their rows
@@ -447,11 +553,15 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
         extra = {c.report_id: c for c in rank(client, ReportTable(subset), len(faced))}
     else:
         extra = {}
-    keys = list(found) + list(faced)
+    # registry and declared-source persons: by attributes only (no enrolled faces there)
+    person_rows = [Proposal(case_id=case.pk, report_id=None, other_case_id=None, by_attributes=True, by_face=False,
+                            attribute_score=ranked.score, explanation=_explained(ranked), **_person_side(key))
+                   for key, ranked in found.items() if key[0] in "ps"]
+    keys = [k for k in found if k[0] in "rc"] + list(faced)
     split = [_split(k) for k in keys]
     vectors = _vectors([case.pk] + [o for _r, o in split if o], [r for r, _o in split if r])
     own = vectors.get(("case", case.pk))
-    proposals = []
+    proposals = person_rows
     for key, (report_id, other_id) in zip(keys, split, strict=True):
         ranked = found.get(key) or extra.get(key)
         theirs = vectors.get(("report", report_id) if report_id else ("case", other_id))
@@ -477,8 +587,8 @@ def match_report(*, report: MissingReport, actor=None, top: int = TOP) -> RunRes
     clients = [client_columns(r) for r in _case_rows(
         RescueCase.objects.exclude(status=CaseStatus.REFUSED).filter(_sex_block(report.sex),
                                                                        admitted_on__gte=report.missing_date))]
-    existing = {(c.case_id, c.report_id, c.other_case_id): c for c in MatchCandidate.objects.filter(report=report)}
-    rejected = [(c, key) for (c, _r, _o), cand in existing.items() if cand.status == CandidateStatus.REJECTED]
+    existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(report=report)}
+    rejected = [(cand.case_id, key) for cand in existing.values() if cand.status == CandidateStatus.REJECTED]
     by_client = {c["client_id"]: c for c in clients}
     scores = {}
     if clients:
@@ -533,6 +643,33 @@ def match_from_report_event(event) -> RunResult | None:
     return match_report(report=report, actor=event.actor if event.actor_id else None)
 
 
+def discharge_from_confirmation_event(event):
+    """Handler of MATCH_CONFIRMED: the family is found, so rescue opens a 待办离站 for the station (its service,
+    idempotent: one plan per case; nothing for a client already gone). A missing report's contact is the one to
+    collect the client (亲属接领, the reporter noted); a repeat client identified from an earlier record (or a
+    registry person) has no family contact here: an escorted return is planned, the station finds the family
+    through the identity.
+    Acts as the confirming reviewer (the event's actor), whose scope and capabilities the service checks."""
+    from jiuzhu.rescue.cases_services import discharge_plan_open
+    from jiuzhu.rescue.models import DischargeKind
+
+    candidate = MatchCandidate.objects.select_related("case", "report").filter(
+        pk=int(event.subject_id), status=CandidateStatus.CONFIRMED).first()
+    if candidate is None or not event.actor_id:
+        return None
+    source = f"familysearch.matchcandidate:{candidate.pk}"
+    report = candidate.report
+    if report is not None:
+        phone = decrypt_text(report.reporter_phone_cipher) if report.reporter_phone_cipher else ""
+        return discharge_plan_open(
+            actor=event.actor, case=candidate.case, kind=DischargeKind.RELATIVES_COLLECTED,
+            reason=f"寻亲比对确认（寻亲登记 #{report.pk}），家属已找到", source=source,
+            contact_name=report.reporter_name, contact_relation=report.reporter_relation, contact_phone=phone)
+    found_in = (f"历史救助记录 #{candidate.other_case_id}" if candidate.other_case_id else _side_label(candidate))
+    return discharge_plan_open(actor=event.actor, case=candidate.case, kind=DischargeKind.ESCORTED_RETURN,
+                               reason=f"寻亲比对确认（{found_in}），身份已查明", source=source)
+
+
 # ---- The reviewer's decision ---------------------------------------------------------------------------
 
 def _candidate_locked(actor, candidate_id: int) -> MatchCandidate:
@@ -565,15 +702,25 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
         _require_pending(candidate)
         case = candidate.case
         report = other = None
+        plain = ""
         if candidate.report_id:
             report = MissingReport.objects.select_for_update(of=("self",)).get(pk=candidate.report_id)
             if report.status != ReportStatus.OPEN:
                 raise refused(f"该寻亲登记当前状态为“{report.get_status_display()}”，不能确认")
             known, name = report.id_number_cipher, report.name
+        elif candidate.registry_person_id:
+            from jiuzhu.registry.models import Person
+
+            person = Person.objects.get(pk=candidate.registry_person_id)
+            known, name = person.id_number_cipher, person.name
+        elif candidate.source_id:
+            # the source answers the number in plain (it decrypts its own column); kept in memory only
+            name, plain = candidate_sources()[candidate.source].identity(actor=actor, source_id=candidate.source_id)
+            known = ""
         else:
             other = RescueCase.objects.get(pk=candidate.other_case_id)
             known, name = other.id_number_cipher, other.name
-        number = (id_number or "").strip() or (decrypt_text(known) if known else "")
+        number = (id_number or "").strip() or (decrypt_text(known) if known else "") or plain
         if not number:
             raise invalid("该候选没有登记身份证号码：请核实家属提供的户口簿或身份证件后填写", "id_number")
         case_identity_confirm(actor=actor, case=case, id_number=number, name=name)
@@ -586,7 +733,8 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
         superseded = moot.update(status=CandidateStatus.SUPERSEDED, decided_at=now, updated_at=now)
         audit_change(AuditAction.UPDATE, actor, candidate,
                      changes={"status": "confirmed", "case": case.pk, "report": candidate.report_id,
-                              "other_case": candidate.other_case_id, "superseded": superseded})
+                              "other_case": candidate.other_case_id, "registry_person": candidate.registry_person_id,
+                              "superseded": superseded})
         notified = None
         if report is not None:
             report.status = ReportStatus.FOUND
@@ -598,10 +746,20 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
         record_event(kind=FamilySearchEvent.MATCH_CONFIRMED, subject=candidate, actor=actor,
                      region=case.station.region,
                      summary=f"寻亲比对确认：救助记录 {case.number}"
-                             + (f" 与寻亲登记 #{report.pk}" if report else f" 与历史救助记录 #{other.pk}"),
+                             + (f" 与寻亲登记 #{report.pk}" if report else f" 与历史救助记录 #{other.pk}" if other
+                                else f" 与{_side_label(candidate)}人员"),
                      payload={"case": case.pk, "report": candidate.report_id, "other_case": candidate.other_case_id,
-                              "notified": notified.pk if notified else None, "superseded": superseded})
+                              "registry_person": candidate.registry_person_id, "source": candidate.source,
+                              "source_id": candidate.source_id, "notified": notified.pk if notified else None,
+                              "superseded": superseded})
     return candidate
+
+
+def _side_label(candidate: MatchCandidate) -> str:
+    if candidate.source_id:
+        source = candidate_sources().get(candidate.source)
+        return source.label if source else candidate.source
+    return "低收入人口库"
 
 
 def candidate_reject(*, actor, candidate: MatchCandidate, reason: str) -> MatchCandidate:

@@ -1,6 +1,7 @@
 # Family search's station pages (namespace "familysearch", mounted at /familysearch/).
 from django.urls import path
 
+from jiuzhu.familysearch import dna_views as d
 from jiuzhu.familysearch import notice_views as n
 from jiuzhu.familysearch import push_views as p
 from jiuzhu.familysearch import report_views as rep
@@ -44,4 +45,7 @@ urlpatterns = [
     path("push/", p.push_list, name="push_list"),
     path("push/<int:pk>/", p.push_notice, name="push_notice"),
     path("push/<int:pk>/retry/", p.push_retry, name="push_retry"),
+    # DNA 比对 (dna_views)
+    path("cases/<int:pk>/dna/", d.case_dna, name="case_dna"),
+    path("dna/", d.dna_list, name="dna_list"),
 ]

@@ -1,6 +1,7 @@
 """Family search's lines on the home page's work list (core/worklist.py): notices whose 24-hour deadline passed or
-comes soon (for the station manager, who publishes them), published notices due for their monthly refresh, and
-new tips from the public on the station's published notices (提供线索), to call back and check."""
+comes soon (for the station manager, who publishes them), published notices due for their monthly refresh, new tips
+from the public on the station's published notices (提供线索), to call back and check, and DNA 比对 overdue (past
+the 7 working days, or long-stay without a referral) or waiting within the deadline. Capped counts in scope."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from django.urls import reverse
 
 from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.worklist import DUE, WorkItem, item
+from jiuzhu.familysearch import dna_selectors, tip_selectors
 from jiuzhu.familysearch import notice_selectors as sel
-from jiuzhu.familysearch import tip_selectors
 
 
 def _approver(actor) -> bool:
@@ -38,5 +39,23 @@ def new_tips(actor) -> WorkItem | None:
                 urgency=DUE, hint="尽快联系提供线索的群众，核实后标记为已处理")
 
 
-ITEMS = [notice_drafts_due, notice_refreshes_due, new_tips]
+def _dna_url(show: str) -> str:
+    return reverse("familysearch:dna_list") + f"?show={show}"
+
+
+def dna_overdue(actor) -> WorkItem | None:
+    if not can(actor, Capability.RESCUE_CASES):
+        return None
+    return item("DNA 比对超过期限的受助人员", dna_selectors.waiting(actor=actor, show="overdue"), _dna_url("overdue"),
+                urgency=DUE, hint="身份不明人员入站 7 个工作日内报请公安机关采血送检")
+
+
+def dna_due(actor) -> WorkItem | None:
+    if not can(actor, Capability.RESCUE_CASES):
+        return None
+    return item("待报请或待采血的 DNA 比对", dna_selectors.waiting(actor=actor, show="due"), _dna_url("due"),
+                hint="报请公安机关采血，登记样本编号")
+
+
+ITEMS = [notice_drafts_due, notice_refreshes_due, new_tips, dna_overdue, dna_due]
 NEXT_STEPS: list = []

@@ -628,3 +628,33 @@ def low_income_lookup(*, actor, id_number: str = "", name: str = "", birth_date:
             .order_by("-decided_at").only("tier").first()
     return LowIncomeAnswer(found=True, tier=decision.tier if decision else "",
                            home_region=person.hukou_region or person.region)
+
+
+# ---- Family search's candidates (issue #19) -----------------------------------------------------------------
+
+MATCHING_ROWS_CAP = 2000  # a surname-only reading of a common surname must not read a province's registry
+
+
+def persons_for_matching(*, actor, full_keys: list[str], surname_keys: list[str], given_keys: list[str],
+                         sex: str, born_from: int | None, born_to: int | None) -> list[dict]:
+    """Living registry persons who could be an unidentified rescue client, for family search's ranking: blocked
+    in SQL by the sound keys of the names the client gave (the core's name_sound_key: a full name equal, a surname
+    as the key's first syllable, a given name as its last ones), sex (the same or any when unknown) and birth
+    years. Not scoped to the actor's region (a station's clients come from everywhere): the actor must hold
+    LOOKUP_REGISTRY, the rows are the matching columns only (no ID number, no address, no tier), and the caller
+    audits every person it shows as a candidate. At most MATCHING_ROWS_CAP rows."""
+    require(actor, Capability.LOOKUP_REGISTRY)
+    names = Q(pk__in=[])
+    if full_keys:
+        names |= Q(name_sound_key__in=full_keys)
+    for key in surname_keys:
+        names |= Q(name_sound_key__startswith=f"{key} ")
+    for key in given_keys:
+        names |= Q(name_sound_key__endswith=f" {key}")
+    qs = Person.objects.filter(names, death_date__isnull=True)
+    if sex in ("M", "F"):
+        qs = qs.filter(sex=sex)
+    if born_from is not None and born_to is not None:
+        qs = qs.filter(birth_date__gte=dt.date(born_from, 1, 1), birth_date__lte=dt.date(born_to, 12, 31))
+    return list(qs.order_by("pk").values("pk", "name", "sex", "birth_date", "hukou_region__code",
+                                         "region__code")[:MATCHING_ROWS_CAP])

@@ -29,6 +29,7 @@ DESCRIBERS = {
     "rescue.supervisionvisit": _numbered("托养监督检查"),
     "rescue.periodextension": _numbered("延长救助期限"),
     "rescue.incident": _numbered("异常事件"),
+    "rescue.dischargeplan": _numbered("待办离站"),
 }
 
 

@@ -22,6 +22,8 @@ from jiuzhu.rescue.models import (
     OPEN_ESCALATION_STATUSES,
     STAY_STATUSES,
     CaseStatus,
+    DischargePlan,
+    DischargePlanStatus,
     Escalation,
     EscalationStatus,
     ExtensionStatus,
@@ -76,6 +78,9 @@ FILTERS = {
         stage=SettlementStage.SETTLED).values("case_id"))),
     "settlement_overdue": ("落户安置超过期限", lambda on: Q(pk__in=Settlement.objects.exclude(
         stage=SettlementStage.SETTLED).filter(due_on__lt=on).values("case_id"))),
+    "discharge_planned": ("待办离站（已找到家属等）", lambda on: Q(
+        status__in=STAY_STATUSES, pk__in=DischargePlan.objects.filter(status=DischargePlanStatus.PENDING)
+        .values("case_id"))),
     "discharged": ("已离站", lambda on: Q(status=CaseStatus.DISCHARGED)),
     "refused": ("不予救助", lambda on: Q(status=CaseStatus.REFUSED)),
     "all": ("全部", lambda on: Q()),
@@ -142,6 +147,13 @@ def case_placements(case: RescueCase):
 
 def open_placement(case: RescueCase):
     return case.placements.filter(ended_on__isnull=True).first()
+
+
+def pending_discharge_plan(case: RescueCase) -> DischargePlan | None:
+    """The 待办离站 of a client in stay (the case page shows it above the discharge form)."""
+    if case.status not in STAY_STATUSES:
+        return None
+    return DischargePlan.objects.filter(case=case, status=DischargePlanStatus.PENDING).first()
 
 
 def pending_extension(case: RescueCase):

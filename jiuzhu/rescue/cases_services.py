@@ -41,6 +41,8 @@ from jiuzhu.rescue.models import (
     ClientSex,
     Discharge,
     DischargeKind,
+    DischargePlan,
+    DischargePlanStatus,
     Escalation,
     EscalationKind,
     EscalationStatus,
@@ -532,6 +534,38 @@ def _clean_fare(value) -> Decimal | None:
     return fare
 
 
+PLAN_KINDS = (DischargeKind.RELATIVES_COLLECTED, DischargeKind.ESCORTED_RETURN)
+
+
+def discharge_plan_open(*, actor, case: RescueCase, kind: str, reason: str, source: str, contact_name: str = "",
+                        contact_relation: str = "", contact_phone: str = "") -> DischargePlan | None:
+    """待办离站: another step (family search's confirmed match) tells the station the client can go home, by
+    relatives' collection or an escorted return, with the family contact when there is one. Idempotent: a case has
+    at most one plan, so a second call (the same event delivered again, or another source) changes nothing and
+    returns the plan there. Nothing for a case no longer in stay (already discharged: None)."""
+    require(actor, Capability.RESCUE_CASES)
+    if kind not in PLAN_KINDS:
+        raise invalid("拟离站方式应为亲属接领或护送返乡", "kind")
+    reason = clean_text(reason, "缘由", "reason", 300, required=True)
+    values = {"contact_name": clean_text(contact_name, "家属联系人", "contact_name", 50),
+              "contact_relation": clean_text(contact_relation, "与受助人员关系", "contact_relation", 30)}
+    phone = "".join(ch for ch in (contact_phone or "") if ch.isdigit())
+    with transaction.atomic():
+        case = _locked(actor, case)
+        if case.status not in STAY_STATUSES:
+            return None
+        plan = DischargePlan.objects.filter(case=case).first()
+        if plan is not None:
+            return plan
+        plan = DischargePlan.objects.create(
+            case=case, kind=kind, reason=reason, source=source[:80], opened_by=actor, opened_at=timezone.now(),
+            contact_phone_cipher=encrypt_text(phone) if phone else "", contact_phone_last4=phone[-4:], **values)
+        audit_change(AuditAction.CREATE, actor, plan, changes={"case": case.pk, "kind": kind, "source": source})
+        _event(RescueEvent.DISCHARGE_PLANNED, case, actor,
+               f"待办离站（{DischargeKind(kind).label}）：{reason}", {"plan": plan.pk, "kind": kind})
+    return plan
+
+
 def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "", cross_province: bool = False,
                    collector_name: str = "", collector_relation: str = "", collector_id_number: str = "",
                    collector_id_checked: bool = False, declaration_signed: bool = False, ticket_number: str = "",
@@ -620,6 +654,9 @@ def case_discharge(*, actor, case: RescueCase, kind: str, destination: str = "",
         d.save()
         case.status, case.discharged_on = CaseStatus.DISCHARGED, day
         case.save(update_fields=["status", "discharged_on"])
+        # the pending plan (family found, …) is done by this discharge, whatever type was finally used
+        DischargePlan.objects.filter(case=case, status=DischargePlanStatus.PENDING).update(
+            status=DischargePlanStatus.DONE, done_at=now)
         audit_change(AuditAction.UPDATE, actor, case, changes={"status": case.status, "discharge": kind})
         _event(RescueEvent.CLIENT_DISCHARGED, case, actor,
                f"离站：{d.get_kind_display()}" + (f"，去向 {destination}" if destination else "")

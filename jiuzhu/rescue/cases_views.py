@@ -250,6 +250,7 @@ def _detail(request, case, *, failed: str = "", form=None, status: int = 200):
         "escalations": _escalations(actor, case, failed=failed, form=form),
         "has_centre": services.regional_centre_of(case.station) is not None, "settlement": settlement,
         "may_lookup": can(actor, Capability.LOOKUP_REGISTRY),
+        "discharge_plan": selectors.pending_discharge_plan(case),
         "related": related_links(actor, selectors.CASE_OBJECT_TYPE, case)},
         status=status)
 

@@ -67,7 +67,17 @@ def settlement_overdue(actor) -> WorkItem | None:
     return wi if wi.count else None
 
 
-ITEMS = [period_due, long_stay, open_incidents, extensions_to_decide, escalations_waiting, settlement_overdue]
+def discharge_planned(actor) -> WorkItem | None:
+    """Clients whose family was found (family search's confirmation) or who may otherwise go home: arrange it."""
+    if not can(actor, Capability.RESCUE_CASES):
+        return None
+    qs = selectors.cases_in_scope(actor).filter(selectors.FILTERS["discharge_planned"][1](selectors.today()))
+    return item("待办离站（已找到家属等）", qs, _list_url("discharge_planned"), urgency=DUE,
+                hint="联系家属约定接领，或安排护送返乡，然后办理离站")
+
+
+ITEMS = [period_due, discharge_planned, long_stay, open_incidents, extensions_to_decide, escalations_waiting,
+         settlement_overdue]
 
 
 def cases_next_steps(actor) -> list[tuple[str, str]]:

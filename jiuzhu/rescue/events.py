@@ -18,6 +18,7 @@ class RescueEvent:
     EXTENSION_DECIDED = "rescue.extension_decided"
     LONG_STAY_MARKED = "rescue.long_stay_marked"  # tasks.long_stay_sweep: unidentified after 10 days
     CLIENT_DISCHARGED = "rescue.client_discharged"  # follow-up (returnee ledger) and family search react later
+    DISCHARGE_PLANNED = "rescue.discharge_planned"  # 待办离站 opened (family search: the family found)
     INCIDENT_REPORTED = "rescue.incident_reported"
     INCIDENT_UPDATED = "rescue.incident_updated"
     INCIDENT_CLOSED = "rescue.incident_closed"

@@ -318,6 +318,43 @@ class Discharge(models.Model):
         verbose_name_plural = "离站"
 
 
+class DischargePlanStatus(models.TextChoices):
+    PENDING = "pending", "待办理离站"
+    DONE = "done", "已离站"
+
+
+class DischargePlan(models.Model):
+    """待办离站: a discharge the station should arrange, opened by another step (family search's confirmed match:
+    the family found, to collect the client or to be escorted home). One per case; it does not discharge anyone:
+    the worker still records the discharge with its legal facts (case_discharge), which closes the plan. The family
+    contact's phone is kept encrypted, shown masked (the full number stays on the family-search report)."""
+
+    case = models.OneToOneField(RescueCase, on_delete=models.PROTECT, related_name="discharge_plan")
+    status = models.CharField("状态", max_length=10, choices=DischargePlanStatus.choices,
+                              default=DischargePlanStatus.PENDING)
+    kind = models.CharField("拟离站方式", max_length=25, choices=DischargeKind.choices)
+    contact_name = models.CharField("家属联系人", max_length=50, blank=True)
+    contact_relation = models.CharField("与受助人员关系", max_length=30, blank=True)
+    contact_phone_cipher = models.TextField(blank=True)
+    contact_phone_last4 = models.CharField(max_length=4, blank=True)
+    reason = models.CharField("缘由", max_length=300)  # e.g. 寻亲比对确认（寻亲登记 #12）
+    source = models.CharField(max_length=80, blank=True)  # the opening record, "<app.model>:<pk>" (idempotence)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", db_index=False)
+    opened_at = models.DateTimeField("登记时间")
+    done_at = models.DateTimeField("离站时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待办离站"
+        verbose_name_plural = "待办离站"
+        # the work list and the case list: pending plans (few rows; the case's scope is joined)
+        indexes = [models.Index(fields=["status"], name="rescue_dplan_status")]
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return f"*******{self.contact_phone_last4}" if self.contact_phone_last4 else ""
+
+
 class IncidentKind(models.TextChoices):
     ABSCONDING = "absconding", "走失"
     DEATH = "death", "死亡"
