@@ -287,9 +287,9 @@ class FaceIndex(_Subjects):
 
     def _scan(self, step_q: np.ndarray, out: np.ndarray, start: int, stop: int, k: int) -> np.ndarray:
         """Fills out[start:stop] with |c|² - 2 c·q for the decoded codes c of those rows (the squared distance to
-        the code less |q|²) and gives the rows of its k smallest values. The int8 codes are turned into float32 a
-        block of SCAN_BLOCK rows at a time, in a buffer that stays in the core's cache, and multiplied there by
-        BLAS: memory carries a quarter of the float32 matrix's bytes."""
+        the code less |q|²) and gives k rows of small values. The int8 codes are turned into float32 a block of
+        SCAN_BLOCK rows at a time, in a buffer that stays in the core's cache, and multiplied there by BLAS: memory
+        carries a quarter of the float32 matrix's bytes."""
         buffer = np.empty((SCAN_BLOCK, DIMENSIONS), dtype=np.float32)
         for first in range(start, stop, SCAN_BLOCK):
             last = min(first + SCAN_BLOCK, stop)
@@ -298,9 +298,16 @@ class FaceIndex(_Subjects):
             np.matmul(block, step_q, out=out[first:last])
         part = out[start:stop]
         part += self.code_norms[start:stop]
-        if k < len(part):
+        if k >= len(part):
+            return np.arange(start, stop)
+        blocks = len(part) // SCAN_BLOCK
+        if blocks < k:
             return np.argpartition(part, k - 1)[:k] + start
-        return np.arange(start, stop)
+        # Any k rows would do (`top` measures them to bound the k-th distance); near ones bound it tightly. Each
+        # block's nearest, then the k nearest of those: a tenth of the work of an argpartition over the slice.
+        best = part[:blocks * SCAN_BLOCK].reshape(blocks, SCAN_BLOCK).argmin(axis=1)
+        best += np.arange(0, blocks * SCAN_BLOCK, SCAN_BLOCK)
+        return best[np.argpartition(part[best], k - 1)[:k]] + start
 
     def exact(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """float32 Euclidean distances of these rows to the query, computed as brute force computes them."""
@@ -311,8 +318,8 @@ class FaceIndex(_Subjects):
 
         1. scan every row's code (`approx`: the squared distance from the query to the decoded code, less |q|²);
            a row's true distance differs from its code's by at most `_error_bound()`;
-        2. measure exactly the k rows of smallest `approx`: the k-th distance among them, `reach`, is at least the
-           true k-th distance;
+        2. measure exactly k rows of small `approx` (see `_scan`): the k-th distance among them, `reach`, is at least
+           the true k-th distance;
         3. so only a row whose code is within `reach + bound` of the query can be among the k nearest: all such
            rows (a few dozen at 1,000,000 random rows) are measured exactly in float32 and the k nearest kept.
         A large index is scanned in slices by SEARCH_THREADS threads (NumPy and BLAS release the GIL)."""

@@ -157,9 +157,9 @@ def _brute_force(x: np.ndarray, q: np.ndarray, k: int) -> list[int]:
 
 
 def test_code_scan_and_exact_rerank_is_brute_force_even_at_near_ties(tmp_path, monkeypatch):
-    """The 8-bit scan only narrows the rows down: with duplicates, near-ties closer than one code step, a row
-    whose coordinates round to the same codes as its neighbour's, and one outlier that coarsens every code step,
-    the answer is brute force's, rows and order (ties by row), in one slice and across threads."""
+    """The 8-bit scan only narrows the rows down: with duplicates, near-ties closer than one code step (rows with
+    the same codes), a dense cluster, and one outlier that coarsens every code step of its dimension, the answer
+    is brute force's, rows and order (ties by row), in one slice and across threads."""
     rng = np.random.default_rng(11)
     x = rng.normal(0, 0.09, size=(2000, 128)).astype(np.float32)
     x[100:112] = x[7]  # exact duplicates of row 7
@@ -167,8 +167,9 @@ def test_code_scan_and_exact_rerank_is_brute_force_even_at_near_ties(tmp_path, m
     x[300:340] = x[11] + rng.normal(0, 0.01, size=(40, 128)).astype(np.float32)  # a dense cluster
     ids = np.array([(faces.KIND_CASE, n, n) for n in range(len(x))])
     queries = [x[7], x[9], x[11], x[9] + 2e-4, *(x[rng.integers(2000, size=2)] + 0.03)]
-    for tag, slice_rows in (("one", 65_536), ("threads", 400)):
+    for tag, slice_rows, block in (("one", 65_536, 1024), ("threads", 400, 16)):  # slices of 25 blocks
         monkeypatch.setattr(faces, "SLICE_MIN_ROWS", slice_rows)
+        monkeypatch.setattr(faces, "SCAN_BLOCK", block)
         index = faces.FaceIndex.write(tmp_path, tag, x, ids)
         for q in queries:
             for k in (1, 10, 30):
