@@ -1,32 +1,45 @@
 """Face search (人脸比对) over N enrolled face vectors: the exact memory-mapped index of familysearch/faces.py.
 Prints one JSON line last:
-{"vectors": N, "queries": Q, "top": 10, "p50_ms": …, "p95_ms": …, "recall_at_10": …, "build_s": …, "enrol_ms": …}
+{"vectors": N, "queries": Q, "top": 10, "p50_ms": …, "p95_ms": …, "cpu_ms_p50": …, "recall_at_10": …, "checked": Q,
+ "identical": …, "load": [before, after], "build_s": …, "enrol_ms": …}
 
-    python bench/face_search.py --vectors 1000000 [--queries 200] [--top 10]
+    python bench/face_search.py --vectors 1000000 [--queries 200] [--top 10] [--check Q]
 
 Data: N random 128-d vectors shaped like face_recognition's (each coordinate ~N(0, 0.09), norms near 1), in
 clusters of 1-8 photos per person (a person's photos within ~0.35 of each other), written as the index files
-(FaceIndex.write: vectors, ids, norms) under a temporary directory and memory-mapped back, as the app does. Each
-query is a perturbed copy of a random enrolled vector (a new photo of an enrolled person). `p95_ms`: one top-10
-search (FaceIndex.top: one matrix-vector product and argpartition) with the page cache warm; `recall_at_10`:
-the index's answer against a brute-force exact answer (np.linalg.norm over all rows and a full sort) on the
-first 20 queries, 1.0 for an exact index. `enrol_ms`: encode_face on one real photo (tests/data/faces),
-the median of 5 after one warm-up (the first call loads dlib's models, ~1 s). No database: the index is built
-from an array here; in the app it is built from one query over the active FacePhoto rows.
+(FaceIndex.write: vectors, ids, 8-bit codes, their norms, the scale) under a temporary directory and memory-mapped
+back, as the app does. Each query is a perturbed copy of a random enrolled vector (a new photo of an enrolled
+person). `p95_ms`: one top-10 search (FaceIndex.top: a scan of the 8-bit codes, then the rows the codes' error
+bound cannot rule out measured exactly) with the page cache warm; `cpu_ms_p50`: the process's CPU time per search
+(both threads), the work whatever else runs; `recall_at_10`: the answers against brute force (np.linalg.norm over
+every float32 row, ties by row) on every query (`--check` fewer); `identical`: how many answers equal brute
+force's rows in order. `load`: the 1-minute load average before and after the timed searches. `enrol_ms`:
+encode_face on one real photo (tests/data/faces), the median of 5 after one warm-up (the first call loads dlib's
+models, ~1 s). No database: the index is built from an array here; in the app from one query over the active
+FacePhoto rows.
 
 Target (#19): 1,000,000 vectors, top-10 under 50 ms p95 at exact recall; enrolment of one photo under 1 s.
 
-Measured 2026-12-02 05:50-05:54 UTC on the shared 2-core machine (nice 15; load average 1.3-1.9 from other jobs),
-1,000,000 vectors, 200 queries, top 10, recall_at_10 1.0 in every run:
-  p50 / p95 ms: 41.7 / 57.7, 39.7 / 51.8, 48.0 / 62.2, 46.2 / 60.5; enrol_ms 228-326 (one 624×420 JPEG; all 53
-  single-face shared photos: 190-640 ms each when the machine is quiet).
-A search reads the whole 512 MB matrix: 40-48 ms is ~11-13 GB/s, what numpy's own sum over the same array reaches
-with both cores (47 ms at best), so the exact scan is at the machine's memory bandwidth; below it means reading
-fewer bytes (float16 or 8-bit codes with an exact re-rank, which needs a compiled kernel such as FAISS's
-IndexScalarQuantizer + IndexRefineFlat, and then a measured recall).
-Earlier the same day, before the product went through einsum instead of BLAS (whose sgemv threads ran inside the
-index's own two threads): p50 / p95 158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4; with OPENBLAS_NUM_THREADS=1
-62 / 87 ms at load 3.5. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
+Before the 8-bit codes (the float32 matrix scanned whole), measured 2026-12-02 05:50-05:54 UTC on the shared 2-core
+machine (nice 15; load average 1.3-1.9 from other jobs), 1,000,000 vectors, 200 queries:
+  p50 / p95 ms: 41.7 / 57.7, 39.7 / 51.8, 48.0 / 62.2, 46.2 / 60.5; enrol_ms 228-326.
+That scan read 512 MB per search at the machine's memory bandwidth (~11-13 GB/s with both cores). The codes are a
+quarter of that; turning a block of them into float32 in cache and BLAS's product cost ~0.22 ns per coordinate of
+CPU (cast ~0.13, product ~0.09; one thread, load ~4), ~28 ms of CPU per search over 1,000,000 rows, so ~15 ms on
+two free cores (expected, not measured: the cores were never free); about 45 rows are then measured exactly (the
+error bound is ~0.02 in distance here).
+
+With the codes, 2026-12-02 10:06-10:31 UTC, load average 9-11 on the 2 cores (the whole test suite and other
+sessions' tests running; not niced), 1,000,000 vectors, 200 queries, recall_at_10 1.0 and identical 200 of 200 in
+every run:
+  p50 / p95 ms: 121 / 254, 142 / 293, 269 / 451; cpu_ms_p50 37.6, 42.3, 49.3; build_s 7.1-15.2 (was ~1: the
+  quantisation pass); enrol_ms 874, 671, 782.
+At that load the target is not met by either index; the same 100 queries interleaved in one process (old scan /
+codes), p50 / p95 / CPU ms: 177 / 344 / 54.6 against 148 / 285 / 45.8; 240 / 475 / 52.2 against 222 / 417 / 44.8;
+148 / 349 / 57.7 against 152 / 494 / 52.7. Other processes then share the cache and the memory bus, so each search's
+CPU time grows to 40-50 ms. The figure at the load of the earlier measurement (1-2) is still to be taken.
+Earlier still, before the float32 product went through einsum instead of BLAS's threaded sgemv: p50 / p95
+158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
 """
 
 import argparse
