@@ -290,11 +290,12 @@ class FaceIndex(_Subjects):
         the code less |q|²) and gives k rows of small values. The int8 codes are turned into float32 a block of
         SCAN_BLOCK rows at a time, in a buffer that stays in the core's cache, and multiplied there by BLAS: memory
         carries a quarter of the float32 matrix's bytes."""
+        codes = np.asarray(self.codes)  # a plain view: slicing a np.memmap runs Python code, ~1,000 times here
         buffer = np.empty((SCAN_BLOCK, DIMENSIONS), dtype=np.float32)
         for first in range(start, stop, SCAN_BLOCK):
             last = min(first + SCAN_BLOCK, stop)
             block = buffer[:last - first]
-            block[...] = self.codes[first:last]
+            block[...] = codes[first:last]
             np.matmul(block, step_q, out=out[first:last])
         part = out[start:stop]
         part += self.code_norms[start:stop]
