@@ -37,7 +37,11 @@ every run:
 At that load the target is not met by either index; the same 100 queries interleaved in one process (old scan /
 codes), p50 / p95 / CPU ms: 177 / 344 / 54.6 against 148 / 285 / 45.8; 240 / 475 / 52.2 against 222 / 417 / 44.8;
 148 / 349 / 57.7 against 152 / 494 / 52.7. Other processes then share the cache and the memory bus, so each search's
-CPU time grows to 40-50 ms. The figure at the load of the earlier measurement (1-2) is still to be taken.
+CPU time grows to 40-50 ms.
+At load 1.3-2.0 (10:38-10:43 UTC; the scan slicing a plain view of the codes, not the np.memmap), recall_at_10 1.0,
+identical 200 of 200: p50 / p95 ms 27.6 / 41.3, 54.1 / 63.5, 30.1 / 37.3; build_s 1.8-2.3; enrol_ms 196-254. The
+float32 scan right after, same load: 56.5 / 73.1. So the target holds at the earlier measurement's load in two
+runs of three; the second run (same code, load 1.8-2.0) stayed near 54 ms throughout, cause not found.
 Earlier still, before the float32 product went through einsum instead of BLAS's threaded sgemv: p50 / p95
 158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
 """
