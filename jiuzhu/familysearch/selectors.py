@@ -212,7 +212,7 @@ def _write_files(directory) -> tuple[faces.FaceIndex, dict]:
                                         changed=Max("changed_at"))
     last = state["last"] or 0
     vectors, ids = _rows_to_arrays(_active_rows(pk__lte=last).iterator(chunk_size=5000), state["count"] or 0)
-    manifest = {"last": last, "count": len(ids),
+    manifest = {"format": faces.INDEX_FORMAT, "last": last, "count": len(ids),
                 "changed": state["changed"].isoformat() if state["changed"] else ""}
     tag = faces.FaceIndex.tag_for(manifest["last"], manifest["count"], manifest["changed"])
     manifest["tag"] = tag
@@ -225,14 +225,15 @@ def _write_files(directory) -> tuple[faces.FaceIndex, dict]:
 
 def current_face_index() -> faces.IndexSet:
     """Every active face, searchable: the memory-mapped files plus, from memory, the rows enrolled since they were
-    written. The files stand while no row they cover changed (the same active count up to their last id, the same
-    last change: a withdrawal or a re-enrolment changes one or the other); rows enrolled since are one small query.
+    written. The files stand while they have the current layout (faces.INDEX_FORMAT) and no row they cover changed
+    (the same active count up to their last id, the same last change: a withdrawal or a re-enrolment changes one or
+    the other); rows enrolled since are one small query.
     When the files are stale or more than DELTA_MAX_ROWS rows came since, they are written again from one query
     over all active embeddings (at 1,000,000 faces: seconds, once, not at every admission)."""
     directory = index_directory()
     manifest = _read_manifest(directory)
     base = None
-    if manifest is not None:
+    if manifest is not None and manifest.get("format") == faces.INDEX_FORMAT:
         covered = FacePhoto.objects.filter(pk__lte=manifest["last"]).aggregate(
             count=Count("pk", filter=_active()), changed=Max("changed_at"))
         changed = covered["changed"].isoformat() if covered["changed"] else ""

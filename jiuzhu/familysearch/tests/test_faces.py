@@ -147,8 +147,37 @@ def test_index_is_exact_top_k_nearest_first(tmp_path, monkeypatch, slice_rows):
         assert np.allclose([g[3] for g in got], np.linalg.norm(x[exact] - q, axis=1), atol=1e-4)
     # a new tag replaces the old files; an unknown tag is not there
     faces.FaceIndex.write(tmp_path, "t2", x[:10], ids[:10])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ids-t2.npy", "norms-t2.npy", "vectors-t2.npy"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "code-norms-t2.npy", "codes-t2.npy", "ids-t2.npy", "scale-t2.npy", "vectors-t2.npy"]
     assert faces.FaceIndex.open(tmp_path, "t1") is None
+
+
+def _brute_force(x: np.ndarray, q: np.ndarray, k: int) -> list[int]:
+    return np.argsort(np.linalg.norm(x - q, axis=1), kind="stable")[:k].tolist()
+
+
+def test_code_scan_and_exact_rerank_is_brute_force_even_at_near_ties(tmp_path, monkeypatch):
+    """The 8-bit scan only narrows the rows down: with duplicates, near-ties closer than one code step (rows with
+    the same codes), a dense cluster, and one outlier that coarsens every code step of its dimension, the answer
+    is brute force's, rows and order (ties by row), in one slice and across threads."""
+    rng = np.random.default_rng(11)
+    x = rng.normal(0, 0.09, size=(2000, 128)).astype(np.float32)
+    x[100:112] = x[7]  # exact duplicates of row 7
+    x[200:240] = x[9] + rng.normal(0, 1e-4, size=(40, 128)).astype(np.float32)  # within one code step of row 9
+    x[300:340] = x[11] + rng.normal(0, 0.01, size=(40, 128)).astype(np.float32)  # a dense cluster
+    ids = np.array([(faces.KIND_CASE, n, n) for n in range(len(x))])
+    queries = [x[7], x[9], x[11], x[9] + 2e-4, *(x[rng.integers(2000, size=2)] + 0.03)]
+    for tag, slice_rows, block in (("one", 65_536, 1024), ("threads", 400, 16)):  # slices of 25 blocks
+        monkeypatch.setattr(faces, "SLICE_MIN_ROWS", slice_rows)
+        monkeypatch.setattr(faces, "SCAN_BLOCK", block)
+        index = faces.FaceIndex.write(tmp_path, tag, x, ids)
+        for q in queries:
+            for k in (1, 10, 30):
+                assert [g[2] for g in index.top(q, k)] == _brute_force(x, q, k)
+    x[0, 0] = 3.0  # one outlier row: every code step of dimension 0 thirty times coarser; still exact
+    index = faces.FaceIndex.write(tmp_path, "outlier", x, ids)
+    for q in queries:
+        assert [g[2] for g in index.top(q, 10)] == _brute_force(x, q, 10)
 
 
 def test_index_counts_a_subject_once_and_leaves_out_the_probe(tmp_path):

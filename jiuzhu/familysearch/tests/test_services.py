@@ -12,7 +12,7 @@ from jiuzhu.core.crypto import decrypt_text, keyed_hash
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import AuditLog, Event
-from jiuzhu.familysearch import selectors, services
+from jiuzhu.familysearch import faces, selectors, services
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.models import FacePhoto, FaceSearchLog, FaceSource, FaceStatus, MissingReport, ReportStatus
 from jiuzhu.rescue.models import CaseStatus, RescueCase
@@ -314,6 +314,7 @@ def test_ledger_and_reports_are_scoped(admit, file_report, persona):
 
 
 def test_the_index_files_are_reused_and_new_faces_come_from_memory(admit, file_report, persona, monkeypatch):
+    write_files = selectors._write_files
     first = file_report("dongkou_station", region_code="430525", photo=photo_bytes(OBAMA))
     index = selectors.current_face_index()
     assert [len(p) for p in index.parts] == [1]
@@ -329,3 +330,8 @@ def test_the_index_files_are_reused_and_new_faces_come_from_memory(admit, file_r
     FacePhoto.objects.filter(report=first).update(status=FaceStatus.WITHDRAWN)
     index = selectors.current_face_index()  # a row the files hold changed: written again without it
     assert [len(p) for p in index.parts] == [1] and index.parts[0].ids[0][1] == second.pk
+    manifest = selectors.index_directory() / selectors.MANIFEST  # files of an older layout: written again
+    manifest.write_text(manifest.read_text().replace(f'"format": {faces.INDEX_FORMAT}', '"format": 1'))
+    written = []
+    monkeypatch.setattr(selectors, "_write_files", lambda d: written.append(d) or write_files(d))
+    assert [len(p) for p in selectors.current_face_index().parts] == [1] and len(written) == 1
