@@ -26,6 +26,7 @@ from jiuzhu.core.errors import DomainError, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, can, require
+from jiuzhu.core.ratelimit import RateLimit
 from jiuzhu.core.scoping import get_scoped_or_404
 from jiuzhu.core.sms import PHONE, SmsError, send_sms
 from jiuzhu.familysearch.events import FamilySearchEvent
@@ -40,6 +41,8 @@ PUBLIC_WINDOW = dt.timedelta(hours=1)
 PER_CLIENT_PER_HOUR = 5  # subscriptions filed from one client address within the window
 PER_ADDRESS_PER_HOUR = 3  # codes or links sent to one mailbox or number within the window
 LIMITED = "提交过于频繁，请一小时后再试"
+BY_CLIENT = RateLimit("push-client", PER_CLIENT_PER_HOUR, PUBLIC_WINDOW, LIMITED)  # core.ratelimit
+BY_ADDRESS = RateLimit("push-address", PER_ADDRESS_PER_HOUR, PUBLIC_WINDOW, LIMITED)
 CODE_TTL = dt.timedelta(minutes=10)
 LINK_TTL = dt.timedelta(hours=24)
 MAX_CODE_TRIES = 5
@@ -53,7 +56,7 @@ def address_hash(channel: str, address: str) -> str:
 
 
 def client_hash(client_address: str | None) -> str:
-    return keyed_hash(f"push-client:{client_address or '-'}")
+    return BY_CLIENT.key(client_address)
 
 
 def _secret_hash(kind: str, secret: str) -> str:
@@ -130,11 +133,8 @@ def push_subscribe(*, channel: str, address: str, radius_km, region: Region | No
     if kind and kind not in SubscriberKind.values:
         raise invalid("请选择身份", "kind")
     by_client, by_address = client_hash(client_address), address_hash(channel, address)
-    since = timezone.now() - PUBLIC_WINDOW
-    recent = PushSubscriber.objects.filter(created_at__gt=since)
-    if recent.filter(client_hash=by_client).count() >= PER_CLIENT_PER_HOUR \
-            or recent.filter(address_hash=by_address).count() >= PER_ADDRESS_PER_HOUR:
-        raise DomainError(LIMITED, code="rate_limited")
+    BY_CLIENT.check(PushSubscriber.objects, key=by_client)
+    BY_ADDRESS.check(PushSubscriber.objects, key=by_address, key_field="address_hash")
     secret = f"{secrets.randbelow(10**6):06d}" if channel == PushChannel.SMS else secrets.token_urlsafe(24)
     ttl = CODE_TTL if channel == PushChannel.SMS else LINK_TTL
     with transaction.atomic():

@@ -24,11 +24,11 @@ from django.utils import timezone
 
 from jiuzhu.core import files
 from jiuzhu.core.audit import audit_change
-from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError, clean_text, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Organization, OrganizationKind, Region, User
 from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.ratelimit import RateLimit
 from jiuzhu.core.scoping import region_in_scope, scope_q
 from jiuzhu.rescue import geo
 from jiuzhu.rescue.events import RescueEvent
@@ -51,6 +51,7 @@ from jiuzhu.rescue.street_settings import campaign_on
 PUBLIC_MAX_PER_HOUR = 5  # sightings from one client address within PUBLIC_WINDOW
 PUBLIC_WINDOW = dt.timedelta(hours=1)
 PUBLIC_LIMITED = "同一网络一小时内提交的报告过多，请稍后再试；情况紧急请拨打 110 或救助热线"
+PUBLIC_LIMIT = RateLimit("rescue-report", PUBLIC_MAX_PER_HOUR, PUBLIC_WINDOW, PUBLIC_LIMITED)  # core.ratelimit
 CLOCK_SKEW = dt.timedelta(minutes=5)  # a time "now" typed on a phone may run a little ahead of the server
 STAFF_KINDS = (ReporterKind.POLICE, ReporterKind.CITY_MANAGEMENT, ReporterKind.SANITATION, ReporterKind.DRIVER,
                ReporterKind.CITIZEN, ReporterKind.OTHER)
@@ -221,7 +222,7 @@ def _create(*, actor, reporter_kind: str, region: Region, place: str, descriptio
 
 
 def public_client_hash(address: str | None) -> str:
-    return keyed_hash(f"rescue-report:{address or '-'}")
+    return PUBLIC_LIMIT.key(address)
 
 
 def sighting_report_public(*, region: Region | None, place: str, description: str, seen_at: dt.datetime | None,
@@ -231,9 +232,7 @@ def sighting_report_public(*, region: Region | None, place: str, description: st
     client address (its keyed hash is kept on the sighting, never the address)."""
     client = public_client_hash(client_address)
     now = timezone.now()
-    if Sighting.objects.filter(client_hash=client, reported_at__gt=now - PUBLIC_WINDOW).count() \
-            >= PUBLIC_MAX_PER_HOUR:
-        raise DomainError(PUBLIC_LIMITED, code="rate_limited")
+    PUBLIC_LIMIT.check(Sighting.objects, key=client, time_field="reported_at", now=now)
     return _create(actor=None, reporter_kind=ReporterKind.CITIZEN, region=region, place=place,
                    description=description, seen_at=seen_at or now, point=point, photo=photo,
                    reporter_phone=reporter_phone, client_hash=client)

@@ -173,6 +173,8 @@ def notice_for():
     from jiuzhu.familysearch.models import FamilyNotice, NoticeStatus
 
     def make(case, *, status=NoticeStatus.PUBLISHED, **extra):
+        # admission drafts the notice already (notice_services' handler): that row is set as wanted
+        FamilyNotice.objects.filter(case=case).delete()
         return FamilyNotice.objects.create(
             case=case, station=case.station, region=case.station.region, public_code=secrets.token_hex(6),
             status=status, due_at=timezone.now() + dt.timedelta(hours=24), title=f"{case.station.name}寻亲公告",
