@@ -2,6 +2,7 @@
 from django.urls import path
 
 from jiuzhu.familysearch import dna_views as d
+from jiuzhu.familysearch import ledger_views as lg
 from jiuzhu.familysearch import notice_views as n
 from jiuzhu.familysearch import push_views as p
 from jiuzhu.familysearch import report_views as rep
@@ -48,4 +49,7 @@ urlpatterns = [
     # DNA 比对 (dna_views)
     path("cases/<int:pk>/dna/", d.case_dna, name="case_dna"),
     path("dna/", d.dna_list, name="dna_list"),
+    # the face-use ledger (人脸比对使用台账, ledger_views)
+    path("ledger/", lg.ledger_list, name="ledger_list"),
+    path("ledger/export/", lg.ledger_export, name="ledger_export"),
 ]
