@@ -35,7 +35,7 @@ def test_the_ledger_shows_the_scope_and_links_the_case(logs, client_for):
     html = client_for("longhui_station").get("/familysearch/ledger/").content.decode()
     assert f"救助记录 {case.number}" in html and f"/familysearch/cases/{case.pk}/faces/" in html
     assert "候选：救助记录 1 条、寻亲登记 1 条" in html
-    assert "显示寻亲公告 1 份" not in html and "网上以图寻亲" not in html  # 洞口's row: out of 隆回's scope
+    assert "显示寻亲公告 1 份" not in html and "公众（网上）" not in html  # 洞口's row: out of 隆回's scope
     regional = client_for("shaoyang_regional")
     html = regional.get("/familysearch/ledger/").content.decode()
     assert "显示寻亲公告 1 份" in html and "公众（网上）" in html and case.number in html
