@@ -251,14 +251,33 @@ def test_drafts_and_withdrawn_notices_are_not_public(notice, persona):
 def test_the_demo_gives_notices_in_each_state_once(admit):
     from jiuzhu.familysearch.demo import populate
 
+    """…and the rest of family search's demo: subscribers with deliveries, two staff reports (隆回's with a
+    candidate), a tip, a DNA referral within its deadline and an overdue one; each once after two runs."""
+    from jiuzhu.familysearch.models import DnaReferral, MatchCandidate, MissingReport, NoticeTip
+    from jiuzhu.familysearch.push_models import PushDelivery, PushSubscriber
+
     cases = [admit(estimated_age=age) for age in (50, 60, 70)]
-    for case, days in ((cases[0], 4), (cases[1], 3)):  # admitted days ago, as the demo dates its records
-        RescueCase.objects.filter(pk=case.pk).update(admitted_at=case.admitted_at - dt.timedelta(days=days))
-    assert populate() == {"notices": 3, "published": 1, "withdrawn": 1}
-    states = dict(FamilyNotice.objects.values_list("case_id", "status"))
+    for case, days in ((cases[0], 20), (cases[1], 3)):  # admitted days ago, as the demo dates its records
+        RescueCase.objects.filter(pk=case.pk).update(admitted_at=case.admitted_at - dt.timedelta(days=days),
+                                                     admitted_on=case.admitted_on - dt.timedelta(days=days))
+    made = populate()
+    assert made == {"notices": 3, "published": 1, "withdrawn": 1, "subscribers": 4, "deliveries": made["deliveries"],
+                    "reports": 2, "tips": 1, "dna": 2} and made["deliveries"] >= 2  # 隆回's own subscribers at least
+    states = dict(FamilyNotice.objects.filter(case__in=cases).values_list("case_id", "status"))
     assert states == {cases[0].pk: "withdrawn", cases[1].pk: "draft", cases[2].pk: "published"}
     assert FamilyNotice.objects.get(case=cases[1]).due_at < sel.timezone.now()  # overdue
-    assert populate() == {"notices": 0, "published": 0, "withdrawn": 0}  # the second run changes nothing
+    assert PushSubscriber.objects.filter(confirmed=True, active=True).count() == 4
+    report = MissingReport.objects.get(region__code="430524", channel="station")
+    assert MatchCandidate.objects.filter(report=report, case=cases[2]).exists()  # the client it describes
+    assert {r.case_id: r.due_on < sel.today() for r in DnaReferral.objects.all()} == {cases[2].pk: False,
+                                                                                     cases[0].pk: True}
+    counts = (PushSubscriber.objects.count(), PushDelivery.objects.count(), MissingReport.objects.count(),
+              NoticeTip.objects.count(), DnaReferral.objects.count())
+    assert counts[1:] == (made["deliveries"], 2, 1, 2)
+    assert populate() == {"notices": 0, "published": 0, "withdrawn": 0, "subscribers": 0, "deliveries": 0,
+                          "reports": 0, "tips": 0, "dna": 0}  # the second run changes nothing
+    assert (PushSubscriber.objects.count(), PushDelivery.objects.count(), MissingReport.objects.count(),
+            NoticeTip.objects.count(), DnaReferral.objects.count()) == counts
 
 
 def test_the_public_photo_is_served_only_while_published_without_its_metadata(notice, persona, blank_jpeg):

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             self.stdout.write("  回访：返乡台账、回访计划和易流浪走失人员")
         followup = populate_followup(seed=seed)  # returnees, visits, at-risk registry, through follow-up's services
         if not quiet:
-            self.stdout.write("  寻亲公告：待发布、已发布和已撤回的公告")
+            self.stdout.write("  寻亲：公告、推送订阅、寻亲登记、线索和 DNA 比对")
         notices = populate_notices()  # family-search notices of unidentified clients, through the services
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
@@ -52,7 +52,8 @@ class Command(BaseCommand):
             f"救助申请 {intake['applications']} 件、热线来电 {intake['calls']} 个；"
             f"救助记录 {rescue['cases']} 条、发现报告 {rescue['sightings']} 件、街面巡查 {rescue['patrols']} 次；"
             f"返乡台账 {followup['returnees']} 人、易流浪走失人员 {followup['at_risk']} 人；"
-            f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）；"
+            f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）、推送订阅 {notices['subscribers']} 个、"
+            f"寻亲登记 {notices['reports']} 件；"
             f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
