@@ -12,7 +12,6 @@ deadline and one overdue."""
 from __future__ import annotations
 
 import datetime as dt
-
 import re
 
 from django.core import mail

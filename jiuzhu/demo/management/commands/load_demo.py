@@ -52,8 +52,8 @@ class Command(BaseCommand):
             f"救助申请 {intake['applications']} 件、热线来电 {intake['calls']} 个；"
             f"救助记录 {rescue['cases']} 条、发现报告 {rescue['sightings']} 件、街面巡查 {rescue['patrols']} 次；"
             f"返乡台账 {followup['returnees']} 人、易流浪走失人员 {followup['at_risk']} 人；"
-            f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）、推送订阅 {notices['subscribers']} 个、"
-            f"寻亲登记 {notices['reports']} 件；"
+            f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）、"
+            f"推送订阅 {notices['subscribers']} 个、寻亲登记 {notices['reports']} 件；"
             f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
