@@ -7,6 +7,9 @@ numbers answered per day are capped (settings.DISCLOSURE_DAILY_LIMIT). An answer
 refused as a whole; the refusal is audited (`disclosure_limit`), and the first refusal of the day also writes
 an event for the auditors (DisclosureEvent.LIMIT_PASSED).
 
+`disclose_up_to_cap` counts in the same way for pages that list persons (family search's registry candidates):
+what passes the cap is withheld person by person instead of refused as a whole.
+
 Call `disclose_registered_elsewhere` BEFORE showing the answer, outside any transaction that a refusal
 would roll back (it raises DomainError with code "disclosure_limit")."""
 
@@ -86,3 +89,44 @@ def disclose_registered_elsewhere(*, actor, id_hashes: list[str]) -> None:
             f"超过每日 {limit} 人的上限。"
             "为防止借导入或登记查询他人的登记情况，今日不再提示，本次未导入、未登记任何数据；已通知审计人员。"
             "如确需办理，请联系上级民政部门核实", code="disclosure_limit")
+
+
+def disclose_up_to_cap(*, actor, keys: list[str], object_type: str, object_repr: str) -> set[str]:
+    """For pages that list persons one by one (family search's registry candidates): the same daily count as
+    `disclose_registered_elsewhere`, but answered per person instead of as a whole. Returns the keys the user may
+    be shown: those already counted today (shown again for free) and new ones in the given order while the cap
+    allows, each new one audited (action `disclosure`); the rest are withheld, the withholding audited
+    (`disclosure_limit`, the first of the day also an event for the auditors). Never raises for the cap."""
+    keys = list(dict.fromkeys(k for k in keys if k))
+    if not keys:
+        return set()
+    limit = daily_limit()
+    detail = with_token({})
+    common = writer_fields(actor)
+    user = common["actor"]
+    if user is None:
+        return set()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # as above: one count per user at a time
+        before = answered_today(actor)
+        new = [k for k in keys if k not in before]
+        room = max(limit - len(before), 0)
+        allowed, withheld = new[:room], new[room:]
+        common["at"] = timezone.now()
+        if allowed:
+            AuditLog.objects.bulk_create([
+                AuditLog(action=AuditAction.DISCLOSURE, object_type=object_type, object_id=k,
+                         object_repr=object_repr, detail=detail, **common) for k in allowed])
+        if withheld:
+            first = not AuditLog.objects.filter(actor_id=user.pk, action=AuditAction.DISCLOSURE_LIMIT,
+                                                at__gte=_start_of_today()).exists()
+            AuditLog.objects.create(action=AuditAction.DISCLOSURE_LIMIT, detail={
+                **detail, "limit": limit, "answered_today": len(before) + len(allowed), "refused": len(withheld),
+                "refused_hashes": withheld[:1000], "object_type": object_type}, **common)
+            if first:
+                record_event(kind=DisclosureEvent.LIMIT_PASSED, subject=user, actor=user,
+                             region=getattr(user, "region", None),
+                             summary=f"{user.username} 今日查看的{object_repr}超过 {limit} 人，其余已不再显示",
+                             payload={"limit": limit, "answered_today": len(before) + len(allowed),
+                                      "refused": len(withheld)})
+    return {k for k in keys if k in before} | set(allowed)

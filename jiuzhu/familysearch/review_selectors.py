@@ -14,6 +14,7 @@ from django.http import Http404
 from jiuzhu.core.audit import audit_read
 from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
+from jiuzhu.core.disclosure import disclose_up_to_cap
 from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can, require
@@ -159,19 +160,61 @@ def _unknown_source(c: MatchCandidate) -> CandidateNotice:
                            age="", date_label="", date=None, place="", station=c.source, features="")
 
 
+PERSON_DISCLOSURE_TYPE = "familysearch.candidate_person"
+
+
+def _person_key(c: MatchCandidate, persons: dict[int, Person]) -> str:
+    """What a registry or source candidate counts as against the daily cap: the person, never the run or the
+    candidate row (a registry person by the ID number's keyed hash, as core.disclosure counts the registry's
+    other answers, so the same person seen through an import and here counts once)."""
+    if c.registry_person_id:
+        person = persons.get(c.registry_person_id)
+        return (person.id_number_hash if person is not None else "") or f"registry.person#{c.registry_person_id}"
+    return f"{c.source}#{c.source_id}"
+
+
+def _disclosed(actor, candidates, persons) -> tuple[list[MatchCandidate], int]:
+    """The candidates the actor may see, and how many registry/source persons are withheld today. Those persons
+    are shown only to users who may ask the registry (LOOKUP_REGISTRY), and each one shown counts once a day
+    against the user's disclosure cap (core.disclosure, the registry's rule for other departments); past it
+    the rest are withheld, best first kept."""
+    others = [c for c in candidates if c.registry_person_id or c.source_id]
+    if not others:
+        return candidates, 0
+    if not can(actor, Capability.LOOKUP_REGISTRY):
+        return [c for c in candidates if not (c.registry_person_id or c.source_id)], 0
+    keys = {c.pk: _person_key(c, persons) for c in others}
+    allowed = disclose_up_to_cap(actor=actor, keys=list(keys.values()), object_type=PERSON_DISCLOSURE_TYPE,
+                                 object_repr="比对候选人员（低收入人口库、易流浪走失人员信息库）")
+    shown = [c for c in candidates if c.pk not in keys or keys[c.pk] in allowed]
+    return shown, len({k for k in keys.values() if k not in allowed})
+
+
+@dataclass
+class Candidates:
+    rows: list[CandidateRow]
+    withheld: int  # registry/source persons not shown: the user's daily cap is reached
+
+
 def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
+    return review_candidates(actor=actor, case=case).rows
+
+
+def review_candidates(*, actor, case: RescueCase) -> Candidates:
     """The client's candidates, pending first then decided, best score first; each other record shown is
-    audited (purpose match_candidate)."""
+    audited (purpose match_candidate); registry and source persons only as `_disclosed` allows."""
     require(actor, Capability.FAMILY_SEARCH)
     candidates = list(MatchCandidate.objects.filter(case=case).select_related("decided_by").order_by(
         "-score", "pk"))
     order = {CandidateStatus.CONFIRMED: 0, CandidateStatus.PENDING: 1}
     candidates.sort(key=lambda c: order.get(c.status, 2))
+    person_ids = [c.registry_person_id for c in candidates if c.registry_person_id]
+    persons = Person.objects.only("pk", "name", "sex", "birth_date", "id_number_hash", "hukou_region__code",
+                                  "region__code").select_related("hukou_region", "region").in_bulk(person_ids)
+    candidates, withheld = _disclosed(actor, candidates, persons)
     report_ids = [c.report_id for c in candidates if c.report_id]
     case_ids = [c.other_case_id for c in candidates if c.other_case_id]
-    person_ids = [c.registry_person_id for c in candidates if c.registry_person_id]
-    persons = Person.objects.only("pk", "name", "sex", "birth_date", "hukou_region__code", "region__code") \
-        .select_related("hukou_region", "region").in_bulk(person_ids)
+    persons = {c.registry_person_id: persons[c.registry_person_id] for c in candidates if c.registry_person_id}
     counties = _counties(persons.values())
     sourced = _sourced(actor, candidates)
     reports = MissingReport.objects.select_related("region", "last_seen_region").in_bulk(report_ids)
@@ -207,7 +250,7 @@ def candidates_for(*, actor, case: RescueCase) -> list[CandidateRow]:
             face_label=similarity_label(c.face_distance) if c.face_distance is not None else "",
             face_weight=face_weight(c.face_distance), own_photo_id=photos.get(("case", case.pk)),
             other_photo_id=photo, contact=contact, notification=notes.get(c.pk)))
-    return rows
+    return Candidates(rows, withheld)
 
 
 def candidate_photo(*, actor, candidate_id: int, photo_id: int) -> FacePhoto:

@@ -520,6 +520,57 @@ def _born_between(client: dict) -> tuple[int | None, int | None]:
     return centre + AGE_LO - 1, centre + AGE_HI + 1
 
 
+# Registry and at-risk persons are other departments' records: the registry answers other departments only on an
+# exact ID number or name + birth date (its LOOKUP_REGISTRY rule, capped per day by core.disclosure). Proposing
+# them on weak similarity would let a station list them by typing names as a client's stated name. So a person
+# becomes a candidate only when the whole name reads the same (level exact or sound, never surname or given
+# name alone), the sex is known on both sides and agrees, and name + sex + age weigh at least
+# PERSON_MIN_IDENTITY_SCORE (log2 likelihood ratios, matching/weights.json): sound name 11.25 + same sex 0.03 +
+# age "close" (-4..+5 years) 0.90 = 12.17 passes; an exact name with the age only "near" (11.83) or unknown
+# (10.41) does not; given name (7.56) or surname (4.75) with everything else agreeing reaches 9.04 at most.
+# Home, place and time are left out: a registry row has no missing date, and a county match on a surname must
+# not stand in for the name. No faces are enrolled for these persons, so no face evidence applies. At most
+# PERSONS_TOP per client.
+PERSON_MIN_IDENTITY_SCORE = 12.1
+PERSON_NAME_LEVELS = ("exact", "sound")
+PERSON_IDENTITY_EVIDENCE = ("name", "sex", "age")
+PERSONS_TOP = 3
+
+
+def identity_score(ranked) -> float:
+    """The weight of name, sex and age in a ranked candidate's explanation (what identifies a person)."""
+    return sum(e.weight for e in ranked.explanation if e.evidence in PERSON_IDENTITY_EVIDENCE)
+
+
+def strong_evidence(ranked) -> bool:
+    levels = {e.evidence: e.level for e in ranked.explanation}
+    return (levels.get("name") in PERSON_NAME_LEVELS and levels.get("sex") == "same"
+            and identity_score(ranked) >= PERSON_MIN_IDENTITY_SCORE)
+
+
+def _strong_persons(client: dict, registered: list[dict], rejected: list) -> dict:
+    """{key: ranked} of the registry and source persons with strong evidence, the PERSONS_TOP best."""
+    if not registered:
+        return {}
+    ranked = rank(client, ReportTable(_frame(registered)), len(registered), exclude_pairs=rejected)
+    return {c.report_id: c for c in [c for c in ranked if strong_evidence(c)][:PERSONS_TOP]}
+
+
+def _withdraw_stale_persons(case: RescueCase, existing: dict, keep: set[str], *, actor) -> int:
+    """Pending registry and source candidates this run no longer proposes (the stated name changed, the client
+    was identified) are deleted, never decided: a person stays on the page only while the evidence stands, so
+    re-running with other names cannot pile persons up (at most PERSONS_TOP at a time). Decided rows stay."""
+    stale = [c.pk for c in existing.values() if c.status == CandidateStatus.PENDING
+             and (c.registry_person_id or c.source_id) and _candidate_key(c) not in keep]
+    if not stale:
+        return 0
+    with transaction.atomic():
+        MatchCandidate.objects.filter(pk__in=stale, status=CandidateStatus.PENDING).delete()
+        audit(AuditAction.DELETE, actor=actor, obj=case,
+              detail={"purpose": "match_run_withdrawn_persons", "candidates": stale})
+    return len(stale)
+
+
 def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     """The matching run of one client: open missing reports and earlier rescue records ranked by the library
     (top `top`, rejected pairs excluded), merged with the face search's candidates, written as candidates.
@@ -535,8 +586,9 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     registered = _registry_rows(client, case, actor) + _source_rows(client, case, actor)
     existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(case=case)}
     rejected = [(case.pk, _candidate_key(row)) for row in existing.values() if row.status == CandidateStatus.REJECTED]
-    table = ReportTable(_frame(reports + earlier + registered))
+    table = ReportTable(_frame(reports + earlier))
     found = {c.report_id: c for c in rank(client, table, top, exclude_pairs=rejected)}
+    strong = _strong_persons(client, registered, rejected)
     hits = {k: d for k, d in _face_hits(case=case).items() if (case.pk, k) not in set(rejected) and k not in found}
     # Face candidates outside the attribute blocking still come (a face outweighs a misestimated age): their rows
     # are read by number; only open reports and earlier, not refused records qualify.
@@ -553,10 +605,12 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
         extra = {c.report_id: c for c in rank(client, ReportTable(subset), len(faced))}
     else:
         extra = {}
-    # registry and declared-source persons: by attributes only (no enrolled faces there)
+    # registry and declared-source persons: by attributes only (no enrolled faces there), strong evidence only
     person_rows = [Proposal(case_id=case.pk, report_id=None, other_case_id=None, by_attributes=True, by_face=False,
                             attribute_score=ranked.score, explanation=_explained(ranked), **_person_side(key))
-                   for key, ranked in found.items() if key[0] in "ps"]
+                   for key, ranked in strong.items()]
+    if actor is not None and can(actor, Capability.LOOKUP_REGISTRY):
+        _withdraw_stale_persons(case, existing, set(strong), actor=actor)
     keys = [k for k in found if k[0] in "rc"] + list(faced)
     split = [_split(k) for k in keys]
     vectors = _vectors([case.pk] + [o for _r, o in split if o], [r for r, _o in split if r])
@@ -711,9 +765,12 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
         elif candidate.registry_person_id:
             from jiuzhu.registry.models import Person
 
+            require(actor, Capability.LOOKUP_REGISTRY)  # confirming takes the registry's identity
+
             person = Person.objects.get(pk=candidate.registry_person_id)
             known, name = person.id_number_cipher, person.name
         elif candidate.source_id:
+            require(actor, Capability.LOOKUP_REGISTRY)
             # the source answers the number in plain (it decrypts its own column); kept in memory only
             name, plain = candidate_sources()[candidate.source].identity(actor=actor, source_id=candidate.source_id)
             known = ""

@@ -65,8 +65,9 @@ def case_profile(request, pk: int):
 
 
 def _review(request, case, *, error: str = "", status: int = 200):
+    found = sel.review_candidates(actor=request.user, case=case)
     return render(request, "familysearch/case_candidates.html", {
-        "case": case, "profile": sel.profile_of(case), "rows": sel.candidates_for(actor=request.user, case=case),
+        "case": case, "profile": sel.profile_of(case), "rows": found.rows, "withheld": found.withheld,
         "error": error, "threshold": SAME_PERSON_THRESHOLD}, status=status)
 
 
