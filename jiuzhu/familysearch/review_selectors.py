@@ -163,7 +163,7 @@ def _unknown_source(c: MatchCandidate) -> CandidateNotice:
 PERSON_DISCLOSURE_TYPE = "familysearch.candidate_person"
 
 
-def _person_key(c: MatchCandidate, persons: dict[int, Person]) -> str:
+def person_key(c: MatchCandidate, persons: dict[int, Person]) -> str:
     """What a registry or source candidate counts as against the daily cap: the person, never the run or the
     candidate row (a registry person by the ID number's keyed hash, as core.disclosure counts the registry's
     other answers, so the same person seen through an import and here counts once)."""
@@ -183,7 +183,7 @@ def _disclosed(actor, candidates, persons) -> tuple[list[MatchCandidate], int]:
         return candidates, 0
     if not can(actor, Capability.LOOKUP_REGISTRY):
         return [c for c in candidates if not (c.registry_person_id or c.source_id)], 0
-    keys = {c.pk: _person_key(c, persons) for c in others}
+    keys = {c.pk: person_key(c, persons) for c in others}
     allowed = disclose_up_to_cap(actor=actor, keys=list(keys.values()), object_type=PERSON_DISCLOSURE_TYPE,
                                  object_repr="比对候选人员（低收入人口库、易流浪走失人员信息库）")
     shown = [c for c in candidates if c.pk not in keys or keys[c.pk] in allowed]

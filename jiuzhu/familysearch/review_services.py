@@ -48,6 +48,7 @@ from jiuzhu.core.audit import audit, audit_change
 from jiuzhu.core.candidate_sources import NameBlock
 from jiuzhu.core.candidate_sources import sources as candidate_sources
 from jiuzhu.core.crypto import decrypt_text
+from jiuzhu.core.disclosure import answered_today
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
@@ -71,6 +72,7 @@ from jiuzhu.familysearch.models import (
     ReportStatus,
 )
 from jiuzhu.familysearch.notify import family_notice_text, send_family_notice
+from jiuzhu.familysearch.review_selectors import person_key
 from jiuzhu.registry.selectors import persons_for_matching
 from jiuzhu.rescue.models import STAY_STATUSES, CaseStatus, RescueCase
 from jiuzhu.rescue.scopes import CASE_SCOPE
@@ -736,6 +738,13 @@ def _require_pending(candidate: MatchCandidate) -> None:
         raise refused(f"该候选已{candidate.get_status_display()}，不能再次处理")
 
 
+def _require_shown_today(actor, candidate: MatchCandidate, persons: dict) -> None:
+    """A registry or at-risk person may be confirmed only by a user who was shown that person today (counted
+    against the daily disclosure cap): posting a withheld candidate's number does not get round the cap."""
+    if person_key(candidate, persons) not in answered_today(actor):
+        raise refused("该候选人员今日未向您显示（已达每日查看上限），不能确认；请明日再办理或联系上级民政部门核实")
+
+
 def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_number: str = "") -> MatchCandidate:
     """确认比对结果: the client is the person of the missing report (or of the earlier rescue record). The identity
     is established through rescue's case_identity_confirm with the report's (or earlier record's) name and ID
@@ -768,9 +777,11 @@ def candidate_confirm(*, actor, candidate: MatchCandidate, note: str = "", id_nu
             require(actor, Capability.LOOKUP_REGISTRY)  # confirming takes the registry's identity
 
             person = Person.objects.get(pk=candidate.registry_person_id)
+            _require_shown_today(actor, candidate, {person.pk: person})
             known, name = person.id_number_cipher, person.name
         elif candidate.source_id:
             require(actor, Capability.LOOKUP_REGISTRY)
+            _require_shown_today(actor, candidate, {})
             # the source answers the number in plain (it decrypts its own column); kept in memory only
             name, plain = candidate_sources()[candidate.source].identity(actor=actor, source_id=candidate.source_id)
             known = ""

@@ -78,6 +78,11 @@ def test_past_the_cap_persons_are_withheld(li_case, client_for, persona, setting
     page = client_for("longhui_station").get(PAGE.format(case.pk)).content.decode()
     assert page.count("低收入人口库人员") == 1 and "另有 1 名" in page and "明日可查看" in page
     assert AuditLog.objects.filter(action=AuditAction.DISCLOSURE_LIMIT).count() == 1
+    # the withheld person cannot be confirmed by posting the candidate's number
+    li_row = MatchCandidate.objects.get(case=case, registry_person=li)
+    withheld = MatchCandidate.objects.get(case=case, registry_person=sound if f"candidate-{li_row.pk}" in page else li)
+    with pytest.raises(Exception, match="今日未向您显示"):
+        svc.candidate_confirm(actor=persona("longhui_station"), candidate=withheld)
 
 
 @pytest.mark.django_db
