@@ -72,7 +72,6 @@ from jiuzhu.familysearch.models import (
     ReportStatus,
 )
 from jiuzhu.familysearch.notify import family_notice_text, send_family_notice
-from jiuzhu.familysearch.review_selectors import person_key
 from jiuzhu.registry.selectors import persons_for_matching
 from jiuzhu.rescue.models import STAY_STATUSES, CaseStatus, RescueCase
 from jiuzhu.rescue.scopes import CASE_SCOPE
@@ -741,6 +740,8 @@ def _require_pending(candidate: MatchCandidate) -> None:
 def _require_shown_today(actor, candidate: MatchCandidate, persons: dict) -> None:
     """A registry or at-risk person may be confirmed only by a user who was shown that person today (counted
     against the daily disclosure cap): posting a withheld candidate's number does not get round the cap."""
+    from jiuzhu.familysearch.review_selectors import person_key  # the selectors import this module
+
     if person_key(candidate, persons) not in answered_today(actor):
         raise refused("该候选人员今日未向您显示（已达每日查看上限），不能确认；请明日再办理或联系上级民政部门核实")
 
