@@ -76,6 +76,34 @@ def _flush_lifts_audit_triggers():
     patch.undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_live_server_one_request_at_a_time():
+    """The live server shares the test's one in-memory SQLite connection with every request thread (Django's
+    connections_override). A browser loading several photos at once then ran requests side by side on that one
+    connection, and a journey hung for good (seen once here; the likely cause of the CI timeout at 72 %). On
+    SQLite the application is entered by one request at a time; a response's file body is still streamed by its
+    own thread. PostgreSQL gives each thread its own connection and keeps the parallel server."""
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    lock = threading.Lock()
+    original = WSGIHandler.__call__
+
+    def serial(self, environ, start_response):
+        with lock:
+            return original(self, environ, start_response)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(WSGIHandler, "__call__", serial)
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def world(db):
     from jiuzhu.core.models import Region

@@ -33,7 +33,7 @@ def test_the_station_enrols_a_client_photo_and_finds_the_familys_report(page, vi
     sign_in(page, "longhui_station")
     page.goto(page.base_url + f"/rescue/cases/{case.pk}/")
     with page.expect_navigation():
-        page.get_by_role("link", name="人脸比对").click()
+        page.get_by_role("link", name="人脸比对", exact=True).click()
     page.guard.allow_status(400)
     page.get_by_label("正面清晰照片（JPEG 或 PNG，只含一人）").set_input_files(str(blank))
     with page.expect_navigation():
