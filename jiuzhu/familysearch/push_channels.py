@@ -72,8 +72,11 @@ def message_for(notice, *, unsubscribe_url: str) -> PushMessage:
     data = public_notice(notice)
     age = f"约{notice.estimated_age}岁" if notice.estimated_age else "年龄不详"
     who = f"{data['sex']}，{age}"
-    lines = [f"寻亲公告：{notice.title}", f"{who}，{notice.found_on:%Y年%m月%d日}在{data['found_region']}"
-             f"{notice.found_place}被发现，现由{data['station']}救助。"]
+    # the drafted place is often the region's own name: say it once
+    place = notice.found_place if notice.found_place.startswith(data["found_region"]) \
+        else data["found_region"] + notice.found_place
+    lines = [f"寻亲公告：{notice.title}", f"{who}，{notice.found_on:%Y年%m月%d日}在{place}被发现，"
+             f"现由{data['station']}救助。"]
     for label, value in (("体貌特征", notice.features), ("衣着", notice.clothing), ("口音", notice.accent)):
         if value:
             lines.append(f"{label}：{value}")
