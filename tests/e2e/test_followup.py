@@ -38,12 +38,14 @@ def returnee_due_this_week() -> FollowupVisit:
 def test_the_coordinator_records_a_visit_finding_hardship_and_hands_it_over(page, viewport):
     visit = returnee_due_this_week()
     sign_in(page, "dongkou_coordinator")
+    shot(page, "0-home", viewport)  # the home page: the work list, the week's visits on it
     with page.expect_navigation():
         page.get_by_role("link", name="本周应回访的人员").click()
     assert "刘小河" in page.locator("#visits").inner_text()
     shot(page, "1-week", viewport)
     with page.expect_navigation():
         page.get_by_role("link", name="刘小河").click()
+    shot(page, "1-visit-form", viewport)
 
     page.guard.allow_status(400)
     page.get_by_label("实地走访").check()
@@ -69,6 +71,8 @@ def test_the_coordinator_records_a_visit_finding_hardship_and_hands_it_over(page
     visit.refresh_from_db()
     assert visit.status == VisitStatus.DONE and visit.application_id == application.pk
     shot(page, "3-handed-over", viewport)
+    # no sideways scrolling (the guard checks every page loaded; said here for the phone's last page too)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
 
 
 def test_the_station_prints_the_feedback_letter_on_a4_and_records_the_reply(page, viewport):
