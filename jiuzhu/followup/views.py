@@ -205,11 +205,24 @@ def entry_detail(request, pk: int):
     return _entry_page(request, selectors.entry_get(actor=request.user, entry_id=pk))
 
 
+CN_NUMBERS = "零一两三四五六七八九十"
+
+
+def months_text(months: int) -> str:
+    """A span of months as the letter says it: 两个月, 六个月, 一年, 两年, 18 个月."""
+    if months % 12 == 0 and months // 12 <= 10:
+        return f"{CN_NUMBERS[months // 12]}年"
+    return f"{CN_NUMBERS[months]}个月" if months <= 10 else f"{months} 个月"
+
+
 @login_required
 def entry_letter(request, pk: int):
-    """The printed feedback letter to the home office (A4), for homes whose office does not use the platform."""
+    """The printed feedback letter to the home office (A4), for homes whose office does not use the platform. It
+    states the visit rule the schedule was made from (the home region's setting in force on the discharge day)."""
     entry = selectors.entry_get(actor=request.user, entry_id=pk, purpose="letter")
-    return render(request, "followup/print_letter.html", {"e": entry, "printed_on": selectors.today()})
+    interval, period = services.visit_rule(entry.home_region or entry.station.region, entry.discharged_on)
+    return render(request, "followup/print_letter.html", {
+        "e": entry, "printed_on": selectors.today(), "interval": months_text(interval), "period": months_text(period)})
 
 
 @login_required

@@ -33,7 +33,8 @@ def test_the_coordinator_records_a_visit_and_hands_it_over(client_for, due_visit
     assert AuditLog.objects.filter(action="read", object_type="followup.returneeentry", detail__purpose="visit_list",
                                    object_id=str(due_visit.entry_id)).exists()
     url = f"/followup/visits/{due_visit.pk}/"
-    assert "记录回访" in web.get(url).content.decode()
+    form = web.get(url).content.decode()
+    assert "记录回访" in form and f'value="{services.today():%Y-%m-%d}"' in form  # the visit's day: today
     bad = web.post(url + "record/", {"visit-method": "home_visit", "visit-findings": ""})
     assert bad.status_code == 400 and "请填写" in bad.content.decode()
     done = web.post(url + "record/", {"visit-method": "home_visit", "visit-findings": "家中无收入，母亲患病",
@@ -82,6 +83,7 @@ def test_the_ledger_page_the_letter_and_the_export(client_for, returnee):
     assert "书面函件反馈" in page and "打印反馈函" in page
     letter = web.get(f"/followup/returnees/{entry.pk}/letter/").content.decode()
     assert "返乡受助人员信息反馈函" in letter and "护送返乡" in letter and "中原区" in letter
+    assert "不低于每两个月一次，回访期不少于一年" in letter  # the default rule
     assert web.post(f"/followup/returnees/{entry.pk}/letter_sent/").status_code == 302
     response = web.get("/followup/returnees/export/")
     assert response["Content-Type"] == XLSX
@@ -199,3 +201,17 @@ def test_the_alert_page_lists_unseen_alerts_first(client_for, returnee, admit, p
     services.alert_mark_seen(actor=persona("dongkou_officer"), alert=first)
     page = client_for("dongkou_officer").get("/followup/alerts/").content.decode()
     assert page.index("王大山") < page.index("刘小河")
+
+
+def test_the_letter_states_the_home_regions_own_rule(client_for, returnee):
+    """The home county sets twice a year for two years: the letter asks for the rule the schedule follows."""
+    from jiuzhu.core.models import Region, RegionSetting
+    from jiuzhu.followup import settings_catalog as sc
+
+    county = Region.objects.get(code=FAR_COUNTY)
+    RegionSetting.objects.create(key=sc.INTERVAL_KEY, region=county, effective_from=dt.date(2020, 1, 1), value="6")
+    RegionSetting.objects.create(key=sc.PERIOD_KEY, region=county, effective_from=dt.date(2020, 1, 1), value="24")
+    entry = returnee(id_number=id_in(FAR_COUNTY))
+    assert entry.visits.count() == 4
+    letter = client_for("longhui_station").get(f"/followup/returnees/{entry.pk}/letter/").content.decode()
+    assert "不低于每六个月一次，回访期不少于两年" in letter

@@ -363,6 +363,17 @@ def test_two_rescues_in_twelve_months_are_suggested(admit, send_home):
     assert person.region.code == FAR_COUNTY
 
 
+def test_a_rescue_more_than_twelve_months_before_is_not_a_repeat(admit, send_home):
+    from jiuzhu.rescue.models import RescueCase
+
+    first = admit(id_number=id_in(FAR_COUNTY, 78))
+    send_home(first, kind="self_leave", declaration_signed=True)
+    RescueCase.objects.filter(pk=first.pk).update(
+        admitted_on=services.today() - dt.timedelta(days=services.REPEAT_WINDOW_DAYS + 1))
+    admit(id_number=id_in(FAR_COUNTY, 78))
+    assert not AtRiskPerson.objects.exists()
+
+
 # ---- Repeat detection ----------------------------------------------------------------------------------------
 
 def test_a_returnee_admitted_again_alerts_the_home_office_once(returnee, admit, persona):
