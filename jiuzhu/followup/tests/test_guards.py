@@ -58,6 +58,13 @@ def test_the_letter_is_the_sending_stations(returnee, persona):
     services.returnee_letter_sent(actor=persona("longhui_station"), entry=entry)
 
 
+def test_no_letter_before_the_home_is_known(returnee, persona):
+    entry = returnee(id_number="", hukou_text="", name="", estimated_age=50)
+    assert entry.feedback_mode == FeedbackMode.PENDING and entry.feedback_sent_at is None
+    with pytest.raises(DomainError, match="不需寄送书面函件"):
+        services.returnee_letter_sent(actor=persona("longhui_station"), entry=entry)
+
+
 def test_a_visit_date_and_photo_are_checked(returnee, persona, village):
     entry = returnee()
     services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry, region=village)
