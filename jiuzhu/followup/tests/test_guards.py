@@ -149,3 +149,80 @@ def test_the_counts_for_the_reports(returnee, persona):
     assert selectors.counts(actor=persona("longhui_coordinator"))["entries"] == 0
     with pytest.raises(PermissionDenied):
         selectors.counts(actor=persona("dongkou_analyst"))
+
+
+# ---- Guards that other guards or the callee's capability hid (found by removing each guard by hand) -------------
+
+def test_a_hand_over_needs_the_followup_capability_itself(returnee, persona, village):
+    """The county's approver holds INTAKE and HANDLE_WARNINGS (which application_create and lead_raise check) but
+    does not follow up: neither hand-over is theirs."""
+    entry = returnee()
+    services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry, region=village)
+    visit = services.visit_record(actor=persona("dongkou_coordinator"), visit=entry.visits.get(sequence=1),
+                                  visited_on=None, method="home_visit", findings="无收入", hardship="income")
+    with pytest.raises(PermissionDenied):
+        services.visit_handover(actor=persona("dongkou_approver"), visit=visit, items=["dibao"])
+    with pytest.raises(PermissionDenied):
+        services.visit_to_lead(actor=persona("dongkou_approver"), visit=visit)
+    visit.refresh_from_db()
+    assert visit.application_id is None and visit.warning_id is None
+
+
+def test_the_offline_relapse_notice_needs_the_capability(relapse_entry_off_platform, persona):
+    with pytest.raises(PermissionDenied):  # the analyst of the home county sees the area but does not follow up
+        services.relapse_notice_sent(actor=persona("dongkou_analyst"), entry=relapse_entry_off_platform)
+
+
+@pytest.fixture
+def relapse_entry_off_platform(admit, send_home):
+    from jiuzhu.core.models import Organization
+    from jiuzhu.rescue.models import RescueCase
+
+    Organization.objects.filter(department="rural_revitalization", region__code=DONGKOU).update(department="charity")
+    case = admit()
+    RescueCase.objects.filter(pk=case.pk).update(registry_tier="relapse_watch")
+    send_home(case)
+    return ReturneeEntry.objects.get(case=case)
+
+
+def test_an_at_risk_entry_names_a_village_and_a_sex(persona, village):
+    data = {"name": "陈阿婆", "id_number": id_in(DONGKOU, 62, dt.date(1942, 1, 9)), "conditions": ["dementia"]}
+    with pytest.raises(DomainError) as err:  # the township is not where the person lives
+        services.at_risk_enter(actor=persona("dongkou_coordinator"), region=village.parent, sex="F", **data)
+    assert err.value.field == "region"
+    with pytest.raises(DomainError) as err:
+        services.at_risk_enter(actor=persona("dongkou_coordinator"), region=village, sex="X", **data)
+    assert err.value.field == "sex"
+
+
+def test_a_suggestion_without_conditions_is_not_listed(returnee, persona):
+    from jiuzhu.followup.models import AtRiskPerson, AtRiskStatus
+
+    entry = returnee(groups=["is_mentally_ill"])
+    person = AtRiskPerson.objects.get(entry=entry)
+    AtRiskPerson.objects.filter(pk=person.pk).update(conditions=[])
+    with pytest.raises(DomainError, match="未填写易流浪走失情形"):
+        services.at_risk_check(actor=persona("dongkou_officer"), person=person, approve=True)
+    person.refresh_from_db()
+    assert person.status == AtRiskStatus.SUGGESTED
+
+
+def test_a_returnee_without_an_id_number_is_suggested_once_and_only_when_named(returnee, persona, village):
+    from jiuzhu.followup.models import AtRiskPerson
+
+    entry = returnee(id_number="", hukou_text="湖南省邵阳市洞口县", groups=["is_mentally_ill"])
+    assert AtRiskPerson.objects.filter(entry=entry).count() == 1
+    services.returnee_set_home(actor=persona("dongkou_officer"), entry=entry, region=village)  # the home again
+    assert AtRiskPerson.objects.filter(entry=entry).count() == 1
+    unnamed = returnee(id_number="", hukou_text="湖南省邵阳市洞口县", name="", estimated_age=40,
+                       groups=["is_mentally_ill"])
+    assert not AtRiskPerson.objects.filter(entry=unnamed).exists()  # the registry names its people
+
+
+def test_an_arrival_is_not_in_the_future(returnee, persona):
+    entry = returnee()
+    services.returnee_confirm_receipt(actor=persona("dongkou_station"), entry=entry)
+    with pytest.raises(DomainError) as err:
+        services.returnee_confirm_arrival(actor=persona("dongkou_station"), entry=entry,
+                                          arrived_on=services.today() + dt.timedelta(days=1))
+    assert err.value.field == "arrived_on"
