@@ -8,7 +8,8 @@ same reads and writes as the pages (selectors.py, services.py), for the coordina
 - GET returnees (filters show, name), GET returnees/{id}, POST returnees/{id}/receipt, POST returnees/{id}/arrival,
   POST returnees/{id}/home;
 - GET at-risk (filter show), POST at-risk, GET at-risk/{id}, POST at-risk/{id}/check, POST at-risk/{id}/resubmit;
-- GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons);
+- GET alerts (filter seen), POST alerts/{id}/seen; GET counts (the statutory report's figures, no persons: FOLLOWUP
+  or VIEW_STATISTICS, the analyst's);
 - GET relapse-notices, POST relapse-notices/{entry_id}/receive: the rural-revitalisation office's inbox of the
   防止返贫监测对象 sent home (HANDLE_WARNINGS; its own notices only, as its page).
 

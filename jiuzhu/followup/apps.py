@@ -10,4 +10,5 @@ class FollowupConfig(AppConfig):
         ("返乡台账", "followup:entry_list", "followup"),
         ("易流浪走失人员", "followup:atrisk_list", "followup"),
         ("再次流浪提醒", "followup:alert_list", "followup"),
+        ("回访统计", "followup:counts", "view_statistics"),
     ]

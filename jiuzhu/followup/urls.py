@@ -22,6 +22,7 @@ urlpatterns: list = [
     path("at-risk/new/", v.atrisk_new, name="atrisk_new"),
     path("at-risk/<int:pk>/", v.atrisk_detail, name="atrisk_detail"),
     path("at-risk/<int:pk>/<slug:action>/", v.atrisk_action, name="atrisk_action"),
+    path("counts/", v.counts_page, name="counts"),
     path("alerts/", v.alert_list, name="alert_list"),
     path("alerts/<int:pk>/seen/", v.alert_seen, name="alert_seen"),
 ]

@@ -143,6 +143,13 @@ def _visit_action(request, pk: int, action: str):
     return _visit_page(request, visit, handover=form, status=400)
 
 
+@login_required
+def counts_page(request):
+    """The counts of the statutory reports in the user's area, no persons: for the county officer and the analyst."""
+    return render(request, "followup/counts.html", {"counts": selectors.counts(actor=request.user),
+                                                    "today": selectors.today()})
+
+
 # ---- The returnee ledger ---------------------------------------------------------------------------------------
 
 @login_required

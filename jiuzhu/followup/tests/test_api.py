@@ -214,7 +214,7 @@ def test_without_the_followup_capability_403(client_for, due_visit, alert):
     web = client_for("dongkou_analyst")
     for method, url in [("get", "/visits?show=bogus"), ("get", f"/visits/{due_visit.pk}"), ("get", "/returnees?show=x"),
                         ("get", f"/returnees/{due_visit.entry_id}"), ("get", "/at-risk"), ("get", "/alerts"),
-                        ("get", "/counts"), ("post", f"/visits/{due_visit.pk}/record"), ("post", "/at-risk"),
+                        ("post", f"/visits/{due_visit.pk}/record"), ("post", "/at-risk"),
                         ("post", f"/alerts/{alert.pk}/seen")]:
         answer = web.get(API + url) if method == "get" else web.post(
             API + url, {"method": "home_visit", "findings": "x", "name": "x"}, content_type="application/json")
@@ -222,6 +222,8 @@ def test_without_the_followup_capability_403(client_for, due_visit, alert):
         assert answer.json() == {"code": "forbidden", "message": NO_CAPABILITY, "errors": []}, url
     assert FollowupVisit.objects.get(pk=due_visit.pk).status == VisitStatus.PLANNED
     assert not AtRiskPerson.objects.filter(name="x").exists() and RepeatAlert.objects.get(pk=alert.pk).seen_at is None
+    assert web.get(f"{API}/counts").json()["entries"] == 1  # the analyst's statistics: figures, no persons
+    assert client_for("dongkou_clerk").get(f"{API}/counts").status_code == 403
 
 
 def test_without_sign_in_401(client, world):

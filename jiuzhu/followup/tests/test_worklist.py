@@ -86,3 +86,13 @@ def test_the_county_officer_opens_the_counts_of_the_statutory_reports(client_for
     assert figures["entries"] == 1 and figures["visits_overdue"] == 1
     assert "刘小河" not in str(figures)
     assert client_for("longhui_officer").get("/api/v1/followup/counts").json()["entries"] == 0
+
+
+def test_the_analyst_opens_the_counts_page_without_persons(client_for, village_entry):
+    analyst = client_for("dongkou_analyst")
+    assert 'href="/followup/counts/"' in analyst.get("/").content.decode()  # the menu's 回访统计
+    page = analyst.get("/followup/counts/").content.decode()
+    assert "返乡受助人员</dt><dd>1 人" in page and "刘小河" not in page
+    assert analyst.get("/followup/").status_code == 403  # the lists of persons stay closed
+    assert "返乡受助人员</dt><dd>0 人" in client_for("longhui_coordinator").get("/followup/counts/").content.decode()
+    assert client_for("dongkou_clerk").get("/followup/counts/").status_code == 403
