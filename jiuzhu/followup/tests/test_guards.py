@@ -188,8 +188,8 @@ def relapse_entry_off_platform(admit, send_home):
 
 def test_an_at_risk_entry_names_a_village_and_a_sex(persona, village):
     data = {"name": "陈阿婆", "id_number": id_in(DONGKOU, 62, dt.date(1942, 1, 9)), "conditions": ["dementia"]}
-    with pytest.raises(DomainError) as err:  # the township is not where the person lives
-        services.at_risk_enter(actor=persona("dongkou_coordinator"), region=village.parent, sex="F", **data)
+    with pytest.raises(DomainError, match="请选择居住的村") as err:  # the township (in the officer's county) is
+        services.at_risk_enter(actor=persona("dongkou_officer"), region=village.parent, sex="F", **data)  # no home
     assert err.value.field == "region"
     with pytest.raises(DomainError) as err:
         services.at_risk_enter(actor=persona("dongkou_coordinator"), region=village, sex="X", **data)
