@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.core import files
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.middleware import client_ip
 from jiuzhu.core.ratelimit import RATE_LIMITED
 from jiuzhu.core.sms import OutboxBackend, last_message_to
@@ -102,16 +102,6 @@ def _form_page(request, *, values=None, errors=None, status: int = 200):
         status=status)
 
 
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError("走失日期格式应为 年-月-日", code="validation_error", field="missing_date") from None
-
-
 @csrf_exempt  # checked by csrf_protect below, once the body is known to be small and the upload limited
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -134,7 +124,8 @@ def _report_post(request):
         photo = services.image_from_upload(request.FILES.get("photo"))
         report = services.report_submit_public(
             client_address=client_ip(request), reporter_phone=request.session[PHONE_KEY], code=values["code"],
-            sex=values["sex"], missing_date=_date(values["missing_date"]), reporter_name=values["reporter_name"],
+            sex=values["sex"], missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
+            reporter_name=values["reporter_name"],
             reporter_relation=values["reporter_relation"], name=values["name"], birth_year=values["birth_year"],
             height_cm=values["height_cm"], hukou_text=values["hukou_text"],
             last_seen_place=values["last_seen_place"], features=values["features"], clothing=values["clothing"],

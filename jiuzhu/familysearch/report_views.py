@@ -5,8 +5,6 @@ reads in selectors and report_selectors."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core import files
 from jiuzhu.core.audit import audit_read
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.familysearch import report_selectors as rsel
@@ -74,16 +72,6 @@ def _form(request, *, values=None, errors=None, status=200):
         "region": request.user.region}, status=status)
 
 
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise invalid("走失日期格式应为 年-月-日", "missing_date") from None
-
-
 @csrf_exempt  # checked by csrf_protect below, once the upload limit is in place (core/files.py)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -102,7 +90,8 @@ def _report_post(request):
         photo = image_from_upload(request.FILES.get("photo"))
         report = services.missing_report_create(
             actor=request.user, channel=values["channel"], region=request.user.region, sex=values["sex"],
-            missing_date=_date(values["missing_date"]), reporter_name=values["reporter_name"],
+            missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
+            reporter_name=values["reporter_name"],
             reporter_relation=values["reporter_relation"], reporter_phone=values["reporter_phone"],
             name=values["name"], birth_year=values["birth_year"], height_cm=values["height_cm"],
             id_number=values["id_number"], hukou_region=region_from_text(values["hukou_text"]),
