@@ -48,6 +48,7 @@ class MissingReport(models.Model):
                                      verbose_name="户籍地")
     hukou_text = models.CharField("户籍地址", max_length=200, blank=True)
     missing_date = models.DateField("走失日期")
+    missing_time = models.TimeField("走失时间", null=True, blank=True)  # optional: families often know the hour
     last_seen_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                          verbose_name="最后出现地区")
     last_seen_place = models.CharField("最后出现地点", max_length=200, blank=True)

@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.core import files
-from jiuzhu.core.errors import DomainError, clean_date
+from jiuzhu.core.errors import DomainError, clean_date, clean_time
 from jiuzhu.core.middleware import client_ip
 from jiuzhu.core.ratelimit import RATE_LIMITED
 from jiuzhu.core.sms import OutboxBackend, last_message_to
@@ -33,8 +33,8 @@ DEMO_CODE_KEY = "fs_report_demo_code"
 RECEIPT_KEY = "fs_report_receipt"
 TIP_KEY = "fs_tip_done"
 BODY_MARGIN = 64 * 1024  # the form's text fields beside the photo
-REPORT_FIELDS = ("name", "sex", "birth_year", "height_cm", "hukou_text", "missing_date", "last_seen_place",
-                 "features", "clothing", "health", "reporter_name", "reporter_relation", "code")
+REPORT_FIELDS = ("name", "sex", "birth_year", "height_cm", "hukou_text", "missing_date", "missing_time",
+                 "last_seen_place", "features", "clothing", "health", "reporter_name", "reporter_relation", "code")
 
 
 def _status(exc: DomainError) -> int:
@@ -125,6 +125,7 @@ def _report_post(request):
         report = services.report_submit_public(
             client_address=client_ip(request), reporter_phone=request.session[PHONE_KEY], code=values["code"],
             sex=values["sex"], missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
+            missing_time=clean_time(values["missing_time"], "走失时间", "missing_time"),
             reporter_name=values["reporter_name"],
             reporter_relation=values["reporter_relation"], name=values["name"], birth_year=values["birth_year"],
             height_cm=values["height_cm"], hukou_text=values["hukou_text"],

@@ -184,7 +184,7 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
                          missing_date: dt.date | None, reporter_name: str, reporter_relation: str, name: str = "",
                          birth_year=None, height_cm=None, hukou_text: str = "", last_seen_place: str = "",
                          features: str = "", clothing: str = "", health: str = "",
-                         photo: bytes | None = None) -> MissingReport:
+                         photo: bytes | None = None, missing_time: dt.time | None = None) -> MissingReport:
     """走失人员登记 from the portal: the reporter's mobile verified by its code, then the report created by
     services.missing_report_create (channel PORTAL; the photo enrolled there) and the code used, in one
     transaction. The report's region (who handles it) is the county of the last-seen place, else of the hukou
@@ -206,7 +206,8 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
         with transaction.atomic():
             report = missing_report_create(
                 actor=None, channel=ReportChannel.PORTAL, region=region, sex=sex, missing_date=missing_date,
-                reporter_name=reporter_name, reporter_relation=reporter_relation, reporter_phone=phone, name=name,
+                missing_time=missing_time, reporter_name=reporter_name, reporter_relation=reporter_relation,
+                reporter_phone=phone, name=name,
                 birth_year=birth_year, height_cm=height_cm, hukou_region=hukou_region, hukou_text=hukou_text,
                 last_seen_region=last_seen_region, last_seen_place=last_seen_place, features=features,
                 clothing=clothing, health=health, photo=photo, client_hash=client)

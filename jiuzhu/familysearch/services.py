@@ -126,7 +126,8 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
                           height_cm: int | None = None, id_number: str = "", hukou_region: Region | None = None,
                           hukou_text: str = "", last_seen_region: Region | None = None, last_seen_place: str = "",
                           features: str = "", clothing: str = "", accent: str = "", health: str = "",
-                          photo: bytes | None = None, client_hash: str = "") -> MissingReport:
+                          photo: bytes | None = None, client_hash: str = "",
+                          missing_time: dt.time | None = None) -> MissingReport:
     """走失人员寻亲登记. Staff (station or police channel) need the report-missing capability and a region in their
     jurisdiction; the public portal calls this with actor=None and channel portal (the region is the county the
     family chose). A photo, when given, must show one face: it is enrolled in the same transaction so the next
@@ -150,6 +151,8 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
         raise invalid("请填写走失日期", "missing_date")
     if missing_date > today():
         raise invalid("走失日期不能晚于今天", "missing_date")
+    if missing_time is not None and missing_date == today() and missing_time > timezone.localtime().time():
+        raise invalid("走失时间不能晚于现在", "missing_time")
     number = ""
     info = id_number_field(id_number)
     if info is not None:
@@ -164,7 +167,7 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
         height_cm=_clean_height(height_cm),
         id_number_cipher=encrypt_text(number) if number else "", id_number_hash=keyed_hash(number) if number else "",
         hukou_region=hukou_region, hukou_text=clean_text(hukou_text, "户籍地址", "hukou_text", 200, join_lines=True),
-        missing_date=missing_date, last_seen_region=last_seen_region,
+        missing_date=missing_date, missing_time=missing_time, last_seen_region=last_seen_region,
         last_seen_place=clean_text(last_seen_place, "最后出现地点", "last_seen_place", 200, join_lines=True),
         features=clean_text(features, "体貌特征", "features", 500),
         clothing=clean_text(clothing, "走失时衣着", "clothing", 300),

@@ -118,7 +118,7 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
     form = browser.get(response.url).content.decode()
     assert "演示环境" in form and sent_code() in form  # the outbox backend: the demo shows the code
     data = {**REPORT, "missing_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(), "code": sent_code(),
-            "photo": upload("fr_obama.jpg")}
+            "missing_time": "7点30", "photo": upload("fr_obama.jpg")}
     response = browser.post("/xunqin/report/form/", data)
     assert response.status_code == 302, response.content.decode()[:400]
     report = MissingReport.objects.get()
@@ -127,6 +127,7 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
     assert f"#{report.pk}" not in receipt and "李长林" not in receipt  # a number, never the row or the person
     assert (report.channel, report.region.code, report.last_seen_region.code, report.hukou_region.code) == \
         ("portal", "430524", "430524", "430525")
+    assert report.missing_time == dt.time(7, 30)
     assert report.created_by is None and report.client_hash and report.reporter_phone_last4 == "5678"
     assert FacePhoto.objects.filter(report=report, status="active").count() == 1
     assert Event.objects.filter(kind=FamilySearchEvent.MISSING_REPORTED, subject_id=str(report.pk)).exists()
