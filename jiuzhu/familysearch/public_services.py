@@ -41,6 +41,7 @@ from jiuzhu.familysearch import faces
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.matching.regions import region_code_from_text
 from jiuzhu.familysearch.models import (
+    FacePhoto,
     FaceSearchLog,
     FamilyNotice,
     MissingReport,
@@ -100,6 +101,21 @@ def image_from_upload(upload, field: str = "photo") -> bytes | None:
     except Exception:  # Pillow raises many types for a damaged file: all mean the same to the family
         raise invalid(faces.NOT_IMAGE, field) from None
     return data
+
+
+def images_from_uploads(uploads, limit: int, field: str = "photo") -> list[bytes]:
+    """Several photos of one form field (`request.FILES.getlist`), each checked as image_from_upload does; more
+    than `limit` is refused before any is read, and an error names the photo (第 2 张照片：…)."""
+    chosen = [u for u in uploads if u is not None and (u.size or u.name)]
+    if len(chosen) > limit:
+        raise invalid(f"最多上传 {limit} 张照片", field)
+    photos = []
+    for index, upload in enumerate(chosen, 1):
+        try:
+            photos.append(image_from_upload(upload, field))
+        except DomainError as exc:
+            raise invalid(f"第 {index} 张照片：{exc.message}" if len(chosen) > 1 else exc.message, field) from None
+    return photos
 
 
 # ---- Verification codes ---------------------------------------------------------------------------------
@@ -184,7 +200,8 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
                          missing_date: dt.date | None, reporter_name: str, reporter_relation: str, name: str = "",
                          birth_year=None, height_cm=None, hukou_text: str = "", last_seen_place: str = "",
                          features: str = "", clothing: str = "", health: str = "",
-                         photo: bytes | None = None, missing_time: dt.time | None = None) -> MissingReport:
+                         photo: bytes | None = None, missing_time: dt.time | None = None,
+                         photos: list[bytes] | None = None) -> MissingReport:
     """走失人员登记 from the portal: the reporter's mobile verified by its code, then the report created by
     services.missing_report_create (channel PORTAL; the photo enrolled there) and the code used, in one
     transaction. The report's region (who handles it) is the county of the last-seen place, else of the hukou
@@ -201,7 +218,7 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
     if region is None:
         raise invalid("请在走失地点写明省、市、县（区），如“湖南省邵阳市隆回县桃洪镇”，以便由当地救助管理机构受理",
                       "last_seen_place")
-    report = None
+    report, keys = None, set()
     try:
         with transaction.atomic():
             report = missing_report_create(
@@ -210,11 +227,13 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
                 reporter_phone=phone, name=name,
                 birth_year=birth_year, height_cm=height_cm, hukou_region=hukou_region, hukou_text=hukou_text,
                 last_seen_region=last_seen_region, last_seen_place=last_seen_place, features=features,
-                clothing=clothing, health=health, photo=photo, client_hash=client)
+                clothing=clothing, health=health, photo=photo, photos=photos, client_hash=client)
+            keys = {report.photo_key, *FacePhoto.objects.filter(report=report).values_list("photo_key", flat=True)}
+            keys.discard("")
             _code_use(row, now())
     except Exception:
-        if report is not None and report.photo_key:  # created, then rolled back: its stored photo goes too
-            stored_file_delete(report.photo_key)
+        for key in keys:  # created, then rolled back: its stored photos go too
+            stored_file_delete(key)
         raise
     return report
 

@@ -22,7 +22,7 @@ from jiuzhu.familysearch import report_selectors as rsel
 from jiuzhu.familysearch import selectors, services
 from jiuzhu.familysearch.faces import SAME_PERSON_THRESHOLD
 from jiuzhu.familysearch.models import PersonSex, ReportChannel
-from jiuzhu.familysearch.public_services import image_from_upload, region_from_text
+from jiuzhu.familysearch.public_services import images_from_uploads, region_from_text
 
 PAGE_SIZE = 50
 FIELDS = ("channel", "name", "sex", "birth_year", "height_cm", "id_number", "hukou_text", "missing_date",
@@ -70,6 +70,7 @@ def _form(request, *, values=None, errors=None, status=200):
     return render(request, "familysearch/report_new.html", {
         "values": values or {"channel": ReportChannel.STATION}, "errors": errors or {}, "sexes": PersonSex.choices,
         "channels": STAFF_CHANNELS, "photo_limit": files.size_label(files.max_file_bytes()),
+        "max_photos": services.MAX_REPORT_PHOTOS,
         "region": request.user.region}, status=status)
 
 
@@ -88,7 +89,7 @@ def report_new(request):
 def _report_post(request):
     values = {f: request.POST.get(f, "")[:1000] for f in FIELDS}
     try:
-        photo = image_from_upload(request.FILES.get("photo"))
+        photos = images_from_uploads(request.FILES.getlist("photo"), services.MAX_REPORT_PHOTOS)
         report = services.missing_report_create(
             actor=request.user, channel=values["channel"], region=request.user.region, sex=values["sex"],
             missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
@@ -99,7 +100,7 @@ def _report_post(request):
             id_number=values["id_number"], hukou_region=region_from_text(values["hukou_text"]),
             hukou_text=values["hukou_text"], last_seen_region=region_from_text(values["last_seen_place"]),
             last_seen_place=values["last_seen_place"], features=values["features"], clothing=values["clothing"],
-            accent=values["accent"], health=values["health"], photo=photo)
+            accent=values["accent"], health=values["health"], photos=photos)
     except DomainError as exc:
         values["id_number"] = ""  # never echoed back into a page
         return _form(request, values=values, errors={exc.field or "form": exc.message}, status=400)

@@ -118,7 +118,7 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
     form = browser.get(response.url).content.decode()
     assert "演示环境" in form and sent_code() in form  # the outbox backend: the demo shows the code
     data = {**REPORT, "missing_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(), "code": sent_code(),
-            "missing_time": "7点30", "photo": upload("fr_obama.jpg")}
+            "missing_time": "7点30", "photo": [upload("fr_obama.jpg"), upload("fr_obama2.jpg")]}
     response = browser.post("/xunqin/report/form/", data)
     assert response.status_code == 302, response.content.decode()[:400]
     report = MissingReport.objects.get()
@@ -129,7 +129,8 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
         ("portal", "430524", "430524", "430525")
     assert report.missing_time == dt.time(7, 30)
     assert report.created_by is None and report.client_hash and report.reporter_phone_last4 == "5678"
-    assert FacePhoto.objects.filter(report=report, status="active").count() == 1
+    assert FacePhoto.objects.filter(report=report, status="active").count() == 2  # both photos enrolled
+    assert report.photo_key == FacePhoto.objects.filter(report=report).order_by("pk").first().photo_key
     assert Event.objects.filter(kind=FamilySearchEvent.MISSING_REPORTED, subject_id=str(report.pk)).exists()
     assert PhoneCode.objects.get().used_at is not None
     # the same code again: used once
@@ -146,6 +147,27 @@ def test_a_wrong_code_files_nothing_and_keeps_the_form(world, sms_outbox):
     text = response.content.decode()
     assert response.status_code == 400 and "验证码不正确" in text and "左耳较大" in text
     assert not MissingReport.objects.exists()
+
+
+def test_several_photos_each_checked_and_named_in_the_error(world, media, settings, fast_faces, sms_outbox,
+                                                            monkeypatch):
+    browser = Client()
+    browser.post("/xunqin/report/", {"reporter_phone": PHONE})
+    base = {**REPORT, "missing_date": dt.date.today().isoformat(), "code": sent_code()}
+    response = browser.post("/xunqin/report/form/", {**base, "photo": [upload("fr_obama.jpg"),
+                                                                         upload("fr_two_people.jpg")]})
+    assert response.status_code == 400 and f"第 2 张照片：{faces.MANY_FACES}" in response.content.decode()
+    assert not MissingReport.objects.exists() and stored(settings) == []
+    monkeypatch.setattr(faces, "encode_face", lambda data: pytest.fail("decoded"))
+    four = [upload(n) for n in ("fr_obama.jpg", "fr_obama2.jpg", "fr_obama3.jpg", "fr_biden.jpg")]
+    response = browser.post("/xunqin/report/form/", {**base, "photo": four})
+    assert response.status_code == 400 and "最多上传 3 张照片" in response.content.decode()
+    # the second photo too large: refused before any face is decoded
+    settings.STORED_FILE_MAX_BYTES = 150_000  # fr_obama_small.jpg 33 kB passes, fr_obama.jpg 280 kB does not
+    response = browser.post("/xunqin/report/form/", {**base, "photo": [upload("fr_obama_small.jpg"),
+                                                                         upload("fr_obama.jpg")]})
+    assert response.status_code == 400 and "第 2 张照片：" in response.content.decode()
+    assert "超过了" in response.content.decode() and not MissingReport.objects.exists()
 
 
 def test_reports_limited_per_address(world, sms_outbox, monkeypatch):
