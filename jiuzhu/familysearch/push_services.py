@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
@@ -128,6 +129,8 @@ def push_subscribe(*, channel: str, address: str, radius_km, region: Region | No
     link (email) or the code (SMS) after the row is saved."""
     if channel not in (PushChannel.EMAIL, PushChannel.SMS):
         raise invalid("请选择电子邮件或短信", "channel")
+    if channel == PushChannel.EMAIL and not settings.PUSH_EMAIL_ENABLED:
+        raise invalid("暂未开通邮件订阅，请选择短信", "channel")
     address, hint = _normalise(channel, address)
     lat, lon, radius = _place(region, latitude, longitude, radius_km)
     if kind and kind not in SubscriberKind.values:
