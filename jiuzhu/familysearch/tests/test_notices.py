@@ -267,6 +267,8 @@ def test_the_demo_gives_notices_in_each_state_once(admit):
     assert states == {cases[0].pk: "withdrawn", cases[1].pk: "draft", cases[2].pk: "published"}
     assert FamilyNotice.objects.get(case=cases[1]).due_at < sel.timezone.now()  # overdue
     assert PushSubscriber.objects.filter(confirmed=True, active=True).count() == 4
+    by_staff = PushSubscriber.objects.filter(channel="email").values_list("confirmed_by__username", flat=True)
+    assert sorted(by_staff) == ["dongkou_stationmgr", "longhui_stationmgr"]  # no mailbox read
     report = MissingReport.objects.get(region__code="430524", channel="station")
     assert MatchCandidate.objects.filter(report=report, case=cases[2]).exists()  # the client it describes
     assert {r.case_id: r.due_on < sel.today() for r in DnaReferral.objects.all()} == {cases[2].pk: False,

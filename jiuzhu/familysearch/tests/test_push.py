@@ -292,3 +292,25 @@ def test_station_page_guards_and_retry_now(published_notice, client_for, persona
     notice.save(update_fields=["status"])
     with pytest.raises(DomainError, match="不再推送"):
         svc.push_retry_now(actor=persona("longhui_station"), notice_id=notice.pk)
+
+
+def test_staff_confirm_needs_the_manager_in_scope_and_is_audited(persona, region):
+    from django.http import Http404
+
+    sub = subscriber(LONGHUI, 10, address="phoned@example.cn", confirmed=False)
+    PushSubscriber.objects.filter(pk=sub.pk).update(region=region("430524"))
+    sub.refresh_from_db()
+    with pytest.raises(PermissionDenied):  # a station worker: no approval capability
+        svc.subscriber_confirm_by_staff(actor=persona("longhui_officer"), subscriber=sub, note="电话核实")
+    with pytest.raises(Http404):  # another county's manager
+        svc.subscriber_confirm_by_staff(actor=persona("dongkou_stationmgr"), subscriber=sub, note="电话核实")
+    with pytest.raises(DomainError, match="请填写核实方式"):
+        svc.subscriber_confirm_by_staff(actor=persona("longhui_stationmgr"), subscriber=sub, note=" ")
+    sub.refresh_from_db()
+    assert not sub.confirmed
+    manager = persona("longhui_stationmgr")
+    done = svc.subscriber_confirm_by_staff(actor=manager, subscriber=sub, note="电话核实")
+    assert (done.confirmed, done.confirmed_by) == (True, manager)
+    assert AuditLog.objects.filter(object_type="familysearch.pushsubscriber", object_id=str(sub.pk), action="update",
+                                   actor=manager).count() == 1
+    assert Event.objects.filter(kind=FamilySearchEvent.PUSH_CONFIRMED, subject_id=str(sub.pk)).count() == 1
