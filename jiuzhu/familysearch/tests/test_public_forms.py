@@ -162,6 +162,10 @@ def test_several_photos_each_checked_and_named_in_the_error(world, media, settin
     four = [upload(n) for n in ("fr_obama.jpg", "fr_obama2.jpg", "fr_obama3.jpg", "fr_biden.jpg")]
     response = browser.post("/xunqin/report/form/", {**base, "photo": four})
     assert response.status_code == 400 and "最多上传 3 张照片" in response.content.decode()
+    from jiuzhu.familysearch.services import _report_photos  # the service's own limit, whatever the form sends
+
+    with pytest.raises(DomainError, match="最多上传 3 张照片"):
+        _report_photos([photo_bytes(n) for n in ("fr_obama.jpg", "fr_obama2.jpg", "fr_obama3.jpg", "fr_biden.jpg")])
     # the second photo too large: refused before any face is decoded
     settings.STORED_FILE_MAX_BYTES = 150_000  # fr_obama_small.jpg 33 kB passes, fr_obama.jpg 280 kB does not
     response = browser.post("/xunqin/report/form/", {**base, "photo": [upload("fr_obama_small.jpg"),
