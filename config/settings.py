@@ -256,11 +256,15 @@ STORED_FILE_MAX_BYTES = int(os.environ.get("JIUZHU_MAX_FILE_MB", "10")) * 1024 *
 SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "jiuzhu.core.sms.OutboxBackend")  # core/sms.py
 # Mail (family-search push, subscription links): Django's backends; the console one until a mail server is set.
 EMAIL_BACKEND = os.environ.get("JIUZHU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("JIUZHU_EMAIL_HOST", "localhost")
+EMAIL_HOST = os.environ.get("JIUZHU_EMAIL_HOST", "" if PRODUCTION else "localhost")
 EMAIL_PORT = int(os.environ.get("JIUZHU_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("JIUZHU_FROM_EMAIL", "jiuzhu@localhost")
 # The portal's address as the public reaches it: links in pushed messages (no request to build them from).
 PUBLIC_BASE_URL = os.environ.get("JIUZHU_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+# Family-search push by email (subscriptions and deliveries): on by default except in production, where it is
+# switched on (JIUZHU_PUSH_EMAIL=1) once a mail server and the public address are set; `check --deploy` refuses
+# it without them (familysearch/checks.py).
+PUSH_EMAIL_ENABLED = os.environ.get("JIUZHU_PUSH_EMAIL", "0" if PRODUCTION else "1") == "1"
 PUSH_WEBHOOK_TIMEOUT = float(os.environ.get("JIUZHU_PUSH_WEBHOOK_TIMEOUT", "5"))  # seconds per POST
 DISCLOSURE_DAILY_LIMIT = int(os.environ.get("JIUZHU_DISCLOSURE_DAILY_LIMIT", "20"))
 

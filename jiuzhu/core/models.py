@@ -412,3 +412,35 @@ class WorkdayOverride(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {'上班' if self.is_working_day else '放假'}"
+
+
+class PhoneCode(models.Model):
+    """A 6-digit verification code (短信验证码) sent to a mobile number before a public form is taken (the
+    family-search missing report first): it proves the person can be reached at the number they give. Neither the
+    number nor the code is stored: their keyed hashes are (core.crypto). Valid 10 minutes; MAX_FAILURES wrong tries
+    lock it; used once (the form's transaction sets used_at). The newest code of a number and purpose is the one
+    that counts. Written and checked by core/sms.py only. (Moved from familysearch: its rows were copied.)"""
+
+    purpose = models.CharField(max_length=20)  # "missing_report"
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    client_hash = models.CharField(max_length=64)  # core.ratelimit: codes sent to one client address
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    MAX_FAILURES = 5
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [
+            # the check (a number's newest code) and the per-number send limit
+            models.Index(fields=["phone_hash", "purpose", "-created_at"], name="core_code_phone"),
+            # the per-address send limit
+            models.Index(fields=["client_hash", "created_at"], name="core_code_client"),
+        ]
+
+    def __str__(self):
+        return f"验证码 #{self.pk}"

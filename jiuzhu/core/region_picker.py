@@ -188,3 +188,28 @@ def _names(actor) -> list[str]:
         names = list(regions_in_scope(actor=actor, level=RegionLevel.TOWNSHIP).order_by("code")
                      .values_list("name", flat=True)[:MAX_NAMES])
     return list(dict.fromkeys(names))
+
+
+def region_from_input(actor, text, *, label: str, field: str) -> Region | None:
+    """One region typed in a form field, by code (430524, 430524100200) or by name (隆回县, 桃洪镇, 红星社区),
+    within the user's jurisdiction only. Empty is None; a code or name outside the jurisdiction, unknown or
+    naming several places is a Chinese error naming the field."""
+    from jiuzhu.core.errors import invalid
+
+    text = "".join(str(text or "").split())
+    if not text:
+        return None
+    if len(text) > 40:
+        raise invalid(f"{label}太长，请填写行政区划代码或地名", field)
+    if text.isdigit():
+        region = _by_code(actor, text)
+        if region is None:
+            raise invalid(f"{label}代码“{text}”不存在或不在您的管辖范围内（应为 6 位或 12 位行政区划代码）", field)
+        return region
+    exact = list(regions_in_scope(actor=actor).filter(name=text).select_related("parent").order_by("level", "code")[:2])
+    if len(exact) == 1 or (exact and exact[0].level != exact[1].level):  # 隆回县; 桃洪镇 before a village 桃洪镇
+        return exact[0]
+    found, problem = _by_name(actor, text, None)
+    if found is None:
+        raise invalid(f"{label}：{problem}", field)
+    return found

@@ -15,3 +15,6 @@ class FamilySearchConfig(AppConfig):
         ("DNA 比对", "familysearch:dna_list", "rescue_cases"),
         ("人脸比对台账", "familysearch:ledger_list", "family_search"),
     ]
+
+    def ready(self):
+        from jiuzhu.familysearch import checks  # noqa: F401 (registers the deploy checks)

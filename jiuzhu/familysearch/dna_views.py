@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, clean_date, invalid
 from jiuzhu.familysearch import dna_selectors as sel
 from jiuzhu.familysearch import dna_services as svc
 from jiuzhu.familysearch.models import DnaResult, DnaStatus
@@ -20,12 +20,7 @@ DONE = {"request": "已报请采血", "collect": "已登记采血送检", "resul
 
 
 def _date(value: str, field: str, label: str) -> dt.date | None:
-    if not (value or "").strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise invalid(f"{label}格式应为 年-月-日", field) from None
+    return clean_date(value, label, field)
 
 
 def _act(request, case, referrals) -> None:

@@ -48,6 +48,7 @@ class MissingReport(models.Model):
                                      verbose_name="户籍地")
     hukou_text = models.CharField("户籍地址", max_length=200, blank=True)
     missing_date = models.DateField("走失日期")
+    missing_time = models.TimeField("走失时间", null=True, blank=True)  # optional: families often know the hour
     last_seen_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                          verbose_name="最后出现地区")
     last_seen_place = models.CharField("最后出现地点", max_length=200, blank=True)
@@ -412,37 +413,6 @@ class FamilyNotice(models.Model):
 
 
 # ---- The public portal's forms (issue #19: missing-report form, photo search, tips) ------------------------
-
-class PhoneCode(models.Model):
-    """A 6-digit verification code (短信验证码) sent to the reporter's mobile before a portal missing report is
-    taken: it proves the family can be reached at the number they give. Neither the number nor the code is
-    stored: their keyed hashes are (core.crypto). Valid 10 minutes; MAX_FAILURES wrong tries lock it; used once
-    (the report's transaction sets used_at). The newest code of a number is the one that counts."""
-
-    purpose = models.CharField(max_length=20)  # "missing_report"
-    phone_hash = models.CharField(max_length=64)
-    code_hash = models.CharField(max_length=64)
-    client_hash = models.CharField(max_length=64)  # core.ratelimit: codes sent to one client address
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    failures = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    MAX_FAILURES = 5
-
-    class Meta:
-        verbose_name = "短信验证码"
-        verbose_name_plural = "短信验证码"
-        indexes = [
-            # the check (a number's newest code) and the per-number send limit
-            models.Index(fields=["phone_hash", "purpose", "-created_at"], name="fs_code_phone"),
-            # the per-address send limit
-            models.Index(fields=["client_hash", "created_at"], name="fs_code_client"),
-        ]
-
-    def __str__(self):
-        return f"验证码 #{self.pk}"
-
 
 class TipStatus(models.TextChoices):
     NEW = "new", "待处理"

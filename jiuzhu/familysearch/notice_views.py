@@ -4,8 +4,6 @@ the notice's photo. Views are thin: rules live in notice_services, reads in noti
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.files import stored_file_response
 from jiuzhu.core.permissions import Capability, can
@@ -63,13 +61,6 @@ def notice_export(request):
                          object_type="familysearch.familynotice", filters={"show": show})
 
 
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise invalid("发现日期格式应为 年-月-日", "found_on") from None
-
-
 def _page(request, notice, *, values=None, error: str = "", field: str = "", status: int = 200):
     return render(request, "familysearch/notices/detail.html", {
         "n": notice, "v": values or {f: getattr(notice, f) for f in FORM_FIELDS}, "error": error, "field": field,
@@ -86,7 +77,8 @@ def notice_detail(request, pk: int):
         return _page(request, notice)
     values = {f: request.POST.get(f, "") for f in FORM_FIELDS}
     try:
-        svc.notice_update(actor=request.user, notice=notice, **{**values, "found_on": _date(values["found_on"])})
+        found_on = clean_date(values["found_on"], "发现日期", "found_on", required=True)
+        svc.notice_update(actor=request.user, notice=notice, **{**values, "found_on": found_on})
     except DomainError as exc:
         return _page(request, notice, values=values, error=exc.message, field=exc.field or "", status=400)
     messages.success(request, "寻亲公告已保存")

@@ -20,21 +20,22 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jiuzhu.core import files
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_date, clean_time
 from jiuzhu.core.middleware import client_ip
 from jiuzhu.core.ratelimit import RATE_LIMITED
 from jiuzhu.core.sms import OutboxBackend, last_message_to
 from jiuzhu.familysearch import public_services as services
 from jiuzhu.familysearch import tip_services
 from jiuzhu.familysearch.models import PersonSex
+from jiuzhu.familysearch.services import MAX_REPORT_PHOTOS
 
 PHONE_KEY = "fs_report_phone"
 DEMO_CODE_KEY = "fs_report_demo_code"
 RECEIPT_KEY = "fs_report_receipt"
 TIP_KEY = "fs_tip_done"
 BODY_MARGIN = 64 * 1024  # the form's text fields beside the photo
-REPORT_FIELDS = ("name", "sex", "birth_year", "height_cm", "hukou_text", "missing_date", "last_seen_place",
-                 "features", "clothing", "health", "reporter_name", "reporter_relation", "code")
+REPORT_FIELDS = ("name", "sex", "birth_year", "height_cm", "hukou_text", "missing_date", "missing_time",
+                 "last_seen_place", "features", "clothing", "health", "reporter_name", "reporter_relation", "code")
 
 
 def _status(exc: DomainError) -> int:
@@ -45,16 +46,17 @@ def _errors(exc: DomainError) -> dict:
     return {exc.field or "form": exc.message}
 
 
-def _too_large(request) -> bool:
+def _too_large(request, photos: int = 1) -> bool:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    return length > files.max_file_bytes() + BODY_MARGIN
+    return length > photos * files.max_file_bytes() + BODY_MARGIN
 
 
-def _too_large_message() -> str:
-    return f"提交的内容过大：照片不能超过 {files.size_label(files.max_file_bytes())}，请换一张较小的照片"
+def _too_large_message(photos: int = 1) -> str:
+    each = "每张" if photos > 1 else ""
+    return f"提交的内容过大：{each}照片不能超过 {files.size_label(files.max_file_bytes())}，请换较小的照片"
 
 
 def demo_outbox() -> bool:
@@ -98,18 +100,9 @@ def _form_page(request, *, values=None, errors=None, status: int = 200):
     return render(request, "familysearch/public/report_form.html", {
         "values": values or {"sex": ""}, "errors": errors or {}, "phone": request.session.get(PHONE_KEY, ""),
         "demo_code": request.session.get(DEMO_CODE_KEY, ""), "sexes": PersonSex.choices,
-        "photo_limit": files.size_label(files.max_file_bytes()), "today": dt.date.today().isoformat()},
+        "photo_limit": files.size_label(files.max_file_bytes()), "today": dt.date.today().isoformat(),
+        "max_photos": MAX_REPORT_PHOTOS},
         status=status)
-
-
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise DomainError("走失日期格式应为 年-月-日", code="validation_error", field="missing_date") from None
 
 
 @csrf_exempt  # checked by csrf_protect below, once the body is known to be small and the upload limited
@@ -121,8 +114,8 @@ def report_form(request):
         return redirect("xunqin_forms:report_start")
     if request.method != "POST":
         return _form_page(request)
-    if _too_large(request):  # refused before a byte of the body is read
-        return _form_page(request, errors={"photo": _too_large_message()}, status=413)
+    if _too_large(request, MAX_REPORT_PHOTOS):  # refused before a byte of the body is read
+        return _form_page(request, errors={"photo": _too_large_message(MAX_REPORT_PHOTOS)}, status=413)
     files.limit_uploads(request)
     return _report_post(request)
 
@@ -131,14 +124,16 @@ def report_form(request):
 def _report_post(request):
     values = {f: request.POST.get(f, "")[:1000] for f in REPORT_FIELDS}
     try:
-        photo = services.image_from_upload(request.FILES.get("photo"))
+        photos = services.images_from_uploads(request.FILES.getlist("photo"), MAX_REPORT_PHOTOS)
         report = services.report_submit_public(
             client_address=client_ip(request), reporter_phone=request.session[PHONE_KEY], code=values["code"],
-            sex=values["sex"], missing_date=_date(values["missing_date"]), reporter_name=values["reporter_name"],
+            sex=values["sex"], missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
+            missing_time=clean_time(values["missing_time"], "走失时间", "missing_time"),
+            reporter_name=values["reporter_name"],
             reporter_relation=values["reporter_relation"], name=values["name"], birth_year=values["birth_year"],
             height_cm=values["height_cm"], hukou_text=values["hukou_text"],
             last_seen_place=values["last_seen_place"], features=values["features"], clothing=values["clothing"],
-            health=values["health"], photo=photo)
+            health=values["health"], photos=photos)
     except DomainError as exc:
         values["code"] = "" if exc.field == "code" else values["code"]
         return _form_page(request, values=values, errors=_errors(exc), status=_status(exc))

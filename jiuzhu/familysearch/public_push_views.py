@@ -4,6 +4,7 @@ button, POST unsubscribes: a mail scanner opening the link unsubscribes nobody).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -41,9 +42,11 @@ def region_by_name(text: str) -> Region | None:
 
 
 def _form(request, *, values=None, errors=None, status=200):
+    channels = [(c.value, c.label) for c in (PushChannel.EMAIL, PushChannel.SMS)
+                if c != PushChannel.EMAIL or settings.PUSH_EMAIL_ENABLED]
     return render(request, "familysearch/push/subscribe.html", {
-        "values": values or {"channel": PushChannel.EMAIL, "radius_km": "50"}, "errors": errors or {},
-        "channels": [(PushChannel.EMAIL, PushChannel.EMAIL.label), (PushChannel.SMS, PushChannel.SMS.label)],
+        "values": values or {"channel": channels[0][0], "radius_km": "50"}, "errors": errors or {},
+        "channels": channels,
         "kinds": SubscriberKind.choices}, status=status)
 
 

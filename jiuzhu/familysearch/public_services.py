@@ -4,9 +4,10 @@ notice are tip_services'.
 
 - Every form is limited per client address (core.ratelimit: the address's keyed hash kept on the row the form
   writes anyway, never the address); codes are limited per number too, so nobody can flood a stranger's phone.
-- A code is 6 digits, sent through core.sms, stored as a keyed hash, valid CODE_TTL, locked after
-  PhoneCode.MAX_FAILURES wrong tries, and used once: the report's own transaction marks it used, so a failed
-  report (a photo without a face) leaves it valid for the corrected form.
+- A code is 6 digits, sent, stored (core.models.PhoneCode, a keyed hash), checked and used through core.sms
+  (valid 10 minutes, locked after PhoneCode.MAX_FAILURES wrong tries, limited per address and per number),
+  used once: the report's own transaction marks it used, so a failed report (a photo without a face) leaves it
+  valid for the corrected form.
 - The report is created by services.missing_report_create (channel PORTAL), which stores and enrols its photo
   and records MISSING_REPORTED: face and attribute matching run from that event. The family only ever sees its
   receipt number, never a candidate.
@@ -19,45 +20,34 @@ notice are tip_services'.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import io
-import re
-import secrets
 import warnings
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from jiuzhu.core import sms
 from jiuzhu.core.audit import audit
-from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.errors import DomainError, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.files import FileRejected, sniff_content_type, stored_file_delete, upload_bytes
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.ratelimit import RateLimit
-from jiuzhu.core.sms import PHONE, SmsError, send_sms
 from jiuzhu.familysearch import faces
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.matching.regions import region_code_from_text
 from jiuzhu.familysearch.models import (
+    FacePhoto,
     FaceSearchLog,
     FamilyNotice,
     MissingReport,
     NoticeStatus,
-    PhoneCode,
     ReportChannel,
 )
 from jiuzhu.familysearch.review_services import _close
 from jiuzhu.familysearch.selectors import current_face_index
 
-CODE_PURPOSE = "missing_report"
-CODE_TTL = dt.timedelta(minutes=10)
-CODE_LIMIT = RateLimit("fs-code", 5, dt.timedelta(hours=1),
-                       "同一网络一小时内获取验证码的次数过多，请稍后再试")
-# Keyed by the number (PhoneCode.phone_hash is this limit's key of the number): a stranger's phone is not flooded.
-PHONE_LIMIT = RateLimit("fs-code-phone", 3, dt.timedelta(minutes=10),
-                        "该手机号码获取验证码过于频繁，请 10 分钟后再试")
+CODE_PURPOSE = "missing_report"  # core.sms verification codes of the missing report
 REPORT_LIMIT = RateLimit("fs-report", 3, dt.timedelta(hours=1),
                          "同一网络一小时内提交的寻亲登记过多，请稍后再试；情况紧急请拨打 110")
 SEARCH_LIMIT = RateLimit("fs-photo-search", 10, dt.timedelta(hours=1),
@@ -65,10 +55,6 @@ SEARCH_LIMIT = RateLimit("fs-photo-search", 10, dt.timedelta(hours=1),
 PHOTO_SEARCH_PURPOSE = "网上以图寻亲"
 SEARCH_DEPTH = 50  # nearest subjects read from the index before keeping clients with a published notice
 
-NO_CODE = "请先获取验证码"
-CODE_EXPIRED = "验证码已过期，请重新获取"
-CODE_LOCKED = "验证码输入错误次数过多，已失效，请重新获取"
-CODE_USED = "该验证码已使用，请重新获取"
 NOT_AN_IMAGE = "照片应为 JPEG 或 PNG 图片（按文件内容判断，与扩展名无关），请重新选择"
 
 
@@ -102,74 +88,36 @@ def image_from_upload(upload, field: str = "photo") -> bytes | None:
     return data
 
 
+def images_from_uploads(uploads, limit: int, field: str = "photo") -> list[bytes]:
+    """Several photos of one form field (`request.FILES.getlist`), each checked as image_from_upload does; more
+    than `limit` is refused before any is read, and an error names the photo (第 2 张照片：…)."""
+    chosen = [u for u in uploads if u is not None and (u.size or u.name)]
+    if len(chosen) > limit:
+        raise invalid(f"最多上传 {limit} 张照片", field)
+    photos = []
+    for index, upload in enumerate(chosen, 1):
+        try:
+            photos.append(image_from_upload(upload, field))
+        except DomainError as exc:
+            raise invalid(f"第 {index} 张照片：{exc.message}" if len(chosen) > 1 else exc.message, field) from None
+    return photos
+
+
 # ---- Verification codes ---------------------------------------------------------------------------------
 
 def _mobile(phone: str, field: str = "reporter_phone") -> str:
-    number = re.sub(r"[\s\-]", "", phone or "")
-    if not number:
-        raise invalid("请填写手机号码", field)
-    if not PHONE.match(number):
-        raise invalid("手机号码应为 11 位数字，以 1 开头", field)
-    return number
+    return sms.mobile_number(phone, field)
 
 
-def _code_hash(phone: str, code: str) -> str:
-    return keyed_hash(f"fs-code:{phone}:{code}")
+def code_send(*, phone: str, client_address: str | None, purpose: str = CODE_PURPOSE):
+    """Sends a new 6-digit code to the reporter's mobile (core.sms.code_send, its limits and messages)."""
+    return sms.code_send(phone=phone, client_address=client_address, purpose=purpose, form_label="寻亲登记",
+                         field="reporter_phone")
 
 
-def code_send(*, phone: str, client_address: str | None, purpose: str = CODE_PURPOSE) -> PhoneCode:
-    """Sends a new 6-digit code to the mobile number (core.sms). The newest code of a number is the one that
-    counts; at most CODE_LIMIT codes an hour from one address and PHONE_LIMIT to one number."""
-    phone = _mobile(phone)
-    client = CODE_LIMIT.key(client_address)
-    phone_hash = PHONE_LIMIT.key(phone)
-    at = now()
-    CODE_LIMIT.check(PhoneCode.objects, key=client, now=at)
-    PHONE_LIMIT.check(PhoneCode.objects.filter(purpose=purpose), key=phone_hash, key_field="phone_hash", now=at)
-    code = f"{secrets.randbelow(10 ** 6):06d}"
-    with transaction.atomic():
-        row = PhoneCode.objects.create(purpose=purpose, phone_hash=phone_hash, code_hash=_code_hash(phone, code),
-                                       client_hash=client, expires_at=at + CODE_TTL)
-        try:
-            send_sms(phone=phone, text=f"您的寻亲登记验证码为 {code}，{CODE_TTL.seconds // 60} 分钟内有效。"
-                                       "如非本人操作，请忽略本短信。")
-        except SmsError as exc:  # the row goes with the transaction: a code never sent does not count
-            raise invalid(f"验证码短信未能发出（{exc}），请稍后重试", "reporter_phone") from None
-    return row
-
-
-def code_check(*, phone: str, code: str, purpose: str = CODE_PURPOSE) -> PhoneCode:
-    """The number's newest code if `code` is it, not expired, not locked, not used. A wrong code counts one
-    failure at once (its own statement, committed whatever the caller does next); the fifth locks it."""
-    phone = _mobile(phone)
-    row = PhoneCode.objects.filter(purpose=purpose, phone_hash=PHONE_LIMIT.key(phone)) \
-        .order_by("-created_at", "-pk").first()
-    if row is None:
-        raise invalid(NO_CODE, "code")
-    if row.used_at is not None:
-        raise invalid(CODE_USED, "code")
-    if row.expires_at <= now():
-        raise invalid(CODE_EXPIRED, "code")
-    if row.failures >= PhoneCode.MAX_FAILURES:
-        raise invalid(CODE_LOCKED, "code")
-    given = re.sub(r"\s", "", code or "")
-    if not given:
-        raise invalid("请填写短信验证码", "code")
-    if re.fullmatch(r"\d{6}", given) and hmac.compare_digest(row.code_hash, _code_hash(phone, given)):
-        return row
-    counted = PhoneCode.objects.filter(pk=row.pk, failures__lt=PhoneCode.MAX_FAILURES) \
-        .update(failures=F("failures") + 1)
-    left = PhoneCode.MAX_FAILURES - row.failures - 1
-    if not counted or left <= 0:
-        raise invalid(CODE_LOCKED, "code")
-    raise invalid(f"验证码不正确，还可以再试 {left} 次", "code")
-
-
-def _code_use(row: PhoneCode, at: dt.datetime) -> None:
-    """Marks the code used, in the caller's transaction; refused if another request used it meanwhile."""
-    if not PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True, failures__lt=PhoneCode.MAX_FAILURES,
-                                    expires_at__gt=at).update(used_at=at):
-        raise invalid(CODE_USED, "code")
+def code_check(*, phone: str, code: str, purpose: str = CODE_PURPOSE):
+    """The reporter's newest code if `code` is it (core.sms.code_check)."""
+    return sms.code_check(phone=phone, code=code, purpose=purpose, field="reporter_phone")
 
 
 # ---- The family's missing report ------------------------------------------------------------------------
@@ -184,7 +132,8 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
                          missing_date: dt.date | None, reporter_name: str, reporter_relation: str, name: str = "",
                          birth_year=None, height_cm=None, hukou_text: str = "", last_seen_place: str = "",
                          features: str = "", clothing: str = "", health: str = "",
-                         photo: bytes | None = None) -> MissingReport:
+                         photo: bytes | None = None, missing_time: dt.time | None = None,
+                         photos: list[bytes] | None = None) -> MissingReport:
     """走失人员登记 from the portal: the reporter's mobile verified by its code, then the report created by
     services.missing_report_create (channel PORTAL; the photo enrolled there) and the code used, in one
     transaction. The report's region (who handles it) is the county of the last-seen place, else of the hukou
@@ -201,19 +150,22 @@ def report_submit_public(*, client_address: str | None, reporter_phone: str, cod
     if region is None:
         raise invalid("请在走失地点写明省、市、县（区），如“湖南省邵阳市隆回县桃洪镇”，以便由当地救助管理机构受理",
                       "last_seen_place")
-    report = None
+    report, keys = None, set()
     try:
         with transaction.atomic():
             report = missing_report_create(
                 actor=None, channel=ReportChannel.PORTAL, region=region, sex=sex, missing_date=missing_date,
-                reporter_name=reporter_name, reporter_relation=reporter_relation, reporter_phone=phone, name=name,
+                missing_time=missing_time, reporter_name=reporter_name, reporter_relation=reporter_relation,
+                reporter_phone=phone, name=name,
                 birth_year=birth_year, height_cm=height_cm, hukou_region=hukou_region, hukou_text=hukou_text,
                 last_seen_region=last_seen_region, last_seen_place=last_seen_place, features=features,
-                clothing=clothing, health=health, photo=photo, client_hash=client)
-            _code_use(row, now())
+                clothing=clothing, health=health, photo=photo, photos=photos, client_hash=client)
+            keys = {report.photo_key, *FacePhoto.objects.filter(report=report).values_list("photo_key", flat=True)}
+            keys.discard("")
+            sms.code_use(row, now())
     except Exception:
-        if report is not None and report.photo_key:  # created, then rolled back: its stored photo goes too
-            stored_file_delete(report.photo_key)
+        for key in keys:  # created, then rolled back: its stored photos go too
+            stored_file_delete(key)
         raise
     return report
 

@@ -93,6 +93,8 @@ def message_for(notice, *, unsubscribe_url: str) -> PushMessage:
 
 class EmailChannel:
     def send(self, *, address: str, message: PushMessage) -> None:
+        if not settings.PUSH_EMAIL_ENABLED:  # switched off (production without a mail server): retried, then 推送失败
+            raise PushFailed("邮件推送未开通")
         try:
             sent = send_mail(message.subject, message.text, settings.DEFAULT_FROM_EMAIL, [address])
         except Exception as exc:  # SMTP and socket errors: the reason is kept, the delivery retried

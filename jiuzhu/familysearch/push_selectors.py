@@ -4,9 +4,10 @@ addresses are never read here: only the masked hint."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from jiuzhu.core.audit import audit_read
+from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.scoping import get_scoped_or_404, scoped
 from jiuzhu.familysearch.models import FamilyNotice, NoticeStatus
 from jiuzhu.familysearch.push_models import DeliveryStatus, PushDelivery
@@ -44,3 +45,14 @@ def notice_push(*, actor, notice_id: int) -> dict:
             "retryable": notice.status == NoticeStatus.PUBLISHED and deliveries.filter(
                 Q(status=DeliveryStatus.FAILED) | Q(status=DeliveryStatus.GAVE_UP, attempts__gte=MAX_ATTEMPTS,
                                                    subscriber__active=True)).exists()}
+
+
+def notices_with_failed_pushes(actor):
+    """Published notices of the station with a delivery that failed every attempt (推送失败; not those stopped by an
+    unsubscription or a withdrawal), for the work list. A queryset of notices, in scope; none without the page."""
+    if not (can(actor, Capability.APPROVE_RESCUE) or can(actor, Capability.RESCUE_CASES)):
+        return FamilyNotice.objects.none()
+    failed = PushDelivery.objects.filter(notice=OuterRef("pk"), status=DeliveryStatus.GAVE_UP,
+                                         attempts__gte=MAX_ATTEMPTS, subscriber__active=True)
+    return scoped(FamilyNotice.objects.filter(status=NoticeStatus.PUBLISHED), actor, **NOTICE_SCOPE) \
+        .filter(Exists(failed))

@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import URLValidator, validate_email
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.crypto import encrypt_text, keyed_hash
-from jiuzhu.core.errors import DomainError, invalid, refused
+from jiuzhu.core.errors import DomainError, clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, can, require
@@ -128,6 +129,8 @@ def push_subscribe(*, channel: str, address: str, radius_km, region: Region | No
     link (email) or the code (SMS) after the row is saved."""
     if channel not in (PushChannel.EMAIL, PushChannel.SMS):
         raise invalid("请选择电子邮件或短信", "channel")
+    if channel == PushChannel.EMAIL and not settings.PUSH_EMAIL_ENABLED:
+        raise invalid("暂未开通邮件订阅，请选择短信", "channel")
     address, hint = _normalise(channel, address)
     lat, lon, radius = _place(region, latitude, longitude, radius_km)
     if kind and kind not in SubscriberKind.values:
@@ -266,6 +269,26 @@ def push_webhook_register(*, actor, url: str, radius_km, region: Region | None =
                      summary=f"登记合作平台推送接口 {hint}",
                      payload={"channel": PushChannel.WEBHOOK, "radius_km": radius})
         audit_change(AuditAction.CREATE, actor, subscriber, changes={"channel": "webhook", "address": hint})
+        return _confirm(subscriber, actor=actor)
+
+
+def subscriber_confirm_by_staff(*, actor, subscriber: PushSubscriber, note: str) -> PushSubscriber:
+    """A station manager confirms an email or SMS subscription in their jurisdiction (the subscriber's address
+    checked another way, e.g. by phone; the demo's example addresses), instead of the link or code: audited with
+    the note saying how, and the confirmation records the manager. Idempotent: a confirmed one stays as it is."""
+    require(actor, Capability.APPROVE_RESCUE)
+    note = clean_text(note, "核实方式", "note", 200, required=True, join_lines=True)
+    with transaction.atomic():
+        subscriber = get_scoped_or_404(PushSubscriber.objects.select_for_update(of=("self",)), actor,
+                                       scope={"region_field": "region"}, pk=subscriber.pk)
+        if subscriber.channel not in (PushChannel.EMAIL, PushChannel.SMS):
+            raise refused("合作平台接口在登记时已确认")
+        if not subscriber.active:
+            raise refused("该订阅已退订或已被新的订阅取代")
+        if subscriber.confirmed:
+            return subscriber
+        audit_change(AuditAction.UPDATE, actor, subscriber,
+                     changes={"confirmed": True, "confirmed_by": "staff", "note": note})
         return _confirm(subscriber, actor=actor)
 
 

@@ -10,22 +10,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can
+from jiuzhu.core.region_picker import region_from_input
 from jiuzhu.familysearch import push_selectors as sel
 from jiuzhu.familysearch import push_services as svc
 
 WEBHOOK_FIELDS = ("url", "region", "latitude", "longitude", "radius_km")
-
-
-def _region(code: str) -> Region | None:
-    code = (code or "").strip()
-    if not code:
-        return None
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        raise DomainError("地区代码不存在（应为 6 位行政区划代码）", code="validation_error", field="region")
-    return region
 
 
 @login_required
@@ -35,7 +25,8 @@ def push_list(request):
     if request.method == "POST":
         values = {f: (request.POST.get(f) or "").strip() for f in WEBHOOK_FIELDS}
         try:
-            svc.push_webhook_register(actor=request.user, url=values["url"], region=_region(values["region"]),
+            region = region_from_input(request.user, values["region"], label="关注地区", field="region")
+            svc.push_webhook_register(actor=request.user, url=values["url"], region=region,
                                       latitude=values["latitude"], longitude=values["longitude"],
                                       radius_km=values["radius_km"])
         except DomainError as exc:

@@ -5,8 +5,6 @@ reads in selectors and report_selectors."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,19 +15,19 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core import files
 from jiuzhu.core.audit import audit_read
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, clean_date, clean_time
 from jiuzhu.core.exports import xlsx_response
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.familysearch import report_selectors as rsel
 from jiuzhu.familysearch import selectors, services
 from jiuzhu.familysearch.faces import SAME_PERSON_THRESHOLD
 from jiuzhu.familysearch.models import PersonSex, ReportChannel
-from jiuzhu.familysearch.public_services import image_from_upload, region_from_text
+from jiuzhu.familysearch.public_services import images_from_uploads, region_from_text
 
 PAGE_SIZE = 50
 FIELDS = ("channel", "name", "sex", "birth_year", "height_cm", "id_number", "hukou_text", "missing_date",
-          "last_seen_place", "features", "clothing", "accent", "health", "reporter_name", "reporter_relation",
-          "reporter_phone")
+          "missing_time", "last_seen_place", "features", "clothing", "accent", "health", "reporter_name",
+          "reporter_relation", "reporter_phone")
 STAFF_CHANNELS = [(c.value, c.label) for c in (ReportChannel.STATION, ReportChannel.POLICE)]
 
 
@@ -48,8 +46,8 @@ def report_list(request):
         "can_add": can(request.user, Capability.REPORT_MISSING)})
 
 
-EXPORT_HEADERS = ["登记编号", "姓名", "性别", "出生年份", "走失日期", "最后出现地区", "最后出现地点", "登记渠道",
-                  "状态", "登记时间"]
+EXPORT_HEADERS = ["登记编号", "姓名", "性别", "出生年份", "走失日期", "走失时间", "最后出现地区", "最后出现地点",
+                  "登记渠道", "状态", "登记时间"]
 
 
 @login_required
@@ -61,7 +59,8 @@ def report_export(request):
     def lines():  # no phone, no ID number: a list leaves the system, the contact stays on the report's page
         for r in rows.iterator(chunk_size=2000):
             yield [r.receipt_number or f"#{r.pk}", r.display_name, r.get_sex_display(), r.birth_year or "",
-                   r.missing_date, r.last_seen_region.full_name if r.last_seen_region_id else "", r.last_seen_place,
+                   r.missing_date, r.missing_time.strftime("%H:%M") if r.missing_time else "",
+                   r.last_seen_region.full_name if r.last_seen_region_id else "", r.last_seen_place,
                    r.get_channel_display(), r.get_status_display(), r.created_at]
     return xlsx_response("寻亲登记.xlsx", EXPORT_HEADERS, lines(), actor=request.user,
                          object_type=rsel.REPORT_OBJECT_TYPE, filters={"show": show})
@@ -71,17 +70,8 @@ def _form(request, *, values=None, errors=None, status=200):
     return render(request, "familysearch/report_new.html", {
         "values": values or {"channel": ReportChannel.STATION}, "errors": errors or {}, "sexes": PersonSex.choices,
         "channels": STAFF_CHANNELS, "photo_limit": files.size_label(files.max_file_bytes()),
+        "max_photos": services.MAX_REPORT_PHOTOS,
         "region": request.user.region}, status=status)
-
-
-def _date(value: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise invalid("走失日期格式应为 年-月-日", "missing_date") from None
 
 
 @csrf_exempt  # checked by csrf_protect below, once the upload limit is in place (core/files.py)
@@ -99,16 +89,18 @@ def report_new(request):
 def _report_post(request):
     values = {f: request.POST.get(f, "")[:1000] for f in FIELDS}
     try:
-        photo = image_from_upload(request.FILES.get("photo"))
+        photos = images_from_uploads(request.FILES.getlist("photo"), services.MAX_REPORT_PHOTOS)
         report = services.missing_report_create(
             actor=request.user, channel=values["channel"], region=request.user.region, sex=values["sex"],
-            missing_date=_date(values["missing_date"]), reporter_name=values["reporter_name"],
+            missing_date=clean_date(values["missing_date"], "走失日期", "missing_date"),
+            missing_time=clean_time(values["missing_time"], "走失时间", "missing_time"),
+            reporter_name=values["reporter_name"],
             reporter_relation=values["reporter_relation"], reporter_phone=values["reporter_phone"],
             name=values["name"], birth_year=values["birth_year"], height_cm=values["height_cm"],
             id_number=values["id_number"], hukou_region=region_from_text(values["hukou_text"]),
             hukou_text=values["hukou_text"], last_seen_region=region_from_text(values["last_seen_place"]),
             last_seen_place=values["last_seen_place"], features=values["features"], clothing=values["clothing"],
-            accent=values["accent"], health=values["health"], photo=photo)
+            accent=values["accent"], health=values["health"], photos=photos)
     except DomainError as exc:
         values["id_number"] = ""  # never echoed back into a page
         return _form(request, values=values, errors={exc.field or "form": exc.message}, status=400)

@@ -4,17 +4,15 @@ thin: rules live in review_services, reads in review_selectors."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from jiuzhu.core.audit import audit_read
-from jiuzhu.core.errors import DomainError, invalid
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.files import stored_file_response
-from jiuzhu.core.models import Region
+from jiuzhu.core.region_picker import region_from_input
 from jiuzhu.familysearch import review_selectors as sel
 from jiuzhu.familysearch import review_services as svc
 from jiuzhu.familysearch.faces import SAME_PERSON_THRESHOLD
@@ -24,25 +22,6 @@ PROFILE_FIELDS = ("height_cm", "build", "accent", "ethnicity", "features", "clot
                   "stated_name", "stated_home", "narrative")
 
 
-def _date(value: str, field: str, label: str) -> dt.date | None:
-    if not (value or "").strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise invalid(f"{label}格式应为 年-月-日", field) from None
-
-
-def _region(code: str) -> Region | None:
-    code = (code or "").strip()
-    if not code:
-        return None
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        raise invalid("发现地区代码不存在（应为 6 位行政区划代码）", "found_region")
-    return region
-
-
 @login_required
 def case_profile(request, pk: int):
     case = sel.case_for_review(actor=request.user, case_id=pk, purpose="profile")
@@ -50,9 +29,10 @@ def case_profile(request, pk: int):
     if request.method == "POST":
         data = {f: request.POST.get(f, "") for f in PROFILE_FIELDS}
         try:
-            svc.profile_save(actor=request.user, case=case,
-                             found_on=_date(request.POST.get("found_on", ""), "found_on", "发现日期"),
-                             found_region=_region(request.POST.get("found_region", "")), **data)
+            found_on = clean_date(request.POST.get("found_on", ""), "发现日期", "found_on")
+            found_region = region_from_input(request.user, request.POST.get("found_region", ""), label="发现地区",
+                                             field="found_region")
+            svc.profile_save(actor=request.user, case=case, found_on=found_on, found_region=found_region, **data)
         except DomainError as exc:
             values = {**values, **data, "found_on": request.POST.get("found_on", ""),
                       "found_region_code": request.POST.get("found_region", "")}

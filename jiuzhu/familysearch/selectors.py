@@ -86,6 +86,7 @@ class CandidateNotice:
     place: str
     station: str
     features: str
+    time: dt.time | None = None  # a report's 走失时间, when the family knew it
 
 
 def _case_notice(actor, case: RescueCase, in_scope: bool, photo_id) -> CandidateNotice:
@@ -103,7 +104,7 @@ def _report_notice(actor, report: MissingReport, in_scope: bool, photo_id) -> Ca
     return CandidateNotice(
         kind="report", subject_id=report.pk, in_scope=in_scope, photo_id=photo_id, name=report.name,
         sex=report.get_sex_display(), age="" if age is None else f"{age}岁", date_label="走失日期",
-        date=report.missing_date, place=place, station=report.region.name,
+        date=report.missing_date, time=report.missing_time, place=place, station=report.region.name,
         features="；".join(t for t in (report.features, report.clothing) if t))
 
 

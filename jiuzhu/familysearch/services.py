@@ -120,19 +120,46 @@ def _photo_checked(photo: bytes | None) -> bytes | None:
     return photo
 
 
+MAX_REPORT_PHOTOS = 3
+
+
+def _numbered(index: int, total: int, message: str) -> str:
+    return f"第 {index} 张照片：{message}" if total > 1 else message
+
+
+def _report_photos(photos: list[bytes]) -> list[tuple[bytes, faces.Encoding]]:
+    """A report's photos (at most three), each checked (type, then one face) before anything is stored; the same
+    photo twice is kept once. An error names the photo when there are several."""
+    if len(photos) > MAX_REPORT_PHOTOS:
+        raise invalid(f"最多上传 {MAX_REPORT_PHOTOS} 张照片", "photo")
+    checked, seen = [], set()
+    for index, data in enumerate(photos, 1):
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        try:
+            data = _photo_checked(data)
+            checked.append((data, faces.encode_face(data)))
+        except DomainError as exc:
+            raise invalid(_numbered(index, len(photos), exc.message), "photo") from None
+    return checked
+
+
 def missing_report_create(*, actor, channel: str, region: Region, sex: str, missing_date: dt.date,
                           reporter_name: str, reporter_relation: str, reporter_phone: str, name: str = "",
                           birth_year: int | None = None, birth_date: dt.date | None = None,
                           height_cm: int | None = None, id_number: str = "", hukou_region: Region | None = None,
                           hukou_text: str = "", last_seen_region: Region | None = None, last_seen_place: str = "",
                           features: str = "", clothing: str = "", accent: str = "", health: str = "",
-                          photo: bytes | None = None, client_hash: str = "") -> MissingReport:
+                          photo: bytes | None = None, client_hash: str = "",
+                          missing_time: dt.time | None = None, photos: list[bytes] | None = None) -> MissingReport:
     """走失人员寻亲登记. Staff (station or police channel) need the report-missing capability and a region in their
     jurisdiction; the public portal calls this with actor=None and channel portal (the region is the county the
-    family chose). A photo, when given, must show one face: it is enrolled in the same transaction so the next
-    admission's search finds it. The reporter's phone is kept encrypted (last four digits for the masked view).
-    Every report gets a receipt number (登记编号) for the family; a portal report keeps its client hash
-    (core.ratelimit, public_services)."""
+    family chose). Photos (`photo` and/or `photos`, at most three), when given, must each show one face: they are
+    enrolled in the same transaction so the next admission's search finds them; the first is the report's photo.
+    The reporter's phone is kept encrypted (last four digits for the masked view). Every report gets a receipt
+    number (登记编号) for the family; a portal report keeps its client hash (core.ratelimit, public_services)."""
     if actor is None:
         if channel != ReportChannel.PORTAL:
             raise refused("未登录时只能通过网上寻亲登记")
@@ -150,21 +177,22 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
         raise invalid("请填写走失日期", "missing_date")
     if missing_date > today():
         raise invalid("走失日期不能晚于今天", "missing_date")
+    if missing_time is not None and missing_date == today() and missing_time > timezone.localtime().time():
+        raise invalid("走失时间不能晚于现在", "missing_time")
     number = ""
     info = id_number_field(id_number)
     if info is not None:
         number, birth_date = info.number, info.birth_date
     year, birth_date = _clean_birth(birth_year, birth_date, missing_date)
     phone = _clean_phone(reporter_phone)
-    photo = _photo_checked(photo)
-    encoding = faces.encode_face(photo) if photo else None
+    enrolled = _report_photos([p for p in [photo, *(photos or [])] if p])
     report = MissingReport(
         channel=channel, region=region, station=getattr(actor, "organization", None) if actor else None,
         name=clean_text(name, "姓名", "name", 50, join_lines=True), sex=sex, birth_year=year, birth_date=birth_date,
         height_cm=_clean_height(height_cm),
         id_number_cipher=encrypt_text(number) if number else "", id_number_hash=keyed_hash(number) if number else "",
         hukou_region=hukou_region, hukou_text=clean_text(hukou_text, "户籍地址", "hukou_text", 200, join_lines=True),
-        missing_date=missing_date, last_seen_region=last_seen_region,
+        missing_date=missing_date, missing_time=missing_time, last_seen_region=last_seen_region,
         last_seen_place=clean_text(last_seen_place, "最后出现地点", "last_seen_place", 200, join_lines=True),
         features=clean_text(features, "体貌特征", "features", 500),
         clothing=clean_text(clothing, "走失时衣着", "clothing", 300),
@@ -175,24 +203,25 @@ def missing_report_create(*, actor, channel: str, region: Region, sex: str, miss
                                      join_lines=True),
         reporter_phone_cipher=encrypt_text(phone), reporter_phone_last4=phone[-4:], created_by=actor,
         receipt_number=new_receipt_number(), client_hash=client_hash if actor is None else "")
-    key = ""
+    keys: list[str] = []
     try:
         with transaction.atomic():
-            if photo:
-                key = stored_file_save(data=photo)
-                report.photo_key = key
+            for data, _encoding in enrolled:
+                keys.append(stored_file_save(data=data))
+            report.photo_key = keys[0] if keys else ""
             report.save()
             audit_change(AuditAction.CREATE, actor, report,
-                         changes={"channel": channel, "region": region.code, "photo": bool(photo)})
+                         changes={"channel": channel, "region": region.code, "photo": bool(keys),
+                                  "photos": len(keys)})
             record_event(kind=FamilySearchEvent.MISSING_REPORTED, subject=report, actor=actor, region=region,
                          summary=f"寻亲登记：{report.display_name}（{report.get_channel_display()}）",
                          payload={"channel": channel, "sex": sex, "birth_year": year})
-            if encoding is not None:
-                _photo_create(subject=report, source=FaceSource.REPORT, key=key, data=photo, encoding=encoding,
+            for key, (data, encoding) in zip(keys, enrolled, strict=True):
+                _photo_create(subject=report, source=FaceSource.REPORT, key=key, data=data, encoding=encoding,
                               actor=actor, note=f"寻亲登记照片（{report.get_channel_display()}）")
     except Exception:
-        if key:
-            stored_file_delete(key)  # the record was rolled back: its file goes too
+        for key in keys:
+            stored_file_delete(key)  # the record was rolled back: its files go too
         raise
     return report
 

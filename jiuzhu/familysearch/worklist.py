@@ -1,7 +1,8 @@
 """Family search's lines on the home page's work list (core/worklist.py): notices whose 24-hour deadline passed or
 comes soon (for the station manager, who publishes them), published notices due for their monthly refresh, new tips
 from the public on the station's published notices (提供线索), to call back and check, and DNA 比对 overdue (past
-the 7 working days, or long-stay without a referral) or waiting within the deadline. Capped counts in scope."""
+the 7 working days, or long-stay without a referral) or waiting within the deadline, and published notices whose
+push failed every retry (推送失败). Capped counts in scope."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.urls import reverse
 
 from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.worklist import DUE, WorkItem, item
-from jiuzhu.familysearch import dna_selectors, tip_selectors
+from jiuzhu.familysearch import dna_selectors, push_selectors, tip_selectors
 from jiuzhu.familysearch import notice_selectors as sel
 
 
@@ -57,5 +58,12 @@ def dna_due(actor) -> WorkItem | None:
                 hint="报请公安机关采血，登记样本编号")
 
 
-ITEMS = [notice_drafts_due, notice_refreshes_due, new_tips, dna_overdue, dna_due]
+def pushes_failed(actor) -> WorkItem | None:
+    if not (can(actor, Capability.APPROVE_RESCUE) or can(actor, Capability.RESCUE_CASES)):
+        return None
+    return item("推送失败的寻亲公告", push_selectors.notices_with_failed_pushes(actor),
+                reverse("familysearch:push_list"), hint="多次重试仍未送达：核对订阅地址或邮件、短信服务后重新推送")
+
+
+ITEMS = [notice_drafts_due, notice_refreshes_due, new_tips, dna_overdue, dna_due, pushes_failed]
 NEXT_STEPS: list = []

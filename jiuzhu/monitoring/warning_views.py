@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.core import files
 from jiuzhu.core.audit import audit_read
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.exports import content_disposition, xlsx_response
 from jiuzhu.core.models import Organization
 from jiuzhu.core.permissions import Capability, can, require
@@ -35,14 +35,10 @@ from jiuzhu.monitoring.models import (
 )
 from jiuzhu.monitoring.warning_labels import event_label
 from jiuzhu.registry.models import AssistanceCategory
-from jiuzhu.registry.validation import parse_date
 
 
 def _date(request, name: str, label: str) -> dt.date | None:
-    try:
-        return parse_date(request.POST.get(name))
-    except ValueError as exc:
-        raise DomainError(f"{label}：{exc}", code="validation_error", field=name) from None
+    return clean_date(request.POST.get(name), label, name)
 
 
 def _amount(value: str | None, label: str) -> Decimal | None:

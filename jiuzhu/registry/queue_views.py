@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.registry import selectors, services
 from jiuzhu.registry.models import DecisionStatus, Tier
-from jiuzhu.registry.validation import parse_date
 
 FILTERS = ("township", "tier", "reason", "changed")
 INCOME_KINDS = {"income": "收入", "asset": "财产", "expense": "刚性支出"}
@@ -108,13 +107,7 @@ def decision_page(request, decision_id: int):
 
 
 def _date(value, label: str, field: str) -> dt.date:
-    try:
-        day = parse_date(value)
-    except ValueError as exc:
-        raise DomainError(f"{label}：{exc}", code="validation_error", field=field) from None
-    if day is None:
-        raise DomainError(f"{label}必填", code="validation_error", field=field)
-    return day
+    return clean_date(value, label, field, required=True)
 
 
 def _decide(request, decision_id: int, action, done: str):

@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.rescue.street_services import Point
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"  # <input type="datetime-local">
@@ -41,13 +41,7 @@ def parse_datetime(text: str, field: str, label: str) -> dt.datetime | None:
 
 
 def parse_date(text: str, field: str, label: str) -> dt.date | None:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DomainError(f"{label}格式不正确，请按“年-月-日”填写", code="validation_error", field=field) from None
+    return clean_date(text, label, field)
 
 
 def sighting_values(data) -> dict:

@@ -72,3 +72,21 @@ def test_a_township_user_sees_only_their_township(persona):
     pick = _pick(window, "")
     assert [t.name for t in pick.townships] == ["桃洪镇"]
     assert _pick(window, "place=白竹村").error.startswith("在您的管辖范围内没有名为“白竹村”")
+
+
+def test_region_from_input_by_code_or_name_within_the_jurisdiction_only(persona):
+    import pytest
+
+    from jiuzhu.core.errors import DomainError
+    from jiuzhu.core.region_picker import region_from_input
+
+    officer = persona("longhui_officer")
+    get = lambda text: region_from_input(officer, text, label="发现地区", field="found_region")  # noqa: E731
+    assert get("") is None and get("  ") is None
+    assert get("430524").code == "430524" and get("隆回县").code == "430524"
+    assert get("430524100000").name == "桃洪镇" and get(" 桃洪镇 ").code == "430524100000"
+    assert get("红星社区").code == "430524100200"  # 洞口镇's 红星社区 lies outside the jurisdiction
+    for outside in ("430525", "洞口县", "洞口镇", "999999"):  # the guard: the other county is refused
+        with pytest.raises(DomainError) as exc:
+            get(outside)
+        assert exc.value.field == "found_region" and exc.value.message.startswith("发现地区")

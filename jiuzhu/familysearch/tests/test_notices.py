@@ -200,7 +200,7 @@ def test_the_station_pages_are_scoped_and_audited(notice, client_for):
     assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
     saved = manager.post(f"/familysearch/notices/{notice.pk}/", {
         "title": notice.title, "sex": "M", "estimated_age": "70", "found_on": "昨天", "contact_phone": "12349"})
-    assert saved.status_code == 400 and "发现日期格式" in saved.content.decode()
+    assert saved.status_code == 400 and "发现日期：日期“昨天”无法识别" in saved.content.decode()
     assert client_for("dongkou_stationmgr").get(f"/familysearch/notices/{notice.pk}/").status_code == 404
     case_page = client_for("longhui_station").get(f"/rescue/cases/{notice.case_id}/").content.decode()
     assert f"/familysearch/notices/{notice.pk}/" in case_page and "寻亲公告（待审核发布）" in case_page
@@ -267,6 +267,8 @@ def test_the_demo_gives_notices_in_each_state_once(admit):
     assert states == {cases[0].pk: "withdrawn", cases[1].pk: "draft", cases[2].pk: "published"}
     assert FamilyNotice.objects.get(case=cases[1]).due_at < sel.timezone.now()  # overdue
     assert PushSubscriber.objects.filter(confirmed=True, active=True).count() == 4
+    by_staff = PushSubscriber.objects.filter(channel="email").values_list("confirmed_by__username", flat=True)
+    assert sorted(by_staff) == ["dongkou_stationmgr", "longhui_stationmgr"]  # no mailbox read
     report = MissingReport.objects.get(region__code="430524", channel="station")
     assert MatchCandidate.objects.filter(report=report, case=cases[2]).exists()  # the client it describes
     assert {r.case_id: r.due_on < sel.today() for r in DnaReferral.objects.all()} == {cases[2].pk: False,

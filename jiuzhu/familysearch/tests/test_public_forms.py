@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from jiuzhu.core import sms
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.models import Event
+from jiuzhu.core.models import Event, PhoneCode
 from jiuzhu.core.ratelimit import RateLimit
 from jiuzhu.core.sms import last_message_to
 from jiuzhu.familysearch import faces, public_services, tip_services, worklist
@@ -22,7 +23,6 @@ from jiuzhu.familysearch.models import (
     FaceSearchLog,
     MissingReport,
     NoticeTip,
-    PhoneCode,
     TipStatus,
 )
 
@@ -66,7 +66,7 @@ def test_code_is_kept_hashed_a_wrong_one_counts_the_right_one_passes(world, sms_
 def test_code_expires_after_ten_minutes(world, sms_outbox, monkeypatch):
     public_services.code_send(phone=PHONE, client_address="10.0.0.1")
     later = timezone.now() + dt.timedelta(minutes=10, seconds=1)
-    monkeypatch.setattr(public_services, "now", lambda: later)
+    monkeypatch.setattr(sms, "now", lambda: later)
     with pytest.raises(DomainError, match="验证码已过期"):
         public_services.code_check(phone=PHONE, code=sent_code())
 
@@ -85,16 +85,16 @@ def test_five_wrong_tries_lock_the_code(world, sms_outbox):
 
 
 def test_codes_limited_per_number_and_per_address(world, sms_outbox):
-    for i in range(public_services.PHONE_LIMIT.limit):  # one number from many addresses
+    for i in range(sms.PHONE_LIMIT.limit):  # one number from many addresses
         public_services.code_send(phone=PHONE, client_address=f"10.0.1.{i}")
     with pytest.raises(DomainError, match="过于频繁") as exc:
         public_services.code_send(phone=PHONE, client_address="10.0.1.99")
     assert exc.value.code == "rate_limited"
-    for i in range(public_services.CODE_LIMIT.limit):  # many numbers from one address
+    for i in range(sms.CODE_LIMIT.limit):  # many numbers from one address
         public_services.code_send(phone=f"1370000000{i}", client_address="10.0.2.1")
     with pytest.raises(DomainError, match="获取验证码的次数过多"):
         public_services.code_send(phone="13700000009", client_address="10.0.2.1")
-    assert PhoneCode.objects.count() == public_services.PHONE_LIMIT.limit + public_services.CODE_LIMIT.limit
+    assert PhoneCode.objects.count() == sms.PHONE_LIMIT.limit + sms.CODE_LIMIT.limit
 
 
 def test_code_to_a_landline_is_refused(world, sms_outbox):
@@ -118,7 +118,7 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
     form = browser.get(response.url).content.decode()
     assert "演示环境" in form and sent_code() in form  # the outbox backend: the demo shows the code
     data = {**REPORT, "missing_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(), "code": sent_code(),
-            "photo": upload("fr_obama.jpg")}
+            "missing_time": "7点30", "photo": [upload("fr_obama.jpg"), upload("fr_obama2.jpg")]}
     response = browser.post("/xunqin/report/form/", data)
     assert response.status_code == 302, response.content.decode()[:400]
     report = MissingReport.objects.get()
@@ -127,8 +127,10 @@ def test_family_files_a_report_with_a_verified_phone_and_a_photo(world, media, f
     assert f"#{report.pk}" not in receipt and "李长林" not in receipt  # a number, never the row or the person
     assert (report.channel, report.region.code, report.last_seen_region.code, report.hukou_region.code) == \
         ("portal", "430524", "430524", "430525")
+    assert report.missing_time == dt.time(7, 30)
     assert report.created_by is None and report.client_hash and report.reporter_phone_last4 == "5678"
-    assert FacePhoto.objects.filter(report=report, status="active").count() == 1
+    assert FacePhoto.objects.filter(report=report, status="active").count() == 2  # both photos enrolled
+    assert report.photo_key == FacePhoto.objects.filter(report=report).order_by("pk").first().photo_key
     assert Event.objects.filter(kind=FamilySearchEvent.MISSING_REPORTED, subject_id=str(report.pk)).exists()
     assert PhoneCode.objects.get().used_at is not None
     # the same code again: used once
@@ -145,6 +147,31 @@ def test_a_wrong_code_files_nothing_and_keeps_the_form(world, sms_outbox):
     text = response.content.decode()
     assert response.status_code == 400 and "验证码不正确" in text and "左耳较大" in text
     assert not MissingReport.objects.exists()
+
+
+def test_several_photos_each_checked_and_named_in_the_error(world, media, settings, fast_faces, sms_outbox,
+                                                            monkeypatch):
+    browser = Client()
+    browser.post("/xunqin/report/", {"reporter_phone": PHONE})
+    base = {**REPORT, "missing_date": dt.date.today().isoformat(), "code": sent_code()}
+    response = browser.post("/xunqin/report/form/", {**base, "photo": [upload("fr_obama.jpg"),
+                                                                         upload("fr_two_people.jpg")]})
+    assert response.status_code == 400 and f"第 2 张照片：{faces.MANY_FACES}" in response.content.decode()
+    assert not MissingReport.objects.exists() and stored(settings) == []
+    monkeypatch.setattr(faces, "encode_face", lambda data: pytest.fail("decoded"))
+    four = [upload(n) for n in ("fr_obama.jpg", "fr_obama2.jpg", "fr_obama3.jpg", "fr_biden.jpg")]
+    response = browser.post("/xunqin/report/form/", {**base, "photo": four})
+    assert response.status_code == 400 and "最多上传 3 张照片" in response.content.decode()
+    from jiuzhu.familysearch.services import _report_photos  # the service's own limit, whatever the form sends
+
+    with pytest.raises(DomainError, match="最多上传 3 张照片"):
+        _report_photos([photo_bytes(n) for n in ("fr_obama.jpg", "fr_obama2.jpg", "fr_obama3.jpg", "fr_biden.jpg")])
+    # the second photo too large: refused before any face is decoded
+    settings.STORED_FILE_MAX_BYTES = 150_000  # fr_obama_small.jpg 33 kB passes, fr_obama.jpg 280 kB does not
+    response = browser.post("/xunqin/report/form/", {**base, "photo": [upload("fr_obama_small.jpg"),
+                                                                         upload("fr_obama.jpg")]})
+    assert response.status_code == 400 and "第 2 张照片：" in response.content.decode()
+    assert "超过了" in response.content.decode() and not MissingReport.objects.exists()
 
 
 def test_reports_limited_per_address(world, sms_outbox, monkeypatch):

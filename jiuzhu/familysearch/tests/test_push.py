@@ -20,6 +20,7 @@ from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditLog, Event
 from jiuzhu.core.sms import OutboxBackend, SmsError
 from jiuzhu.familysearch import push_services as svc
+from jiuzhu.familysearch import worklist
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.push_channels import PUBLIC_FIELDS
 from jiuzhu.familysearch.push_models import DeliveryStatus, PushAttempt, PushDelivery, PushSubscriber
@@ -110,7 +111,7 @@ def test_email_and_sms_carry_the_link_and_unsubscribe_and_nothing_private(publis
     assert send_due()["sent"] == 0  # sent once, never again
 
 
-def test_failures_retry_with_backoff_then_give_up(published_notice, monkeypatch):
+def test_failures_retry_with_backoff_then_give_up(published_notice, monkeypatch, persona):
     notice = published_notice()
     subscriber(LONGHUI, 10, channel="sms", address="13900002222")
     publish(notice)
@@ -133,6 +134,11 @@ def test_failures_retry_with_backoff_then_give_up(published_notice, monkeypatch)
     assert list(PushAttempt.objects.filter(delivery=delivery).values_list("number", "ok")) == [
         (1, False), (2, False), (3, False), (4, False)]
     assert send_due(now=now + dt.timedelta(days=1))["gave_up"] == 0  # given up stays given up
+    # the station's work list: 推送失败, in scope only
+    line = worklist.pushes_failed(persona("longhui_station"))
+    assert (line.label, line.count, line.url) == ("推送失败的寻亲公告", 1, "/familysearch/push/")
+    assert worklist.pushes_failed(persona("dongkou_station")).count == 0
+    assert worklist.pushes_failed(persona("longhui_officer")) is None
 
 
 def test_one_click_unsubscribe_stops_deliveries(published_notice, client):
@@ -286,3 +292,25 @@ def test_station_page_guards_and_retry_now(published_notice, client_for, persona
     notice.save(update_fields=["status"])
     with pytest.raises(DomainError, match="不再推送"):
         svc.push_retry_now(actor=persona("longhui_station"), notice_id=notice.pk)
+
+
+def test_staff_confirm_needs_the_manager_in_scope_and_is_audited(persona, region):
+    from django.http import Http404
+
+    sub = subscriber(LONGHUI, 10, address="phoned@example.cn", confirmed=False)
+    PushSubscriber.objects.filter(pk=sub.pk).update(region=region("430524"))
+    sub.refresh_from_db()
+    with pytest.raises(PermissionDenied):  # a station worker: no approval capability
+        svc.subscriber_confirm_by_staff(actor=persona("longhui_officer"), subscriber=sub, note="电话核实")
+    with pytest.raises(Http404):  # another county's manager
+        svc.subscriber_confirm_by_staff(actor=persona("dongkou_stationmgr"), subscriber=sub, note="电话核实")
+    with pytest.raises(DomainError, match="请填写核实方式"):
+        svc.subscriber_confirm_by_staff(actor=persona("longhui_stationmgr"), subscriber=sub, note=" ")
+    sub.refresh_from_db()
+    assert not sub.confirmed
+    manager = persona("longhui_stationmgr")
+    done = svc.subscriber_confirm_by_staff(actor=manager, subscriber=sub, note="电话核实")
+    assert (done.confirmed, done.confirmed_by) == (True, manager)
+    assert AuditLog.objects.filter(object_type="familysearch.pushsubscriber", object_id=str(sub.pk), action="update",
+                                   actor=manager).count() == 1
+    assert Event.objects.filter(kind=FamilySearchEvent.PUSH_CONFIRMED, subject_id=str(sub.pk)).count() == 1

@@ -5,6 +5,7 @@ for the client's own station)."""
 import datetime as dt
 import io
 
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from jiuzhu.core.models import AuditLog
@@ -18,15 +19,18 @@ FORM = {"channel": "police", "name": "李长林", "sex": "M", "birth_year": "195
 def test_station_enters_a_report_seen_by_its_region_only(world, client_for, persona):
     station = client_for("longhui_station")
     response = station.post("/familysearch/reports/new/",
-                            {**FORM, "missing_date": (dt.date.today() - dt.timedelta(days=2)).isoformat()})
+                            {**FORM, "missing_date": (dt.date.today() - dt.timedelta(days=2)).strftime("%Y/%m/%d"),
+                             "missing_time": "18:40"})
     assert response.status_code == 302, response.content.decode()[:500]
     report = MissingReport.objects.get()
+    assert report.missing_time == dt.time(18, 40)
     assert (report.channel, report.region, report.created_by, report.last_seen_region.code) == \
         ("police", persona("longhui_station").region, persona("longhui_station"), "430524")
     assert report.receipt_number.startswith("XQ")
 
     page = station.get(f"/familysearch/reports/{report.pk}/").content.decode()
     assert "13800001234" in page and "李长林" in page  # the report's own region: the contact to call back
+    assert "18:40" in page
     assert AuditLog.objects.filter(object_type="familysearch.missingreport", object_id=str(report.pk),
                                    action="read").exists()
     assert report.receipt_number in station.get("/familysearch/reports/").content.decode()
@@ -37,6 +41,7 @@ def test_station_enters_a_report_seen_by_its_region_only(world, client_for, pers
 
     export = station.get("/familysearch/reports/export/")
     rows = list(load_workbook(io.BytesIO(b"".join(export.streaming_content))).active.values)
+    assert rows[0][5] == "走失时间" and rows[1][5] == "18:40"
     assert rows[1][0] == report.receipt_number and "13800001234" not in str(rows)  # no contact in a list
     assert AuditLog.objects.filter(action="export", detail__object_type="familysearch.missingreport").exists()
 
@@ -51,6 +56,14 @@ def test_station_entry_needs_the_capability_and_a_valid_form(world, client_for):
     assert response.status_code == 400 and "请选择性别" in response.content.decode()
     response = station.post("/familysearch/reports/new/", {**FORM, "channel": "portal", "missing_date": "2026-01-01"})
     assert response.status_code == 400 and "登记渠道" in response.content.decode()
+    response = station.post("/familysearch/reports/new/",
+                            {**FORM, "missing_date": "2026-01-01", "missing_time": "25:00"})
+    assert response.status_code == 400 and "走失时间格式应为 时:分" in response.content.decode()
+    later = (timezone.localtime() + dt.timedelta(minutes=5))
+    if later.date() == timezone.localdate():  # the guard: today, a time still to come is refused
+        response = station.post("/familysearch/reports/new/", {**FORM, "missing_date": later.date().isoformat(),
+                                                               "missing_time": later.strftime("%H:%M")})
+        assert response.status_code == 400 and "走失时间不能晚于现在" in response.content.decode()
     assert not MissingReport.objects.exists()
 
 
