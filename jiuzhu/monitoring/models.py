@@ -312,13 +312,16 @@ class WarningReferral(models.Model):
 
 
 class WarningConference(models.Model):
-    """一事一议: a case conference's participants, decision and amount."""
+    """一事一议: a case conference's participants, decision and amount; an amount becomes a 临时救助 grant."""
 
     warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="conferences")
     held_on = models.DateField("议事日期")
     participants = models.CharField("参会人员", max_length=300)
     decision = models.TextField("议定事项", max_length=2000)
     amount = models.DecimalField("议定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    # the amount agreed, started as a one-off 临时救助 through registry grant_create (one grant per conference)
+    grant = models.OneToOneField("registry.AssistanceGrant", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="救助发放")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
