@@ -41,7 +41,14 @@ from jiuzhu.monitoring.models import (
     WarningVisit,
 )
 from jiuzhu.registry import services as registry
-from jiuzhu.registry.models import AssistanceCategory, AssistanceGrant, DecisionStatus, GrantStatus, Person, TierDecision
+from jiuzhu.registry.models import (
+    AssistanceCategory,
+    AssistanceGrant,
+    DecisionStatus,
+    GrantStatus,
+    Person,
+    TierDecision,
+)
 
 REFERRAL_DAYS_DEFAULT = 10  # working days a department has to answer, unless the officer sets another
 REFERRAL_DAYS_MAX = 60
