@@ -221,6 +221,7 @@ class FeedLinkReview(models.Model):
     batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="link_reviews")
     position = models.PositiveIntegerField()  # the row's index in the stored Parquet file
     row_number = models.PositiveIntegerField("行号")  # as the uploaded file numbers it
+    sheet = models.CharField("工作表", max_length=100, blank=True)  # a workbook with several data sheets
     name = models.CharField("姓名（数据中）", max_length=50)
     birth_date = models.DateField("出生日期（数据中）", null=True, blank=True)
     region_code = models.CharField("地区代码（数据中）", max_length=12, blank=True)
