@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from jiuzhu.core.crypto import decrypt_text, keyed_hash
+from jiuzhu.core.demo import person_name
 from jiuzhu.core.identity import make_id_number
 from jiuzhu.core.models import Organization, OrganizationKind, Region, User
 from jiuzhu.core.workdays import add_working_days
@@ -68,7 +69,8 @@ def _outsider(county: Region, rng: random.Random) -> str:
             return number
 
 
-HOMOPHONES = dict(zip("桂秀建国明华兰英芳红军平志春玉文", "贵修健帼铭花岚瑛方洪君萍智椿钰雯", strict=True))
+HOMOPHONES = dict(zip("桂秀建国明华兰英芳红军平志春玉文月娟婷云美妹琳慧生永娜艳丹",
+                      "贵修健帼铭花岚瑛方洪君萍智椿钰雯悦鹃亭芸梅媚林惠升勇那燕单", strict=True))
 
 
 def _misspelt(name: str) -> str:
@@ -123,10 +125,10 @@ def _upload_feeds(county: Region, heads: list[Person], rng: random.Random, offic
     for kind in SENDERS:
         chosen, outsiders = ROWS.get(kind, ((0, 1, 2), 0))
         rows = [people[i] for i in chosen if i < len(people)]
-        rows += [(_outsider(county, rng), f"库外人员{n + 1}", village) for n in range(outsiders)]
+        rows += [(_outsider(county, rng), person_name(rng, "F" if n % 2 else "M"), village) for n in range(outsiders)]
         extra = []
         if kind == FeedKind.MEDICAL_SETTLEMENT and heads:
-            first = heads[0]
+            first = next((h for h in heads[:8] if _misspelt(h.name) != h.name), heads[0])
             # a bad row (no usable ID number, no birth date) and a misspelt name without an ID number
             extra = [["43052419", "张某", "", village, on.isoformat(), on.isoformat(), on.isoformat(), "隆回县人民医院",
                       "800.00", "500.00", "", "", "300.00"],
