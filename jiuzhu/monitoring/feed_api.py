@@ -74,6 +74,7 @@ class LinkOut(Schema):
     id: int
     batch_id: int
     row_number: int
+    sheet: str = ""
     name: str
     person_id: int
     person_name: str
@@ -164,7 +165,8 @@ def feed_schemas(request):
 
 
 def _link_out(review) -> dict:
-    return {"id": review.pk, "batch_id": review.batch_id, "row_number": review.row_number, "name": review.name,
+    return {"id": review.pk, "batch_id": review.batch_id, "row_number": review.row_number,
+            "sheet": review.sheet, "name": review.name,
             "person_id": review.person_id, "person_name": review.person.name, "probability": review.probability,
             "status": review.status}
 

@@ -78,6 +78,7 @@ class Validated:
     errors: list[dict] = field(default_factory=list)
     notices: list[dict] = field(default_factory=list)
     phases: dict = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)  # each accepted row's sheet (a workbook with several only)
 
     @property
     def rows_rejected(self) -> int:
@@ -183,6 +184,8 @@ class _Chunk:
             sheet, _ = block.sheet(i)
             self.v.rejected.append((int(block.row_numbers[i]), sheet, block.record(i), reasons[i]))
         keep = pa.array(~bad)
+        if block.refs is not None:  # several sheets: the accepted rows' sheets, for the link reviews
+            self.v.sheets += [block.refs[i].sheet for i in np.flatnonzero(~bad).tolist()]
         birth = pc.coalesce(arrays["birth_date"], arrays["_id_birth"])
         columns = {"id_number": arrays["id_number"], "name": arrays["name"], "region_code": arrays["region_code"],
                    "row_number": pa.array(block.row_numbers, pa.int32()), "birth_date": birth,
@@ -458,6 +461,7 @@ def feed_upload(*, actor, kind: str, data: bytes, filename: str, organization: O
             FeedLinkReview.objects.bulk_create([
                 FeedLinkReview(batch=batch, position=m.row_number,
                                row_number=table.column("row_number")[m.row_number].as_py(),
+                               sheet=validated.sheets[m.row_number] if validated.sheets else "",
                                name=table.column("name")[m.row_number].as_py() or "",
                                birth_date=table.column("birth_date")[m.row_number].as_py(),
                                region_code=table.column("region_code")[m.row_number].as_py() or "",

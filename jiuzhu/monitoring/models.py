@@ -221,6 +221,7 @@ class FeedLinkReview(models.Model):
     batch = models.ForeignKey(FeedBatch, on_delete=models.CASCADE, related_name="link_reviews")
     position = models.PositiveIntegerField()  # the row's index in the stored Parquet file
     row_number = models.PositiveIntegerField("行号")  # as the uploaded file numbers it
+    sheet = models.CharField("工作表", max_length=100, blank=True)  # a workbook with several data sheets
     name = models.CharField("姓名（数据中）", max_length=50)
     birth_date = models.DateField("出生日期（数据中）", null=True, blank=True)
     region_code = models.CharField("地区代码（数据中）", max_length=12, blank=True)
@@ -312,13 +313,16 @@ class WarningReferral(models.Model):
 
 
 class WarningConference(models.Model):
-    """一事一议: a case conference's participants, decision and amount."""
+    """一事一议: a case conference's participants, decision and amount; an amount becomes a 临时救助 grant."""
 
     warning = models.ForeignKey(Warning, on_delete=models.PROTECT, related_name="conferences")
     held_on = models.DateField("议事日期")
     participants = models.CharField("参会人员", max_length=300)
     decision = models.TextField("议定事项", max_length=2000)
     amount = models.DecimalField("议定金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    # the amount agreed, started as a one-off 临时救助 through registry grant_create (one grant per conference)
+    grant = models.OneToOneField("registry.AssistanceGrant", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name="救助发放")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

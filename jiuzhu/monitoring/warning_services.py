@@ -41,7 +41,14 @@ from jiuzhu.monitoring.models import (
     WarningVisit,
 )
 from jiuzhu.registry import services as registry
-from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, GrantStatus, Person, TierDecision
+from jiuzhu.registry.models import (
+    AssistanceCategory,
+    AssistanceGrant,
+    DecisionStatus,
+    GrantStatus,
+    Person,
+    TierDecision,
+)
 
 REFERRAL_DAYS_DEFAULT = 10  # working days a department has to answer, unless the officer sets another
 REFERRAL_DAYS_MAX = 60
@@ -327,8 +334,15 @@ def warning_close_referred(*, actor, warning: Warning, note: str) -> Warning:
 # ---- 3. Case conference (一事一议) ----------------------------------------------------------------------------
 
 def warning_case_conference(*, actor, warning: Warning, held_on: dt.date, participants: str, decision: str,
-                            amount: Decimal | None = None) -> WarningConference:
-    """一事一议: participants, decision and the amount agreed; the warning is closed with it."""
+                            amount: Decimal | None = None, person_id: int | None = None,
+                            acknowledge: bool = False) -> WarningConference:
+    """一事一议: participants, decision and the amount agreed; the warning is closed with it.
+
+    An amount above zero is the assistance the conference agreed: it is started as a one-off 临时救助 from the
+    conference day through the registry's own grant_create (its guards apply: Capability.PROPOSE_GRANTS, the
+    household in scope, duplicate/excessive findings to acknowledge), in the same transaction, on the
+    household's chain, and kept on the conference (one grant per conference: the warning is closed with it,
+    so a second submission is refused by the status check under the row lock)."""
     _require_handler(actor, warning)
     _require_visited(warning, "一事一议")
     held_on = _day(held_on, "held_on", "议事日期")
@@ -339,19 +353,32 @@ def warning_case_conference(*, actor, warning: Warning, held_on: dt.date, partic
         if amount < 0 or amount > Decimal("9999999"):
             raise DomainError("议定金额应在 0 到 9,999,999 元之间", code="validation_error", field="amount")
         amount = amount.quantize(Decimal("0.01"))
+    pays = amount is not None and amount > 0
+    if pays:
+        require(actor, Capability.PROPOSE_GRANTS)
+        if warning.household_id is None:
+            raise DomainError("该预警对象不在低收入人口库中，议定金额须先登记家庭后才能发放", code="validation_error",
+                              field="amount")
     with transaction.atomic():
         _lock(warning)
         _require_visited(warning, "一事一议")
+        grant = registry.grant_create(
+            actor=actor, household=warning.household, category=AssistanceCategory.TEMPORARY, period_start=held_on,
+            once_amount=amount, person_id=person_id, acknowledge=acknowledge) if pays else None
         conference = WarningConference.objects.create(warning=warning, held_on=held_on, participants=participants,
-                                                      decision=decision, amount=amount, recorded_by=actor)
+                                                      decision=decision, amount=amount, grant=grant,
+                                                      recorded_by=actor)
         _close(warning, actor, Disposition.CASE_CONFERENCE)
         audit_change("create", actor, conference, person_id=_audit_person(warning),
-                     changes={"warning": warning.pk, "amount": str(amount) if amount is not None else None})
+                     changes={"warning": warning.pk, "amount": str(amount) if amount is not None else None,
+                              "grant": grant.pk if grant else None})
         money = f"，议定金额 {registry.yuan(amount)} 元" if amount is not None else ""
+        if grant is not None:
+            money += f"，已登记临时救助（救助发放 #{grant.pk}）"
         _event(MonitoringEvent.WARNING_DISPOSED, warning, actor,
                f"一事一议（{held_on}，参会：{participants}）：{decision[:120]}{money}",
                {"disposition": Disposition.CASE_CONFERENCE.value, "conference": conference.pk,
-                "amount": str(amount) if amount is not None else None})
+                "amount": str(amount) if amount is not None else None, "grant": grant.pk if grant else None})
     return conference
 
 

@@ -205,11 +205,14 @@ def close_referred(request, warning_id: int):
 @require_POST
 def conference(request, warning_id: int):
     def run(w):
+        person = request.POST.get("person_id", "")
         services.warning_case_conference(actor=request.user, warning=w,
                                          held_on=_date(request, "held_on", "议事日期"),
                                          participants=request.POST.get("participants", ""),
                                          decision=request.POST.get("decision", ""),
-                                         amount=_amount(request.POST.get("amount"), "议定金额"))
+                                         amount=_amount(request.POST.get("amount"), "议定金额"),
+                                         person_id=int(person) if person.isdigit() else None,
+                                         acknowledge=request.POST.get("acknowledge") == "on")
     return _act(request, warning_id, "conference", run, "一事一议已登记，预警办结")
 
 

@@ -146,7 +146,7 @@ def test_the_command_holds_a_file_with_errors_or_accepts_it_partially(world, tmp
     out, err = io.StringIO(), io.StringIO()
     call_command("upload_feed", str(path), kind="medical_settlement", user="longhui_clerk",
                  errors_xlsx=str(tmp_path / "e.xlsx"), stdout=out, stderr=err)
-    assert "待确认" in out.getvalue() and "第5行 入院日期：日期“2026-02-30”不存在" in err.getvalue()
+    assert "待确认" in out.getvalue() and "第5行 E列 入院日期：日期“2026-02-30”不存在" in err.getvalue()
     assert (tmp_path / "e.xlsx").read_bytes()[:2] == b"PK"
     assert FeedBatch.objects.get().status == FeedBatchStatus.CHECKED
     out = io.StringIO()

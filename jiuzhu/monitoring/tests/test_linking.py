@@ -92,3 +92,38 @@ def test_a_row_with_a_valid_id_number_is_linked_by_its_hash(persona, liu):
     batch = upload(persona, [ff.medical_row(number, "刘桂兰")])
     row = stored(batch)[2]
     assert row["person_id"] == liu.pk and row["link_method"] == "id" and row["birth_date"] == BORN
+
+
+def test_a_workbook_with_several_sheets_names_the_sheet_in_reviews_errors_and_the_command(persona, liu, tmp_path):
+    import io
+
+    import openpyxl
+    from django.core.management import call_command
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "九月"
+    for row in (ff.HEADERS, ff.good_rows(1)[0]):
+        first.append(row)
+    second = book.create_sheet("十月")
+    for row in (ff.HEADERS, ff.good_rows(1, start=5)[0], ff.medical_row("", "刘贵兰", born=BORN.isoformat(), region=""),
+                ff.medical_row(ff.good_rows(1, start=9)[0][0], "钱七", total="一万")):
+        second.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    path = tmp_path / "两月结算.xlsx"
+    path.write_bytes(data.getvalue())
+    err = io.StringIO()
+    call_command("upload_feed", str(path), kind="medical_settlement", user="longhui_clerk", stdout=io.StringIO(),
+                 stderr=err)
+    assert "工作表“十月”第4行 I列 医疗总费用：“一万”不是数字" in err.getvalue()
+    review = FeedLinkReview.objects.get()
+    assert (review.sheet, review.row_number, review.person) == ("十月", 3, liu)
+    from django.test import Client
+
+    client = Client()
+    client.force_login(persona("longhui_officer"))
+    html = client.get("/monitoring/feeds/links/").content.decode()
+    assert "工作表“十月”第 3 行" in html, html[:2000]
+    batch = client.get(f"/monitoring/feeds/{review.batch_id}/").content.decode()
+    assert "工作表“十月”第 4 行" in batch

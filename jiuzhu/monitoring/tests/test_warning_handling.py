@@ -195,16 +195,53 @@ def test_referral_guards(visited, persona, other_clerk):
 
 # ---- 3. Case conference -----------------------------------------------------------------------------------
 
-def test_case_conference_closes_with_participants_decision_amount(visited, dibao_household, persona):
-    made = services.warning_case_conference(actor=persona("longhui_window"), warning=visited, held_on=TODAY,
-                                            participants="镇长、村支书、协理员", decision="给予一次性临时救助",
-                                            amount=Decimal("2000"))
+def conference(actor, warning, **extra):
+    return services.warning_case_conference(actor=actor, warning=warning, held_on=TODAY,
+                                            participants="镇长、村支书、协理员", decision="给予一次性临时救助", **extra)
+
+
+def test_case_conference_amount_starts_one_temporary_grant_on_the_chain(visited, dibao_household, persona):
+    officer = persona("longhui_officer")
+    made = conference(officer, visited, amount=Decimal("2000"))
     visited.refresh_from_db()
     assert (visited.status, visited.disposition) == (WarningStatus.CLOSED, Disposition.CASE_CONFERENCE)
-    assert made.amount == Decimal("2000.00")
+    grant = AssistanceGrant.objects.get(household=dibao_household, category="temporary")
+    assert (made.amount, made.grant_id) == (Decimal("2000.00"), grant.pk)
+    assert (grant.once_amount, grant.period_start, grant.status) == (Decimal("2000.00"), TODAY, GrantStatus.ACTIVE)
+    assert chain(dibao_household, RegistryEvent.GRANT_CREATED).get().subject_id == str(grant.pk)
     event = chain(dibao_household, MonitoringEvent.WARNING_DISPOSED).get()
-    assert "一事一议" in event.summary and "2000 元" in event.summary
+    assert "一事一议" in event.summary and "2000 元" in event.summary and event.payload["grant"] == grant.pk
+    with pytest.raises(DomainError) as exc:  # exactly once: the closed warning refuses a second conference
+        conference(officer, visited, amount=Decimal("2000"))
+    assert exc.value.code == "invalid_status"
+    assert AssistanceGrant.objects.filter(household=dibao_household, category="temporary").count() == 1
+
+
+def test_case_conference_without_amount_records_only_the_decision(visited, dibao_household, persona):
+    made = conference(persona("longhui_window"), visited)
+    visited.refresh_from_db()
+    assert visited.status == WarningStatus.CLOSED and made.grant_id is None and made.amount is None
     assert not AssistanceGrant.objects.filter(household=dibao_household, category="temporary").exists()
+
+
+def test_case_conference_amount_needs_the_registry_capability_and_rolls_back(visited, dibao_household, persona):
+    with pytest.raises(PermissionDenied):  # the township window may not start grants
+        conference(persona("longhui_window"), visited, amount=Decimal("2000"))
+    visited.refresh_from_db()
+    assert visited.status == WarningStatus.VISITED and not visited.conferences.exists()
+    assert not AssistanceGrant.objects.filter(household=dibao_household, category="temporary").exists()
+
+
+def test_case_conference_amount_for_a_person_outside_the_registry_is_refused(
+        make_warning, discovery_indicator, persona):
+    village = persona("longhui_window").region.children.order_by("code").first()
+    warning = make_warning(of=discovery_indicator, region=village, subject_name="赵小红")
+    visit(persona("longhui_window"), warning)
+    warning.refresh_from_db()
+    with pytest.raises(DomainError, match="先登记家庭"):
+        conference(persona("longhui_officer"), warning, amount=Decimal("500"))
+    warning.refresh_from_db()
+    assert warning.status == WarningStatus.VISITED and not AssistanceGrant.objects.exists()
 
 
 # ---- 4. Verify and terminate -------------------------------------------------------------------------------

@@ -117,6 +117,22 @@ def test_a_refused_form_comes_back_with_the_message_and_what_was_typed(client_fo
     assert "议定金额应为数字" in html and 'value="镇村干部"' in html, html[html.find('conference-form') - 100:][:3000]
 
 
+def test_the_county_officer_records_a_conference_amount_as_a_grant_through_the_form(client_for, warning, persona):
+    visited(warning, persona)
+    window = client_for("longhui_window").get(f"/monitoring/warnings/{warning.pk}/").content.decode()
+    assert "议定救助金额须由县级民政经办人员登记" in window and 'name="amount"' not in window
+    officer = client_for("longhui_officer")
+    assert 'name="amount"' in officer.get(f"/monitoring/warnings/{warning.pk}/").content.decode()
+    response = officer.post(f"/monitoring/warnings/{warning.pk}/conference/", {
+        "held_on": TODAY.isoformat(), "participants": "镇长、村支书", "decision": "给予一次性临时救助",
+        "amount": "1,800", "person_id": str(warning.person_id), "acknowledge": "on"})
+    assert response.status_code == 302, text(response)[:2000]
+    conference = warning.conferences.get()
+    assert conference.grant.once_amount == 1800 and conference.grant.person_id == warning.person_id
+    page = text(officer.get(f"/monitoring/warnings/{warning.pk}/"))
+    assert f"已登记临时救助，救助发放 #{conference.grant_id}" in page
+
+
 def test_department_inbox_answer_and_scope(client_for, warning, persona, other_clerk):
     visited(warning, persona)
     clerk = persona("longhui_clerk")

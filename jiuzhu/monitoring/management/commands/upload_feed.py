@@ -65,6 +65,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"已写入 {target}")
         if result.validated is not None:
             for e in result.validated.errors[:SHOWN_ERRORS]:
-                self.stderr.write(f"第{e['row']}行 {e['column']}：{e['message']}")
+                sheet = f"工作表“{e['sheet']}”" if e.get("sheet") else ""
+                letter = f"{e['letter']}列 " if e.get("letter") else ""
+                self.stderr.write(f"{sheet}第{e['row']}行 {letter}{e['column']}：{e['message']}")
             if len(result.validated.errors) > SHOWN_ERRORS:
                 self.stderr.write(f"……共 {len(result.validated.errors)} 处错误，以上为前 {SHOWN_ERRORS} 处")
