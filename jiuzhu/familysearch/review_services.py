@@ -41,8 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit, audit_change
@@ -436,6 +436,12 @@ def _report_block(client: dict) -> Q:
     return q
 
 
+def _year(field: str):
+    """A date column's year in the database's own functions (Django's ExtractYear is a Python function per row
+    on SQLite: seconds over 100,000 rows): the first four characters of its ISO text."""
+    return Cast(Substr(Cast(field, CharField()), 1, 4), IntegerField())
+
+
 def _earlier_block(queryset, client: dict):
     """Earlier rescue records the library could rank for this client, said in SQL as for the reports
     (`_report_block`): the birth year case_as_report gives a record (its birth date's year, else the admission's
@@ -449,7 +455,7 @@ def _earlier_block(queryset, client: dict):
     if client["estimated_age"] is None:
         return queryset
     centre = found.year - round(client["estimated_age"])
-    born = Coalesce(ExtractYear("birth_date"), ExtractYear("admitted_on") - F("estimated_age"))
+    born = Coalesce(_year("birth_date"), _year("admitted_on") - F("estimated_age"))
     return queryset.alias(block_birth_year=born).filter(
         Q(block_birth_year__isnull=True) | Q(block_birth_year__range=(centre + AGE_LO - 1, centre + AGE_HI + 1)))
 
