@@ -16,6 +16,23 @@ station (admitted today, derived with noise from a random row by synth.generate_
 then `match_case(case=..., actor=None)` timed whole: reading the client, the open reports and earlier records the
 blocking lets through, preparing them, ranking, the face search (no faces enrolled here) and writing the
 candidates. `first_ms` is the first query (a cold process); p50/p95 are over the Q queries.
+
+Target (#19): ranking one new client against 1,000,000 historical records and 100,000 missing reports under
+300 ms p95. NOT MET by the in-app path. Measured 2026-12-02 on the shared 2-core machine, 100,000 records and
+10,000 open reports, 10 queries, every run writing 10 candidates:
+  SQLite, before the SQL window on earlier records' birth years (load 6.6-7.9): p50 6,396 ms, p95 9,480 ms.
+  PostgreSQL, with it (load 16.6-17.3): p50 2,712 ms, p95 4,270 ms.
+(SQLite with it: see the commit's report; one profiled warm run 10.4 s before, 5.7 s after, load ~9.)
+Where the time goes (cProfile, SQLite, 100,000 records): ~20,000 blocked rows read through the ORM with the
+profile's seven correlated subqueries (~4.6 s of fetchmany), then matching.ReportTable preparing them (~6-7 s:
+feature bigrams 3.9 s, names 1.5-2.5 s); the ranking itself is milliseconds. Both grow with the rows the
+blocking lets through, so 1,000,000 / 100,000 would take about ten times as long (not run: the seeding alone
+is ~5 min per database and each run ~a minute).
+What meets the target (not built here): the table prepared once per process (as bench/candidate_ranking.py
+holds it: p95 140 ms at 1.1 M rows) and kept current by the rows changed since it was built. That needs a change
+stamp on RescueCase and MissingReport (ClientProfile has updated_at) written by every save path, including
+save(update_fields=...) and queryset.update(); deletions found by a count per table; a row mask in
+matching.rank() for what each client may see (earlier records only, open reports only, not itself).
 """
 
 import argparse
