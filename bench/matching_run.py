@@ -20,9 +20,10 @@ candidates. `first_ms` is the first query (a cold process); p50/p95 are over the
 Target (#19): ranking one new client against 1,000,000 historical records and 100,000 missing reports under
 300 ms p95. NOT MET by the in-app path. Measured 2026-12-02 on the shared 2-core machine, 100,000 records and
 10,000 open reports, 10 queries, every run writing 10 candidates:
-  SQLite, before the SQL window on earlier records' birth years (load 6.6-7.9): p50 6,396 ms, p95 9,480 ms.
-  PostgreSQL, with it (load 16.6-17.3): p50 2,712 ms, p95 4,270 ms.
-(SQLite with it: see the commit's report; one profiled warm run 10.4 s before, 5.7 s after, load ~9.)
+  SQLite, the earlier records' birth-year window through Django's ExtractYear (load 6.6-7.9): p50 6,396 ms,
+  p95 9,480 ms; one warm run profiled: 10.4 s with ExtractYear (a Python function per row on SQLite), 5.7 s
+  with the window in the database's own functions (load ~9).
+  PostgreSQL, native window (load 16.6-17.3): p50 2,712 ms, p95 4,270 ms.
 Where the time goes (cProfile, SQLite, 100,000 records): ~20,000 blocked rows read through the ORM with the
 profile's seven correlated subqueries (~4.6 s of fetchmany), then matching.ReportTable preparing them (~6-7 s:
 feature bigrams 3.9 s, names 1.5-2.5 s); the ranking itself is milliseconds. Both grow with the rows the
