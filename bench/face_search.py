@@ -48,11 +48,14 @@ shards on 2 threads, one OpenMP thread each; the query rounded to a code and the
 2026-12-02 on the same shared 2-core machine, 1,000,000 vectors, 200 queries, recall_at_10 1.0 and identical
 answers in every run (200 of 200 checked, or --check 50):
   14:07-14:15 UTC, load 7.2-7.3 (uptime 8.0 at the start): p50 / p95 ms 30.9 / 40.0, cpu_ms_p50 10.5, build_s 9.0;
-  14:19-14:30 UTC, load 6.5-6.6: 45.3 / 65.0, cpu_ms_p50 13.9, build_s 7.7.
+  14:19-14:30 UTC, load 6.5-6.6: 45.3 / 65.0, cpu_ms_p50 13.9, build_s 7.7;
+  14:43-15:01 UTC, load 11.8-12.1 (uptime 15.2 at the start): 76.3 / 116.5, cpu_ms_p50 17.8 (--check 50);
+  15:02-15:06 UTC with two CPU hogs of ours (`python3 -c "while 1: pass"` x2) beside other sessions' jobs, load
+  9.0: 56.2 / 102.6, cpu_ms_p50 14.3 (--check 50).
 The CPU per search fell from ~28-49 ms (NumPy: int8 -> float32 blocks, then BLAS) to 10.5-13.9 ms; on the loaded
 machine the wall time is the CPU time divided by the share of the 2 cores the search gets. enrol_ms 1,468 and
-1,111 in these runs (load 7-11: dlib's detection, unchanged here; 671-874 at load 9-11 before, see the run at
-the end of the commit's report).
+1,111, 857, 599 in these runs (dlib's detection, unchanged here, follows the load: 671-874 at load 9-11 before);
+encode_face alone at load 8.3, median of 7: 930 ms without faiss loaded, 830 ms with an index searched first.
 Earlier still, before the float32 product went through einsum instead of BLAS's threaded sgemv: p50 / p95
 158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
 """

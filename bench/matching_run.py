@@ -24,6 +24,7 @@ Target (#19): ranking one new client against 1,000,000 historical records and 10
   p95 9,480 ms; one warm run profiled: 10.4 s with ExtractYear (a Python function per row on SQLite), 5.7 s
   with the window in the database's own functions (load ~9).
   PostgreSQL, native window (load 16.6-17.3): p50 2,712 ms, p95 4,270 ms.
+  SQLite, native window, --reuse (other clients, load 4.2-4.6): p50 764 ms, p95 1,335 ms.
 Where the time goes (cProfile, SQLite, 100,000 records): ~20,000 blocked rows read through the ORM with the
 profile's seven correlated subqueries (~4.6 s of fetchmany), then matching.ReportTable preparing them (~6-7 s:
 feature bigrams 3.9 s, names 1.5-2.5 s); the ranking itself is milliseconds. Both grow with the rows the
