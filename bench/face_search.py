@@ -7,10 +7,11 @@ Prints one JSON line last:
 
 Data: N random 128-d vectors shaped like face_recognition's (each coordinate ~N(0, 0.09), norms near 1), in
 clusters of 1-8 photos per person (a person's photos within ~0.35 of each other), written as the index files
-(FaceIndex.write: vectors, ids, 8-bit codes, their norms, the scale) under a temporary directory and memory-mapped
-back, as the app does. Each query is a perturbed copy of a random enrolled vector (a new photo of an enrolled
-person). `p95_ms`: one top-10 search (FaceIndex.top: a scan of the 8-bit codes, then the rows the codes' error
-bound cannot rule out measured exactly) with the page cache warm; `cpu_ms_p50`: the process's CPU time per search
+(FaceIndex.write: vectors, ids, the quantiser's scale and measured row error, and the 8-bit codes as faiss files
+of 262,144 rows) under a temporary directory and memory-mapped back, as the app does. Each query is a perturbed
+copy of a random enrolled vector (a new photo of an enrolled person). `p95_ms`: one top-10 search (FaceIndex.top:
+faiss scans the 8-bit codes shard by shard on the index's threads, then the rows the codes' error bound cannot
+rule out are measured exactly) with the page cache warm; `cpu_ms_p50`: the process's CPU time per search
 (both threads), the work whatever else runs; `recall_at_10`: the answers against brute force (np.linalg.norm over
 every float32 row, ties by row) on every query (`--check` fewer); `identical`: how many answers equal brute
 force's rows in order. `load`: the 1-minute load average before and after the timed searches. `enrol_ms`:
@@ -42,6 +43,19 @@ At load 1.3-2.0 (10:38-10:43 UTC; the scan slicing a plain view of the codes, no
 identical 200 of 200: p50 / p95 ms 27.6 / 41.3, 54.1 / 63.5, 30.1 / 37.3; build_s 1.8-2.3; enrol_ms 196-254. The
 float32 scan right after, same load: 56.5 / 73.1. So the target holds at the earlier measurement's load in two
 runs of three; the second run (same code, load 1.8-2.0) stayed near 54 ms throughout, cause not found.
+With faiss (faiss-cpu 1.15, 8-bit direct signed scalar quantizer: integer distances between codes in SIMD; 4
+shards on 2 threads, one OpenMP thread each; the query rounded to a code and the bound widened by its rounding),
+2026-12-02 on the same shared 2-core machine, 1,000,000 vectors, 200 queries, recall_at_10 1.0 and identical
+answers in every run (200 of 200 checked, or --check 50):
+  14:07-14:15 UTC, load 7.2-7.3 (uptime 8.0 at the start): p50 / p95 ms 30.9 / 40.0, cpu_ms_p50 10.5, build_s 9.0;
+  14:19-14:30 UTC, load 6.5-6.6: 45.3 / 65.0, cpu_ms_p50 13.9, build_s 7.7;
+  14:43-15:01 UTC, load 11.8-12.1 (uptime 15.2 at the start): 76.3 / 116.5, cpu_ms_p50 17.8 (--check 50);
+  15:02-15:06 UTC with two CPU hogs of ours (`python3 -c "while 1: pass"` x2) beside other sessions' jobs, load
+  9.0: 56.2 / 102.6, cpu_ms_p50 14.3 (--check 50).
+The CPU per search fell from ~28-49 ms (NumPy: int8 -> float32 blocks, then BLAS) to 10.5-13.9 ms; on the loaded
+machine the wall time is the CPU time divided by the share of the 2 cores the search gets. enrol_ms 1,468 and
+1,111, 857, 599 in these runs (dlib's detection, unchanged here, follows the load: 671-874 at load 9-11 before);
+encode_face alone at load 8.3, median of 7: 930 ms without faiss loaded, 830 ms with an index searched first.
 Earlier still, before the float32 product went through einsum instead of BLAS's threaded sgemv: p50 / p95
 158 / 307 ms at load 3.5, 317 / 515 ms at load 5.4. Under heavy load (5-8 on 2 cores) every figure doubles or worse.
 """

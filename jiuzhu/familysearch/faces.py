@@ -7,11 +7,14 @@
   (face_recognition, model from the face_recognition_models package, offline) and encodes the one face. Every
   refusal is a core.errors `invalid(...)` with a Chinese message on the field "photo".
 - `FaceIndex`: an (N, 128) float32 matrix memory-mapped from a `.npy` file under the files root, with an (N, 3)
-  int64 array of (subject kind, subject id, photo id), and an 8-bit copy of the matrix (one scale per dimension)
-  that a search scans: a quarter of the bytes, which is what a scan of 1,000,000 rows is bound by. The copy's
-  rounding error has a known bound per row, so the scan only narrows the rows down; the rows that could be among
-  the k nearest are then measured in float32 from the full matrix (FaceIndex.top). The answer is exact, the same
-  rows and distances as brute force over the float32 matrix (ties by row), not an approximation.
+  int64 array of (subject kind, subject id, photo id), and an 8-bit copy of the matrix (one scale for every
+  dimension) in faiss files of SHARD_ROWS rows each (faiss's 8-bit direct signed scalar quantizer, memory-mapped
+  with IO_FLAG_MMAP_IFC): a quarter of the bytes, scanned by faiss's SIMD code on SEARCH_THREADS threads (faiss
+  releases the GIL). The query is rounded to a code too, so faiss's distances are exact integers between codes;
+  how far a row and the query can be from their codes is measured (the rows' when written, the query's at each
+  search), so the scan only narrows the rows down: the rows that could be among the k nearest are then measured
+  in float32 from the full matrix (FaceIndex.top). The answer is exact, the same rows and distances as brute
+  force over the float32 matrix (ties by row), not an approximation.
 - `similarity_label(distance)`: face_recognition's usual same-person threshold is 0.6 (Euclidean distance of
   the embeddings). The label only ranks what a person must check: the engine never identifies anyone.
 
@@ -40,12 +43,13 @@ DETECT_MAX_SIDE = 800  # long side in pixels for detection: every shared test ph
 MAX_PIXELS = 40_000_000  # a photo declaring more pixels than a 40-megapixel camera is refused before decoding
 SAME_PERSON_THRESHOLD = 0.6  # face_recognition's documented default tolerance
 SEARCH_THREADS = max(1, min(4, os.cpu_count() or 1))
-SLICE_MIN_ROWS = 65_536  # below this many rows a search is one slice, one thread
-# Rows turned from int8 to float32 at a time: 1,024 × 128 floats (512 KB) stay in a core's cache, and a product
-# this size runs in the calling thread (OpenBLAS threads a matrix-vector product only from 115,200 × 4 elements;
-# with BLAS's threads inside the index's own, 4,096-row blocks took ten times as long on the 2-core machine).
-SCAN_BLOCK = 1024
-INDEX_FORMAT = 2  # the files' layout: 2 added the 8-bit codes; files of another format are written again
+# Rows per shard: one faiss index (file) of 8-bit codes each, searched by one thread; 1,000,000 rows are 4 shards,
+# two per thread on 2 cores.
+SHARD_ROWS = 262_144
+# Each shard's nearest codes measured exactly beyond k: enough that the rows left out are provably too far (the
+# nearest code left out is further than the k-th distance by more than the codes' error) nearly always.
+SHORTLIST_EXTRA = 64
+INDEX_FORMAT = 3  # the files' layout: 2 added the 8-bit codes, 3 made them faiss files; others are written again
 
 NO_FACE = "照片中未检测到人脸，请上传正面清晰照片"
 MANY_FACES = "照片中有多张人脸，请裁剪为一人后上传"
@@ -58,8 +62,23 @@ KIND_REPORT = 2
 
 
 @functools.cache
+def _faiss():
+    """Imported on first use (~0.5 s): pages that never search faces should not pay."""
+    import faiss
+
+    return faiss
+
+
+def _one_openmp_thread() -> None:
+    # faiss runs a one-query search in the calling thread, but a thread with more OpenMP threads keeps them
+    # spinning beside it: one each, on the search threads (the web server runs several threads of its own).
+    _faiss().omp_set_num_threads(1)
+
+
+@functools.cache
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="face-index")
+    return ThreadPoolExecutor(max_workers=SEARCH_THREADS, thread_name_prefix="face-index",
+                              initializer=_one_openmp_thread)
 
 
 def _face_recognition():
@@ -197,46 +216,73 @@ class _Subjects:
 
 
 class FaceIndex(_Subjects):
-    """Exact 1:N search over (N, 128) float32 rows memory-mapped from disk, scanned through 8-bit codes (see the
-    module's docstring)."""
+    """Exact 1:N search over (N, 128) float32 rows memory-mapped from disk, scanned through 8-bit codes by faiss
+    (see the module's docstring)."""
 
-    FILES = ("vectors", "ids", "codes", "code-norms", "scale")
+    FILES = ("vectors", "ids", "quant")  # .npy; and one faiss file of codes per shard of SHARD_ROWS rows
 
-    def __init__(self, vectors: np.ndarray, ids: np.ndarray, codes: np.ndarray, code_norms: np.ndarray,
-                 scale: np.ndarray):
-        self.vectors = vectors  # (N, 128) float32: the embeddings, read only for the few rows re-ranked
+    def __init__(self, vectors: np.ndarray, ids: np.ndarray, quant: np.ndarray, shards: list):
+        self.vectors = vectors  # (N, 128) float32: the embeddings, read only for the few rows measured exactly
         self.ids = ids  # (N, 3) int64: subject kind, subject id, photo id
-        self.codes = codes  # (N, 128) int8: round(vector / scale), what a search scans
-        self.code_norms = code_norms  # (N,) float32: |codes × scale|²
-        self.scale = scale  # (128,) float32: one step of a code, per dimension
+        self.quant = np.asarray(quant, dtype=np.float64)  # (scale, row error, shard rows)
+        self.shards = shards  # faiss IndexScalarQuantizer (8-bit direct signed) over consecutive rows, in order
 
     def __len__(self) -> int:
         return int(self.vectors.shape[0])
 
+    @property
+    def scale(self) -> float:
+        """One step of a code, the same in every dimension (so distances between codes are distances)."""
+        return float(self.quant[0])
+
+    @property
+    def row_error(self) -> float:
+        """The largest distance of any row from its decoded code (measured when written)."""
+        return float(self.quant[1])
+
+    @property
+    def shard_rows(self) -> int:
+        return int(self.quant[2])
+
     # ---- building ----
 
     @staticmethod
-    def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """8-bit codes of the rows, their decoded squared norms, and the scale. Per dimension the largest magnitude
-        maps to 127, so no code is clipped and each coordinate is off by at most half a step: every row lies within
-        half the scale's length of its decoded code, whatever the data (what `_error_bound` gives, and exactness
-        rests on). An outlier coarsens its dimensions' steps: searches then measure more rows, still exactly."""
-        scale = np.abs(vectors).max(axis=0) / 127.0 if len(vectors) else np.zeros(DIMENSIONS)
-        scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-        codes = np.empty(vectors.shape, dtype=np.int8)
-        norms = np.empty(len(vectors), dtype=np.float32)
-        for first in range(0, len(vectors), SLICE_MIN_ROWS):  # in slices: no temporary the size of the matrix
-            rows = slice(first, first + SLICE_MIN_ROWS)
-            codes[rows] = np.clip(np.rint(vectors[rows] / scale), -127, 127)
-            decoded = codes[rows] * scale.astype(np.float64)
-            norms[rows] = np.einsum("ij,ij->i", decoded, decoded)
-        return codes, norms, scale
+    def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 128) uint8 codes as faiss's 8-bit direct signed codec stores them (round(vector / scale) + 128) and
+        (scale, row error). The largest magnitude of any coordinate maps to 127, so nothing is clipped; the row
+        error is measured, not assumed: the largest Euclidean distance of a row from scale × its code (float64),
+        what exactness rests on. An outlier coarsens every step: searches then measure more rows, still exactly."""
+        peak = float(np.abs(vectors).max()) if len(vectors) else 0.0
+        scale = peak / 127.0 if peak > 0 else 1.0
+        codes = np.empty(vectors.shape, dtype=np.uint8)
+        error = 0.0
+        for first in range(0, len(vectors), 65_536):  # in slices: no temporary the size of the matrix
+            rows = vectors[first:first + 65_536]
+            signed = np.rint(rows / np.float64(scale))
+            codes[first:first + 65_536] = (signed + 128).astype(np.uint8)
+            error = max(error, float(np.sqrt(((rows - signed * scale) ** 2).sum(axis=1)).max()))
+        return codes, np.array([scale, error], dtype=np.float64)
+
+    @staticmethod
+    def _shard(codes: np.ndarray):
+        faiss = _faiss()
+        shard = faiss.IndexScalarQuantizer(DIMENSIONS, faiss.ScalarQuantizer.QT_8bit_direct_signed,
+                                           faiss.METRIC_L2)
+        shard.is_trained = True  # the direct codec has nothing to train
+        if len(codes):
+            faiss.copy_array_to_vector(np.ascontiguousarray(codes).ravel(), shard.codes)
+            shard.ntotal = len(codes)
+        return shard
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    def build(cls, vectors: np.ndarray, ids: np.ndarray):
+        """The arrays of an index and its shards (faiss indexes over SHARD_ROWS consecutive rows each)."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, DIMENSIONS)
         ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1, 3)
-        return (vectors, ids, *cls.quantise(vectors))
+        codes, (scale, error) = cls.quantise(vectors)
+        quant = np.array([scale, error, SHARD_ROWS], dtype=np.float64)
+        shards = [cls._shard(codes[a:a + SHARD_ROWS]) for a in range(0, len(vectors), SHARD_ROWS)]
+        return vectors, ids, quant, shards
 
     @classmethod
     def in_memory(cls, vectors: np.ndarray, ids: np.ndarray) -> FaceIndex:
@@ -249,29 +295,52 @@ class FaceIndex(_Subjects):
     def paths(cls, directory: Path, tag: str) -> list[Path]:
         return [directory / f"{name}-{tag}.npy" for name in cls.FILES]
 
+    @staticmethod
+    def shard_path(directory: Path, tag: str, number: int) -> Path:
+        return directory / f"codes-{tag}-{number}.faiss"
+
     @classmethod
     def write(cls, directory: Path, tag: str, vectors: np.ndarray, ids: np.ndarray) -> FaceIndex:
-        """Writes the arrays (each to a temporary name, then renamed: a reader never sees half a file) and opens
-        them memory-mapped. Files of other tags in the directory are removed."""
+        """Writes the arrays and the shards' faiss files (each to a temporary name, then renamed: a reader never
+        sees half a file; `quant`, which tells how many shards there are, last) and opens them memory-mapped.
+        Files of other tags in the directory are removed."""
         directory.mkdir(parents=True, exist_ok=True)
-        for path, array in zip(cls.paths(directory, tag), cls.build(vectors, ids), strict=True):
+        vectors, ids, quant, shards = cls.build(vectors, ids)
+        faiss = _faiss()
+        keep = []
+        for number, shard in enumerate(shards):
+            path = cls.shard_path(directory, tag, number)
+            partial = path.with_name(path.name + ".part")
+            faiss.write_index(shard, str(partial))
+            os.replace(partial, path)
+            keep.append(path.name)
+        del shards
+        for path, array in zip(cls.paths(directory, tag), (vectors, ids, quant), strict=True):
             partial = path.with_name(path.name + ".part")
             with open(partial, "wb") as handle:
                 np.save(handle, array)
             os.replace(partial, path)
-        keep = {p.name for p in cls.paths(directory, tag)}
-        for old in directory.glob("*.npy"):
+            keep.append(path.name)
+        for old in itertools.chain(directory.glob("*.npy"), directory.glob("*.faiss")):
             if old.name not in keep:
                 old.unlink(missing_ok=True)
         return cls.open(directory, tag)
 
     @classmethod
     def open(cls, directory: Path, tag: str) -> FaceIndex | None:
-        """The index of this tag, memory-mapped, or None when it has not been (completely) written."""
+        """The index of this tag, memory-mapped (the faiss files too: IO_FLAG_MMAP_IFC), or None when it has not
+        been (completely) written."""
         try:
-            return cls(*(np.load(path, mmap_mode="r") for path in cls.paths(directory, tag)))
+            vectors, ids, quant = (np.load(path, mmap_mode="r") for path in cls.paths(directory, tag))
         except FileNotFoundError:
             return None
+        rows = max(1, int(quant[2]))
+        paths = [cls.shard_path(directory, tag, n) for n in range(-(-len(vectors) // rows))]
+        if not all(p.exists() for p in paths):
+            return None
+        faiss = _faiss()
+        shards = [faiss.read_index(str(p), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY) for p in paths]
+        return cls(vectors, ids, np.array(quant), shards)
 
     @staticmethod
     def tag_for(*parts) -> str:
@@ -280,69 +349,64 @@ class FaceIndex(_Subjects):
 
     # ---- search ----
 
-    def _error_bound(self) -> float:
-        """No row is further than this from its decoded code (half a step in every dimension), with a margin for
-        the rounding of float32 arithmetic."""
-        return 0.5 * float(np.linalg.norm(self.scale.astype(np.float64))) * (1 + 1e-4) + 1e-6
-
-    def _scan(self, step_q: np.ndarray, out: np.ndarray, start: int, stop: int, k: int) -> np.ndarray:
-        """Fills out[start:stop] with |c|² - 2 c·q for the decoded codes c of those rows (the squared distance to
-        the code less |q|²) and gives k rows of small values. The int8 codes are turned into float32 a block of
-        SCAN_BLOCK rows at a time, in a buffer that stays in the core's cache, and multiplied there by BLAS: memory
-        carries a quarter of the float32 matrix's bytes."""
-        codes = np.asarray(self.codes)  # a plain view: slicing a np.memmap runs Python code, ~1,000 times here
-        buffer = np.empty((SCAN_BLOCK, DIMENSIONS), dtype=np.float32)
-        for first in range(start, stop, SCAN_BLOCK):
-            last = min(first + SCAN_BLOCK, stop)
-            block = buffer[:last - first]
-            block[...] = codes[first:last]
-            np.matmul(block, step_q, out=out[first:last])
-        part = out[start:stop]
-        part += self.code_norms[start:stop]
-        if k >= len(part):
-            return np.arange(start, stop)
-        blocks = len(part) // SCAN_BLOCK
-        if blocks < k:
-            return np.argpartition(part, k - 1)[:k] + start
-        # Any k rows would do (`top` measures them to bound the k-th distance); near ones bound it tightly. Each
-        # block's nearest, then the k nearest of those: a tenth of the work of an argpartition over the slice.
-        best = part[:blocks * SCAN_BLOCK].reshape(blocks, SCAN_BLOCK).argmin(axis=1)
-        best += np.arange(0, blocks * SCAN_BLOCK, SCAN_BLOCK)
-        return best[np.argpartition(part[best], k - 1)[:k]] + start
-
     def exact(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """float32 Euclidean distances of these rows to the query, computed as brute force computes them."""
         return np.linalg.norm(self.vectors[rows] - query, axis=1)
 
+    def _in_shards(self, work, items: list) -> list:
+        """work(item) for every item, on the search threads (faiss releases the GIL; each thread runs faiss with
+        one OpenMP thread)."""
+        if len(items) == 1:
+            return [_pool().submit(work, items[0]).result()]
+        return list(_pool().map(work, items))
+
     def top(self, query: np.ndarray, k: int) -> list[tuple[int, int, int, float]]:
         """The k nearest rows, nearest first: (kind, subject id, photo id, distance); ties by row. Exact:
 
-        1. scan every row's code (`approx`: the squared distance from the query to the decoded code, less |q|²);
-           a row's true distance differs from its code's by at most `_error_bound()`;
-        2. measure exactly k rows of small `approx` (see `_scan`): the k-th distance among them, `reach`, is at least
-           the true k-th distance;
-        3. so only a row whose code is within `reach + bound` of the query can be among the k nearest: all such
-           rows (a few dozen at 1,000,000 random rows) are measured exactly in float32 and the k nearest kept.
-        A large index is scanned in slices by SEARCH_THREADS threads (NumPy and BLAS release the GIL)."""
+        1. the query is rounded to a code too (`q_code`), `query_error` = |q - scale × q_code|; for every row,
+           |‖q - x‖ - scale × ‖q_code - c‖| ≤ query_error + row_error = `bound` (triangle inequality), where
+           ‖q_code - c‖² is what faiss computes on integers (exact: a test checks it against brute force);
+        2. each shard gives its k + SHORTLIST_EXTRA nearest codes; those rows are measured exactly in float32 and
+           the k-th distance among them, `reach`, is at least the true k-th distance;
+        3. a row a shard did not give has a code at least as far as that shard's last one: when scale × that
+           distance - bound exceeds `reach` (with a margin for float rounding), no such row can be among the k
+           nearest; otherwise every row of that shard whose code is within reach + bound is fetched (faiss
+           range_search) and measured exactly. The k nearest measured rows are the answer."""
         n = len(self)
         if n == 0 or k <= 0:
             return []
         k = min(k, n)
         q = np.asarray(query, dtype=np.float32).reshape(DIMENSIONS)
-        q2 = float(q.astype(np.float64) @ q)
-        step_q = (q * self.scale) * np.float32(-2.0)
-        approx = np.empty(n, dtype=np.float32)  # squared distance to each row's code, less |q|²
-        slices = max(1, min(SEARCH_THREADS * 4, n // SLICE_MIN_ROWS))
-        bounds = np.linspace(0, n, slices + 1, dtype=np.int64)
-        scans = [(approx, int(a), int(b), k) for a, b in itertools.pairwise(bounds)]
-        if slices == 1:
-            shortlist = self._scan(step_q, *scans[0])
-        else:
-            shortlist = np.concatenate(list(_pool().map(lambda s: self._scan(step_q, *s), scans)))
-        reach = float(np.sort(self.exact(shortlist, q))[k - 1])
-        within = (reach + self._error_bound()) ** 2
-        rows = np.flatnonzero(approx <= within - q2 + 1e-4 * (within + q2))  # the margin: float32 rounding
+        scale = self.scale
+        q_code = np.clip(np.rint(q / np.float64(scale)), -127, 127)
+        bound = float(np.linalg.norm(q - q_code * scale)) + self.row_error
+        q_code = q_code.astype(np.float32).reshape(1, DIMENSIONS)
+        want = k + SHORTLIST_EXTRA
+        starts = [i * self.shard_rows for i in range(len(self.shards))]
+
+        def nearest(i):
+            return self.shards[i].search(q_code, min(want, self.shards[i].ntotal))
+
+        found = self._in_shards(nearest, list(range(len(self.shards))))
+        rows = np.concatenate([labels[0][labels[0] >= 0] + start
+                               for (_d, labels), start in zip(found, starts, strict=True)])
         distances = self.exact(rows, q)
+        reach = float(np.partition(distances, k - 1)[k - 1])
+        margin = 1e-4 * (reach + bound) + 1e-6  # float32 rounding of the distances, generously
+        # shards whose rows left out could still be as near as `reach`
+        unsure = [i for i, (d, _labels) in enumerate(found)
+                  if self.shards[i].ntotal > d.shape[1] and scale * np.sqrt(float(d[0, -1])) - bound <= reach + margin]
+        if unsure:
+            radius = ((reach + bound + margin) / scale) ** 2 + 1  # faiss keeps distances < radius
+
+            def within(i):
+                _lims, _d, labels = self.shards[i].range_search(q_code, radius)
+                return labels + starts[i]
+
+            more = np.concatenate(self._in_shards(within, unsure))
+            more = np.setdiff1d(more, rows)
+            rows = np.concatenate([rows, more])
+            distances = np.concatenate([distances, self.exact(more, q)])
         order = np.lexsort((rows, distances))[:k]
         picked = self.ids[rows[order]]
         return [(int(r[0]), int(r[1]), int(r[2]), float(x)) for r, x in zip(picked, distances[order], strict=True)]

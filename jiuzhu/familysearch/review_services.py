@@ -41,7 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import CharField, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit, audit_change
@@ -435,6 +436,30 @@ def _report_block(client: dict) -> Q:
     return q
 
 
+def _year(field: str):
+    """A date column's year in the database's own functions (Django's ExtractYear is a Python function per row
+    on SQLite: seconds over 100,000 rows): the first four characters of its ISO text."""
+    return Cast(Substr(Cast(field, CharField()), 1, 4), IntegerField())
+
+
+def _earlier_block(queryset, client: dict):
+    """Earlier rescue records the library could rank for this client, said in SQL as for the reports
+    (`_report_block`): the birth year case_as_report gives a record (its birth date's year, else the admission's
+    year less the estimated age; unknown when neither) within the years the client's estimated age allows, or
+    unknown; and admitted (a record's missing date) no later than the client was found. The library applies the
+    same rules again; this only spares reading and preparing the rest (at 1,000,000 records, most of them)."""
+    found = client["found_date"]
+    if found is None:
+        return queryset
+    queryset = queryset.filter(admitted_on__lte=found)
+    if client["estimated_age"] is None:
+        return queryset
+    centre = found.year - round(client["estimated_age"])
+    born = Coalesce(_year("birth_date"), _year("admitted_on") - F("estimated_age"))
+    return queryset.alias(block_birth_year=born).filter(
+        Q(block_birth_year__isnull=True) | Q(block_birth_year__range=(centre + AGE_LO - 1, centre + AGE_HI + 1)))
+
+
 def _registry_blocks(name: str) -> tuple[list[str], list[str], list[str]]:
     """The sound keys the registry is blocked on for a client's name, from each reading of it
     (matching.names.parse_client_name): full names, surnames, given names (nicknames too)."""
@@ -582,8 +607,9 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     client = client_columns(_case_rows(RescueCase.objects.filter(pk=case.pk))[0])
     reports = [report_columns(r) for r in MissingReport.objects.filter(_report_block(client))
                .values(*REPORT_VALUES)]
-    earlier = [case_as_report(r) for r in _case_rows(RescueCase.objects.filter(_earlier(case), _sex_block(
-        client["sex"])).exclude(status=CaseStatus.REFUSED))]
+    earlier = [case_as_report(r) for r in _case_rows(_earlier_block(
+        RescueCase.objects.filter(_earlier(case), _sex_block(client["sex"])).exclude(status=CaseStatus.REFUSED),
+        client))]
     registered = _registry_rows(client, case, actor) + _source_rows(client, case, actor)
     existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(case=case)}
     rejected = [(case.pk, _candidate_key(row)) for row in existing.values() if row.status == CandidateStatus.REJECTED]

@@ -131,9 +131,9 @@ def test_every_shared_photo_is_in_the_provenance_list():
 
 # ---- the index ----
 
-@pytest.mark.parametrize("slice_rows", [65_536, 600])  # one slice; nine slices merged across threads
-def test_index_is_exact_top_k_nearest_first(tmp_path, monkeypatch, slice_rows):
-    monkeypatch.setattr(faces, "SLICE_MIN_ROWS", slice_rows)
+@pytest.mark.parametrize("shard_rows", [262_144, 600])  # one shard; nine shards merged across threads
+def test_index_is_exact_top_k_nearest_first(tmp_path, monkeypatch, shard_rows):
+    monkeypatch.setattr(faces, "SHARD_ROWS", shard_rows)
     rng = np.random.default_rng(7)
     x = rng.normal(size=(5000, 128)).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -146,10 +146,15 @@ def test_index_is_exact_top_k_nearest_first(tmp_path, monkeypatch, slice_rows):
         assert [g[1] for g in got] == exact.tolist()
         assert np.allclose([g[3] for g in got], np.linalg.norm(x[exact] - q, axis=1), atol=1e-4)
     # a new tag replaces the old files; an unknown tag is not there
+    assert len(index.shards) == (1 if shard_rows > 5000 else 9)
     faces.FaceIndex.write(tmp_path, "t2", x[:10], ids[:10])
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "code-norms-t2.npy", "codes-t2.npy", "ids-t2.npy", "scale-t2.npy", "vectors-t2.npy"]
+        "codes-t2-0.faiss", "ids-t2.npy", "quant-t2.npy", "vectors-t2.npy"]
     assert faces.FaceIndex.open(tmp_path, "t1") is None
+    reopened = faces.FaceIndex.open(tmp_path, "t2")
+    assert [g[2] for g in reopened.top(x[3], 3)] == _brute_force(x[:10], x[3], 3)
+    (tmp_path / "codes-t2-0.faiss").unlink()  # a shard missing: not (completely) written
+    assert faces.FaceIndex.open(tmp_path, "t2") is None
 
 
 def _brute_force(x: np.ndarray, q: np.ndarray, k: int) -> list[int]:
@@ -167,9 +172,10 @@ def test_code_scan_and_exact_rerank_is_brute_force_even_at_near_ties(tmp_path, m
     x[300:340] = x[11] + rng.normal(0, 0.01, size=(40, 128)).astype(np.float32)  # a dense cluster
     ids = np.array([(faces.KIND_CASE, n, n) for n in range(len(x))])
     queries = [x[7], x[9], x[11], x[9] + 2e-4, *(x[rng.integers(2000, size=2)] + 0.03)]
-    for tag, slice_rows, block in (("one", 65_536, 1024), ("threads", 400, 16)):  # slices of 25 blocks
-        monkeypatch.setattr(faces, "SLICE_MIN_ROWS", slice_rows)
-        monkeypatch.setattr(faces, "SCAN_BLOCK", block)
+    # one shard; five shards across threads, with no rows beyond k in a shortlist (the range search decides)
+    for tag, shard_rows, extra in (("one", 262_144, 64), ("threads", 400, 0)):
+        monkeypatch.setattr(faces, "SHARD_ROWS", shard_rows)
+        monkeypatch.setattr(faces, "SHORTLIST_EXTRA", extra)
         index = faces.FaceIndex.write(tmp_path, tag, x, ids)
         for q in queries:
             for k in (1, 10, 30):
@@ -178,6 +184,21 @@ def test_code_scan_and_exact_rerank_is_brute_force_even_at_near_ties(tmp_path, m
     index = faces.FaceIndex.write(tmp_path, "outlier", x, ids)
     for q in queries:
         assert [g[2] for g in index.top(q, 10)] == _brute_force(x, q, 10)
+
+
+def test_faiss_measures_integer_codes_exactly():
+    """What the index's exactness rests on: with the query rounded to a code, faiss's 8-bit direct signed L2
+    distance is the integer ‖q - c‖², and its k nearest (and range search) are brute force's over the codes."""
+    rng = np.random.default_rng(3)
+    codes = rng.integers(-127, 128, size=(20_000, 128))
+    codes[0], codes[1] = 127, -127  # the extremes
+    shard = faces.FaceIndex._shard((codes + 128).astype(np.uint8))
+    for q in (np.full(128, -127), np.full(128, 127), *np.clip(np.rint(rng.normal(0, 60, (5, 128))), -127, 127)):
+        full = ((codes - q) ** 2).sum(axis=1)
+        d, labels = shard.search(q.astype(np.float32)[None], 40)
+        assert d[0].astype(np.int64).tolist() == full[labels[0]].tolist() == np.sort(full)[:40].tolist()
+        _lims, _d, within = shard.range_search(q.astype(np.float32)[None], float(np.sort(full)[40]))
+        assert sorted(within.tolist()) == np.flatnonzero(full < np.sort(full)[40]).tolist()
 
 
 def test_index_counts_a_subject_once_and_leaves_out_the_probe(tmp_path):

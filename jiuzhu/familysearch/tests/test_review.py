@@ -250,3 +250,28 @@ def test_a_face_candidate_outside_the_attribute_blocking_still_comes_without_att
     assert candidate.attribute_score is None and candidate.explanation == []
     assert candidate.score == svc.face_weight(candidate.face_distance)
     assert svc.match_case(case=case).created == 0
+
+
+def test_earlier_records_are_blocked_in_sql_exactly_as_the_library_blocks_them(admit):
+    """_earlier_block reads only the earlier records the library's blocking keeps (birth year from the birth date,
+    else the admission year less the estimated age, or unknown): the same set, at the window's edges too."""
+    from jiuzhu.familysearch.matching import ReportTable
+    from jiuzhu.familysearch.matching.comparators import AGE_HI, AGE_LO
+    from jiuzhu.familysearch.matching.records import read_client
+
+    ages = [None, 60 - AGE_HI - 2, 60 - AGE_HI - 1, 60, 60 - AGE_LO + 1, 60 - AGE_LO + 2]
+    for n, age in enumerate(ages):
+        made = admit(name=f"李{'一二三四五六'[n]}", estimated_age=age or 30)
+        if age is None:  # admission asks for an age; an older record may have none
+            RescueCase.objects.filter(pk=made.pk).update(estimated_age=None)
+    year = dt.date.today().year
+    for born in (year - 60, year - 80):  # a birth date (from the ID number) outweighs an estimated age
+        admit(name="李七", id_number=make_id_number("430524", dt.date(born, 3, 1), 45), estimated_age=30)
+    case = admit(name="李四", estimated_age=60)
+    client = svc.client_columns(svc._case_rows(RescueCase.objects.filter(pk=case.pk))[0])
+    everyone = RescueCase.objects.filter(svc._earlier(case))
+    table = ReportTable(svc._frame([svc.case_as_report(r) for r in svc._case_rows(everyone)]))
+    library = {str(table.report_id[i]) for i in table.block(read_client(client))}
+    sql = {f"c{r['pk']}" for r in svc._case_rows(svc._earlier_block(everyone, client))}
+    assert sql == library
+    assert len(sql) == 5  # unknown, the two ages at the edges inside, 60 itself, the birth date 60 years ago
