@@ -156,6 +156,59 @@ def _name(args) -> str:
     return f"jiuzhu_rules_bench_{args.persons}"
 
 
+def _pristine(args) -> str:
+    """Where --reuse keeps the generated database untouched by any run: a copied SQLite file, or a PostgreSQL
+    database the run's database is created from (as a template)."""
+    return f"/tmp/{_name(args)}.pristine.sqlite3" if args.db == "sqlite" else f"{_name(args)}_pristine"
+
+
+def _restore(args) -> bool:
+    """--reuse: the run's database becomes a copy of the generated one again (earlier runs' warnings gone);
+    False when nothing was generated for this size yet (or its feed rows differ)."""
+    import shutil
+
+    marker = Path(f"{MEDIA}_{args.persons}") / "generated.json"
+    if not marker.exists() or json.loads(marker.read_text()) != {"feed_rows": args.feed_rows, "seed": args.seed}:
+        return False
+    if args.db == "sqlite":
+        if not Path(_pristine(args)).exists():
+            return False
+        for suffix in ("-wal", "-shm"):
+            Path(f"/tmp/{_name(args)}.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(_pristine(args), f"/tmp/{_name(args)}.sqlite3")
+        return True
+    import psycopg
+    from _setup import _postgres_base
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_pristine(args)]).fetchone():
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(args)}"')
+        conn.execute(f'CREATE DATABASE "{_name(args)}" TEMPLATE "{_pristine(args)}"')
+    return True
+
+
+def _keep_pristine(args) -> None:
+    import shutil
+
+    from django.db import connection
+
+    if args.db == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(f"/tmp/{_name(args)}.sqlite3", _pristine(args))
+    else:
+        connection.close()
+        import psycopg
+        from _setup import _postgres_base
+
+        with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_pristine(args)}"')
+            conn.execute(f'CREATE DATABASE "{_pristine(args)}" TEMPLATE "{_name(args)}"')
+    (MEDIA / "generated.json").write_text(json.dumps({"feed_rows": args.feed_rows, "seed": args.seed}))
+
+
 def child(args) -> None:
     global MEDIA
     MEDIA = Path(f"{MEDIA}_{args.persons}")
@@ -169,6 +222,7 @@ def child(args) -> None:
     generate_feeds(args.persons, args.feed_rows, args.seed)
     print(f"# generated {args.persons} persons in {households} households, {args.feed_rows} feed rows in "
           f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+    _keep_pristine(args)
 
 
 def floor(files: list[Path]) -> float:
@@ -192,13 +246,16 @@ def main():
     parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="start from the data an earlier run of the same size generated, when there is one")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
         child(args)
         return
-    subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
-                    str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
+    if not (args.reuse and _restore(args)):
+        subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
+                       str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
     global MEDIA
     MEDIA = Path(f"{MEDIA}_{args.persons}")
     if args.db == "sqlite":
