@@ -2,7 +2,12 @@
 feeds, every seeded indicator. Prints one JSON line last:
 {"persons", "feed_rows", "seconds", "peak_rss_mb", "floor_seconds", "warnings", ...}
 
-    python bench/comparison_run.py --persons 1000000 --feed-rows 10000000 [--engine duckdb|spark] [--db sqlite|postgres]
+    python bench/comparison_run.py --persons 1000000 --feed-rows 10000000 [--engine duckdb|spark]
+        [--db sqlite|postgres] [--reuse]
+
+--reuse starts from the data an earlier invocation generated for the same size and database (a pristine copy:
+/tmp/<name>.pristine.sqlite3, or the PostgreSQL database <name>_pristine used as a template), so the 1M x 10M
+data (about 100 s to generate on SQLite at low load, 10+ min on PostgreSQL under load) is made once.
 
 Data generation runs in a child process (same database, same files), so neither its time nor its memory
 counts: `seconds` and `peak_rss_mb` are the run's (snapshot of the registry, feeds read from Parquet, all
@@ -27,9 +32,27 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   peak 624 MiB; PostgreSQL (load 5.4): 6.18 s (snapshot 1.3, engine 1.75, write 2.5), floor 0.22 s, 674 MiB.
   Far from 3x the floor: each source still joins the registry on its own and the warnings table's eleven
   indexes make the write ~0.1 ms per warning (see the report for what comes next).
+- 1,000,000 persons x 10,000,000 feed rows, SQLite, before the staged plan (2026-12-02, load 6.1):
+  73.4 s wall, CPU 25.5 s, floor 4.35 s, peak 3,299 MiB, 174,327 warnings (snapshot 10.4, engine 39.7,
+  post-processing 2.6, write 20.0). Where the CPU went: the medical feed's aggregation (4.7M rows in the
+  window, 2.78M subjects, 64-character keys) and, DuckDB estimating that aggregation at 56k rows, hash joins
+  that built their tables on those 2.78M subjects instead of the registry's 1M persons / 333k households;
+  the SQLite write 7.4 s CPU for 174k warnings + 1.5 s for their events.
+- + the plan in stages (rules_sql.Plan: each source's aggregation and its subjects a DuckDB temporary table,
+  so joins are planned on true row counts; the aggregation dropped once read), the ID hash as the group
+  key, a 256 MiB SQLite page cache for the warnings write: evaluate CPU 12.5 -> 13.1 s at load 9-11 but
+  the engine alone 10.6 -> 9.4 s; write 7.4 -> 5.9 s CPU, events 1.5 -> 1.0 s (same data, FAKE evaluate);
+  full run at load 14.6 (other helpers' benchmarks and suites): 217 s wall, CPU 34.2 s, floor 39.7 s (!),
+  peak 1,553 MiB (from 3,299: the load-independent gain), the same 174,327 warnings, re-run writes nothing.
+  RUN2_PLACEHOLDER
+  Still far from the target (under 20 s, 3x the floor) on this shared machine: the SQLite snapshot alone is
+  ~3 s CPU (persons 1M through group_concat, households 333k), the write ~7 s CPU (eleven indexes, the
+  evidence JSON check, six foreign keys per row) and the engine ~9 s CPU on 2 cores.
 - --engine spark, 100k x 1M (load ~3): 226.9 s (engine 221.8 s), the same 17,282 warnings. Spark inlines the
   CTEs, so each of the 24 rules recomputes its source's aggregation, and the quick-start JVM options
-  (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine.
+  (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine. Since
+  the staged plan the Spark engine caches each source's subjects (s<n>) once for all its rules; not yet
+  measured at 100k (the machine was at load 14-17).
 """
 
 import argparse
@@ -156,6 +179,11 @@ def _name(args) -> str:
     return f"jiuzhu_rules_bench_{args.persons}"
 
 
+def _media(args) -> Path:
+    """The feed files of a size (and database: a PostgreSQL run generating never deletes a SQLite run's)."""
+    return Path(f"{MEDIA}_{args.persons}" + ("_pg" if args.db == "postgres" else ""))
+
+
 def _pristine(args) -> str:
     """Where --reuse keeps the generated database untouched by any run: a copied SQLite file, or a PostgreSQL
     database the run's database is created from (as a template)."""
@@ -167,7 +195,7 @@ def _restore(args) -> bool:
     False when nothing was generated for this size yet (or its feed rows differ)."""
     import shutil
 
-    marker = Path(f"{MEDIA}_{args.persons}") / "generated.json"
+    marker = _media(args) / "generated.json"
     if not marker.exists() or json.loads(marker.read_text()) != {"feed_rows": args.feed_rows, "seed": args.seed}:
         return False
     if args.db == "sqlite":
@@ -211,7 +239,7 @@ def _keep_pristine(args) -> None:
 
 def child(args) -> None:
     global MEDIA
-    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    MEDIA = _media(args)
     fresh_database(args.db, _name(args))
     import shutil
 
@@ -257,7 +285,7 @@ def main():
         subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
                        str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
     global MEDIA
-    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    MEDIA = _media(args)
     if args.db == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:////tmp/{_name(args)}.sqlite3"
     else:
