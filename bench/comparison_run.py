@@ -41,10 +41,12 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
 - + the plan in stages (rules_sql.Plan: each source's aggregation and its subjects a DuckDB temporary table,
   so joins are planned on true row counts; the aggregation dropped once read), the ID hash as the group
   key, a 256 MiB SQLite page cache for the warnings write: evaluate CPU 12.5 -> 13.1 s at load 9-11 but
-  the engine alone 10.6 -> 9.4 s; write 7.4 -> 5.9 s CPU, events 1.5 -> 1.0 s (same data, FAKE evaluate);
+  the engine alone 10.6 -> 9.4 s; write 7.4 -> 5.9 s CPU, events 1.5 -> 1.0 s (the same result replayed, write only);
   full run at load 14.6 (other helpers' benchmarks and suites): 217 s wall, CPU 34.2 s, floor 39.7 s (!),
   peak 1,553 MiB (from 3,299: the load-independent gain), the same 174,327 warnings, re-run writes nothing.
-  RUN2_PLACEHOLDER
+  That full run's wall and CPU are not comparable with the one above (the floor itself took 9x longer;
+  CPU time inflates under contention too); at 100k x 1M old and new evaluate CPU are equal within noise
+  (2.8-3.1 s each, load ~11). Measure again at low load before drawing the speed conclusion.
   Still far from the target (under 20 s, 3x the floor) on this shared machine: the SQLite snapshot alone is
   ~3 s CPU (persons 1M through group_concat, households 333k), the write ~7 s CPU (eleven indexes, the
   evidence JSON check, six foreign keys per row) and the engine ~9 s CPU on 2 cores.
