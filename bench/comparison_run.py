@@ -44,9 +44,11 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   the engine alone 10.6 -> 9.4 s; write 7.4 -> 5.9 s CPU, events 1.5 -> 1.0 s (the same result replayed, write only);
   full run at load 14.6 (other helpers' benchmarks and suites): 217 s wall, CPU 34.2 s, floor 39.7 s (!),
   peak 1,553 MiB (from 3,299: the load-independent gain), the same 174,327 warnings, re-run writes nothing.
-  That full run's wall and CPU are not comparable with the one above (the floor itself took 9x longer;
-  CPU time inflates under contention too); at 100k x 1M old and new evaluate CPU are equal within noise
-  (2.8-3.1 s each, load ~11). Measure again at low load before drawing the speed conclusion.
+  That run's wall and CPU are not comparable with the one above (the floor itself took 9x longer; CPU
+  time inflates under contention too). Again at load 3.8 (15:07): 35.4 s wall, CPU 23.2 s (from 25.5),
+  floor 2.63 s (13x), peak 1,565 MiB, 174,327 warnings (snapshot 4.0, engine 16.1, post-processing 1.4,
+  write 13.6); re-run 25.1 s, writes nothing. At 100k x 1M old and new evaluate CPU are equal within
+  noise (2.8-3.1 s each, load ~11).
   Still far from the target (under 20 s, 3x the floor) on this shared machine: the SQLite snapshot alone is
   ~3 s CPU (persons 1M through group_concat, households 333k), the write ~7 s CPU (eleven indexes, the
   evidence JSON check, six foreign keys per row) and the engine ~9 s CPU on 2 cores.
