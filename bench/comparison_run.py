@@ -2,7 +2,12 @@
 feeds, every seeded indicator. Prints one JSON line last:
 {"persons", "feed_rows", "seconds", "peak_rss_mb", "floor_seconds", "warnings", ...}
 
-    python bench/comparison_run.py --persons 1000000 --feed-rows 10000000 [--engine duckdb|spark] [--db sqlite|postgres]
+    python bench/comparison_run.py --persons 1000000 --feed-rows 10000000 [--engine duckdb|spark]
+        [--db sqlite|postgres] [--reuse]
+
+--reuse starts from the data an earlier invocation generated for the same size and database (a pristine copy:
+/tmp/<name>.pristine.sqlite3, or the PostgreSQL database <name>_pristine used as a template), so the 1M x 10M
+data (about 100 s to generate on SQLite at low load, 10+ min on PostgreSQL under load) is made once.
 
 Data generation runs in a child process (same database, same files), so neither its time nor its memory
 counts: `seconds` and `peak_rss_mb` are the run's (snapshot of the registry, feeds read from Parquet, all
@@ -27,9 +32,31 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   peak 624 MiB; PostgreSQL (load 5.4): 6.18 s (snapshot 1.3, engine 1.75, write 2.5), floor 0.22 s, 674 MiB.
   Far from 3x the floor: each source still joins the registry on its own and the warnings table's eleven
   indexes make the write ~0.1 ms per warning (see the report for what comes next).
+- 1,000,000 persons x 10,000,000 feed rows, SQLite, before the staged plan (2026-12-02, load 6.1):
+  73.4 s wall, CPU 25.5 s, floor 4.35 s, peak 3,299 MiB, 174,327 warnings (snapshot 10.4, engine 39.7,
+  post-processing 2.6, write 20.0). Where the CPU went: the medical feed's aggregation (4.7M rows in the
+  window, 2.78M subjects, 64-character keys) and, DuckDB estimating that aggregation at 56k rows, hash joins
+  that built their tables on those 2.78M subjects instead of the registry's 1M persons / 333k households;
+  the SQLite write 7.4 s CPU for 174k warnings + 1.5 s for their events.
+- + the plan in stages (rules_sql.Plan: each source's aggregation and its subjects a DuckDB temporary table,
+  so joins are planned on true row counts; the aggregation dropped once read), the ID hash as the group
+  key, a 256 MiB SQLite page cache for the warnings write: evaluate CPU 12.5 -> 13.1 s at load 9-11 but
+  the engine alone 10.6 -> 9.4 s; write 7.4 -> 5.9 s CPU, events 1.5 -> 1.0 s (the same result replayed, write only);
+  full run at load 14.6 (other helpers' benchmarks and suites): 217 s wall, CPU 34.2 s, floor 39.7 s (!),
+  peak 1,553 MiB (from 3,299: the load-independent gain), the same 174,327 warnings, re-run writes nothing.
+  That run's wall and CPU are not comparable with the one above (the floor itself took 9x longer; CPU
+  time inflates under contention too). Again at load 3.8 (15:07): 35.4 s wall, CPU 23.2 s (from 25.5),
+  floor 2.63 s (13x), peak 1,565 MiB, 174,327 warnings (snapshot 4.0, engine 16.1, post-processing 1.4,
+  write 13.6); re-run 25.1 s, writes nothing. At 100k x 1M old and new evaluate CPU are equal within
+  noise (2.8-3.1 s each, load ~11).
+  Still far from the target (under 20 s, 3x the floor) on this shared machine: the SQLite snapshot alone is
+  ~3 s CPU (persons 1M through group_concat, households 333k), the write ~7 s CPU (eleven indexes, the
+  evidence JSON check, six foreign keys per row) and the engine ~9 s CPU on 2 cores.
 - --engine spark, 100k x 1M (load ~3): 226.9 s (engine 221.8 s), the same 17,282 warnings. Spark inlines the
   CTEs, so each of the 24 rules recomputes its source's aggregation, and the quick-start JVM options
-  (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine.
+  (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine. Since
+  the staged plan the Spark engine caches each source's subjects (s<n>) once for all its rules; not yet
+  measured at 100k (the machine was at load 14-17).
 """
 
 import argparse
@@ -156,9 +183,67 @@ def _name(args) -> str:
     return f"jiuzhu_rules_bench_{args.persons}"
 
 
+def _media(args) -> Path:
+    """The feed files of a size (and database: a PostgreSQL run generating never deletes a SQLite run's)."""
+    return Path(f"{MEDIA}_{args.persons}" + ("_pg" if args.db == "postgres" else ""))
+
+
+def _pristine(args) -> str:
+    """Where --reuse keeps the generated database untouched by any run: a copied SQLite file, or a PostgreSQL
+    database the run's database is created from (as a template)."""
+    return f"/tmp/{_name(args)}.pristine.sqlite3" if args.db == "sqlite" else f"{_name(args)}_pristine"
+
+
+def _restore(args) -> bool:
+    """--reuse: the run's database becomes a copy of the generated one again (earlier runs' warnings gone);
+    False when nothing was generated for this size yet (or its feed rows differ)."""
+    import shutil
+
+    marker = _media(args) / "generated.json"
+    if not marker.exists() or json.loads(marker.read_text()) != {"feed_rows": args.feed_rows, "seed": args.seed}:
+        return False
+    if args.db == "sqlite":
+        if not Path(_pristine(args)).exists():
+            return False
+        for suffix in ("-wal", "-shm"):
+            Path(f"/tmp/{_name(args)}.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(_pristine(args), f"/tmp/{_name(args)}.sqlite3")
+        return True
+    import psycopg
+    from _setup import _postgres_base
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_pristine(args)]).fetchone():
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(args)}"')
+        conn.execute(f'CREATE DATABASE "{_name(args)}" TEMPLATE "{_pristine(args)}"')
+    return True
+
+
+def _keep_pristine(args) -> None:
+    import shutil
+
+    from django.db import connection
+
+    if args.db == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(f"/tmp/{_name(args)}.sqlite3", _pristine(args))
+    else:
+        connection.close()
+        import psycopg
+        from _setup import _postgres_base
+
+        with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{_pristine(args)}"')
+            conn.execute(f'CREATE DATABASE "{_pristine(args)}" TEMPLATE "{_name(args)}"')
+    (MEDIA / "generated.json").write_text(json.dumps({"feed_rows": args.feed_rows, "seed": args.seed}))
+
+
 def child(args) -> None:
     global MEDIA
-    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    MEDIA = _media(args)
     fresh_database(args.db, _name(args))
     import shutil
 
@@ -169,6 +254,7 @@ def child(args) -> None:
     generate_feeds(args.persons, args.feed_rows, args.seed)
     print(f"# generated {args.persons} persons in {households} households, {args.feed_rows} feed rows in "
           f"{time.monotonic() - started:.1f}s", file=sys.stderr)
+    _keep_pristine(args)
 
 
 def floor(files: list[Path]) -> float:
@@ -192,15 +278,18 @@ def main():
     parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="start from the data an earlier run of the same size generated, when there is one")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate_only:
         child(args)
         return
-    subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
-                    str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
+    if not (args.reuse and _restore(args)):
+        subprocess.run([sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--feed-rows",
+                       str(args.feed_rows), "--db", args.db, "--seed", str(args.seed)], check=True, cwd=ROOT)
     global MEDIA
-    MEDIA = Path(f"{MEDIA}_{args.persons}")
+    MEDIA = _media(args)
     if args.db == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:////tmp/{_name(args)}.sqlite3"
     else:

@@ -54,6 +54,18 @@ class DuckDBEngine:
     def sql(self, text: str) -> pa.Table:
         return self.duck.sql(text).to_arrow_table()
 
+    def run(self, plan) -> pa.Table:
+        """A rules_sql.Plan: each stage a temporary table (the joins after an aggregation are planned on its
+        true row count: a feed's millions of subjects probe the registry's tables instead of being hashed
+        themselves), an aggregation dropped once the stage after it has read it."""
+        made = []
+        for name, select in plan.stages:
+            self.duck.execute(f"CREATE TEMPORARY TABLE {name} AS {select}")
+            made.append(name)
+            if name.startswith("s") and f"a{name[1:]}" in made:
+                self.duck.execute(f"DROP TABLE a{name[1:]}")
+        return self.sql(plan.final)
+
     def close(self) -> None:
         self.duck.close()
 
@@ -90,6 +102,7 @@ class SparkEngine:
     def __init__(self):
         self.spark = spark_session()
         self._views: list[str] = []
+        self._cached: list = []
 
     def register_table(self, name: str, table: pa.Table) -> None:
         frame = self.spark.createDataFrame(table) if table.num_rows else self.spark.createDataFrame(
@@ -114,7 +127,21 @@ class SparkEngine:
     def sql(self, text: str) -> pa.Table:
         return self.spark.sql(text).toArrow()
 
+    def run(self, plan) -> pa.Table:
+        """A rules_sql.Plan: each stage a temporary view; the per-source subject stages (read by every rule
+        of the source) cached, so Spark aggregates a feed once instead of once per rule."""
+        for name, select in plan.stages:
+            frame = self.spark.sql(select)
+            if name.startswith("s"):
+                frame = frame.cache()
+                self._cached.append(frame)
+            frame.createOrReplaceTempView(name)
+            self._views.append(name)
+        return self.sql(plan.final)
+
     def close(self) -> None:
+        for frame in self._cached:
+            frame.unpersist()
         for name in self._views:
             self.spark.catalog.dropTempView(name)
 

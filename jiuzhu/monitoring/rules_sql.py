@@ -28,6 +28,7 @@ outside the run's region), reg_households (household_id, region_id, low_income, 
 # ruff: noqa: S608 - SQL from the source catalogue's names, numbers, ISO dates and text values checked by _SAFE_TEXT
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from jiuzhu.core.errors import DomainError
@@ -262,11 +263,11 @@ def threshold_sql(rule: dict, *, disposable_income: Decimal | None) -> str:
     return t
 
 
-def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) -> tuple[str, str, list]:
-    """Two CTEs for one source: `a{n}` reads the source ONCE and aggregates every rule on it per subject
+def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) -> tuple[tuple, tuple, list]:
+    """Two stages for one source: `a{n}` reads the source ONCE and aggregates every rule on it per subject
     (conditional aggregates; rules sharing a window and conditions share their count and dates, rules sharing
     an aggregate share it), `s{n}` places each subject in the registry (or outside it) once. Returns the
-    CTEs and, per rule, the names of its (value, count, first date, last date) columns."""
+    stages as (name, SELECT) and, per rule, the names of its (value, count, first date, last date) columns."""
     date = f"f.{source.date_column}"
     starts = [window_start(as_of, rule["window_months"]) for _, rule in items]
     where = [f"{date} <= DATE '{as_of.isoformat()}'"]
@@ -288,21 +289,23 @@ def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) 
             measures.append(f"CAST({aggregate} AS DOUBLE) AS v{v}")
         columns.append((f"v{values[aggregate]}", f"n{w}", f"b{w}", f"e{w}"))
     if source.subject == "household":
-        agg = (f"a{n} AS (SELECT f.household_id AS household_id, {', '.join(measures)} FROM {source.view} f "
-               f"WHERE {' AND '.join(where)} GROUP BY f.household_id)")
-        subjects = (f"s{n} AS (SELECT a.*, CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS STRING) AS id_hash, "
+        agg = (f"a{n}", f"SELECT f.household_id AS household_id, {', '.join(measures)} FROM {source.view} f "
+               f"WHERE {' AND '.join(where)} GROUP BY f.household_id")
+        subjects = (f"s{n}", "SELECT a.*, CAST(NULL AS BIGINT) AS person_id, CAST(NULL AS STRING) AS id_hash, "
                     "CAST(NULL AS STRING) AS name, h.region_id AS region_id, h.low_income AS low_income, "
                     f"h.annual_income AS annual_income FROM a{n} a JOIN reg_households h "
-                    "ON h.household_id = a.household_id)")
+                    "ON h.household_id = a.household_id")
         return agg, subjects, columns
-    key = "coalesce(f.id_hash, concat('p', CAST(f.person_id AS STRING)))"
+    # The subject: its ID hash, or the linked person for rows without one. The hash itself is the group key
+    # (not an aggregate over a built key): hashing and comparing 64 characters once per row, not twice.
+    key = "f.id_hash, CASE WHEN f.id_hash IS NULL THEN f.person_id END"
     where.insert(0, "(f.id_hash IS NOT NULL OR f.person_id IS NOT NULL)")
-    agg = (f"a{n} AS (SELECT max(f.id_hash) AS id_hash, max(f.person_id) AS linked_person_id, max(f.name) AS name, "
+    agg = (f"a{n}", "SELECT f.id_hash AS id_hash, max(f.person_id) AS linked_person_id, max(f.name) AS name, "
            "max(f.region_code) AS region_code, max(f.batch_region_id) AS batch_region_id, "
-           f"{', '.join(measures)} FROM {source.view} f WHERE {' AND '.join(where)} GROUP BY {key})")
+           f"{', '.join(measures)} FROM {source.view} f WHERE {' AND '.join(where)} GROUP BY {key}")
     outside_region = "CASE WHEN a.region_code IS NULL THEN rb.region_id ELSE rr.region_id END"
     subjects = (
-        f"s{n} AS (SELECT a.*, pp.person_id AS person_id, pp.household_id AS household_id, "
+        f"s{n}", "SELECT a.*, pp.person_id AS person_id, pp.household_id AS household_id, "
         f"coalesce(h.region_id, pp.region_id, {outside_region}) AS region_id, h.low_income AS low_income, "
         f"h.annual_income AS annual_income FROM a{n} a "
         "LEFT JOIN reg_persons ph ON ph.id_hash = a.id_hash "
@@ -314,14 +317,33 @@ def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) 
         # a registry person of the region, or someone neither in the registry elsewhere nor linked to a
         # person of another region, whose row (or batch) places them in the region
         "WHERE pp.person_id IS NOT NULL OR (k.id_hash IS NULL AND a.linked_person_id IS NULL "
-        f"AND ({outside_region}) IS NOT NULL))")
+        f"AND ({outside_region}) IS NOT NULL)")
     return agg, subjects, columns
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run's statement in stages: each (name, SELECT) reads the views and the stages before it; `final` is
+    the UNION ALL of one SELECT per rule over the stages. An engine may materialise each stage (DuckDB:
+    a temporary table, so joins are planned on true row counts; Spark: a cached view, so each rule does not
+    recompute its source's aggregation); `sql` is the same as one statement (WITH … SELECT …)."""
+    stages: tuple[tuple[str, str], ...]
+    final: str
+
+    @property
+    def sql(self) -> str:
+        return "WITH " + ", ".join(f"{name} AS ({select})" for name, select in self.stages) + " " + self.final
 
 
 def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_income: Decimal | None = None) -> str:
     """ONE statement (DuckDB and Spark SQL alike) of every subject each rule fires for on `as_of`. `items`:
     (version id, clean rule). Each source is read and aggregated once for all its rules; one SELECT per rule
     keeps the subjects crossing its threshold. Columns: see the module docstring."""
+    return compile_plan(items, as_of=as_of, disposable_income=disposable_income).sql
+
+
+def compile_plan(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_income: Decimal | None = None) -> Plan:
+    """compile_rules in stages (Plan)."""
     if not items:
         raise ValueError("no rules")
     by_source: dict[str, list[tuple[int, dict]]] = {}
@@ -345,7 +367,7 @@ def compile_rules(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_i
                 f"s.{v} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.{c} AS rows_n, "
                 f"s.{b} AS evidence_start, s.{e} AS evidence_end FROM s{n} s "
                 f"WHERE s.{c} > 0 AND s.{v} {op} {threshold} AND ({population})")
-    return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)
+    return Plan(stages=tuple(ctes), final=" UNION ALL ".join(selects))
 
 
 def compile_rule(rule: dict, *, version_id: int, as_of: dt.date, disposable_income: Decimal | None = None) -> str:

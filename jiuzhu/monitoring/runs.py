@@ -39,12 +39,13 @@ from jiuzhu.monitoring.events import MonitoringEvent
 from jiuzhu.monitoring.indicators import versions_in_force
 from jiuzhu.monitoring.models import ComparisonRun, RunStatus, Warning, WarningStatus
 from jiuzhu.monitoring.rules_sources import SOURCES
-from jiuzhu.monitoring.rules_sql import AGGREGATIONS, OPERATORS, compile_rule, compile_rules, describe
+from jiuzhu.monitoring.rules_sql import AGGREGATIONS, OPERATORS, compile_plan, compile_rule, describe
 from jiuzhu.monitoring.runs_snapshot import feed_files, registry_snapshot
 
 RUN_KIND = "monitoring.comparison_run"
 STEPS = 10
 WRITE_BATCH = 50_000
+SQLITE_WRITE_CACHE_KIB = 256 * 1024
 
 
 def _versions(region: Region, as_of: dt.date, only=None) -> list:
@@ -59,7 +60,8 @@ def _disposable_income(region: Region, as_of: dt.date):
 
 def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list[str], dict]:
     """The versions that can run with the SQL of each alone (checked here), Chinese notes on those that
-    cannot, and the stored files of the feeds they read."""
+    cannot, and the stored files of the feeds they read. The first version carries the run's Plan (every
+    rule's stages and SELECTs), the others an empty text."""
     income = _disposable_income(region, as_of)
     compiled, notes = [], []
     for version in versions:
@@ -69,8 +71,8 @@ def _prepare(region: Region, as_of: dt.date, versions: list) -> tuple[list, list
         except DomainError as exc:
             notes.append(f"{version.indicator.name}：{exc.message}")
     if compiled:  # the run's one statement: every source read once for all its rules
-        compiled[0] = (compiled[0][0], compile_rules([(v.pk, v.rule) for v, _ in compiled], as_of=as_of,
-                                                     disposable_income=income))
+        compiled[0] = (compiled[0][0], compile_plan([(v.pk, v.rule) for v, _ in compiled], as_of=as_of,
+                                                    disposable_income=income))
         compiled[1:] = [(v, "") for v, _ in compiled[1:]]
     files = {}
     for source_key in sorted({v.rule["source"] for v, _ in compiled}):
@@ -121,7 +123,7 @@ def evaluate(region: Region, as_of: dt.date, compiled: list, files: dict, *, eng
         for source_key, paths in files.items():
             source = SOURCES[source_key]
             engine.register_parquet(source.view, paths, source.empty_schema())
-        result = engine.sql(compiled[0][1])
+        result = engine.run(compiled[0][1])
     finally:
         engine.close()
     timings["engine"] = time.monotonic() - clock
@@ -220,7 +222,8 @@ def _other_columns() -> list[tuple[str, object]]:
     return values
 
 
-def _insert_warnings(duck, run_id: int) -> None:
+def _insert_warnings(duck, run_id: int, actor) -> None:
+    """The new warnings (DuckDB's new_w) and their events, in the caller's transaction."""
     others = _other_columns()
     columns = [*_OWN, "run_id", *[c for c, _ in others]]
     if connection.vendor == "postgresql":
@@ -234,7 +237,26 @@ def _insert_warnings(duck, run_id: int) -> None:
                 buffer = io.BytesIO()
                 pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, pa_csv.WriteOptions(include_header=False))
                 copy.write(buffer.getvalue())
+        record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
+                               queries=[(_EVENTS_SQL, [run_id])])
         return
+    # SQLite: the warnings' eleven indexes, the evidence check and the foreign keys (a lookup in the person and
+    # household tables per row) thrash the default 2 MiB page cache at a hundred thousand warnings; a larger
+    # cache for this write only (pages are allocated as used) cut its CPU by a quarter at 1M persons.
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,), = cursor.fetchall()
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+    try:
+        _insert_warnings_sqlite(duck, run_id, others, columns)
+        record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
+                               queries=[(_EVENTS_SQL, [run_id])])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _insert_warnings_sqlite(duck, run_id: int, others: list, columns: list) -> None:
     result = duck.execute("SELECT indicator_id, person_id, household_id, region_id, subject_id_hash, subject_name, "
                           "warning_key, CAST(evidence_start AS VARCHAR), CAST(evidence_end AS VARCHAR), severity, "
                           "CAST(due_date AS VARCHAR), evidence FROM new_w")
@@ -297,9 +319,7 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
         written = sum(counts.values())
         with transaction.atomic():
             if written:
-                _insert_warnings(duck, run.pk)
-                record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
-                                       queries=[(_EVENTS_SQL, [run.pk])])
+                _insert_warnings(duck, run.pk, actor)
             seconds = round(time.monotonic() - started, 3)
             ComparisonRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.FINISHED, finished_at=timezone.now(), counts=counts, seconds=seconds)

@@ -15,6 +15,16 @@ from jiuzhu.monitoring.tests.conftest import AS_OF
 pytestmark = pytest.mark.django_db
 
 
+def _sqlite_cache_size():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
 def test_medical_cost_warns_a_registry_person_once(catalogue, store_feed, person_in_registry, persona):
     from jiuzhu.core.models import Region
 
@@ -24,7 +34,9 @@ def test_medical_cost_warns_a_registry_person_once(catalogue, store_feed, person
         {"id_number": number, "discharge_date": dt.date(2026, 9, 1), "out_of_pocket": 4000.5},
     ])
     county = Region.objects.get(code="430524")
+    cache_size = _sqlite_cache_size()
     run = comparison_run(region=county, as_of=AS_OF)
+    assert _sqlite_cache_size() == cache_size  # the write's larger page cache is given back
     warning = Warning.objects.get(indicator=catalogue["med_oop_general"])
     assert warning.person_id == person.pk and warning.household_id == person.household_id
     assert warning.region_id == person.household.region_id
