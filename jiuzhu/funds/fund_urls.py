@@ -1,0 +1,2 @@
+app_name = "funds_fund"
+urlpatterns: list = []

@@ -1,0 +1,2 @@
+app_name = "funds_services"
+urlpatterns: list = []
