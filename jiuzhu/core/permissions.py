@@ -34,7 +34,7 @@ class Capability(models.TextChoices):
     PREPARE_PAYMENTS = "prepare_payments", "编制发放花名册"
     REVIEW_PAYMENTS = "review_payments", "审核发放花名册"
     MANAGE_FUND = "manage_fund", "托底救助基金：登记收入、拟定支出"
-    APPROVE_FUND = "approve_fund", "审批托底救助基金支出"
+    APPROVE_FUND = "approve_fund", "审批托底救助基金支出和购买服务付款"
     PURCHASE_SERVICES = "purchase_services", "政府购买服务：承接主体、合同、服务记录、绩效评价"
     CONFIRM_SERVICES = "confirm_services", "确认购买服务的服务记录（乡镇）"
     VIEW_STATISTICS = "view_statistics", "统计报表"

@@ -11,8 +11,16 @@ from django.utils import timezone
 
 from jiuzhu.core.models import Region
 
-__all__ = ["DecisionKind", "EntryKind", "EntryStatus", "Fund", "FundEntry", "FundSource", "SHARE_SOURCES",
-           "MIN_SHARE"]
+__all__ = [
+    "MIN_SHARE",
+    "SHARE_SOURCES",
+    "DecisionKind",
+    "EntryKind",
+    "EntryStatus",
+    "Fund",
+    "FundEntry",
+    "FundSource",
+]
 
 
 class FundSource(models.TextChoices):

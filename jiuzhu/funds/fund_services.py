@@ -55,7 +55,7 @@ def _fund_locked(actor, fund: Fund) -> Fund:
     """The fund's row, locked for the transaction, if the actor's region holds it; else 404."""
     if not region_in_scope(actor, fund.region):
         raise Http404(NOT_FOUND)
-    return Fund.objects.select_for_update().select_related("region").get(pk=fund.pk)
+    return Fund.objects.select_for_update(of=("self",)).select_related("region").get(pk=fund.pk)
 
 
 def fund_open(*, actor, region: Region, name: str = "") -> Fund:
@@ -157,7 +157,7 @@ def _entry_locked(actor, entry: FundEntry) -> FundEntry:
     if current is None:
         raise Http404(NOT_FOUND)
     _fund_locked(actor, current.fund)  # the fund first: the one lock order of every write
-    return FundEntry.objects.select_for_update().select_related("fund__region", "household__region")\
+    return FundEntry.objects.select_for_update(of=("self",)).select_related("fund__region", "household__region")\
         .get(pk=entry.pk)
 
 

@@ -11,9 +11,26 @@ from django.utils import timezone
 
 from jiuzhu.core.models import Organization, Region
 
-__all__ = ["Contract", "ContractIndicator", "ContractStaff", "Evaluation", "EvaluationScore", "ITEM_CATEGORY",
-           "ItemCategory", "Milestone", "MilestoneStatus", "PAYMENT_BANDS", "ProcurementMethod", "Provider",
-           "ProviderKind", "RecordStatus", "ServiceItem", "ServiceRecord", "StaffPost", "payment_ratio"]
+__all__ = [
+    "ITEM_CATEGORY",
+    "PAYMENT_BANDS",
+    "Contract",
+    "ContractIndicator",
+    "ContractStaff",
+    "Evaluation",
+    "EvaluationScore",
+    "ItemCategory",
+    "Milestone",
+    "MilestoneStatus",
+    "ProcurementMethod",
+    "Provider",
+    "ProviderKind",
+    "RecordStatus",
+    "ServiceItem",
+    "ServiceRecord",
+    "StaffPost",
+    "payment_ratio",
+]
 
 
 class ItemCategory(models.TextChoices):

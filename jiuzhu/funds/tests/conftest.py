@@ -82,7 +82,7 @@ def staff(persona, contract):
     from jiuzhu.funds.purchase_services import staff_dispatch
 
     return staff_dispatch(actor=persona("longhui_officer"), contract=contract, name="李社工", post="township",
-                          region=Region.objects.get(code="430524100"), qualification="助理社会工作师")
+                          region=Region.objects.get(code="430524100000"), qualification="助理社会工作师")
 
 
 @pytest.fixture
