@@ -139,3 +139,22 @@ def audit_heads_shown(actor, entries, *, purpose: str) -> int:
     return audit_persons_shown(actor=actor, persons=heads, purpose=purpose)
 
 
+
+
+def person_by_id_number(actor, text: str, *, field: str, label: str = "身份证号码"):
+    """The registry person with this ID number, within the actor's jurisdiction; a Chinese error naming the
+    field otherwise (out of scope reads as not registered: nothing leaks)."""
+    from jiuzhu.core.crypto import keyed_hash
+    from jiuzhu.core.errors import invalid
+    from jiuzhu.core.identity import IdNumberError, normalize_id_number
+    from jiuzhu.registry.selectors import persons_in_scope
+
+    try:
+        number = normalize_id_number((text or "").strip())
+    except IdNumberError as exc:
+        raise invalid(f"{label}不正确：{exc}" if str(exc) else f"{label}不正确", field) from None
+    person = persons_in_scope(actor).select_related("region", "household__region")\
+        .filter(id_number_hash=keyed_hash(number)).first()
+    if person is None:
+        raise invalid(f"本辖区低收入人口库中没有{label}为该号码的人员", field)
+    return person
