@@ -1,5 +1,5 @@
-"""资金发放, issue #21 (the fund and the purchase of services), on a desk and on a 390×844 phone: 隆回县's officer books a
-contribution to the safety-net fund and prepares a disbursement for a case decided by 一事一议 (the minutes
+"""资金发放, issue #21 (the fund and the purchase of services), on a desk and on a 390×844 phone: 隆回县's officer books
+a contribution to the safety-net fund and prepares a disbursement for a case decided by 一事一议 (the minutes
 uploaded), the approver approves it, and the officer sees the balance; then 桃洪镇's window confirms a service
 record of a purchased-service contract from its work list."""
 
@@ -41,7 +41,7 @@ def _world():
 
 
 def test_the_fund_and_a_service_record(open_page, viewport, tmp_path):
-    fund, person, record = _world()
+    _fund, person, record = _world()
     page = open_page()
     sign_in(page, "longhui_officer")
     open_menu(page, "托底救助基金")
