@@ -19,7 +19,6 @@ from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, RegionLevel
 from jiuzhu.core.permissions import Capability, require
-from jiuzhu.core.scoping import region_in_scope
 from jiuzhu.funds import purchase_selectors as sel
 from jiuzhu.funds.fund_services import money
 from jiuzhu.funds.purchase_events import PurchaseEvent
@@ -72,11 +71,6 @@ def _score(value, label: str, field: str) -> Decimal:
     if not 0 <= score <= 100:
         raise invalid(f"{label}应在 0 至 100 之间", field)
     return score
-
-
-def _in_scope(actor, region) -> None:
-    if not region_in_scope(actor, region):
-        raise Http404(NOT_FOUND)
 
 
 def provider_register(*, actor, name: str, uscc: str, kind: str, qualifications: str = "",
@@ -178,7 +172,7 @@ def service_record(*, actor, contract: Contract, person, item: str, served_on: d
     contract = sel.contract_get(actor=actor, contract_id=contract.pk)
     if person is None:
         raise invalid("请选择服务对象", "person")
-    _in_scope(actor, person.region)
+    # The contract is in the actor's scope (404 above), so a person of its region is too.
     if not person.region.path.startswith(contract.region.path):
         raise invalid("服务对象不在合同实施地区内", "person")
     if item not in contract.items:

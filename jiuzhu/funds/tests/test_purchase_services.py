@@ -94,7 +94,7 @@ def test_another_township_does_not_see_the_record(contract, staff, register, per
     assert User.objects.get(pk=window.pk).region.code != "430524101000"
 
 
-def test_a_service_record_keeps_to_its_contract(contract, staff, person, persona):
+def test_a_service_record_keeps_to_its_contract(contract, staff, person, persona, register):
     with pytest.raises(DomainError) as err:
         _record(persona, contract, staff, person, item="training")
     assert err.value.field == "item"
@@ -104,7 +104,12 @@ def test_a_service_record_keeps_to_its_contract(contract, staff, person, persona
     with pytest.raises(DomainError) as err:
         _record(persona, contract, staff, person, hours="25")
     assert err.value.field == "hours"
-    with pytest.raises(Http404):  # a person outside the officer's county
+    far = register(username="dongkou_officer", village="430525100200",
+                   members=[member("赵小梅", "head", region="430525", seq=41)]).members.get()
+    with pytest.raises(DomainError) as err:  # a person outside the contract's county
+        _record(persona, contract, staff, far)
+    assert err.value.field == "person"
+    with pytest.raises(Http404):  # another county's officer does not see the contract
         svc.service_record(actor=persona("dongkou_officer"), contract=contract, person=person, item="care",
                            served_on=SERVED, hours=1, staff=staff)
 
