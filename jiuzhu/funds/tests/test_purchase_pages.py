@@ -81,4 +81,5 @@ def test_evaluation_and_payment_pages(contract, client_for):
 def test_scope_and_capability_of_the_contract_pages(contract, client_for):
     assert client_for("dongkou_officer").get(f"/funds/services/{contract.pk}/").status_code == 404
     assert client_for("longhui_window").get("/funds/services/").status_code == 403
+    assert client_for("longhui_analyst").get(f"/funds/services/{contract.pk}/").status_code == 404  # no capability
     assert client_for("longhui_analyst").get("/funds/services/records/").status_code == 403
