@@ -9,6 +9,8 @@ urlpatterns = [
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("intake/", include("jiuzhu.intake.urls")),
     path("portal/", include("jiuzhu.intake.portal_urls")),
+    path("funds/safety-net/", include("jiuzhu.funds.fund_urls")),
+    path("funds/services/", include("jiuzhu.funds.purchase_urls")),
     path("rescue/", include("jiuzhu.rescue.urls")),
     path("followup/", include("jiuzhu.followup.urls")),
     path("familysearch/", include("jiuzhu.familysearch.urls")),

@@ -33,6 +33,10 @@ class Capability(models.TextChoices):
     FOLLOWUP = "followup", "回访、易流浪走失人员库"
     PREPARE_PAYMENTS = "prepare_payments", "编制发放花名册"
     REVIEW_PAYMENTS = "review_payments", "审核发放花名册"
+    MANAGE_FUND = "manage_fund", "托底救助基金：登记收入、拟定支出"
+    APPROVE_FUND = "approve_fund", "审批托底救助基金支出和购买服务付款"
+    PURCHASE_SERVICES = "purchase_services", "政府购买服务：承接主体、合同、服务记录、绩效评价"
+    CONFIRM_SERVICES = "confirm_services", "确认购买服务的服务记录（乡镇）"
     VIEW_STATISTICS = "view_statistics", "统计报表"
     VIEW_AUDIT_LOG = "view_audit_log", "查询审计日志"
     ADMINISTER = "administer", "用户、令牌、区划、地方标准和目录管理"
@@ -43,13 +47,14 @@ C = Capability
 # narrowed by scoping.
 ROLE_CAPABILITIES: dict[str, tuple[str, ...]] = {
     "window_officer": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.EDIT_REGISTRY, C.HANDLE_WARNINGS, C.INTAKE, C.FOLLOWUP,
-                       C.PREPARE_PAYMENTS),
+                       C.PREPARE_PAYMENTS, C.CONFIRM_SERVICES),
     "assistance_officer": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.EDIT_REGISTRY, C.IMPORT_ROSTERS, C.EXPORT_PERSONS,
                            C.RUN_ASSESSMENT, C.PROPOSE_GRANTS, C.UPLOAD_FEEDS, C.HANDLE_WARNINGS, C.INTAKE,
-                           C.FOLLOWUP, C.PREPARE_PAYMENTS, C.REVIEW_PAYMENTS, C.VIEW_STATISTICS),
+                           C.FOLLOWUP, C.PREPARE_PAYMENTS, C.REVIEW_PAYMENTS, C.VIEW_STATISTICS, C.MANAGE_FUND,
+                           C.PURCHASE_SERVICES),
     "approver": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.IMPORT_ROSTERS, C.EXPORT_PERSONS, C.RUN_ASSESSMENT,
                  C.DECIDE_TIERS, C.HANDLE_WARNINGS, C.DECIDE_TERMINATIONS, C.INTAKE, C.DECIDE_INTAKE,
-                 C.REVIEW_PAYMENTS, C.VIEW_STATISTICS),
+                 C.REVIEW_PAYMENTS, C.VIEW_STATISTICS, C.APPROVE_FUND),
     "department_clerk": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.UPLOAD_FEEDS, C.HANDLE_WARNINGS, C.INTAKE),
     "coordinator": (C.VIEW_REGISTRY, C.VIEW_FULL_ID, C.EDIT_REGISTRY, C.HANDLE_WARNINGS, C.INTAKE, C.FOLLOWUP),
     "station_worker": (C.VIEW_FULL_ID, C.INTAKE, C.RESCUE_CASES, C.FAMILY_SEARCH, C.REPORT_MISSING,
