@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "jiuzhu.registry",
     "jiuzhu.monitoring",
     "jiuzhu.intake",
+    "jiuzhu.funds",
     "jiuzhu.rescue",
     "jiuzhu.followup",
     "jiuzhu.familysearch",

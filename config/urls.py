@@ -8,6 +8,7 @@ urlpatterns = [
     path("registry/", include("jiuzhu.registry.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("intake/", include("jiuzhu.intake.urls")),
+    path("funds/", include("jiuzhu.funds.urls")),
     path("portal/", include("jiuzhu.intake.portal_urls")),
     path("rescue/", include("jiuzhu.rescue.urls")),
     path("followup/", include("jiuzhu.followup.urls")),

@@ -1,0 +1,67 @@
+"""Payment fixtures. Personas are the demo accounts: longhui_window (桃洪镇's window, township of VILLAGE_A),
+longhui_officer and longhui_approver (隆回县 civil affairs), dongkou_* (洞口县, another county)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from conftest import COUNTY_A, VILLAGE_A, member
+
+MONTH = dt.date(2026, 11, 1)
+
+
+@pytest.fixture
+def county(world):
+    from jiuzhu.core.models import Region
+
+    return Region.objects.get(code=COUNTY_A)
+
+
+@pytest.fixture
+def paid_household(register, persona):
+    """A rural 低保 household of `members` persons in force on MONTH's 1st with a monthly grant and a bank
+    account; returns the household. Each call makes a new household (seq makes the ID numbers differ)."""
+    from jiuzhu.core.crypto import encrypt_text, keyed_hash
+    from jiuzhu.registry.models import AssistanceGrant, PaymentAccount, TierDecision
+
+    counter = iter(range(100, 999))
+
+    def make(*, village=VILLAGE_A, amount="300.00", members=1, account: str | None = None, standard="700.00",
+             start=dt.date(2026, 1, 1), end=None, category="basic_living", tier="dibao", hukou="rural",
+             person_grant=False):
+        seq = next(counter)
+        people = [member(f"户主{seq}", "head", seq=seq, born=dt.date(1960, 1, 1) + dt.timedelta(days=seq))]
+        people += [member(f"成员{seq}{i}", "child", seq=seq, born=dt.date(1990, 1, 1) + dt.timedelta(days=seq + i))
+                   for i in range(1, members)]
+        household = register(village=village, members=people, hukou_type=hukou)
+        decision = TierDecision.objects.create(
+            household=household, assessed_on=dt.date(2026, 1, 1), recommended_tier=tier, tier=tier,
+            status="confirmed", valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2027, 12, 31), members=members,
+            dibao_standard=Decimal(standard))
+        head = household.members.get(relation="head")
+        AssistanceGrant.objects.create(
+            household=household, person=head if person_grant else None, category=category,
+            monthly_amount=Decimal(amount), period_start=start, period_end=end, tier_decision=decision,
+            status="active" if end is None else "ended", granting_organization=persona("longhui_officer").organization)
+        number = account or f"62220000{seq:011d}"
+        PaymentAccount.objects.create(household=household, person=head, bank_name="隆回农商银行",
+                                      account_cipher=encrypt_text(number), account_hash=keyed_hash(number),
+                                      account_tail=number[-4:])
+        return household
+    return make
+
+
+@pytest.fixture
+def to_county_review(persona):
+    """Takes a prepared roll through both township steps of every township and 县民政经办 (as longhui_officer)."""
+    from jiuzhu.funds import services
+
+    def go(roll):
+        officer = persona("longhui_officer")
+        for part in roll.townships.all():
+            services.township_submit(actor=officer, roll=roll, township=part.township)
+            services.township_review(actor=officer, roll=roll, township=part.township)
+        roll.refresh_from_db()
+        return services.county_handle(actor=officer, roll=roll)
+    return go
