@@ -261,3 +261,195 @@ def roll_approve(*, actor, roll: PaymentRoll) -> PaymentRoll:
         _event(FundsEvent.ROLL_APPROVED, roll, actor,
                f"审核通过并冻结：{roll.households} 户 {roll.persons} 人，{roll.amount} 元")
     return roll
+
+
+# ---- Bank files, returns, stops, corrections ----------------------------------------------------------------------
+
+def _require_approved_county_step(actor, roll: PaymentRoll, capability: str = Capability.PREPARE_PAYMENTS) -> None:
+    require(actor, capability)
+    _require_county_step(actor, roll)
+    if roll.status != RollStatus.APPROVED:
+        raise refused("花名册审核通过后才能生成银行文件、导入回盘")
+
+
+def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
+    """(layout, rows) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放 batch
+    1). Every payee in it is audited (one INSERT … SELECT) and the export is an event."""
+    from jiuzhu.core.audit import audit_persons_shown
+    from jiuzhu.funds import bankfiles
+
+    _require_approved_county_step(actor, roll)
+    lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED).order_by("id")
+    layout = bankfiles.layout_for(roll.county, bank_name)
+    audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
+    _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{'更正发放' if batch else '正常发放'}）",
+           bank=bank_name, batch=batch)
+    return layout, bankfiles.export_rows(roll, lines, layout)
+
+
+def return_import(*, actor, roll: PaymentRoll, data: bytes, filename: str):
+    """The bank's return file: each row marks its line paid or failed (with the reason). All or nothing; the same
+    file imported again changes nothing (its SHA-256 is the batch key)."""
+    from jiuzhu.funds import bankfiles
+    from jiuzhu.funds.models import ReturnFile
+
+    _require_approved_county_step(actor, roll)
+    rows = bankfiles.read_return(data, filename)
+    existing = ReturnFile.objects.filter(key=rows.key).first()
+    if existing is not None:
+        return existing
+    bankfiles.check_against_roll(roll, rows)
+    with transaction.atomic():
+        paid, failed = bankfiles.apply_return(roll, rows)
+        record = ReturnFile.objects.create(roll=roll, key=rows.key, filename=filename[:200], paid=paid, failed=failed,
+                                           imported_by=actor)
+        audit_change("create", actor, record, changes={"paid": paid, "failed": failed})
+        _event(FundsEvent.RETURN_IMPORTED, roll, actor, f"导入回盘 {filename}：成功 {paid} 笔，失败 {failed} 笔",
+               paid=paid, failed=failed)
+    return record
+
+
+def _failed_line(actor, line: PaymentLine) -> PaymentLine:
+    roll = line.roll
+    _require_approved_county_step(actor, roll)
+    if line.status != LineStatus.FAILED:
+        raise refused("只有发放失败的记录可以停发或更正发放")
+    return line
+
+
+def line_stop(*, actor, line: PaymentLine, reason: str) -> PaymentLine:
+    """停发: a failed line is not paid again; the reason is required."""
+    require(actor, Capability.PREPARE_PAYMENTS)
+    line = _failed_line(actor, line)
+    reason = clean_text(reason, "停发原因", "reason", 200, required=True)
+    with transaction.atomic():
+        line.status, line.stop_reason = LineStatus.STOPPED, reason
+        line.save(update_fields=["status", "stop_reason"])
+        audit_change("update", actor, line, person_id=line.payee_id, changes={"status": line.status, "reason": reason})
+        _event(FundsEvent.LINE_STOPPED, line.roll, actor, f"停发：{reason}", line=line.pk)
+    return line
+
+
+def line_correct(*, actor, line: PaymentLine) -> PaymentLine:
+    """更正发放: a failed line rebuilt once into the corrected batch, with the payee's account as the registry
+    holds it now (the household corrected it after the failure). A corrected line that fails again can only be
+    stopped: never a second correction."""
+    from jiuzhu.registry.models import PaymentAccount
+
+    require(actor, Capability.PREPARE_PAYMENTS)
+    line = _failed_line(actor, line)
+    if line.batch != 0 or PaymentLine.objects.filter(correction_of=line).exists():
+        raise refused("该笔已更正发放过一次，不能再次更正，请停发")
+    account = (PaymentAccount.objects.filter(household_id=line.household_id, is_active=True)
+               .filter(models_q_payee(line.payee_id)).order_by("person_id", "-id").first())
+    with transaction.atomic():
+        new = PaymentLine.objects.create(
+            roll=line.roll, township_id=line.township_id, household_id=line.household_id, payee_id=line.payee_id,
+            grant_id=line.grant_id, tier_decision_id=line.tier_decision_id, persons=line.persons,
+            bank_name=account.bank_name if account else line.bank_name,
+            account_cipher=account.account_cipher if account else line.account_cipher,
+            account_hash=account.account_hash if account else line.account_hash,
+            account_tail=account.account_tail if account else line.account_tail, institution=line.institution,
+            amount=line.amount, back_pay=line.back_pay, adjustment=line.adjustment, total=line.total, batch=1,
+            correction_of=line)
+        line.status = LineStatus.CORRECTED
+        line.save(update_fields=["status"])
+        audit_change("update", actor, line, person_id=line.payee_id, changes={"status": line.status,
+                                                                               "correction": new.pk})
+        _event(FundsEvent.LINE_CORRECTED, line.roll, actor, f"更正发放：{line.total} 元", line=line.pk,
+               correction=new.pk)
+    return new
+
+
+def models_q_payee(payee_id: int):
+    from django.db.models import Q
+
+    return Q(person_id=payee_id) | Q(person__isnull=True)
+
+
+def balance(roll: PaymentRoll) -> dict:
+    """发放 = 已发放 + 退回 for the regular batch (退回: failed, stopped, or rebuilt into the corrected batch), and
+    the corrected batch's own figures. Sums by status in one GROUP BY."""
+    sums = {(b, s): (n, a) for b, s, n, a in roll.lines.values_list("batch", "status").annotate(
+        n=Count("id"), a=Sum("total")).values_list("batch", "status", "n", "a")}
+
+    def total(batch, *statuses):
+        return sum((sums.get((batch, s), (0, 0))[1] or 0 for s in statuses), start=0)
+
+    returned = (LineStatus.FAILED, LineStatus.STOPPED, LineStatus.CORRECTED)
+    every = (LineStatus.ISSUED, LineStatus.PAID, *returned)
+    return {"issued": total(0, *every), "paid": total(0, LineStatus.PAID), "returned": total(0, *returned),
+            "pending": total(0, LineStatus.ISSUED), "corrected_issued": total(1, *every),
+            "corrected_paid": total(1, LineStatus.PAID)}
+
+
+# ---- Stops and recoveries (handlers of the registry's events) --------------------------------------------------
+
+def stop_for_event(event) -> int:
+    """Handler of 死亡, 终止救助 and 终止认定 (停保): the person (or, for a household's decision, every member) is
+    stopped from the month after the event's date; money already paid for months after it becomes a recovery item
+    (追缴). Idempotent by event id."""
+    from jiuzhu.registry.events import RegistryEvent
+    from jiuzhu.registry.models import AssistanceGrant, Person, TierDecision
+
+    if PaymentStop.objects.filter(event_id=event.pk).exists():
+        return 0
+    if event.kind == RegistryEvent.PERSON_DIED:
+        person = Person.objects.filter(pk=event.person_id).first()
+        if person is None or person.death_date is None:
+            return 0
+        persons, on, reason = [person.pk], person.death_date, "死亡"
+    elif event.kind == RegistryEvent.GRANT_ENDED:
+        grant = AssistanceGrant.objects.select_related("household").get(pk=event.subject_id)
+        payee = grant.person_id or grant.household.head_id
+        persons, on, reason = [payee] if payee else [], grant.period_end, f"终止救助：{grant.end_reason}"
+    else:
+        decision = TierDecision.objects.select_related("household").get(pk=event.subject_id)
+        payee = decision.person_id or decision.household.head_id
+        persons, on = [payee] if payee else [], decision.valid_to or event.occurred_at.date()
+        reason = "终止认定（停保）"
+    if not persons or on is None:
+        return 0
+    from_month = sql.next_month(on.replace(day=1))
+    with transaction.atomic():
+        PaymentStop.objects.create(person_id=persons[0], from_month=from_month, reason=reason[:200], event_id=event.pk)
+        # 追缴: lines of approved rolls for months from the stop on, paid or waiting for the bank (one INSERT … SELECT)
+        overpaid = PaymentLine.objects.filter(payee_id__in=persons, roll__status=RollStatus.APPROVED,
+                                              roll__month__gte=from_month,
+                                              status__in=[LineStatus.PAID, LineStatus.ISSUED]).exclude(
+            recovery__isnull=False)
+        Recovery.objects.bulk_create([
+            Recovery(line_id=line_id, person_id=payee_id, township_id=township_id, amount=total,
+                     reason=f"{reason}后仍发放（{month:%Y年%m月}）"[:200])
+            for line_id, payee_id, township_id, total, month in overpaid.values_list(
+                "id", "payee_id", "township_id", "total", "roll__month")])
+        record_event(kind=FundsEvent.PAYMENT_STOPPED, subject=event, person_id=persons[0],
+                     household_id=event.household_id, region=event.region,
+                     summary=f"{from_month:%Y年%m月}起停发：{reason}"[:300])
+    return 1
+
+
+def recovery_repay(*, actor, recovery: Recovery, amount) -> Recovery:
+    """Records money repaid on a recovery item; fully repaid closes it."""
+    from decimal import Decimal, InvalidOperation
+
+    require(actor, Capability.PREPARE_PAYMENTS)
+    if not region_in_scope(actor, recovery.township):
+        raise Http404("记录不存在或不在您的管辖范围内")
+    if recovery.status != RecoveryStatus.OPEN:
+        raise refused("该追缴已结清")
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise invalid("请填写追回金额", "amount") from None
+    if amount <= 0 or recovery.repaid + amount > recovery.amount:
+        raise invalid("追回金额应大于 0 且不超过应追缴余额", "amount")
+    with transaction.atomic():
+        recovery.repaid += amount
+        if recovery.repaid == recovery.amount:
+            recovery.status = RecoveryStatus.REPAID
+        recovery.save(update_fields=["repaid", "status"])
+        audit_change("update", actor, recovery, person_id=recovery.person_id, changes={"repaid": str(amount)})
+        record_event(kind=FundsEvent.RECOVERY_REPAID, subject=recovery, actor=actor, person_id=recovery.person_id,
+                     region=recovery.township, summary=f"追回 {amount} 元")
+    return recovery

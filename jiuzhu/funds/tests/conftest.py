@@ -65,3 +65,23 @@ def to_county_review(persona):
         roll.refresh_from_db()
         return services.county_handle(actor=officer, roll=roll)
     return go
+
+
+@pytest.fixture
+def approved_roll(persona, county, paid_household, to_county_review):
+    """An approved rural 低保 roll of `n` households in 隆回县 for MONTH."""
+    from jiuzhu.funds import services
+
+    def make(n=3):
+        for _ in range(n):
+            paid_household()
+        roll = services.roll_prepare(actor=persona("longhui_officer"), county=county, month=MONTH, item="2081902")
+        to_county_review(roll)
+        return services.roll_approve(actor=persona("longhui_approver"), roll=roll)
+    return make
+
+
+def return_csv(rows: list[tuple]) -> bytes:
+    """A bank's return file: 流水号, 户名, 金额, 处理结果, 失败原因."""
+    lines = ["流水号,户名,金额,处理结果,失败原因"] + [",".join(str(v) for v in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
