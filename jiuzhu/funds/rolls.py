@@ -58,9 +58,15 @@ def compute_lines(*, roll, region_path: str, locked_townships: list[int]) -> int
                    " COALESCE(g.person_id, h.head_id) AND ds.support_mode = 'centralized' AND ds.institution <> ''"
                    " ORDER BY ds.id DESC LIMIT 1)") if tekun else "NULL"
     base = f"""
-        SELECT g.id AS grant_id, g.household_id, COALESCE(g.person_id, h.head_id) AS payee_id, g.tier_decision_id,
+        SELECT g.id AS grant_id, g.household_id, COALESCE(g.person_id, h.head_id) AS payee_id,
+               COALESCE(g.tier_decision_id, (SELECT td2.id FROM registry_tierdecision td2
+                   WHERE td2.household_id = g.household_id AND td2.status IN ('confirmed', 'overridden')
+                   AND (td2.valid_from IS NULL OR td2.valid_from <= %s) AND (td2.valid_to IS NULL OR td2.valid_to >= %s)
+                   ORDER BY td2.id DESC LIMIT 1)) AS tier_decision_id,
                CASE WHEN rg.level = 'village' THEN rg.parent_id ELSE rg.id END AS township_id,
-               CASE WHEN g.person_id IS NULL THEN COALESCE(NULLIF(td.members, 0), 1) ELSE 1 END AS persons,
+               CASE WHEN g.person_id IS NOT NULL THEN 1 ELSE COALESCE(NULLIF(td.members, 0),
+                   (SELECT NULLIF(COUNT(*), 0) FROM registry_person pm WHERE pm.household_id = g.household_id
+                    AND pm.death_date IS NULL), 1) END AS persons,
                {amount} AS amount, {amount} * {back_pay} AS back_pay,
                (SELECT pa.id FROM registry_paymentaccount pa WHERE pa.household_id = g.household_id
                   AND pa.is_active AND (pa.person_id = COALESCE(g.person_id, h.head_id) OR pa.person_id IS NULL)
@@ -87,7 +93,7 @@ def compute_lines(*, roll, region_path: str, locked_townships: list[int]) -> int
         LEFT JOIN registry_paymentaccount pa ON pa.id = s.account_id
         LEFT JOIN funds_institutionaccount ia ON ia.county_id = %s AND ia.institution = s.institution
         WHERE 1 = 1{locked}"""
-    all_params = [roll.pk, *back_params, *params, region_path + "%", month, month, month, roll.county_id]
+    all_params = [roll.pk, month, month, *back_params, *params, region_path + "%", month, month, month, roll.county_id]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         return max(cursor.rowcount, 0)
@@ -115,9 +121,9 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
          "JOIN registry_household h ON h.id = l.household_id"
          " LEFT JOIN registry_assistancegrant g ON g.id = l.grant_id"
          " LEFT JOIN registry_tierdecision td ON td.id = l.tier_decision_id", [],
-         "NOT h.is_active OR (g.id IS NOT NULL AND g.period_end IS NOT NULL AND g.period_end < %s)"
+         "NOT h.is_active OR (l.tier_decision_id IS NULL AND %s) OR (g.id IS NOT NULL AND g.period_end IS NOT NULL AND g.period_end < %s)"
          " OR (td.id IS NOT NULL AND (td.status NOT IN ('confirmed', 'overridden')"
-         " OR (td.valid_to IS NOT NULL AND td.valid_to < %s)))", [month, month]),
+         " OR (td.valid_to IS NOT NULL AND td.valid_to < %s)))", [roll.item != SubsidyItem.TEMPORARY, month, month]),
         ("shared_account", "'该账户另有他户领取'", "", [],
          "l.account_hash <> '' AND l.institution = '' AND EXISTS (SELECT 1 FROM funds_paymentline o"
          " WHERE o.roll_id = l.roll_id AND o.account_hash = l.account_hash AND o.household_id <> l.household_id"

@@ -71,3 +71,11 @@ def test_chain_through_pages(client_for, roll, persona):
     assert officer.get(f"/funds/rolls/{roll.pk}/print/").status_code == 200
     export = officer.get("/funds/rolls/export/")
     assert export.status_code == 200
+
+
+def test_work_list_shows_rolls_waiting_for_my_step(persona, roll):
+    from jiuzhu.funds.worklist import rolls_waiting
+
+    assert rolls_waiting(persona("longhui_window")).count == 1  # 桃洪镇's part waits for its window
+    assert rolls_waiting(persona("longhui_approver")) is None  # nothing at 县民政审核 yet
+    assert rolls_waiting(persona("dongkou_officer")) is None

@@ -173,3 +173,15 @@ def test_no_account_is_a_hit(persona, county, paid_household, to_county_review):
     roll = _prepare(persona, county)
     to_county_review(roll)
     assert _hits(roll) == {(household.pk, "no_account")}
+
+
+def test_grant_without_its_decision_uses_the_households_decision_in_force(persona, county, paid_household,
+                                                                          to_county_review):
+    linked_later = paid_household(members=2, linked=False)
+    no_tier = paid_household(members=3, linked=False, in_force=False)
+    roll = _prepare(persona, county)
+    lines = {line.household_id: line for line in PaymentLine.objects.filter(roll=roll)}
+    assert lines[linked_later.pk].tier_decision_id == linked_later.tier_decisions.get().pk
+    assert (lines[linked_later.pk].persons, lines[no_tier.pk].persons) == (2, 3)  # 计算人口, else members
+    to_county_review(roll)
+    assert _hits(roll) == {(no_tier.pk, "not_in_force")}
