@@ -7,6 +7,7 @@ from jiuzhu.core.demo import DEMO_PASSWORD, build_world
 from jiuzhu.core.models import Role
 from jiuzhu.familysearch.demo import populate as populate_notices
 from jiuzhu.followup.demo import populate as populate_followup
+from jiuzhu.funds.demo import populate as populate_funds
 from jiuzhu.intake.demo import populate as populate_intake
 from jiuzhu.registry.assessment import assess
 from jiuzhu.registry.demo import populate, seed_standards
@@ -45,6 +46,9 @@ class Command(BaseCommand):
         if not quiet:
             self.stdout.write("  寻亲：公告、推送订阅、寻亲登记、线索和 DNA 比对")
         notices = populate_notices()  # family-search notices of unidentified clients, through the services
+        if not quiet:
+            self.stdout.write("  资金发放：救助金、收款账户和发放花名册")
+        funds = populate_funds()  # grants, accounts, last month's approved roll with its return file, this month's
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
@@ -54,6 +58,7 @@ class Command(BaseCommand):
             f"返乡台账 {followup['returnees']} 人、易流浪走失人员 {followup['at_risk']} 人；"
             f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）、"
             f"推送订阅 {notices['subscribers']} 个、寻亲登记 {notices['reports']} 件；"
+            f"发放花名册 {funds['rolls']} 册、救助金 {funds['grants']} 笔；"
             f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
