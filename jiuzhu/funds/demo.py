@@ -90,8 +90,8 @@ def populate(*, today: dt.date | None = None) -> dict:
             if roll.lines.exists():
                 _through_the_chain(prefix, roll)
                 lines = list(PaymentLine.objects.filter(roll=roll).order_by("id").values_list("id", flat=True))
-                rows = [f"{i},{'失败' if n < 2 else '成功'},{'账户已冻结' if n == 0 else ('户名不符' if n == 1 else '')}"
-                        for n, i in enumerate(lines)]
+                reasons = ["账户已冻结", "户名不符"]
+                rows = [f"{i},{'失败' if n < 2 else '成功'},{reasons[n] if n < 2 else ''}" for n, i in enumerate(lines)]
                 data = ("流水号,处理结果,失败原因\n" + "\n".join(rows) + "\n").encode("utf-8")
                 services.return_import(actor=officer, roll=roll, data=data, filename=f"{last:%Y%m}回盘.csv")
             services.roll_prepare(actor=officer, county=county, month=this, item=ITEM)

@@ -121,7 +121,8 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
          "JOIN registry_household h ON h.id = l.household_id"
          " LEFT JOIN registry_assistancegrant g ON g.id = l.grant_id"
          " LEFT JOIN registry_tierdecision td ON td.id = l.tier_decision_id", [],
-         "NOT h.is_active OR (l.tier_decision_id IS NULL AND %s) OR (g.id IS NOT NULL AND g.period_end IS NOT NULL AND g.period_end < %s)"
+         "NOT h.is_active OR (l.tier_decision_id IS NULL AND %s)"
+         " OR (g.id IS NOT NULL AND g.period_end IS NOT NULL AND g.period_end < %s)"
          " OR (td.id IS NOT NULL AND (td.status NOT IN ('confirmed', 'overridden')"
          " OR (td.valid_to IS NOT NULL AND td.valid_to < %s)))", [roll.item != SubsidyItem.TEMPORARY, month, month]),
         ("shared_account", "'该账户另有他户领取'", "", [],

@@ -282,7 +282,8 @@ def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED).order_by("id")
     layout = bankfiles.layout_for(roll.county, bank_name)
     audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
-    _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{'更正发放' if batch else '正常发放'}）",
+    kind = "更正发放" if batch else "正常发放"
+    _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
     return layout, bankfiles.export_rows(roll, lines, layout)
 

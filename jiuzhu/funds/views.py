@@ -69,7 +69,8 @@ def roll_list_export(request):
     qs, f = _filtered_rolls(request)
     rows = ([str(r.county.name), f"{r.month:%Y-%m}", r.item, r.get_item_display(), r.get_status_display(),
              r.households, r.persons, r.amount] for r in qs.iterator())
-    return xlsx_response("发放花名册.xlsx", ["县（区）", "发放月份", "科目编码", "资金科目", "状态", "户数", "人数", "金额（元）"],
+    headers = ["县（区）", "发放月份", "科目编码", "资金科目", "状态", "户数", "人数", "金额（元）"]
+    return xlsx_response("发放花名册.xlsx", headers,
                          rows, actor=request.user, object_type="funds.paymentroll", filters=f)
 
 
@@ -181,8 +182,10 @@ def _township(request) -> Region:
 
 
 ROLL_ACTIONS = {
-    "submit": (lambda r, roll: services.township_submit(actor=r.user, roll=roll, township=_township(r)), "已提交乡镇审核"),
-    "review": (lambda r, roll: services.township_review(actor=r.user, roll=roll, township=_township(r)), "乡镇审核通过"),
+    "submit": (lambda r, roll: services.township_submit(actor=r.user, roll=roll, township=_township(r)),
+               "已提交乡镇审核"),
+    "review": (lambda r, roll: services.township_review(actor=r.user, roll=roll, township=_township(r)),
+               "乡镇审核通过"),
     "township-return": (lambda r, roll: services.township_return(actor=r.user, roll=roll, township=_township(r),
                                                                   reason=r.POST.get("reason", "")), "已退回乡镇经办"),
     "check": (lambda r, roll: services.roll_check(actor=r.user, roll=roll), "核查已完成"),

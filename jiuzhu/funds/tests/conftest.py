@@ -37,12 +37,14 @@ def paid_household(register, persona):
         household = register(village=village, members=people, hukou_type=hukou)
         decision = TierDecision.objects.create(
             household=household, assessed_on=dt.date(2026, 1, 1), recommended_tier=tier, tier=tier,
-            status="confirmed" if in_force else "recommended", valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2027, 12, 31), members=members,
+            status="confirmed" if in_force else "recommended", valid_from=dt.date(2026, 1, 1),
+            valid_to=dt.date(2027, 12, 31), members=members,
             dibao_standard=Decimal(standard))
         head = household.members.get(relation="head")
         AssistanceGrant.objects.create(
             household=household, person=head if person_grant else None, category=category,
-            monthly_amount=Decimal(amount), period_start=start, period_end=end, tier_decision=decision if linked else None,
+            monthly_amount=Decimal(amount), period_start=start, period_end=end,
+            tier_decision=decision if linked else None,
             status="active" if end is None else "ended", granting_organization=persona("longhui_officer").organization)
         number = account or f"62220000{seq:011d}"
         PaymentAccount.objects.create(household=household, person=head, bank_name="隆回农商银行",

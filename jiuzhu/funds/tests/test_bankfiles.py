@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds import services
 from jiuzhu.funds.models import BankLayout, LineStatus, PaymentLine, PaymentStop, Recovery, ReturnFile
-from jiuzhu.funds.tests.conftest import MONTH, return_csv
+from jiuzhu.funds.tests.conftest import return_csv
 
 pytestmark = pytest.mark.django_db
 BANK = "隆回农商银行"
@@ -41,7 +41,8 @@ def test_return_file_with_failures_corrected_once_never_twice(persona, approved_
     officer = persona("longhui_officer")
     roll = approved_roll(4)
     rows = _rows(roll)
-    data = return_csv([(i, "某", t, "成功", "") for i, t in rows[:2]] + [(rows[2][0], "某", rows[2][1], "失败", "账户已销户"),
+    data = return_csv([(i, "某", t, "成功", "") for i, t in rows[:2]]
+                      + [(rows[2][0], "某", rows[2][1], "失败", "账户已销户"),
                                                                          (rows[3][0], "某", rows[3][1], "失败", "")])
     record = services.return_import(actor=officer, roll=roll, data=data, filename="回盘.csv")
     assert (record.paid, record.failed) == (2, 2)
@@ -75,7 +76,8 @@ def test_return_file_errors_name_the_row(persona, approved_roll):
         services.return_import(actor=officer, roll=roll, filename="r.csv",
                                data=return_csv([(rows[0][0], "某", 1, "成功", ""), (rows[1][0], "某", 1, "不明", "")]))
     with pytest.raises(DomainError, match="第2行 流水号"):
-        services.return_import(actor=officer, roll=roll, filename="r.csv", data=return_csv([(999999, "某", 1, "成功", "")]))
+        services.return_import(actor=officer, roll=roll, filename="r.csv",
+                               data=return_csv([(999999, "某", 1, "成功", "")]))
     with pytest.raises(DomainError, match="第3行 流水号：重复"):
         services.return_import(actor=officer, roll=roll, filename="r.csv",
                                data=return_csv([(rows[0][0], "某", 1, "成功", ""), (rows[0][0], "某", 1, "成功", "")]))

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from conftest import VILLAGE_A, VILLAGE_A2
+from conftest import VILLAGE_A2
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds import services
 from jiuzhu.funds.models import CheckHit, PaymentLine, RollStatus, TownshipStatus
