@@ -67,7 +67,7 @@ def generate(persons: int, seed: int) -> int:
                            "", "", True, now, now, ""))
         amount = 150 * size + (900 if hid % 997 == 0 else 0)  # 1 in 997 above the standard (600 × persons)
         decisions.append((hid, hid, dt.date(2026, 1, 1), "dibao", "dibao", "confirmed", size, 100, 600, "{}", "[]", "",
-                          dt.date(2026, 1, 1), dt.date(2027, 12, 31), now, "", False, "imported", ""))
+                          dt.date(2026, 1, 1), dt.date(2027, 12, 31), now, "", False, "imported", "", ""))
         grants.append((hid, hid, "basic_living", amount, dt.date(2026, 1, 1), org, hid, "active", "", now, ""))
     numbers = [f"6217{(h if h % 500 else h - 1):012d}" for h in range(1, hid + 1)]  # every 500th shares one
     ciphers, hashes = encrypt_many(numbers), keyed_hash_many(numbers)
@@ -88,7 +88,7 @@ def generate(persons: int, seed: int) -> int:
         _insert(cur, connection, "registry_tierdecision", [
             "id", "household_id", "assessed_on", "recommended_tier", "tier", "status", "members", "per_capita_income",
             "dibao_standard", "facts", "reasons", "override_reason", "valid_from", "valid_to", "created_at",
-            "run_key", "warned", "source", "import_row"], decisions)
+            "run_key", "warned", "source", "import_row", "benefit_class"], decisions)
         _insert(cur, connection, "registry_assistancegrant", [
             "id", "household_id", "category", "monthly_amount", "period_start", "granting_organization_id",
             "tier_decision_id", "status", "end_reason", "created_at", "service"], grants)

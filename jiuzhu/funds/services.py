@@ -6,6 +6,7 @@ approved roll is frozen. Set-based SQL lives in rolls.py."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -375,7 +376,8 @@ def balance(roll: PaymentRoll) -> dict:
         n=Count("id"), a=Sum("total")).values_list("batch", "status", "n", "a")}
 
     def total(batch, *statuses):
-        return sum((sums.get((batch, s), (0, 0))[1] or 0 for s in statuses), start=0)
+        amount = sum((Decimal(str(sums.get((batch, s), (0, 0))[1] or 0)) for s in statuses), start=Decimal(0))
+        return amount.quantize(Decimal("0.01"))
 
     returned = (LineStatus.FAILED, LineStatus.STOPPED, LineStatus.CORRECTED)
     every = (LineStatus.ISSUED, LineStatus.PAID, *returned)
@@ -432,7 +434,7 @@ def stop_for_event(event) -> int:
 
 def recovery_repay(*, actor, recovery: Recovery, amount) -> Recovery:
     """Records money repaid on a recovery item; fully repaid closes it."""
-    from decimal import Decimal, InvalidOperation
+    from decimal import InvalidOperation
 
     require(actor, Capability.PREPARE_PAYMENTS)
     if not region_in_scope(actor, recovery.township):

@@ -185,3 +185,21 @@ def test_grant_without_its_decision_uses_the_households_decision_in_force(person
     assert (lines[linked_later.pk].persons, lines[no_tier.pk].persons) == (2, 3)  # 计算人口, else members
     to_county_review(roll)
     assert _hits(roll) == {(no_tier.pk, "not_in_force")}
+
+
+def test_township_steps_stay_in_the_township_and_county_steps_need_review(persona, county, paid_household,
+                                                                          to_county_review):
+    from django.contrib.auth.models import Group, Permission
+
+    paid_household(village=VILLAGE_A2)  # 小沙江镇: not the window's township
+    roll = _prepare(persona, county)
+    with pytest.raises(Http404):
+        services.township_submit(actor=persona("longhui_window"), roll=roll, township=roll.townships.get().township)
+    with pytest.raises(DomainError):  # not yet at the county's review
+        services.roll_approve(actor=persona("longhui_approver"), roll=roll)
+    to_county_review(roll)
+    group = Group.objects.get(name="approver")
+    group.permissions.remove(Permission.objects.get(content_type__app_label="core", codename="review_payments"))
+    approver = persona("longhui_approver")
+    with pytest.raises(PermissionDenied):
+        services.roll_approve(actor=approver, roll=roll)
