@@ -456,3 +456,36 @@ def recovery_repay(*, actor, recovery: Recovery, amount) -> Recovery:
         record_event(kind=FundsEvent.RECOVERY_REPAID, subject=recovery, actor=actor, person_id=recovery.person_id,
                      region=recovery.township, summary=f"追回 {amount} 元")
     return recovery
+
+
+# ---- Bank layouts (a local catalogue: the administrator's) -------------------------------------------------------
+
+def bank_layout_set(*, actor, region: Region, bank_name: str, file_format: str, columns_text: str):
+    """Sets one bank's payment-file layout for a region (county or above): one column a line, "表头=字段" with the
+    field's Chinese name (户名, 账号, 金额, 流水号, 摘要, 乡镇（街道）, 开户银行). Errors name the line."""
+    from jiuzhu.funds.bankfiles import EXPORT_FIELDS
+    from jiuzhu.funds.models import BankLayout
+
+    require(actor, Capability.ADMINISTER)
+    if not region_in_scope(actor, region) or region.level not in COUNTY_LEVELS:
+        raise Http404("记录不存在或不在您的管辖范围内")
+    bank_name = clean_text(bank_name, "开户银行", "bank_name", 60, required=True)
+    if file_format not in ("csv", "xlsx"):
+        raise invalid("请选择文件格式", "file_format")
+    by_label = {label: field for field, label in EXPORT_FIELDS.items()}
+    columns = []
+    for number, line in enumerate((columns_text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        header, _, label = line.partition("=")
+        if not header.strip() or label.strip() not in by_label:
+            raise invalid(f"第{number}行：应写作“表头=字段”，字段为{'、'.join(by_label)}之一", "columns")
+        columns.append([header.strip()[:40], by_label[label.strip()]])
+    if not any(field == "line_id" for _, field in columns) or not any(field == "account" for _, field in columns):
+        raise invalid("列中须有流水号和账号（回盘按流水号对账）", "columns")
+    with transaction.atomic():
+        layout, created = BankLayout.objects.update_or_create(
+            region=region, bank_name=bank_name, defaults={"file_format": file_format, "columns": columns})
+        audit_change("create" if created else "update", actor, layout, changes={"columns": columns,
+                                                                                 "file_format": file_format})
+    return layout

@@ -16,4 +16,5 @@ urlpatterns: list = [
     path("rolls/<int:pk>/<slug:action>/", v.roll_action, name="roll_action"),
     path("lines/<int:pk>/<slug:action>/", v.line_action, name="line_action"),
     path("hits/<int:pk>/override/", v.hit_override, name="hit_override"),
+    path("bank-layouts/", v.layout_list, name="layout_list"),
 ]

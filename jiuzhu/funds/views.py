@@ -243,3 +243,30 @@ def hit_override(request, pk: int):
     else:
         messages.success(request, "已放行")
     return redirect("funds:roll_detail", hit.roll_id)
+
+
+@login_required
+def layout_list(request):
+    """Banks' payment-file layouts of the administrator's region (a local catalogue)."""
+    from jiuzhu.funds.bankfiles import EXPORT_FIELDS
+    from jiuzhu.funds.models import BankLayout
+
+    require(request.user, Capability.ADMINISTER)
+    region = request.user.region
+    error = ""
+    if request.method == "POST":
+        try:
+            services.bank_layout_set(actor=request.user, region=region, bank_name=request.POST.get("bank_name", ""),
+                                     file_format=request.POST.get("file_format", ""),
+                                     columns_text=request.POST.get("columns", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "已保存代发文件格式")
+            return redirect("funds:layout_list")
+    layouts = BankLayout.objects.filter(region=region).order_by("bank_name") if region else BankLayout.objects.none()
+    return render(request, "funds/layout_list.html", {
+        "layouts": layouts, "labels": EXPORT_FIELDS, "error": error, "post": request.POST,
+        "example": "\n".join(f"{h}={EXPORT_FIELDS[f]}" for h, f in
+                              [["流水号", "line_id"], ["户名", "name"], ["账号", "account"], ["金额", "amount"]])},
+                  status=400 if error else 200)

@@ -102,3 +102,18 @@ def test_death_stops_next_month_and_opens_a_recovery(persona, approved_roll, cou
     december = services.roll_prepare(actor=persona("longhui_officer"), county=county, month=dt.date(2026, 12, 1),
                                      item="2081902")
     assert december.lines.count() == 0  # stopped from the next roll
+
+
+def test_the_administrator_sets_a_banks_layout(client_for, persona, county):
+    admin = client_for("longhui_admin")
+    bad = admin.post("/funds/bank-layouts/", {"bank_name": BANK, "file_format": "csv",
+                                              "columns": "卡号=账号\n姓名=名字"})
+    assert bad.status_code == 400 and "第2行" in bad.content.decode()
+    admin.post("/funds/bank-layouts/", {"bank_name": BANK, "file_format": "csv",
+                                        "columns": "序号=流水号\n卡号=账号\n姓名=户名\n金额=金额"})
+    layout = BankLayout.objects.get(region=county, bank_name=BANK)
+    assert layout.columns == [["序号", "line_id"], ["卡号", "account"], ["姓名", "name"], ["金额", "amount"]]
+    assert client_for("longhui_officer").get("/funds/bank-layouts/").status_code == 403
+    with pytest.raises(PermissionDenied):
+        services.bank_layout_set(actor=persona("longhui_officer"), region=county, bank_name="x", file_format="csv",
+                                 columns_text="a=流水号\nb=账号")
