@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.funds import services
@@ -96,6 +97,8 @@ def test_death_stops_next_month_and_opens_a_recovery(persona, approved_roll, cou
     assert stop.from_month == dt.date(2026, 11, 1)
     recovery = Recovery.objects.get(line=line)  # November was paid after an October death
     assert recovery.amount == Decimal("300.00")
+    with pytest.raises(Http404):  # another county's window
+        services.recovery_repay(actor=persona("dongkou_window"), recovery=recovery, amount="100")
     services.recovery_repay(actor=persona("longhui_window"), recovery=recovery, amount="100")
     services.recovery_repay(actor=persona("longhui_window"), recovery=recovery, amount="200")
     assert recovery.status == "repaid"

@@ -103,6 +103,10 @@ def test_review_chain_freezes_the_roll(persona, county, paid_household, to_count
     kinds = list(Event.objects.filter(subject_type="funds.paymentroll", subject_id=str(roll.pk))
                  .values_list("kind", flat=True))
     assert "funds.roll_approved" in kinds and "funds.county_handled" in kinds
+    from jiuzhu.core.models import AuditLog
+
+    assert AuditLog.objects.filter(object_type="funds.paymentroll", object_id=str(roll.pk),
+                                   detail__changes__status="approved").count() == 1
 
 
 def test_back_pay_for_an_approved_month_that_missed_the_grant(persona, county, paid_household, to_county_review):
