@@ -8,6 +8,7 @@ urlpatterns = [
     path("registry/", include("jiuzhu.registry.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("intake/", include("jiuzhu.intake.urls")),
+    path("funds/", include("jiuzhu.funds.urls")),
     path("portal/", include("jiuzhu.intake.portal_urls")),
     path("funds/safety-net/", include("jiuzhu.funds.fund_urls")),
     path("funds/services/", include("jiuzhu.funds.purchase_urls")),

@@ -6,6 +6,8 @@ class FundsConfig(AppConfig):
     label = "funds"
     verbose_name = "资金发放"
     navigation: list = [  # (label, url name, capability)
+        ("发放花名册", "funds:roll_list", "prepare_payments"),
+        ("代发文件格式", "funds:layout_list", "administer"),
         ("托底救助基金", "funds_fund:list", "manage_fund"),
         ("基金支出审批", "funds_fund:list", "approve_fund"),
         ("购买服务合同", "funds_services:contract_list", "purchase_services"),

@@ -1,12 +1,14 @@
-"""Fund and purchase fixtures. Personas are the demo accounts of 隆回县 (longhui_*) and 洞口县 (dongkou_*): the
-officer prepares, the approver approves, the window (桃洪镇) confirms service records, the analyst sees totals."""
+"""Funds fixtures. Personas are the demo accounts of 隆回县 (longhui_*) and 洞口县 (dongkou_*).
+Payments: longhui_window (桃洪镇's window, township of VILLAGE_A) prepares its township's part, longhui_officer and
+longhui_approver (隆回县 civil affairs) hand on and approve. Fund and purchase of services: the officer prepares,
+the approver approves, the window (桃洪镇) confirms service records, the analyst sees totals."""
 
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 
-from conftest import COUNTY_A, COUNTY_B, member
+from conftest import COUNTY_A, COUNTY_B, VILLAGE_A, member
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 USCC = "91110000600037341L"  # a valid unified social credit code (check character per GB 32100)
@@ -40,6 +42,52 @@ def contribute(persona):
     def make(fund, amount, source="city_budget", day=None, **extra):
         return contribution_record(actor=persona("longhui_officer"), fund=fund, source=source, amount=amount,
                                    entry_date=day, **extra)
+    return make
+
+
+MONTH = dt.date(2026, 11, 1)
+
+
+@pytest.fixture
+def county(world):
+    from jiuzhu.core.models import Region
+
+    return Region.objects.get(code=COUNTY_A)
+
+
+@pytest.fixture
+def paid_household(register, persona):
+    """A rural 低保 household of `members` persons in force on MONTH's 1st with a monthly grant and a bank
+    account; returns the household. Each call makes a new household (seq makes the ID numbers differ)."""
+    from jiuzhu.core.crypto import encrypt_text, keyed_hash
+    from jiuzhu.registry.models import AssistanceGrant, PaymentAccount, TierDecision
+
+    counter = iter(range(100, 999))
+
+    def make(*, village=VILLAGE_A, amount="300.00", members=1, account: str | None = None, standard="700.00",
+             start=dt.date(2026, 1, 1), end=None, category="basic_living", tier="dibao", hukou="rural",
+             person_grant=False, linked=True, in_force=True):
+        seq = next(counter)
+        people = [member(f"户主{seq}", "head", seq=seq, born=dt.date(1960, 1, 1) + dt.timedelta(days=seq))]
+        people += [member(f"成员{seq}{i}", "child", seq=seq, born=dt.date(1990, 1, 1) + dt.timedelta(days=seq + i))
+                   for i in range(1, members)]
+        household = register(village=village, members=people, hukou_type=hukou)
+        decision = TierDecision.objects.create(
+            household=household, assessed_on=dt.date(2026, 1, 1), recommended_tier=tier, tier=tier,
+            status="confirmed" if in_force else "recommended", valid_from=dt.date(2026, 1, 1),
+            valid_to=dt.date(2027, 12, 31), members=members,
+            dibao_standard=Decimal(standard))
+        head = household.members.get(relation="head")
+        AssistanceGrant.objects.create(
+            household=household, person=head if person_grant else None, category=category,
+            monthly_amount=Decimal(amount), period_start=start, period_end=end,
+            tier_decision=decision if linked else None,
+            status="active" if end is None else "ended", granting_organization=persona("longhui_officer").organization)
+        number = account or f"62220000{seq:011d}"
+        PaymentAccount.objects.create(household=household, person=head, bank_name="隆回农商银行",
+                                      account_cipher=encrypt_text(number), account_hash=keyed_hash(number),
+                                      account_tail=number[-4:])
+        return household
     return make
 
 
@@ -91,3 +139,38 @@ def person(household):
 
 
 __all__ = ["PDF", "USCC", "member"]
+
+
+@pytest.fixture
+def to_county_review(persona):
+    """Takes a prepared roll through both township steps of every township and 县民政经办 (as longhui_officer)."""
+    from jiuzhu.funds import services
+
+    def go(roll):
+        officer = persona("longhui_officer")
+        for part in roll.townships.all():
+            services.township_submit(actor=officer, roll=roll, township=part.township)
+            services.township_review(actor=officer, roll=roll, township=part.township)
+        roll.refresh_from_db()
+        return services.county_handle(actor=officer, roll=roll)
+    return go
+
+
+@pytest.fixture
+def approved_roll(persona, county, paid_household, to_county_review):
+    """An approved rural 低保 roll of `n` households in 隆回县 for MONTH."""
+    from jiuzhu.funds import services
+
+    def make(n=3):
+        for _ in range(n):
+            paid_household()
+        roll = services.roll_prepare(actor=persona("longhui_officer"), county=county, month=MONTH, item="2081902")
+        to_county_review(roll)
+        return services.roll_approve(actor=persona("longhui_approver"), roll=roll)
+    return make
+
+
+def return_csv(rows: list[tuple]) -> bytes:
+    """A bank's return file: 流水号, 户名, 金额, 处理结果, 失败原因."""
+    lines = ["流水号,户名,金额,处理结果,失败原因"] + [",".join(str(v) for v in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -7,6 +7,8 @@ from jiuzhu.core.demo import DEMO_PASSWORD, build_world
 from jiuzhu.core.models import Role
 from jiuzhu.familysearch.demo import populate as populate_notices
 from jiuzhu.followup.demo import populate as populate_followup
+from jiuzhu.funds.demo import populate as populate_funds
+from jiuzhu.funds.fund_demo import populate as populate_fund_services
 from jiuzhu.intake.demo import populate as populate_intake
 from jiuzhu.monitoring.demo import populate as populate_monitoring
 from jiuzhu.registry.assessment import assess
@@ -49,6 +51,10 @@ class Command(BaseCommand):
         if not quiet:
             self.stdout.write("  动态监测：部门数据、预警比对和预警处置")
         monitoring = populate_monitoring(seed=seed)  # feeds, a run, warnings handled, through monitoring's services
+        if not quiet:
+            self.stdout.write("  资金发放：救助金、收款账户、发放花名册、托底救助基金和购买服务")
+        funds = populate_funds()  # grants, accounts, last month's approved roll with its return file, this month's roll
+        fund = populate_fund_services()  # the safety-net fund's ledger, service contracts and records
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
@@ -59,6 +65,8 @@ class Command(BaseCommand):
             f"寻亲公告 {notices['notices']} 份（已发布 {notices['published']} 份）、"
             f"推送订阅 {notices['subscribers']} 个、寻亲登记 {notices['reports']} 件；"
             f"部门数据 {monitoring['batches']} 批 {monitoring['rows']} 行、新预警 {monitoring['warnings']} 条；"
+            f"发放花名册 {funds['rolls']} 册、救助金 {funds['grants']} 笔；"
+            f"托底救助基金收支 {fund['entries']} 笔、购买服务记录 {fund['records']} 条；"
             f"用时 {seconds:.1f} 秒"))
         if not quiet:
             self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")

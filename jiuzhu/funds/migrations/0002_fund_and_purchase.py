@@ -15,9 +15,8 @@ def sync_capabilities(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('funds', '0001_initial'),
         ('core', '0014_workday_override'),
         ('registry', '0011_load_speed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,0 +1,28 @@
+"""Event kinds the funds app writes, and the handlers it registers for the registry's kinds."""
+
+from jiuzhu.registry.events import RegistryEvent
+
+
+class FundsEvent:
+    ROLL_PREPARED = "funds.roll_prepared"  # computed (or computed again) for the actor's townships
+    ROLL_CHECKED = "funds.roll_checked"  # the pre-approval checks ran over the whole roll
+    HIT_OVERRIDDEN = "funds.hit_overridden"  # a check hit let through with a written reason
+    TOWNSHIP_SUBMITTED = "funds.township_submitted"  # 乡镇经办
+    TOWNSHIP_REVIEWED = "funds.township_reviewed"  # 乡镇审核
+    COUNTY_HANDLED = "funds.county_handled"  # 县民政经办
+    ROLL_APPROVED = "funds.roll_approved"  # 县民政审核: frozen
+    ROLL_RETURNED = "funds.roll_returned"  # sent back a step, with the reason
+    BANK_FILE_EXPORTED = "funds.bank_file_exported"
+    RETURN_IMPORTED = "funds.return_imported"  # the bank's return file: paid and failed lines
+    LINE_STOPPED = "funds.line_stopped"  # a failed line stopped (停发) with the reason
+    LINE_CORRECTED = "funds.line_corrected"  # a failed line rebuilt into the corrected batch (更正发放)
+    PAYMENT_STOPPED = "funds.payment_stopped"  # a payee stopped from a month on (death, termination, lapse)
+    RECOVERY_OPENED = "funds.recovery_opened"  # 追缴
+    RECOVERY_REPAID = "funds.recovery_repaid"
+
+
+HANDLERS = {
+    RegistryEvent.PERSON_DIED: ["jiuzhu.funds.services.stop_for_event"],
+    RegistryEvent.GRANT_ENDED: ["jiuzhu.funds.services.stop_for_event"],
+    RegistryEvent.TIER_ENDED: ["jiuzhu.funds.services.stop_for_event"],
+}

@@ -1,0 +1,20 @@
+# Funds' pages (namespace "funds", mounted at /funds/).
+from django.urls import path
+
+from jiuzhu.funds import views as v
+
+app_name = "funds"
+urlpatterns: list = [
+    path("rolls/", v.roll_list, name="roll_list"),
+    path("rolls/export/", v.roll_list_export, name="roll_list_export"),
+    path("rolls/prepare/", v.roll_prepare, name="roll_prepare"),
+    path("rolls/<int:pk>/", v.roll_detail, name="roll_detail"),
+    path("rolls/<int:pk>/lines/", v.line_list, name="line_list"),
+    path("rolls/<int:pk>/print/", v.roll_print, name="roll_print"),
+    path("rolls/<int:pk>/bank-file/", v.bank_file, name="bank_file"),
+    path("rolls/<int:pk>/return-file/", v.return_file, name="return_file"),
+    path("rolls/<int:pk>/<slug:action>/", v.roll_action, name="roll_action"),
+    path("lines/<int:pk>/<slug:action>/", v.line_action, name="line_action"),
+    path("hits/<int:pk>/override/", v.hit_override, name="hit_override"),
+    path("bank-layouts/", v.layout_list, name="layout_list"),
+]
