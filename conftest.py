@@ -2,8 +2,10 @@
 and helpers to make households. Persona usernames are the demo accounts'."""
 
 import datetime as dt
+import re
 
 import pytest
+import requests
 from django.test import Client
 
 from jiuzhu.core.demo import DEMO_PASSWORD, build_world
@@ -136,6 +138,21 @@ def client_for(persona):
         assert response.status_code == 302, response.content.decode()[:500]
         return client
     return make
+
+
+def signed_in_session(base_url: str, username: str, *, csrf_header: bool = True) -> requests.Session:
+    """A real HTTP client signed in through the sign-in form (CSRF token and cookies as a browser sends them), for
+    API tests against the live server; with csrf_header it sends the X-CSRFToken header on every request."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/login/", timeout=60)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    signed = session.post(f"{base_url}/login/", data={"username": username, "password": DEMO_PASSWORD,
+                                                      "csrfmiddlewaretoken": token},
+                          allow_redirects=False, timeout=60)
+    assert signed.status_code == 302, signed.text[:300]
+    if csrf_header:
+        session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    return session
 
 
 def member(name: str, relation: str, *, region=COUNTY_A, born=dt.date(1970, 5, 17), seq=21, **extra) -> dict:

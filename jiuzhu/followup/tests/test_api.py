@@ -4,11 +4,11 @@ whatever the retries, the refusals (out of scope 404, without the capability 403
 naming the field with nothing written), the persons shown audited and the ID number masked as the pages do."""
 
 import datetime as dt
-import re
 
 import pytest
 import requests
 
+from conftest import signed_in_session
 from jiuzhu.core.auth import api_token_issue
 from jiuzhu.core.models import AuditLog, Organization
 from jiuzhu.followup import services
@@ -47,16 +47,6 @@ def alert(returnee, admit):
     return RepeatAlert.objects.get(case=case)
 
 
-def _signed_in(base_url: str, username: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{base_url}/login/", timeout=60)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    signed = session.post(f"{base_url}/login/", data={"username": username, "password": "Jiuzhu@2026",
-                                                      "csrfmiddlewaretoken": token},
-                          allow_redirects=False, timeout=60)
-    assert signed.status_code == 302, signed.text[:300]
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
-    return session
 
 
 def _read(purpose: str, object_type: str, object_id) -> bool:
@@ -67,7 +57,7 @@ def _read(purpose: str, object_type: str, object_id) -> bool:
 # ---- Happy paths over real HTTP ------------------------------------------------------------------------------
 
 def test_the_coordinator_records_the_weeks_visit_and_hands_it_over_once(live_server, due_visit):
-    web = _signed_in(live_server.url, "dongkou_coordinator")
+    web = signed_in_session(live_server.url, "dongkou_coordinator")
     base = f"{live_server.url}{API}/visits"
     week = web.get(base, timeout=60)
     assert week.status_code == 200, week.text
@@ -113,7 +103,7 @@ def test_the_coordinator_records_the_weeks_visit_and_hands_it_over_once(live_ser
 
 def test_the_home_office_confirms_receipt_and_arrival(live_server, returnee):
     entry = returnee()
-    web = _signed_in(live_server.url, "dongkou_station")
+    web = signed_in_session(live_server.url, "dongkou_station")
     base = f"{live_server.url}{API}/returnees"
     listed = web.get(f"{base}?name=小河", timeout=60).json()
     assert listed["total"] == 1 and listed["results"][0]["id"] == entry.pk
@@ -141,7 +131,7 @@ def test_the_home_office_confirms_receipt_and_arrival(live_server, returnee):
 
 
 def test_the_at_risk_registry_and_the_alerts(live_server, village, alert, persona):
-    coordinator = _signed_in(live_server.url, "dongkou_coordinator")
+    coordinator = signed_in_session(live_server.url, "dongkou_coordinator")
     entered = coordinator.post(f"{live_server.url}{API}/at-risk", timeout=60, json={
         "region_code": DONGKOU_VILLAGE, "name": "陈阿婆", "sex": "F",
         "id_number": id_in(DONGKOU, 62, dt.date(1942, 1, 9)), "conditions": ["dementia"],
@@ -152,7 +142,7 @@ def test_the_at_risk_registry_and_the_alerts(live_server, village, alert, person
     assert "id_number" not in person and AtRiskPerson.objects.get(pk=person["id"]).created_by.username == \
         "dongkou_coordinator"
 
-    officer = _signed_in(live_server.url, "dongkou_officer")
+    officer = signed_in_session(live_server.url, "dongkou_officer")
     to_check = officer.get(f"{live_server.url}{API}/at-risk?show=to_check", timeout=60).json()
     assert [p["id"] for p in to_check["results"]] == [person["id"]] and to_check["total"] == 1
     assert _read("api_at_risk_list", "followup.atriskperson", person["id"])
@@ -468,10 +458,10 @@ def test_the_rural_revitalisation_offices_system_takes_its_notices(live_server, 
     assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "show"
     # Another department of the county, the office of another county: not theirs (404), nothing in their inbox.
     for other in ("dongkou_clerk", "longhui_rural"):
-        web = _signed_in(live_server.url, other)
+        web = signed_in_session(live_server.url, other)
         assert web.get(base, timeout=60).json()["total"] == 0
         assert web.post(f"{base}/{entry.pk}/receive", timeout=60).status_code == 404
-    analyst = _signed_in(live_server.url, "dongkou_analyst")
+    analyst = signed_in_session(live_server.url, "dongkou_analyst")
     assert analyst.get(base, timeout=60).status_code == 403
     received = requests.post(f"{base}/{entry.pk}/receive", headers=bearer, timeout=60)
     assert received.status_code == 200 and received.json()["relapse_received_at"]

@@ -4,12 +4,12 @@ application, and the refusals: out of scope is 404, without the capability 403, 
 naming the field with nothing written."""
 
 import datetime as dt
-import re
 
 import pytest
 import requests
 from django.test import Client
 
+from conftest import signed_in_session
 from jiuzhu.core.auth import api_token_issue
 from jiuzhu.core.identity import mask_id_number
 from jiuzhu.core.models import AuditLog, Event, Organization
@@ -39,19 +39,10 @@ def nothing_written():
         and not RequiredMaterial.objects.exists() and not Event.objects.filter(kind__startswith="intake.").exists()
 
 
-def _signed_in_session(base_url: str, username: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{base_url}/login/", timeout=60)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    signed = session.post(f"{base_url}/login/", data={"username": username, "password": "Jiuzhu@2026",
-                                                      "csrfmiddlewaretoken": token},
-                          allow_redirects=False, timeout=60)
-    assert signed.status_code == 302, signed.text[:300]
-    return session
 
 
 def test_a_window_officer_takes_an_application_over_real_http_with_csrf(live_server, world):
-    session = _signed_in_session(live_server.url, "longhui_window")
+    session = signed_in_session(live_server.url, "longhui_window", csrf_header=False)
     refused = session.post(f"{live_server.url}{URL}", json=body(), timeout=60)  # no X-CSRFToken header
     assert refused.status_code == 403 and refused.json()["code"] == "csrf_failed"
     assert nothing_written()

@@ -5,11 +5,11 @@ decides, the death rebuttal with its file; the refusals (out of scope 404, witho
 department acting as the owner 403, another department's referral 404, CSRF)."""
 
 import datetime as dt
-import re
 
 import pytest
 import requests
 
+from conftest import signed_in_session
 from jiuzhu.core.auth import api_token_issue
 from jiuzhu.core.models import AuditLog, Organization
 from jiuzhu.monitoring.models import Disposition, Warning, WarningStatus
@@ -21,16 +21,6 @@ API = "/api/v1/monitoring"
 TODAY = dt.date.today().isoformat()
 
 
-def _signed_in(base_url: str, username: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(f"{base_url}/login/", timeout=60)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    signed = session.post(f"{base_url}/login/", data={"username": username, "password": "Jiuzhu@2026",
-                                                      "csrfmiddlewaretoken": token},
-                          allow_redirects=False, timeout=60)
-    assert signed.status_code == 302, signed.text[:300]
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
-    return session
 
 
 def _token(persona, organization: Organization) -> requests.Session:
@@ -46,7 +36,7 @@ VISIT = {"visited_on": TODAY, "visitors": "李明、王芳", "findings": "入户
 def test_visit_refer_and_the_departments_answer_over_http(live_server, media, make_warning, dibao_household,
                                                           persona):
     referred, other = make_warning(household=dibao_household), make_warning(household=dibao_household)
-    web = _signed_in(live_server.url, "longhui_window")
+    web = signed_in_session(live_server.url, "longhui_window")
     base = f"{live_server.url}{API}/warnings"
 
     listed = web.get(f"{base}?status=open", timeout=60)
@@ -123,7 +113,7 @@ def test_conference_termination_rebuttal_and_scope_over_http(live_server, media,
         services.warning_visit_record(actor=persona("longhui_window"), warning=w, visited_on=dt.date.today(),
                                       visitors="李明", findings="入户查看情况属实", result="confirmed")
     base = f"{live_server.url}{API}/warnings"
-    officer = _signed_in(live_server.url, "longhui_officer")
+    officer = signed_in_session(live_server.url, "longhui_officer")
 
     made = officer.post(f"{base}/{meeting.pk}/conference", json={
         "held_on": TODAY, "participants": "镇长、村支书", "decision": "给予一次性临时救助", "amount": "1500"},
@@ -143,22 +133,22 @@ def test_conference_termination_rebuttal_and_scope_over_http(live_server, media,
     termination_id = proposed.json()["terminations"][0]["id"]
     decide = f"{live_server.url}{API}/warning-terminations/{termination_id}"
     assert officer.post(decide, json={"approve": True}, timeout=60).status_code == 403
-    approver = _signed_in(live_server.url, "longhui_approver")
+    approver = signed_in_session(live_server.url, "longhui_approver")
     decided = approver.post(decide, json={"approve": True, "note": "同意"}, timeout=60)
     assert decided.status_code == 200 and decided.json()["status"] == "closed", decided.text
     tier.refresh_from_db()
     assert tier.status == DecisionStatus.ENDED
 
-    window = _signed_in(live_server.url, "longhui_window")
+    window = signed_in_session(live_server.url, "longhui_window")
     rebutted = window.post(f"{base}/{death.pk}/rebut", data={"note": "本人健在，户籍注销系误报"},
                            files={"file": ("未死亡证明.pdf", PDF, "application/pdf")}, timeout=60)
     assert rebutted.status_code == 200 and rebutted.json()["disposition"] == "rebutted", rebutted.text
 
     # Scope and capability: another county's officer 404, an analyst without HANDLE_WARNINGS 403.
-    elsewhere = _signed_in(live_server.url, "dongkou_window")
+    elsewhere = signed_in_session(live_server.url, "dongkou_window")
     assert elsewhere.get(f"{base}/{ending.pk}", timeout=60).status_code == 404
     assert elsewhere.get(base, timeout=60).json()["total"] == 0
     assert elsewhere.post(f"{base}/{death.pk}/visit", data=VISIT, timeout=60).status_code == 404
-    analyst = _signed_in(live_server.url, "longhui_analyst")
+    analyst = signed_in_session(live_server.url, "longhui_analyst")
     assert analyst.get(base, timeout=60).status_code == 403
     assert Warning.objects.filter(status=WarningStatus.CLOSED).count() == 3
