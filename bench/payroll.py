@@ -14,9 +14,11 @@ Targets: 1,000,000 persons (about 400,000 households) computed, checked and expo
 file imported and reconciled under 30 s; on SQLite and PostgreSQL.
 Measured 2026-12-02 (session 30, payments branch), 100,000 persons = 39,980 lines, 2 shared cores:
 SQLite (load 4.6): roll 0.66 s, checks 0.61 s, export 1.45 s, return import 0.66 s; total 2.72 s.
-PostgreSQL (load 2.2): roll 2.4 s, checks 0.44 s, export 148.0 s (!), return import 1.43 s. The PostgreSQL export
-is the open problem: not profiled yet; suspects are the per-payee audit rows (INSERT … SELECT through the audit
-chain trigger) and the server-side cursor of `.iterator()`. 1,000,000 not measured.
+PostgreSQL (load 2.2): roll 2.4 s, checks 0.44 s, export 148.0 s (!), return import 1.43 s. Cause (pgexport
+branch): the audit chain trigger's cached plan for the chain's head was a sequential scan (planned on the small
+log analysed above), so each of the payees' audit rows scanned the whole log. Core migration 0016 keeps it on the
+index: PostgreSQL (load 1.8) roll 2.25 s, checks 0.45 s, export 1.59 s, return import 1.51 s; SQLite (load 1.4)
+export 1.62 s. 1,000,000 not measured.
 """
 
 import argparse
