@@ -71,21 +71,28 @@ def test_a_disbursement_needs_a_household_of_the_funds_county(fund, far_fund, ho
 
 def test_only_a_pending_disbursement_is_decided_and_the_decision_audited(fund, household, contribute, prepare,
                                                                        persona):
+    from jiuzhu.core.models import Event
+
     income = contribute(fund, "1000")
     approver = persona("longhui_approver")
     with pytest.raises(DomainError):  # a contribution is no disbursement
         svc.disbursement_approve(actor=approver, entry=income)
     with pytest.raises(DomainError):
         svc.disbursement_reject(actor=approver, entry=income, reason="x")
-    paid = prepare(fund, household, "100")
-    svc.disbursement_approve(actor=approver, entry=paid)
+    refused = prepare(fund, household, "100")
+    svc.disbursement_reject(actor=approver, entry=refused, reason="材料不全")
+    paid = prepare(fund, household, "1000")
+    svc.disbursement_approve(actor=approver, entry=paid)  # the whole balance, to the last fen
     with pytest.raises(DomainError):  # approved once, never rejected after
         svc.disbursement_reject(actor=approver, entry=paid, reason="x")
     with pytest.raises(DomainError):
         svc.disbursement_approve(actor=approver, entry=paid)
-    refused = prepare(fund, household, "100")
-    svc.disbursement_reject(actor=approver, entry=refused, reason="材料不全")
     for entry, status in ((paid, EntryStatus.BOOKED), (refused, EntryStatus.REJECTED)):
         row = AuditLog.objects.get(object_type="funds.fundentry", object_id=str(entry.pk), action="update")
         assert row.person_id == household.head_id and row.detail["changes"]["status"] == status
+        assert row.actor_id == approver.pk
+        assert AuditLog.objects.get(object_type="funds.fundentry", object_id=str(entry.pk),
+                                    action="create").actor_id == persona("longhui_officer").pk
         assert FundEntry.objects.get(pk=entry.pk).status == status
+    for kind in ("funds.fund_disbursement_approved", "funds.fund_disbursement_rejected"):
+        assert Event.objects.filter(kind=kind, household_id=household.pk, actor=approver).exists()
