@@ -58,7 +58,9 @@ def test_a_disbursement_needs_a_household_of_the_funds_county(fund, far_fund, ho
     with pytest.raises(Http404):  # 隆回's officer, a 隆回 household, 洞口's fund
         prepare(far_fund, household, "1")
     assert _field(lambda: prepare(fund, household, "1", decided_on=TOMORROW)) == "decided_on"
-    assert prepare(fund, household, "1", decided_on=dt.date.today()).status == EntryStatus.PENDING
+    kept = FundEntry.objects.get(pk=prepare(fund, household, "1", decided_on=dt.date.today()).pk)
+    assert (kept.status, kept.decided_on, kept.decision_ref) == (
+        EntryStatus.PENDING, dt.date.today(), "隆民议〔2026〕3号")
     keys = []
     real_save = svc.stored_file_save
     monkeypatch.setattr(svc, "stored_file_save", lambda **kw: keys.append(real_save(**kw)) or keys[-1])
