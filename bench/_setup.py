@@ -74,16 +74,30 @@ def fresh_database(db: str, name: str) -> str:
     return url
 
 
+def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
+    """PostgreSQL's COPY of rows into table's columns (executemany there costs a round trip per row: ~15 min for a
+    million wide rows)."""
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def insert_rows(cursor, connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Rows into a table in bulk: COPY on PostgreSQL, executemany on SQLite."""
+    if connection.vendor == "postgresql":
+        copy_rows(cursor, table, columns, rows)
+    else:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                           rows)
+
+
 def flush_rows(inserter, cursor) -> None:
     """Writes an Inserter's rows (bench/home_worklist.py) and empties it: executemany on SQLite, COPY on
-    PostgreSQL (executemany there costs a round trip per row: ~15 min for a million wide rows)."""
+    PostgreSQL."""
     connection = inserter.connection
     if connection.vendor == "postgresql":
-        table = inserter.fields[0].model._meta.db_table
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in inserter.fields)
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in inserter.rows:
-                copy.write_row(row)
+        copy_rows(cursor, inserter.fields[0].model._meta.db_table,
+                  [connection.ops.quote_name(f.column) for f in inserter.fields], inserter.rows)
         inserter.rows = []
     else:
         inserter.flush(cursor)

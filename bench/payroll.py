@@ -36,19 +36,9 @@ from _setup import fresh_database
 MONTH = dt.date(2026, 11, 1)
 
 
-def _insert(cursor, connection, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
-                           rows)
-
-
 def generate(persons: int, seed: int) -> int:
     """Households, persons, decisions, grants and accounts in bulk. Returns households written."""
-    from _setup import reset_sequences
+    from _setup import insert_rows, reset_sequences
     from django.db import connection, transaction
 
     from jiuzhu.core.crypto import encrypt_many, keyed_hash_many
@@ -82,24 +72,24 @@ def generate(persons: int, seed: int) -> int:
                  numbers[h - 1][-4:],
                  True, now) for h in range(1, hid + 1)]
     with transaction.atomic(), connection.cursor() as cur:
-        _insert(cur, connection, "registry_household", ["id", "region_id", "address", "hukou_type", "relapse_watch",
+        insert_rows(cur, connection, "registry_household", ["id", "region_id", "address", "hukou_type", "relapse_watch",
                                                         "is_active", "created_at", "updated_at", "head_id"], [
             (*h[:8], None) for h in hh])
-        _insert(cur, connection, "registry_person", [
+        insert_rows(cur, connection, "registry_person", [
             "id", "household_id", "relation", "region_id", "id_number_cipher", "id_number_hash", "name",
             "name_pinyin", "name_sound_key", "sex", "birth_date", "disability_type", "disability_grade",
             "serious_illness", "labour_capacity", "schooling", "employment", "phone", "supporter_able", "created_at",
             "updated_at", "ethnicity"], people)
         cur.execute("UPDATE registry_household SET head_id = (SELECT MIN(p.id) FROM registry_person p"
                     " WHERE p.household_id = registry_household.id)")
-        _insert(cur, connection, "registry_tierdecision", [
+        insert_rows(cur, connection, "registry_tierdecision", [
             "id", "household_id", "assessed_on", "recommended_tier", "tier", "status", "members", "per_capita_income",
             "dibao_standard", "facts", "reasons", "override_reason", "valid_from", "valid_to", "created_at",
             "run_key", "warned", "source", "import_row", "benefit_class"], decisions)
-        _insert(cur, connection, "registry_assistancegrant", [
+        insert_rows(cur, connection, "registry_assistancegrant", [
             "id", "household_id", "category", "monthly_amount", "period_start", "granting_organization_id",
             "tier_decision_id", "status", "end_reason", "created_at", "service"], grants)
-        _insert(cur, connection, "registry_paymentaccount", [
+        insert_rows(cur, connection, "registry_paymentaccount", [
             "id", "household_id", "person_id", "bank_name", "account_cipher", "account_hash", "account_tail",
             "is_active", "created_at"], [(a[0], a[1], None, *a[3:]) for a in accounts])
     reset_sequences(connection, [Household, Person, TierDecision, AssistanceGrant, PaymentAccount])
