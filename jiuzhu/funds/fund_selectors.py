@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Case, Count, DecimalField, F, Sum, Value, When, Window
+from django.db.models import BooleanField, Case, Count, DecimalField, F, Q, Sum, Value, When, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_persons_shown
 from jiuzhu.core.permissions import Capability, can
-from jiuzhu.core.scoping import get_scoped_or_404, scoped
+from jiuzhu.core.scoping import is_department_actor, scope_q
 from jiuzhu.funds.fund_models import (
     MIN_SHARE,
     SHARE_SOURCES,
@@ -44,22 +44,51 @@ def may_see_fund(actor) -> bool:
     return may_see_lines(actor) or can(actor, Capability.VIEW_STATISTICS)
 
 
+def serving_q(actor, field: str = "region") -> Q:
+    """Funds set up above the actor's region that serve it: seed 002's fund is the city's (市级托底救助基金, "困难
+    群众的救助诉求要在县(市、区)得到具体解决"), so the officers of its counties read it and propose disbursements
+    for their own county's cases; approval stays with the fund's own region."""
+    if actor is None or not actor.is_authenticated or actor.is_superuser or actor.region_id is None \
+            or is_department_actor(actor):
+        return Q(pk__in=[])
+    return Q(**{f"{field}__code__in": actor.region.ancestor_codes()[:-1]})
+
+
 def funds_in_scope(actor):
+    """Funds of the actor's region subtree, and the funds above it that serve it (a county sees its city's)."""
     if not may_see_fund(actor):
         return Fund.objects.none()
-    return scoped(Fund.objects.select_related("region"), actor).order_by("region__path")
+    qs = Fund.objects.select_related("region").order_by("region__path")
+    q = scope_q(actor)
+    return qs if q is None else qs.filter(q | serving_q(actor))
 
 
 def fund_get(*, actor, fund_id: int) -> Fund:
-    if not may_see_fund(actor):
+    fund = funds_in_scope(actor).filter(pk=fund_id).first()
+    if fund is None:
         raise Http404("记录不存在或不在您的管辖范围内")
-    return get_scoped_or_404(Fund.objects.select_related("region"), actor, pk=fund_id)
+    return fund
+
+
+def is_fund_region_user(actor, fund: Fund) -> bool:
+    """The fund's own region (the city for the city's fund): its contributions, approvals and every ledger line."""
+    q = scope_q(actor)
+    return q is None or Fund.objects.filter(q, pk=fund.pk).exists()
+
+
+def _own_cases_q(actor) -> Q:
+    """Disbursements of a serving fund to households of the actor's region (a county: its own cases)."""
+    return serving_q(actor, "fund__region") & Q(household__region__path__startswith=actor.region.path) \
+        if actor.region_id else Q(pk__in=[])
 
 
 def entries_in_scope(actor):
+    """Ledger lines that show who was helped: every line of the actor's region's funds; of a fund above it, the
+    disbursements to the actor's own region's households."""
     if not may_see_lines(actor):
         return FundEntry.objects.none()
-    return scoped(FundEntry.objects.all(), actor, region_field="fund__region")
+    q = scope_q(actor, region_field="fund__region")
+    return FundEntry.objects.all() if q is None else FundEntry.objects.filter(q | _own_cases_q(actor))
 
 
 def entry_get(*, actor, entry_id: int) -> FundEntry:
@@ -83,15 +112,22 @@ def pending_out(fund: Fund) -> Decimal:
         .aggregate(v=Coalesce(Sum("amount"), ZERO))["v"]
 
 
-def ledger(fund: Fund, year: int):
+def ledger(fund: Fund, year: int, actor=None):
     """The year's booked lines in date order, each with the running balance after it: the window sum over the
-    year plus the balance brought forward, both computed by the database."""
+    year plus the balance brought forward, both computed by the database. `shown` says whether the line's
+    household may be shown to `actor`: every line to the fund's own region, a serving fund's lines of other
+    counties' households to nobody below it (their amounts stay, so the balance adds up)."""
     opening = balance(fund, before=dt.date(year, 1, 1))
+    if actor is None or is_fund_region_user(actor, fund):
+        shown = Value(True, output_field=BooleanField())
+    else:
+        shown = Case(When(Q(kind=EntryKind.CONTRIBUTION) | _own_cases_q(actor), then=Value(True)),
+                     default=Value(False), output_field=BooleanField())
     running = Window(Sum(SIGNED), partition_by=[F("fund_id")], order_by=[F("entry_date").asc(), F("id").asc()])
     return (FundEntry.objects.filter(fund=fund, status=EntryStatus.BOOKED, entry_date__year=year)
             .select_related("household__head", "household__region")
             .annotate(running=running)
-            .annotate(balance=F("running") + Value(opening, output_field=MONEY))
+            .annotate(balance=F("running") + Value(opening, output_field=MONEY), shown=shown)
             .order_by("entry_date", "id"))
 
 
@@ -133,9 +169,12 @@ def year_summary(fund: Fund, year: int) -> dict:
 def audit_heads_shown(actor, entries, *, purpose: str) -> int:
     """The household heads a ledger page or statement shows: one set-based audit statement."""
     if not isinstance(entries, list):
+        if "shown" in entries.query.annotations:
+            entries = entries.filter(shown=True)
         heads = entries.filter(household__head__isnull=False).order_by().values_list("household__head_id", flat=True)
     else:
-        heads = [e.household.head_id for e in entries if e.household_id and e.household.head_id]
+        heads = [e.household.head_id for e in entries
+                 if e.household_id and e.household.head_id and getattr(e, "shown", True)]
     return audit_persons_shown(actor=actor, persons=heads, purpose=purpose)
 
 

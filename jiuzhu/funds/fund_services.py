@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -51,9 +52,12 @@ def money(value, label: str, field: str, *, required: bool = True) -> Decimal | 
     return amount
 
 
-def _fund_locked(actor, fund: Fund) -> Fund:
-    """The fund's row, locked for the transaction, if the actor's region holds it; else 404."""
-    if not region_in_scope(actor, fund.region):
+def _fund_locked(actor, fund: Fund, *, serving: bool = False) -> Fund:
+    """The fund's row, locked for the transaction, if the actor's region holds it (or, with `serving`, the fund
+    is set up above the actor's region and serves it: a county's officer proposing from the city's fund); else
+    404."""
+    if not region_in_scope(actor, fund.region) and not (
+            serving and sel.funds_in_scope(actor).filter(sel.serving_q(actor), pk=fund.pk).exists()):
         raise Http404(NOT_FOUND)
     return Fund.objects.select_for_update(of=("self",)).select_related("region").get(pk=fund.pk)
 
@@ -133,7 +137,7 @@ def disbursement_prepare(*, actor, fund: Fund, household, amount, decision_kind:
 def _disbursement_create(actor, fund, household, amount, decision_kind, decision_ref, decided_on, key, facts,
                          decision_filename, note) -> FundEntry:
     with transaction.atomic():
-        fund = _fund_locked(actor, fund)
+        fund = _fund_locked(actor, fund, serving=True)
         left = sel.balance(fund) - sel.pending_out(fund)
         if amount > left:
             raise invalid(f"支出 {amount} 元超出基金可用余额 {left} 元（已扣除待审批支出），不能透支", "amount")
@@ -156,6 +160,9 @@ def _entry_locked(actor, entry: FundEntry) -> FundEntry:
         .filter(pk=entry.pk).first()
     if current is None:
         raise Http404(NOT_FOUND)
+    if not region_in_scope(actor, current.fund.region):
+        # A county's own case in the city's fund: seen there, decided by the city (seed 002).
+        raise PermissionDenied(f"{current.fund.name}的支出由{current.fund.region.name}审批")
     _fund_locked(actor, current.fund)  # the fund first: the one lock order of every write
     return FundEntry.objects.select_for_update(of=("self",)).select_related("fund__region", "household__region")\
         .get(pk=entry.pk)

@@ -66,14 +66,15 @@ def fund_detail(request, pk: int):
     year = _year(request)
     lines = pending = None
     if sel.may_see_lines(request.user):
-        lines = list(sel.ledger(fund, year))
+        lines = list(sel.ledger(fund, year, request.user))
         pending = list(sel.pending_disbursements(request.user, fund))
         sel.audit_heads_shown(request.user, lines + pending, purpose="fund_ledger")
+    own = sel.is_fund_region_user(request.user, fund)  # contributions and approvals: the fund's own region
     return render(request, "funds/fund_detail.html", {
         "fund": fund, "year": year, "summary": sel.year_summary(fund, year), "lines": lines, "pending": pending,
         "balance": sel.balance(fund), "pending_out": sel.pending_out(fund), "years": _years(),
-        "may_manage": can(request.user, Capability.MANAGE_FUND),
-        "may_approve": can(request.user, Capability.APPROVE_FUND), "reject": f.RejectForm(prefix="reject")})
+        "may_manage": can(request.user, Capability.MANAGE_FUND), "own_fund": own,
+        "may_approve": own and can(request.user, Capability.APPROVE_FUND), "reject": f.RejectForm(prefix="reject")})
 
 
 def _years() -> list[int]:
@@ -176,6 +177,8 @@ STATEMENT_HEADERS = ["日期", "收支", "资金来源或决定方式", "凭证�
 
 def _line(e) -> list:
     head = e.household.head.name if e.household_id and e.household.head_id else ""
+    if not e.shown:
+        head = "其他县（区）个案"
     kind_label = e.get_source_display() if e.kind == "contribution" else e.get_decision_kind_display()
     return [e.entry_date, e.get_kind_display(), kind_label, e.voucher or e.decision_ref, head,
             e.amount if e.kind == "contribution" else "", e.amount if e.kind == "disbursement" else "", e.balance,
@@ -197,7 +200,7 @@ def statement_xlsx(request, pk: int):
                         rows=figures, widths=(14, 16, 16, 40))]
     count = 0
     if sel.may_see_lines(request.user):
-        lines = sel.ledger(fund, year)
+        lines = sel.ledger(fund, year, request.user)
         sel.audit_heads_shown(request.user, lines, purpose="export")
         count = lines.count()
         sheets.append(SheetSpec(title="收支明细", headers=STATEMENT_HEADERS, rows=(_line(e) for e in lines.iterator()),

@@ -209,12 +209,14 @@ class MilestoneStatus(models.TextChoices):
 
 
 # 按绩效付费: the share of a milestone's amount paid for the evaluation's total score (lowest score of the band).
+# The national default; a region's own bands are region settings (funds/settings_catalog.py).
 PAYMENT_BANDS = ((Decimal(90), Decimal(1), "优秀"), (Decimal(80), Decimal("0.9"), "良好"),
                  (Decimal(60), Decimal("0.7"), "合格"), (Decimal(0), Decimal(0), "不合格"))
 
 
-def payment_ratio(score: Decimal) -> tuple[Decimal, str]:
-    for floor, ratio, grade in PAYMENT_BANDS:
+def payment_ratio(score: Decimal, bands=PAYMENT_BANDS) -> tuple[Decimal, str]:
+    """(share, grade) of the first band, best first, whose lowest score the score reaches; else nothing."""
+    for floor, ratio, grade in bands:
         if score >= floor:
             return ratio, grade
     return Decimal(0), "不合格"

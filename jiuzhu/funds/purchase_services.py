@@ -22,6 +22,7 @@ from jiuzhu.core.permissions import Capability, require
 from jiuzhu.funds import purchase_selectors as sel
 from jiuzhu.funds.fund_services import money
 from jiuzhu.funds.purchase_events import PurchaseEvent
+from jiuzhu.funds.settings_catalog import payment_bands
 from jiuzhu.funds.purchase_models import (
     Contract,
     ContractIndicator,
@@ -246,8 +247,9 @@ def service_return(*, actor, record: ServiceRecord, reason: str) -> ServiceRecor
 def evaluation_record(*, actor, milestone: Milestone, scores: dict[int, object], satisfaction,
                       evaluated_on: dt.date | None = None) -> Evaluation:
     """The milestone's evaluation: each indicator scored out of 100, weighted into the purchaser's score; with
-    the beneficiaries' satisfaction (its weight is the contract's) the total; the total's band (PAYMENT_BANDS)
-    makes the payable amount. Milestones are evaluated in order, each once."""
+    the beneficiaries' satisfaction (its weight is the contract's) the total; the total's band (the contract
+    region's bands in force on the evaluation's date, funds/settings_catalog.py) makes the payable amount.
+    Milestones are evaluated in order, each once."""
     require(actor, Capability.PURCHASE_SERVICES)
     contract = sel.contract_get(actor=actor, contract_id=milestone.contract_id)
     indicators = list(contract.indicators.order_by("id"))
@@ -262,7 +264,7 @@ def evaluation_record(*, actor, milestone: Milestone, scores: dict[int, object],
     purchaser = (sum((points[i.pk] * i.weight for i in indicators), Decimal(0)) / HUNDRED).quantize(Decimal("0.01"))
     sw = Decimal(contract.satisfaction_weight)
     total = ((purchaser * (HUNDRED - sw) + satisfaction * sw) / HUNDRED).quantize(Decimal("0.01"))
-    ratio, grade = payment_ratio(total)
+    ratio, grade = payment_ratio(total, payment_bands(contract.region, day))
     with transaction.atomic():
         current = Milestone.objects.select_for_update().get(pk=milestone.pk, contract=contract)
         if current.status != MilestoneStatus.OPEN:
