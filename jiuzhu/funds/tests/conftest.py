@@ -174,3 +174,37 @@ def return_csv(rows: list[tuple]) -> bytes:
     """A bank's return file: 流水号, 户名, 金额, 处理结果, 失败原因."""
     lines = ["流水号,户名,金额,处理结果,失败原因"] + [",".join(str(v) for v in row) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def staff_user(world):
+    """A staff account of `roles` in `region_code`'s civil affairs bureau (the demo has no city officer or
+    approver, nor anyone in another city): signs in with the demo password."""
+    from jiuzhu.core.demo import DEMO_PASSWORD
+    from jiuzhu.core.models import Organization, OrganizationKind, Region, User, UserRole
+
+    def make(username, region_code, *roles):
+        region = Region.objects.get(code=region_code)
+        org, _ = Organization.objects.get_or_create(region=region, kind=OrganizationKind.CIVIL_AFFAIRS,
+                                                    name=f"{region.name}民政局")
+        user = User.objects.create(username=username, full_name=username, organization=org, region=region)
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles])
+        return User.objects.select_related("organization", "region").get(pk=user.pk)
+    return make
+
+
+@pytest.fixture
+def city_fund(staff_user, contribute):
+    """邵阳市's fund (seed 002: a city fund) with 100,000 from the city budget, opened by a city officer; the city's
+    officer and approver, and an officer of 芙蓉区 (长沙市, another city), are made with it."""
+    from jiuzhu.core.models import Region
+    from jiuzhu.funds.fund_services import contribution_record, fund_open
+
+    officer = staff_user("shaoyang_fund_officer", "430500", "assistance_officer")
+    staff_user("shaoyang_fund_approver", "430500", "approver")
+    staff_user("furong_officer", "430102", "assistance_officer", "approver")
+    fund = fund_open(actor=officer, region=Region.objects.get(code="430500"))
+    contribution_record(actor=officer, fund=fund, source="city_budget", amount="100000")
+    return fund
