@@ -7,6 +7,7 @@ from jiuzhu.core.api_support import AUTH, install_error_handlers
 from jiuzhu.core.settings_api import router as settings_router
 from jiuzhu.core.taskrun_api import router as taskrun_router
 from jiuzhu.followup.api import router as followup_router
+from jiuzhu.funds.api import router as funds_router
 from jiuzhu.intake.api import router as intake_router
 from jiuzhu.monitoring.api import router as monitoring_router
 from jiuzhu.registry.api import router as registry_router
@@ -28,3 +29,4 @@ api.add_router("/registry/", registry_import_router)
 api.add_router("/monitoring/", monitoring_router)
 api.add_router("/intake/", intake_router)
 api.add_router("/followup/", followup_router)
+api.add_router("/funds/", funds_router)
