@@ -45,7 +45,7 @@ class RecordParams(Schema):
 
 
 @router.get("/service-records", response={200: ServiceRecordPageOut, **ERRORS},
-            summary="购买服务的服务记录（show：pending 待乡镇确认、confirmed、returned、all；按合同筛选；所列服务对象留痕）")
+            summary="购买服务的服务记录（show：pending 待确认、confirmed、returned、all；按合同筛选；留痕）")
 def record_index(request, params: Query[RecordParams]):
     actor = request.auth
     _require_records(actor)

@@ -22,7 +22,6 @@ from jiuzhu.core.permissions import Capability, require
 from jiuzhu.funds import purchase_selectors as sel
 from jiuzhu.funds.fund_services import money
 from jiuzhu.funds.purchase_events import PurchaseEvent
-from jiuzhu.funds.settings_catalog import payment_bands
 from jiuzhu.funds.purchase_models import (
     Contract,
     ContractIndicator,
@@ -40,6 +39,7 @@ from jiuzhu.funds.purchase_models import (
     StaffPost,
     payment_ratio,
 )
+from jiuzhu.funds.settings_catalog import payment_bands
 
 NOT_FOUND = sel.NOT_FOUND
 HUNDRED = Decimal(100)
