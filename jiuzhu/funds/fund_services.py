@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -70,6 +71,12 @@ def fund_open(*, actor, region: Region, name: str = "") -> Fund:
     with transaction.atomic():
         if Fund.objects.filter(region=region).exists():
             raise refused(f"{region.name}已设立托底救助基金")
+        # One fund covers a region (seed 002: the city's fund, its counties' cases paid from it): none above it
+        # that already serves it, none below it that it would overlap.
+        covering = Fund.objects.select_related("region").filter(
+            Q(region__code__in=region.ancestor_codes()) | Q(region__path__startswith=region.path)).first()
+        if covering is not None:
+            raise refused(f"{covering.region.name}已设立{covering.name}，覆盖本辖区，不再另设基金")
         fund = Fund.objects.create(region=region, name=name)
         audit_change(AuditAction.CREATE, actor, fund, changes={"name": name})
     return fund

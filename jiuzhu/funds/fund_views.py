@@ -44,8 +44,9 @@ def fund_list(request):
     if len(funds) == 1:
         return redirect("funds_fund:detail", funds[0].pk)
     return render(request, "funds/fund_list.html", {
+        # funds_in_scope holds every fund above or below the user's region: one fund covers a region
         "funds": funds, "may_open": can(request.user, Capability.MANAGE_FUND) and request.user.region_id
-        and not any(x.region_id == request.user.region_id for x in funds)})
+        and not funds})
 
 
 @login_required

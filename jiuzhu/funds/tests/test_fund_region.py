@@ -76,3 +76,14 @@ def test_another_county_sees_the_amount_but_not_the_household(city_fund, persona
     assert head.name in own.content.decode() and "登记收入" not in own.content.decode()
     assert _heads_read(head.pk) == 1
     assert client_for("furong_officer").get(f"/funds/safety-net/{city_fund.pk}/").status_code == 404
+
+
+def test_one_fund_covers_a_region(city_fund, persona, world):
+    """The city's fund serves its counties: a county of the city opens no second fund; another city's may."""
+    from jiuzhu.core.errors import DomainError
+    from jiuzhu.core.models import Region
+
+    with pytest.raises(DomainError) as err:
+        svc.fund_open(actor=persona("longhui_officer"), region=Region.objects.get(code="430524"))
+    assert err.value.message == "邵阳市已设立邵阳市托底救助基金，覆盖本辖区，不再另设基金"
+    assert svc.fund_open(actor=persona("furong_officer"), region=Region.objects.get(code="430102")).pk
