@@ -34,7 +34,8 @@ def test_a_county_reads_its_citys_fund_and_another_citys_county_does_not(city_fu
     assert list(sel.funds_in_scope(persona("longhui_window"))) == []
 
 
-def test_a_county_proposes_its_own_case_and_the_city_approves(city_fund, persona, household, prepare, register):
+def test_a_county_proposes_its_own_case_and_the_city_approves(city_fund, persona, household, prepare, register,
+                                                                client_for):
     entry = prepare(city_fund, household, "3000")
     assert entry.status == EntryStatus.PENDING and entry.fund == city_fund
     # Contributions stay the city's own: a county officer cannot book one into the city's fund.
@@ -48,6 +49,9 @@ def test_a_county_proposes_its_own_case_and_the_city_approves(city_fund, persona
         prepare(city_fund, household, "100", username="furong_officer")
     # The county's approver sees its own case but may not decide it: the city approves.
     assert sel.entry_get(actor=persona("longhui_approver"), entry_id=entry.pk) == entry
+    page = client_for("longhui_approver").get(f"/funds/safety-net/{city_fund.pk}/").content.decode()
+    assert household.head.name in page and "批准支出" not in page
+    assert "批准支出" in client_for("shaoyang_fund_approver").get(f"/funds/safety-net/{city_fund.pk}/").content.decode()
     with pytest.raises(PermissionDenied):
         svc.disbursement_approve(actor=persona("longhui_approver"), entry=entry)
     with pytest.raises(PermissionDenied):
