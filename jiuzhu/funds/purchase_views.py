@@ -22,6 +22,7 @@ from jiuzhu.funds import purchase_selectors as sel
 from jiuzhu.funds import purchase_services as svc
 from jiuzhu.funds.fund_selectors import person_by_id_number
 from jiuzhu.funds.purchase_models import Milestone
+from jiuzhu.funds.settings_catalog import payment_bands
 
 PAGE_SIZE = 50
 
@@ -112,12 +113,21 @@ def _staff_regions(contract):
         .order_by("path")[:300]
 
 
+def _plain(number) -> str:
+    """90.00 -> "90", 0.9 × 100 -> "90"."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def _contract_page(request, contract, *, staff_form=None, status=200):
     figures = sel.contract_figures(contract)
     records = list(sel.record_search(actor=request.user, show="all", contract=contract)[:20])
     sel.audit_records_shown(request.user, records, purpose="contract_detail")
+    bands = [{"floor": _plain(floor), "percent": _plain(share * 100), "grade": grade}
+             for floor, share, grade in payment_bands(contract.region, svc.today())]
     return render(request, "funds/purchase_contract_detail.html", {
-        "c": contract, "figures": figures, "staff": contract.staff.select_related("region").order_by("post", "name"),
+        "c": contract, "figures": figures, "bands": bands,
+        "staff": contract.staff.select_related("region").order_by("post", "name"),
         "indicators": contract.indicators.order_by("id"), "records": records,
         "staff_form": staff_form or f.StaffForm(prefix="s", regions=_staff_regions(contract)),
         "may_manage": sel.may_manage(request.user), "may_pay": can(request.user, Capability.APPROVE_FUND)},

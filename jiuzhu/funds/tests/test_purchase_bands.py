@@ -45,3 +45,12 @@ def test_the_bands_are_on_the_settings_page_with_the_national_default(world, per
     assert shown["purchase_band_good_share"].display == "0.9"
     assert shown["purchase_band_pass_score"].definition.label == "绩效评价“合格”最低分"
     assert shown["purchase_band_pass_share"].row is None
+
+
+def test_the_contract_page_states_the_bands_in_force(contract, persona, client_for):
+    region_setting_set(actor=persona("shaoyang_admin"), key="purchase_band_good_share",
+                       region=Region.objects.get(code="430500"), effective_from=svc.today() - dt.timedelta(days=1),
+                       value="0.8")
+    page = client_for("longhui_officer").get(f"/funds/services/{contract.pk}/").content.decode()
+    assert ("90 分及以上（优秀）支付 100%，80 分及以上（良好）支付 80%，60 分及以上（合格）支付 70%，"
+            "低于 60 分不予支付") in page
