@@ -138,6 +138,14 @@ def pending_disbursements(actor, fund: Fund | None = None):
     return qs.select_related("household__head", "household__region", "fund").order_by("recorded_at")
 
 
+def disbursements_to_decide(actor):
+    """Pending disbursements the actor may decide: those of their own region's funds (a county's approver sees
+    its cases in the city's fund, the city decides them)."""
+    q = scope_q(actor, region_field="fund__region")
+    qs = pending_disbursements(actor)
+    return qs if q is None else qs.filter(q)
+
+
 def year_summary(fund: Fund, year: int) -> dict:
     """The yearly statement's figures: brought forward, in by source (with the one-third rule of seed 002 for the
     red cross and the charity federation), out by decision kind, carried forward."""

@@ -14,6 +14,7 @@ from jiuzhu.core.models import AuditLog
 from jiuzhu.funds import fund_selectors as sel
 from jiuzhu.funds import fund_services as svc
 from jiuzhu.funds.fund_models import EntryStatus
+from jiuzhu.funds.fund_worklist import disbursements_to_approve
 
 
 def _heads_read(person_id, purpose="fund_ledger"):
@@ -52,6 +53,8 @@ def test_a_county_proposes_its_own_case_and_the_city_approves(city_fund, persona
     page = client_for("longhui_approver").get(f"/funds/safety-net/{city_fund.pk}/").content.decode()
     assert household.head.name in page and "批准支出" not in page
     assert "批准支出" in client_for("shaoyang_fund_approver").get(f"/funds/safety-net/{city_fund.pk}/").content.decode()
+    assert disbursements_to_approve(persona("longhui_approver")) is None  # not on the county's work list
+    assert disbursements_to_approve(persona("shaoyang_fund_approver")).count == 1
     with pytest.raises(PermissionDenied):
         svc.disbursement_approve(actor=persona("longhui_approver"), entry=entry)
     with pytest.raises(PermissionDenied):
