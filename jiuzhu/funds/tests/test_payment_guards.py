@@ -173,7 +173,7 @@ def test_county_steps_403_inside_the_county_404_outside_and_only_from_their_stat
     # the window sees the roll: 403, not 404
     with pytest.raises(PermissionDenied, match=r"^县民政经办、审核须由县级民政部门人员办理$"):
         services.county_handle(actor=persona("longhui_window"), roll=roll)
-    with pytest.raises(Http404):
+    with pytest.raises(Http404, match=r"^记录不存在或不在您的管辖范围内$"):
         services.county_handle(actor=persona("dongkou_officer"), roll=roll)
     with pytest.raises(PermissionDenied):  # at 县民政经办, a return is the officer's (preparing) step
         services.roll_return(actor=persona("longhui_approver"), roll=roll, reason="请核实")
