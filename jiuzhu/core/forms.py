@@ -1,7 +1,64 @@
+"""Forms shared by every app, and the one date widget and field every form uses."""
+
+import datetime as dt
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
 from jiuzhu.core.models import AuditAction
+
+ISO_DATE = "%Y-%m-%d"  # the only value an <input type=date> reads; 2026/12/02 (zh-hans' first format) shows empty
+
+
+def _typed_date(value) -> dt.date | None:
+    """A typed date as core/errors.clean_date reads it (2026-03-07, 2026/3/7, 2026年3月7日, 2026.03.07, 20260307);
+    ValueError when it is not one."""
+    from jiuzhu.core.tabular.cells import parse_date  # as clean_date: only when a date is typed
+
+    text = str(value).strip()
+    if len(text) > 40:
+        raise ValueError(text)
+    return parse_date(text)
+
+
+class IsoDateInput(forms.DateInput):
+    """An <input type=date> that always shows its value as YYYY-MM-DD: a date from `initial` or the model, and a
+    date typed in another way (a phone without a date picker) when a form refused for another field comes back.
+    What does not read as a date is shown as typed."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=ISO_DATE)
+
+    def format_value(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                day = _typed_date(value)
+            except ValueError:
+                return value
+            return day.strftime(ISO_DATE) if day else None
+        return super().format_value(value)
+
+
+class IsoDateField(forms.DateField):
+    """A date field on an IsoDateInput that reads dates as clean_date does (not only Django's zh-hans formats),
+    with a Chinese message for what it cannot read."""
+
+    widget = IsoDateInput
+    default_error_messages = {"invalid": "日期格式应为 年-月-日，如 2026-03-07"}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return _typed_date(value)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class SignInForm(forms.Form):
@@ -42,8 +99,8 @@ class AuditSearchForm(forms.Form):
     object_type = forms.ChoiceField(label="对象类型", required=False, choices=_object_types)
     person_id = forms.IntegerField(label="人员编号", required=False,
                                    error_messages={"invalid": "人员编号应为数字"})
-    date_from = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="截止日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = IsoDateField(label="起始日期", required=False)
+    date_to = IsoDateField(label="截止日期", required=False)
 
     def clean_id_number(self):
         from jiuzhu.core.identity import IdNumberError, normalize_id_number

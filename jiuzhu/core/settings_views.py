@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.core.region_settings import (
     NOTE_MAX_LENGTH,
     SettingDefinition,
@@ -34,9 +35,9 @@ class SettingVersionForm(forms.Form):
     key = forms.ChoiceField(label="参数", error_messages={"required": "请选择参数", "invalid_choice": "请选择参数"})
     value = forms.CharField(label="数值", required=False, max_length=200,
                             error_messages={"max_length": "数值不能超过 200 个字"})
-    effective_from = forms.DateField(label="生效日期", widget=forms.DateInput(attrs={"type": "date"}),
-                                     error_messages={"required": "请填写生效日期",
-                                                     "invalid": "生效日期格式应为 YYYY-MM-DD"})
+    effective_from = IsoDateField(label="生效日期",
+                                  error_messages={"required": "请填写生效日期",
+                                                  "invalid": "生效日期格式应为 YYYY-MM-DD"})
     note = forms.CharField(label="依据（文号）", required=False, max_length=NOTE_MAX_LENGTH,
                            error_messages={"max_length": f"依据不能超过 {NOTE_MAX_LENGTH} 个字"})
 

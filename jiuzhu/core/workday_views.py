@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.core.models import WorkdayOverride
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.workdays import (
@@ -26,8 +27,8 @@ KINDS = [("rest", "休息日（放假）"), ("work", "工作日（调休上班�
 
 
 class WorkdayOverrideForm(forms.Form):
-    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}),
-                          error_messages={"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"})
+    day = IsoDateField(label="日期",
+                       error_messages={"required": "请填写日期", "invalid": "日期格式应为 YYYY-MM-DD"})
     kind = forms.ChoiceField(label="当天", choices=KINDS,
                              error_messages={"required": "请选择当天是工作日还是休息日",
                                              "invalid_choice": "请选择当天是工作日还是休息日"})

@@ -6,18 +6,18 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.followup.models import Condition, Hardship, VisitMethod
 from jiuzhu.intake.catalog import ITEMS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # the ISO day an <input type=date> reads
 # What a returnee in hardship is usually handed over for (the catalogue's codes, if present).
 HANDOVER_ITEMS = ("dibao", "temporary", "medical")
 
 
 class VisitForm(forms.Form):
     # today by default: the coordinator records the visit made today, on the phone, at the door
-    visited_on = forms.DateField(label="回访日期", required=False, widget=DATE, initial=timezone.localdate)
+    visited_on = IsoDateField(label="回访日期", required=False, initial=timezone.localdate)
     method = forms.ChoiceField(label="回访方式", choices=VisitMethod.choices, widget=forms.RadioSelect, required=False)
     findings = forms.CharField(label="回访情况", max_length=1000, required=False,
                                widget=forms.Textarea(attrs={"rows": 4}))
@@ -61,7 +61,7 @@ class HomeForm(forms.Form):
 
 
 class ArrivalForm(forms.Form):
-    arrived_on = forms.DateField(label="到家日期", required=False, widget=DATE)
+    arrived_on = IsoDateField(label="到家日期", required=False)
     note = forms.CharField(label="到家情况", max_length=500, required=False)
 
 

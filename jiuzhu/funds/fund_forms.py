@@ -2,9 +2,10 @@
 
 from django import forms
 
+from jiuzhu.core.forms import IsoDateInput
 from jiuzhu.funds.fund_models import DecisionKind, FundSource
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = IsoDateInput()
 MONEY = forms.TextInput(attrs={"inputmode": "decimal"})
 
 

@@ -2,9 +2,10 @@
 
 from django import forms
 
+from jiuzhu.core.forms import IsoDateInput
 from jiuzhu.funds.purchase_models import ITEM_CATEGORY, ProcurementMethod, ProviderKind, ServiceItem, StaffPost
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = IsoDateInput()
 MONEY = forms.TextInput(attrs={"inputmode": "decimal"})
 
 

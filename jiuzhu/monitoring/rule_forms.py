@@ -3,6 +3,7 @@ rules_sql.clean_rule decides what is valid and names the field in its Chinese er
 
 from django import forms
 
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.monitoring.models import IndicatorClass, Severity
 from jiuzhu.monitoring.rules_sources import SOURCES, source_choices
 from jiuzhu.monitoring.rules_sql import (
@@ -52,8 +53,8 @@ class RuleForm(forms.Form):
     frequency = forms.ChoiceField(label=FIELD_LABELS["frequency"], required=False, choices=list(FREQUENCIES.items()))
     mode = forms.ChoiceField(label=FIELD_LABELS["mode"], required=False, choices=list(MODES.items()))
     region = forms.CharField(label="适用区划", required=False, max_length=12)
-    valid_from = forms.DateField(label="生效日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                 error_messages={"invalid": "生效日期：格式应为 YYYY-MM-DD"})
+    valid_from = IsoDateField(label="生效日期", required=False,
+                              error_messages={"invalid": "生效日期：格式应为 YYYY-MM-DD"})
     enabled = forms.BooleanField(label="启用", required=False, initial=True)
     note = forms.CharField(label="修改说明", required=False, max_length=200,
                            error_messages={"max_length": "修改说明：不能超过 200 个字"})

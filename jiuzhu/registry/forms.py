@@ -1,5 +1,6 @@
 from django import forms
 
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.registry.models import AssistanceCategory, DisabilityType, Tier
 
 AGE_BANDS = [("", "全部"), ("0-15", "0–15 岁"), ("16-59", "16–59 岁"), ("60-79", "60–79 岁"), ("80+", "80 岁及以上")]
@@ -39,11 +40,11 @@ class MeansForm(forms.Form):
     person_id = forms.IntegerField(label="成员", required=False)
     source = forms.CharField(label="来源", required=False)
     amount = _amount_field("金额", required=False)
-    period_start = forms.DateField(label="起始日期", required=False)
-    period_end = forms.DateField(label="截止日期", required=False)
+    period_start = IsoDateField(label="起始日期", required=False)
+    period_end = IsoDateField(label="截止日期", required=False)
     value = _amount_field("价值", required=False)
     description = forms.CharField(label="说明", required=False, max_length=200)
-    recorded_on = forms.DateField(label="登记日期", required=False)
+    recorded_on = IsoDateField(label="登记日期", required=False)
 
 
 class GrantForm(forms.Form):
@@ -52,8 +53,8 @@ class GrantForm(forms.Form):
     monthly_amount = _amount_field("月发放金额", required=False)
     once_amount = _amount_field("一次性金额", required=False)
     service = forms.CharField(label="服务内容", required=False, max_length=200)
-    period_start = forms.DateField(label="起始日期")
-    period_end = forms.DateField(label="终止日期", required=False)
+    period_start = IsoDateField(label="起始日期")
+    period_end = IsoDateField(label="终止日期", required=False)
     acknowledge = forms.BooleanField(label="已知悉", required=False)
 
 

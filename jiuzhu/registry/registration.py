@@ -14,6 +14,7 @@ from django import forms
 
 from jiuzhu.core import files
 from jiuzhu.core.errors import DomainError
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.registry.models import AssetKind, DocumentKind, ExpenseKind, IncomeKind, Relation
 from jiuzhu.registry.validation import FIELD_LABELS, RowErrors, household_from_raw, member_from_raw
@@ -51,8 +52,8 @@ class MeansRowForm(forms.Form):
                                                 "min_value": "金额不能为负数",
                                                 "max_decimal_places": "金额最多两位小数",
                                                 "max_digits": "金额过大"})
-    period_start = forms.DateField(required=False, error_messages={"invalid": "日期格式应为 2026-01-31"})
-    period_end = forms.DateField(required=False, error_messages={"invalid": "日期格式应为 2026-01-31"})
+    period_start = IsoDateField(required=False, error_messages={"invalid": "日期格式应为 2026-01-31"})
+    period_end = IsoDateField(required=False, error_messages={"invalid": "日期格式应为 2026-01-31"})
     member = forms.CharField(required=False)
 
 

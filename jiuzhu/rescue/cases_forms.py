@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from jiuzhu.core.forms import IsoDateField
 from jiuzhu.rescue.models import (
     CLIENT_GROUPS,
     ArrivalChannel,
@@ -14,8 +15,6 @@ from jiuzhu.rescue.models import (
     IncidentKind,
     SettlementKind,
 )
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _required(label: str) -> dict:
@@ -28,9 +27,9 @@ def text(label: str, max_length: int, *, required: bool = False, rows: int = 0, 
                            error_messages={**_required(label), "max_length": f"{label}不能超过 {max_length} 个字"})
 
 
-def day(label: str, *, required: bool = False) -> forms.DateField:
-    return forms.DateField(label=label, required=required, widget=DATE,
-                           error_messages={**_required(label), "invalid": f"{label}格式应为 年-月-日"})
+def day(label: str, *, required: bool = False) -> IsoDateField:
+    return IsoDateField(label=label, required=required,
+                        error_messages={**_required(label), "invalid": f"{label}格式应为 年-月-日"})
 
 
 def flag(label: str) -> forms.BooleanField:

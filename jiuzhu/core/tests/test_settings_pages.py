@@ -99,3 +99,11 @@ def test_the_overview_never_shows_a_stored_key(client_for):
     text = visible_text(client_for("longhui_admin").get("/registry/standards/"))
     assert "低保对象：基本生活救助、医疗救助" in text
     assert not KEY.search(text)
+
+
+def test_a_date_typed_another_way_comes_back_in_iso_when_another_field_is_refused(client_for):
+    """A phone without a date picker sends 2027/1/1: the refused form shows it as the date input reads it."""
+    refused = client_for("longhui_admin").post("/registry/standards/", {
+        "region": COUNTY_A, "key": "dibao_standard_rural", "value": "-5", "effective_from": "2027/1/1"})
+    assert refused.status_code == 400
+    assert 'name="effective_from" value="2027-01-01"' in refused.content.decode()

@@ -215,3 +215,9 @@ def test_the_letter_states_the_home_regions_own_rule(client_for, returnee):
     assert entry.visits.count() == 4
     letter = client_for("longhui_station").get(f"/followup/returnees/{entry.pk}/letter/").content.decode()
     assert "不低于每六个月一次，回访期不少于两年" in letter
+
+
+def test_a_refused_visit_keeps_its_date_in_iso(client_for, due_visit):
+    bad = client_for("dongkou_coordinator").post(f"/followup/visits/{due_visit.pk}/record/", {
+        "visit-visited_on": "2026年3月7日", "visit-method": "home_visit", "visit-findings": ""})
+    assert bad.status_code == 400 and 'value="2026-03-07"' in bad.content.decode()

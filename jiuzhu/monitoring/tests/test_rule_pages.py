@@ -78,3 +78,12 @@ def test_an_officer_starts_a_run_and_sees_it_finish(catalogue, client_for, media
     assert "已完成" in officer.get("/monitoring/runs/").content.decode()
     refused = officer.post("/monitoring/runs/", {"region": "430525", "as_of": timezone.localdate().isoformat()})
     assert refused.status_code == 404
+
+
+def test_the_builders_date_is_shown_in_iso_and_kept_when_another_field_is_refused(catalogue, client_for):
+    admin = client_for("longhui_admin")
+    url = "/monitoring/indicators/med_oop_general/"
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    assert f'name="valid_from" value="{tomorrow:%Y-%m-%d}"' in admin.get(url).content.decode()  # not 2026/12/03
+    page = admin.post(url, {**RULE, "threshold": "八千", "valid_from": "2030.1.2", "action": "save"}).content.decode()
+    assert "阈值：应为数字" in page and 'name="valid_from" value="2030-01-02"' in page
