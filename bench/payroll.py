@@ -27,17 +27,23 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 
-from _setup import fresh_database
+from _setup import existing_database, fresh_database
 
 MONTH = dt.date(2026, 11, 1)
 
 
-def generate(persons: int, seed: int) -> int:
-    """Households, persons, decisions, grants and accounts in bulk. Returns households written."""
+def generate(persons: int, seed: int, pay: str) -> int:
+    """Households, persons, decisions, grants and accounts in bulk. Returns households written.
+
+    pay="person" (the default, 按人施保 through the 惠民惠农 一卡通): each member holds a grant of his own (person_id
+    set, 150 a month) and an account (his social-security card), so the roll has a line per person and the bank's
+    return file a line per person. pay="household": one grant per household paid to the head's account (one line
+    per household, about 0.4 lines per person)."""
     from _setup import insert_rows, reset_sequences
     from django.db import connection, transaction
 
@@ -49,32 +55,42 @@ def generate(persons: int, seed: int) -> int:
     villages = list(Region.objects.filter(level="village", path__contains="/430524/").values_list("pk", flat=True))
     org = Organization.objects.filter(region__code="430524").first().pk
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    hh, people, decisions, grants, accounts = [], [], [], [], []
+    hh, people, decisions, grants = [], [], [], []
+    members = []  # (person id, household id) in order
     pid = hid = 0
     while pid < persons:
         hid += 1
         size = min(rng.choice([1, 2, 2, 3, 3, 4]), persons - pid)
         village = rng.choice(villages)
-        head = pid + 1
-        hh.append((hid, village, f"演示地址{hid}", "rural", False, True, now, now, head))
+        hh.append((hid, village, f"演示地址{hid}", "rural", False, True, now, now))
         for k in range(size):
             pid += 1
+            members.append((pid, hid))
             people.append((pid, hid, "head" if k == 0 else "child", village, f"c{pid}", f"h{seed}-{pid}", f"成员{pid}",
                            "", "", "M" if k % 2 == 0 else "F", dt.date(1960 + k * 10, 1, 1), "", None, "", "full", "",
                            "", "", True, now, now, ""))
-        amount = 150 * size + (900 if hid % 997 == 0 else 0)  # 1 in 997 above the standard (600 × persons)
         decisions.append((hid, hid, dt.date(2026, 1, 1), "dibao", "dibao", "confirmed", size, 100, 600, "{}", "[]", "",
                           dt.date(2026, 1, 1), dt.date(2027, 12, 31), now, "", False, "imported", "", ""))
-        grants.append((hid, hid, "basic_living", amount, dt.date(2026, 1, 1), org, hid, "active", "", now, ""))
-    numbers = [f"6217{(h if h % 500 else h - 1):012d}" for h in range(1, hid + 1)]  # every 500th shares one
+        if pay == "household":
+            amount = 150 * size + (900 if hid % 997 == 0 else 0)  # 1 in 997 above the standard (600 × persons)
+            grants.append((hid, hid, None, "basic_living", amount, dt.date(2026, 1, 1), org, hid, "active", "", now,
+                           ""))
+    if pay == "person":
+        # 1 person in 997 above the standard (600 for one person)
+        grants = [(p, h, p, "basic_living", 150 + (900 if p % 997 == 0 else 0), dt.date(2026, 1, 1), org, h,
+                   "active", "", now, "") for p, h in members]
+        owners = members  # (person, household) holding an account
+    else:
+        owners = [(None, h) for h in range(1, hid + 1)]
+    # every 500th owner shares the number of the owner 5 places before (another household: households hold ≤ 4)
+    numbers = [f"6217{(k if k % 500 else k - 5):012d}" for k in range(1, len(owners) + 1)]
     ciphers, hashes = encrypt_many(numbers), keyed_hash_many(numbers)
-    accounts = [(h, h, h, "农村商业银行" if h % 3 else "邮政储蓄银行", ciphers[h - 1], hashes[h - 1],
-                 numbers[h - 1][-4:],
-                 True, now) for h in range(1, hid + 1)]
+    accounts = [(k + 1, h, p, "农村商业银行" if (p or h) % 3 else "邮政储蓄银行", ciphers[k], hashes[k],
+                 numbers[k][-4:], True, now) for k, (p, h) in enumerate(owners)]
     with transaction.atomic(), connection.cursor() as cur:
         insert_rows(cur, connection, "registry_household", ["id", "region_id", "address", "hukou_type", "relapse_watch",
                                                         "is_active", "created_at", "updated_at", "head_id"], [
-            (*h[:8], None) for h in hh])
+            (*h, None) for h in hh])
         insert_rows(cur, connection, "registry_person", [
             "id", "household_id", "relation", "region_id", "id_number_cipher", "id_number_hash", "name",
             "name_pinyin", "name_sound_key", "sex", "birth_date", "disability_type", "disability_grade",
@@ -87,15 +103,78 @@ def generate(persons: int, seed: int) -> int:
             "dibao_standard", "facts", "reasons", "override_reason", "valid_from", "valid_to", "created_at",
             "run_key", "warned", "source", "import_row", "benefit_class"], decisions)
         insert_rows(cur, connection, "registry_assistancegrant", [
-            "id", "household_id", "category", "monthly_amount", "period_start", "granting_organization_id",
-            "tier_decision_id", "status", "end_reason", "created_at", "service"], grants)
+            "id", "household_id", "person_id", "category", "monthly_amount", "period_start",
+            "granting_organization_id", "tier_decision_id", "status", "end_reason", "created_at", "service"],
+            [(k + 1, *g[1:]) for k, g in enumerate(grants)])
         insert_rows(cur, connection, "registry_paymentaccount", [
             "id", "household_id", "person_id", "bank_name", "account_cipher", "account_hash", "account_tail",
-            "is_active", "created_at"], [(a[0], a[1], None, *a[3:]) for a in accounts])
+            "is_active", "created_at"], accounts)
     reset_sequences(connection, [Household, Person, TierDecision, AssistanceGrant, PaymentAccount])
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return hid
+
+
+def _name(args) -> str:
+    return args.name or f"jiuzhu_bench_payroll_{args.persons}_{args.pay}"
+
+
+def _pristine(args) -> str:
+    """Where --reuse keeps the generated data untouched by any run: a copied SQLite file, or a PostgreSQL database
+    the run's database is created from (as a template)."""
+    return f"/tmp/{_name(args)}.pristine.sqlite3" if args.db == "sqlite" else f"{_name(args)}_pristine"
+
+
+def _restore(args) -> bool:
+    """The run's database becomes a copy of the generated one; False when nothing was generated for it yet."""
+    import shutil
+    from pathlib import Path
+
+    from _setup import _postgres_base
+
+    if args.db == "sqlite":
+        if not Path(_pristine(args)).exists():
+            return False
+        for suffix in ("-wal", "-shm"):
+            Path(f"/tmp/{_name(args)}.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(_pristine(args), f"/tmp/{_name(args)}.sqlite3")
+        return True
+    import psycopg
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_pristine(args)]).fetchone():
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{_name(args)}"')
+        conn.execute(f'CREATE DATABASE "{_name(args)}" TEMPLATE "{_pristine(args)}"')
+    return True
+
+
+def child(args) -> None:
+    """--generate-only (run as a child process, so neither its time nor its memory counts): a fresh database with
+    the data, kept as the pristine copy."""
+    import shutil
+
+    from _setup import _postgres_base
+
+    fresh_database(args.db, _name(args))
+    started = time.monotonic()
+    households = generate(args.persons, args.seed, args.pay)
+    print(f"# generated {households} households, {args.persons} persons in {time.monotonic() - started:.1f}s",
+          file=sys.stderr)
+    from django.db import connection
+
+    if args.db == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(f"/tmp/{_name(args)}.sqlite3", _pristine(args))
+        return
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{_pristine(args)}"')
+        conn.execute(f'CREATE DATABASE "{_pristine(args)}" TEMPLATE "{_name(args)}"')
 
 
 def main():
@@ -103,20 +182,33 @@ def main():
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pay", choices=["person", "household"], default="person",
+                        help="a roll line (and a return-file line) per person (一卡通) or per household")
+    parser.add_argument("--name", default="", help="database name (default jiuzhu_bench_payroll_<persons>_<pay>)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="start from the data an earlier run generated for the same name (a pristine copy)")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    fresh_database(args.db, "jiuzhu_bench_payroll")
+    if args.generate_only:
+        child(args)
+        return
+    if not (args.reuse and _restore(args)):
+        child_args = [sys.executable, __file__, "--generate-only", "--persons", str(args.persons), "--db", args.db,
+                      "--seed", str(args.seed), "--pay", args.pay, "--name", _name(args)]
+        subprocess.run(child_args, check=True)
+        _restore(args)
+    os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    existing_database(args.db, _name(args))
 
     from django.conf import settings
 
-    from jiuzhu.core.exports import csv_bytes
+    from jiuzhu.core.exports import csv_bytes_columns
     from jiuzhu.core.models import Region, User
     from jiuzhu.funds import rolls, services
     from jiuzhu.funds.models import PaymentLine, PaymentRoll, RollStatus
+    from jiuzhu.registry.models import Household
 
-    started = time.monotonic()
-    households = generate(args.persons, args.seed)
-    print(f"# generated {households} households, {args.persons} persons in {time.monotonic() - started:.1f}s",
-          file=sys.stderr)
+    households = Household.objects.count()
     admin = User.objects.create_superuser(username="bench_admin")
     county = Region.objects.get(code="430524")
 
@@ -134,8 +226,8 @@ def main():
     exported = 0
     with tempfile.TemporaryDirectory() as folder:
         for bank in roll.lines.values_list("bank_name", flat=True).distinct():
-            layout, rows = services.bank_file(actor=admin, roll=roll, bank_name=bank)
-            data = csv_bytes([h for h, _ in layout.columns], rows)
+            layout, columns = services.bank_file(actor=admin, roll=roll, bank_name=bank)
+            data = csv_bytes_columns([h for h, _ in layout.columns], columns)  # as the view's csv layout
             with open(os.path.join(folder, f"{bank}.csv"), "wb") as fh:
                 fh.write(data)
             exported += len(data)

@@ -8,7 +8,6 @@ and two UPDATE statements mark the lines paid or failed."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,17 +47,30 @@ def layout_for(county: Region, bank_name: str) -> Layout:
     return Layout(found.bank_name, found.file_format, [list(c) for c in found.columns])
 
 
-def export_rows(roll: PaymentRoll, lines, layout: Layout) -> Iterator[list]:
-    """Rows of the payment file for `lines` (a queryset of one bank's lines), in the layout's column order. The
-    account number is decrypted here, the one step done per row."""
-    memo = f"{roll.month:%Y年%m月}{roll.get_item_display()}"
-    fields = [f for _, f in layout.columns]
-    for line_id, name, cipher, total, township, bank, institution in lines.values_list(
-            "id", "payee__name", "account_cipher", "total", "township__name", "bank_name", "institution").iterator(
-            chunk_size=5000):
-        values = {"line_id": str(line_id), "name": institution or name, "account": decrypt_text(cipher) if cipher
-                  else "", "amount": f"{total:.2f}", "memo": memo, "township": township, "bank": bank}
-        yield [values[f] for f in fields]
+def export_columns(roll: PaymentRoll, layout: Layout, *, bank_name: str, batch: int) -> list[pa.Array]:
+    """The payment file of one bank's lines waiting for the bank, as text columns in the layout's order (Arrow
+    arrays, line id order): one query; the account number is decrypted here, the one step done per row."""
+    amount = "CAST(l.total AS text)" if connection.vendor == "postgresql" else "printf('%.2f', l.total)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.id, CASE WHEN l.institution <> '' THEN l.institution ELSE p.name END, l.account_cipher,"
+            f" {amount}, t.name, l.bank_name FROM funds_paymentline l"
+            " JOIN registry_person p ON p.id = l.payee_id JOIN core_region t ON t.id = l.township_id"
+            " WHERE l.roll_id = %s AND l.bank_name = %s AND l.batch = %s AND l.status = 'issued' ORDER BY l.id",
+            [roll.pk, bank_name, batch])
+        found = cursor.fetchall()
+    ids, names, ciphers, amounts, townships, banks = zip(*found, strict=True) if found else ([],) * 6
+    text = {"line_id": pc.cast(pa.array(ids, pa.int64()), pa.string()), "name": pa.array(names, pa.string()),
+            "account": pa.array([decrypt_text(c) if c else "" for c in ciphers], pa.string()),
+            "amount": pa.array(amounts, pa.string()),
+            "memo": pa.array([f"{roll.month:%Y年%m月}{roll.get_item_display()}"] * len(found), pa.string()),
+            "township": pa.array(townships, pa.string()), "bank": pa.array(banks, pa.string())}
+    return [text[f] for _, f in layout.columns]
+
+
+def export_rows(columns: list[pa.Array]) -> list[list]:
+    """The columns of export_columns as rows (the xlsx writer takes rows)."""
+    return [list(row) for row in zip(*[c.to_pylist() for c in columns], strict=True)]
 
 
 # ---- The return file -------------------------------------------------------------------------------------------

@@ -274,8 +274,9 @@ def _require_approved_county_step(actor, roll: PaymentRoll, capability: str = Ca
 
 
 def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
-    """(layout, rows) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放 batch
-    1). Every payee in it is audited (one INSERT … SELECT) and the export is an event."""
+    """(layout, columns) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放
+    batch 1), as text columns in the layout's order (bankfiles.export_columns). Every payee in it is audited (one
+    INSERT … SELECT) and the export is an event."""
     from jiuzhu.core.audit import audit_persons_shown
     from jiuzhu.funds import bankfiles
 
@@ -286,7 +287,7 @@ def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     kind = "更正发放" if batch else "正常发放"
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
-    return layout, bankfiles.export_rows(roll, lines, layout)
+    return layout, bankfiles.export_columns(roll, layout, bank_name=bank_name, batch=batch)
 
 
 def return_import(*, actor, roll: PaymentRoll, data: bytes, filename: str):
