@@ -154,23 +154,32 @@ def check_against_roll(roll: PaymentRoll, rows: ReturnRows) -> None:
 
 
 def apply_return(roll: PaymentRoll, rows: ReturnRows) -> tuple[int, int]:
-    """Marks the lines paid or failed: the rows in a temporary table, then two UPDATEs. Returns (paid, failed)."""
-    failed_ids = rows.line_ids[~rows.paid]
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS funds_return_rows")
-        cursor.execute("CREATE TEMPORARY TABLE funds_return_rows (line_id BIGINT PRIMARY KEY)")
-        paid_ids = rows.line_ids[rows.paid]
+    """Marks the lines paid or failed: two UPDATEs, the paid ids passed as one value (a JSON array read by
+    SQLite's json_each, a bigint[] on PostgreSQL), the failed ones with their reasons likewise. Returns (paid,
+    failed)."""
+    import json
+
+    from jiuzhu.funds.rolls import large_cache
+
+    paid_ids = rows.line_ids[rows.paid].tolist()
+    failed_ids = rows.line_ids[~rows.paid].tolist()
+    with large_cache(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy("COPY funds_return_rows (line_id) FROM STDIN") as copy:
-                copy.write("\n".join(map(str, paid_ids.tolist())) + ("\n" if len(paid_ids) else ""))
+            cursor.execute("UPDATE funds_paymentline SET status = 'paid' WHERE roll_id = %s AND status = 'issued'"
+                           " AND id = ANY(%s::bigint[])", [roll.pk, paid_ids])
+            paid = max(cursor.rowcount, 0)
+            cursor.execute("UPDATE funds_paymentline l SET status = 'failed', fail_reason = f.reason"
+                           " FROM unnest(%s::bigint[], %s::text[]) AS f(id, reason)"
+                           " WHERE l.id = f.id AND l.roll_id = %s AND l.status = 'issued'",
+                           [failed_ids, rows.reasons, roll.pk])
         else:
-            cursor.executemany("INSERT INTO funds_return_rows (line_id) VALUES (%s)", [(i,) for i in paid_ids.tolist()])
-        cursor.execute("UPDATE funds_paymentline SET status = 'paid' WHERE roll_id = %s AND status = 'issued'"
-                       " AND id IN (SELECT line_id FROM funds_return_rows)", [roll.pk])
-        paid = max(cursor.rowcount, 0)
-        cursor.execute("DROP TABLE funds_return_rows")
-        cursor.executemany("UPDATE funds_paymentline SET status = 'failed', fail_reason = %s WHERE id = %s"
-                           " AND roll_id = %s AND status = 'issued'",
-                           [(reason, int(i), roll.pk) for i, reason in zip(failed_ids.tolist(), rows.reasons,
-                                                                            strict=True)])
+            cursor.execute("UPDATE funds_paymentline SET status = 'paid' WHERE roll_id = %s AND status = 'issued'"
+                           " AND id IN (SELECT value FROM json_each(%s))", [roll.pk, json.dumps(paid_ids)])
+            paid = max(cursor.rowcount, 0)
+            cursor.execute("UPDATE funds_paymentline SET status = 'failed', fail_reason = f.reason"
+                           " FROM (SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id,"
+                           " json_extract(value, '$[1]') AS reason FROM json_each(%s)) AS f"
+                           " WHERE funds_paymentline.id = f.id AND funds_paymentline.roll_id = %s"
+                           " AND funds_paymentline.status = 'issued'",
+                           [json.dumps(list(zip(failed_ids, rows.reasons, strict=True)), ensure_ascii=False), roll.pk])
     return paid, len(failed_ids)

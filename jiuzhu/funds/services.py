@@ -110,6 +110,7 @@ def roll_prepare(*, actor, county: Region, month: dt.date, item: str) -> Payment
         CheckHit.objects.filter(line__in=stale).delete()
         stale._raw_delete(stale.db)  # lines only (hits gone above): one DELETE, no per-row collection
         written = sql.compute_lines(roll=roll, region_path=scope_path, locked_townships=locked)
+        sql.analyze_lines()
         refresh_totals(roll)
         roll.prepared_at = timezone.now()
         roll.save(update_fields=["prepared_at"])
@@ -283,7 +284,8 @@ def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     _require_approved_county_step(actor, roll)
     lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED).order_by("id")
     layout = bankfiles.layout_for(roll.county, bank_name)
-    audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
+    with sql.large_cache():
+        audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
     kind = "更正发放" if batch else "正常发放"
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
