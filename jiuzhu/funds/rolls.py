@@ -112,6 +112,9 @@ def compute_lines(*, roll, region_path: str, locked_townships: list[int]) -> int
                AND (td.valid_from IS NULL OR td.valid_from <= %s) AND (td.valid_to IS NULL OR td.valid_to >= %s)))
           AND NOT EXISTS (SELECT 1 FROM funds_paymentstop ps WHERE ps.person_id = COALESCE(g.person_id, h.head_id)
                           AND ps.from_month <= %s)"""
+    # Not merged into the INSERT's query (LIMIT/OFFSET keeps it apart): merged, each of its correlated
+    # subqueries (back pay above all) ran once per column that names it.
+    base += " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1"
     sql = f"""
         INSERT INTO funds_paymentline (roll_id, township_id, household_id, payee_id, grant_id, tier_decision_id,
             persons, bank_name, account_cipher, account_hash, account_tail, institution, amount, back_pay,
