@@ -181,6 +181,15 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
     ]
 
 
+def _in_line_order(kind: str) -> str:
+    """SQLite: the checks that look lines' households, grants and decisions up read the lines in township and id
+    order (the order they were written in, so the lookups go along the registry's tables): left to itself the
+    planner read them by account hash, in random order, 4.5 times the CPU at 100,000 lines."""
+    if connection.vendor == "sqlite" and kind in ("not_in_force", "above_maximum"):
+        return " INDEXED BY line_roll_township"
+    return ""
+
+
 def run_checks(roll) -> dict[str, int]:
     """Runs every check over the whole roll: hits without an override are found again from the registry as it is
     now; a hit already let through with a reason is kept. Returns the number of open hits per kind."""
@@ -194,7 +203,8 @@ def run_checks(roll) -> dict[str, int]:
             cursor.execute(
                 f"INSERT INTO funds_checkhit (roll_id, line_id, kind, detail, override_reason, overridden_by_id,"
                 f" overridden_at) SELECT l.roll_id, l.id, %s, SUBSTR({detail}, 1, 200), '', NULL, NULL"
-                f" FROM funds_paymentline l {join} WHERE l.roll_id = %s AND l.batch = 0 AND ({cond})"
+                f" FROM funds_paymentline l{_in_line_order(kind)} {join}"
+                f" WHERE l.roll_id = %s AND l.batch = 0 AND ({cond})"
                 f"{unless_kept if kept else ''}",
                 [kind, *join_params, roll.pk, *cond_params, *([kind] if kept else [])])
         cursor.execute("SELECT kind, COUNT(*) FROM funds_checkhit WHERE roll_id = %s AND override_reason = ''"
