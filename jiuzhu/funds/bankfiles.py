@@ -60,13 +60,19 @@ def export_columns(roll: PaymentRoll, layout: Layout, *, bank_name: str, batch: 
             " JOIN registry_person p ON p.id = l.payee_id JOIN core_region t ON t.id = l.township_id"
             " WHERE l.roll_id = %s AND l.bank_name = %s AND l.batch = %s AND l.status = 'issued' ORDER BY l.id",
             [roll.pk, bank_name, batch])
-        found = cursor.fetchall()
-    ids, names, ciphers, amounts, townships, banks = zip(*found, strict=True) if found else ([],) * 6
-    text = {"line_id": pc.cast(pa.array(ids, pa.int64()), pa.string()), "name": pa.array(names, pa.string()),
-            "account": pa.array([decrypt_text(c) if c else "" for c in ciphers], pa.string()),
-            "amount": pa.array(amounts, pa.string()),
-            "memo": pa.array([f"{roll.month:%Y年%m月}{roll.get_item_display()}"] * len(found), pa.string()),
-            "township": pa.array(townships, pa.string()), "bank": pa.array(banks, pa.string())}
+        chunks = []
+        while found := cursor.fetchmany(100_000):  # a chunk's tuples at a time, not a million at once
+            ids, names, ciphers, amounts, townships, banks = zip(*found, strict=True)
+            chunks.append(pa.record_batch({
+                "line_id": pc.cast(pa.array(ids, pa.int64()), pa.string()), "name": pa.array(names, pa.string()),
+                "account": pa.array([decrypt_text(c) if c else "" for c in ciphers], pa.string()),
+                "amount": pa.array(amounts, pa.string()), "township": pa.array(townships, pa.string()),
+                "bank": pa.array(banks, pa.string())}))
+    fields = ["line_id", "name", "account", "amount", "township", "bank"]
+    table = pa.Table.from_batches(chunks) if chunks else \
+        pa.table({f: pa.array([], pa.string()) for f in fields})
+    text = {f: table[f].combine_chunks() for f in fields}
+    text["memo"] = pa.array([f"{roll.month:%Y年%m月}{roll.get_item_display()}"] * len(table), pa.string())
     return [text[f] for _, f in layout.columns]
 
 
