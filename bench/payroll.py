@@ -25,7 +25,14 @@ PostgreSQL (load 2.2): roll 2.4 s, checks 0.44 s, export 148.0 s (!), return imp
 branch): the audit chain trigger's cached plan for the chain's head was a sequential scan (planned on the small
 log analysed above), so each of the payees' audit rows scanned the whole log. Core migration 0016 keeps it on the
 index: PostgreSQL (load 1.8) roll 2.25 s, checks 0.45 s, export 1.59 s, return import 1.51 s; SQLite (load 1.4)
-export 1.62 s. 1,000,000 not measured.
+export 1.62 s.
+Measured 2026-12-02 (session 31, pay1m branch), 1,000,000 persons = 400,086 households, --pay person = 1,000,000
+lines and a 1,000,000-line return file, SQLite, 2 cores shared by up to 7 helpers (load average 7-11, so about a
+quarter of a core each): before (load 7.1): roll 64.1 s, checks 58.3 s, export 124.6 s, return import 72.2 s,
+peak 507 MB. After the export as Arrow columns, the 256 MB page cache, the json_each return UPDATEs and the
+unmerged roll query (load 11.4): roll 68.8 s, checks 64.2 s, export 70.2 s, return import 76.3 s, peak 1,077 MB
+(the later chunked fetch lowers it). Not under 30 s at that load; see the branch's report for where the time
+goes (per-row audit chain trigger, per-row AES-GCM, registry lookups in random order).
 """
 
 import argparse
