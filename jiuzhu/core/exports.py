@@ -175,3 +175,46 @@ def csv_response(filename: str, headers: list[str], rows: Iterable[Sequence], *,
     audit(AuditAction.EXPORT, actor=actor,
           detail={"object_type": object_type, "count": len(rows), "filters": filters or {}, "filename": filename})
     return response
+
+
+def _csv_column(values):
+    """One column of csv_bytes_columns: text as csv_safe writes it, quoted as the csv module quotes it."""
+    import functools
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.fill_null(pc.cast(values, pa.string()), "")
+    formula = functools.reduce(pc.or_, [pc.starts_with(text, t) for t in CSV_TRIGGERS])
+    text = pc.if_else(formula, pc.binary_join_element_wise("'", text, ""), text)
+    special = pc.match_substring_regex(text, r'[",\r\n]')
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return pc.if_else(special, quoted, text)
+
+
+def csv_bytes_columns(headers: Sequence[str], columns: Sequence) -> bytes:
+    """csv_bytes for rows given as text columns (Arrow string arrays of one length, one per header), byte for
+    byte, without a Python call per cell: a bank file of a million lines. Null cells are written empty."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    head = csv_bytes(headers, [])
+    if not columns or not len(columns[0]):
+        return head
+    joined = pc.binary_join_element_wise(*[_csv_column(c) for c in columns], ",")
+    lines = pc.cast(pc.binary_join_element_wise(joined, "\r\n", ""), pa.large_string())
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
+    return head + memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])].tobytes()
+
+
+def csv_columns_response(filename: str, headers: list[str], columns: Sequence, *, actor, object_type: str,
+                         filters: dict | None = None) -> HttpResponse:
+    """csv_response for text columns (csv_bytes_columns), audited the same way."""
+    response = download_response(csv_bytes_columns(headers, columns), filename, CSV)
+    count = len(columns[0]) if columns else 0
+    audit(AuditAction.EXPORT, actor=actor,
+          detail={"object_type": object_type, "count": count, "filters": filters or {}, "filename": filename})
+    return response

@@ -110,6 +110,7 @@ def roll_prepare(*, actor, county: Region, month: dt.date, item: str) -> Payment
         CheckHit.objects.filter(line__in=stale).delete()
         stale._raw_delete(stale.db)  # lines only (hits gone above): one DELETE, no per-row collection
         written = sql.compute_lines(roll=roll, region_path=scope_path, locked_townships=locked)
+        sql.analyze_lines()
         refresh_totals(roll)
         roll.prepared_at = timezone.now()
         roll.save(update_fields=["prepared_at"])
@@ -274,19 +275,21 @@ def _require_approved_county_step(actor, roll: PaymentRoll, capability: str = Ca
 
 
 def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
-    """(layout, rows) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放 batch
-    1). Every payee in it is audited (one INSERT … SELECT) and the export is an event."""
+    """(layout, columns) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放
+    batch 1), as text columns in the layout's order (bankfiles.export_columns). Every payee in it is audited (one
+    INSERT … SELECT) and the export is an event."""
     from jiuzhu.core.audit import audit_persons_shown
     from jiuzhu.funds import bankfiles
 
     _require_approved_county_step(actor, roll)
     lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED).order_by("id")
     layout = bankfiles.layout_for(roll.county, bank_name)
-    audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
+    with sql.large_cache():
+        audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
     kind = "更正发放" if batch else "正常发放"
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
-    return layout, bankfiles.export_rows(roll, lines, layout)
+    return layout, bankfiles.export_columns(roll, layout, bank_name=bank_name, batch=batch)
 
 
 def return_import(*, actor, roll: PaymentRoll, data: bytes, filename: str):

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.core.audit import audit_persons_shown
 from jiuzhu.core.errors import DomainError
-from jiuzhu.core.exports import csv_response, xlsx_response
+from jiuzhu.core.exports import csv_columns_response, xlsx_response
 from jiuzhu.core.files import upload_bytes
 from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can, require
-from jiuzhu.funds import selectors, services
+from jiuzhu.funds import bankfiles, selectors, services
 from jiuzhu.funds.models import CheckHit, LineStatus, RollStatus, SubsidyItem
 
 PAGE_SIZE = 50
@@ -145,15 +145,18 @@ def bank_file(request, pk: int):
     roll = selectors.roll_get(request.user, pk)
     bank, batch = request.GET.get("bank", ""), 1 if request.GET.get("batch") == "1" else 0
     try:
-        layout, rows = services.bank_file(actor=request.user, roll=roll, bank_name=bank, batch=batch)
+        layout, columns = services.bank_file(actor=request.user, roll=roll, bank_name=bank, batch=batch)
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("funds:roll_detail", roll.pk)
     name = f"{roll.county.name}{roll.month:%Y%m}{roll.get_item_display()}{bank}{'更正' if batch else ''}代发"
     headers = [h for h, _ in layout.columns]
-    respond = csv_response if layout.file_format == "csv" else xlsx_response
-    return respond(f"{name}.{layout.file_format}", headers, rows, actor=request.user, object_type="funds.paymentline",
-                   filters={"roll": roll.pk, "bank": bank, "batch": batch})
+    filters = {"roll": roll.pk, "bank": bank, "batch": batch}
+    if layout.file_format == "csv":
+        return csv_columns_response(f"{name}.csv", headers, columns, actor=request.user,
+                                    object_type="funds.paymentline", filters=filters)
+    return xlsx_response(f"{name}.xlsx", headers, bankfiles.export_rows(columns), actor=request.user,
+                         object_type="funds.paymentline", filters=filters)
 
 
 @login_required

@@ -316,6 +316,15 @@ def test_csv_cells_starting_a_formula_are_guarded():
                                                                          "'\t=1"]]
 
 
+def test_csv_of_text_columns_is_csv_bytes_byte_for_byte():
+    import pyarrow as pa
+
+    rows = [["1", "a,b", "=x", 'q"r', None], ["2", "中文", "-3", "line\nbreak", "@"], ["3", "", " +", "x\r", "\tz"]]
+    columns = [pa.array([r[i] for r in rows], pa.string()) for i in range(5)]
+    assert exports.csv_bytes_columns(list("abcde"), columns) == exports.csv_bytes(list("abcde"), rows)
+    assert exports.csv_bytes_columns(["a"], [pa.array([], pa.string())]) == exports.csv_bytes(["a"], [])
+
+
 # ---- The upload store ----------------------------------------------------------------------------
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from jiuzhu.core.errors import DomainError
-from jiuzhu.funds import services
+from jiuzhu.funds import bankfiles, services
 from jiuzhu.funds.models import BankLayout, LineStatus, PaymentLine, PaymentStop, Recovery, ReturnFile
 from jiuzhu.funds.tests.conftest import return_csv
 
@@ -27,8 +27,8 @@ def test_bank_file_in_the_banks_layout_and_audited(persona, approved_roll, count
     roll = approved_roll(2)
     BankLayout.objects.create(region=county, bank_name=BANK, file_format="csv",
                               columns=[["卡号", "account"], ["姓名", "name"], ["金额", "amount"], ["序号", "line_id"]])
-    layout, rows = services.bank_file(actor=persona("longhui_officer"), roll=roll, bank_name=BANK)
-    rows = list(rows)
+    layout, columns = services.bank_file(actor=persona("longhui_officer"), roll=roll, bank_name=BANK)
+    rows = bankfiles.export_rows(columns)
     assert layout.file_format == "csv" and [c for c, _ in layout.columns] == ["卡号", "姓名", "金额", "序号"]
     first = PaymentLine.objects.filter(roll=roll).order_by("id").first()
     assert rows[0][0].startswith("62220000") and rows[0][0].endswith(first.account_tail)
@@ -36,6 +36,21 @@ def test_bank_file_in_the_banks_layout_and_audited(persona, approved_roll, count
     assert AuditLog.objects.filter(detail__purpose="银行代发文件").count() == 2
     with pytest.raises(PermissionDenied):  # a township does not export the county's bank file
         services.bank_file(actor=persona("longhui_window"), roll=roll, bank_name=BANK)
+
+
+def test_csv_bank_file_download_is_audited(client_for, approved_roll, county):
+    from jiuzhu.core.models import AuditLog
+
+    roll = approved_roll(2)
+    BankLayout.objects.create(region=county, bank_name=BANK, file_format="csv",
+                              columns=[["序号", "line_id"], ["卡号", "account"], ["金额", "amount"]])
+    response = client_for("longhui_officer").get(f"/funds/rolls/{roll.pk}/bank-file/", {"bank": BANK})
+    lines = response.content.decode("utf-8-sig").splitlines()
+    first = PaymentLine.objects.filter(roll=roll).order_by("id").first()
+    assert lines[0] == "序号,卡号,金额" and lines[1].startswith(f"{first.pk},62220000")
+    assert lines[1].endswith(f"{first.account_tail},300.00") and len(lines) == 3
+    assert AuditLog.objects.filter(action="export", detail__object_type="funds.paymentline",
+                                   detail__count=2).count() == 1
 
 
 def test_return_file_with_failures_corrected_once_never_twice(persona, approved_roll):
