@@ -27,7 +27,8 @@ def assist_first(actor, ref_id: int) -> DecidedCase:
         label=f"先行救助（{assist.granted_at:%Y-%m-%d}）：{application.applicant_name}"[:200],
         url=reverse("intake:application_detail", args=[application.pk]), decision_kind="assist_first",
         household_id=application.household_id, region_id=application.region_id,
-        decided_on=timezone.localtime(assist.granted_at).date(), amount=assist.amount, decision_ref=f"先行救助 #{assist.pk}")
+        decided_on=timezone.localtime(assist.granted_at).date(), amount=assist.amount,
+        decision_ref=f"先行救助 #{assist.pk}")
 
 
 RESOLVERS = {ASSIST_FIRST: "jiuzhu.intake.references.assist_first"}
