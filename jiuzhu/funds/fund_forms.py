@@ -4,7 +4,7 @@ from django import forms
 
 from jiuzhu.funds.fund_models import DecisionKind, FundSource
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # ISO, as <input type=date> reads it
 MONEY = forms.TextInput(attrs={"inputmode": "decimal"})
 
 
