@@ -60,7 +60,7 @@ def test_the_case_guards(fund, household, paid_household, contribute, prepare, p
         prepare(fund, paid_household(), "800", source_kind=KIND, source_id=5)
     with pytest.raises(DomainError, match="决定方式应一致"):
         prepare(fund, household, "800", source_kind=KIND, source_id=5, decision_kind="assist_first")
-    with pytest.raises(DomainError, match="不能超过决定的金额 800.00 元"):
+    with pytest.raises(DomainError, match=r"不能超过决定的金额 800\.00 元"):
         prepare(fund, household, "800.01", source_kind=KIND, source_id=5)
     with pytest.raises(DomainError, match="请选择决定来源"):
         prepare(fund, household, "800", source_kind="nobody.case", source_id=5)
