@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def _conference(warning, persona, amount="1200.00"):
     return WarningConference.objects.create(
         warning=warning, held_on=dt.date(2026, 11, 20), participants="镇长、民政办",
-        decision="从托底救助基金给予一次性救助", recorded_by=persona("longhui_window"), amount=Decimal(amount) if amount is not None else None)
+        decision="从托底救助基金给予一次性救助", recorded_by=persona("longhui_window"),
+        amount=Decimal(amount) if amount is not None else None)
 
 
 def test_a_conference_with_an_amount_is_a_decided_case(make_warning, dibao_household, persona, other_clerk):
