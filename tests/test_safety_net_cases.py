@@ -58,6 +58,8 @@ def test_a_decided_conference_is_paid_from_its_warnings_page(persona, register, 
     page = officer.get(f"/monitoring/warnings/{decided.warning_id}/").content.decode()
     start = f"/funds/safety-net/{fund.pk}/disburse/?source_kind=monitoring.case_conference&amp;source_id={decided.pk}"
     assert "从托底救助基金拟定支出" in page and start in page
+    window = client_for("longhui_window").get(f"/monitoring/warnings/{decided.warning_id}/")
+    assert window.status_code == 200 and "disburse/?source_kind" not in window.content.decode()  # the township window handles the warning but does not manage the fund
     form = officer.get(start.replace("&amp;", "&"))
     assert form.status_code == 200 and 'value="1200.00"' in form.content.decode()
     entry = _disburse(persona, fund, household, decided)
@@ -77,8 +79,11 @@ def test_another_countys_conference_is_not_found(persona, register, fund, confer
     assert not FundEntry.objects.filter(kind="disbursement").exists()
 
 
-def test_a_conference_that_decided_no_money_is_refused(persona, register, fund, conference):
+def test_a_conference_that_decided_no_money_is_refused(persona, register, fund, conference, client_for):
     household = register()
+    undecided = conference(household, amount=None)
     with pytest.raises(DomainError, match="未议定救助金额"):
-        _disburse(persona, fund, household, conference(household, amount=None))
+        _disburse(persona, fund, household, undecided)
+    page = client_for("longhui_officer").get(f"/monitoring/warnings/{undecided.warning_id}/").content.decode()
+    assert "从托底救助基金拟定支出" not in page and "disburse/?source_kind" not in page  # no link to start one
     assert not FundEntry.objects.filter(kind="disbursement").exists()

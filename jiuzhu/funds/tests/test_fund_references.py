@@ -118,3 +118,35 @@ def test_the_form_prefilled_from_the_case_and_the_link_back(fund, household, con
     # paid once: the form started from the case again says so, and writes nothing
     again = officer.get(f"/funds/safety-net/{fund.pk}/disburse/?source_kind={KIND}&source_id=5")
     assert again.status_code == 400 and "已有托底救助基金支出" in again.content.decode()
+
+
+def test_two_officers_at_once_the_second_is_refused_under_the_lock(fund, household, contribute, prepare, case_of,
+                                                                    persona):
+    """The second of two officers who both passed the first check (decided_case) is refused under the fund's lock."""
+    from jiuzhu.core.files import file_facts
+    from jiuzhu.funds import fund_services
+
+    contribute(fund, "5000")
+    case = case_of(household)
+    prepare(fund, household, "500", source_kind=KIND, source_id=5)
+    with pytest.raises(DomainError, match="已有托底救助基金支出"):
+        fund_services._disbursement_create(persona("longhui_officer"), fund, household, Decimal("500"),
+                                           "case_conference", "一事一议 #5", dt.date(2026, 11, 20), "k" * 64,
+                                           file_facts(PDF), "纪要.pdf", "", case)
+
+
+def test_a_case_whose_household_is_out_of_scope_is_404_on_the_form(fund, contribute, client_for, case_of, register,
+                                                                   persona):
+    from conftest import COUNTY_B, VILLAGE_B, member
+
+    far = register(username="dongkou_officer", village=VILLAGE_B,
+                   members=[member("李四", "head", region=COUNTY_B, seq=41)])
+    case_of(far)  # the stand-in resolver lets it through: the form's own household scope must not
+    page = client_for("longhui_officer").get(f"/funds/safety-net/{fund.pk}/disburse/?source_kind={KIND}&source_id=5")
+    assert page.status_code == 404
+
+
+def test_an_entry_without_a_case_has_no_case_link(fund, household, contribute, prepare, client_for):
+    contribute(fund, "5000")
+    entry = prepare(fund, household, "500")
+    assert client_for("longhui_officer").get(f"/funds/safety-net/entries/{entry.pk}/source/").status_code == 404
