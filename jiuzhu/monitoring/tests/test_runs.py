@@ -130,7 +130,7 @@ def test_a_death_warning_is_raised_as_the_kind_funds_handles(catalogue, store_fe
     kinds = dict(Event.objects.filter(subject_type="monitoring.warning").values_list("subject_id", "kind"))
     assert kinds == {str(death.pk): MonitoringEvent.DEATH_WARNING_RAISED,
                      str(medical.pk): MonitoringEvent.WARNING_RAISED}
-    assert Event.objects.get(subject_id=str(death.pk)).person_id == person.pk
+    assert Event.objects.get(subject_type="monitoring.warning", subject_id=str(death.pk)).person_id == person.pk
     assert "jiuzhu.funds.services.hold_for_death_warning" in handlers_for(MonitoringEvent.DEATH_WARNING_RAISED)
     assert "jiuzhu.funds.services.lift_hold_for_rebuttal" in handlers_for(MonitoringEvent.WARNING_REBUTTED)
     assert handlers_for(MonitoringEvent.WARNING_RAISED) == ()
