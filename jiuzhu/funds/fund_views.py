@@ -170,13 +170,11 @@ def _disbursement_new(request, pk: int):
 def entry_source(request, pk: int):
     """The decided case a disbursement is linked to, opened in its own app (its resolver checks the scope)."""
     entry = sel.entry_get(actor=request.user, entry_id=pk)
-    if not entry.source_kind:
-        raise Http404("该支出未关联决定个案")
     from jiuzhu.core.references import resolve
 
     try:
         case = resolve(request.user, entry.source_kind, entry.source_id)
-    except DomainError:  # decided when linked; what it is now is its app's page to say
+    except DomainError:  # no case linked (an unknown kind), or not decided any more: its app's page is not ours
         raise Http404("关联的决定个案已不可查看") from None
     return redirect(case.url)
 
