@@ -59,10 +59,10 @@ def test_a_decided_conference_is_paid_from_its_warnings_page(persona, register, 
     start = f"/funds/safety-net/{fund.pk}/disburse/?source_kind=monitoring.case_conference&amp;source_id={decided.pk}"
     assert "从托底救助基金拟定支出" in page and start in page
     window = client_for("longhui_window").get(f"/monitoring/warnings/{decided.warning_id}/")
-    assert window.status_code == 200 and "disburse/?source_kind" not in window.content.decode()
+    assert window.status_code == 200 and "disburse/?source_kind" not in window.content.decode()  # no fund to manage
     approver = client_for("longhui_approver").get(f"/monitoring/warnings/{decided.warning_id}/")
     # the approver sees the warning and the fund but does not prepare disbursements
-    assert approver.status_code == 200 and "disburse/?source_kind" not in approver.content.decode()  # the township window handles the warning but does not manage the fund
+    assert approver.status_code == 200 and "disburse/?source_kind" not in approver.content.decode()
     form = officer.get(start.replace("&amp;", "&"))
     assert form.status_code == 200 and 'value="1200.00"' in form.content.decode()
     entry = _disburse(persona, fund, household, decided)
