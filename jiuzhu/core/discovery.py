@@ -1,6 +1,6 @@
 """Finds a conventional module (handlers.py, tasks.py, settings_catalog.py, worklist.py, audit_hooks.py, related.py,
-candidate_sources.py) in every installed jiuzhu app, so core reads each app's declarations without importing the
-app by name."""
+references.py, candidate_sources.py) in every installed jiuzhu app, so core reads each app's declarations without
+importing the app by name."""
 
 import importlib
 from collections.abc import Iterator

@@ -1,5 +1,7 @@
-"""Event kinds the funds app writes, and the handlers it registers for the registry's kinds."""
+"""Event kinds the funds app writes, and the handlers it registers for the registry's kinds and for monitoring's
+death warnings (spelled in core/cross_events.py: funds may not import monitoring, its sibling)."""
 
+from jiuzhu.core.cross_events import CrossAppEvent
 from jiuzhu.registry.events import RegistryEvent
 
 
@@ -17,6 +19,8 @@ class FundsEvent:
     LINE_STOPPED = "funds.line_stopped"  # a failed line stopped (停发) with the reason
     LINE_CORRECTED = "funds.line_corrected"  # a failed line rebuilt into the corrected batch (更正发放)
     PAYMENT_STOPPED = "funds.payment_stopped"  # a payee stopped from a month on (death, termination, lapse)
+    PAYMENT_HELD = "funds.payment_held"  # 暂停发放: a death warning not yet verified
+    PAYMENT_HOLD_LIFTED = "funds.payment_hold_lifted"  # the death warning rebutted (未死亡证明): paid again
     RECOVERY_OPENED = "funds.recovery_opened"  # 追缴
     RECOVERY_REPAID = "funds.recovery_repaid"
 
@@ -25,4 +29,8 @@ HANDLERS = {
     RegistryEvent.PERSON_DIED: ["jiuzhu.funds.services.stop_for_event"],
     RegistryEvent.GRANT_ENDED: ["jiuzhu.funds.services.stop_for_event"],
     RegistryEvent.TIER_ENDED: ["jiuzhu.funds.services.stop_for_event"],
+    # Monitoring's dispositions that end assistance (核查终止) go through the registry (tier_decision_end,
+    # grant_terminate: TIER_ENDED, GRANT_ENDED above); a death warning holds the payee before any of that.
+    CrossAppEvent.DEATH_WARNING_RAISED: ["jiuzhu.funds.services.hold_for_death_warning"],
+    CrossAppEvent.DEATH_WARNING_REBUTTED: ["jiuzhu.funds.services.lift_hold_for_rebuttal"],
 }

@@ -20,6 +20,9 @@ class ContributionForm(forms.Form):
 
 
 class DisbursementForm(forms.Form):
+    # the decided case the disbursement is for (core/references.py), when started from it: kind and id
+    source_kind = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    source_id = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     head_id_number = forms.CharField(label="救助家庭户主（或成员）身份证号码", required=False, max_length=20)
     amount = forms.CharField(label="支出金额（元）", required=False, widget=MONEY)
     decision_kind = forms.ChoiceField(label="决定方式", choices=DecisionKind.choices, widget=forms.RadioSelect,

@@ -90,6 +90,11 @@ class FundEntry(models.Model):
     decision_filename = models.CharField("决定文书", max_length=200, blank=True)
     decision_content_type = models.CharField(max_length=40, blank=True)
     decision_sha256 = models.CharField(max_length=64, blank=True)
+    # The decided case itself, in the app that decided it (core/references.py): a kind such as
+    # "monitoring.case_conference" or "intake.assist_first", its id, and its label as it read when linked.
+    source_kind = models.CharField("决定来源", max_length=40, blank=True)
+    source_id = models.PositiveBigIntegerField("决定来源编号", null=True, blank=True)
+    source_label = models.CharField("决定来源说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name="经办人")
     recorded_at = models.DateTimeField("登记时间", default=timezone.now)
@@ -110,6 +115,9 @@ class FundEntry(models.Model):
                                    condition=~Q(kind="disbursement") | (~Q(decision_kind="")
                                                                         & ~Q(decision_file_key="")
                                                                         & Q(household__isnull=False))),
+            # A decided case pays out once: one disbursement pending or booked per case (a rejected one frees it).
+            models.UniqueConstraint(fields=["source_kind", "source_id"], name="funds_one_disbursement_per_case",
+                                    condition=~Q(source_kind="") & ~Q(status="rejected")),
         ]
         # The ledger and the running balance: one fund's booked lines in date order.
         indexes = [models.Index(fields=["fund", "status", "entry_date", "id"], name="funds_entry_ledger")]

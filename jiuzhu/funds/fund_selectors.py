@@ -205,3 +205,17 @@ def person_by_id_number(actor, text: str, *, field: str, label: str = "身份证
     if person is None:
         raise invalid(f"本辖区低收入人口库中没有{label}为该号码的人员", field)
     return person
+
+
+def household_of_case(actor, case):
+    """The household of a decided case (core/references.DecidedCase), within the actor's jurisdiction; the head
+    shown on the form is audited."""
+    from jiuzhu.core.audit import audit_read
+    from jiuzhu.registry.models import Household
+
+    household = scoped(Household.objects.select_related("head", "region"), actor).filter(
+        pk=case.household_id).first()
+    if household is None:
+        raise Http404("记录不存在或不在您的管辖范围内")
+    audit_read(actor, household, person_id=household.head_id, detail={"purpose": "托底救助基金拟定支出"})
+    return household

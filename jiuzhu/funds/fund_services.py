@@ -15,12 +15,14 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from jiuzhu.core import references
 from jiuzhu.core.audit import audit_change
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.files import file_facts, stored_file_delete, stored_file_save
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.references import DecidedCase
 from jiuzhu.core.scoping import region_in_scope
 from jiuzhu.funds import fund_selectors as sel
 from jiuzhu.funds.fund_events import FundEvent
@@ -111,15 +113,27 @@ def contribution_record(*, actor, fund: Fund, source: str, amount, entry_date: d
 
 def disbursement_prepare(*, actor, fund: Fund, household, amount, decision_kind: str, decision_ref: str,
                          decided_on: dt.date | None, decision_file: bytes | None, decision_filename: str = "",
-                         note: str = "") -> FundEntry:
+                         note: str = "", source_kind: str = "", source_id=None) -> FundEntry:
     """A disbursement for a decided case, waiting for approval. Refused without the decision (kind, number, date
-    and the scanned decision) or beyond what the fund still has (balance less disbursements already pending)."""
+    and the scanned decision) or beyond what the fund still has (balance less disbursements already pending).
+
+    `source_kind`/`source_id` link it to the decided case in the app that decided it (core/references.py:
+    monitoring's 一事一议, intake's 先行救助): the case must be in the actor's jurisdiction (404), decided, of this
+    household and this decision kind, the amount not above what was decided, and not paid by the fund already."""
     require(actor, Capability.MANAGE_FUND)
     if household is None:
         raise invalid("请选择救助家庭", "household")
     if not region_in_scope(actor, household.region) or not household.region.path.startswith(fund.region.path):
         raise Http404(NOT_FOUND)
     amount = money(amount, "支出金额", "amount")
+    case = decided_case(actor, source_kind, source_id) if source_kind else None
+    if case is not None:
+        if case.household_id != household.pk:
+            raise invalid("救助家庭与所选决定的家庭不一致", "household")
+        if case.decision_kind != decision_kind:
+            raise invalid(f"所选决定是{DecisionKind(case.decision_kind).label}，决定方式应一致", "decision_kind")
+        if case.amount is not None and amount > case.amount:
+            raise invalid(f"支出金额不能超过决定的金额 {case.amount} 元", "amount")
     if decision_kind not in DecisionKind.values:
         raise invalid("托底救助基金只用于一事一议或先行救助已决定的个案：请选择决定方式", "decision_kind")
     decision_ref = clean_text(decision_ref, "决定文号（会议纪要）", "decision_ref", 100, required=True)
@@ -134,17 +148,31 @@ def disbursement_prepare(*, actor, fund: Fund, household, amount, decision_kind:
     key = stored_file_save(data=decision_file)
     try:
         entry = _disbursement_create(actor, fund, household, amount, decision_kind, decision_ref, decided_on,
-                                     key, facts, decision_filename, note)
+                                     key, facts, decision_filename, note, case)
     except BaseException:
         stored_file_delete(key)  # the record was never committed: its file goes too
         raise
     return entry
 
 
+def decided_case(actor, source_kind: str, source_id) -> DecidedCase:
+    """The decided case a disbursement is for (404 out of scope; refused if not decided or already paid)."""
+    case = references.resolve(actor, source_kind, source_id, field="source")
+    if _paid_for(case).exists():
+        raise refused(f"{case.label}已有托底救助基金支出（待审批或已入账），同一个案不重复支出")
+    return case
+
+
+def _paid_for(case: DecidedCase):
+    return FundEntry.objects.filter(source_kind=case.kind, source_id=case.id).exclude(status=EntryStatus.REJECTED)
+
+
 def _disbursement_create(actor, fund, household, amount, decision_kind, decision_ref, decided_on, key, facts,
-                         decision_filename, note) -> FundEntry:
+                         decision_filename, note, case: DecidedCase | None = None) -> FundEntry:
     with transaction.atomic():
         fund = _fund_locked(actor, fund, serving=True)
+        if case is not None and _paid_for(case).exists():  # again under the fund's lock: two officers at once
+            raise refused(f"{case.label}已有托底救助基金支出（待审批或已入账），同一个案不重复支出")
         left = sel.balance(fund) - sel.pending_out(fund)
         if amount > left:
             raise invalid(f"支出 {amount} 元超出基金可用余额 {left} 元（已扣除待审批支出），不能透支", "amount")
@@ -153,9 +181,12 @@ def _disbursement_create(actor, fund, household, amount, decision_kind, decision
             amount=amount, household=household, decision_kind=decision_kind, decision_ref=decision_ref,
             decided_on=decided_on, decision_file_key=key,
             decision_filename=clean_text(decision_filename, "文件名", "decision_file", 200) or "决定文书",
-            decision_content_type=facts.content_type, decision_sha256=facts.sha256, note=note, recorded_by=actor)
+            decision_content_type=facts.content_type, decision_sha256=facts.sha256, note=note, recorded_by=actor,
+            source_kind=case.kind if case else "", source_id=case.id if case else None,
+            source_label=case.label if case else "")
         audit_change(AuditAction.CREATE, actor, entry, person_id=household.head_id,
-                     changes={"amount": str(amount), "decision_kind": decision_kind, "decision_ref": decision_ref})
+                     changes={"amount": str(amount), "decision_kind": decision_kind, "decision_ref": decision_ref,
+                              **({"source": f"{case.kind}:{case.id}"} if case else {})})
         record_event(kind=FundEvent.DISBURSEMENT_PREPARED, subject=entry, actor=actor, household_id=household.pk,
                      region=household.region,
                      summary=f"托底救助基金拟支出 {amount} 元（{DecisionKind(decision_kind).label}：{decision_ref}）")

@@ -114,31 +114,71 @@ def disbursement_new(request, pk: int):
     return _disbursement_new(request, pk)
 
 
+def _case_from(request):
+    """The decided case a disbursement starts from (?source_kind=…&source_id=…, then the form's hidden fields):
+    (case, error). Out of the actor's scope is 404 (core/references.py); not decided or paid already, an error."""
+    data = request.POST if request.method == "POST" else request.GET
+    kind = data.get("d-source_kind") or data.get("source_kind") or ""
+    ref = data.get("d-source_id") or data.get("source_id") or ""
+    if not kind:
+        return None, None
+    try:
+        return svc.decided_case(request.user, kind, ref), None
+    except DomainError as exc:
+        return None, exc.message
+
+
 @csrf_protect
 def _disbursement_new(request, pk: int):
     fund = sel.fund_get(actor=request.user, fund_id=pk)
-    form = f.DisbursementForm(request.POST or None, request.FILES or None, prefix="d")
-    status = 200
+    case, case_error = _case_from(request)
+    initial = {}
+    if case is not None:
+        initial = {"source_kind": case.kind, "source_id": case.id, "amount": case.amount,
+                   "decision_kind": case.decision_kind, "decision_ref": case.decision_ref,
+                   "decided_on": case.decided_on}
+    form = f.DisbursementForm(request.POST or None, request.FILES or None, prefix="d", initial=initial)
+    status = 200 if case_error is None else 400
+    household = sel.household_of_case(request.user, case) if case is not None else None
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and case_error is None:
             d = form.cleaned_data
             try:
-                person = sel.person_by_id_number(request.user, d["head_id_number"], field="head_id_number")
-                if person.household_id is None:
-                    raise DomainError("该人员没有登记家庭", field="head_id_number")
+                if household is None:
+                    person = sel.person_by_id_number(request.user, d["head_id_number"], field="head_id_number")
+                    if person.household_id is None:
+                        raise DomainError("该人员没有登记家庭", field="head_id_number")
+                    household = person.household
                 upload = d["decision_file"]
                 entry = svc.disbursement_prepare(
-                    actor=request.user, fund=fund, household=person.household, amount=d["amount"],
+                    actor=request.user, fund=fund, household=household, amount=d["amount"],
                     decision_kind=d["decision_kind"], decision_ref=d["decision_ref"], decided_on=d["decided_on"],
                     decision_file=upload_bytes(upload) if upload else None,
-                    decision_filename=upload.name if upload else "", note=d["note"])
+                    decision_filename=upload.name if upload else "", note=d["note"],
+                    source_kind=case.kind if case else "", source_id=case.id if case else None)
                 messages.success(request, f"已拟定支出 {entry.amount} 元，待审批")
                 return redirect("funds_fund:detail", fund.pk)
             except DomainError as exc:
                 _add_error(form, exc)
         status = 400
+    if case is not None:
+        form.fields.pop("head_id_number", None)  # the household is the case's
     return render(request, "funds/fund_disbursement_form.html", {
-        "fund": fund, "form": form, "left": sel.balance(fund) - sel.pending_out(fund)}, status=status)
+        "fund": fund, "form": form, "left": sel.balance(fund) - sel.pending_out(fund), "case": case,
+        "case_error": case_error, "household": household}, status=status)
+
+
+@login_required
+def entry_source(request, pk: int):
+    """The decided case a disbursement is linked to, opened in its own app (its resolver checks the scope)."""
+    entry = sel.entry_get(actor=request.user, entry_id=pk)
+    from jiuzhu.core.references import resolve
+
+    try:
+        case = resolve(request.user, entry.source_kind, entry.source_id)
+    except DomainError:  # no case linked (an unknown kind), or not decided any more: its app's page is not ours
+        raise Http404("关联的决定个案已不可查看") from None
+    return redirect(case.url)
 
 
 @login_required

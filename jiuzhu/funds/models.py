@@ -218,18 +218,28 @@ class ReturnFile(models.Model):
 
 class PaymentStop(models.Model):
     """停发 from a month on: written by the handlers of death, termination and lapse events, or by a person.
-    The roll leaves out a payee stopped on or before its month."""
+    The roll leaves out a payee stopped on or before its month.
+
+    A hold (暂停, `is_hold`) is a stop that may be lifted: a death warning from a department's death feed holds the
+    payee before anyone has verified the death; a rebuttal (未死亡证明) lifts it (`lifted_at`), and the next roll
+    pays the held months as 补发. `source` names what raised it ("monitoring.warning:<id>"), so the rebuttal of
+    the same warning finds it without funds importing monitoring."""
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
     from_month = models.DateField("停发起始月")
     reason = models.CharField("停发原因", max_length=200)
     event_id = models.BigIntegerField(null=True, blank=True, unique=True)  # the event that caused it (idempotent)
     created_at = models.DateTimeField(default=timezone.now)
+    is_hold = models.BooleanField("暂停发放（待核实）", default=False)
+    source = models.CharField("来源", max_length=60, blank=True)  # subject of the causing event: "<type>:<id>"
+    lifted_at = models.DateTimeField("解除暂停时间", null=True, blank=True)
+    lift_event_id = models.BigIntegerField(null=True, blank=True)  # the rebuttal's event
 
     class Meta:
         verbose_name = "停发记录"
         verbose_name_plural = "停发记录"
-        indexes = [models.Index(fields=["person", "from_month"], name="stop_person_month")]
+        indexes = [models.Index(fields=["person", "from_month"], name="stop_person_month"),
+                   models.Index(fields=["source"], name="stop_source", condition=~models.Q(source=""))]  # a lift
 
 
 class RecoveryStatus(models.TextChoices):

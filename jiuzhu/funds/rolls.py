@@ -111,7 +111,7 @@ def compute_lines(*, roll, region_path: str, locked_townships: list[int]) -> int
           AND (g.tier_decision_id IS NULL OR (td.status IN ('confirmed', 'overridden')
                AND (td.valid_from IS NULL OR td.valid_from <= %s) AND (td.valid_to IS NULL OR td.valid_to >= %s)))
           AND NOT EXISTS (SELECT 1 FROM funds_paymentstop ps WHERE ps.person_id = COALESCE(g.person_id, h.head_id)
-                          AND ps.from_month <= %s)"""
+                          AND ps.from_month <= %s AND ps.lifted_at IS NULL)"""
     # Not merged into the INSERT's query (LIMIT/OFFSET keeps it apart): merged, each of its correlated
     # subqueries (back pay above all) ran once per column that names it.
     base += " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1"
@@ -155,9 +155,13 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
     set-based over the whole roll."""
     month = roll.month
     return [
-        ("payee_dead", "'死亡日期 ' || CAST(p.death_date AS TEXT)",
+        # dead in the registry, or held by a death warning still open (monitoring's death feeds, funds' hold)
+        ("payee_dead", "CASE WHEN p.death_date IS NULL THEN '死亡预警待核实（暂停发放）'"
+         " ELSE '死亡日期 ' || CAST(p.death_date AS TEXT) END",
          "JOIN registry_person p ON p.id = l.payee_id", [],
-         "p.death_date IS NOT NULL AND p.death_date < %s", [month]),
+         "(p.death_date IS NOT NULL AND p.death_date < %s) OR EXISTS (SELECT 1 FROM funds_paymentstop ps"
+         " WHERE ps.person_id = l.payee_id AND ps.is_hold AND ps.lifted_at IS NULL AND ps.from_month <= %s)",
+         [month, month]),
         ("not_in_force", "'救助已终止、认定已失效或家庭已注销'",
          "JOIN registry_household h ON h.id = l.household_id"
          " LEFT JOIN registry_assistancegrant g ON g.id = l.grant_id"

@@ -435,6 +435,48 @@ def stop_for_event(event) -> int:
     return 1
 
 
+def _source(event) -> str:
+    return f"{event.subject_type}:{event.subject_id}"[:60]
+
+
+def hold_for_death_warning(event) -> int:
+    """Handler of CrossAppEvent.DEATH_WARNING_RAISED (monitoring: a department's death feed names a registry
+    person): the payee is held (暂停发放) from the month the warning was raised, so a roll not yet approved leaves
+    them out, and a roll prepared before the warning gets a 领款人已死亡 hit (rolls.run_checks). No recovery:
+    the death is not verified; once the registry records it, PERSON_DIED stops and recovers (stop_for_event).
+    Idempotent by event id; a warning already rebutted (its rebuttal delivered first) holds nothing."""
+    from jiuzhu.core.cross_events import CrossAppEvent
+    from jiuzhu.core.models import Event
+
+    if event.person_id is None or PaymentStop.objects.filter(event_id=event.pk).exists():
+        return 0
+    if Event.objects.filter(kind=CrossAppEvent.DEATH_WARNING_REBUTTED, subject_type=event.subject_type,
+                            subject_id=event.subject_id).exists():
+        return 0
+    from_month = timezone.localtime(event.occurred_at).date().replace(day=1)
+    reason = "死亡预警待核实（暂停发放）"
+    with transaction.atomic():
+        PaymentStop.objects.create(person_id=event.person_id, from_month=from_month, reason=reason,
+                                   event_id=event.pk, is_hold=True, source=_source(event))
+        record_event(kind=FundsEvent.PAYMENT_HELD, subject=event, person_id=event.person_id,
+                     household_id=event.household_id, region=event.region,
+                     summary=f"{from_month:%Y年%m月}起{reason}")
+    return 1
+
+
+def lift_hold_for_rebuttal(event) -> int:
+    """Handler of CrossAppEvent.DEATH_WARNING_REBUTTED (未死亡证明): the hold of the same warning is lifted; the
+    next roll pays the payee again, with the held months as 补发. Idempotent: a lifted hold is not lifted again."""
+    with transaction.atomic():
+        lifted = PaymentStop.objects.filter(is_hold=True, source=_source(event), lifted_at__isnull=True).update(
+            lifted_at=timezone.now(), lift_event_id=event.pk)
+        if lifted:
+            record_event(kind=FundsEvent.PAYMENT_HOLD_LIFTED, subject=event, person_id=event.person_id,
+                         household_id=event.household_id, region=event.region,
+                         summary="死亡预警核实不实（未死亡证明），解除暂停发放，下月起恢复发放并补发")
+    return lifted
+
+
 def recovery_repay(*, actor, recovery: Recovery, amount) -> Recovery:
     """Records money repaid on a recovery item; fully repaid closes it."""
     from decimal import InvalidOperation

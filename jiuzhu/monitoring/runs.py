@@ -237,8 +237,7 @@ def _insert_warnings(duck, run_id: int, actor) -> None:
                 buffer = io.BytesIO()
                 pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, pa_csv.WriteOptions(include_header=False))
                 copy.write(buffer.getvalue())
-        record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
-                               queries=[(_EVENTS_SQL, [run_id])])
+        _raised_events(run_id, actor)
         return
     # SQLite: the warnings' eleven indexes, the evidence check and the foreign keys (a lookup in the person and
     # household tables per row) thrash the default 2 MiB page cache at a hundred thousand warnings; a larger
@@ -249,8 +248,7 @@ def _insert_warnings(duck, run_id: int, actor) -> None:
         cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
     try:
         _insert_warnings_sqlite(duck, run_id, others, columns)
-        record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
-                               queries=[(_EVENTS_SQL, [run_id])])
+        _raised_events(run_id, actor)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
@@ -270,7 +268,20 @@ def _insert_warnings_sqlite(duck, run_id: int, others: list, columns: list) -> N
 
 _EVENTS_SQL = ("SELECT CAST(w.id AS TEXT), w.person_id, w.household_id, w.region_id, w.raised_at, "
                "'预警：' || i.name, '{}' FROM monitoring_warning w "
-               "JOIN monitoring_indicator i ON i.id = w.indicator_id WHERE w.run_id = %s")
+               "JOIN monitoring_indicator i ON i.id = w.indicator_id WHERE w.run_id = %s AND ")
+# A death indicator (warning_services.is_death_warning: its code or name says death) of a registry person
+_DEATH = "w.person_id IS NOT NULL AND (i.code LIKE %s OR i.name LIKE %s)"
+_DEATH_PARAMS = ["%death%", "%死亡%"]
+
+
+def _raised_events(run_id: int, actor) -> None:
+    """One event per new warning, two INSERT … SELECT: a death warning of a registry person is
+    DEATH_WARNING_RAISED (funds handles it: the payee is held from the next roll until rebutted), every other
+    warning WARNING_RAISED (no handler), so the thousands of a run's ordinary warnings never go through delivery."""
+    record_events_by_query(kind=MonitoringEvent.WARNING_RAISED, subject_model=Warning, actor=actor,
+                           queries=[(_EVENTS_SQL + f"NOT ({_DEATH})", [run_id, *_DEATH_PARAMS])])
+    record_events_by_query(kind=MonitoringEvent.DEATH_WARNING_RAISED, subject_model=Warning, actor=actor,
+                           queries=[(_EVENTS_SQL + _DEATH, [run_id, *_DEATH_PARAMS])])
 
 
 def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | None = None, progress=None,

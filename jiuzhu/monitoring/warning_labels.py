@@ -10,6 +10,7 @@ EVENT_LABELS = {
     MonitoringEvent.INDICATOR_CHANGED: "预警指标调整",
     MonitoringEvent.RUN_FINISHED: "比对完成",
     MonitoringEvent.WARNING_RAISED: "发出预警",
+    MonitoringEvent.DEATH_WARNING_RAISED: "发出死亡预警",
     MonitoringEvent.WARNING_VISITED: "入户核实",
     MonitoringEvent.WARNING_DISPOSED: "预警处置",
     MonitoringEvent.WARNING_REFERRED: "转介部门",

@@ -19,6 +19,7 @@ from jiuzhu.core import files
 from jiuzhu.core.audit import audit_read
 from jiuzhu.core.errors import DomainError, clean_date
 from jiuzhu.core.exports import content_disposition, xlsx_response
+from jiuzhu.core.links import related_links
 from jiuzhu.core.models import Organization
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_picker import pick_region
@@ -33,6 +34,7 @@ from jiuzhu.monitoring.models import (
     WarningStatus,
     WarningTermination,
 )
+from jiuzhu.monitoring.references import CASE_CONFERENCE
 from jiuzhu.monitoring.warning_labels import event_label
 from jiuzhu.registry.models import AssistanceCategory
 
@@ -105,7 +107,8 @@ def _detail(request, warning, *, failed: dict | None = None, status: int = 200):
         "visits": warning.visits.select_related("file", "recorded_by").order_by("visited_on", "pk"),
         "referrals": warning.referrals.select_related("organization", "answer_file", "answered_by")
         .order_by("pk"),
-        "conferences": warning.conferences.order_by("pk"),
+        # each with the links other apps give it (core/links.py): the safety-net fund's disbursement for it
+        "conferences": [(c, related_links(actor, CASE_CONFERENCE, c)) for c in warning.conferences.order_by("pk")],
         "terminations": warning.terminations.select_related("tier_decision", "grant", "proposed_by",
                                                             "decided_by").order_by("pk"),
         "due_text": selectors.deadline_text(warning.due_date), "today": selectors.today(),

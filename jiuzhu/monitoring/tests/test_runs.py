@@ -112,3 +112,25 @@ def test_closed_evidence_is_not_raised_again_but_new_evidence_is(catalogue, stor
     assert set(Warning.objects.values_list("indicator__code", "status")) == {("death_cremation", "closed"),
                                                                              ("death_hospital", "open")}
     assert Warning.objects.get(status="open").person_id == person.pk
+
+
+def test_a_death_warning_is_raised_as_the_kind_funds_handles(catalogue, store_feed, person_in_registry):
+    """A death feed's warning for a registry person is DEATH_WARNING_RAISED (funds holds the payee: its HANDLERS
+    list the kind, read through core); an ordinary warning stays WARNING_RAISED, which nothing handles."""
+    from jiuzhu.core.events import handlers_for
+    from jiuzhu.core.models import Region
+
+    person, number = person_in_registry()
+    store_feed("death_cremation", [{"id_number": number, "death_date": dt.date(2026, 10, 3)}])
+    store_feed("medical_settlement", [{"id_number": number, "discharge_date": dt.date(2026, 3, 1),
+                                       "out_of_pocket": 12000.0}])
+    comparison_run(region=Region.objects.get(code="430524"), as_of=AS_OF)
+    death = Warning.objects.get(indicator=catalogue["death_cremation"])
+    medical = Warning.objects.get(indicator=catalogue["med_oop_general"])
+    kinds = dict(Event.objects.filter(subject_type="monitoring.warning").values_list("subject_id", "kind"))
+    assert kinds == {str(death.pk): MonitoringEvent.DEATH_WARNING_RAISED,
+                     str(medical.pk): MonitoringEvent.WARNING_RAISED}
+    assert Event.objects.get(subject_type="monitoring.warning", subject_id=str(death.pk)).person_id == person.pk
+    assert "jiuzhu.funds.services.hold_for_death_warning" in handlers_for(MonitoringEvent.DEATH_WARNING_RAISED)
+    assert "jiuzhu.funds.services.lift_hold_for_rebuttal" in handlers_for(MonitoringEvent.WARNING_REBUTTED)
+    assert handlers_for(MonitoringEvent.WARNING_RAISED) == ()
