@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from jiuzhu.core.audit import audit_persons_shown
 from jiuzhu.core.permissions import Capability, can
-from jiuzhu.core.scoping import is_department_actor, scope_q
+from jiuzhu.core.scoping import is_department_actor, scope_q, scoped
 from jiuzhu.funds.fund_models import (
     MIN_SHARE,
     SHARE_SOURCES,
