@@ -152,9 +152,19 @@ def indexes_after(loads: dict[str, int]):
         for table, count in loads.items():
             if count < max(_rows_in(table), REBUILD_FROM):
                 continue
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-                           "AND sql IS NOT NULL", [table])
-            for name, sql in cursor.fetchall():
+            # An index leading with a foreign key into a table of this load stays: SQLite finds through it the
+            # rows whose deferred key a new row satisfies (a household's head, written before the person).
+            cursor.execute(f"PRAGMA foreign_key_list({table})")
+            kept = {row[3] for row in cursor.fetchall() if row[2] in loads}
+            cursor.execute(f"PRAGMA index_list({table})")
+            for row in cursor.fetchall():
+                name = row[1]
+                cursor.execute(f'PRAGMA index_info("{name}")')
+                first = cursor.fetchone()
+                cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+                sql = cursor.fetchone()[0]
+                if sql is None or (first and first[2] in kept):
+                    continue  # a UNIQUE constraint's own index, or one the foreign keys need
                 cursor.execute(f'DROP INDEX "{name}"')
                 dropped.append((name, sql))
     yield
