@@ -28,7 +28,6 @@ from jiuzhu.registry.validation import HouseholdRow
 
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
-REBUILD_FROM = 20_000  # rows: a smaller load keeps the indexes in place (indexes_after)
 
 _HOUSEHOLD = ("id", "region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at", "updated_at",
               "import_batch_id", "head_id")
@@ -131,48 +130,6 @@ def bulk_load():
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _rows_in(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
-        return cursor.fetchone()[0]
-
-
-@contextmanager
-def indexes_after(loads: dict[str, int]):
-    """SQLite, a load at least as large as the table it goes into ({table: rows to add}): the table's own
-    indexes are dropped before the rows go in and made again, from their own SQL, after: one sort per index
-    instead of a B-tree insertion per row and index. In the caller's transaction, so a failure leaves them as
-    they were; UNIQUE constraints stay (they check the load). A small import into a large table keeps its
-    indexes (rebuilding them would cost the whole table)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    dropped: list[tuple[str, str]] = []
-    with connection.cursor() as cursor:
-        for table, count in loads.items():
-            if count < max(_rows_in(table), REBUILD_FROM):
-                continue
-            # An index leading with a foreign key into a table of this load stays: SQLite finds through it the
-            # rows whose deferred key a new row satisfies (a household's head, written before the person).
-            cursor.execute(f"PRAGMA foreign_key_list({table})")
-            kept = {row[3] for row in cursor.fetchall() if row[2] in loads}
-            cursor.execute(f"PRAGMA index_list({table})")
-            for row in cursor.fetchall():
-                name = row[1]
-                cursor.execute(f'PRAGMA index_info("{name}")')
-                first = cursor.fetchone()
-                cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
-                sql = cursor.fetchone()[0]
-                if sql is None or (first and first[2] in kept):
-                    continue  # a UNIQUE constraint's own index, or one the foreign keys need
-                cursor.execute(f'DROP INDEX "{name}"')
-                dropped.append((name, sql))
-    yield
-    with connection.cursor() as cursor:
-        for _name, sql in dropped:
-            cursor.execute(sql)
-
-
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,
                  name_keys: dict[str, tuple[str, str]], ciphers: dict[str, str]) -> int:
     """Writes validated households of an import batch with their members and benefits. The caller holds the
@@ -215,26 +172,19 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
             for m in h.members:
                 yield (next(ids), household_id, m.relation, at)
 
-    persons_count = len(person_ids)
-    benefits = sum(1 for h in households if h.tier)
-    loads = {"registry_household": len(households), "registry_person": persons_count,
-             "registry_householdmembership": persons_count}
     with bulk_load():
-        with indexes_after(loads):  # made again before the events' query reads them
-            _write("registry_household", _HOUSEHOLD, household_rows)
-            del household_rows
-            _write("registry_person", _PERSON, persons())
-            _write("registry_householdmembership", _MEMBERSHIP, memberships())
+        _write("registry_household", _HOUSEHOLD, household_rows)
+        del household_rows
+        _write("registry_person", _PERSON, persons())
+        _write("registry_householdmembership", _MEMBERSHIP, memberships())
         # One chain event per household, made by the database from the rows just written.
         payload = "CAST(%s AS JSONB)" if connection.vendor == "postgresql" else "%s"
         record_events_by_query(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
                                queries=[(_EVENTS_SQL.format(payload=payload),
                                          [at, json.dumps({"batch": batch_id}), batch_id])])
-        if benefits:
-            with indexes_after(dict.fromkeys(("registry_tierdecision", "registry_assistancegrant",
-                                              "registry_paymentaccount"), benefits)):
-                _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
-                                now=now, first_region=region_pk[households[0].region_code])
+        if any(h.tier for h in households):
+            _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
+                            now=now, first_region=region_pk[households[0].region_code])
     return len(households)
 
 
