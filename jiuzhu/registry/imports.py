@@ -31,9 +31,11 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
    the roster's month, 特困 support, payment accounts (account encrypted like ID numbers). import_write writes
    with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
 
-Speed (issue 15): a clean member row is checked once per distinct cell value (import_fast.MemberChecker),
-a row repeating its household's cells exactly is not compared again, and any other row goes through
-member_from_raw, so every problem is still reported at its cell as before.
+Speed (issue 15): rows come a chunk at a time as columns (Table.field_chunks: calamine's whole-sheet
+to_python, Arrow for a csv body); members are checked column by column (import_fast.members: ID check
+characters with numpy, each column's distinct values once), a row repeating its household's cells exactly is
+not compared again, and any row with a doubt goes through member_from_raw, so every problem is still reported
+at its cell as before. The cycle collector is paused during an import (millions of live objects).
 """
 
 from __future__ import annotations
