@@ -136,10 +136,12 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--profile", action="store_true", help="cProfile the import, top 30 to stderr")
+    parser.add_argument("--name", default="jiuzhu_import_bench",
+                        help="the database's name (each helper its own on the shared PostgreSQL server)")
     parser.add_argument("--reuse", action="store_true",
                         help="use the file of an earlier run if present (the generator is deterministic)")
     args = parser.parse_args()
-    fresh_database(args.db, "jiuzhu_import_bench")
+    fresh_database(args.db, args.name)
 
     from jiuzhu.core.models import Role, User, UserRole
     from jiuzhu.registry import imports

@@ -31,21 +31,24 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
    the roster's month, 特困 support, payment accounts (account encrypted like ID numbers). import_write writes
    with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
 
-Speed (issue 15): a clean member row is checked once per distinct cell value (import_fast.MemberChecker),
-a row repeating its household's cells exactly is not compared again, and any other row goes through
-member_from_raw, so every problem is still reported at its cell as before.
+Speed (issue 15): rows come a chunk at a time as columns (Table.field_chunks: calamine's whole-sheet
+to_python, Arrow for a csv body); members are checked column by column (import_fast.members: ID check
+characters with numpy, each column's distinct values once), a row repeating its household's cells exactly is
+not compared again, and any row with a doubt goes through member_from_raw, so every problem is still reported
+at its cell as before. The cycle collector is paused during an import (millions of live objects).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import itemgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -66,7 +69,7 @@ from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_names import resolve_places
 from jiuzhu.core.tabular import RowRef, Table, read_bytes, row_label
 from jiuzhu.core.tabular.regions import RegionResolver
-from jiuzhu.registry import bulk, import_write
+from jiuzhu.registry import bulk, import_fast, import_write
 from jiuzhu.registry.import_fast import MemberChecker
 from jiuzhu.registry.models import ImportBatch, Relation
 from jiuzhu.registry.standards import standards_for_many
@@ -314,90 +317,125 @@ def _sheet_defaults(table: Table, month: dt.date | None, filename: str = "") -> 
 def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, preview: ImportPreview, *,
                 single: bool = False) -> list[_Group]:
     """Validates every member row and groups rows into households. A household never spans two sheets or two
-    places: rows are grouped by 户编号 within a village, else by 户主身份证号码, else a 户主 row starts one."""
-    fields = set(mapping.values())
-    by_key = "household_key" in fields
-    by_head = not by_key and "head_id_number" in fields
-    present = [f for f in HOUSEHOLD_FIELDS if f in fields]
-    columns = list(mapping.items())
+    places: rows are grouped by 户编号 within a village, else by 户主身份证号码, else a 户主 row starts a household.
+    Rows come column-wise a chunk at a time (Table.field_chunks); members are checked column by column
+    (import_fast.members), and a row with any doubt row by row (member_from_raw), so every problem is still
+    reported at its cell."""
+    fields = list(dict.fromkeys(mapping.values()))
+    present_fields = set(fields)
+    by_key = "household_key" in present_fields
+    by_head = not by_key and "head_id_number" in present_fields
+    present = [f for f in HOUSEHOLD_FIELDS if f in present_fields]
     groups: dict[tuple, _Group] = {}
     order: list[_Group] = []
     current: _Group | None = None
     current_key = ""
     sheet = -1
+    current_place, current_own = ("", "", ""), ""
     seen: dict[str, RowRef | list[RowRef]] = {}  # a list only for a number met twice (a million lists otherwise)
     relations = CHOICES["relation"]
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
-    pick = itemgetter(*present) if len(present) > 1 else None  # the household columns of a row, as a tuple
-    checker = MemberChecker(fields, today)  # clean rows once per distinct value; others row by row
-    for number, raw in table.field_records(dict(columns)):
-        if number.sheet_index != sheet:
-            sheet, current_key, current = number.sheet_index, "", None
+    checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
+    texts: dict = {}
+
+    def text_column(values):
+        if values is None:
+            return None
+        if not all(v.__class__ is str or v is None for v in values):
+            return [_text(v) for v in values]
+        for v in set(values).difference(texts):
+            texts[v] = _text(v)
+        return [texts[v] for v in values]
+
+    for sheet_obj, refs, cells in table.field_chunks(fields, mapping):
+        if sheet_obj.index != sheet:
+            sheet, current_key, current = sheet_obj.index, "", None
             current_place, current_own = ("", "", ""), ""
-        preview.rows += 1
-        if not (_text(raw.get("id_number")) or _text(raw.get("name")) or _text(raw.get("relation"))):
-            preview.skipped += 1
-            continue
-        if single:
-            raw["relation"] = "户主"
-        before = len(errors.items)
-        is_head = relations.get(_text(raw.get("relation"))) == Relation.HEAD
-        if by_key or by_head:
-            # A blank key continues the household above (exports leave it blank on member rows). A key is
-            # only unique within its village: 户编号 1 of 红星村 and 户编号 1 of 新民村 are two households.
-            own = _text(raw.get("household_key" if by_key else "head_id_number")).upper()
-            place = (_text(raw.get("region_code")), _text(raw.get("township")), _text(raw.get("village")))
-            if any(place):
-                current_place = place
-            elif own != current_own:
-                current_place = ("", "", "")
-            current_own = own or current_own
-            if own:
-                current_key = (current_place, own) if by_key else own
-            elif not current_key:
-                current_key = f"第{number}行"
-            current = groups.get((sheet, current_key))
-            if current is None:
-                current = groups[(sheet, current_key)] = _Group(first_row=number, sheet=sheet)
-                order.append(current)
-        elif current is None or is_head:
-            current = _Group(first_row=number, sheet=sheet)
-            order.append(current)
-        if is_head and current.head_row is None:
-            current.head_row = number
+        n = len(refs)
         tick = perf_counter()
-        if pick is None:
-            _household_values(current, number, raw, is_head, errors, present)
-        else:
-            values = pick(raw)
+        columns = dict(zip(fields, cells, strict=True))
+        ids, names = text_column(columns.get("id_number")), text_column(columns.get("name"))
+        relation_texts = text_column(columns.get("relation"))
+        if single:
+            columns["relation"] = ["户主"] * n
+        fields_now = list(columns)
+        heads = [relations.get(t) == Relation.HEAD for t in text_column(columns["relation"])] \
+            if "relation" in columns else [False] * n
+        checked = import_fast.members(checker, columns, refs)
+        keys = text_column(columns.get("household_key" if by_key else "head_id_number")) if by_key or by_head \
+            else None
+        places = [text_column(columns.get(f)) or [""] * n for f in ("region_code", "township", "village")] \
+            if by_key or by_head else None
+        household_cells = list(zip(*(columns[f] for f in present), strict=True)) if present else [()] * n
+        checking += perf_counter() - tick
+        for i in range(n):
+            number = refs[i]
+            preview.rows += 1
+            if not ((ids and ids[i]) or (names and names[i]) or (relation_texts and relation_texts[i])):
+                preview.skipped += 1
+                continue
+            raw = None
+            before = len(errors.items)
+            is_head = heads[i]
+            if by_key or by_head:
+                # A blank key continues the household above (exports leave it blank on member rows). A key is
+                # only unique within its village: 户编号 1 of 红星村 and 户编号 1 of 新民村 are two households.
+                own = keys[i].upper()
+                place = (places[0][i], places[1][i], places[2][i])
+                if place[0] or place[1] or place[2]:
+                    current_place = place
+                elif own != current_own:
+                    current_place = ("", "", "")
+                current_own = own or current_own
+                if own:
+                    current_key = (current_place, own) if by_key else own
+                elif not current_key:
+                    current_key = f"第{number}行"
+                current = groups.get((sheet, current_key))
+                if current is None:
+                    current = groups[(sheet, current_key)] = _Group(first_row=number, sheet=sheet)
+                    order.append(current)
+            elif current is None or is_head:
+                current = _Group(first_row=number, sheet=sheet)
+                order.append(current)
+            if is_head and current.head_row is None:
+                current.head_row = number
+            tick = perf_counter()
+            values = household_cells[i]
             kinds = tuple(map(type, values))
             if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
+                raw = {f: columns[f][i] for f in fields_now}
                 before_values = len(errors.items)
                 _household_values(current, number, raw, is_head, errors, present)
                 # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
                 current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
                     else None
-        m = checker.member(raw, number)
-        if m is None:
-            m = member_from_raw(raw, errors, number, today=today)
-        checking += perf_counter() - tick
-        if m is not None and m.id_number in EXAMPLE_ID_NUMBERS:
-            errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
-            m = None
-        if len(errors.items) > before:
-            _values_of(errors.items, before, raw)
-        if m is None:
-            current.broken = True
-            continue
-        earlier = seen.get(m.id_number)
-        if earlier is None:
-            seen[m.id_number] = number
-        elif earlier.__class__ is list:
-            earlier.append(number)
-        else:
-            seen[m.id_number] = [earlier, number]
-        current.members.append(m)
+            m = checked[i]
+            if m is None:
+                if raw is None:
+                    raw = {f: columns[f][i] for f in fields_now}
+                m = member_from_raw(raw, errors, number, today=today)
+            checking += perf_counter() - tick
+            if m is not None and m.id_number in EXAMPLE_ID_NUMBERS:
+                errors.add(number, "id_number", "这是导入模板中的示例行，请删除或改为实际数据后再导入")
+                m = None
+            if len(errors.items) > before:
+                if raw is None:
+                    raw = {f: columns[f][i] for f in fields_now}
+                _values_of(errors.items, before, raw)
+            if m is None:
+                current.broken = True
+                continue
+            earlier = seen.get(m.id_number)
+            if earlier is None:
+                seen[m.id_number] = number
+            elif earlier.__class__ is list:
+                earlier.append(number)
+            else:
+                seen[m.id_number] = [earlier, number]
+            current.members.append(m)
+        del columns, cells, checked, household_cells
     preview.timings["row_checks"] = checking
     for number, rows in seen.items():
         if rows.__class__ is list:
@@ -616,8 +654,29 @@ def content_key(households: list[HouseholdRow]) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Python's cycle collector off while a roster is read, checked and written: a million-person roster makes
+    millions of objects that live until the end (cells, members, households), and each full collection walks
+    them all again (the 1,000,000-row import spent most of its time there). Nothing it makes is a cycle that
+    must be freed early; reference counting still frees everything else. Restored as it was afterwards."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def validate_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
                   saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportPreview:
+    with cyclic_gc_paused():
+        return _validate_file(source, filename, mapping, actor=actor, saved=saved, month=month)
+
+
+def _validate_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
+                   saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportPreview:
     """Reads and checks the whole file without writing anything. Set-based: the registry is asked once
     per 900 regions or persons, never once per row. `mapping` ({header: field}) replaces the detected one;
     `saved` (a saved mapping, by normalized header) refines the detection; `month` is the roster's month
@@ -801,6 +860,12 @@ def import_file(source, filename: str, mapping: dict[str, str] | None = None, *,
                 saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportResult:
     """Validates the whole file, then writes it in one transaction, or writes nothing. The same file, or the
     same content in other bytes (opened and saved again), imports once."""
+    with cyclic_gc_paused():
+        return _import_file(source, filename, mapping, actor=actor, saved=saved, month=month)
+
+
+def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *, actor,
+                 saved: dict[str, str] | None = None, month: dt.date | None = None) -> ImportResult:
     started = time.monotonic()
     require_importer(actor)
     data = read_bytes(source)

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 from jiuzhu.core.tabular import limits
@@ -24,6 +25,7 @@ from jiuzhu.core.tabular.limits import FileRejected
 # The csv module's own limit (131,072) raises in the middle of a file; fields are measured here instead,
 # so an over-long field is a row error (limits.max_field_chars) and the rest of the file is still read.
 csv.field_size_limit(2**31 - 1)
+CHUNK_ROWS = 65_536  # rows a chunk of Sheet.field_chunks holds as Python cells
 
 
 class RowRef(int):
@@ -147,18 +149,15 @@ def _calamine_rows(data: bytes, workbook, name: str) -> Iterator[tuple[int, list
     if start is None:  # an empty sheet
         return
     end = sheet.end
-    first_col = start[1]
     ranges = []
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
         # 1-based (min_col, min_row, max_col, max_row), cut to the sheet's data area.
         if r0 <= end[0] and c0 <= end[1]:
             ranges.append((c0 + 1, r0 + 1, min(c1, end[1]) + 1, min(r1, end[0]) + 1))
-    # calamine yields rows from the sheet's first row (row 1) but columns from its first used column.
-    pad = [""] * first_col
 
     def rows():
-        for index, values in enumerate(sheet.iter_rows()):
-            yield index + 1, (pad + values) if first_col else values
+        # The whole sheet to Python rows in one call (calamine's bulk API, from cell A1), not cell by cell.
+        yield from enumerate(_guarded(data, lambda: sheet.to_python(skip_empty_area=False)), start=1)
 
     yield from (fill_merged(rows(), ranges) if ranges else rows())
 
@@ -321,6 +320,7 @@ class Sheet:
     footer_rows: int = 0  # summary, signature, note and repeated header rows left out
     titles: list[str] = field(default_factory=list)  # the text of rows above the header (title, 填报单位)
     cell_errors: list[dict] = field(default_factory=list, repr=False)
+    csv_source: tuple | None = field(default=None, repr=False)  # (data, filename, columns) of a csv
 
     def records(self) -> Iterator[tuple[RowRef, dict]]:
         """(row, {header: value}); rows with nothing in them and footer rows are left out. A CSV field over
@@ -357,7 +357,6 @@ class Sheet:
         for header, f in mapping.items():
             if header in where:
                 index[f] = where[header]
-        from operator import itemgetter
 
         pick = itemgetter(*(index[f] for f in fields)) if len(fields) > 1 else None
         width = blank + 1
@@ -373,6 +372,50 @@ class Sheet:
                 yield ref, {f: record[index[f]] for f in fields}
             else:
                 yield ref, dict(zip(fields, pick(record), strict=True))
+
+    def field_chunks(self, fields: list[str], mapping: dict[str, str], size: int = CHUNK_ROWS) \
+            -> Iterator[tuple[list[RowRef], list[list]]]:
+        """The data rows `size` at a time, column-wise: (rows, one list of cells per field of `fields`, in
+        that order; None cells where this sheet lacks the field's column). A csv whose body Arrow can read
+        (one width, no line break in a field, no over-long field) is read by Arrow, the rest row by row as
+        field_records reads them, so the cells are the same either way."""
+        if self.csv_source is not None:
+            from jiuzhu.core.tabular.columnar import read_csv_columns
+
+            data, filename, columns = self.csv_source
+            block = read_csv_columns(data, filename, columns)
+            if block is not None and block.headers == self.headers and block.header_row == self.header_row:
+                self.rows = iter(())  # not read row by row
+                self.footer_rows += block.footer_rows
+                yield from _block_chunks(block, fields, mapping, size)
+                return
+        where = {h: i for i, h in enumerate(self.headers)}  # the last of two equal headers, as records()
+        blank = len(self.headers)
+        index = [blank] * len(fields)
+        position = {f: i for i, f in enumerate(fields)}
+        for header, f in mapping.items():
+            if header in where and f in position:
+                index[position[f]] = where[header]
+        pick = itemgetter(*index) if len(index) > 1 else (lambda r: (r[index[0]],))
+        width = blank + 1
+        refs: list[RowRef] = []
+        picked: list[tuple] = []
+        for ref, record in self._rows_for_fields():
+            if record.__class__ is dict:  # a row with an over-long field: records() made it a dict already
+                by_field = {f: record.get(h) for h, f in mapping.items()}
+                picked.append(tuple(by_field.get(f) for f in fields))
+            else:
+                if len(record) < width:
+                    record.extend([None] * (width - len(record)))
+                else:
+                    record[blank] = None  # a cell beyond the headers is not data (records() drops it too)
+                picked.append(pick(record))
+            refs.append(ref)
+            if len(refs) >= size:
+                yield refs, [list(c) for c in zip(*picked, strict=True)]
+                refs, picked = [], []
+        if refs:
+            yield refs, [list(c) for c in zip(*picked, strict=True)]
 
     def _rows_for_fields(self) -> Iterator[tuple[RowRef, list | dict]]:
         """records() without the {header: value} dict, except for rows holding an over-long field."""
@@ -397,6 +440,24 @@ class Sheet:
                     self.cell_errors.append({"row": ref, "column": header, "message":
                                              f"内容过长（{value.length} 个字符，最多 {limits.max_field_chars()} 个）"})
             yield ref, record
+
+
+def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
+    """A ColumnBlock (columnar.read_csv_columns) as field_chunks gives rows: Python lists a chunk at a time,
+    so a million rows are never all Python strings at once."""
+    header_of: dict[str, str] = {}
+    for header, f in mapping.items():
+        if header in block.columns:
+            header_of[f] = header  # the last of two headers for one field, as field_records
+    numbers = block.row_numbers
+    for start in range(0, len(numbers), size):
+        stop = min(start + size, len(numbers))
+        refs = [RowRef(n) for n in numbers[start:stop].tolist()]
+        columns = []
+        for f in fields:
+            header = header_of.get(f)
+            columns.append(block.columns[header][start:stop].to_pylist() if header else [None] * (stop - start))
+        yield refs, columns
 
 
 def _repeats_header(values: list, headers: list[str]) -> bool:
@@ -433,6 +494,12 @@ class Table:
         for sheet in self.sheets:
             yield from sheet.records()
 
+    def field_chunks(self, fields: list[str], mapping: dict[str, str], size: int = CHUNK_ROWS):
+        """Sheet.field_chunks, sheet after sheet: (sheet, rows, columns)."""
+        for sheet in self.sheets:
+            for refs, columns in sheet.field_chunks(fields, mapping, size):
+                yield sheet, refs, columns
+
     def field_records(self, mapping: dict[str, str]) -> Iterator[tuple[RowRef, dict]]:
         """(row, {field: value}) for every field of `mapping` ({header: field}), sheet after sheet."""
         for sheet in self.sheets:
@@ -464,7 +531,7 @@ def read_table(data: bytes, filename: str, columns: Columns) -> Table:
                 close()
             rest = _after(reopen, number)
         sheets.append(Sheet(name=name, index=len(sheets), header_row=number, headers=headers, rows=rest,
-                            titles=titles))
+                            titles=titles, csv_source=(data, filename, columns) if kind == "csv" else None))
     if not sheets:
         raise FileRejected(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有一行包含至少 {columns.min_known} 个可识别的列名"
                            f"（如 {'、'.join(list(columns.labels.values())[:3])}），请使用导入模板或检查表头")

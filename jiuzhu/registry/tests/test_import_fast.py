@@ -79,3 +79,20 @@ def test_footer_rows_are_still_found_after_the_first_character_test(cell):
 
     assert is_footer(["", None, cell, "x"])
     assert not is_footer(["张" + cell])
+
+
+def test_the_column_wise_check_of_a_chunk_gives_the_row_wise_checks_answer_for_every_row():
+    from jiuzhu.registry.import_fast import members
+
+    rows = list(_rows())
+    fields = set(CELLS)
+    expected = [MemberChecker(fields, TODAY).member(raw, i) for i, raw in enumerate(rows)]
+    columns = {f: [raw[f] for raw in rows] for f in CELLS}
+    got = members(MemberChecker(fields, TODAY), columns, list(range(len(rows))))
+    assert got == expected
+    assert sum(m is not None for m in got) > 100
+    # A chunk whose cells are all text (a csv) takes the distinct-value path; the answer is the same.
+    text_rows = [raw for raw in rows if all(v is None or isinstance(v, str) for v in raw.values())]
+    columns = {f: [raw[f] for raw in text_rows] for f in CELLS}
+    assert members(MemberChecker(fields, TODAY), columns, list(range(len(text_rows)))) == \
+        [MemberChecker(fields, TODAY).member(raw, i) for i, raw in enumerate(text_rows)]
