@@ -178,7 +178,8 @@ def main() -> None:
     print(json.dumps({"records": args.records, "reports": args.reports, "queries": len(times),
                       "db": connection.vendor, "p50_ms": round(statistics.median(times), 1),
                       "p95_ms": round(p95, 1), "first_ms": round(times[0], 1),
-                      "seed_seconds": round(seed_seconds, 1), "prepare_seconds": round(prepare_seconds, 1), "load": [load_before, load_after],
+                      "seed_seconds": round(seed_seconds, 1), "prepare_seconds": round(prepare_seconds, 1),
+                      "load": [load_before, load_after],
                       "candidates_p50": statistics.median(found)}))
 
 

@@ -83,10 +83,15 @@ def _id_prefix(cipher: str) -> str:
         return ""
 
 
-def _region_codes() -> tuple[dict, dict]:
-    regions = dict(Region.objects.values_list("pk", "code"))
-    stations = {pk: regions.get(region) for pk, region in Organization.objects.values_list("pk", "region_id")}
-    return regions, stations
+def _region_codes(*ids: pd.Series) -> dict:
+    """{region id: code} for the ids in these columns (all regions when there are many)."""
+    wanted = pd.unique(pd.concat(ids, ignore_index=True).dropna()) if ids else []
+    regions = Region.objects.all() if len(wanted) > 5000 else Region.objects.filter(pk__in=[int(i) for i in wanted])
+    return dict(regions.values_list("pk", "code"))
+
+
+def _station_regions() -> dict:
+    return dict(Organization.objects.values_list("pk", "region_id"))
 
 
 def _frame(records: pd.DataFrame, extras: dict) -> pd.DataFrame:
@@ -103,7 +108,9 @@ def case_rows(cases: Q | None = None) -> pd.DataFrame:
     profiles = pd.DataFrame.from_records(list(profiles_qs.values_list(*PROFILE_FIELDS)),
                                          columns=PROFILE_FIELDS).add_prefix("p_")
     df = df.merge(profiles, how="left", left_on="pk", right_on="p_case_id")
-    regions, stations = _region_codes()
+    station_region = df["station_id"].map(_station_regions())
+    regions = _region_codes(df["registry_home_region_id"], df["p_accent_region_id"], df["p_found_region_id"],
+                            station_region)
     admitted = pd.to_datetime(df["admitted_on"])
     birth = pd.to_datetime(df["birth_date"])
     birth_year = birth.dt.year.where(birth.notna(), admitted.dt.year - df["estimated_age"].astype(float))
@@ -114,7 +121,7 @@ def case_rows(cases: Q | None = None) -> pd.DataFrame:
         home = home.copy()
         home[needs] = df.loc[needs, "id_number_cipher"].map(_id_prefix)
     seen = _codes(df["p_found_region_id"], regions)
-    seen = seen.where(seen != "", _codes(df["station_id"], stations))
+    seen = seen.where(seen != "", _codes(station_region, regions))
     features = _joined(df["p_features"], df["p_clothing"])
     features = features.where(features != "", df["check_note"].fillna(""))
     name = df["name"].fillna("").astype(str)
@@ -140,7 +147,7 @@ def report_rows(reports: Q | None = None) -> pd.DataFrame:
     """Missing reports (all, or those of `reports`) as report rows with the run's columns (rankable: open)."""
     queryset = MissingReport.objects.all() if reports is None else MissingReport.objects.filter(reports)
     df = pd.DataFrame.from_records(list(queryset.values_list(*REPORT_FIELDS)), columns=REPORT_FIELDS)
-    regions, _stations = _region_codes()
+    regions = _region_codes(df["hukou_region_id"], df["last_seen_region_id"])
     pk = df["pk"].to_numpy(np.int64)
     out = pd.DataFrame({
         "report_id": "r" + df["pk"].astype(str), "name": df["name"], "sex": df["sex"],
@@ -187,15 +194,19 @@ class State:
     base: Part
     base_alive: np.ndarray  # neither superseded by a delta row nor deleted
     base_exists: np.ndarray  # not deleted
-    delta_rows: pd.DataFrame  # the changed rows, one per key (report_id)
+    base_counts: tuple[int, int]  # rows of the base not deleted: (reports, records)
+    delta_rows: pd.DataFrame  # the changed rows, one per key (report_id), with `in_base`
     delta: Part | None
     looked_at: dt.datetime
 
     def known(self, kind_case: bool) -> int:
         """Rows of one model this state holds (to compare with the database's count)."""
-        in_base = int(np.count_nonzero(self.base_exists & (self.base.kind_case == kind_case)))
-        new = self.delta_rows[~self.delta_rows["report_id"].isin(self.base.table.report_id)]
-        return in_base + int(np.count_nonzero(new["kind_case"].to_numpy(bool) == kind_case))
+        return _known(self.base_counts, self.delta_rows, kind_case)
+
+
+def _known(base_counts: tuple[int, int], delta_rows: pd.DataFrame, kind_case: bool) -> int:
+    new = delta_rows[~delta_rows["in_base"].to_numpy(bool)]
+    return base_counts[kind_case] + int(np.count_nonzero(new["kind_case"].to_numpy(bool) == kind_case))
 
 
 _lock = threading.Lock()
@@ -217,7 +228,7 @@ def _install(state: State) -> None:
 
 
 def _empty_rows() -> pd.DataFrame:
-    return pd.concat([case_rows(Q(pk__in=[])), report_rows(Q(pk__in=[]))], ignore_index=True)
+    return pd.concat([case_rows(Q(pk__in=[])), report_rows(Q(pk__in=[]))], ignore_index=True).assign(in_base=False)
 
 
 def build() -> State:
@@ -225,7 +236,8 @@ def build() -> State:
     rows = pd.concat([report_rows(), case_rows()], ignore_index=True)
     base = Part.build(rows)
     alive = np.ones(base.table.size, bool)
-    return State(base, alive, alive.copy(), _empty_rows(), None, looked_at)
+    cases = int(np.count_nonzero(base.kind_case))
+    return State(base, alive, alive.copy(), (base.table.size - cases, cases), _empty_rows(), None, looked_at)
 
 
 def _changed_keys(state: State, since: dt.datetime) -> pd.Index:
@@ -247,23 +259,28 @@ def _changed_keys(state: State, since: dt.datetime) -> pd.Index:
         return pd.Index([])
     both["stamp"] = _micros(both["changed_at"])
     seen = both.groupby("key")["stamp"].max()
-    held = pd.Series(state.base.stamp, index=state.base.table.report_id)[state.base_exists]
-    held = pd.concat([held[~held.index.isin(state.delta_rows["report_id"])],
-                      state.delta_rows.set_index("report_id")["stamp"]])
-    current = held.reindex(seen.index)
-    return seen.index[(current != seen).to_numpy()]
+    keys = seen.index.astype(object)
+    # the stamp held: the delta's row, else the base's (when not deleted), else none (-1)
+    position = state.base.table.locate(keys)
+    held = np.where(position >= 0, state.base.stamp[position], -1)
+    held[(position >= 0) & ~state.base_exists[position]] = -1
+    in_delta = state.delta_rows.set_index("report_id")["stamp"].reindex(keys)
+    held = np.where(in_delta.notna().to_numpy(), in_delta.fillna(-1).to_numpy(np.int64), held)
+    return keys[held != seen.to_numpy()]
 
 
-def _deleted_keys(state: State) -> set[str]:
-    """Keys of rows deleted since (only when a count differs: then every id is read once)."""
+def _deleted_keys(state: State, delta_rows: pd.DataFrame) -> set[str]:
+    """Keys of rows deleted since (only when a count differs from the rows held with the changed ones read:
+    then every id is read once)."""
     gone: set[str] = set()
-    for model, kind_case, prefix in ((RescueCase, True, "c"), (MissingReport, False, "r")):
-        if model.objects.count() == state.known(kind_case):
+    for model, kind_case in ((RescueCase, True), (MissingReport, False)):
+        if model.objects.count() == _known(state.base_counts, delta_rows, kind_case):
             continue
-        ids = {f"{prefix}{pk}" for pk in model.objects.values_list("pk", flat=True)}
-        held = set(state.base.table.report_id[state.base_exists & (state.base.kind_case == kind_case)])
-        held |= set(state.delta_rows.loc[state.delta_rows["kind_case"] == kind_case, "report_id"])
-        gone |= held - ids
+        ids = np.fromiter(model.objects.values_list("pk", flat=True), np.int64)
+        held = state.base.pk[state.base_exists & (state.base.kind_case == kind_case)]
+        delta = delta_rows[delta_rows["kind_case"].to_numpy(bool) == kind_case]
+        held = np.union1d(held, delta["pk"].to_numpy(np.int64))
+        gone |= {("c" if kind_case else "r") + str(pk) for pk in np.setdiff1d(held, ids)}
     return gone
 
 
@@ -271,23 +288,33 @@ def refresh(state: State) -> State:
     """The state with the rows changed (or deleted) since its last look."""
     looked_at = timezone.now()
     changed = _changed_keys(state, state.looked_at - CHANGE_LAG)
-    gone = _deleted_keys(state)
+    delta_rows = state.delta_rows
+    if len(changed):
+        case_ids = [int(k[1:]) for k in changed if k[0] == "c"]
+        report_ids = [int(k[1:]) for k in changed if k[0] == "r"]
+        parts = ([report_rows(Q(pk__in=report_ids))] if report_ids else []) + \
+            ([case_rows(Q(pk__in=case_ids))] if case_ids else [])
+        fresh = pd.concat(parts, ignore_index=True)
+        fresh["in_base"] = state.base.table.locate(fresh["report_id"].astype(object)) >= 0
+        delta_rows = pd.concat([delta_rows[~delta_rows["report_id"].isin(set(changed))], fresh],
+                               ignore_index=True)
+    gone = _deleted_keys(state, delta_rows)
     if not len(changed) and not gone:
         return replace(state, looked_at=looked_at)
-    case_ids = [int(k[1:]) for k in changed if k[0] == "c"]
-    report_ids = [int(k[1:]) for k in changed if k[0] == "r"]
-    fresh = pd.concat([report_rows(Q(pk__in=report_ids)), case_rows(Q(pk__in=case_ids))], ignore_index=True)
     drop = set(changed) | gone
-    delta_rows = pd.concat([state.delta_rows[~state.delta_rows["report_id"].isin(drop)], fresh],
-                           ignore_index=True)
+    if gone:
+        delta_rows = delta_rows[~delta_rows["report_id"].isin(gone)].reset_index(drop=True)
     if len(delta_rows) > REBUILD_AT:
         return build()
-    positions = state.base.table.positions(drop)
     alive, exists = state.base_alive.copy(), state.base_exists.copy()
-    alive[positions] = False
-    exists[state.base.table.positions(gone)] = False
+    alive[state.base.table.positions(drop)] = False
+    removed = state.base.table.positions(gone)
+    removed = removed[exists[removed]]
+    exists[removed] = False
+    removed_cases = int(np.count_nonzero(state.base.kind_case[removed]))
+    counts = (state.base_counts[0] - (len(removed) - removed_cases), state.base_counts[1] - removed_cases)
     delta = Part.build(delta_rows) if len(delta_rows) else None
-    return State(state.base, alive, exists, delta_rows, delta, looked_at)
+    return State(state.base, alive, exists, counts, delta_rows, delta, looked_at)
 
 
 def current() -> State:

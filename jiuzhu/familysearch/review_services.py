@@ -4,9 +4,12 @@ matching runs that write candidates (比对候选), and the reviewer's confirm /
 Services check the capability (FAMILY_SEARCH), the scope (the rescue record's station: rescue.scopes.CASE_SCOPE,
 404 otherwise), the status, then write in one transaction with an audit row and an event.
 
-Matching runs are set-based: the "reports" are read in one query each (open missing reports; earlier rescue
-records), handed to the matching library as one DataFrame (matching.ReportTable), ranked (top 10), merged with
-the face search's candidates, and written in bulk. A run is idempotent: the same data gives the same rows and
+Matching runs are set-based: the "reports" (open missing reports; earlier rescue records) come from the
+process's prepared table (familysearch/prepared.py: every report and record prepared once as a
+matching.ReportTable, kept current by the rows whose change stamp moved, masked per run to what this client may
+be ranked against), ranked (top 10), merged with the face search's candidates, and written in bulk.
+`ranked_fresh` reads the same rows afresh (SQL blocking, one table per run): the reference the prepared path is
+tested against. A run is idempotent: the same data gives the same rows and
 writes nothing; pending rows whose score changed are updated; decided rows are never touched; a rejected pair is
 passed to the library as exclude_pairs, and never written again.
 

@@ -183,8 +183,12 @@ class ReportTable:
         return np.bincount(hits, minlength=self.size).astype(np.int32), len(grams)
 
     def positions(self, report_ids: Iterable) -> np.ndarray:
-        found = self._position.get_indexer(list(report_ids))
+        found = self.locate(report_ids)
         return found[found >= 0]
+
+    def locate(self, report_ids: Iterable) -> np.ndarray:
+        """The position of each report id, -1 where the table has none."""
+        return self._position.get_indexer(list(report_ids))
 
     def client_name_readings(self, name: str) -> list[dict]:
         readings = []
