@@ -3,8 +3,9 @@ they were built (familysearch's prepared matching table).
 
 `ChangeStamped` (an abstract model) gives the field and its manager; the stamp is written by
 - `save()`, including `save(update_fields=[...])` (the stamp is added to the fields written);
-- `QuerySet.update(...)` (the stamp is added to the values set, unless given);
-- `bulk_create` (the field's default) and `bulk_update` (stamped and added to the fields);
+- `QuerySet.update(...)` (the stamp is added to the values set, unless given), and so `bulk_update`, which
+  Django writes through `update()`;
+- `bulk_create` (the field's default);
 - an INSERT that names no stamp (the column's database default).
 A raw UPDATE must set `changed_at` itself. Deletions leave no stamp: a cache counts the rows to notice them.
 
@@ -29,18 +30,6 @@ class ChangeStampQuerySet(models.QuerySet):
         return super().update(**kwargs)
 
     update.alters_data = True
-
-    def bulk_update(self, objs, fields, batch_size=None):
-        objs = list(objs)
-        now = timezone.now()
-        for obj in objs:
-            obj.changed_at = now
-        fields = list(fields)
-        if "changed_at" not in fields:
-            fields.append("changed_at")
-        return super().bulk_update(objs, fields, batch_size=batch_size)
-
-    bulk_update.alters_data = True
 
 
 class ChangeStamped(models.Model):
