@@ -32,6 +32,11 @@ def _test_settings(settings, tmp_path_factory):
     from jiuzhu.core.workdays import clear_override_cache
 
     clear_override_cache()
+    # The matching run's prepared table is per process too (familysearch/prepared.py): rows of a rolled-back
+    # test must not serve the next one.
+    from jiuzhu.familysearch.prepared import reset as reset_prepared_matching
+
+    reset_prepared_matching()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,23 +18,21 @@ blocking lets through, preparing them, ranking, the face search (no faces enroll
 candidates. `first_ms` is the first query (a cold process); p50/p95 are over the Q queries.
 
 Target (#19): ranking one new client against 1,000,000 historical records and 100,000 missing reports under
-300 ms p95. NOT MET by the in-app path. Measured 2026-12-02 on the shared 2-core machine, 100,000 records and
-10,000 open reports, 10 queries, every run writing 10 candidates:
-  SQLite, the earlier records' birth-year window through Django's ExtractYear (load 6.6-7.9): p50 6,396 ms,
-  p95 9,480 ms; one warm run profiled: 10.4 s with ExtractYear (a Python function per row on SQLite), 5.7 s
-  with the window in the database's own functions (load ~9).
-  PostgreSQL, native window (load 16.6-17.3): p50 2,712 ms, p95 4,270 ms.
-  SQLite, native window, --reuse (other clients, load 4.2-4.6): p50 764 ms, p95 1,335 ms.
-Where the time goes (cProfile, SQLite, 100,000 records): ~20,000 blocked rows read through the ORM with the
-profile's seven correlated subqueries (~4.6 s of fetchmany), then matching.ReportTable preparing them (~6-7 s:
-feature bigrams 3.9 s, names 1.5-2.5 s); the ranking itself is milliseconds. Both grow with the rows the
-blocking lets through, so 1,000,000 / 100,000 would take about ten times as long (not run: the seeding alone
-is ~5 min per database and each run ~a minute).
-What meets the target (not built here): the table prepared once per process (as bench/candidate_ranking.py
-holds it: p95 140 ms at 1.1 M rows) and kept current by the rows changed since it was built. That needs a change
-stamp on RescueCase and MissingReport (ClientProfile has updated_at) written by every save path, including
-save(update_fields=...) and queryset.update(); deletions found by a count per table; a row mask in
-matching.rank() for what each client may see (earlier records only, open reports only, not itself).
+300 ms p95. The run now ranks from the process's prepared table (familysearch/prepared.py), built once
+(`prepare_seconds`, before the timed queries, as a worker holds it after its first run) and refreshed by the rows
+whose change stamp moved; seeded rows carry historical stamps (`changed_at` = the record's discharge, the
+report's missing date), as real rows do.
+Before (the blocked rows read and prepared per run), 2026-12-02, shared 2-core machine, SQLite, 100,000 records
+and 10,000 reports, 10 queries (load 8.1 -> 7.1): p50 1,984 ms, p95 2,849 ms.
+After, first version (load 8.2 -> 8.9, 20 queries, flock): p50 6,890 ms, p95 7,660 ms: the refresh compared
+every held key with pandas isin on arrow strings (4.3 s) and counted rows before reading the changed ones (a
+spurious deletion check reading every id each run). Fixed (only the changed keys located; counts compared after).
+After the fix, profiled outside the bench lock at load ~9 (NOT a bench figure): 0.18-0.33 s per run at
+100,000/10,000, of which the ranking is ~13 ms and the refresh ~0.19 s (pandas overhead of reading one changed
+row into report rows and rebuilding the delta table). The flocked runs at 100k/10k and 1M/100k on SQLite and
+PostgreSQL were queued behind other sessions' benchmarks and not reached in this session: still to measure.
+Where the time goes now (cProfile): prepared.refresh (changed rows' frames, the delta's ReportTable), then
+writing the candidates; at 1M rows the ranking over the base (bench/candidate_ranking.py: p95 140 ms) adds.
 """
 
 import argparse
@@ -98,7 +96,8 @@ def seed(records: int, reports: int, seed_value: int) -> tuple[float, object]:
                                  registry_home_region_id=home[i], admitted_on=day,
                                  admitted_at=dt.datetime.combine(day, noon, tz),
                                  period_end=day + dt.timedelta(days=RESCUE_PERIOD_DAYS),
-                                 discharged_on=day + dt.timedelta(days=3), created_by_id=user)
+                                 discharged_on=day + dt.timedelta(days=3), created_by_id=user,
+                                 changed_at=dt.datetime.combine(day + dt.timedelta(days=3), noon, tz))
                 else:
                     station, region = stations[pk % len(stations)]
                     inserter.add(id=pk, status="open", channel="station", region_id=region, station_id=station,
@@ -108,7 +107,8 @@ def seed(records: int, reports: int, seed_value: int) -> tuple[float, object]:
                                  hukou_region_id=home[i], missing_date=day, last_seen_region_id=seen[i],
                                  features=row.features or "", reporter_name="家属", reporter_relation="子女",
                                  created_by_id=user, created_at=dt.datetime.combine(day, noon, tz),
-                                 receipt_number=f"B{pk:012d}")
+                                 receipt_number=f"B{pk:012d}",
+                                 changed_at=dt.datetime.combine(day, noon, tz))
             with transaction.atomic(), connection.cursor() as cursor:
                 flush_rows(inserter, cursor)
             print(f"# {kind}s: {base + n:,} in {time.monotonic() - started:.0f}s", file=sys.stderr)
@@ -136,6 +136,7 @@ def main() -> None:
     from django.utils import timezone
 
     from jiuzhu.core.models import Organization, User
+    from jiuzhu.familysearch import prepared
     from jiuzhu.familysearch.matching import synth
     from jiuzhu.familysearch.review_services import match_case
     from jiuzhu.rescue.models import RESCUE_PERIOD_DAYS, RescueCase
@@ -153,6 +154,10 @@ def main() -> None:
     today = timezone.localdate()
     times, found = [], []
     load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    prepared.current()  # the process's prepared table (what a worker holds after its first run)
+    prepare_seconds = time.perf_counter() - started
+    print(f"# prepared in {prepare_seconds:.1f}s", file=sys.stderr)
     for row in clients.to_dict("records"):
         age = row["estimated_age"]
         case = RescueCase.objects.create(
@@ -171,7 +176,8 @@ def main() -> None:
     print(json.dumps({"records": args.records, "reports": args.reports, "queries": len(times),
                       "db": connection.vendor, "p50_ms": round(statistics.median(times), 1),
                       "p95_ms": round(p95, 1), "first_ms": round(times[0], 1),
-                      "seed_seconds": round(seed_seconds, 1), "load": [load_before, load_after],
+                      "seed_seconds": round(seed_seconds, 1), "prepare_seconds": round(prepare_seconds, 1),
+                      "load": [load_before, load_after],
                       "candidates_p50": statistics.median(found)}))
 
 

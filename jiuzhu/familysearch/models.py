@@ -6,6 +6,7 @@ ID numbers and the reporter's phone are stored encrypted (core.crypto); photos i
 from django.conf import settings
 from django.db import models
 
+from jiuzhu.core.changestamp import ChangeStamped
 from jiuzhu.core.models import Organization, Region
 
 
@@ -27,7 +28,7 @@ class PersonSex(models.TextChoices):  # the same codes as rescue's ClientSex
     UNKNOWN = "U", "不详"
 
 
-class MissingReport(models.Model):
+class MissingReport(ChangeStamped):
     """A family's report of a missing relative (走失人员寻亲登记), from the portal or entered by staff. Scoped by
     `region` (the county or station region that handles it; a portal report: the last-seen or hukou county)."""
 
@@ -214,7 +215,7 @@ class Build(models.TextChoices):
     STRONG = "strong", "健壮"
 
 
-class ClientProfile(models.Model):
+class ClientProfile(ChangeStamped):
     """甄别信息: what the station learns about an unidentified client beyond the admission record, one per rescue
     record (rescue stays untouched: the profile lives here, above it). The accent or the client's own words about
     home are read into a region (cpca, matching/regions.py); the found date and place default to the record's

@@ -4,9 +4,12 @@ matching runs that write candidates (比对候选), and the reviewer's confirm /
 Services check the capability (FAMILY_SEARCH), the scope (the rescue record's station: rescue.scopes.CASE_SCOPE,
 404 otherwise), the status, then write in one transaction with an audit row and an event.
 
-Matching runs are set-based: the "reports" are read in one query each (open missing reports; earlier rescue
-records), handed to the matching library as one DataFrame (matching.ReportTable), ranked (top 10), merged with
-the face search's candidates, and written in bulk. A run is idempotent: the same data gives the same rows and
+Matching runs are set-based: the "reports" (open missing reports; earlier rescue records) come from the
+process's prepared table (familysearch/prepared.py: every report and record prepared once as a
+matching.ReportTable, kept current by the rows whose change stamp moved, masked per run to what this client may
+be ranked against), ranked (top 10), merged with the face search's candidates, and written in bulk.
+`ranked_fresh` reads the same rows afresh (SQL blocking, one table per run): the reference the prepared path is
+tested against. A run is idempotent: the same data gives the same rows and
 writes nothing; pending rows whose score changed are updated; decided rows are never touched; a rejected pair is
 passed to the library as exclude_pairs, and never written again.
 
@@ -55,7 +58,7 @@ from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import get_scoped_or_404
-from jiuzhu.familysearch import faces
+from jiuzhu.familysearch import faces, prepared
 from jiuzhu.familysearch.events import FamilySearchEvent
 from jiuzhu.familysearch.matching import ReportTable, rank, rank_many
 from jiuzhu.familysearch.matching.comparators import AGE_HI, AGE_LO
@@ -605,22 +608,16 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
     if case.status == CaseStatus.REFUSED:
         return RunResult(0, 0, 0)
     client = client_columns(_case_rows(RescueCase.objects.filter(pk=case.pk))[0])
-    reports = [report_columns(r) for r in MissingReport.objects.filter(_report_block(client))
-               .values(*REPORT_VALUES)]
-    earlier = [case_as_report(r) for r in _case_rows(_earlier_block(
-        RescueCase.objects.filter(_earlier(case), _sex_block(client["sex"])).exclude(status=CaseStatus.REFUSED),
-        client))]
     registered = _registry_rows(client, case, actor) + _source_rows(client, case, actor)
     existing = {_existing_key(c): c for c in MatchCandidate.objects.filter(case=case)}
     rejected = [(case.pk, _candidate_key(row)) for row in existing.values() if row.status == CandidateStatus.REJECTED]
-    table = ReportTable(_frame(reports + earlier))
-    found = {c.report_id: c for c in rank(client, table, top, exclude_pairs=rejected)}
+    found = {c.report_id: c for c in prepared.rank_case(client, case, top, rejected)}
     strong = _strong_persons(client, registered, rejected)
     hits = {k: d for k, d in _face_hits(case=case).items() if (case.pk, k) not in set(rejected) and k not in found}
     # Face candidates outside the attribute blocking still come (a face outweighs a misestimated age): their rows
     # are read by number; only open reports and earlier, not refused records qualify.
-    rows = {r["report_id"]: r for r in reports + earlier}
-    unread = [_split(k) for k in hits if k not in rows]
+    rows: dict = {}
+    unread = [_split(k) for k in hits]
     rows.update({r["report_id"]: r for r in (
         [report_columns(r) for r in MissingReport.objects.filter(
             status=ReportStatus.OPEN, pk__in=[r for r, _o in unread if r]).values(*REPORT_VALUES)]
@@ -652,6 +649,21 @@ def match_case(*, case: RescueCase, actor=None, top: int = TOP) -> RunResult:
             by_attributes=key in found, by_face=key in faced or _close(_distance(own, theirs)),
             face_distance=_distance(own, theirs)))
     return _write(proposals, existing, actor=actor, subject=case, region=case.station.region)
+
+
+def ranked_fresh(client: dict, case: RescueCase, top: int, rejected: list) -> list:
+    """What prepared.rank_case gives, read afresh: the open reports and earlier records the blocking lets
+    through, read in SQL (`_report_block`, `_earlier_block`) and prepared for this run only. The reference the
+    prepared path is tested against (tests/test_prepared.py), and the matching run before it."""
+    reports = [report_columns(r) for r in MissingReport.objects.filter(_report_block(client))
+               .values(*REPORT_VALUES)]
+    earlier = [case_as_report(r) for r in _case_rows(_earlier_block(
+        RescueCase.objects.filter(_earlier(case), _sex_block(client["sex"])).exclude(status=CaseStatus.REFUSED),
+        client))]
+    frame = _frame(reports + earlier)
+    keys = frame["report_id"].astype(str)
+    frame["tiebreak"] = 2 * keys.str[1:].astype("int64") + (keys.str[0] == "c").astype("int64")
+    return rank(client, ReportTable(frame), top, exclude_pairs=rejected)
 
 
 def match_report(*, report: MissingReport, actor=None, top: int = TOP) -> RunResult:

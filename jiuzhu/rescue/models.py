@@ -9,6 +9,7 @@ Two parts build this app in parallel; each adds its models only below its own ma
 from django.conf import settings
 from django.db import models
 
+from jiuzhu.core.changestamp import ChangeStamped
 from jiuzhu.core.models import Organization, Region
 
 # ---- cases part: models below this line ----
@@ -61,7 +62,7 @@ CLIENT_GROUPS = (
 )
 
 
-class RescueCase(models.Model):
+class RescueCase(ChangeStamped):
     """One rescue record (救助记录) of a client at a station, from admission (or the refusal of assistance) to
     discharge. The client's ID number is stored encrypted with a keyed hash (core.crypto), never plain."""
 

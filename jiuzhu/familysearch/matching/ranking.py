@@ -90,9 +90,14 @@ class ReportTable:
         by_slot = np.where(birth_year > 0, np.clip(birth_year - _BY_BASE, 0, _BY_UNKNOWN - 1), _BY_UNKNOWN)
         key = slot * _SLOT + by_slot
         order = np.argsort(key, kind="stable")
+        self.order = order  # table position -> the frame's row: callers align their own columns with it
         self.block_key = key[order]
         df = df.iloc[order].reset_index(drop=True)
         self.size = n
+        # Equal scores are ordered by `tiebreak` (a number per row, when the frame has one: the same ranking
+        # whatever order the rows came in), else by position.
+        self.tiebreak = (df["tiebreak"].to_numpy(np.int64) if "tiebreak" in df.columns
+                         else np.arange(n, dtype=np.int64))
         self.report_id = df["report_id"].to_numpy() if "report_id" in df.columns else np.arange(n)[order]
         self.source = df["source"].astype(str).to_numpy() if "source" in df.columns else None
         self._position = pd.Index(self.report_id)
@@ -178,8 +183,12 @@ class ReportTable:
         return np.bincount(hits, minlength=self.size).astype(np.int32), len(grams)
 
     def positions(self, report_ids: Iterable) -> np.ndarray:
-        found = self._position.get_indexer(list(report_ids))
+        found = self.locate(report_ids)
         return found[found >= 0]
+
+    def locate(self, report_ids: Iterable) -> np.ndarray:
+        """The position of each report id, -1 where the table has none."""
+        return self._position.get_indexer(list(report_ids))
 
     def client_name_readings(self, name: str) -> list[dict]:
         readings = []
@@ -253,30 +262,39 @@ def compare(client: Client, table: ReportTable, rows: np.ndarray, weights: dict[
 
 
 def rank(client: dict | Client, reports: ReportTable, top: int = 10, *, exclude_pairs: Iterable = (),
-         weights: dict[str, np.ndarray] | None = None) -> list[Candidate]:
-    """The ``top`` best reports for one client, best first, each with its explanation.
+         weights: dict[str, np.ndarray] | None = None, allowed: np.ndarray | None = None) -> list[Candidate]:
+    """The ``top`` best reports for one client, best first (equal scores by the table's tiebreak), each with
+    its explanation.
     ``client``: a dict with the match-csv client columns (missing keys are unknown) or a records.Client; a
     value that cannot be read raises records.FieldError (``column``, Chinese ``reason``).
-    ``exclude_pairs``: (client_id, report_id) pairs a reviewer rejected; they never come back."""
+    ``exclude_pairs``: (client_id, report_id) pairs a reviewer rejected; they never come back.
+    ``allowed``: a boolean row mask over the table's positions (what this client may be ranked against: a
+    table prepared once for many clients holds rows some clients must not see); None allows every row."""
     client = _as_client(client)
     rejected = [r for c, r in exclude_pairs if str(c) == str(client.client_id)]
-    return _rank(client, reports, top, rejected, weights or load_weights())
+    return _rank(client, reports, top, rejected, weights or load_weights(), allowed)
 
 
-def _rank(client: Client, reports: ReportTable, top: int, rejected: list, weights: dict) -> list[Candidate]:
+def _rank(client: Client, reports: ReportTable, top: int, rejected: list, weights: dict,
+          allowed: np.ndarray | None = None) -> list[Candidate]:
     if top < 1 or not reports.size:
         return []
     rows = reports.block(client)
+    if allowed is not None:
+        rows = rows[allowed[rows]]
     levels, excluded = compare(client, reports, rows, weights)
     contributions = {e: weights[e][levels[e]] for e in EVIDENCE}
-    score = np.sum(list(contributions.values()), axis=0) if len(rows) else np.zeros(0)
+    score = np.zeros(len(rows))
+    for e in EVIDENCE:  # added in EVIDENCE order, as Candidate.score is: the same float, whichever table
+        score = score + contributions[e]
     score = np.where(excluded, -np.inf, score)
     if rejected:
         score[np.isin(rows, reports.positions(rejected))] = -np.inf
     keep = np.flatnonzero(np.isfinite(score))
-    if len(keep) > top:
-        keep = keep[np.argpartition(-score[keep], top - 1)[:top]]
-    keep = keep[np.lexsort((rows[keep], -score[keep]))]
+    if len(keep) > top:  # the top ones and every row tied with the last of them, then ordered
+        cut = score[keep[np.argpartition(-score[keep], top - 1)[top - 1]]]
+        keep = keep[score[keep] >= cut]
+    keep = keep[np.lexsort((reports.tiebreak[rows[keep]], -score[keep]))][:top]
     candidates = []
     for i in keep:
         explanation = [Evidence(e, LEVELS[e][levels[e][i]],
