@@ -147,6 +147,7 @@ class CheckKind(models.TextChoices):
     ABOVE_MAXIMUM = "above_maximum", "金额超过保障标准上限"
     TWO_ROLLS = "two_rolls", "同一人同月同科目重复发放"
     NO_ACCOUNT = "no_account", "未采集收款账户"
+    ACCOUNT_UPDATE = "account_update", "收款账户须更新"
 
 
 class CheckHit(models.Model):

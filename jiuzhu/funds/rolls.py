@@ -142,7 +142,16 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
          "EXISTS (SELECT 1 FROM funds_paymentline o JOIN funds_paymentroll r ON r.id = o.roll_id"
          " WHERE o.payee_id = l.payee_id AND o.id <> l.id AND o.batch = 0 AND r.month = %s AND r.item = %s)",
          [month, roll.item]),
-        ("no_account", "'未采集收款账户'", "", [], "l.account_hash = ''", []),
+        # 未采集: no account on the line, or the account the line pays is marked 未采集 in the registry now
+        ("no_account", "'未采集收款账户'", "", [],
+         "l.account_hash = '' OR (l.institution = '' AND EXISTS (SELECT 1 FROM registry_paymentaccount pa"
+         " WHERE pa.household_id = l.household_id AND pa.account_hash = l.account_hash AND pa.is_active"
+         " AND pa.status = 'not_collected'))", []),
+        # 须更新: the bank's template marked the account to be renewed (registry.PaymentAccount.status)
+        ("account_update", "'收款账户须更新（银行反馈）'", "", [],
+         "l.account_hash <> '' AND l.institution = '' AND EXISTS (SELECT 1 FROM registry_paymentaccount pa"
+         " WHERE pa.household_id = l.household_id AND pa.account_hash = l.account_hash AND pa.is_active"
+         " AND pa.status = 'needs_update')", []),
     ]
 
 
