@@ -1,6 +1,7 @@
 # Funds' pages (namespace "funds", mounted at /funds/).
 from django.urls import path
 
+from jiuzhu.funds import account_views as av
 from jiuzhu.funds import views as v
 
 app_name = "funds"
@@ -17,4 +18,7 @@ urlpatterns: list = [
     path("lines/<int:pk>/<slug:action>/", v.line_action, name="line_action"),
     path("hits/<int:pk>/override/", v.hit_override, name="hit_override"),
     path("bank-layouts/", v.layout_list, name="layout_list"),
+    path("accounts/import/", av.account_import_upload, name="account_import"),
+    path("accounts/import/<str:upload_id>/", av.account_import_review, name="account_import_review"),
+    path("accounts/import/<str:upload_id>/errors.xlsx", av.account_import_errors, name="account_import_errors"),
 ]
