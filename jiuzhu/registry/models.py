@@ -489,6 +489,9 @@ class PaymentAccount(models.Model):
     class Meta:
         verbose_name = "收款账户"
         verbose_name_plural = "收款账户"
+        indexes = [  # the roll's checks: the few accounts marked 未采集 or 须更新 (funds/rolls.py)
+            models.Index(fields=["status"], condition=~models.Q(status="normal"), name="account_status_flagged"),
+        ]
 
     @property
     def account_number(self) -> str:
