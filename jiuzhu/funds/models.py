@@ -116,6 +116,7 @@ class PaymentLine(models.Model):
     amount = models.DecimalField("月发放金额", max_digits=10, decimal_places=2)
     back_pay = models.DecimalField("补发", max_digits=10, decimal_places=2, default=0)
     adjustment = models.DecimalField("调整", max_digits=10, decimal_places=2, default=0)
+    adjustment_reason = models.CharField("调整理由", max_length=200, blank=True, default="", db_default="")
     total = models.DecimalField("实发金额", max_digits=10, decimal_places=2)
     status = models.CharField("发放状态", max_length=10, choices=LineStatus.choices, default=LineStatus.ISSUED)
     fail_reason = models.CharField("失败原因", max_length=200, blank=True)

@@ -15,6 +15,7 @@ urlpatterns: list = [
     path("rolls/<int:pk>/bank-file/", v.bank_file, name="bank_file"),
     path("rolls/<int:pk>/return-file/", v.return_file, name="return_file"),
     path("rolls/<int:pk>/<slug:action>/", v.roll_action, name="roll_action"),
+    path("lines/<int:pk>/adjust/", v.line_adjust, name="line_adjust"),
     path("lines/<int:pk>/<slug:action>/", v.line_action, name="line_action"),
     path("hits/<int:pk>/override/", v.hit_override, name="hit_override"),
     path("bank-layouts/", v.layout_list, name="layout_list"),
