@@ -90,3 +90,55 @@ def account_import_errors(request, upload_id: str):
     errors = summary["errors"] or ([{"row": None, "column": "", "message": summary["file_error"]}]
                                    if summary["file_error"] else [])
     return download_response(tabular.errors_workbook(errors), f"{Path(upload.filename).stem}_错误报告.xlsx")
+
+
+# ---- 供养机构账户 ------------------------------------------------------------------------------------------------
+
+@login_required
+def institution_accounts(request):
+    """The county's institution accounts (masked), the institutions still without one, and the form to add."""
+    from jiuzhu.core.permissions import Capability, require
+    from jiuzhu.funds import account_services, selectors
+
+    require(request.user, Capability.PREPARE_PAYMENTS)
+    error = ""
+    if request.method == "POST":
+        try:
+            account_services.institution_account_save(
+                actor=request.user, institution=request.POST.get("institution", ""),
+                bank_name=request.POST.get("bank_name", ""), account_number=request.POST.get("account_number", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "已登记供养机构账户")
+            return redirect("funds:institution_accounts")
+    county = selectors.actor_county(request.user)
+    may_add = county is not None and account_services.region_in_scope(request.user, county)
+    return render(request, "funds/institution_accounts.html", {
+        "rows": selectors.institution_accounts(request.user).order_by("county__code", "institution"),
+        "missing": selectors.institutions_without_account(request.user) if may_add else [],
+        "may_add": may_add, "error": error, "post": request.POST if error else {}}, status=400 if error else 200)
+
+
+@login_required
+def institution_account_edit(request, pk: int):
+    from django.shortcuts import get_object_or_404
+
+    from jiuzhu.core.permissions import Capability, require
+    from jiuzhu.funds import account_services, selectors
+
+    require(request.user, Capability.PREPARE_PAYMENTS)
+    account = get_object_or_404(selectors.institution_accounts(request.user), pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            account_services.institution_account_save(
+                actor=request.user, account=account, institution=request.POST.get("institution", ""),
+                bank_name=request.POST.get("bank_name", ""), account_number=request.POST.get("account_number", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "已修改供养机构账户")
+            return redirect("funds:institution_accounts")
+    return render(request, "funds/institution_account_edit.html", {
+        "account": account, "error": error, "post": request.POST if error else {}}, status=400 if error else 200)

@@ -20,6 +20,8 @@ urlpatterns: list = [
     path("hits/<int:pk>/override/", v.hit_override, name="hit_override"),
     path("bank-layouts/", v.layout_list, name="layout_list"),
     path("accounts/import/", av.account_import_upload, name="account_import"),
+    path("institution-accounts/", av.institution_accounts, name="institution_accounts"),
+    path("institution-accounts/<int:pk>/", av.institution_account_edit, name="institution_account_edit"),
     path("accounts/import/<str:upload_id>/", av.account_import_review, name="account_import_review"),
     path("accounts/import/<str:upload_id>/errors.xlsx", av.account_import_errors, name="account_import_errors"),
 ]
