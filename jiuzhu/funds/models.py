@@ -116,6 +116,7 @@ class PaymentLine(models.Model):
     amount = models.DecimalField("月发放金额", max_digits=10, decimal_places=2)
     back_pay = models.DecimalField("补发", max_digits=10, decimal_places=2, default=0)
     adjustment = models.DecimalField("调整", max_digits=10, decimal_places=2, default=0)
+    adjustment_reason = models.CharField("调整理由", max_length=200, blank=True, default="", db_default="")
     total = models.DecimalField("实发金额", max_digits=10, decimal_places=2)
     status = models.CharField("发放状态", max_length=10, choices=LineStatus.choices, default=LineStatus.ISSUED)
     fail_reason = models.CharField("失败原因", max_length=200, blank=True)
@@ -147,6 +148,7 @@ class CheckKind(models.TextChoices):
     ABOVE_MAXIMUM = "above_maximum", "金额超过保障标准上限"
     TWO_ROLLS = "two_rolls", "同一人同月同科目重复发放"
     NO_ACCOUNT = "no_account", "未采集收款账户"
+    ACCOUNT_UPDATE = "account_update", "收款账户须更新"
 
 
 class CheckHit(models.Model):

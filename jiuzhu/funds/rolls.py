@@ -181,7 +181,12 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
          "EXISTS (SELECT 1 FROM funds_paymentline o JOIN funds_paymentroll r ON r.id = o.roll_id"
          " WHERE o.payee_id = l.payee_id AND o.id <> l.id AND o.batch = 0 AND r.month = %s AND r.item = %s)",
          [month, roll.item]),
-        ("no_account", "'未采集收款账户'", "", [], "l.account_hash = ''", []),
+        # 未采集: no account on the line, or the account the line pays is marked 未采集 in the registry now
+        ("no_account", "'未采集收款账户'", "", [],
+         f"l.account_hash = '' OR l.id IN ({_flagged_lines})", ["not_collected", roll.pk]),
+        # 须更新: the bank's template marked the account to be renewed (registry.PaymentAccount.status)
+        ("account_update", "'收款账户须更新（银行反馈）'", "", [], f"l.id IN ({_flagged_lines})",
+         ["needs_update", roll.pk]),
     ]
 
 
@@ -192,6 +197,14 @@ def _in_line_order(kind: str) -> str:
     if connection.vendor == "sqlite" and kind in ("not_in_force", "above_maximum"):
         return " INDEXED BY line_roll_township"
     return ""
+
+
+# The roll's lines paying an account in use that the registry marks with a status (%s): driven from the few marked
+# accounts through the lines' (roll, account_hash) index, not a probe per line. Institution lines are not payees'.
+_flagged_lines = ("SELECT lf.id FROM registry_paymentaccount pa JOIN funds_paymentline lf"
+                  " ON lf.account_hash = pa.account_hash AND lf.household_id = pa.household_id"
+                  " WHERE pa.status = %s AND pa.is_active AND pa.account_hash <> '' AND lf.roll_id = %s"
+                  " AND lf.institution = ''")
 
 
 def run_checks(roll) -> dict[str, int]:

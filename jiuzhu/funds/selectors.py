@@ -7,7 +7,15 @@ from django.http import Http404
 
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.core.scoping import get_scoped_or_404, is_department_actor, scope_q, scoped
-from jiuzhu.funds.models import CheckHit, PaymentLine, PaymentRoll, RollStatus, RollTownship, TownshipStatus
+from jiuzhu.funds.models import (
+    CheckHit,
+    InstitutionAccount,
+    PaymentLine,
+    PaymentRoll,
+    RollStatus,
+    RollTownship,
+    TownshipStatus,
+)
 
 
 def actor_county(actor) -> Region | None:
@@ -83,3 +91,23 @@ def rolls_waiting(actor) -> QuerySet[PaymentRoll]:
     if can(actor, Capability.REVIEW_PAYMENTS):
         q |= Q(status=RollStatus.COUNTY_REVIEW)
     return mine.filter(q)
+
+
+def institution_accounts(actor) -> QuerySet[InstitutionAccount]:
+    """供养机构 accounts of the counties in the actor's jurisdiction (a township's window: none)."""
+    return scoped(InstitutionAccount.objects.select_related("county"), actor, region_field="county")
+
+
+def institutions_without_account(actor) -> list[str]:
+    """Names of the institutions where 集中供养 persons of the actor's county live and that have no account yet
+    (their lines would go unpaid): one DISTINCT query."""
+    from jiuzhu.registry.models import DestituteSupport
+
+    county = actor_county(actor)
+    if county is None:
+        return []
+    named = InstitutionAccount.objects.filter(county=county).values("institution")
+    return list(scoped(DestituteSupport.objects.filter(support_mode="centralized", person__region__path__startswith=
+                                                       county.path), actor, region_field="person__region")
+                .exclude(institution="").exclude(institution__in=named).order_by("institution")
+                .values_list("institution", flat=True).distinct()[:50])

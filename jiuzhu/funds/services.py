@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -107,10 +107,16 @@ def roll_prepare(*, actor, county: Region, month: dt.date, item: str) -> Payment
         locked = list(roll.townships.exclude(status__in=EDITABLE_PARTS).values_list("township_id", flat=True))
         stale = PaymentLine.objects.filter(roll=roll, township__path__startswith=scope_path).exclude(
             township_id__in=locked)
+        # manual adjustments (调整, few) are carried over to the recomputed lines of the same payee and grant
+        adjusted = list(stale.filter(batch=0).exclude(adjustment=0).values_list(
+            "payee_id", "grant_id", "adjustment", "adjustment_reason"))
         CheckHit.objects.filter(line__in=stale).delete()
         stale._raw_delete(stale.db)  # lines only (hits gone above): one DELETE, no per-row collection
         written = sql.compute_lines(roll=roll, region_path=scope_path, locked_townships=locked)
         sql.analyze_lines()
+        for payee_id, grant_id, adjustment, reason in adjusted:
+            PaymentLine.objects.filter(roll=roll, payee_id=payee_id, grant_id=grant_id, batch=0).update(
+                adjustment=adjustment, adjustment_reason=reason, total=F("amount") + F("back_pay") + adjustment)
         refresh_totals(roll)
         roll.prepared_at = timezone.now()
         roll.save(update_fields=["prepared_at"])
@@ -149,6 +155,48 @@ def hit_override(*, actor, hit: CheckHit, reason: str) -> CheckHit:
         _event(FundsEvent.HIT_OVERRIDDEN, roll, actor, f"放行核查项“{hit.get_kind_display()}”：{reason}",
                hit=hit.pk, line=hit.line_id)
     return hit
+
+
+def line_adjust(*, actor, line: PaymentLine, amount, reason: str) -> PaymentLine:
+    """调整: a line's amount changed by hand (signed: 正数多发, 负数少发) with a written reason, while its township's
+    part is still being prepared (乡镇经办 or sent back); refused once the part has moved on or the roll is frozen.
+    The township's and the roll's totals follow."""
+    from decimal import InvalidOperation
+
+    from jiuzhu.funds.bank_events import AccountEvent
+
+    require(actor, Capability.PREPARE_PAYMENTS)
+    if not region_in_scope(actor, line.township):
+        raise Http404("记录不存在或不在您的管辖范围内")
+    try:
+        amount = Decimal(str(amount).strip()).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise invalid("调整金额：请填写数字，如 -50 或 120.5", "amount") from None
+    if not amount.is_finite() or abs(amount) >= Decimal("100000"):
+        raise invalid("调整金额：请填写数字，如 -50 或 120.5", "amount")
+    reason = clean_text(reason, "调整理由", "reason", 200, required=True)
+    with transaction.atomic():
+        roll = PaymentRoll.objects.select_for_update().get(pk=line.roll_id)
+        line = PaymentLine.objects.select_for_update().get(pk=line.pk)
+        part = roll.townships.filter(township_id=line.township_id).first()
+        if roll.status != RollStatus.TOWNSHIP or part is None or part.status not in EDITABLE_PARTS:
+            raise refused("该乡镇的花名册已提交审核、报送县民政部门或已审核冻结，不能调整")
+        if line.batch != 0:
+            raise refused("更正发放的记录不能调整")
+        total = line.amount + line.back_pay + amount
+        if total < 0:
+            raise invalid("调整后实发金额不能为负数", "amount")
+        before = line.adjustment
+        line.adjustment, line.adjustment_reason, line.total = amount, reason, total
+        line.save(update_fields=["adjustment", "adjustment_reason", "total"])
+        refresh_totals(roll)
+        audit_change("update", actor, line, person_id=line.payee_id,
+                     changes={"adjustment": [str(before), str(amount)], "reason": reason})
+        record_event(kind=AccountEvent.LINE_ADJUSTED, subject=line, actor=actor, person_id=line.payee_id,
+                     household_id=line.household_id, region=line.township,
+                     summary=f"{roll}：调整 {amount} 元，实发 {total} 元。理由：{reason}"[:300],
+                     payload={"roll": roll.pk, "adjustment": str(amount)})
+    return line
 
 
 # ---- The review chain ---------------------------------------------------------------------------------------------

@@ -128,8 +128,11 @@ def line_list(request, pk: int):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     audit_persons_shown(actor=request.user, persons=[line.payee_id for line in rows], purpose="发放明细")
+    editable = set(roll.townships.filter(status__in=services.EDITABLE_PARTS).values_list("township_id", flat=True)) \
+        if roll.status == RollStatus.TOWNSHIP else set()
     return render(request, "funds/line_list.html", {"roll": roll, "page": page, "rows": rows, "status": status,
-                                                     "statuses": LineStatus.choices})
+                                                     "statuses": LineStatus.choices, "editable": editable,
+                                                     "may_adjust": can(request.user, Capability.PREPARE_PAYMENTS)})
 
 
 @login_required
@@ -231,6 +234,26 @@ def line_action(request, pk: int, action: str):
     else:
         messages.success(request, "已停发" if action == "stop" else "已生成更正发放")
     return redirect("funds:roll_detail", line.roll_id)
+
+
+@login_required
+def line_adjust(request, pk: int):
+    """调整 one line's amount (signed, reason required) while its township's part is being prepared."""
+    require(request.user, Capability.PREPARE_PAYMENTS)
+    line = selectors.line_get(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.line_adjust(actor=request.user, line=line, amount=request.POST.get("amount", ""),
+                                 reason=request.POST.get("reason", ""))
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "已调整，乡镇和花名册合计已随之更新")
+            return redirect("funds:line_list", line.roll_id)
+    audit_persons_shown(actor=request.user, persons=[line.payee_id], purpose="发放明细调整")
+    return render(request, "funds/line_adjust.html", {"line": line, "roll": line.roll, "error": error,
+                                                      "post": request.POST}, status=400 if error else 200)
 
 
 @login_required

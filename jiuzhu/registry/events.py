@@ -20,3 +20,4 @@ class RegistryEvent:
     DOCUMENT_ATTACHED = "registry.document_attached"  # a scanned document kept for a household or a decision
     DOCUMENT_VOIDED = "registry.document_voided"
     TIER_ENDED = "registry.tier_ended"  # a decision in force ended early (停保) by the approver, with the reason
+    PAYMENT_ACCOUNT_IMPORTED = "registry.payment_account_imported"  # a bank template row changed an account

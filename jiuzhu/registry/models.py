@@ -458,9 +458,20 @@ class DestituteSupport(models.Model):
         verbose_name_plural = "特困供养信息"
 
 
+class AccountStatus(models.TextChoices):
+    """An account's state as the bank's template reports it; the payment roll's checks hold back 未采集 and
+    须更新 (funds/rolls.py)."""
+
+    NORMAL = "normal", "正常"
+    NOT_COLLECTED = "not_collected", "未采集"
+    NEEDS_UPDATE = "needs_update", "须更新"
+
+
 class PaymentAccount(models.Model):
     """Where a household's (or a person's) assistance is paid: bank and account. The account number is
-    encrypted like ID numbers (core.crypto), with a keyed hash for exact lookup and its last 4 digits to show."""
+    encrypted like ID numbers (core.crypto), with a keyed hash for exact lookup and its last 4 digits to show.
+    `status` and `holder_name` come from the bank's account template (registry/account_import.py); rows written
+    by plain INSERTs (roster imports) get the database defaults (正常, no holder)."""
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts")
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -468,6 +479,9 @@ class PaymentAccount(models.Model):
     account_cipher = models.TextField(blank=True)
     account_hash = models.CharField(max_length=64, blank=True, db_index=True)  # payments matched by account
     account_tail = models.CharField("账号后四位", max_length=4, blank=True)
+    holder_name = models.CharField("户名（持卡人）", max_length=60, blank=True, default="", db_default="")
+    status = models.CharField("账户状态", max_length=16, choices=AccountStatus.choices, default=AccountStatus.NORMAL,
+                              db_default=AccountStatus.NORMAL)
     is_active = models.BooleanField(default=True)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -475,6 +489,9 @@ class PaymentAccount(models.Model):
     class Meta:
         verbose_name = "收款账户"
         verbose_name_plural = "收款账户"
+        indexes = [  # the roll's checks: the few accounts marked 未采集 or 须更新 (funds/rolls.py)
+            models.Index(fields=["status"], condition=~models.Q(status="normal"), name="account_status_flagged"),
+        ]
 
     @property
     def account_number(self) -> str:
