@@ -112,3 +112,51 @@ def reset_sequences(connection, models) -> None:
             table = model._meta.db_table
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                            f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+
+
+def pristine_name(db: str, name: str) -> str:
+    """Where --reuse keeps generated data untouched by any run: a copied SQLite file, or a PostgreSQL database the
+    run's database is created from (as a template)."""
+    return f"/tmp/{name}.pristine.sqlite3" if db == "sqlite" else f"{name}_pristine"
+
+
+def keep_pristine(db: str, name: str) -> None:
+    """After generating: the run's database (Django's connection) copied aside as the pristine one."""
+    import shutil
+
+    from django.db import connection
+
+    if db == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        shutil.copyfile(f"/tmp/{name}.sqlite3", pristine_name(db, name))
+        return
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{pristine_name(db, name)}"')
+        conn.execute(f'CREATE DATABASE "{pristine_name(db, name)}" TEMPLATE "{name}"')
+
+
+def restore_pristine(db: str, name: str) -> bool:
+    """The run's database becomes a copy of the pristine one again; False when nothing was generated for it."""
+    import shutil
+
+    pristine = pristine_name(db, name)
+    if db == "sqlite":
+        if not Path(pristine).exists():
+            return False
+        for suffix in ("-wal", "-shm"):
+            Path(f"/tmp/{name}.sqlite3{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(pristine, f"/tmp/{name}.sqlite3")
+        return True
+    import psycopg
+
+    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [pristine]).fetchone():
+            return False
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pristine}"')
+    return True

@@ -188,56 +188,22 @@ def _media(args) -> Path:
     return Path(f"{MEDIA}_{args.persons}" + ("_pg" if args.db == "postgres" else ""))
 
 
-def _pristine(args) -> str:
-    """Where --reuse keeps the generated database untouched by any run: a copied SQLite file, or a PostgreSQL
-    database the run's database is created from (as a template)."""
-    return f"/tmp/{_name(args)}.pristine.sqlite3" if args.db == "sqlite" else f"{_name(args)}_pristine"
-
-
 def _restore(args) -> bool:
     """--reuse: the run's database becomes a copy of the generated one again (earlier runs' warnings gone);
     False when nothing was generated for this size yet (or its feed rows differ)."""
-    import shutil
 
     marker = _media(args) / "generated.json"
     if not marker.exists() or json.loads(marker.read_text()) != {"feed_rows": args.feed_rows, "seed": args.seed}:
         return False
-    if args.db == "sqlite":
-        if not Path(_pristine(args)).exists():
-            return False
-        for suffix in ("-wal", "-shm"):
-            Path(f"/tmp/{_name(args)}.sqlite3{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(_pristine(args), f"/tmp/{_name(args)}.sqlite3")
-        return True
-    import psycopg
-    from _setup import _postgres_base
+    from _setup import restore_pristine
 
-    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_pristine(args)]).fetchone():
-            return False
-        conn.execute(f'DROP DATABASE IF EXISTS "{_name(args)}"')
-        conn.execute(f'CREATE DATABASE "{_name(args)}" TEMPLATE "{_pristine(args)}"')
-    return True
+    return restore_pristine(args.db, _name(args))
 
 
 def _keep_pristine(args) -> None:
-    import shutil
+    from _setup import keep_pristine
 
-    from django.db import connection
-
-    if args.db == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.close()
-        shutil.copyfile(f"/tmp/{_name(args)}.sqlite3", _pristine(args))
-    else:
-        connection.close()
-        import psycopg
-        from _setup import _postgres_base
-
-        with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{_pristine(args)}"')
-            conn.execute(f'CREATE DATABASE "{_pristine(args)}" TEMPLATE "{_name(args)}"')
+    keep_pristine(args.db, _name(args))
     (MEDIA / "generated.json").write_text(json.dumps({"feed_rows": args.feed_rows, "seed": args.seed}))
 
 

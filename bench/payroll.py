@@ -134,62 +134,24 @@ def _name(args) -> str:
     return args.name or f"jiuzhu_bench_payroll_{args.persons}_{args.pay}"
 
 
-def _pristine(args) -> str:
-    """Where --reuse keeps the generated data untouched by any run: a copied SQLite file, or a PostgreSQL database
-    the run's database is created from (as a template)."""
-    return f"/tmp/{_name(args)}.pristine.sqlite3" if args.db == "sqlite" else f"{_name(args)}_pristine"
-
-
 def _restore(args) -> bool:
     """The run's database becomes a copy of the generated one; False when nothing was generated for it yet."""
-    import shutil
-    from pathlib import Path
+    from _setup import restore_pristine
 
-    from _setup import _postgres_base
-
-    if args.db == "sqlite":
-        if not Path(_pristine(args)).exists():
-            return False
-        for suffix in ("-wal", "-shm"):
-            Path(f"/tmp/{_name(args)}.sqlite3{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(_pristine(args), f"/tmp/{_name(args)}.sqlite3")
-        return True
-    import psycopg
-
-    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [_pristine(args)]).fetchone():
-            return False
-        conn.execute(f'DROP DATABASE IF EXISTS "{_name(args)}"')
-        conn.execute(f'CREATE DATABASE "{_name(args)}" TEMPLATE "{_pristine(args)}"')
-    return True
+    return restore_pristine(args.db, _name(args))
 
 
 def child(args) -> None:
     """--generate-only (run as a child process, so neither its time nor its memory counts): a fresh database with
     the data, kept as the pristine copy."""
-    import shutil
-
-    from _setup import _postgres_base
+    from _setup import keep_pristine
 
     fresh_database(args.db, _name(args))
     started = time.monotonic()
     households = generate(args.persons, args.seed, args.pay)
     print(f"# generated {households} households, {args.persons} persons in {time.monotonic() - started:.1f}s",
           file=sys.stderr)
-    from django.db import connection
-
-    if args.db == "sqlite":
-        with connection.cursor() as cur:
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.close()
-        shutil.copyfile(f"/tmp/{_name(args)}.sqlite3", _pristine(args))
-        return
-    connection.close()
-    import psycopg
-
-    with psycopg.connect(_postgres_base() + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{_pristine(args)}"')
-        conn.execute(f'CREATE DATABASE "{_pristine(args)}" TEMPLATE "{_name(args)}"')
+    keep_pristine(args.db, _name(args))
 
 
 def main():
