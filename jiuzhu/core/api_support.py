@@ -9,7 +9,7 @@ from ninja.security import HttpBearer, SessionAuth
 from jiuzhu.core.audit import audit
 from jiuzhu.core.auth import user_for_token
 from jiuzhu.core.context_vars import current_token_id
-from jiuzhu.core.errors import DomainError
+from jiuzhu.core.errors import DomainError, invalid
 from jiuzhu.core.models import AuditAction
 
 
@@ -114,3 +114,14 @@ def install_error_handlers(api) -> None:
         if exc.status_code == 400 and "parse" in str(exc):
             return api.create_response(request, error_body("bad_request", "请求内容无法解析，应为 JSON"), status=400)
         return api.create_response(request, error_body("error", str(exc)), status=exc.status_code)
+
+
+def page_bounds(limit: int | None, offset: int | None, *, default: int = 50, maximum: int = 200) -> tuple[int, int]:
+    """One page of an API list by limit and offset: the bounds checked, a Chinese 400 naming the parameter."""
+    limit = default if limit is None else limit
+    offset = 0 if offset is None else offset
+    if limit < 1 or limit > maximum:
+        raise invalid(f"每页条数应在 1 到 {maximum} 之间", "limit")
+    if offset < 0:
+        raise invalid("起始位置不能为负数", "offset")
+    return limit, offset

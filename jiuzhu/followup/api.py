@@ -22,6 +22,7 @@ from __future__ import annotations
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 
+from jiuzhu.core.api_support import page_bounds
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.errors import DomainError, invalid
 from jiuzhu.core.identity import mask_id_number
@@ -73,7 +74,7 @@ def _label(choices, value: str) -> str:
 
 def _paged(qs, params, *, audit, row) -> dict:
     """One page of a list: its bounds checked, the persons on it audited (`audit(rows)`), its rows shaped."""
-    limit, offset = api_selectors.page_bounds(params.limit, params.offset)
+    limit, offset = page_bounds(params.limit, params.offset)
     rows = list(qs[offset:offset + limit])
     audit(rows)
     return {"results": [row(r) for r in rows], "total": qs.count(), "limit": limit, "offset": offset}

@@ -13,19 +13,6 @@ from jiuzhu.core.permissions import Capability, require
 from jiuzhu.followup import selectors
 from jiuzhu.followup.models import FollowupVisit, RepeatAlert, ReturneeEntry, VisitStatus
 
-DEFAULT_LIMIT = 50  # views.PAGE_SIZE
-MAX_LIMIT = 200
-
-
-def page_bounds(limit: int | None, offset: int | None) -> tuple[int, int]:
-    limit = DEFAULT_LIMIT if limit is None else limit
-    offset = 0 if offset is None else offset
-    if limit < 1 or limit > MAX_LIMIT:
-        raise invalid(f"每页条数应在 1 到 {MAX_LIMIT} 之间", "limit")
-    if offset < 0:
-        raise invalid("起始位置不能为负数", "offset")
-    return limit, offset
-
 
 def _show(value: str, table: dict, default: str) -> str:
     value = (value or "").strip() or default

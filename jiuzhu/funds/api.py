@@ -23,12 +23,13 @@ from django.db.models import Count, Q
 from django.http import Http404
 from ninja import Query, Router, Schema, Status
 
+from jiuzhu.core.api_support import page_bounds
 from jiuzhu.core.audit import audit_persons_shown
 from jiuzhu.core.errors import invalid
 from jiuzhu.core.models import Region
 from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.funds import fund_api, purchase_api, selectors, services
-from jiuzhu.funds.api_support import ERRORS, page_bounds, paged
+from jiuzhu.funds.api_support import ERRORS, paged
 from jiuzhu.funds.models import CheckHit, CheckKind, LineStatus, PaymentRoll, RollStatus, SubsidyItem
 from jiuzhu.funds.schemas import (
     HitPageOut,

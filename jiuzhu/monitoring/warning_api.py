@@ -22,6 +22,7 @@ from decimal import Decimal
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from jiuzhu.core.api_support import page_bounds
 from jiuzhu.core.errors import invalid
 from jiuzhu.core.models import Organization, Region
 from jiuzhu.core.permissions import Capability, require
@@ -222,10 +223,7 @@ def _warning(actor, warning_id: int, purpose: str) -> Warning:
 def warning_index(request, params: Query[WarningParams]):
     actor = request.auth
     require(actor, Capability.HANDLE_WARNINGS)
-    if not 1 <= params.limit <= MAX_LIMIT:
-        raise invalid(f"每页条数应在 1 到 {MAX_LIMIT} 之间", "limit")
-    if params.offset < 0:
-        raise invalid("起始位置不能为负数", "offset")
+    page_bounds(params.limit, params.offset, maximum=MAX_LIMIT)
     region = None
     if params.region:
         region = Region.objects.filter(code=params.region.strip()).first()
