@@ -14,7 +14,7 @@ from jiuzhu.core.errors import clean_text, invalid
 from jiuzhu.core.events import record_event
 from jiuzhu.core.permissions import Capability, require
 from jiuzhu.core.scoping import region_in_scope
-from jiuzhu.funds.bank_events import AccountEvent
+from jiuzhu.funds.events import FundsEvent
 from jiuzhu.funds.models import InstitutionAccount
 from jiuzhu.funds.selectors import actor_county
 
@@ -66,7 +66,7 @@ def institution_account_save(*, actor, institution: str, bank_name: str, account
                  "account_tail": account.account_tail}
         audit_change("create" if created else "update", actor, account,
                      changes={k: [before[k], v] for k, v in after.items() if before[k] != v})
-        record_event(kind=AccountEvent.INSTITUTION_ACCOUNT_SAVED, subject=account, actor=actor, region=county,
+        record_event(kind=FundsEvent.INSTITUTION_ACCOUNT_SAVED, subject=account, actor=actor, region=county,
                      summary=f"{'登记' if created else '修改'}供养机构账户：{institution} {bank_name} "
                              f"尾号{account.account_tail}")
     return account

@@ -18,6 +18,8 @@ class FundsEvent:
     RETURN_IMPORTED = "funds.return_imported"  # the bank's return file: paid and failed lines
     LINE_STOPPED = "funds.line_stopped"  # a failed line stopped (停发) with the reason
     LINE_CORRECTED = "funds.line_corrected"  # a failed line rebuilt into the corrected batch (更正发放)
+    LINE_ADJUSTED = "funds.line_adjusted"  # a line's amount adjusted by hand on an editable township part
+    INSTITUTION_ACCOUNT_SAVED = "funds.institution_account_saved"  # a 供养机构's account added or changed
     PAYMENT_STOPPED = "funds.payment_stopped"  # a payee stopped from a month on (death, termination, lapse)
     PAYMENT_HELD = "funds.payment_held"  # 暂停发放: a death warning not yet verified
     PAYMENT_HOLD_LIFTED = "funds.payment_hold_lifted"  # the death warning rebutted (未死亡证明): paid again

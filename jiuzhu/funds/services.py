@@ -163,8 +163,6 @@ def line_adjust(*, actor, line: PaymentLine, amount, reason: str) -> PaymentLine
     The township's and the roll's totals follow."""
     from decimal import InvalidOperation
 
-    from jiuzhu.funds.bank_events import AccountEvent
-
     require(actor, Capability.PREPARE_PAYMENTS)
     if not region_in_scope(actor, line.township):
         raise Http404("记录不存在或不在您的管辖范围内")
@@ -192,7 +190,7 @@ def line_adjust(*, actor, line: PaymentLine, amount, reason: str) -> PaymentLine
         refresh_totals(roll)
         audit_change("update", actor, line, person_id=line.payee_id,
                      changes={"adjustment": [str(before), str(amount)], "reason": reason})
-        record_event(kind=AccountEvent.LINE_ADJUSTED, subject=line, actor=actor, person_id=line.payee_id,
+        record_event(kind=FundsEvent.LINE_ADJUSTED, subject=line, actor=actor, person_id=line.payee_id,
                      household_id=line.household_id, region=line.township,
                      summary=f"{roll}：调整 {amount} 元，实发 {total} 元。理由：{reason}"[:300],
                      payload={"roll": roll.pk, "adjustment": str(amount)})
