@@ -122,6 +122,9 @@ def build_world(villages_per_township: int = 6) -> dict:
     city_station = _org("邵阳市救助管理站", OrganizationKind.RESCUE_STATION, city, parent=city_ca, regional=True)
     accounts = []
     for username, name, org, region, roles in [
+        # The city's civil-affairs office keeps the safety-net fund serving its counties (funds/fund_demo.py).
+        ("shaoyang_officer", "邵阳市民政经办员", city_ca, city, [Role.ASSISTANCE_OFFICER]),
+        ("shaoyang_approver", "邵阳市民政审批员", city_ca, city, [Role.APPROVER]),
         ("shaoyang_analyst", "邵阳市统计分析员", city_ca, city, [Role.ANALYST]),
         ("shaoyang_regional", "邵阳市区域性中心工作人员", city_station, city, [Role.REGIONAL_OFFICER]),
         ("shaoyang_auditor", "邵阳市审计员", city_ca, city, [Role.AUDITOR]),

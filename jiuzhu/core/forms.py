@@ -41,6 +41,20 @@ class IsoDateInput(forms.DateInput):
         return super().format_value(value)
 
 
+class ChineseFileInput(forms.ClearableFileInput):
+    """A file input whose button and "no file" text are Chinese whatever language the browser asks (Chromium draws
+    its own "Choose File / No file chosen"): the real input, transparent, lies over a 选择文件 button and the chosen
+    name (static jiuzhu/filepicker.js). It keeps its field's <label>; a page without a form uses the same markup
+    from templates/_file_input.html. The "current file / clear" part of ClearableFileInput is kept, in Chinese."""
+
+    template_name = "core/widgets/chinese_file_input.html"
+
+    def __init__(self, attrs=None):
+        attrs = dict(attrs or {})
+        attrs["class"] = " ".join(filter(None, [attrs.get("class"), "file-picker-input"]))
+        super().__init__(attrs)
+
+
 class IsoDateField(forms.DateField):
     """A date field on an IsoDateInput that reads dates as clean_date does (not only Django's zh-hans formats),
     with a Chinese message for what it cannot read."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from jiuzhu.core.forms import IsoDateField
+from jiuzhu.core.forms import ChineseFileInput, IsoDateField
 from jiuzhu.core.models import Region, RegionLevel
 from jiuzhu.followup.models import Condition, Hardship, VisitMethod
 from jiuzhu.intake.catalog import ITEMS
@@ -23,7 +23,7 @@ class VisitForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 4}))
     hardship = forms.ChoiceField(label="发现困难", choices=Hardship.choices, required=False)
     photo = forms.FileField(label="照片（可选）", required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png",
+                            widget=ChineseFileInput(attrs={"accept": "image/jpeg,image/png",
                                                                    "capture": "environment"}))
 
 

@@ -36,23 +36,17 @@ def _preview(actor, upload: tabular.Upload) -> dict:
 def account_import_upload(request):
     account_import.require_importer(request.user)
     if request.method == "POST":
-        file = request.FILES.get("file")
-        suffix = Path(file.name).suffix.lower() if file else ""
-        if file is None:
-            messages.error(request, "请选择要导入的文件")
-        elif suffix not in SUFFIXES:
-            messages.error(request, "只能导入 Excel（.xlsx）或 CSV 文件；旧版 .xls 请先在 Excel 中另存为 .xlsx")
-        else:
-            try:
-                tabular.check_upload_size(file.size)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                upload = STORE.save(owner=request.user, filename=file.name, data=b"".join(file.chunks()))
-                _preview(request.user, upload)
-                return redirect("funds:account_import_review", upload.id)
+        done = tabular.upload_step(request, lambda file: _stored(request.user, file), suffixes=SUFFIXES)
+        if done is not None:
+            return done
     return render(request, "funds/account_import.html", {
         "labels": account_import.LABELS, "max_mb": tabular.limits.max_upload_bytes() // (1024 * 1024)})
+
+
+def _stored(actor, file: tabular.PostedFile):
+    upload = STORE.save(owner=actor, filename=file.filename, data=file.data)
+    _preview(actor, upload)  # parsed once, here
+    return redirect("funds:account_import_review", upload.id)
 
 
 @login_required

@@ -1,19 +1,24 @@
-"""The demo's safety-net fund and purchase of services, through the funds app's services (the lead wires
-`populate()` into load_demo after the registry's demo): for 隆回县 and 洞口县 a fund with a year of contributions
-(the city budget brought forward, the red cross's and the charity federation's shares with their available funds,
-donations) and disbursements decided by 一事一议 or 先行救助 (one still waiting for the approver); a provider, a
-contract with dispatched staff, service records in the window's township (some confirmed, some waiting on the
-township's work list) and the first milestone evaluated and paid."""
+"""The demo's safety-net fund and purchase of services, through the funds app's services (load_demo calls
+`populate()` after the registry's, intake's and monitoring's demos): the city's fund (邵阳市托底救助基金, opened and
+fed by shaoyang_officer: the city budget brought forward, the red cross's and the charity federation's shares with
+their available funds, donations) serving 隆回县 and 洞口县, whose officers propose disbursements for their own
+county's decided cases (一事一议 or 先行救助, linked to the case) that shaoyang_approver approves (the last one still
+waiting); and per county a provider, a contract with dispatched staff, service records in the window's township
+(some confirmed, some waiting on the township's work list) and the first milestone evaluated and paid."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from stdnum.cn import uscc
 
+from jiuzhu.core.demo import CITY_CODE
+from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region, User
 from jiuzhu.funds import fund_services, purchase_services
 from jiuzhu.funds.fund_models import Fund, FundEntry
@@ -22,6 +27,7 @@ from jiuzhu.registry.models import Household, Person
 # A scanned decision stands in for the minutes (a one-page PDF).
 DECISION_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 COUNTIES = (("longhui", "430524", "隆回县"), ("dongkou", "430525", "洞口县"))
+PER_COUNTY = 2  # disbursements each county proposes
 
 
 def _uscc(county: str, n: int) -> str:
@@ -29,50 +35,82 @@ def _uscc(county: str, n: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def populate() -> dict:
-    """Idempotent: does nothing once a fund exists."""
+def _user(username: str) -> User:
+    return User.objects.select_related("region", "organization").get(username=username)
+
+
+def populate(*, cases: Iterable[tuple[str, int]] = ()) -> dict:
+    """Idempotent: does nothing once a fund exists. `cases` are the decided cases (kind, id) other apps' demos
+    made (core/references.py kinds); each county's officer proposes for those of its own county. A county with
+    none proposes for its first households with the decision attached but no case linked."""
     if Fund.objects.exists():
         return {"funds": 0, "entries": 0, "records": 0}
     today = timezone.localdate()
-    made = {"funds": 0, "entries": 0, "records": 0}
+    city_officer, city_approver = _user("shaoyang_officer"), _user("shaoyang_approver")
+    cases = list(cases)
+    made = {"funds": 1, "entries": 0, "records": 0}
+    with transaction.atomic():
+        fund = _city_fund(city_officer, Region.objects.get(code=CITY_CODE), today)
     for prefix, code, name in COUNTIES:
-        officer = User.objects.select_related("region", "organization").get(username=f"{prefix}_officer")
-        approver = User.objects.select_related("region").get(username=f"{prefix}_approver")
-        window = User.objects.select_related("region").get(username=f"{prefix}_window")
+        officer, approver, window = _user(f"{prefix}_officer"), _user(f"{prefix}_approver"), _user(f"{prefix}_window")
         with transaction.atomic():
-            made["entries"] += _fund(officer, approver, Region.objects.get(code=code), today)
+            _disbursements(officer, city_approver, fund, Region.objects.get(code=code), cases, today)
             made["records"] += _services(officer, approver, window, code, name, today)
-        made["funds"] += 1
+    made["entries"] = FundEntry.objects.filter(fund=fund).count()
     return made
 
 
-def _fund(officer, approver, county, today) -> int:
-    fund = fund_services.fund_open(actor=officer, region=county)
+def _city_fund(officer, city, today) -> Fund:
+    fund = fund_services.fund_open(actor=officer, region=city)
     jan = today.replace(month=1, day=1)
     last_year = jan - dt.timedelta(days=20)
     book = fund_services.contribution_record
-    book(actor=officer, fund=fund, source="city_budget", amount="800000", entry_date=last_year,
+    book(actor=officer, fund=fund, source="city_budget", amount="1600000", entry_date=last_year,
          voucher="市财预〔上年〕12号", note="上年市级财政预算安排")
-    book(actor=officer, fund=fund, source="city_budget", amount="500000", entry_date=jan, voucher="市财预 1号")
-    book(actor=officer, fund=fund, source="red_cross", amount="200000", available_funds="600000",
+    book(actor=officer, fund=fund, source="city_budget", amount="1000000", entry_date=jan, voucher="市财预 1号")
+    book(actor=officer, fund=fund, source="red_cross", amount="400000", available_funds="1200000",
          entry_date=min(today, jan + dt.timedelta(days=20)), voucher="红字 3号")
-    book(actor=officer, fund=fund, source="charity", amount="100000", available_funds="450000",
+    book(actor=officer, fund=fund, source="charity", amount="200000", available_funds="900000",
          entry_date=min(today, jan + dt.timedelta(days=25)), voucher="慈总 5号", note="不足可用资金三分之一，待补足")
-    book(actor=officer, fund=fund, source="donation", amount="36000",
+    book(actor=officer, fund=fund, source="donation", amount="72000",
          entry_date=min(today, jan + dt.timedelta(days=40)), note="爱心企业定向捐赠")
-    heads = list(Household.objects.filter(region__path__startswith=county.path, head__isnull=False)
-                 .order_by("pk")[:3])
-    decisions = [("case_conference", "一事一议（重病、大额医疗费用）", "20000"),
-                 ("assist_first", "先行救助（火灾，住房损毁）", "8000"),
-                 ("case_conference", "一事一议（意外事故致家庭困难）", "15000")]
-    for n, (household, (kind, note, amount)) in enumerate(zip(heads, decisions, strict=False), start=1):
+    return fund
+
+
+def _county_cases(officer, cases):
+    """The decided cases the county's officer may pay from the city's fund: in its jurisdiction (404 otherwise),
+    decided and not paid yet."""
+    found = []
+    for kind, ref in cases:
+        try:
+            found.append(fund_services.decided_case(officer, kind, ref))
+        except (Http404, DomainError):
+            continue
+        if len(found) == PER_COUNTY:
+            break
+    return found
+
+
+def _disbursements(officer, city_approver, fund, county, cases, today) -> None:
+    short = county.name[:2]
+    linked = _county_cases(officer, cases)
+    if linked:
+        plans = [dict(household=Household.objects.get(pk=case.household_id), amount=case.amount or Decimal("3000"),
+                      decision_kind=case.decision_kind, decided_on=case.decided_on, source_kind=case.kind,
+                      source_id=case.id, note=case.label[:300]) for case in linked]
+    else:
+        heads = Household.objects.filter(region__path__startswith=county.path, head__isnull=False).order_by("pk")
+        plans = [dict(household=h, amount=amount, decision_kind=kind, decided_on=today - dt.timedelta(days=3 * n),
+                      note=note)
+                 for n, (h, (kind, note, amount)) in enumerate(zip(heads[:PER_COUNTY], [
+                     ("case_conference", "一事一议（重病、大额医疗费用）", "20000"),
+                     ("assist_first", "先行救助（火灾，住房损毁）", "8000")], strict=False), start=1)]
+    for n, plan in enumerate(plans, start=1):
         entry = fund_services.disbursement_prepare(
-            actor=officer, fund=fund, household=household, amount=amount, decision_kind=kind,
-            decision_ref=f"{county.name[:2]}民议〔{today.year}〕{n}号", decided_on=today - dt.timedelta(days=3 * n),
-            decision_file=DECISION_PDF, decision_filename="决定文书.pdf", note=note)
-        if n < len(decisions):  # the last waits for the approver
-            fund_services.disbursement_approve(actor=approver, entry=entry)
-    return FundEntry.objects.filter(fund=fund).count()
+            actor=officer, fund=fund, decision_ref=f"{short}民议〔{today.year}〕{n}号",
+            decision_file=DECISION_PDF, decision_filename="决定文书.pdf", **plan)
+        if n < len(plans) or county.code != COUNTIES[-1][1]:  # the very last waits for the city's approver
+            fund_services.disbursement_approve(actor=city_approver, entry=entry)
 
 
 def _services(officer, approver, window, code, name, today) -> int:

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from jiuzhu.core.forms import IsoDateInput
+from jiuzhu.core.forms import ChineseFileInput, IsoDateInput
 from jiuzhu.funds.fund_models import DecisionKind, FundSource
 
 DATE = IsoDateInput()
@@ -30,7 +30,7 @@ class DisbursementForm(forms.Form):
     decision_ref = forms.CharField(label="决定文号（会议纪要编号）", required=False, max_length=100)
     decided_on = forms.DateField(label="决定日期", required=False, widget=DATE)
     decision_file = forms.FileField(label="决定文书扫描件（PDF、JPEG 或 PNG）", required=False,
-                                    widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,"
+                                    widget=ChineseFileInput(attrs={"accept": "application/pdf,image/jpeg,"
                                                                                      "image/png"}))
     note = forms.CharField(label="摘要", required=False, max_length=300)
 

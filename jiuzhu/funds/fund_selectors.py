@@ -219,3 +219,18 @@ def household_of_case(actor, case):
         raise Http404("记录不存在或不在您的管辖范围内")
     audit_read(actor, household, person_id=household.head_id, detail={"purpose": "托底救助基金拟定支出"})
     return household
+
+
+def disbursement_household(actor, *, case, head_id_number: str):
+    """The household a disbursement is for: the decided case's (404 out of scope), else the registered household of
+    the person with this ID number in the actor's jurisdiction (a Chinese error naming head_id_number)."""
+    from jiuzhu.core.errors import invalid
+
+    if case is not None:
+        return household_of_case(actor, case)
+    if not (head_id_number or "").strip():
+        raise invalid("请填写救助家庭户主（或成员）身份证号码", "head_id_number")
+    person = person_by_id_number(actor, head_id_number, field="head_id_number")
+    if person.household_id is None:
+        raise invalid("该人员没有登记家庭", "head_id_number")
+    return person.household

@@ -192,6 +192,53 @@ class LedgerPageOut(Schema):
     offset: int
 
 
+class ContributionIn(Schema):
+    """Every field a string: what is missing or wrong is the service's Chinese 400 naming the field."""
+
+    source: str = Field("", description="资金来源：city_budget 市级财政、red_cross 红十字会、charity 慈善总会…")
+    amount: str = Field("", description="金额（元），如 30000.00")
+    available_funds: str = Field("", description="该机构当年可用资金（元；红十字会、慈善总会必填）")
+    entry_date: str = Field("", description="入账日期 YYYY-MM-DD（空为今天）")
+    voucher: str = Field("", description="凭证号")
+    note: str = Field("", description="摘要")
+
+
+class DisbursementIn(Schema):
+    """A multipart form with the scanned decision as the file `decision_file`. The household is the linked case's
+    (source_kind, source_id: core/references.py, e.g. intake.assist_first) or the one of head_id_number."""
+
+    source_kind: str = Field("", description="决定来源：monitoring.case_conference 或 intake.assist_first")
+    source_id: str = Field("", description="决定来源编号")
+    head_id_number: str = Field("", description="救助家庭户主（或成员）身份证号码（未关联决定来源时必填）")
+    amount: str = Field("", description="支出金额（元）")
+    decision_kind: str = Field("", description="决定方式：case_conference 一事一议，assist_first 先行救助")
+    decision_ref: str = Field("", description="决定文号（会议纪要编号）")
+    decided_on: str = Field("", description="决定日期 YYYY-MM-DD")
+    note: str = Field("", description="摘要")
+
+
+class FundEntryOut(Schema):
+    id: int
+    fund_id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    entry_date: dt.date
+    amount: Decimal
+    source: str
+    source_label: str
+    decision_kind: str
+    decision_kind_label: str
+    decision_ref: str
+    case_kind: str  # the linked decided case (core/references.py), "" when none
+    case_id: int | None = None
+    household_id: int | None = None
+    reject_reason: str
+    fund_balance: Decimal  # the fund's balance after this write
+    fund_pending_out: Decimal
+
+
 # ---- Purchase of services -----------------------------------------------------------------------------------
 
 class ServiceRecordOut(Schema):

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from jiuzhu.core import tabular
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.exports import download_response
 from jiuzhu.core.files import SizeLimitHandler
@@ -23,7 +24,7 @@ from jiuzhu.monitoring.feeds_schema import FEED_SCHEMAS, TYPE_LABELS, schema_for
 from jiuzhu.monitoring.models import FeedBatchStatus, FeedKind, LinkReviewStatus
 
 SHOWN_ERRORS = 200
-SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt", ".parquet")
+SUFFIXES = {".xlsx", ".xlsm", ".csv", ".txt", ".parquet"}
 
 
 def _referred_url() -> str | None:
@@ -45,27 +46,26 @@ def _departments(actor):
 
 
 def _upload(request):
-    file = request.FILES.get("file")
+    """The posted feed checked and read (core/tabular upload_step, within the feed's own size limit), then
+    written as a batch; the batch's page, or None with the refusal shown."""
     kind = request.POST.get("kind", "")
-    if file is None:
-        messages.error(request, "请选择要上传的文件")
-        return None
-    if kind not in FEED_SCHEMAS:
+    if request.FILES.get("file") is not None and kind not in FEED_SCHEMAS:
         messages.error(request, "请选择数据类型")
-        return None
-    if not file.name.lower().endswith(SUFFIXES):
-        messages.error(request, "只能上传 Excel（.xlsx）、CSV 或 Parquet 文件")
         return None
     organization = None
     if request.POST.get("organization"):
         organization = Organization.objects.filter(pk=request.POST["organization"]).first()
-    try:
-        feeds.check_feed_size(file.size)  # the upload handler kept nothing beyond the limit
-        return feeds.feed_upload(actor=request.user, kind=kind, data=file.read(), filename=file.name,
-                                 organization=organization, accept_partial=bool(request.POST.get("accept_partial")))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return None
+
+    def batch(file):
+        result = feeds.feed_upload(actor=request.user, kind=kind, data=file.data, filename=file.filename,
+                                   organization=organization, accept_partial=bool(request.POST.get("accept_partial")))
+        level = messages.info if result.status == "already_received" else (
+            messages.warning if result.status == FeedBatchStatus.CHECKED else messages.success)
+        level(request, result.message)
+        return redirect("monitoring:feed_batch", result.batch.pk)
+
+    # The upload handler kept nothing beyond the feed limit; its size is refused before a byte is parsed.
+    return tabular.upload_step(request, batch, suffixes=SUFFIXES, verb="上传", check_size=feeds.check_feed_size)
 
 
 @csrf_exempt  # CSRF is checked by csrf_protect below, once the upload limit is in place (core/files.py)
@@ -81,13 +81,7 @@ def inbox(request):
 @csrf_protect
 def _inbox(request):
     if request.method == "POST":
-        result = _upload(request)
-        if result is not None:
-            level = messages.info if result.status == "already_received" else (
-                messages.warning if result.status == FeedBatchStatus.CHECKED else messages.success)
-            level(request, result.message)
-            return redirect("monitoring:feed_batch", result.batch.pk)
-        return redirect("monitoring:feeds")
+        return _upload(request) or redirect("monitoring:feeds")
     batches = feeds.batches_for(request.user).order_by("-uploaded_at")[:50]
     pending_links = feeds.reviews_for(request.user).filter(status=LinkReviewStatus.PENDING).count()
     return render(request, "monitoring/feed_inbox.html", {

@@ -52,26 +52,18 @@ def _preview(actor, upload: tabular.Upload) -> dict:
 def import_upload(request):
     imports.require_importer(request.user)
     if request.method == "POST":
-        file = request.FILES.get("file")
-        suffix = Path(file.name).suffix.lower() if file else ""
-        if file is None:
-            messages.error(request, "请选择要导入的文件")
-        elif suffix == ".xls":
-            messages.error(request, "这是旧版Excel（.xls）文件，请在Excel中“另存为”Excel工作簿（.xlsx）后再导入")
-        elif suffix not in SUFFIXES:
-            messages.error(request, "只能导入 Excel（.xlsx）、CSV 或 Parquet 文件")
-        else:
-            try:
-                tabular.check_upload_size(file.size)  # before a byte of it is read
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                upload = STORE.save(owner=request.user, filename=file.name, data=b"".join(file.chunks()))
-                _preview(request.user, upload)  # parsed once, here
-                return redirect("registry:import_review", upload.id)
+        done = tabular.upload_step(request, lambda file: _stored(request.user, file), suffixes=SUFFIXES)
+        if done is not None:
+            return done
     batches = ImportBatch.objects.filter(created_by=request.user).order_by("-created_at")[:10]
     return render(request, "registry/import_upload.html", {
         "batches": batches, "max_mb": tabular.limits.max_upload_bytes() // (1024 * 1024)})
+
+
+def _stored(actor, file: tabular.PostedFile):
+    upload = STORE.save(owner=actor, filename=file.filename, data=file.data)
+    _preview(actor, upload)  # parsed once, here
+    return redirect("registry:import_review", upload.id)
 
 
 def _posted_mapping(request) -> dict[str, str]:

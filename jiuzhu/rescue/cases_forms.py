@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from jiuzhu.core.forms import IsoDateField
+from jiuzhu.core.forms import ChineseFileInput, IsoDateField
 from jiuzhu.rescue.models import (
     CLIENT_GROUPS,
     ArrivalChannel,
@@ -68,7 +68,7 @@ class AdmissionForm(forms.Form):
     belongings = text("随身物品（寄存）", 500, rows=2)
     fingerprint_taken = flag("已采集指纹")
     photo = forms.FileField(label="照片（JPEG 或 PNG）", required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png",
+                            widget=ChineseFileInput(attrs={"accept": "image/jpeg,image/png",
                                                                    "capture": "environment"}))
     refusal_reason = text("不予救助的理由（仅在“不予救助”时填写）", 500, rows=2)
 

@@ -22,7 +22,7 @@ def test_clerk_uploads_a_feed_with_errors_and_accepts_it_without_the_bad_rows(pa
     assert "部门工作台" in page.inner_text("h1")
     shot(page, "1-inbox")
     page.get_by_label("数据类型").select_option(label="医保结算")
-    page.get_by_label("选择文件").set_input_files(str(path))
+    page.get_by_label("导入文件").set_input_files(str(path))
     with page.expect_navigation():
         page.get_by_role("button", name="上传并检查").click()
     body = page.inner_text("body")

@@ -32,7 +32,7 @@ def template(rows: list[tuple]) -> bytes:
 
 
 def upload(page, data: bytes) -> None:
-    page.get_by_label("选择文件").set_input_files(files=[{"name": "账户采集表.csv", "mimeType": "text/csv",
+    page.get_by_label("导入文件").set_input_files(files=[{"name": "账户采集表.csv", "mimeType": "text/csv",
                                                           "buffer": data}])
     with page.expect_navigation():
         page.get_by_role("button", name="上传并检查").click()

@@ -40,7 +40,7 @@ def test_officer_imports_a_roster_and_follows_the_link_to_its_households(page, t
     roster(path)
     sign_in(page, "longhui_officer")
     open_menu(page, "批量导入")
-    page.get_by_label("选择文件").set_input_files(str(path))
+    page.get_by_label("导入文件").set_input_files(str(path))
     with page.expect_navigation():
         page.get_by_role("button", name="上传并检查").click()
     shot(page, "1-review")

@@ -17,7 +17,10 @@ def test_officer_sees_each_problem_at_its_cell_and_saves_the_mapping(page, tmp_p
     path.write_bytes(roster.data)
     sign_in(page, "longhui_officer")
     open_menu(page, "批量导入")
-    page.get_by_label("选择文件").set_input_files(str(path))
+    page.get_by_label("导入文件").set_input_files(str(path))
+    # The core file picker names the chosen file in Chinese, never Chromium's "Choose File / No file chosen".
+    assert page.locator(".file-picker-name").inner_text() == roster.filename
+    shot(page, "0-picked")
     with page.expect_navigation():
         page.get_by_role("button", name="上传并检查").click()
     body = page.inner_text("body")

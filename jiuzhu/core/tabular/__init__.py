@@ -10,6 +10,8 @@ files) reads, recognises, checks and reports through here. Knows no domain app.
 - limits.py   size, zip expansion and cell-position limits, checked before parsing (settings TABULAR_*)
 - store.py    the encrypted upload store, the cached preview, saved column mappings; purge after 24 h
 - rows.py     row-per-record parsing, all or nothing or `partial=True` (bad rows downloadable)
+- upload.py   a page's upload step: the posted file checked (present, suffix, size before reading), read once,
+              handed to the page's own step (store for the check page, or write the batch)
 - report.py   the error report workbook, through core/exports (formula-safe); the cell report (工作表, 行号,
               列 letter, 列名, 值, 问题; notices marked 提示) as xlsx or csv
 """
@@ -34,6 +36,7 @@ from jiuzhu.core.tabular.reader import RowRef, Sheet, Table, file_kind, read_byt
 from jiuzhu.core.tabular.report import cell_report_csv, cell_report_workbook, errors_workbook
 from jiuzhu.core.tabular.rows import Field, ParsedRows, parse_rows
 from jiuzhu.core.tabular.store import NamedMappings, Upload, UploadStore, purge_stale_uploads
+from jiuzhu.core.tabular.upload import PostedFile, posted_file, upload_step
 
 __all__ = [
     "CellError",
@@ -42,6 +45,7 @@ __all__ = [
     "FileRejected",
     "NamedMappings",
     "ParsedRows",
+    "PostedFile",
     "RowErrors",
     "RowRef",
     "Sheet",
@@ -63,9 +67,11 @@ __all__ = [
     "parse_integer",
     "parse_rows",
     "parse_text",
+    "posted_file",
     "purge_stale_uploads",
     "read_bytes",
     "read_table",
     "row_label",
     "text",
+    "upload_step",
 ]

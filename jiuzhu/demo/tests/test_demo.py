@@ -205,3 +205,25 @@ def test_the_followup_demo_gives_the_coordinator_a_week_of_work(rescue_demo, cli
     before = (ReturneeEntry.objects.count(), FollowupVisit.objects.count(), AtRiskPerson.objects.count())
     assert populate_followup(seed=5)["returnees"] == 0
     assert (ReturneeEntry.objects.count(), FollowupVisit.objects.count(), AtRiskPerson.objects.count()) == before
+
+
+# ---- the city's safety-net fund pays the counties' decided cases (funds/fund_demo.py, demo/decided.py) ---------
+
+def test_the_city_fund_pays_each_county_s_own_decided_cases(world):
+    from jiuzhu.demo.decided import decided_cases
+    from jiuzhu.funds.fund_demo import populate as populate_fund
+    from jiuzhu.funds.fund_models import Fund, FundEntry
+    from jiuzhu.intake.demo import populate as populate_intake
+    from jiuzhu.intake.references import ASSIST_FIRST
+
+    populate(seed=3, persons=10_000, villages=demo_villages())
+    populate_intake()  # each county's window grants a 先行救助 to a registered household
+    cases = decided_cases()
+    assert [kind for kind, _ in cases].count(ASSIST_FIRST) >= 2
+    populate_fund(cases=cases)
+    fund = Fund.objects.get()
+    assert fund.region.code == "430500"
+    linked = list(FundEntry.objects.filter(fund=fund, kind="disbursement", source_kind=ASSIST_FIRST)
+                  .select_related("recorded_by__region", "household__region"))
+    assert {e.recorded_by.username for e in linked} == {"longhui_officer", "dongkou_officer"}
+    assert all(e.household.region.path.startswith(e.recorded_by.region.path) for e in linked)

@@ -178,8 +178,8 @@ def return_csv(rows: list[tuple]) -> bytes:
 
 @pytest.fixture
 def staff_user(world):
-    """A staff account of `roles` in `region_code`'s civil affairs bureau (the demo has no city officer or
-    approver, nor anyone in another city): signs in with the demo password."""
+    """A staff account of `roles` in `region_code`'s civil affairs bureau (beside the demo's shaoyang_officer and
+    shaoyang_approver; the demo has no one in another city): signs in with the demo password."""
     from jiuzhu.core.demo import DEMO_PASSWORD
     from jiuzhu.core.models import Organization, OrganizationKind, Region, User, UserRole
 

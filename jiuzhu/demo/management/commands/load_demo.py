@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from jiuzhu.core.demo import DEMO_PASSWORD, build_world
 from jiuzhu.core.models import Role
+from jiuzhu.demo.decided import decided_cases
 from jiuzhu.familysearch.demo import populate as populate_notices
 from jiuzhu.followup.demo import populate as populate_followup
 from jiuzhu.funds.demo import populate as populate_funds
@@ -54,7 +55,8 @@ class Command(BaseCommand):
         if not quiet:
             self.stdout.write("  资金发放：救助金、收款账户、发放花名册、托底救助基金和购买服务")
         funds = populate_funds()  # grants, accounts, last month's approved roll with its return file, this month's roll
-        fund = populate_fund_services()  # the safety-net fund's ledger, service contracts and records
+        # The city's safety-net fund, its counties' decided cases paid from it; service contracts and records.
+        fund = populate_fund_services(cases=decided_cases())
         seconds = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(
             f"演示数据就绪：新增 {added['households']} 户 {added['persons']} 人，"
