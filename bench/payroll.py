@@ -178,6 +178,9 @@ def main():
     existing_database(args.db, _name(args))
 
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a pristine copy kept before a later migration (not timed)
 
     from jiuzhu.core.exports import csv_bytes_columns
     from jiuzhu.core.models import Region, User
