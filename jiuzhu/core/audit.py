@@ -167,9 +167,9 @@ def person_set_digest(person_ids) -> str:
 
 
 def _set_ids(set_id: int):
-    from jiuzhu.core.arrow_sql import query_arrow
-
     import pyarrow as pa
+
+    from jiuzhu.core.arrow_sql import query_arrow
 
     return query_arrow(f"SELECT person_id FROM core_auditpersonset WHERE set_id = {int(set_id)}",  # noqa: S608
                        {"person_id": pa.int64()})["person_id"].to_numpy()
@@ -188,7 +188,8 @@ def audit_person_set(*, actor, persons, purpose: str, label: str) -> AuditLog | 
     finds the chained row through the side table's person index.
 
     `persons`: as audit_persons_shown (a QuerySet reduced to one column of person ids, or a list of ints).
-    `label`: what the list was, in Chinese (kept as the row's object_repr), e.g. "银行代发文件（花名册 #3，农村商业银行）".
+    `label`: what the list was, in Chinese (kept as the row's object_repr), e.g.
+    "银行代发文件（花名册 #3，农村商业银行）".
     Returns the chained row (None: the list is empty, nothing written)."""
     import secrets
 

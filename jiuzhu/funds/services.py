@@ -334,9 +334,10 @@ def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     kind = "更正发放" if batch else "正常发放"
     # the file's payees as ONE chained audit row and its list of persons (a row per payee through the chain
     # trigger was most of the export's time at a million lines)
+    label = f"银行代发文件（{roll.county.name}{roll.month:%Y年%m月}花名册 #{roll.pk}，{bank_name}，{kind}）"
     with sql.large_cache():
         audit_person_set(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="bank_file",
-                         label=f"银行代发文件（{roll.county.name}{roll.month:%Y年%m月}花名册 #{roll.pk}，{bank_name}，{kind}）")
+                         label=label)
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
     return layout, bankfiles.export_columns(roll, layout, bank_name=bank_name, batch=batch)

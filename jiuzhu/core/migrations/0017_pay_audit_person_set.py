@@ -13,7 +13,8 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='AuditPersonSet',
             fields=[
-                ('pk', models.CompositePrimaryKey('set_id', 'person_id', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('pk', models.CompositePrimaryKey('set_id', 'person_id', blank=True, editable=False,
+                                                  primary_key=True, serialize=False)),
                 ('set_id', models.BigIntegerField()),
                 ('person_id', models.BigIntegerField()),
             ],
