@@ -190,9 +190,11 @@ def apply_return(roll: PaymentRoll, rows: ReturnRows) -> tuple[int, int]:
             cursor.execute("UPDATE funds_paymentline SET status = 'paid' WHERE roll_id = %s AND status = 'issued'"
                            " AND id IN (SELECT value FROM json_each(%s))", [roll.pk, json.dumps(paid_ids)])
             paid = max(cursor.rowcount, 0)
-            cursor.execute("UPDATE funds_paymentline SET status = 'failed', fail_reason = f.reason"
-                           " FROM (SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id,"
-                           " json_extract(value, '$[1]') AS reason FROM json_each(%s)) AS f"
+            # f MATERIALIZED: the failed rows drive, each line found by its id (as a subquery in FROM, SQLite
+            # went through the roll's million lines and scanned the JSON array for each: 28 s for 5,000 failures)
+            cursor.execute("WITH f AS MATERIALIZED (SELECT CAST(json_extract(value, '$[0]') AS INTEGER) AS id,"
+                           " json_extract(value, '$[1]') AS reason FROM json_each(%s))"
+                           " UPDATE funds_paymentline SET status = 'failed', fail_reason = f.reason FROM f"
                            " WHERE funds_paymentline.id = f.id AND funds_paymentline.roll_id = %s"
                            " AND funds_paymentline.status = 'issued'",
                            [json.dumps(list(zip(failed_ids, rows.reasons, strict=True)), ensure_ascii=False), roll.pk])

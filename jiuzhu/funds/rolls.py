@@ -141,6 +141,16 @@ def township_totals(roll) -> list[tuple[int, int, int, object]]:
         return cursor.fetchall()
 
 
+def roll_totals(roll) -> tuple[int, int, object]:
+    """(户数, 人数, 金额) of the roll's regular lines. SQLite reads them along (roll, township, id): left to
+    itself it went through the lines' household index over every roll's lines (14 s at a million lines)."""
+    order = " INDEXED BY line_roll_township" if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT household_id), SUM(persons), SUM(total) FROM funds_paymentline{order}"
+                       " WHERE roll_id = %s AND batch = 0", [roll.pk])
+        return cursor.fetchone()
+
+
 # ---- Checks before approval --------------------------------------------------------------------------------
 
 # The most a line may pay: the 低保 standard times the persons it pays for, or a 特困 person's standards.

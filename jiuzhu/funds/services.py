@@ -78,9 +78,9 @@ def refresh_totals(roll: PaymentRoll) -> None:
     for township_id, part in parts.items():
         part.households, part.persons, part.amount = totals.get(township_id, (0, 0, 0))
     RollTownship.objects.bulk_update(parts.values(), ["households", "persons", "amount"])
-    agg = roll.lines.filter(batch=0).aggregate(h=Count("household_id", distinct=True), p=Sum("persons"),
-                                                 a=Sum("total"))
-    roll.households, roll.persons, roll.amount = agg["h"] or 0, agg["p"] or 0, agg["a"] or 0
+    households, persons, amount = sql.roll_totals(roll)
+    roll.households, roll.persons = households or 0, persons or 0
+    roll.amount = Decimal(str(amount or 0)).quantize(Decimal("0.01"))  # SQLite sums as a float
     roll.save(update_fields=["households", "persons", "amount"])
 
 
