@@ -2,6 +2,9 @@
 
 - `audit()` writes one row; `audit_persons_shown()` writes one READ row per person of a list, a search or an
   export in one INSERT … SELECT (no Python loop), and `search_hash()` keeps search terms only as keyed hashes.
+- `audit_person_set()` (a bank file's million payees): ONE chained READ row naming the list, its persons in the
+  unchained side table core_auditpersonset (one INSERT … SELECT) whose count and SHA-256 the chained row holds;
+  the auditor's person search (selectors.audit_search) finds the row through the side table's person index.
 - The hash chain is kept by the database (migration 0005); `verify_chain()` recomputes it in SQL with the same
   database function the writer used, and `manage.py verify_audit` reports the first broken link.
 
