@@ -33,6 +33,17 @@ peak 507 MB. After the export as Arrow columns, the 256 MB page cache, the json_
 unmerged roll query (load 11.4): roll 68.8 s, checks 64.2 s, export 70.2 s, return import 76.3 s, peak 1,077 MB
 (the later chunked fetch lowers it). Not under 30 s at that load; see the branch's report for where the time
 goes (per-row audit chain trigger, per-row AES-GCM, registry lookups in random order).
+Measured 2026-12-02 (session 32, pay branch), 1,000,000 persons = 1,000,000 lines, SQLite, 2 shared cores.
+Before (main 43d5660, load 10.1): roll 49.9 s, checks 50.6 s, export 75.7 s, return import 58.9 s (CPU of this
+process 17.8 / 19.5 / 27.0 / 20.4 s), peak 817 MB. After (load 3.4): roll 10.4 s, checks 6.3 s, export 11.4 s =
+28.1 s; return import 14.1 s (CPU 10.0 / 6.2 / 11.1 / 10.2 s), peak 936 MB. What changed: the bank file's payees
+audited as one list (core.audit.audit_person_set: one chained row + one INSERT … SELECT into an unchained side
+table, instead of a million rows through the chain trigger and its Python SHA-256); the 未采集/须更新 checks on the
+partial index of flagged accounts (they probed the registry once per line, twice); the roll's total read along
+(roll, township, id) (14 s through the household index); the export read along the table in id order (no sort)
+with crypto.decrypt_many; the return file's failures driving their UPDATE (a materialised CTE); paymentline's
+registry references without database constraints (PostgreSQL's per-row constraint triggers) and one index less.
+Run with `--reuse` the data is migrated first (a pristine copy may predate a migration; not timed).
 """
 
 import argparse
@@ -178,6 +189,9 @@ def main():
     existing_database(args.db, _name(args))
 
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a pristine copy kept before a later migration (not timed)
 
     from jiuzhu.core.exports import csv_bytes_columns
     from jiuzhu.core.models import Region, User

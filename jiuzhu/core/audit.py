@@ -2,6 +2,9 @@
 
 - `audit()` writes one row; `audit_persons_shown()` writes one READ row per person of a list, a search or an
   export in one INSERT … SELECT (no Python loop), and `search_hash()` keeps search terms only as keyed hashes.
+- `audit_person_set()` (a bank file's million payees): ONE chained READ row naming the list, its persons in the
+  unchained side table core_auditpersonset (one INSERT … SELECT) whose count and SHA-256 the chained row holds;
+  the auditor's person search (selectors.audit_search) finds the row through the side table's person index.
 - The hash chain is kept by the database (migration 0005); `verify_chain()` recomputes it in SQL with the same
   database function the writer used, and `manage.py verify_audit` reports the first broken link.
 
@@ -152,6 +155,93 @@ def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
         return cursor.rowcount
 
 
+# ---- Bulk: one chained row for a large list of persons -------------------------------------------------------
+
+PERSON_SET_TYPE = "core.auditpersonset"
+
+
+def person_set_digest(person_ids) -> str:
+    """SHA-256 of a set's person ids, sorted ascending, as little-endian 8-byte integers: what the set's chained
+    row records (detail.person_set.sha256) and what verify_chain recomputes from core_auditpersonset."""
+    import numpy as np
+
+    ids = np.unique(np.asarray(person_ids, dtype=np.int64))
+    return hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()
+
+
+def _set_ids(set_id: int):
+    import pyarrow as pa
+
+    from jiuzhu.core.arrow_sql import query_arrow
+
+    return query_arrow(f"SELECT person_id FROM core_auditpersonset WHERE set_id = {int(set_id)}",  # noqa: S608
+                       {"person_id": pa.int64()})["person_id"].to_numpy()
+
+
+def audit_person_set(*, actor, persons, purpose: str, label: str) -> AuditLog | None:
+    """The persons of a large list (a bank's payment file of a million payees) audited as ONE chained READ row
+    plus one unchained core_auditpersonset row per person, written by one INSERT … SELECT; for lists of any size
+    where audit_persons_shown's row per person (each through the chain trigger) costs too much.
+
+    Why a side table and not a resolver naming a "frozen" set (roll X, bank Y): the set stays exact whatever
+    happens to the lines afterwards (a re-export after the bank's return file holds only the lines still
+    waiting; a correction batch grows), any app can use it without registering anything, and the chained row
+    holds the count and SHA-256 of the sorted ids (person_set_digest), so removing, adding or changing a side
+    row breaks verify_chain just as changing a chained row does. "Who saw person X" (selectors.audit_search)
+    finds the chained row through the side table's person index.
+
+    `persons`: as audit_persons_shown (a QuerySet reduced to one column of person ids, or a list of ints).
+    `label`: what the list was, in Chinese (kept as the row's object_repr), e.g.
+    "银行代发文件（花名册 #3，农村商业银行）".
+    Returns the chained row (None: the list is empty, nothing written)."""
+    import secrets
+
+    from django.db import transaction
+
+    if not isinstance(persons, QuerySet) and not persons:
+        return None
+    probe_alias = persons.db if isinstance(persons, QuerySet) else "default"
+    vendor = connections[probe_alias].vendor
+    source, source_params, alias = _person_ids_source(persons, vendor)
+    set_id = secrets.randbits(62) or 1
+    with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
+        cursor.execute(f"INSERT INTO core_auditpersonset (set_id, person_id) SELECT %s, s.pid FROM ({source}) s"  # noqa: S608
+                       " WHERE s.pid IS NOT NULL", [set_id, *source_params])
+        if cursor.rowcount == 0:
+            return None
+        ids = _set_ids(set_id)
+        detail = {"purpose": purpose, "person_set": {"persons": len(ids), "sha256": person_set_digest(ids)}}
+        # written last: on PostgreSQL the chained row holds the chain's lock until commit
+        return AuditLog.objects.create(action=AuditAction.READ, detail=with_token(detail), object_type=PERSON_SET_TYPE,
+                                       object_id=str(set_id), object_repr=label[:200], **writer_fields(actor))
+
+
+def person_set_rows_q(persons):
+    """Q over AuditLog: the set rows (audit_person_set) whose lists hold any of `persons` (a queryset of person
+    ids or a list of ints)."""
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Cast
+
+    from jiuzhu.core.models import AuditPersonSet
+
+    keys = AuditPersonSet.objects.filter(person_id__in=persons).annotate(key=Cast("set_id", CharField()))
+    return Q(object_type=PERSON_SET_TYPE, object_id__in=keys.values("key"))
+
+
+def _broken_set(connection) -> tuple[int, object] | None:
+    """The first set row (by id) whose side rows no longer match its recorded count and digest: (id, at)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, at, object_id, detail FROM core_auditlog WHERE object_type = %s ORDER BY id",
+                       [PERSON_SET_TYPE])
+        sets = cursor.fetchall()
+    for row_id, at, set_id, detail in sets:
+        recorded = (json.loads(detail) if isinstance(detail, str) else detail or {}).get("person_set") or {}
+        ids = _set_ids(int(set_id))
+        if recorded.get("persons") != len(ids) or recorded.get("sha256") != person_set_digest(ids):
+            return row_id, at
+    return None
+
+
 # ---- The hash chain ------------------------------------------------------------------------------
 
 def row_hash(prev: str, *content) -> str:
@@ -178,7 +268,8 @@ class ChainReport:
     rows: int
     broken_id: int | None = None
     broken_at: datetime | None = None
-    reason: str = ""  # "content": the row was changed; "link": a row before it was removed, added or changed
+    reason: str = ""  # "content": the row was changed; "link": a row before it was removed, added or changed;
+    # "persons": the list of persons of a bulk row (audit_person_set) was changed
     head_id: int | None = None
     head_hash: str = ""
     missing_triggers: tuple[str, ...] = ()
@@ -222,6 +313,9 @@ def verify_chain(*, using: str = "default", anchor: tuple[int, str] | None = Non
         else:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditlog'")
         present = {name for (name,) in cursor.fetchall()}
+    reason = ("link" if broken[2] else "content") if broken else ""
+    if broken is None and (found_set := _broken_set(connection)) is not None:
+        broken, reason = (*found_set, False), "persons"  # a bulk row's list of persons was changed
     at = broken[1] if broken else None
     if isinstance(at, str):  # SQLite: the stored text (UTC), or a naive UTC datetime
         at = datetime.fromisoformat(at) if at else None
@@ -231,7 +325,7 @@ def verify_chain(*, using: str = "default", anchor: tuple[int, str] | None = Non
         rows=rows,
         broken_id=broken[0] if broken else None,
         broken_at=at,
-        reason=("link" if broken[2] else "content") if broken else "",
+        reason=reason,
         head_id=head[0],
         head_hash=head[1],
         missing_triggers=tuple(t for t in CHAIN_TRIGGERS[connection.vendor] if t not in present),

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
+from jiuzhu.core.audit import PERSON_SET_TYPE
 from jiuzhu.core.discovery import app_modules
 from jiuzhu.core.models import AuditAction
 
@@ -27,7 +28,7 @@ PURPOSES = {
     "search": "查询", "export": "导出", "ids": "按身份证号码查询", "members": "查看家庭成员",
     "means_test": "家计调查", "assess": "分层评估", "grant": "救助发放", "edit": "修改信息",
     "member_add": "添加成员", "move": "人员迁移", "nothing": "查询（无结果）", "audit_search": "审计查询",
-    "queue": "审批队列", "decision": "审批认定",
+    "queue": "审批队列", "decision": "审批认定", "bank_file": "银行代发文件",
 }
 FILE_KINDS = {"xlsx": "Excel 表格", "csv": "CSV 文件", "parquet": "Parquet 文件"}
 CORE_FILTER_LABELS = {
@@ -46,7 +47,7 @@ def _hooks(name: str):
 
 # Core models whose verbose_name is not Chinese (an app names its own in audit_hooks.MODEL_NAMES).
 CORE_MODEL_NAMES = {"core.userrole": "用户角色", "core.event": "事件", "core.eventdelivery": "事件处理记录",
-                    "core.regionsetting": "区划参数"}
+                    "core.regionsetting": "区划参数", "core.auditpersonset": "人员名单"}
 
 
 def _chinese(text: str) -> bool:
@@ -164,6 +165,9 @@ def describe_rows(rows: Iterable) -> list:
     described = {t: describers[t](sorted(ids)) for t, ids in wanted.items()}
     for row in rows:
         text = described.get(row.object_type, {}).get(row.object_id)
+        if row.object_type == PERSON_SET_TYPE:  # one row for a list of persons (audit.audit_person_set)
+            counted = (row.detail.get("person_set") or {}) if isinstance(row.detail, dict) else {}
+            text = f"包含在{row.object_repr or '名单'}中的人员（共 {counted.get('persons', 0)} 人）"
         if text is None and row.object_type:
             text = f"{model_name(row.object_type)} #{row.object_id}" if row.object_id else model_name(row.object_type)
             generic = row.object_repr.endswith(f"object ({row.object_id})")

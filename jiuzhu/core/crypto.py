@@ -111,6 +111,29 @@ def encrypt_many(values: list[str]) -> list[str]:
     return [_encrypt(cipher, v) for v in values]
 
 
+def decrypt_many(tokens) -> list[str]:
+    """Bulk path of ``decrypt_text`` (a bank file's million account numbers): the key prepared once and the
+    per-token work kept to the base64 decoding and the AES-GCM call; "" stays "". A damaged token raises
+    decrypt_text's ValueError."""
+    open_sealed = _current_cipher().decrypt
+    decode = binascii.a2b_base64
+    plain = []
+    append = plain.append
+    try:
+        for token in tokens:
+            if not token:
+                append("")
+                continue
+            if not token.startswith(PREFIX):
+                raise ValueError
+            blob = decode(token[3:].replace("-", "+").replace("_", "/"))
+            append(open_sealed(blob[:NONCE_BYTES], blob[NONCE_BYTES:], None).decode("utf-8"))
+    except (ValueError, binascii.Error, InvalidTag):
+        decrypt_text(token)  # raises with the reason in Chinese
+        raise
+    return plain
+
+
 def keyed_hash_many(values: list[str]) -> list[str]:
     """Bulk path of ``keyed_hash``: settings are read and the key prepared once."""
     base = _current_hmac()

@@ -267,6 +267,23 @@ class AuditLog(models.Model):
         raise PermissionError("审计日志只能追加，不能删除")
 
 
+class AuditPersonSet(models.Model):
+    """The persons of one bulk audit row (core.audit.audit_person_set): a list of a million payees in a bank file
+    is ONE chained AuditLog row (object_type "core.auditpersonset", object_id = set_id, detail holding the count
+    and the SHA-256 of the sorted person ids) plus one unchained row here per person, written by one
+    INSERT … SELECT. The chained row's hash makes these rows tamper-evident: verify_chain recomputes each set's
+    SHA-256 from its rows. No foreign keys (core imports no app; the log outlives what it names)."""
+
+    pk = models.CompositePrimaryKey("set_id", "person_id")
+    set_id = models.BigIntegerField()
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "审计人员名单"
+        verbose_name_plural = "审计人员名单"
+        indexes = [models.Index(fields=["person_id"], name="audit_set_person")]  # who read this person
+
+
 class Event(models.Model):
     """One state change. The timeline users see, the household's assistance chain, and the outbox
     that higher apps' handlers react to (ARCHITECTURE.md, Events)."""

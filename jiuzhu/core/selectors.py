@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
+from jiuzhu.core.audit import person_set_rows_q
 from jiuzhu.core.models import AuditAction, AuditLog, Region
 from jiuzhu.core.permissions import Capability, require
 
@@ -14,7 +15,8 @@ def audit_search(*, actor, username: str = "", action: str = "", object_type: st
                  id_number: str = "", person_name: str = ""):
     """Auditors search the audit log of users of organisations in their region subtree. `id_number` (matched
     by its keyed hash) and `person_name` (persons of that name in the auditor's jurisdiction) find who
-    viewed or changed a person; the answer holds audit rows only, never the person's record."""
+    viewed or changed a person (his own rows, and the bulk rows whose list of persons holds him: a bank file);
+    the answer holds audit rows only, never the person's record."""
     require(actor, Capability.VIEW_AUDIT_LOG)
     qs = AuditLog.objects.all()
     if not actor.is_superuser:
@@ -27,7 +29,7 @@ def audit_search(*, actor, username: str = "", action: str = "", object_type: st
     if object_type:
         qs = qs.filter(object_type=object_type)
     if person_id:
-        qs = qs.filter(person_id=person_id)
+        qs = qs.filter(Q(person_id=person_id) | person_set_rows_q([person_id]))
     # Whole local days as a range on `at` (indexed), not a date function of every row.
     if date_from:
         qs = qs.filter(at__gte=_day_start(date_from))
@@ -56,7 +58,8 @@ def _audited_persons_q(actor, *, id_number: str, person_name: str) -> Q:
             if person_name:
                 named = finder.by_name(person_name, None if actor.is_superuser else actor.region)
                 persons = named if persons is None else persons.filter(pk__in=named)
-            q |= Q(person_id__in=persons)
+            # a row about him, or a bulk row whose list of persons holds him (audit.audit_person_set)
+            q |= Q(person_id__in=persons) | person_set_rows_q(persons)
     return q
 
 

@@ -99,14 +99,20 @@ class PaymentLine(models.Model):
     """One payee's money in a roll: a snapshot taken when the roll was prepared (frozen once approved)."""
 
     roll = models.ForeignKey(PaymentRoll, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    # The registry rows a line names carry no database constraint (db_constraint=False): a roll writes a million
+    # lines in one INSERT … SELECT taken from those very rows, and on PostgreSQL the constraint triggers (five
+    # parent look-ups per line) were half of that insert. Django's PROTECT still refuses deleting them.
     township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="乡镇（街道）",
-                                 db_index=False)
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
-    payee = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="领款人")
+                                 db_index=False, db_constraint=False)
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+",
+                                  db_constraint=False)
+    # no index of its own: line_payee (payee, roll) serves every lookup by payee (one index less to fill per line)
+    payee = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="领款人",
+                              db_index=False, db_constraint=False)
     grant = models.ForeignKey("registry.AssistanceGrant", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+", db_index=False)
+                              related_name="+", db_index=False, db_constraint=False)
     tier_decision = models.ForeignKey("registry.TierDecision", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+", db_index=False)
+                                      related_name="+", db_index=False, db_constraint=False)
     persons = models.PositiveSmallIntegerField("保障人数", default=1)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     account_cipher = models.TextField(blank=True)

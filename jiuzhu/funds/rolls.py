@@ -141,6 +141,16 @@ def township_totals(roll) -> list[tuple[int, int, int, object]]:
         return cursor.fetchall()
 
 
+def roll_totals(roll) -> tuple[int, int, object]:
+    """(户数, 人数, 金额) of the roll's regular lines. SQLite reads them along (roll, township, id): left to
+    itself it went through the lines' household index over every roll's lines (14 s at a million lines)."""
+    order = " INDEXED BY line_roll_township" if connection.vendor == "sqlite" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT household_id), SUM(persons), SUM(total) FROM funds_paymentline{order}"
+                       " WHERE roll_id = %s AND batch = 0", [roll.pk])
+        return cursor.fetchone()
+
+
 # ---- Checks before approval --------------------------------------------------------------------------------
 
 # The most a line may pay: the 低保 standard times the persons it pays for, or a 特困 person's standards.
@@ -183,9 +193,9 @@ def _checks(roll) -> list[tuple[str, str, str, list, str, list]]:
          [month, roll.item]),
         # 未采集: no account on the line, or the account the line pays is marked 未采集 in the registry now
         ("no_account", "'未采集收款账户'", "", [],
-         f"l.account_hash = '' OR l.id IN ({_flagged_lines})", ["not_collected", roll.pk]),
+         f"l.account_hash = '' OR l.id IN ({_flagged_lines()})", ["not_collected", roll.pk]),
         # 须更新: the bank's template marked the account to be renewed (registry.PaymentAccount.status)
-        ("account_update", "'收款账户须更新（银行反馈）'", "", [], f"l.id IN ({_flagged_lines})",
+        ("account_update", "'收款账户须更新（银行反馈）'", "", [], f"l.id IN ({_flagged_lines()})",
          ["needs_update", roll.pk]),
     ]
 
@@ -201,10 +211,16 @@ def _in_line_order(kind: str) -> str:
 
 # The roll's lines paying an account in use that the registry marks with a status (%s): driven from the few marked
 # accounts through the lines' (roll, account_hash) index, not a probe per line. Institution lines are not payees'.
-_flagged_lines = ("SELECT lf.id FROM registry_paymentaccount pa JOIN funds_paymentline lf"
-                  " ON lf.account_hash = pa.account_hash AND lf.household_id = pa.household_id"
-                  " WHERE pa.status = %s AND pa.is_active AND pa.account_hash <> '' AND lf.roll_id = %s"
-                  " AND lf.institution = ''")
+# The literal NOT (status = 'normal') is the partial index account_status_flagged's own condition: with only
+# `status = %s` (a parameter) neither database can tell the index covers the rows, and SQLite drove the subquery
+# from the roll's lines instead (a probe per line, twice per run: half the checks' time).
+# SQLite's CROSS JOIN keeps the accounts as the outer loop.
+def _flagged_lines() -> str:
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    return (f"SELECT lf.id FROM registry_paymentaccount pa {join} funds_paymentline lf"
+            " ON lf.account_hash = pa.account_hash AND lf.household_id = pa.household_id"
+            " WHERE pa.status = %s AND NOT (pa.status = 'normal') AND pa.is_active AND pa.account_hash <> ''"
+            " AND lf.roll_id = %s AND lf.institution = ''")
 
 
 def run_checks(roll) -> dict[str, int]:

@@ -78,9 +78,9 @@ def refresh_totals(roll: PaymentRoll) -> None:
     for township_id, part in parts.items():
         part.households, part.persons, part.amount = totals.get(township_id, (0, 0, 0))
     RollTownship.objects.bulk_update(parts.values(), ["households", "persons", "amount"])
-    agg = roll.lines.filter(batch=0).aggregate(h=Count("household_id", distinct=True), p=Sum("persons"),
-                                                 a=Sum("total"))
-    roll.households, roll.persons, roll.amount = agg["h"] or 0, agg["p"] or 0, agg["a"] or 0
+    households, persons, amount = sql.roll_totals(roll)
+    roll.households, roll.persons = households or 0, persons or 0
+    roll.amount = Decimal(str(amount or 0)).quantize(Decimal("0.01"))  # SQLite sums as a float
     roll.save(update_fields=["households", "persons", "amount"])
 
 
@@ -322,17 +322,22 @@ def _require_approved_county_step(actor, roll: PaymentRoll, capability: str = Ca
 
 def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     """(layout, columns) of one bank's payment file: the lines waiting for the bank (正常发放 batch 0, 更正发放
-    batch 1), as text columns in the layout's order (bankfiles.export_columns). Every payee in it is audited (one
-    INSERT … SELECT) and the export is an event."""
-    from jiuzhu.core.audit import audit_persons_shown
+    batch 1), as text columns in the layout's order (bankfiles.export_columns). Its payees are audited as one
+    list (core.audit.audit_person_set: one chained row, the persons by one INSERT … SELECT) and the export is an
+    event."""
+    from jiuzhu.core.audit import audit_person_set
     from jiuzhu.funds import bankfiles
 
     _require_approved_county_step(actor, roll)
-    lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED).order_by("id")
+    lines = roll.lines.filter(bank_name=bank_name, batch=batch, status=LineStatus.ISSUED)
     layout = bankfiles.layout_for(roll.county, bank_name)
-    with sql.large_cache():
-        audit_persons_shown(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="银行代发文件")
     kind = "更正发放" if batch else "正常发放"
+    # the file's payees as ONE chained audit row and its list of persons (a row per payee through the chain
+    # trigger was most of the export's time at a million lines)
+    label = f"银行代发文件（{roll.county.name}{roll.month:%Y年%m月}花名册 #{roll.pk}，{bank_name}，{kind}）"
+    with sql.large_cache():
+        audit_person_set(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="bank_file",
+                         label=label)
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",
            bank=bank_name, batch=batch)
     return layout, bankfiles.export_columns(roll, layout, bank_name=bank_name, batch=batch)

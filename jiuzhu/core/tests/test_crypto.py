@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from jiuzhu.core.crypto import decrypt_text, encrypt_many, encrypt_text, keyed_hash, keyed_hash_many
+from jiuzhu.core.crypto import decrypt_many, decrypt_text, encrypt_many, encrypt_text, keyed_hash, keyed_hash_many
 
 NUMBER = "11010519491231002X"
 KEY_A = base64.urlsafe_b64encode(b"A" * 32).decode()
@@ -91,3 +91,14 @@ def test_bulk_paths_match_single_calls(keys):
     assert [decrypt_text(t) for t in tokens] == values
     assert len(set(tokens)) == len(tokens)
     assert encrypt_many([]) == []
+
+
+def test_decrypt_many_is_decrypt_text_in_bulk(keys):
+    plains = [NUMBER, "张三", "6217000000000001"]
+    tokens = encrypt_many(plains)
+    assert decrypt_many([tokens[0], "", *tokens[1:]]) == [NUMBER, "", *plains[1:]]  # "" (no account) stays ""
+    blob = bytearray(base64.urlsafe_b64decode(tokens[0][3:]))
+    blob[-1] ^= 1
+    for damaged in ("v2:abc", "v1:!!!", "v1:" + base64.urlsafe_b64encode(bytes(blob)).decode()):
+        with pytest.raises(ValueError):
+            decrypt_many([tokens[1], damaged])

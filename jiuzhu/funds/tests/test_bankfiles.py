@@ -33,7 +33,8 @@ def test_bank_file_in_the_banks_layout_and_audited(persona, approved_roll, count
     first = PaymentLine.objects.filter(roll=roll).order_by("id").first()
     assert rows[0][0].startswith("62220000") and rows[0][0].endswith(first.account_tail)
     assert rows[0][2] == "300.00" and rows[0][3] == str(first.pk)
-    assert AuditLog.objects.filter(detail__purpose="银行代发文件").count() == 2
+    audited = AuditLog.objects.get(detail__purpose="bank_file")  # one row for the file's list of payees
+    assert audited.object_type == "core.auditpersonset" and audited.detail["person_set"]["persons"] == 2
     with pytest.raises(PermissionDenied):  # a township does not export the county's bank file
         services.bank_file(actor=persona("longhui_window"), roll=roll, bank_name=BANK)
 

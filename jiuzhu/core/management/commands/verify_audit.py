@@ -31,6 +31,8 @@ class Command(BaseCommand):
             where = f"第 {report.broken_id} 条记录（{_when(report.broken_at)}）"
             if report.reason == "content":
                 problems.append(f"审计日志在{where}断链：该条内容与其哈希不符，记录在写入后被改动")
+            elif report.reason == "persons":
+                problems.append(f"审计日志在{where}断链：该条记录的人员名单与其哈希不符，名单在写入后被改动")
             else:
                 problems.append(f"审计日志在{where}断链：其前一条记录被删除、插入或改动")
         if report.anchor_ok is False:
