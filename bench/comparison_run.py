@@ -57,6 +57,28 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine. Since
   the staged plan the Spark engine caches each source's subjects (s<n>) once for all its rules; not yet
   measured at 100k (the machine was at load 14-17).
+- 2026-12-02 evening, 1M x 10M (session 32, "cmp"). Before (main at 43d5660), SQLite, load 0.5-1.2: 14.94 s
+  wall, CPU 19.1 s, floor 0.98 s, peak 1,802 MiB, 174,327 warnings (snapshot 3.19, engine 5.93, prepare 0.36,
+  write 5.25); re-run 8.21 s, writes nothing. So under 20 s on SQLite when the machine is quiet, but 15x the
+  floor, not 3x.
+  Changes: (1) a source's subjects stage keeps only the subjects some rule of the source fires for (the medical
+  feed's 2.78M subjects are joined with the registry but ~113k stored); (2) a rule that counts every row its
+  stage reads aggregates without a CASE per row; (3) the new warnings are an anti-join on (indicator, subject)
+  against the open warnings' subjects, not a NOT EXISTS over three OR'd conditions; (4) the write phase is
+  timed in parts (write_rows, write_commit). Engine alone on the same inputs, back to back in one process:
+  CPU 6.95 -> 5.35 s, the same 174,327 rows (sums equal within 1e-15).
+  After, SQLite, load 4.9 (other helpers' suites and benchmarks queued): 32.1 s wall, CPU 16.3 s (from 19.1),
+  floor 1.41 s, peak 1,436 MiB, 174,327 warnings (snapshot 10.1, engine 11.3, prepare 1.1, write 9.0 of which
+  rows 6.8, commit 0.9); re-run 14.7 s, writes nothing. Wall at that load is not comparable with the quiet run.
+  PostgreSQL, first time at 1M x 10M (this branch, load 5.3): 32.4 s wall, CPU 7.4 s (this process; the
+  server's work is not in it), floor 2.31 s, peak 1,521 MiB, the same 174,327 warnings (snapshot 4.1, engine
+  8.1, prepare 1.1, write 18.7); re-run 17.5 s, writes nothing. Where PostgreSQL's write goes (a timed copy of
+  the run at load ~6): COPY of the warnings ~11 s, their events (INSERT ... SELECT) 5.2 s, then ~16 s at the
+  commit: Django declares foreign keys DEFERRABLE INITIALLY DEFERRED, so PostgreSQL runs one RI check per row and
+  key at commit (warnings: indicator, run, region, person, household; events likewise), each taking a FOR KEY
+  SHARE lock on a registry_person / registry_household row (pages dirtied and WAL-logged for ~174k persons).
+  That, not the engine, is what keeps PostgreSQL over 20 s; the fix is a schema decision (fewer foreign keys on
+  the run-written tables, or a warnings staging table validated set-based), left to the lead.
 """
 
 import argparse
