@@ -67,18 +67,24 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   against the open warnings' subjects, not a NOT EXISTS over three OR'd conditions; (4) the write phase is
   timed in parts (write_rows, write_commit). Engine alone on the same inputs, back to back in one process:
   CPU 6.95 -> 5.35 s, the same 174,327 rows (sums equal within 1e-15).
-  After, SQLite, load 4.9 (other helpers' suites and benchmarks queued): 32.1 s wall, CPU 16.3 s (from 19.1),
-  floor 1.41 s, peak 1,436 MiB, 174,327 warnings (snapshot 10.1, engine 11.3, prepare 1.1, write 9.0 of which
-  rows 6.8, commit 0.9); re-run 14.7 s, writes nothing. Wall at that load is not comparable with the quiet run.
-  PostgreSQL, first time at 1M x 10M (this branch, load 5.3): 32.4 s wall, CPU 7.4 s (this process; the
-  server's work is not in it), floor 2.31 s, peak 1,521 MiB, the same 174,327 warnings (snapshot 4.1, engine
-  8.1, prepare 1.1, write 18.7); re-run 17.5 s, writes nothing. Where PostgreSQL's write goes (a timed copy of
-  the run at load ~6): COPY of the warnings ~11 s, their events (INSERT ... SELECT) 5.2 s, then ~16 s at the
-  commit: Django declares foreign keys DEFERRABLE INITIALLY DEFERRED, so PostgreSQL runs one RI check per row and
-  key at commit (warnings: indicator, run, region, person, household; events likewise), each taking a FOR KEY
-  SHARE lock on a registry_person / registry_household row (pages dirtied and WAL-logged for ~174k persons).
-  That, not the engine, is what keeps PostgreSQL over 20 s; the fix is a schema decision (fewer foreign keys on
-  the run-written tables, or a warnings staging table validated set-based), left to the lead.
+  Before and after back to back under the lock (22:12-22:16, load 1.5-2.5; main = before, this branch = after):
+    SQLite     before 12.98 s, CPU 16.05, floor 0.54, peak 1,871 MiB (snapshot 2.84, engine 4.07, prepare 0.36,
+               write 5.47); re-run 7.72 s
+               after  11.78 s, CPU 14.07, floor 0.56, peak 1,482 MiB (snapshot 2.88, engine 2.97, prepare 0.34,
+               write 5.36 = rows 3.99 + events ~0.8 + commit 0.61); re-run 6.70 s
+    PostgreSQL before 16.85 s, CPU 9.10, floor 0.55, peak 1,796 MiB (snapshot 2.46, engine 4.16, prepare 0.39,
+               write 9.56); re-run 7.08 s   (first ever PostgreSQL figures at 1M x 10M)
+               after  15.69 s, CPU 7.61, floor 0.55, peak 1,503 MiB (snapshot 2.48, engine 3.28, prepare 0.36,
+               write 9.29 = COPY 3.24 + events ~1.6 + commit 4.46); re-run 5.79 s
+  every run 174,327 warnings, every re-run writes nothing; CPU is this process only (PostgreSQL's server work
+  is not in it). Under 20 s on both databases at this load, but ~21x (SQLite) and ~28x (PostgreSQL) the floor,
+  not 3x: the write alone is 10x the floor. At load 5 (21:58-22:02) the same branch took 32 s on each.
+  PostgreSQL's commit (4.5 s) is the deferred foreign-key checks: Django declares foreign keys DEFERRABLE
+  INITIALLY DEFERRED, so PostgreSQL runs one RI check per row and key at commit (warnings: indicator, run,
+  region, person, household; events likewise), each taking a FOR KEY SHARE lock on a registry_person /
+  registry_household row. Cutting it is a schema decision (fewer foreign keys on the run-written tables, or a
+  staging table validated set-based), left to the lead. SQLite's write is B-tree work: eleven indexes
+  on monitoring_warning (two on warning_key: the partial unique one and the plain one lead_services needs).
 """
 
 import argparse
