@@ -57,6 +57,34 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   (engines.py, chosen for the test's start-up) are slow for long work: not yet a deployment engine. Since
   the staged plan the Spark engine caches each source's subjects (s<n>) once for all its rules; not yet
   measured at 100k (the machine was at load 14-17).
+- 2026-12-02 evening, 1M x 10M (session 32, "cmp"). Before (main at 43d5660), SQLite, load 0.5-1.2: 14.94 s
+  wall, CPU 19.1 s, floor 0.98 s, peak 1,802 MiB, 174,327 warnings (snapshot 3.19, engine 5.93, prepare 0.36,
+  write 5.25); re-run 8.21 s, writes nothing. So under 20 s on SQLite when the machine is quiet, but 15x the
+  floor, not 3x.
+  Changes: (1) a source's subjects stage keeps only the subjects some rule of the source fires for (the medical
+  feed's 2.78M subjects are joined with the registry but ~113k stored); (2) a rule that counts every row its
+  stage reads aggregates without a CASE per row; (3) the new warnings are an anti-join on (indicator, subject)
+  against the open warnings' subjects, not a NOT EXISTS over three OR'd conditions; (4) the write phase is
+  timed in parts (write_rows, write_commit). Engine alone on the same inputs, back to back in one process:
+  CPU 6.95 -> 5.35 s, the same 174,327 rows (sums equal within 1e-15).
+  Before and after back to back under the lock (22:12-22:16, load 1.5-2.5; main = before, this branch = after):
+    SQLite     before 12.98 s, CPU 16.05, floor 0.54, peak 1,871 MiB (snapshot 2.84, engine 4.07, prepare 0.36,
+               write 5.47); re-run 7.72 s
+               after  11.78 s, CPU 14.07, floor 0.56, peak 1,482 MiB (snapshot 2.88, engine 2.97, prepare 0.34,
+               write 5.36 = rows 3.99 + events ~0.8 + commit 0.61); re-run 6.70 s
+    PostgreSQL before 16.85 s, CPU 9.10, floor 0.55, peak 1,796 MiB (snapshot 2.46, engine 4.16, prepare 0.39,
+               write 9.56); re-run 7.08 s   (first ever PostgreSQL figures at 1M x 10M)
+               after  15.69 s, CPU 7.61, floor 0.55, peak 1,503 MiB (snapshot 2.48, engine 3.28, prepare 0.36,
+               write 9.29 = COPY 3.24 + events ~1.6 + commit 4.46); re-run 5.79 s
+  every run 174,327 warnings, every re-run writes nothing; CPU is this process only (PostgreSQL's server work
+  is not in it). Under 20 s on both databases at this load, but ~21x (SQLite) and ~28x (PostgreSQL) the floor,
+  not 3x: the write alone is 10x the floor. At load 5 (21:58-22:02) the same branch took 32 s on each.
+  PostgreSQL's commit (4.5 s) is the deferred foreign-key checks: Django declares foreign keys DEFERRABLE
+  INITIALLY DEFERRED, so PostgreSQL runs one RI check per row and key at commit (warnings: indicator, run,
+  region, person, household; events likewise), each taking a FOR KEY SHARE lock on a registry_person /
+  registry_household row. Cutting it is a schema decision (fewer foreign keys on the run-written tables, or a
+  staging table validated set-based), left to the lead. SQLite's write is B-tree work: eleven indexes
+  on monitoring_warning (two on warning_key: the partial unique one and the plain one lead_services needs).
 """
 
 import argparse
@@ -110,8 +138,9 @@ def generate_registry(persons: int, seed: int) -> int:
             "labour_capacity, schooling, employment, phone, supporter_able, created_at, updated_at, ethnicity) "
             "VALUES (%s,%s,'head',%s,'c',%s,'成员','','','M','1970-01-01','',NULL,'','full','','','',true,%s,%s,'')",
             [(p + 1, int(hh_of[p]) + 1, int(hh_village[hh_of[p]]), _hash(p + 1), now, now) for p in range(persons)])
-        cur.execute("UPDATE registry_household SET head_id = (SELECT min(p.id) FROM registry_person p "
-                    "WHERE p.household_id = registry_household.id)")
+        # set-based (a correlated subquery ran 16+ min on PostgreSQL before ANALYZE: a scan per household)
+        cur.execute("UPDATE registry_household SET head_id = m.head FROM (SELECT household_id, min(id) AS head "
+                    "FROM registry_person GROUP BY household_id) m WHERE m.household_id = registry_household.id")
         dibao = np.flatnonzero(rng.random(households) < 0.2) + 1
         cur.executemany(
             "INSERT INTO registry_tierdecision (household_id, assessed_on, recommended_tier, tier, status, members, "

@@ -231,8 +231,15 @@ def _row_condition(source, rule: dict, as_of: dt.date) -> str:
     return " AND ".join(parts)
 
 
-def _aggregate_sql(rule: dict, when: str) -> str:
+def _aggregate_sql(rule: dict, when: str | None) -> str:
+    """The rule's aggregate over the rows meeting `when` (None: every row the source's stage reads)."""
     field, aggregation = rule["field"], rule["aggregation"]
+    if when is None:
+        if aggregation == "count":
+            return f"count({'f.' + field if field else '*'})"
+        if aggregation == "count_distinct":
+            return f"count(DISTINCT f.{field})"
+        return f"{aggregation}(CAST(f.{field} AS DOUBLE))"
     if aggregation == "count":
         return f"count(CASE WHEN {when} THEN {'f.' + field if field else '1'} END)"
     if aggregation == "count_distinct":
@@ -276,14 +283,18 @@ def _source_ctes(source, items: list[tuple[int, dict]], as_of: dt.date, n: int) 
     whens: dict[str, int] = {}
     values: dict[str, int] = {}
     measures, columns = [], []
+    every = " AND ".join(where)
     for _vid, rule in items:
         when = _row_condition(source, rule, as_of)
         if when not in whens:
             w = whens[when] = len(whens)
-            measures.append(f"count(CASE WHEN {when} THEN 1 END) AS n{w}, min(CASE WHEN {when} THEN {date} END) "
-                            f"AS b{w}, max(CASE WHEN {when} THEN {date} END) AS e{w}")
+            if when == every:  # the rule counts every row the stage reads: plain aggregates, no CASE per row
+                measures.append(f"count(*) AS n{w}, min({date}) AS b{w}, max({date}) AS e{w}")
+            else:
+                measures.append(f"count(CASE WHEN {when} THEN 1 END) AS n{w}, min(CASE WHEN {when} THEN {date} "
+                                f"END) AS b{w}, max(CASE WHEN {when} THEN {date} END) AS e{w}")
         w = whens[when]
-        aggregate = _aggregate_sql(rule, when)
+        aggregate = _aggregate_sql(rule, None if when == every else when)
         if aggregate not in values:
             v = values[aggregate] = len(values)
             measures.append(f"CAST({aggregate} AS DOUBLE) AS v{v}")
@@ -352,21 +363,27 @@ def compile_plan(items: list[tuple[int, dict]], *, as_of: dt.date, disposable_in
     ctes, selects = [], []
     for n, (source_key, group) in enumerate(sorted(by_source.items())):
         source = SOURCES[source_key]
-        agg, subjects, columns = _source_ctes(source, group, as_of, n)
-        ctes += [agg, subjects]
+        agg, (name, subjects), columns = _source_ctes(source, group, as_of, n)
+        fires = []
         for (vid, rule), (v, c, b, e) in zip(group, columns, strict=True):
             op = "<>" if rule["operator"] == "!=" else rule["operator"]
             threshold = threshold_sql(rule, disposable_income=disposable_income)
             population = _POPULATION_SQL[rule["population"]]
             if source.subject == "household":  # every household of the snapshot is in the registry
                 population = population.replace("s.person_id IS NOT NULL", "1 = 1")
+            fire = f"s.{c} > 0 AND s.{v} {op} {threshold} AND ({population})"
+            fires.append(fire)
             selects.append(
                 f"SELECT CAST({vid} AS BIGINT) AS version_id, s.person_id AS person_id, "
                 "s.household_id AS household_id, s.id_hash AS id_hash, "
                 "CASE WHEN s.person_id IS NULL THEN s.name END AS name, s.region_id AS region_id, "
                 f"s.{v} AS value, CAST({threshold} AS DOUBLE) AS threshold, s.{c} AS rows_n, "
-                f"s.{b} AS evidence_start, s.{e} AS evidence_end FROM s{n} s "
-                f"WHERE s.{c} > 0 AND s.{v} {op} {threshold} AND ({population})")
+                f"s.{b} AS evidence_start, s.{e} AS evidence_end FROM s{n} s WHERE {fire}")
+        # The subjects stage keeps only the subjects some rule of the source fires for (each rule's SELECT
+        # tests its own condition again): a feed's millions of subjects are joined with the registry but not
+        # stored (1M persons x 10M rows: the medical feed's 2.8M subjects -> ~120k).
+        candidates = " OR ".join(f"({f})" for f in fires)
+        ctes += [agg, (name, f"SELECT * FROM ({subjects}) s WHERE {candidates}")]
     return Plan(stages=tuple(ctes), final=" UNION ALL ".join(selects))
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.monitoring.indicators_seed import SEEDS
-from jiuzhu.monitoring.rules_sql import clean_rule, compile_rule, compile_rules, window_start
+from jiuzhu.monitoring.rules_sql import clean_rule, compile_plan, compile_rule, compile_rules, window_start
 
 GOOD = {"source": "medical_settlement", "field": "out_of_pocket", "aggregation": "sum", "operator": ">",
         "threshold": "6000", "basis": "absolute", "window_months": "12", "conditions": [], "population": "monitored",
@@ -66,10 +66,7 @@ def test_every_seed_is_clean_and_compiles_to_one_statement_without_dialect_speci
     assert sql.count("FROM feed_medical_settlement") == 1
 
 
-def test_a_compiled_rule_runs_on_duckdb():
-    rule = clean_rule(GOOD)
-    sql = compile_rule(rule, version_id=7, as_of=dt.date(2026, 11, 30))
-    duck = duckdb.connect()
+def _small_world(duck):
     duck.execute("CREATE TABLE feed_medical_settlement (id_hash VARCHAR, id_enc VARCHAR, name VARCHAR, "
                  "person_id BIGINT, region_code VARCHAR, row_number BIGINT, discharge_date DATE, out_of_pocket DOUBLE, "
                  "batch_region_id BIGINT)")
@@ -84,5 +81,28 @@ def test_a_compiled_rule_runs_on_duckdb():
                  "('a', NULL, 'x', NULL, NULL, 2, DATE '2026-05-01', 6000.01, 1),"
                  "('b', NULL, 'y', NULL, NULL, 3, DATE '2026-05-01', 9000, 1),"
                  "('a', NULL, 'x', NULL, NULL, 4, DATE '2025-11-30', 9000, 1)")  # outside the window
+
+
+def test_a_compiled_rule_runs_on_duckdb():
+    rule = clean_rule(GOOD)
+    sql = compile_rule(rule, version_id=7, as_of=dt.date(2026, 11, 30))
+    duck = duckdb.connect()
+    _small_world(duck)
     rows = duck.execute(sql).fetchall()
     assert [(r[0], r[1], r[2], r[6], r[8]) for r in rows] == [(7, 1, 10, 6000.01, 1)]
+
+
+def test_the_subjects_stage_keeps_only_subjects_a_rule_fires_for():
+    """A feed's millions of subjects are joined with the registry but only those some rule fires for are
+    stored: person 2 (not monitored) crosses no rule and is not in the stage."""
+    from jiuzhu.monitoring.engines import DuckDBEngine
+
+    rule = clean_rule(GOOD)
+    counting = clean_rule({**GOOD, "aggregation": "count", "field": "", "threshold": "5", "population": "all"})
+    plan = compile_plan([(7, rule), (8, counting)], as_of=dt.date(2026, 11, 30))
+    engine = DuckDBEngine()
+    _small_world(engine.duck)
+    rows = engine.run(plan).to_pylist()
+    assert [(r["version_id"], r["person_id"], r["value"]) for r in rows] == [(7, 1, 6000.01)]
+    assert engine.duck.execute("SELECT list(person_id) FROM s0").fetchone()[0] == [1]
+    engine.close()

@@ -134,3 +134,27 @@ def test_a_death_warning_is_raised_as_the_kind_funds_handles(catalogue, store_fe
     assert "jiuzhu.funds.services.hold_for_death_warning" in handlers_for(MonitoringEvent.DEATH_WARNING_RAISED)
     assert "jiuzhu.funds.services.lift_hold_for_rebuttal" in handlers_for(MonitoringEvent.WARNING_REBUTTED)
     assert handlers_for(MonitoringEvent.WARNING_RAISED) == ()
+
+
+def test_an_open_warning_is_not_raised_again_on_new_evidence(catalogue, store_feed, person_in_registry, outsider):
+    """New feed rows change a subject's evidence period (a new warning key): a registry person and a person
+    outside the registry with a warning of the indicator still open are not warned again."""
+    from jiuzhu.core.models import Region
+
+    person, number = person_in_registry()
+    stranger = outsider()
+    store_feed("medical_settlement", [
+        {"id_number": number, "discharge_date": dt.date(2026, 9, 1), "out_of_pocket": 12000.0},
+        {"id_number": stranger, "name": "王小明", "region_code": "430524100200",
+         "discharge_date": dt.date(2026, 9, 1), "out_of_pocket": 12000.0}])
+    county = Region.objects.get(code="430524")
+    comparison_run(region=county, as_of=AS_OF)
+    first = set(Warning.objects.values_list("indicator__code", "person_id", "warning_key"))
+    assert {("med_oop_general", person.pk), ("discover_medical", None)} <= {(c, p) for c, p, _k in first}
+    store_feed("medical_settlement", [
+        {"id_number": number, "discharge_date": dt.date(2026, 11, 1), "out_of_pocket": 500.0},
+        {"id_number": stranger, "name": "王小明", "region_code": "430524100200",
+         "discharge_date": dt.date(2026, 11, 1), "out_of_pocket": 500.0}])
+    later = comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1))
+    assert later.fired >= len(first)  # the rules fire again, on evidence ending 2026-11-01
+    assert set(Warning.objects.values_list("indicator__code", "person_id", "warning_key")) == first
