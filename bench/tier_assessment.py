@@ -23,6 +23,16 @@ villages are one query (was 200 at ~10 ms); a re-run skips every household whose
 `input_key` (hash of its inputs) before any text is formatted; the JSON-condition partial index became a
 `warned` column and two indexes no longer take suggestions. 1,000,000 not measured this session: the shared
 lock was held by other benchmarks from 17:02 to the 18:20 deadline.
+Session 32 (tier branch), --reuse data, each run under the shared lock, load average beside it (seconds: total
+(load / DuckDB / write, of which INSERT or COPY); re-run; peak RSS of the assessing process):
+  SQLite 300k, main 43d5660 (load 2.6): 20.0 (2.1 / 3.3 / 14.6, 9.5); re-run 7.0; peak 1,765 MB.
+  SQLite 300k, DuckDB capped (load 4.5): 20.1 (2.5 / 3.8 / 13.8, 9.9); re-run 3.9; peak 1,617 MB.
+  SQLite 1M (2,727,253 persons), main (load 2.6): 61.1 (7.5 / 12.4 / 41.2, 27.4); re-run 10.6; peak 4,237 MB.
+  SQLite 1M, DuckDB capped (load 1.5): 51.3 (6.3 / 6.6 / 38.4, 25.5); re-run 10.3; peak 1,944 MB.
+  PostgreSQL 300k, capped (load 3.0): 28.4 (4.6 / 5.0 / 18.8, 12.6); re-run 7.0; peak 1,818 MB.
+  PostgreSQL 1M, capped (load 1.5): 84.8 (18.2 / 11.0 / 55.6, 34.9); re-run 26.4 (load 24.0); peak 2,121 MB.
+The rules are ~6 s of DuckDB at 1M; writing 1,047,312 decisions (~700 bytes each, 10 index entries) and their
+chain events is 38 s on SQLite (INSERT 25 s, events and commit 13 s), 56 s on PostgreSQL; the re-run is reading.
 """
 
 import argparse
