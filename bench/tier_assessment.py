@@ -1,7 +1,12 @@
 """Tier assessment of N households, set-based. Prints one JSON line last:
 {"households": N, "persons": P, "seconds": S, ...}; `seconds` is the assessment run only.
 
-    python bench/tier_assessment.py --households 300000 [--db sqlite|postgres]
+    python bench/tier_assessment.py --households 300000 [--db sqlite|postgres] [--reuse]
+
+--reuse starts from the data an earlier invocation generated for the same size, seed and database (a pristine
+copy: /tmp/jz_tier_<N>.pristine.sqlite3, or the PostgreSQL database jz_tier_<N>_pristine used as a template),
+so 1,000,000 households are generated once. Generating runs in a child process: `peak_rss_mb` is the
+assessment's own.
 
 Measured 2026-12-01, 100,000 households on SQLite, a 2-core machine shared with other work (load 4-6, so wall
 times vary by 2x; cpu_seconds is steadier): baseline fa4aa4b 38.3 s, re-run 11.1 s; 9307091 47.0 s (load 9.3,
@@ -18,6 +23,16 @@ villages are one query (was 200 at ~10 ms); a re-run skips every household whose
 `input_key` (hash of its inputs) before any text is formatted; the JSON-condition partial index became a
 `warned` column and two indexes no longer take suggestions. 1,000,000 not measured this session: the shared
 lock was held by other benchmarks from 17:02 to the 18:20 deadline.
+Session 32 (tier branch), --reuse data, each run under the shared lock, load average beside it (seconds: total
+(load / DuckDB / write, of which INSERT or COPY); re-run; peak RSS of the assessing process):
+  SQLite 300k, main 43d5660 (load 2.6): 20.0 (2.1 / 3.3 / 14.6, 9.5); re-run 7.0; peak 1,765 MB.
+  SQLite 300k, DuckDB capped (load 4.5): 20.1 (2.5 / 3.8 / 13.8, 9.9); re-run 3.9; peak 1,617 MB.
+  SQLite 1M (2,727,253 persons), main (load 2.6): 61.1 (7.5 / 12.4 / 41.2, 27.4); re-run 10.6; peak 4,237 MB.
+  SQLite 1M, DuckDB capped (load 1.5): 51.3 (6.3 / 6.6 / 38.4, 25.5); re-run 10.3; peak 1,944 MB.
+  PostgreSQL 300k, capped (load 3.0): 28.4 (4.6 / 5.0 / 18.8, 12.6); re-run 7.0; peak 1,818 MB.
+  PostgreSQL 1M, capped (load 1.5): 84.8 (18.2 / 11.0 / 55.6, 34.9); re-run 26.4 (load 24.0); peak 2,121 MB.
+The rules are ~6 s of DuckDB at 1M; writing 1,047,312 decisions (~700 bytes each, 10 index entries) and their
+chain events is 38 s on SQLite (INSERT 25 s, events and commit 13 s), 56 s on PostgreSQL; the re-run is reading.
 """
 
 import argparse
@@ -26,10 +41,14 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
+from pathlib import Path
 
-from _setup import fresh_database
+from _setup import existing_database, fresh_database, insert_rows, keep_pristine, restore_pristine
+
+CHUNK = 100_000  # households generated and written at a time (the rows of a million would take gigabytes)
 
 
 def generate(households: int, seed: int) -> int:
@@ -43,65 +62,78 @@ def generate(households: int, seed: int) -> int:
     villages = [v.pk for v in demo_villages()]
     window = (dt.date(2025, 7, 1), dt.date(2026, 6, 30))
     persons = 0
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM registry_household")
         first = cur.fetchone()[0] + 1
-        now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-        hh_rows, person_rows, inc_rows, asset_rows, exp_rows = [], [], [], [], []
         pid = 0
-        for n in range(households):
-            hid = first + n
-            village = rng.choice(villages)
-            hh_rows.append((hid, village, f"演示地址{n}", rng.choice(["rural", "rural", "urban"]), rng.random() < 0.03,
-                            True, now, now))
-            size = rng.choice([1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5])
-            for k in range(size):
-                pid += 1
-                age = rng.randint(20, 88) if k == 0 else rng.randint(1, 80)
-                grade = rng.randint(1, 4) if rng.random() < 0.08 else None
-                person_rows.append((
-                    pid + 10_000_000 * 0, hid, "head" if k == 0 else "child", village, f"c{pid}", f"h{seed}-{pid}",
-                    f"成员{pid}", "", "", "M" if k % 2 == 0 else "F", dt.date(2026 - age, 1 + k % 12, 1 + k),
-                    rng.choice(["physical", "intellectual", "visual"]) if grade else "", grade,
-                    "尿毒症" if rng.random() < 0.04 else "", "full", "", "", "", rng.random() < 0.9, now, now))
-            persons += size
-            inc_rows.append((hid, "wage", round(rng.uniform(0, 1500) * size * 12, 2), window[0], window[1], now))
-            if rng.random() < 0.3:
-                inc_rows.append((hid, "basic_pension", 2400, window[0], window[1], now))
-            if rng.random() < 0.2:
-                asset_rows.append((hid, "deposit", round(rng.uniform(0, 40000), 2), "", dt.date(2026, 1, 1)))
-            if rng.random() < 0.05:
-                asset_rows.append((hid, "vehicle", round(rng.uniform(5000, 80000), 2), "", dt.date(2026, 1, 1)))
-            if rng.random() < 0.15:
-                exp_rows.append((hid, "medical", round(rng.uniform(1000, 40000), 2), window[0], window[1], now))
-        cur.executemany("INSERT INTO registry_household (id, region_id, address, hukou_type, relapse_watch, "
-                        "is_active, created_at, updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)", hh_rows)
-        cur.executemany("INSERT INTO registry_person (id, household_id, relation, region_id, id_number_cipher, "
-                        "id_number_hash, name, name_pinyin, name_sound_key, sex, birth_date, disability_type, "
-                        "disability_grade, serious_illness, labour_capacity, schooling, employment, phone, "
-                        "supporter_able, created_at, updated_at, ethnicity) VALUES "
-                        "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'')", person_rows)
-        cur.executemany("INSERT INTO registry_incomeitem (household_id, kind, amount, period_start, period_end, "
-                        "source, recorded_at, void_reason) VALUES (%s,%s,%s,%s,%s,'declared',%s,'')", inc_rows)
-        cur.executemany("INSERT INTO registry_asset (household_id, kind, value, description, recorded_on, source, "
-                        "void_reason) VALUES (%s,%s,%s,%s,%s,'declared','')", asset_rows)
-        cur.executemany("INSERT INTO registry_expense (household_id, kind, amount, period_start, period_end, "
-                        "source, recorded_at, void_reason) VALUES (%s,%s,%s,%s,%s,'declared',%s,'')", exp_rows)
+        for chunk in range(0, households, CHUNK):
+            hh_rows, person_rows, inc_rows, asset_rows, exp_rows = [], [], [], [], []
+            for n in range(chunk, min(households, chunk + CHUNK)):
+                hid = first + n
+                village = rng.choice(villages)
+                hh_rows.append((hid, village, f"演示地址{n}", rng.choice(["rural", "rural", "urban"]),
+                                rng.random() < 0.03, True, now, now))
+                size = rng.choice([1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5])
+                for k in range(size):
+                    pid += 1
+                    age = rng.randint(20, 88) if k == 0 else rng.randint(1, 80)
+                    grade = rng.randint(1, 4) if rng.random() < 0.08 else None
+                    person_rows.append((
+                        pid, hid, "head" if k == 0 else "child", village, f"c{pid}", f"h{seed}-{pid}",
+                        f"成员{pid}", "", "", "M" if k % 2 == 0 else "F", dt.date(2026 - age, 1 + k % 12, 1 + k),
+                        rng.choice(["physical", "intellectual", "visual"]) if grade else "", grade,
+                        "尿毒症" if rng.random() < 0.04 else "", "full", "", "", "", rng.random() < 0.9, now, now,
+                        ""))
+                persons += size
+                inc_rows.append((hid, "wage", round(rng.uniform(0, 1500) * size * 12, 2), window[0], window[1],
+                                 "declared", now, ""))
+                if rng.random() < 0.3:
+                    inc_rows.append((hid, "basic_pension", 2400, window[0], window[1], "declared", now, ""))
+                if rng.random() < 0.2:
+                    asset_rows.append((hid, "deposit", round(rng.uniform(0, 40000), 2), "", dt.date(2026, 1, 1),
+                                       "declared", ""))
+                if rng.random() < 0.05:
+                    asset_rows.append((hid, "vehicle", round(rng.uniform(5000, 80000), 2), "", dt.date(2026, 1, 1),
+                                       "declared", ""))
+                if rng.random() < 0.15:
+                    exp_rows.append((hid, "medical", round(rng.uniform(1000, 40000), 2), window[0], window[1],
+                                     "declared", now, ""))
+            insert_rows(cur, connection, "registry_household", ["id", "region_id", "address", "hukou_type",
+                                                                "relapse_watch", "is_active", "created_at",
+                                                                "updated_at"], hh_rows)
+            insert_rows(cur, connection, "registry_person", [
+                "id", "household_id", "relation", "region_id", "id_number_cipher", "id_number_hash", "name",
+                "name_pinyin", "name_sound_key", "sex", "birth_date", "disability_type", "disability_grade",
+                "serious_illness", "labour_capacity", "schooling", "employment", "phone", "supporter_able",
+                "created_at", "updated_at", "ethnicity"], person_rows)
+            insert_rows(cur, connection, "registry_incomeitem", ["household_id", "kind", "amount", "period_start",
+                                                                 "period_end", "source", "recorded_at",
+                                                                 "void_reason"], inc_rows)
+            insert_rows(cur, connection, "registry_asset", ["household_id", "kind", "value", "description",
+                                                            "recorded_on", "source", "void_reason"], asset_rows)
+            insert_rows(cur, connection, "registry_expense", ["household_id", "kind", "amount", "period_start",
+                                                              "period_end", "source", "recorded_at",
+                                                              "void_reason"], exp_rows)
+            print(f"# {min(households, chunk + CHUNK)} households written", file=sys.stderr)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")  # planner statistics, as after any bulk load
     return persons
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--households", type=int, default=300_000)
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    fresh_database(args.db, "jiuzhu_bench_tiers")
+def _name(args) -> str:
+    return f"jz_tier_{args.households}" + (f"_s{args.seed}" if args.seed != 1 else "")
 
+
+def _marker(args) -> Path:
+    return Path(f"/tmp/{_name(args)}.{args.db}.generated.json")
+
+
+def child(args) -> None:
+    """Generates the households and the standards into a fresh database and keeps it aside as the pristine copy."""
+    _marker(args).unlink(missing_ok=True)
+    fresh_database(args.db, _name(args))
     from jiuzhu.core.models import Region, User
-    from jiuzhu.registry import assessment
     from jiuzhu.registry.standards import standard_set
 
     started = time.monotonic()
@@ -113,6 +145,33 @@ def main():
     for key, value in {"dibao_standard_rural": 600, "dibao_standard_urban": 780, "rigid_expense_ratio": "0.5",
                        "disposable_income_last_year": 30000}.items():
         standard_set(actor=admin, region=city, key=key, value=value, effective_from=dt.date(2025, 1, 1))
+    keep_pristine(args.db, _name(args))
+    _marker(args).write_text(json.dumps({"households": args.households, "persons": persons, "seed": args.seed}))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--households", type=int, default=300_000)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="start from the data an earlier run of the same size generated, when there is one")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate_only:
+        child(args)
+        return
+    if not (args.reuse and _marker(args).exists() and restore_pristine(args.db, _name(args))):
+        subprocess.run([sys.executable, __file__, "--generate-only", "--households", str(args.households),
+                        "--db", args.db, "--seed", str(args.seed)], check=True)
+    os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+    existing_database(args.db, _name(args))
+    persons = json.loads(_marker(args).read_text())["persons"]
+
+    from jiuzhu.core.models import Region
+    from jiuzhu.registry import assessment
+
+    city = Region.objects.get(code="430500")
     first, second = {}, {}
     started, cpu = time.monotonic(), time.process_time()
     result = assessment.assess(on=dt.date(2026, 6, 30), region=city, timings=first)

@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import tempfile
 import time
 from decimal import Decimal
 
@@ -474,7 +476,7 @@ CREATE TABLE changes AS
 CREATE TABLE outcome AS
 WITH force AS (SELECT DISTINCT household_id FROM dec WHERE in_force = 1),
 every AS (SELECT *, false AS skipped FROM result UNION ALL BY NAME SELECT *, true AS skipped FROM result_skipped)
-SELECT r.*, hh.region_id, ch.changes, f.household_id IS NOT NULL AS in_force,
+SELECT r.* EXCLUDE (facts, reasons), hh.region_id, ch.changes, f.household_id IS NOT NULL AS in_force,
        ($keep AND f.household_id IS NOT NULL AND ch.changes IS NULL) AS kept,
        r.skipped OR EXISTS (SELECT 1 FROM dec d WHERE d.household_id = r.household_id
                             AND d.person_id = coalesce(r.person_id, 0) AND d.run_key = r.run_key) AS same
@@ -529,15 +531,26 @@ SELECT DISTINCT k.household_id FROM keys k JOIN dec d
 """
 
 
+# DuckDB's own memory (its tables and sorts; not the Arrow tables handed to it) is capped, spilling to a temporary
+# directory beyond: a province's run (1,000,000 households, ~1 GB of texts) stays within a worker's memory.
+DUCKDB_MEMORY_LIMIT = "1200MB"
+
+
+def _duck_config() -> dict:
+    return {"memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": os.path.join(tempfile.gettempdir(), f"jiuzhu-assess-{os.getpid()}")}
+
+
 def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bool = True,
              timings: dict | None = None) -> duckdb.DuckDBPyConnection:
     """Reads the households selected by `household_ids_sql` (a SELECT of ids) and the decisions they have,
     works out their figures, tier, reasons, coverage and warnings, and compares them with those decisions.
     Returns the DuckDB connection holding table `outcome` (one row per household and 单人户 member:
-    figures, `reasons` and `facts` as JSON text, `run_key`, `kept`, `same`, `changes`); the caller closes it."""
+    figures, `run_key`, `kept`, `same`, `changes`) and table `result` (`reasons` and `facts` as JSON text of the
+    households worked out, not those skipped); the caller closes it."""
     timings = timings if timings is not None else {}
     clock = time.monotonic()
-    duck = duckdb.connect()
+    duck = duckdb.connect(config=_duck_config())
     with _scope(household_ids_sql) as (ids, scan):
         for name, (sql, columns) in _loads(ids, on, scan).items():
             duck.register(name, query_arrow(sql, columns))
@@ -596,23 +609,24 @@ _DECISION_COLUMNS = ("household_id, person_id, assessed_on, recommended_tier, ti
                      "per_capita_income, dibao_standard, facts, reasons, override_reason, created_at, run_key, "
                      "source, benefit_class, import_row, input_key, warned")
 # The rows to write (facts: the standards' setting rows, and what changed).
-_NEW_FACTS = """CAST(json_merge_patch(o.facts, CASE WHEN o.changes IS NULL
+_NEW_FACTS = """CAST(json_merge_patch(r.facts, CASE WHEN o.changes IS NULL
               THEN json_object('standard_settings', coalesce(src.settings, '{}')::JSON)
               ELSE json_object('standard_settings', coalesce(src.settings, '{}')::JSON, 'changes', to_json(o.changes))
             END) AS VARCHAR)"""
-_NEW_FROM = """FROM outcome o LEFT JOIN src USING (region_id)
+_NEW_FROM = """FROM outcome o JOIN result r ON r.household_id = o.household_id
+  AND r.person_id IS NOT DISTINCT FROM o.person_id LEFT JOIN src ON src.region_id = o.region_id
 WHERE NOT o.kept AND NOT o.same
 ORDER BY o.household_id, o.person_id NULLS FIRST"""
 # PostgreSQL: every column, in the table's order, for COPY.
 _NEW_ROWS_SQL = f"""
 SELECT o.household_id, o.person_id, $on_text, o.tier, o.tier, 'recommended', o.members, round(o.pci, 2),
-       round(o.standard, 2), {_NEW_FACTS}, CAST(to_json(o.reasons) AS VARCHAR), '', $now_text,
+       round(o.standard, 2), {_NEW_FACTS}, CAST(to_json(r.reasons) AS VARCHAR), '', $now_text,
        CAST(o.run_key AS VARCHAR), 'assessed', '', '', o.input_key, o.warned
 {_NEW_FROM}"""
 # SQLite: only what differs from row to row goes through Python; the constants are in the statement.
 _NEW_ROWS_SQLITE = f"""
 SELECT o.household_id, o.person_id, o.tier, o.members, round(o.pci, 2), round(o.standard, 2), {_NEW_FACTS},
-       CAST(to_json(o.reasons) AS VARCHAR), o.run_key, o.input_key, o.warned
+       CAST(to_json(r.reasons) AS VARCHAR), o.run_key, o.input_key, o.warned
 {_NEW_FROM}"""
 _INSERT_SQLITE = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "
                   "VALUES (?1, ?2, '{on}', ?3, ?3, 'recommended', ?4, ?5, ?6, ?7, ?8, '', '{now}', ?9, 'assessed', "
