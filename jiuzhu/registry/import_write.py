@@ -7,7 +7,9 @@ so nothing is read back: a household's head is written with the household (the f
 commit), persons, memberships, decisions, grants, support and accounts reference ids known in advance.
 PostgreSQL receives every table through COPY; SQLite one executemany per table, values already in the text
 form Django's own adapters would give (a Python adapter call per cell cost more than the insert), with a
-page cache big enough for the load while the import runs (durability at commit unchanged).
+page cache big enough for the load while the import runs (durability at commit unchanged). PostgreSQL's COPY
+text is made by the csv module a chunk of rows at a time; on SQLite a load at least as large as the person table
+drops its secondary indexes (and the memberships') and creates them again after the rows (indexes_rebuilt).
 """
 
 from __future__ import annotations
