@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
@@ -140,10 +141,12 @@ def _write(table: str, columns: tuple[str, ...], rows) -> None:
     if connection.vendor == "postgresql":
         _copy(table, columns, rows)
         return
-    marks = ", ".join("%s" for _ in columns)
+    marks = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants only
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # sqlite3's own executemany: Django's peeks at the first row through itertools.tee and keeps that
+        # copy alive, so the tee held every row of a generator (a million person tuples, ~750 MB) to the end.
+        sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
 
 
 @contextmanager

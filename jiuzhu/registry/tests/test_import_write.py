@@ -68,3 +68,28 @@ def test_a_small_load_into_a_larger_registry_keeps_its_indexes(persona):
         run(xlsx(rows_two_households()), persona=persona)
     assert not any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)
     assert ImportBatch.objects.count() == 1
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_rows_from_a_generator_are_let_go_as_they_are_written(world):
+    """A million person tuples are not held at once: each row is freed once written (Django's executemany
+    kept them all through itertools.tee)."""
+    freed = []
+
+    class Row(tuple):
+        def __del__(self):
+            freed.append(1)
+
+    region = Region.objects.get(code=VILLAGE_A)
+    at = import_write._Values().moment(import_write.timezone.now())
+    ids = import_write._allocate("registry_household", 50)
+    seen_while_writing = []
+
+    def rows():
+        for n, pk in enumerate(ids):
+            seen_while_writing.append((n, len(freed)))
+            yield Row((pk, region.pk, f"{n}号", "rural", False, True, at, at, None, None))
+
+    import_write._write("registry_household", import_write._HOUSEHOLD, rows())
+    assert Household.objects.filter(pk__in=ids).count() == 50
+    assert all(count >= n - 2 for n, count in seen_while_writing), seen_while_writing
