@@ -190,7 +190,7 @@ def main():
           file=sys.stderr)
     print(json.dumps({"persons": result.persons, "households": result.households, "db": args.db,
                       "format": args.format, "seconds": round(seconds, 1), "timings": timings,
-                      "decisions": result.preview.decisions,
+                      "decisions": result.preview.decisions, "peak_mb_after": result.preview.peaks,
                       "file_mb": round(path.stat().st_size / 1e6, 1),
                       "reimport_seconds": round(time.monotonic() - started, 2), "reimport": again.status,
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},

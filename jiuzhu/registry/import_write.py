@@ -7,15 +7,23 @@ so nothing is read back: a household's head is written with the household (the f
 commit), persons, memberships, decisions, grants, support and accounts reference ids known in advance.
 PostgreSQL receives every table through COPY; SQLite one executemany per table, values already in the text
 form Django's own adapters would give (a Python adapter call per cell cost more than the insert), with a
-page cache big enough for the load while the import runs (durability at commit unchanged).
+page cache big enough for the load while the import runs (durability at commit unchanged). PostgreSQL's COPY
+text is made by the csv module a chunk of rows at a time; on SQLite a load at least as large as the person table
+drops its secondary indexes (and the memberships') and creates them again after the rows (indexes_rebuilt).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import sqlite3
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
+from itertools import islice
 
+from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
@@ -27,7 +35,9 @@ from jiuzhu.registry.models import Household, Relation
 from jiuzhu.registry.validation import HouseholdRow
 
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
+COPY_CHUNK = 20_000  # rows made into COPY text at a time
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
+REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are costs less than rebuilding them
 
 _HOUSEHOLD = ("id", "region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at", "updated_at",
               "import_batch_id", "head_id")
@@ -97,19 +107,46 @@ class _Values:
         return connection.ops.adapt_datetimefield_value(value) if self.sqlite else value
 
 
+@cache
+def _not_null(table: str) -> frozenset[str]:
+    """The columns of `table` that are NOT NULL (from its model)."""
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    return frozenset(f.column for f in model._meta.concrete_fields if not f.null)
+
+
+def _copy(table: str, columns: tuple[str, ...], rows) -> None:
+    """PostgreSQL: COPY in CSV form, the text made by the csv module (C) a chunk of rows at a time: psycopg's
+    write_row adapted every cell in Python (a few µs a row, most of the write's client time at a million
+    rows). csv writes None and '' alike as an empty field: an empty field is NULL except in NOT NULL columns
+    (FORCE_NOT_NULL), where it is the empty text; True/False, ISO dates, aware datetimes, Decimal and JSON
+    text are read by PostgreSQL as they are written."""
+    required = [c for c in columns if c in _not_null(table)]
+    options = f", FORCE_NOT_NULL ({', '.join(required)})" if required else ""
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv{options})"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    rows = iter(rows)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
+        with raw.copy(sql) as copy:
+            while chunk := list(islice(rows, COPY_CHUNK)):
+                writer.writerows(chunk)
+                copy.write(buffer.getvalue())
+                buffer.seek(0)
+                buffer.truncate()
+
+
 def _write(table: str, columns: tuple[str, ...], rows) -> None:
     """Rows (a list or a generator) into `table`."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        _copy(table, columns, rows)
         return
-    marks = ", ".join("%s" for _ in columns)
+    marks = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants only
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        # sqlite3's own executemany: Django's peeks at the first row through itertools.tee and keeps that
+        # copy alive, so the tee held every row of a generator (a million person tuples, ~750 MB) to the end.
+        sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
 
 
 @contextmanager
@@ -128,6 +165,32 @@ def bulk_load():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+@contextmanager
+def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
+    """SQLite, a load at least as large as what the tables hold already: their secondary indexes are dropped
+    before the rows go in and created again (from the very SQL sqlite_master keeps) after, in the caller's
+    transaction. Inserting a million rows one by one into random-order indexes (ID hash, name, sound key,
+    region and birth date) outgrows the page cache and rewrites the same pages into the WAL again and again;
+    CREATE INDEX sorts once. Other connections keep reading the old schema until commit; a failure rolls the
+    DDL back with the rows. Indexes SQLite made itself for UNIQUE columns have no SQL and stay (a duplicate
+    is still refused row by row); a unique index that is rebuilt refuses a duplicate at CREATE, as an
+    IntegrityError like the insert's."""
+    if connection.vendor != "sqlite" or adding < max(existing, REBUILD_MIN_ROWS):
+        yield
+        return
+    with connection.cursor() as cursor:
+        marks = ", ".join("%s" for _ in tables)
+        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+                       f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
+        found = cursor.fetchall()
+        for name, _sql in found:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in found:
+            cursor.execute(sql)
 
 
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,
@@ -175,8 +238,11 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
     with bulk_load():
         _write("registry_household", _HOUSEHOLD, household_rows)
         del household_rows
-        _write("registry_person", _PERSON, persons())
-        _write("registry_householdmembership", _MEMBERSHIP, memberships())
+        # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
+        existing = person_ids[0] - 1 if person_ids else 0
+        with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
+            _write("registry_person", _PERSON, persons())
+            _write("registry_householdmembership", _MEMBERSHIP, memberships())
         # One chain event per household, made by the database from the rows just written.
         payload = "CAST(%s AS JSONB)" if connection.vendor == "postgresql" else "%s"
         record_events_by_query(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,

@@ -91,12 +91,16 @@ class Person(models.Model):
     """A member of the low-income population. `region` is where the record is owned (the household's
     village, or the residence region for a person without a household) and drives scoping."""
 
+    # household and region: no index of their own, person_household and person_region_birth lead with them
+    # (every index costs each imported row; issue 15, "Speed").
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="members")
+                                  related_name="members", db_index=False)
     relation = models.CharField("与户主关系", max_length=12, choices=Relation.choices, default=Relation.HEAD)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="persons")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="persons", db_index=False)
     id_number_cipher = models.TextField()  # AES-GCM, see core.crypto
-    id_number_hash = models.CharField(max_length=64, unique=True)  # HMAC for exact lookup
+    # HMAC for exact lookup; unique by a named constraint (Meta), not unique=True, which on PostgreSQL adds a
+    # second, pattern-ops index no one uses (a hash is never searched by prefix).
+    id_number_hash = models.CharField(max_length=64)
     name = models.CharField("姓名", max_length=50)
     name_pinyin = models.CharField(max_length=120, blank=True)
     name_sound_key = models.CharField(max_length=120, blank=True, db_index=True)  # sound-alike search
@@ -129,6 +133,7 @@ class Person(models.Model):
             models.CheckConstraint(name="disability_grade_1_to_4",
                                    condition=models.Q(disability_grade__isnull=True)
                                    | models.Q(disability_grade__gte=1, disability_grade__lte=4)),
+            models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique"),
         ]
         indexes = [
             models.Index(fields=["region", "birth_date"], name="person_region_birth"),  # lists by age band
