@@ -142,8 +142,7 @@ class PaymentLine(models.Model):
         verbose_name_plural = "发放明细"
         constraints = [
             # preparing the same roll again never duplicates a payee's line for a grant
-            # (roll, grant) first: it also answers back pay's "was this grant paid in that roll"
-            models.UniqueConstraint(fields=["roll", "grant", "payee", "batch"], name="one_line_per_grant"),
+            models.UniqueConstraint(fields=["roll", "payee", "grant", "batch"], name="one_line_per_grant"),
             models.UniqueConstraint(fields=["correction_of"], condition=models.Q(correction_of__isnull=False),
                                     name="one_correction_per_line"),
         ]
@@ -151,6 +150,7 @@ class PaymentLine(models.Model):
             models.Index(fields=["roll", "township", "id"], name="line_roll_township"),  # a township's lines
             models.Index(fields=["roll", "account_hash"], name="line_roll_account"),  # two households, one account
             models.Index(fields=["payee", "roll"], name="line_payee"),  # same person in two rolls; back pay
+            models.Index(fields=["grant", "roll"], name="line_grant"),  # back pay: was this grant paid then
         ]
 
 
