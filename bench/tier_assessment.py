@@ -166,6 +166,9 @@ def main():
                         "--db", args.db, "--seed", str(args.seed)], check=True)
     os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
     existing_database(args.db, _name(args))
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a pristine copy kept before a later migration (indexes) gets it
     persons = json.loads(_marker(args).read_text())["persons"]
 
     from jiuzhu.core.models import Region
