@@ -33,6 +33,12 @@ Session 32 (tier branch), --reuse data, each run under the shared lock, load ave
   PostgreSQL 1M, capped (load 1.5): 84.8 (18.2 / 11.0 / 55.6, 34.9); re-run 26.4 (load 24.0); peak 2,121 MB.
 The rules are ~6 s of DuckDB at 1M; writing 1,047,312 decisions (~700 bytes each, 10 index entries) and their
 chain events is 38 s on SQLite (INSERT 25 s, events and commit 13 s), 56 s on PostgreSQL; the re-run is reading.
+Session 32 (tier2 branch): TierDecision's index entries per batch suggestion 9 → 5 (SQLite; migration 0013:
+tier_force_list partial in force, tier_pending_list dropped, person / import_batch indexes partial NOT NULL), a
+256 MB SQLite page cache while writing, `events` and `commit` timed on their own. Same data, under the lock:
+  SQLite 1M, main 4243f4b (load 2.6): 69.5 (6.7 / 9.1 / 53.7, 36.4); re-run 14.5; CPU 59.1 s; peak 1,930 MB.
+  SQLite 1M, tier2 (load 1.8): 55.5 (8.5 / 11.8 / 35.3: INSERT 25.2, events 5.6, commit 4.1); re-run 10.2;
+  CPU 53.2 s; peak 2,213 MB.
 """
 
 import argparse
