@@ -39,6 +39,11 @@ tier_force_list partial in force, tier_pending_list dropped, person / import_bat
   SQLite 1M, main 4243f4b (load 2.6): 69.5 (6.7 / 9.1 / 53.7, 36.4); re-run 14.5; CPU 59.1 s; peak 1,930 MB.
   SQLite 1M, tier2 (load 1.8): 55.5 (8.5 / 11.8 / 35.3: INSERT 25.2, events 5.6, commit 4.1); re-run 10.2;
   CPU 53.2 s; peak 2,213 MB.
+  PostgreSQL 1M, tier2 indexes (load 1.4): 70.1 (14.9 / 8.9 / 46.3: COPY 26.3, events 9.6, commit 9.7);
+  re-run 26.3 (reading 24.1: planned from `path LIKE` as a few per cent of the households, every read probed
+  the indexes household by household). With the region's ids in an analysed temporary table (load 1.5): 59.0
+  (5.9 / 6.3 / 46.8: COPY 26.5, events 9.8, commit 9.6); re-run 10.4 (reading 8.1); CPU 27.3 s; peak 2,151 MB.
+  PostgreSQL's commit is the deferred foreign-key checks (each locks its household or region row).
 """
 
 import argparse
