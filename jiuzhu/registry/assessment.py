@@ -675,29 +675,6 @@ def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:
     connection.connection.executemany(_INSERT_SQLITE.format(on=on.isoformat(), now=now_text), rows())
 
 
-# SQLite's page cache while a run writes (KiB): a province's decisions and events touch ~1.5 GB of table and
-# index pages; with the default 2 MB cache the index pages are spilled to the WAL and read back again and again.
-WRITE_CACHE_KIB = 262_144
-
-
-@contextlib.contextmanager
-def _write_cache():
-    """SQLite: a larger page cache for the write, given back after it (the connection is reused)."""
-    if _postgres():
-        yield
-        return
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (previous,), = cursor.fetchall()
-        cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-
-
 def _counts(duck) -> dict:
     (households, written, unchanged, kept, single, short), = duck.execute("""
         SELECT count(*) FILTER (WHERE person_id IS NULL),
@@ -738,7 +715,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
     clock = time.monotonic()
     now = timezone.now()
     if counts["written"]:
-        with _write_cache(), transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             for i in range(0, len(superseded), 900):
                 part = superseded[i:i + 900]
                 cursor.execute("UPDATE registry_tierdecision SET status = %s WHERE id IN ("
