@@ -33,6 +33,20 @@ Session 32 (tier branch), --reuse data, each run under the shared lock, load ave
   PostgreSQL 1M, capped (load 1.5): 84.8 (18.2 / 11.0 / 55.6, 34.9); re-run 26.4 (load 24.0); peak 2,121 MB.
 The rules are ~6 s of DuckDB at 1M; writing 1,047,312 decisions (~700 bytes each, 10 index entries) and their
 chain events is 38 s on SQLite (INSERT 25 s, events and commit 13 s), 56 s on PostgreSQL; the re-run is reading.
+Session 32 (tier2 branch): TierDecision's index entries per batch suggestion 9 → 5 (SQLite; migration 0013:
+tier_force_list partial in force, tier_pending_list dropped, person / import_batch indexes partial NOT NULL),
+`events` and `commit` timed on their own. Same data, under the lock (a 256 MB SQLite page cache while writing was
+tried in the first tier2 run and dropped: the next run without it was no slower):
+  SQLite 1M, main 4243f4b (load 2.6): 69.5 (6.7 / 9.1 / 53.7, 36.4); re-run 14.5; CPU 59.1 s; peak 1,930 MB.
+  SQLite 1M, tier2 (load 1.8): 55.5 (8.5 / 11.8 / 35.3: INSERT 25.2, events 5.6, commit 4.1); re-run 10.2;
+  CPU 53.2 s; peak 2,213 MB (that run with the 256 MB cache).
+  SQLite 1M, tier2 without it (load 1.2): 46.1 (6.4 / 6.5 / 33.3: INSERT 20.9, events 5.5, commit 6.5);
+  re-run 9.9; CPU 54.0 s; peak 1,934 MB.
+  PostgreSQL 1M, tier2 indexes (load 1.4): 70.1 (14.9 / 8.9 / 46.3: COPY 26.3, events 9.6, commit 9.7);
+  re-run 26.3 (reading 24.1: planned from `path LIKE` as a few per cent of the households, every read probed
+  the indexes household by household). With the region's ids in an analysed temporary table (load 1.5): 59.0
+  (5.9 / 6.3 / 46.8: COPY 26.5, events 9.8, commit 9.6); re-run 10.4 (reading 8.1); CPU 27.3 s; peak 2,151 MB.
+  PostgreSQL's commit is the deferred foreign-key checks (each locks its household or region row).
 """
 
 import argparse
@@ -166,6 +180,9 @@ def main():
                         "--db", args.db, "--seed", str(args.seed)], check=True)
     os.environ.setdefault("JIUZHU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
     existing_database(args.db, _name(args))
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # a pristine copy kept before a later migration (indexes) gets it
     persons = json.loads(_marker(args).read_text())["persons"]
 
     from jiuzhu.core.models import Region

@@ -18,7 +18,7 @@ from functools import cached_property
 
 from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, Lookup
 
 from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, Person, TierDecision
 
@@ -113,13 +113,37 @@ def _household_level(q: Q) -> Q:
     return Q(whole, *children, _connector=q.connector, _negated=q.negated)
 
 
+class _LiteralIn(Lookup):
+    """`col IN ('a', 'b')` with the values written into the SQL (constants of the code, checked to be plain
+    words), not bound: SQLite uses a partial index only when the query carries the index's own WHERE term with
+    literals. Resolves its column like any lookup, so it is right inside a subquery's aliases too."""
+
+    lookup_name = "literal_in"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return ("%s", value)
+
+    def as_sql(self, compiler, connection):
+        lhs, params = compiler.compile(self.lhs)
+        if not all(str(v).isidentifier() and str(v).isascii() for v in self.rhs):
+            raise ValueError("literal_in takes plain words only")
+        return f"{lhs} IN ({', '.join(repr(str(v)) for v in self.rhs)})", params
+
+
+def in_force_status() -> _LiteralIn:
+    """status IN ('confirmed', 'overridden'), the condition of the partial index tier_force_list (0013)."""
+    return _LiteralIn(F("status"), [DecisionStatus.CONFIRMED.value, DecisionStatus.OVERRIDDEN.value])
+
+
 def tier_filter_q(*, tier: str = "", pending: str = "", on: dt.date, household: str = "pk") -> Q:
     """认定层级 (the tier in force) and 待审批建议 (a pending suggestion's tier) as filters. Each is a
     semi-join on the decisions' (tier, status) index, never a join that multiplies rows."""
     q = Q()
     if tier:
-        q &= Q(**{f"{household}__in": TierDecision.objects.filter(_household_level(in_force_q(on)), tier=tier)
-                  .values("household_id")})
+        # in_force_status(): the partial index tier_force_list's own condition, with literals.
+        in_force = TierDecision.objects.filter(_household_level(in_force_q(on)), in_force_status(), tier=tier)
+        q &= Q(**{f"{household}__in": in_force.values("household_id")})
     if pending:
         q &= Q(**{f"{household}__in": TierDecision.objects.filter(_household_level(pending_q()),
                                                                   recommended_tier=pending)

@@ -278,8 +278,10 @@ class TierDecision(models.Model):
     # No index of its own: tier_household_status (household, status) serves every lookup by household.
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions",
                                   db_index=False)
+    # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
+    # suggestions a batch run writes add no index entry for it.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="tier_decisions")  # set for single-person inclusion
+                               related_name="tier_decisions", db_index=False)
     assessed_on = models.DateField("评估基准日")
     recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
     tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
@@ -312,8 +314,9 @@ class TierDecision(models.Model):
     benefit_class = models.CharField("保障类别", max_length=2, blank=True,
                                      choices=[("A", "A类（一类）"), ("B", "B类（二类）"), ("C", "C类（三类）"),
                                               ("D", "D类（四类）")])
+    # Indexed by tier_import_batch (partial, NOT NULL): assessed decisions have none.
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="decision_rows")
+                                     related_name="decision_rows", db_index=False)
     import_row = models.CharField("导入行", max_length=80, blank=True)  # 工作表“低保”第5行
 
     class Meta:
@@ -321,11 +324,13 @@ class TierDecision(models.Model):
         verbose_name_plural = "层级认定"
         indexes = [
             models.Index(fields=["household", "status"], name="tier_household_status"),
-            # list filters 认定层级 / 待审批建议: household ids of one tier, from the index alone (lists.py);
-            # tier_force_list also serves every (tier, status) lookup (the former tier_lists index)
-            models.Index(fields=["tier", "status", "household"], name="tier_force_list"),
-            models.Index(fields=["recommended_tier", "status", "household"], name="tier_pending_list"),
-            # The approver's queue: pending decisions oldest first (keyset by id), and filtered by suggested tier.
+            # list filter 认定层级: household ids of one tier in force (lists.py), and the monitoring snapshot's
+            # decisions in force. Partial, decisions in force only, so a batch run's suggestions skip it; SQLite
+            # uses it only when the query carries this very term with literals (lists.IN_FORCE_SQLITE).
+            models.Index(fields=["tier", "household"], name="tier_force_list",
+                         condition=models.Q(status__in=["confirmed", "overridden"])),
+            # (The former tier_pending_list (recommended_tier, status, household): the 待审批建议 filter seeks
+            # tier_queue_tier's (status, recommended_tier) instead, as the rows are read for person_id anyway.)
             models.Index(fields=["status", "id"], name="tier_queue"),
             models.Index(fields=["status", "recommended_tier", "id"], name="tier_queue_tier"),
             # the queue's 本人最近审批. Partial: a suggestion (not decided yet) is not in it, so an assessment's
@@ -339,6 +344,11 @@ class TierDecision(models.Model):
                          condition=models.Q(valid_to__isnull=False)),  # set on decision; the query bounds it
             models.Index(fields=["household"], name="tier_pending_warned",
                          condition=models.Q(status="recommended", warned=True)),
+            # The two foreign keys most rows leave empty (an assessment's rows: both): `person_id = x` and
+            # `import_batch_id IN (…)` (PROTECT checks, lookups) imply the condition on SQLite and PostgreSQL.
+            models.Index(fields=["person"], name="tier_person", condition=models.Q(person__isnull=False)),
+            models.Index(fields=["import_batch"], name="tier_import_batch",
+                         condition=models.Q(import_batch__isnull=False)),
         ]
         constraints = [
             # A set-based assessment run writes one decision per household (and per single-person member);

@@ -260,3 +260,19 @@ def test_long_lists_walk_the_order_index_with_the_same_pages(world, client_for, 
     assert planner[6] == [str(i) for i in by_region[:20]]
     if connection.vendor == "sqlite":
         assert any('+"registry_household"."region_id" IN (' in q["sql"] for q in queries)
+
+
+def test_tier_filter_reads_the_partial_in_force_index(db):
+    """认定层级 is answered from tier_force_list, partial on decisions in force (migration 0013: a batch run's
+    suggestions write no entry there). SQLite uses a partial index only when the query carries its WHERE term with
+    literals (lists.in_force_status()); without it the filter walks every decision."""
+    qs = Household.objects.filter(lists.tier_filter_q(tier="dibao", on=dt.date.today())).values("id")
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows: show that the index is usable
+            cursor.execute("EXPLAIN " + sql, params)
+        plan = str(cursor.fetchall())
+    assert "tier_force_list" in plan, plan
