@@ -31,7 +31,7 @@ def _restore_fk_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0012_account_status'),
+        ('registry', '0013_person_fewer_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
