@@ -390,6 +390,7 @@ def test_the_application_role_cannot_alter_disable_or_empty_the_log(world):
         cursor.execute("DROP TABLE IF EXISTS core_later; CREATE TABLE core_later (x int)")
     with psycopg.connect(**pg_params(user=APP_ROLE), autocommit=True) as app:
         app.execute("INSERT INTO core_later VALUES (1)")  # default privileges cover it
+        app.execute("INSERT INTO core_auditpersonset (set_id, person_id) VALUES (1, 1)")  # bulk audit writes
         app.execute("INSERT INTO core_auditlog (at, username, action, object_type, object_id, object_repr,"
                     " detail, prev_hash, row_hash) VALUES (now(), 'app', 'read', '', '', '', '{}', 'x', 'y')")
         assert app.execute("SELECT count(*) FROM core_auditlog").fetchone()[0] == AuditLog.objects.count()
@@ -397,6 +398,8 @@ def test_the_application_role_cannot_alter_disable_or_empty_the_log(world):
         refused = {
             "UPDATE core_auditlog SET username = 'x'": "permission denied",
             "DELETE FROM core_auditlog": "permission denied",
+            "DELETE FROM core_auditpersonset": "permission denied",  # a bulk row's person list
+            "UPDATE core_auditpersonset SET person_id = 0": "permission denied",
             "TRUNCATE core_auditlog": "permission denied",
             "ALTER TABLE core_auditlog DISABLE TRIGGER ALL": "must be owner",
             "ALTER TABLE core_auditlog DISABLE TRIGGER core_auditlog_chain": "must be owner",

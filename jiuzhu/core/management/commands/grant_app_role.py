@@ -40,10 +40,9 @@ class Command(BaseCommand):
             ]
             if connection.pg_version >= 170000:  # ANALYZE after bulk loads (registry assessment)
                 statements.append(f"GRANT MAINTAIN ON ALL TABLES IN SCHEMA {s} TO {r}")
-            statements += [
-                f"REVOKE ALL ON {s}.core_auditlog FROM {r}",
-                f"GRANT SELECT, INSERT ON {s}.core_auditlog TO {r}",
-            ]
+            # the log and the person lists of its bulk rows (core_auditpersonset): insert and read only
+            for table in ("core_auditlog", "core_auditpersonset"):
+                statements += [f"REVOKE ALL ON {s}.{table} FROM {r}", f"GRANT SELECT, INSERT ON {s}.{table} TO {r}"]
             for sql in statements:
                 cursor.execute(sql)
         self.stdout.write(f"已为角色 {role} 授权：业务表可增删改查，审计日志表只可插入和查询")
