@@ -25,26 +25,30 @@ def _csv(data: bytes, columns: dict[str, pa.DataType], empty_text_is_null: bool)
                                                                  strings_can_be_null=empty_text_is_null))
 
 
-def query_arrow(sql: str, columns: dict[str, pa.DataType], *, empty_text_is_null: bool = False) -> pa.Table:
-    """The rows of `sql` (its columns in the order of `columns`) typed as `columns` says.
+def query_arrow(sql: str, columns: dict[str, pa.DataType], *, empty_text_is_null: bool = False,
+                params: list | None = None) -> pa.Table:
+    """The rows of `sql` (its columns in the order of `columns`) typed as `columns` says; `params` fill its %s
+    (bound by the driver, COPY included).
     empty_text_is_null: on PostgreSQL an empty text field reads as null (COPY writes NULL and '' alike as an
     empty field unless quoted); leave False where '' is a value."""
     if connection.vendor == "postgresql":
         buffer = io.BytesIO()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)",
+                                                                   params) as copy:
             for chunk in copy:
                 buffer.write(chunk)
         return _csv(buffer.getvalue(), columns, empty_text_is_null) if buffer.tell() else _empty(columns)
     if pa.string() not in columns.values():
         names = [f"c{j}" for j in range(len(columns))]
-        line = "printf('" + ",".join("%s" for _ in names) + "', " + ", ".join(names) + ")"
+        slot = "%s" if params is None else "%%s"  # with params the driver reads %s as a placeholder
+        line = "printf('" + ",".join(slot for _ in names) + "', " + ", ".join(names) + ")"
         with connection.cursor() as cursor:
             cursor.execute(f"WITH q({', '.join(names)}) AS ({sql}) "
-                           f"SELECT CAST(group_concat({line}, char(10)) AS BLOB) FROM q")
+                           f"SELECT CAST(group_concat({line}, char(10)) AS BLOB) FROM q", params)
             (text,), = cursor.fetchall()
         return _csv(text, columns, empty_text_is_null) if text else _empty(columns)
     with connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     if not rows:
         return _empty(columns)

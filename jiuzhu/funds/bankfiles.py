@@ -50,18 +50,44 @@ def layout_for(county: Region, bank_name: str) -> Layout:
 def export_columns(roll: PaymentRoll, layout: Layout, *, bank_name: str, batch: int) -> list[pa.Array]:
     """The payment file of one bank's lines waiting for the bank, as text columns in the layout's order (Arrow
     arrays, line id order): one query; the account numbers are decrypted here (crypto.decrypt_many), the one step
-    done per row."""
-    amount = "CAST(l.total AS text)" if connection.vendor == "postgresql" else "printf('%.2f', l.total)"
+    done per row. Each database reads its own fastest way (below); the columns are the same text."""
+    fields = ["line_id", "name", "account", "amount", "township", "bank"]
+    if connection.vendor == "postgresql":
+        table = _pg_lines(roll, bank_name=bank_name, batch=batch)
+    else:
+        table = _sqlite_lines(roll, bank_name=bank_name, batch=batch)
+    text = {f: table[f].combine_chunks() for f in fields}
+    text["memo"] = pa.array([f"{roll.month:%Y年%m月}{roll.get_item_display()}"] * len(table), pa.string())
+    return [text[f] for _, f in layout.columns]
+
+
+_LINE_TEXT = {"line_id": pa.string(), "name": pa.string(), "account": pa.string(), "amount": pa.string(),
+              "township": pa.string(), "bank": pa.string()}
+
+
+def _pg_lines(roll: PaymentRoll, *, bank_name: str, batch: int) -> pa.Table:
+    """PostgreSQL: the lines through COPY into Arrow (core.arrow_sql), no Python tuple per line; then the account
+    numbers decrypted."""
+    table = query_arrow(
+        "SELECT CAST(l.id AS text), CASE WHEN l.institution <> '' THEN l.institution ELSE p.name END,"
+        " l.account_cipher, CAST(l.total AS text), t.name, l.bank_name FROM funds_paymentline l"
+        " JOIN registry_person p ON p.id = l.payee_id JOIN core_region t ON t.id = l.township_id"
+        " WHERE l.roll_id = %s AND l.bank_name = %s AND l.batch = %s AND l.status = 'issued' ORDER BY l.id",
+        _LINE_TEXT, params=[roll.pk, bank_name, batch])
+    accounts = pa.array(decrypt_many(table["account"].to_pylist()), pa.string())
+    return table.set_column(table.schema.get_field_index("account"), "account", accounts)
+
+
+def _sqlite_lines(roll: PaymentRoll, *, bank_name: str, batch: int) -> pa.Table:
+    """SQLite: the roll's lines read along the table itself (rowid range of the roll, already in id order; NOT
+    INDEXED), not through an index and then sorted by id: the sort of a million wide rows was a third of the
+    export. Its payees are looked up in the order they were written (the registry's)."""
     with connection.cursor() as cursor:
-        # SQLite: the roll's lines read along the table itself (rowid range of the roll, already in id order; NOT
-        # INDEXED), not through an index and then sorted by id: the sort of a million wide rows was a third of
-        # the export. Its payees are looked up in the order they were written (the registry's).
         cursor.execute("SELECT MIN(id), MAX(id) FROM funds_paymentline WHERE roll_id = %s", [roll.pk])
         first, last = cursor.fetchone()
-        scan = "" if connection.vendor == "postgresql" else " NOT INDEXED"
         cursor.execute(
-            f"SELECT l.id, CASE WHEN l.institution <> '' THEN l.institution ELSE p.name END, l.account_cipher,"
-            f" {amount}, t.name, l.bank_name FROM funds_paymentline l{scan}"
+            "SELECT l.id, CASE WHEN l.institution <> '' THEN l.institution ELSE p.name END, l.account_cipher,"
+            " printf('%.2f', l.total), t.name, l.bank_name FROM funds_paymentline l NOT INDEXED"
             " JOIN registry_person p ON p.id = l.payee_id JOIN core_region t ON t.id = l.township_id"
             " WHERE l.id BETWEEN %s AND %s AND l.roll_id = %s AND l.bank_name = %s AND l.batch = %s"
             " AND l.status = 'issued' ORDER BY l.id",
@@ -74,12 +100,7 @@ def export_columns(roll: PaymentRoll, layout: Layout, *, bank_name: str, batch: 
                 "account": pa.array(decrypt_many(ciphers), pa.string()),
                 "amount": pa.array(amounts, pa.string()), "township": pa.array(townships, pa.string()),
                 "bank": pa.array(banks, pa.string())}))
-    fields = ["line_id", "name", "account", "amount", "township", "bank"]
-    table = pa.Table.from_batches(chunks) if chunks else \
-        pa.table({f: pa.array([], pa.string()) for f in fields})
-    text = {f: table[f].combine_chunks() for f in fields}
-    text["memo"] = pa.array([f"{roll.month:%Y年%m月}{roll.get_item_display()}"] * len(table), pa.string())
-    return [text[f] for _, f in layout.columns]
+    return pa.Table.from_batches(chunks) if chunks else pa.table({f: pa.array([], k) for f, k in _LINE_TEXT.items()})
 
 
 def export_rows(columns: list[pa.Array]) -> list[list]:
