@@ -298,6 +298,9 @@ def main():
     from django.conf import settings
 
     settings.MEDIA_ROOT = str(MEDIA)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # data kept (--reuse) by an earlier schema: the migrations since
     from jiuzhu.core.models import Region, User
     from jiuzhu.monitoring.models import Warning
     from jiuzhu.monitoring.runs import comparison_run

@@ -165,13 +165,18 @@ class Warning(models.Model):
     `warning_key` (indicator, subject, evidence period) is unique among open warnings: an open warning is not
     raised again, and re-running the same inputs changes nothing."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="warnings")
-    run = models.ForeignKey(ComparisonRun, null=True, blank=True, on_delete=models.PROTECT, related_name="warnings")
+    # The keys a comparison run writes carry no database constraint (the bulk-write foreign-key rule,
+    # ARCHITECTURE): the run proves each parent in its own transaction (runs._drop_orphans) instead of
+    # PostgreSQL's deferred check per row and key at commit. on_delete still PROTECTs through the ORM.
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="warnings", db_constraint=False)
+    run = models.ForeignKey(ComparisonRun, null=True, blank=True, on_delete=models.PROTECT, related_name="warnings",
+                            db_constraint=False)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="+")
+                               related_name="+", db_constraint=False)
     household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="属地")
+                                  related_name="+", db_constraint=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name="属地",
+                               db_constraint=False)
     subject_id_hash = models.CharField(max_length=64, blank=True)
     subject_name = models.CharField("姓名", max_length=50, blank=True)
     warning_key = models.CharField(max_length=64)
@@ -184,26 +189,30 @@ class Warning(models.Model):
     due_date = models.DateField("办理期限", null=True, blank=True)  # working days on China's official calendar
     overdue = models.BooleanField("已超期", default=False)
     disposition = models.CharField("处置方式", max_length=20, choices=Disposition.choices, blank=True)
+    # (referred_to, closed_by: empty on a new warning, so indexed partially, NOT NULL, in Meta)
     referred_to = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+", verbose_name="转介部门")
+                                    related_name="+", verbose_name="转介部门", db_index=False)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="+")
+                                  related_name="+", db_index=False)
     # handling (warning_services.py): when the overdue sweep marked it; the sweep's own stamp makes it idempotent
     overdue_at = models.DateTimeField("超期标记时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "预警"
         constraints = [
-            models.UniqueConstraint(fields=["warning_key"], condition=~models.Q(status="closed"),
-                                    name="warning_open_unique"),
+            # A key is never raised twice, open or closed (runs skip every key of their indicators, a lead's
+            # source gets its lead back): one unique index serves both the check and lead_services' look-up.
+            models.UniqueConstraint(fields=["warning_key"], name="warning_key_unique"),
         ]
         indexes = [
-            # the officer's list: status and deadline within a region subtree
+            # the officer's list: status and deadline within a region subtree; the work list's counts
             models.Index(fields=["status", "due_date"], name="warning_status_due"),
-            # a department's inbox of referred warnings
-            models.Index(fields=["referred_to", "status"], name="warning_referred"),
-            models.Index(fields=["warning_key"], name="warning_key"),
+            # a department's inbox of referred warnings (a run's new warnings are referred to nobody)
+            models.Index(fields=["referred_to", "status"], name="warning_referred",
+                         condition=models.Q(referred_to__isnull=False)),
+            # PROTECT when a user is deleted (a run's new warnings are closed by nobody)
+            models.Index(fields=["closed_by"], name="warning_closed_by", condition=models.Q(closed_by__isnull=False)),
         ]
 
 

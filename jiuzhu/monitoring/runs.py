@@ -24,6 +24,7 @@ import duckdb
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
@@ -97,23 +98,24 @@ def registry_fingerprint() -> list:
         return [str(v) for v in cursor.fetchone()]
 
 
-def run_key(region: Region, as_of: dt.date, compiled: list, files: dict) -> str:
+def run_key(region: Region, as_of: dt.date, compiled: list, files: dict, registry: list | None = None) -> str:
     basis = {"region": region.code, "as_of": as_of.isoformat(),
              "versions": sorted(v.pk for v, _ in compiled),
              "files": {k: [str(p) for p, _ in f] for k, f in sorted(files.items())},
-             "registry": registry_fingerprint()}
+             "registry": registry if registry is not None else registry_fingerprint()}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
 def evaluate(region: Region, as_of: dt.date, compiled: list, files: dict, *, engine_name: str | None = None,
-             timings: dict | None = None) -> pa.Table:
-    """The subjects every compiled rule fires for: one statement on the engine. Returns Arrow."""
+             timings: dict | None = None, registry: list | None = None) -> pa.Table:
+    """The subjects every compiled rule fires for: one statement on the engine. Returns Arrow. With the
+    registry's fingerprint the snapshot's persons may come from the cache of an earlier run."""
     timings = timings if timings is not None else {}
     clock = time.monotonic()
     if not compiled:
         return pa.table({"version_id": pa.array([], pa.int64())})
     needed = {SOURCES[v.rule["source"]].table for v, _ in compiled if SOURCES[v.rule["source"]].registry}
-    snapshot = registry_snapshot(region, as_of, needed=needed)
+    snapshot = registry_snapshot(region, as_of, needed=needed, version=registry, timings=timings)
     timings["snapshot"] = time.monotonic() - clock
     clock = time.monotonic()
     engine = make_engine(engine_name)
@@ -228,8 +230,9 @@ def _other_columns() -> list[tuple[str, object]]:
     return values
 
 
-def _insert_warnings(duck, run_id: int, actor, timings: dict) -> None:
-    """The new warnings (DuckDB's new_w) and their events, in the caller's transaction."""
+def _insert_warnings(duck, run_id: int, actor, timings: dict) -> int:
+    """The new warnings (DuckDB's new_w) and their events, in the caller's transaction. Returns how many were
+    dropped again because their subject was deleted meanwhile."""
     clock = time.monotonic()
     others = _other_columns()
     columns = [*_OWN, "run_id", *[c for c, _ in others]]
@@ -245,8 +248,7 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict) -> None:
                 pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, pa_csv.WriteOptions(include_header=False))
                 copy.write(buffer.getvalue())
         timings["write_rows"] = time.monotonic() - clock
-        _raised_events(run_id, actor)
-        return
+        return _written(run_id, actor, timings)
     # SQLite: the warnings' eleven indexes, the evidence check and the foreign keys (a lookup in the person and
     # household tables per row) thrash the default 2 MiB page cache at a hundred thousand warnings; a larger
     # cache for this write only (pages are allocated as used) cut its CPU by a quarter at 1M persons.
@@ -257,10 +259,21 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict) -> None:
     try:
         _insert_warnings_sqlite(duck, run_id, others, columns)
         timings["write_rows"] = time.monotonic() - clock
-        _raised_events(run_id, actor)
+        return _written(run_id, actor, timings)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _written(run_id: int, actor, timings: dict) -> int:
+    """After the rows: those whose parent is gone are dropped, then the events of the others."""
+    clock = time.monotonic()
+    dropped = _drop_orphans(run_id)
+    timings["write_check"] = time.monotonic() - clock
+    clock = time.monotonic()
+    _raised_events(run_id, actor)
+    timings["write_events"] = time.monotonic() - clock
+    return dropped
 
 
 def _insert_warnings_sqlite(duck, run_id: int, others: list, columns: list) -> None:
@@ -281,6 +294,27 @@ _EVENTS_SQL = ("SELECT CAST(w.id AS TEXT), w.person_id, w.household_id, w.region
 # A death indicator (warning_services.is_death_warning: its code or name says death) of a registry person
 _DEATH = "w.person_id IS NOT NULL AND (i.code LIKE %s OR i.name LIKE %s)"
 _DEATH_PARAMS = ["%death%", "%死亡%"]
+
+
+# The run's warnings whose person, household, region or indicator is gone (deleted since the snapshot was read):
+# the warning table's keys carry no database constraint (models.Warning), so the run proves its parents here,
+# set-based, in the transaction that wrote the rows (a few left joins instead of a check per row and key).
+_ORPHANS = """
+DELETE FROM monitoring_warning WHERE id IN (
+  SELECT w.id FROM monitoring_warning w
+  LEFT JOIN registry_person p ON p.id = w.person_id
+  LEFT JOIN registry_household h ON h.id = w.household_id
+  LEFT JOIN core_region r ON r.id = w.region_id
+  LEFT JOIN monitoring_indicator i ON i.id = w.indicator_id
+  WHERE w.run_id = %s AND ((w.person_id IS NOT NULL AND p.id IS NULL) OR (w.household_id IS NOT NULL AND h.id IS NULL)
+                           OR r.id IS NULL OR i.id IS NULL))
+"""
+
+
+def _drop_orphans(run_id: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_ORPHANS, [run_id])
+        return cursor.rowcount
 
 
 def _raised_events(run_id: int, actor) -> None:
@@ -306,7 +340,8 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
     report(0, STEPS)
     versions = _versions(region, as_of)
     compiled, notes, files = _prepare(region, as_of, versions)
-    key = run_key(region, as_of, compiled, files)
+    registry = registry_fingerprint()
+    key = run_key(region, as_of, compiled, files, registry)
     done = ComparisonRun.objects.filter(run_key=key, status=RunStatus.FINISHED).order_by("-pk").first()
     if done is not None:
         report(STEPS, STEPS)
@@ -314,7 +349,7 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
     run = ComparisonRun.objects.create(region=region, as_of=as_of, engine=engine, run_key=key, started_by=actor,
                                        task_run=task_run)
     report(1, STEPS)
-    result = evaluate(region, as_of, compiled, files, engine_name=engine, timings=timings)
+    result = evaluate(region, as_of, compiled, files, engine_name=engine, timings=timings, registry=registry)
     report(7, STEPS)
     clock = time.monotonic()
     duck = duckdb.connect()
@@ -339,7 +374,10 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
         written = sum(counts.values())
         with transaction.atomic():
             if written:
-                _insert_warnings(duck, run.pk, actor, timings)
+                if _insert_warnings(duck, run.pk, actor, timings):  # a subject deleted meanwhile: count again
+                    counts = dict(Warning.objects.filter(run=run).values_list("indicator__code")
+                                  .annotate(n=Count("pk")).order_by("indicator__code"))
+                    written = sum(counts.values())
             seconds = round(time.monotonic() - started, 3)
             ComparisonRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.FINISHED, finished_at=timezone.now(), counts=counts, seconds=seconds)

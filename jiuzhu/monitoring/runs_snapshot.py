@@ -18,11 +18,16 @@ Tables (the names rules_sql.py reads):
 
 # ruff: noqa: S608 - SQL built from constants, integer ids, ISO dates and a region path checked to be digits
 import datetime as dt
+import hashlib
 import io
+import json
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from django.conf import settings
 from django.db import connection
 from pyarrow import csv as pa_csv
 
@@ -98,8 +103,56 @@ def _subtree(region: Region) -> str:
     return f"SELECT r0.id FROM core_region r0 WHERE r0.path LIKE '{path}%'"
 
 
-def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None = None) -> dict[str, pa.Table]:
-    """The registry tables a run reads (see the module docstring); `needed` limits the optional views."""
+# ---- The persons' cache: reg_persons and reg_known do not depend on the as-of date, and at 1M persons they are
+# most of the snapshot's time; a run given the registry's version (runs.registry_fingerprint: counts, latest
+# ids and changes) keeps them as uncompressed Arrow files, read back memory-mapped by the next run of the region
+# while that version holds. The fingerprint is the one the run key already trusts (a changed registry is a new
+# run); the region subtree's ids are part of the key too. One version is kept per region.
+CACHE_FORMAT = 1
+CACHED = ("reg_persons", "reg_known")
+
+
+def snapshot_cache_root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "monitoring" / "snapshot_cache"
+
+
+def _cache_key(region: Region, version: list, regions: pa.Table) -> str:
+    basis = json.dumps([CACHE_FORMAT, region.path, [str(v) for v in version],
+                        sorted(regions.column("region_id").to_pylist())])
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def _cache_read(region: Region, key: str) -> dict[str, pa.Table] | None:
+    folder = snapshot_cache_root() / f"{region.code}-{key}"
+    try:
+        return {name: pa.ipc.open_file(pa.memory_map(str(folder / f"{name}.arrow"))).read_all() for name in CACHED}
+    except (FileNotFoundError, pa.ArrowInvalid):
+        return None
+
+
+def _cache_write(region: Region, key: str, tables: dict[str, pa.Table]) -> None:
+    root = snapshot_cache_root()
+    folder = root / f"{region.code}-{key}"
+    partial = root / f"{region.code}-{key}.part{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    for name in CACHED:
+        with pa.OSFile(str(partial / f"{name}.arrow"), "wb") as sink, \
+                pa.ipc.new_file(sink, tables[name].schema) as writer:
+            writer.write_table(tables[name])
+    try:
+        os.replace(partial, folder)
+    except OSError:  # another run of the region wrote the same version first
+        shutil.rmtree(partial, ignore_errors=True)
+    for old in root.glob(f"{region.code}-*"):
+        if old.name != folder.name and ".part" not in old.name:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None = None,
+                      version: list | None = None, timings: dict | None = None) -> dict[str, pa.Table]:
+    """The registry tables a run reads (see the module docstring); `needed` limits the optional views; with
+    the registry's `version` the persons' tables come from (or go to) the cache above."""
     sub = _subtree(region)
     on = _date(as_of)
     year_ago = _date(window_start(as_of, 12))
@@ -157,13 +210,23 @@ def registry_snapshot(region: Region, as_of: dt.date, *, needed: set[str] | None
             "FROM registry_tierdecision d JOIN registry_household h ON h.id = d.household_id "
             f"WHERE h.is_active AND h.region_id IN ({sub}) AND {in_force} AND d.tier IN ('dibao', 'tekun')",
             {"household_id": I64, "valid_from": DAY, "missing_items": F64})
-    tables = {}
-    if not _postgres():
+    tables = {"reg_regions": fetch(*queries.pop("reg_regions"))}
+    key = _cache_key(region, version, tables["reg_regions"]) if version is not None else None
+    cached = _cache_read(region, key) if key else None
+    if timings is not None:
+        timings["snapshot_cached"] = int(cached is not None)
+    if cached is not None:
+        tables.update(cached)
+        for name in CACHED:
+            del queries[name]
+    elif not _postgres():
         persons = _sqlite_persons(f"p.region_id IN ({sub})")
         if persons is not None:
             tables["reg_persons"] = persons
             del queries["reg_persons"]
     tables.update({name: fetch(sql, columns) for name, (sql, columns) in queries.items()})
+    if key and cached is None:
+        _cache_write(region, key, tables)
     if "reg_grants" in tables:
         grants = tables["reg_grants"]
         n = grants.num_rows

@@ -10,6 +10,7 @@ from jiuzhu.core.workdays import add_working_days
 from jiuzhu.monitoring.events import MonitoringEvent
 from jiuzhu.monitoring.models import ComparisonRun, Warning
 from jiuzhu.monitoring.runs import comparison_run
+from jiuzhu.monitoring.runs_snapshot import snapshot_cache_root
 from jiuzhu.monitoring.tests.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -88,13 +89,19 @@ def test_a_changed_registry_is_a_new_run(catalogue, store_feed, person_in_regist
     store_feed("medical_settlement", [{"id_number": stranger, "discharge_date": dt.date(2026, 10, 1),
                                        "out_of_pocket": 12000.0, "region_code": "430524100200"}])
     county = Region.objects.get(code="430524")
-    first = comparison_run(region=county, as_of=AS_OF)
+    timings = {}
+    first = comparison_run(region=county, as_of=AS_OF, timings=timings)
     assert Warning.objects.get().indicator == catalogue["discover_medical"]
-    # the stranger is registered: the same feeds and rules, but a new registry
+    assert timings["snapshot_cached"] == 0
+    # another date, the same registry: the persons come from the snapshot cache
+    comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1), timings=timings)
+    assert timings["snapshot_cached"] == 1
+    # the stranger is registered: the same feeds and rules, but a new registry (and a new cached version)
     register(members=[{**member("新登记", "head"), "id_number": stranger}])
-    second = comparison_run(region=county, as_of=AS_OF)
-    assert second.pk != first.pk
+    second = comparison_run(region=county, as_of=AS_OF, timings=timings)
+    assert second.pk != first.pk and timings["snapshot_cached"] == 0
     assert Warning.objects.filter(indicator=catalogue["med_oop_general"]).count() == 1
+    assert [p.name.split("-")[0] for p in snapshot_cache_root().iterdir()] == ["430524"]  # one version kept
 
 
 def test_closed_evidence_is_not_raised_again_but_new_evidence_is(catalogue, store_feed, person_in_registry):
@@ -158,3 +165,29 @@ def test_an_open_warning_is_not_raised_again_on_new_evidence(catalogue, store_fe
     later = comparison_run(region=county, as_of=AS_OF + dt.timedelta(days=1))
     assert later.fired >= len(first)  # the rules fire again, on evidence ending 2026-11-01
     assert set(Warning.objects.values_list("indicator__code", "person_id", "warning_key")) == first
+
+
+def test_a_household_deleted_mid_run_gets_no_warning(catalogue, store_feed, person_in_registry):
+    """The warning table's keys carry no database constraint (the bulk-write foreign-key rule): the run itself
+    drops, in its write transaction, the rows whose person or household was deleted after its snapshot."""
+    from jiuzhu.core.models import Region
+    from jiuzhu.registry.models import Household, HouseholdMembership, Person
+
+    kept, kept_number = person_in_registry(seq=31, name="李秀英")
+    gone, gone_number = person_in_registry(seq=32, name="王建国", born=dt.date(1970, 5, 6))
+    store_feed("medical_settlement", [
+        {"id_number": kept_number, "discharge_date": dt.date(2026, 3, 1), "out_of_pocket": 12000.0},
+        {"id_number": gone_number, "discharge_date": dt.date(2026, 3, 1), "out_of_pocket": 12000.0},
+    ])
+
+    def delete_after_snapshot(done, total):
+        if done == 7:  # the engine has evaluated the snapshot that still holds the household
+            Household.objects.filter(pk=gone.household_id).update(head=None)
+            HouseholdMembership.objects.filter(person=gone).delete()
+            Person.objects.filter(pk=gone.pk).delete()
+            Household.objects.filter(pk=gone.household_id).delete()
+
+    run = comparison_run(region=Region.objects.get(code="430524"), as_of=AS_OF, progress=delete_after_snapshot)
+    assert list(Warning.objects.values_list("person_id", flat=True)) == [kept.pk]
+    assert run.counts == {"med_oop_general": 1}
+    assert not Event.objects.filter(subject_type="monitoring.warning", person_id=gone.pk).exists()
