@@ -249,9 +249,10 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict) -> int:
                 copy.write(buffer.getvalue())
         timings["write_rows"] = time.monotonic() - clock
         return _written(run_id, actor, timings)
-    # SQLite: the warnings' eleven indexes, the evidence check and the foreign keys (a lookup in the person and
-    # household tables per row) thrash the default 2 MiB page cache at a hundred thousand warnings; a larger
-    # cache for this write only (pages are allocated as used) cut its CPU by a quarter at 1M persons.
+    # SQLite: the warnings' indexes (seven entries per new warning), the evidence check and the orphan check (a
+    # lookup in the person and household tables per row) thrash the default 2 MiB page cache at a hundred
+    # thousand warnings; a larger cache for this write only (pages are allocated as used) cut its CPU by a
+    # quarter at 1M persons.
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         (cache_size,), = cursor.fetchall()
