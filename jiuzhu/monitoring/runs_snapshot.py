@@ -117,7 +117,8 @@ def snapshot_cache_root() -> Path:
 
 
 def _cache_key(region: Region, version: list, regions: pa.Table) -> str:
-    basis = json.dumps([CACHE_FORMAT, region.path, [str(v) for v in version],
+    basis = json.dumps([CACHE_FORMAT, connection.vendor, str(connection.settings_dict["NAME"]), region.path,
+                        [str(v) for v in version],
                         sorted(regions.column("region_id").to_pylist())])
     return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
