@@ -278,15 +278,24 @@ def _written(run_id: int, actor, timings: dict) -> int:
 
 
 def _insert_warnings_sqlite(duck, run_id: int, others: list, columns: list) -> None:
-    result = duck.execute("SELECT indicator_id, person_id, household_id, region_id, subject_id_hash, subject_name, "
-                          "warning_key, CAST(evidence_start AS VARCHAR), CAST(evidence_end AS VARCHAR), severity, "
-                          "CAST(due_date AS VARCHAR), evidence FROM new_w")
-    tail = tuple([run_id, *[v for _, v in others]])
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO monitoring_warning ({', '.join(columns)}) VALUES ({marks})"
+    """Row values out of DuckDB as Arrow (a Python list per column, zipped: a third of the CPU of fetchmany's
+    tuples); the run's constant columns from a one-row temporary table, so each row binds its own 12 values."""
+    reader = duck.sql("SELECT indicator_id, person_id, household_id, region_id, subject_id_hash, subject_name, "
+                      "warning_key, CAST(evidence_start AS VARCHAR), CAST(evidence_end AS VARCHAR), severity, "
+                      "CAST(due_date AS VARCHAR), evidence FROM new_w").to_arrow_reader(WRITE_BATCH)
+    tail = [run_id, *[v for _, v in others]]
+    constant = [c for c in columns if c not in _OWN]
+    own = ", ".join(["%s"] * len(_OWN))
+    sql = (f"INSERT INTO monitoring_warning ({', '.join(columns)}) SELECT {own}, {', '.join(constant)} "
+           "FROM temp.run_warning_tail")
     with connection.cursor() as cursor:
-        while batch := result.fetchmany(WRITE_BATCH):
-            cursor.executemany(sql, [row + tail for row in batch])
+        cursor.execute(f"CREATE TEMP TABLE run_warning_tail ({', '.join(constant)})")
+        try:
+            cursor.execute(f"INSERT INTO temp.run_warning_tail VALUES ({', '.join(['%s'] * len(tail))})", tail)
+            for batch in reader:
+                cursor.executemany(sql, zip(*[column.to_pylist() for column in batch.columns], strict=True))
+        finally:
+            cursor.execute("DROP TABLE temp.run_warning_tail")
 
 
 _EVENTS_SQL = ("SELECT CAST(w.id AS TEXT), w.person_id, w.household_id, w.region_id, w.raised_at, "
