@@ -230,7 +230,7 @@ def _other_columns() -> list[tuple[str, object]]:
     return values
 
 
-def _insert_warnings(duck, run_id: int, actor, timings: dict) -> int:
+def _insert_warnings(duck, run_id: int, actor, timings: dict, parents: list | None = None) -> int:
     """The new warnings (DuckDB's new_w) and their events, in the caller's transaction. Returns how many were
     dropped again because their subject was deleted meanwhile."""
     clock = time.monotonic()
@@ -248,7 +248,7 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict) -> int:
                 pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, pa_csv.WriteOptions(include_header=False))
                 copy.write(buffer.getvalue())
         timings["write_rows"] = time.monotonic() - clock
-        return _written(run_id, actor, timings)
+        return _written(run_id, actor, timings, parents)
     # SQLite: the warnings' indexes (seven entries per new warning), the evidence check and the orphan check (a
     # lookup in the person and household tables per row) thrash the default 2 MiB page cache at a hundred
     # thousand warnings; a larger cache for this write only (pages are allocated as used) cut its CPU by a
@@ -260,16 +260,17 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict) -> int:
     try:
         _insert_warnings_sqlite(duck, run_id, others, columns)
         timings["write_rows"] = time.monotonic() - clock
-        return _written(run_id, actor, timings)
+        return _written(run_id, actor, timings, parents)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
-def _written(run_id: int, actor, timings: dict) -> int:
-    """After the rows: those whose parent is gone are dropped, then the events of the others."""
+def _written(run_id: int, actor, timings: dict, parents: list | None) -> int:
+    """After the rows: those whose parent is gone are dropped (looked for only when some parent table lost a
+    row since the run began), then the events of the others."""
     clock = time.monotonic()
-    dropped = _drop_orphans(run_id)
+    dropped = _drop_orphans(run_id) if parents is None or parents_version() != parents else 0
     timings["write_check"] = time.monotonic() - clock
     clock = time.monotonic()
     _raised_events(run_id, actor)
@@ -321,6 +322,16 @@ DELETE FROM monitoring_warning WHERE id IN (
 """
 
 
+def parents_version() -> list:
+    """Row count and highest id of each table a warning names: equal at the run's start and at its write, no
+    row was deleted in between (a deletion lowers the count, and an insertion making up for it raises the
+    highest id: ids are never reused). A few index look-ups, where the orphan check joins every new warning."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t}), (SELECT max(id) FROM {t})" for t in (
+            "registry_person", "registry_household", "core_region", "monitoring_indicator")))
+        return list(cursor.fetchone())
+
+
 def _drop_orphans(run_id: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_ORPHANS, [run_id])
@@ -350,6 +361,7 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
     report(0, STEPS)
     versions = _versions(region, as_of)
     compiled, notes, files = _prepare(region, as_of, versions)
+    parents = parents_version()  # before the snapshot: the parents the run's warnings will name exist now
     registry = registry_fingerprint()
     key = run_key(region, as_of, compiled, files, registry)
     done = ComparisonRun.objects.filter(run_key=key, status=RunStatus.FINISHED).order_by("-pk").first()
@@ -384,7 +396,7 @@ def comparison_run(*, region: Region, as_of: dt.date, actor=None, engine: str | 
         written = sum(counts.values())
         with transaction.atomic():
             if written:
-                if _insert_warnings(duck, run.pk, actor, timings):  # a subject deleted meanwhile: count again
+                if _insert_warnings(duck, run.pk, actor, timings, parents):  # a subject deleted meanwhile: count again
                     counts = dict(Warning.objects.filter(run=run).values_list("indicator__code")
                                   .annotate(n=Count("pk")).order_by("indicator__code"))
                     written = sum(counts.values())
