@@ -100,7 +100,13 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
                after  19.95 s, CPU 8.11, floor 1.69 (load ~3; write_rows 4.20, check 1.80, events 2.49,
                commit 1.32); re-run 12.41 s
   The check (1.8 s on PostgreSQL: a join of every new warning with its parents) now runs only when some parent
-  was deleted meanwhile. Every run 174,327 warnings, every re-run writes nothing. The floor stays out of reach:
+  was deleted meanwhile. Write only (the same 174,327 warnings replayed into a fresh copy of the 1M database with
+  their events, one transaction, before/after alternated, load 3.4-3.9): PostgreSQL 16.15 and 14.10 s before
+  (commit 7.05 / 6.71: the deferred key checks) against 9.48 s after, 5.77 s once main's Event keys were merged
+  too (commit 0.20; each replay still ran the orphan check, 1.1-1.8 s, which a run skips); SQLite 7.06 s
+  (CPU 5.91) before against 7.33 / 7.37 s (CPU 5.35 / 5.64) after: on SQLite the B-tree work of the rows
+  remains (~4.8 s for 174k rows), the saved index entries barely show.
+  Every run 174,327 warnings, every re-run writes nothing. The floor stays out of reach:
   it is one count of a join, no aggregation, no writes; the engine alone is 2-5x it.
 """
 
