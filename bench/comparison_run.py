@@ -103,9 +103,9 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   was deleted meanwhile. Write only (the same 174,327 warnings replayed into a fresh copy of the 1M database with
   their events, one transaction, before/after alternated, load 3.4-3.9): PostgreSQL 16.15 and 14.10 s before
   (commit 7.05 / 6.71: the deferred key checks) against 9.48 s after, 5.77 s once main's Event keys were merged
-  too (commit 0.20; each replay still ran the orphan check, 1.1-1.8 s, which a run skips); SQLite 7.06 s
-  (CPU 5.91) before against 7.33 / 7.37 s (CPU 5.35 / 5.64) after: on SQLite the B-tree work of the rows
-  remains (~4.8 s for 174k rows), the saved index entries barely show.
+  too (commit 0.20; each replay still ran the orphan check, 1.1-1.8 s, which a run skips); SQLite 7.06 s and
+  14.31 s (CPU 5.91 / 6.75, a load spike) before against 7.33 / 7.37 s (CPU 5.35 / 5.64) after: the B-tree work
+  of the rows remains on SQLite (~4.8 s for 174k rows); the saved index entries barely show.
   Every run 174,327 warnings, every re-run writes nothing. The floor stays out of reach:
   it is one count of a join, no aggregation, no writes; the engine alone is 2-5x it.
 """
