@@ -106,6 +106,16 @@ Measured 2026-12-01 on the shared 2-core machine under load 7-13 from other help
   too (commit 0.20; each replay still ran the orphan check, 1.1-1.8 s, which a run skips); SQLite 7.06 s and
   14.31 s (CPU 5.91 / 6.75, a load spike) before against 7.33 / 7.37 s (CPU 5.35 / 5.64) after: the B-tree work
   of the rows remains on SQLite (~4.8 s for 174k rows); the saved index entries barely show.
+  Final, with main's Event keys merged, quiet machine (03:12-03:14, load 1.2-1.8), against session 32's "after"
+  at load 1.5-2.5 (the brief's state):
+    PostgreSQL 13.64 s, CPU 7.47, floor 0.90, peak 1,594 MiB (snapshot 3.25, engine 5.10, prepare 0.56,
+               write 4.36 = rows 2.54 + check 0.09 + events 1.53 + commit 0.20); re-run 7.62 s (snapshot 1.60
+               from the cache, engine 5.04)   [was 15.69 s: write 9.29 = COPY 3.24 + events 1.6 + commit 4.46]
+    SQLite     14.49 s, CPU 15.22, floor 0.51, peak 1,386 MiB (snapshot 2.98, engine 6.03, prepare 0.34,
+               write 4.93 = rows 3.67 + check 0.01 + events 0.70 + commit 0.55); re-run 4.90 s (snapshot 1.14,
+               engine 2.95)   [was 11.78 s: engine 2.97, write 5.36; re-run 6.70 s]
+  The engine's own time varies 3-6 s between runs of the same code at this load (DuckDB's threads on 2 shared
+  cores); the write is what changed: PostgreSQL 9.29 -> 4.36 s, SQLite 5.36 -> 4.93 s.
   Every run 174,327 warnings, every re-run writes nothing. The floor stays out of reach:
   it is one count of a join, no aggregation, no writes; the engine alone is 2-5x it.
 """
