@@ -371,9 +371,9 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             if by_key or by_head else None
         household_cells = list(zip(*(columns[f] for f in present), strict=True)) if present else [()] * n
         checking += perf_counter() - tick
+        preview.rows += n
         for i in range(n):
             number = refs[i]
-            preview.rows += 1
             if not ((ids and ids[i]) or (names and names[i]) or (relation_texts and relation_texts[i])):
                 preview.skipped += 1
                 continue
@@ -407,9 +407,10 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             values = household_cells[i]
             kinds = tuple(map(type, values))
             if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
-                raw = {f: columns[f][i] for f in fields_now}
                 before_values = len(errors.items)
-                _household_values(current, number, raw, is_head, errors, present)
+                # The household's own cells only (the member's are looked at below, when needed).
+                _household_values(current, number, dict(zip(present, values, strict=True)), is_head, errors,
+                                  present)
                 # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
                 current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
                     else None

@@ -178,7 +178,7 @@ class _CalamineSheet:
     def __next__(self) -> tuple[int, list]:
         if self._iter is None:
             numbered = enumerate(self.rows, start=1)
-            self._iter = fill_merged(numbered, self.ranges.tolist()) if len(self.ranges) else numbered
+            self._iter = fill_merged(numbered, _RangeStarts(self.ranges)) if len(self.ranges) else numbered
         return next(self._iter)
 
     def close(self) -> None:
@@ -225,12 +225,42 @@ class _CalamineSheet:
         return columns
 
 
+class _RangeStarts:
+    """fill_merged's {first row: [(min_col, max_col, max_row)]} of a numpy array of ranges, built only when
+    more rows are read than the header search reads: read_table looks at a sheet's first rows row by row
+    before field_chunks reads the sheet column-wise, and a roster has hundreds of thousands of ranges."""
+
+    LOOKUPS = 64
+
+    def __init__(self, ranges):
+        import numpy as np
+
+        self.ranges = ranges[np.argsort(ranges[:, 1], kind="stable")]
+        self.found: dict[int, list] | None = None
+        self.lookups = 0
+
+    def pop(self, number: int, default=None):
+        if self.found is None and self.lookups < self.LOOKUPS:
+            self.lookups += 1
+            column = self.ranges[:, 1]
+            lo, hi = column.searchsorted(number, "left"), column.searchsorted(number, "right")
+            return [(c0, c1, r1) for c0, _, c1, r1 in self.ranges[lo:hi].tolist()] or default
+        if self.found is None:
+            self.found = {}
+            for min_col, min_row, max_col, max_row in self.ranges[self.ranges[:, 1] >= number].tolist():
+                self.found.setdefault(min_row, []).append((min_col, max_col, max_row))
+        return self.found.pop(number, default)
+
+
 def fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int, list]]:
     """Copies each merged range's top-left value into all its cells, row by row as they stream past.
-    `ranges`: (min_col, min_row, max_col, max_row), 1-based."""
-    starts: dict[int, list] = {}
-    for min_col, min_row, max_col, max_row in ranges:
-        starts.setdefault(min_row, []).append((min_col, max_col, max_row))
+    `ranges`: (min_col, min_row, max_col, max_row), 1-based, or _RangeStarts (rows in increasing order)."""
+    if isinstance(ranges, _RangeStarts):
+        starts = ranges
+    else:
+        starts: dict[int, list] = {}
+        for min_col, min_row, max_col, max_row in ranges:
+            starts.setdefault(min_row, []).append((min_col, max_col, max_row))
     active: list[tuple[int, int, int, object]] = []
     width, next_end = 0, 0  # the widest active range's last column; the last row of the first to end
     for number, row in rows:
