@@ -50,6 +50,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -344,11 +345,11 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     def text_column(values):
         if values is None:
             return None
-        if not all(v.__class__ is str or v is None for v in values):
+        if not import_fast._all_text(values):
             return [_text(v) for v in values]
         for v in set(values).difference(texts):
             texts[v] = _text(v)
-        return [texts[v] for v in values]
+        return list(map(texts.__getitem__, values))
 
     for sheet_obj, refs, cells in table.field_chunks(fields, mapping):
         if sheet_obj.index != sheet:
@@ -648,13 +649,16 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
 
 def content_key(households: list[HouseholdRow]) -> str:
     """SHA-256 of what the file says, independent of its bytes (a roster opened and saved again)."""
-    digest = hashlib.sha256()
+    # The pieces joined and hashed in one update (the digest of the same bytes fed piece by piece).
+    parts: list[str] = []
+    add = parts.append
     for h in sorted(households, key=lambda h: min(m.id_number for m in h.members)):
-        digest.update(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
-                            str(h.monthly_amount), h.bank_account)).encode())
-        for m in sorted(h.members, key=lambda m: m.id_number):
-            digest.update(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}".encode())
-    return digest.hexdigest()
+        add(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
+                  str(h.monthly_amount), h.bank_account)))
+        members = h.members if len(h.members) == 1 else sorted(h.members, key=attrgetter("id_number"))
+        for m in members:
+            add(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}")
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 @contextmanager
