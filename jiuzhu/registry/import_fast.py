@@ -250,8 +250,7 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
                 regions[prefix] = bool(_region_known(prefix))
     born = [(checker._birth(v[6:14]) if regions[v[:6]] else _REFUSED) if ok else _REFUSED
             for v, ok in zip(ids, canonical, strict=True)]
-    names = [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace() and "\u3000" not in v
-             else tabular.text(v) for v in column("name")]
+    names = tabular.texts(column("name"))
     relations = mapped("relation", column("relation"))
     sexes = mapped("sex", column("sex"))
     disabilities = mapped("disability_type", column("disability_type"))
@@ -261,15 +260,7 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
     employments = mapped("employment", column("employment"))
     ables = mapped("supporter_able", column("supporter_able"))
     ethnicities = mapped("ethnicity", column("ethnicity"))
-    texts: dict = {}
-
-    def text_of(values):
-        if not _all_text(values):
-            return [tabular.text(v) for v in values]
-        for v in set(values).difference(texts):
-            texts[v] = tabular.text(v)
-        return list(map(texts.__getitem__, values))
-
+    text_of = tabular.texts
     hukous = text_of(column("hukou_region_code"))
     phones = text_of(column("phone"))
     illnesses = text_of(column("serious_illness"))

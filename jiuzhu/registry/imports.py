@@ -340,16 +340,8 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
     checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
-    texts: dict = {}
-
     def text_column(values):
-        if values is None:
-            return None
-        if not import_fast._all_text(values):
-            return [_text(v) for v in values]
-        for v in set(values).difference(texts):
-            texts[v] = _text(v)
-        return list(map(texts.__getitem__, values))
+        return None if values is None else tabular.texts(values)
 
     for sheet_obj, refs, cells in table.field_chunks(fields, mapping):
         if sheet_obj.index != sheet:

@@ -148,6 +148,12 @@ def test_xlsx_merged_over_rows_and_columns_is_read_row_by_row():
     assert chunks[0][2]["amount"] == chunks[0][2]["kind"] == [1200, 1200]  # the top-left cell over the block
 
 
+def test_texts_of_a_column_are_text_of_each_cell():
+    cells = [" 王大山 ", "刘\u3000桂兰", "户主", None, 1.0, 3, 2.5, "", "\u3000", "a\tb", dt.date(2024, 1, 31)]
+    for column in (cells, cells * 40, [f"{i:018d}" for i in range(100)] + cells):  # few distinct, all distinct
+        assert tabular.texts(column) == [tabular.text(v) for v in column]
+
+
 def test_a_sheet_starting_right_of_column_a_keeps_its_columns():
     wb = Workbook()
     ws = wb.active
