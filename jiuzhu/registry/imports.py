@@ -523,11 +523,11 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
             head_column: bool = False) -> HouseholdRow | None:
     source = group.head_row or group.first_row
     raw, rows = {}, {}
-    for name in HOUSEHOLD_FIELDS:
-        if name in group.head_values:
-            rows[name], raw[name] = group.head_values[name]
-        elif name in group.values:
-            _, rows[name], raw[name] = group.values[name]
+    # The head's own cell of each household column, else the first given (both hold household fields only).
+    for name, (_, row, value) in group.values.items():
+        rows[name], raw[name] = row, value
+    for name, (row, value) in group.head_values.items():
+        rows[name], raw[name] = row, value
     if region is not None:
         raw["region_code"] = region.code
         if not _text(raw.get("urban_rural_code")):
@@ -644,10 +644,12 @@ def content_key(households: list[HouseholdRow]) -> str:
     # The pieces joined and hashed in one update (the digest of the same bytes fed piece by piece).
     parts: list[str] = []
     add = parts.append
-    for h in sorted(households, key=lambda h: min(m.id_number for m in h.members)):
+    by_id = attrgetter("id_number")
+    for h in sorted(households, key=lambda h: by_id(h.members[0]) if len(h.members) == 1
+                    else min(map(by_id, h.members))):
         add(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
                   str(h.monthly_amount), h.bank_account)))
-        members = h.members if len(h.members) == 1 else sorted(h.members, key=attrgetter("id_number"))
+        members = h.members if len(h.members) == 1 else sorted(h.members, key=by_id)
         for m in members:
             add(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}")
     return hashlib.sha256("".join(parts).encode()).hexdigest()
