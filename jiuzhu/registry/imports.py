@@ -32,10 +32,12 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
    with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
 
 Speed (issue 15): rows come a chunk at a time as columns (Table.field_chunks: calamine's whole-sheet
-to_python, Arrow for a csv body); members are checked column by column (import_fast.members: ID check
-characters with numpy, each column's distinct values once), a row repeating its household's cells exactly is
-not compared again, and any row with a doubt goes through member_from_raw, so every problem is still reported
-at its cell as before. The cycle collector is paused during an import (millions of live objects).
+to_python transposed once, merged household cells filled per column with numpy; Arrow for a csv body);
+members are checked column by column (import_fast.members: ID check characters with numpy, each column's
+distinct values once), a row repeating its household's cells exactly is not compared again, and any row
+with a doubt goes through member_from_raw, so every problem is still reported at its cell as before. A
+household's benefit cells are parsed once per distinct combination (validation._benefits). The cycle
+collector is paused during an import (millions of live objects).
 """
 
 from __future__ import annotations
