@@ -242,14 +242,12 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
 
     ids = column("id_number")
     canonical = _canonical_ids(ids)
-    regions: dict[str, bool] = {}
-    for number, ok in zip(ids, canonical, strict=True):
-        if ok:
-            prefix = number[:6]
-            if prefix not in regions:
-                regions[prefix] = bool(_region_known(prefix))
-    born = [(checker._birth(v[6:14]) if regions[v[:6]] else _REFUSED) if ok else _REFUSED
-            for v, ok in zip(ids, canonical, strict=True)]
+    shaped = [v for v, ok in zip(ids, canonical, strict=True) if ok]
+    known = {prefix for prefix in {v[:6] for v in shaped} if _region_known(prefix)}  # once per region code
+    for digits in {v[6:14] for v in shaped}.difference(checker._births):
+        checker._birth(digits)  # once per distinct birth date
+    births = checker._births
+    born = [births[v[6:14]] if ok and v[:6] in known else _REFUSED for v, ok in zip(ids, canonical, strict=True)]
     names = tabular.texts(column("name"))
     relations = mapped("relation", column("relation"))
     sexes = mapped("sex", column("sex"))

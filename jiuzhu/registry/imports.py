@@ -357,8 +357,12 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if single:
             columns["relation"] = ["户主"] * n
         fields_now = list(columns)
-        heads = [relations.get(t) == Relation.HEAD for t in text_column(columns["relation"])] \
-            if "relation" in columns else [False] * n
+        if "relation" in columns:
+            relation_now = text_column(columns["relation"]) if single else relation_texts
+            head_of = {t: relations.get(t) == Relation.HEAD for t in set(relation_now)}  # once per distinct text
+            heads = list(map(head_of.__getitem__, relation_now))
+        else:
+            heads = [False] * n
         checked = import_fast.members(checker, columns, refs)
         keys = text_column(columns.get("household_key" if by_key else "head_id_number")) if by_key or by_head \
             else None
