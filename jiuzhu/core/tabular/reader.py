@@ -491,7 +491,9 @@ class Sheet:
             columns = source.columns()
             if columns is not None:
                 self.rows = iter(())  # not read row by row
-                self.xlsx_source = None  # its memory goes with the chunks
+                self.xlsx_source = None
+                source.close()  # calamine's rows: the columns hold the cells now
+                del source
                 yield from self._column_chunks(columns, fields, mapping, size)
                 return
         where = {h: i for i, h in enumerate(self.headers)}  # the last of two equal headers, as records()
@@ -529,7 +531,7 @@ class Sheet:
         headers = self.headers
         start = self.header_row  # the data: from the row after the header (index = row number - 1)
         data = [c[start:] for c in columns]
-        del columns
+        columns.clear()  # the caller's list too: only the data rows stay
         n = len(data[0]) if data else 0
         numbers = range(start + 1, start + 1 + n)
         keep = [True] * n
