@@ -575,7 +575,8 @@ class Sheet:
         label, sheet_index = self.label, self.index
         for begin in range(0, n, size):
             stop = min(begin + size, n)
-            refs = [RowRef(number, label, sheet_index) for number in numbers[begin:stop]]
+            refs = [RowRef(number, label, sheet_index) for number in numbers[begin:stop]] if label or sheet_index \
+                else list(map(RowRef, numbers[begin:stop]))
             yield refs, [data[i][begin:stop] if i is not None else [None] * (stop - begin) for i in index]
 
     def _rows_for_fields(self) -> Iterator[tuple[RowRef, list | dict]]:
@@ -613,7 +614,7 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     numbers = block.row_numbers
     for start in range(0, len(numbers), size):
         stop = min(start + size, len(numbers))
-        refs = [RowRef(n) for n in numbers[start:stop].tolist()]
+        refs = list(map(RowRef, numbers[start:stop].tolist()))
         columns = []
         for f in fields:
             header = header_of.get(f)
