@@ -148,6 +148,21 @@ def test_xlsx_merged_over_rows_and_columns_is_read_row_by_row():
     assert chunks[0][2]["amount"] == chunks[0][2]["kind"] == [1200, 1200]  # the top-left cell over the block
 
 
+def test_a_long_sheet_with_merged_cells_reads_alike_both_ways():
+    """Past the first rows the row-by-row filling builds its table of ranges (_RangeStarts): every merged
+    cell of a long sheet is filled, read row by row or column-wise."""
+    rows = [["姓名", "身份证号码"]]
+    merges = []
+    for i in range(70):  # 210 data rows, the name merged down over three
+        rows += [[f"户{i}", pid(i * 3 + 1)], [None, pid(i * 3 + 2)], [None, pid(i * 3 + 3)]]
+        merges.append(f"A{2 + i * 3}:A{4 + i * 3}")
+    data = book(rows, merges=merges)
+    for columnar in (True, False):
+        chunks, _ = _chunks(data, columnar=columnar)
+        names = [v for _, _, columns in chunks for v in columns["name"]]
+        assert names == [f"户{i // 3}" for i in range(210)]
+
+
 def test_texts_of_a_column_are_text_of_each_cell():
     cells = [" 王大山 ", "刘\u3000桂兰", "户主", None, 1.0, 3, 2.5, "", "\u3000", "a\tb", dt.date(2024, 1, 31)]
     for column in (cells, cells * 40, [f"{i:018d}" for i in range(100)] + cells):  # few distinct, all distinct
