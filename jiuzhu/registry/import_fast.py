@@ -204,8 +204,11 @@ def _canonical_ids(ids: list) -> list[bool]:
     return (ok & np.array(shaped, dtype=bool)).tolist()
 
 
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
 def _all_text(values: list) -> bool:
-    return all(v.__class__ is str or v is None for v in values)
+    return set(map(type, values)) <= _TEXT_TYPES  # type() in C over the column, no Python call per cell
 
 
 def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> list[MemberRow | None]:
@@ -224,7 +227,7 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
         if _all_text(values):
             for v in set(values).difference(memo):
                 memo[v] = compute(v)
-            return [memo[v] for v in values]
+            return list(map(memo.__getitem__, values))
         out = []
         for v in values:
             key = v if v is None or v.__class__ is str else (v.__class__, v)
@@ -239,16 +242,13 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
 
     ids = column("id_number")
     canonical = _canonical_ids(ids)
-    regions: dict[str, bool] = {}
-    for number, ok in zip(ids, canonical, strict=True):
-        if ok:
-            prefix = number[:6]
-            if prefix not in regions:
-                regions[prefix] = bool(_region_known(prefix))
-    born = [(checker._birth(v[6:14]) if regions[v[:6]] else _REFUSED) if ok else _REFUSED
-            for v, ok in zip(ids, canonical, strict=True)]
-    names = [v if v.__class__ is str and v and not v[0].isspace() and not v[-1].isspace() and "\u3000" not in v
-             else tabular.text(v) for v in column("name")]
+    shaped = [v for v, ok in zip(ids, canonical, strict=True) if ok]
+    known = {prefix for prefix in {v[:6] for v in shaped} if _region_known(prefix)}  # once per region code
+    for digits in {v[6:14] for v in shaped}.difference(checker._births):
+        checker._birth(digits)  # once per distinct birth date
+    births = checker._births
+    born = [births[v[6:14]] if ok and v[:6] in known else _REFUSED for v, ok in zip(ids, canonical, strict=True)]
+    names = tabular.texts(column("name"))
     relations = mapped("relation", column("relation"))
     sexes = mapped("sex", column("sex"))
     disabilities = mapped("disability_type", column("disability_type"))
@@ -258,15 +258,7 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
     employments = mapped("employment", column("employment"))
     ables = mapped("supporter_able", column("supporter_able"))
     ethnicities = mapped("ethnicity", column("ethnicity"))
-    texts: dict = {}
-
-    def text_of(values):
-        if not _all_text(values):
-            return [tabular.text(v) for v in values]
-        for v in set(values).difference(texts):
-            texts[v] = tabular.text(v)
-        return [texts[v] for v in values]
-
+    text_of = tabular.texts
     hukous = text_of(column("hukou_region_code"))
     phones = text_of(column("phone"))
     illnesses = text_of(column("serious_illness"))

@@ -32,10 +32,12 @@ rules, the kit reads. Plain functions, no HTTP: the page, the API and the manage
    with ids allocated first: COPY on PostgreSQL, one executemany per table on SQLite.
 
 Speed (issue 15): rows come a chunk at a time as columns (Table.field_chunks: calamine's whole-sheet
-to_python, Arrow for a csv body); members are checked column by column (import_fast.members: ID check
-characters with numpy, each column's distinct values once), a row repeating its household's cells exactly is
-not compared again, and any row with a doubt goes through member_from_raw, so every problem is still reported
-at its cell as before. The cycle collector is paused during an import (millions of live objects).
+to_python transposed once, merged household cells filled per column with numpy; Arrow for a csv body);
+members are checked column by column (import_fast.members: ID check characters with numpy, each column's
+distinct values once), a row repeating its household's cells exactly is not compared again, and any row
+with a doubt goes through member_from_raw, so every problem is still reported at its cell as before. A
+household's benefit cells are parsed once per distinct combination (validation._benefits). The cycle
+collector is paused during an import (millions of live objects).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -339,16 +342,8 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
     checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
-    texts: dict = {}
-
     def text_column(values):
-        if values is None:
-            return None
-        if not all(v.__class__ is str or v is None for v in values):
-            return [_text(v) for v in values]
-        for v in set(values).difference(texts):
-            texts[v] = _text(v)
-        return [texts[v] for v in values]
+        return None if values is None else tabular.texts(values)
 
     for sheet_obj, refs, cells in table.field_chunks(fields, mapping):
         if sheet_obj.index != sheet:
@@ -362,8 +357,12 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         if single:
             columns["relation"] = ["户主"] * n
         fields_now = list(columns)
-        heads = [relations.get(t) == Relation.HEAD for t in text_column(columns["relation"])] \
-            if "relation" in columns else [False] * n
+        if "relation" in columns:
+            relation_now = text_column(columns["relation"]) if single else relation_texts
+            head_of = {t: relations.get(t) == Relation.HEAD for t in set(relation_now)}  # once per distinct text
+            heads = list(map(head_of.__getitem__, relation_now))
+        else:
+            heads = [False] * n
         checked = import_fast.members(checker, columns, refs)
         keys = text_column(columns.get("household_key" if by_key else "head_id_number")) if by_key or by_head \
             else None
@@ -371,9 +370,9 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             if by_key or by_head else None
         household_cells = list(zip(*(columns[f] for f in present), strict=True)) if present else [()] * n
         checking += perf_counter() - tick
+        preview.rows += n
         for i in range(n):
             number = refs[i]
-            preview.rows += 1
             if not ((ids and ids[i]) or (names and names[i]) or (relation_texts and relation_texts[i])):
                 preview.skipped += 1
                 continue
@@ -407,9 +406,10 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             values = household_cells[i]
             kinds = tuple(map(type, values))
             if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
-                raw = {f: columns[f][i] for f in fields_now}
                 before_values = len(errors.items)
-                _household_values(current, number, raw, is_head, errors, present)
+                # The household's own cells only (the member's are looked at below, when needed).
+                _household_values(current, number, dict(zip(present, values, strict=True)), is_head, errors,
+                                  present)
                 # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
                 current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
                     else None
@@ -529,11 +529,11 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
             head_column: bool = False) -> HouseholdRow | None:
     source = group.head_row or group.first_row
     raw, rows = {}, {}
-    for name in HOUSEHOLD_FIELDS:
-        if name in group.head_values:
-            rows[name], raw[name] = group.head_values[name]
-        elif name in group.values:
-            _, rows[name], raw[name] = group.values[name]
+    # The head's own cell of each household column, else the first given (both hold household fields only).
+    for name, (_, row, value) in group.values.items():
+        rows[name], raw[name] = row, value
+    for name, (row, value) in group.head_values.items():
+        rows[name], raw[name] = row, value
     if region is not None:
         raw["region_code"] = region.code
         if not _text(raw.get("urban_rural_code")):
@@ -647,13 +647,18 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
 
 def content_key(households: list[HouseholdRow]) -> str:
     """SHA-256 of what the file says, independent of its bytes (a roster opened and saved again)."""
-    digest = hashlib.sha256()
-    for h in sorted(households, key=lambda h: min(m.id_number for m in h.members)):
-        digest.update(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
-                            str(h.monthly_amount), h.bank_account)).encode())
-        for m in sorted(h.members, key=lambda m: m.id_number):
-            digest.update(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}".encode())
-    return digest.hexdigest()
+    # The pieces joined and hashed in one update (the digest of the same bytes fed piece by piece).
+    parts: list[str] = []
+    add = parts.append
+    by_id = attrgetter("id_number")
+    for h in sorted(households, key=lambda h: by_id(h.members[0]) if len(h.members) == 1
+                    else min(map(by_id, h.members))):
+        add(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
+                  str(h.monthly_amount), h.bank_account)))
+        members = h.members if len(h.members) == 1 else sorted(h.members, key=by_id)
+        for m in members:
+            add(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}")
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 
 @contextmanager

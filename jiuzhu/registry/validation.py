@@ -474,55 +474,95 @@ def household_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, 
     household = HouseholdRow(region_code=code, address=address, hukou_type=hukou_type, relapse_watch=relapse,
                              source_row=row)
     if any(raw.get(name) not in (None, "") for name in HOUSEHOLD_BENEFITS) or defaults.get("tier"):
-        household.tier = _choice(errors, at("tier"), "tier", raw.get("tier")) or defaults.get("tier", "")
-        household.benefit_class = _choice(errors, at("benefit_class"), "benefit_class", raw.get("benefit_class"))
-        household.monthly_amount = amount(errors, at("monthly_amount"), "monthly_amount", raw.get("monthly_amount"))
-        household.dibao_standard = amount(errors, at("dibao_standard"), "dibao_standard", raw.get("dibao_standard"))
-        for name in ("family_size", "covered_persons"):
-            value = raw.get(name)
-            key = (value.__class__, value)  # 1, 1.0 and True are one dict key but not one cell
-            try:
-                setattr(household, name, _COUNTS[key])  # a roster's sizes repeat: each parsed once
-                continue
-            except (KeyError, TypeError):
-                pass
-            try:
-                number = tabular.parse_integer(value, minimum=1, maximum=30)
-            except tabular.CellError as exc:
-                errors.add(at(name), name, exc.message)
-            else:
-                setattr(household, name, number)
-                if len(_COUNTS) < 10_000:
-                    try:
-                        _COUNTS[key] = number
-                    except TypeError:
-                        pass
-        household.bank_name = _text(raw.get("bank_name"))[:60]
-        account = _text(raw.get("bank_account")).replace(" ", "").replace("-", "")
-        if account and (not account.isdigit() or not 6 <= len(account) <= 30):
-            errors.add(at("bank_account"), "bank_account", "银行账号应为 6 至 30 位数字")
-        elif account and not household.bank_name:
-            errors.add(at("bank_name"), "bank_name", "填写了银行账号，须同时填写开户银行")
-        household.bank_account = account
-        try:
-            month = tabular.parse_date(raw.get("roster_month")) if _text(raw.get("roster_month")) else None
-        except tabular.CellError:
-            month = _month(_text(raw.get("roster_month")))
-            if month is None:
-                errors.add(at("roster_month"), "roster_month",
-                           f"“{_text(raw.get('roster_month'))}”应为年月，如 2026-11")
-        household.roster_month = (month or defaults.get("roster_month"))
-        if household.roster_month:
-            household.roster_month = household.roster_month.replace(day=1)
-        if household.tier and household.tier != "dibao" and household.benefit_class:
-            errors.add(at("benefit_class"), "benefit_class", "保障类别（A类/B类/C类）只适用于低保对象")
-        if household.covered_persons and household.family_size and household.covered_persons > household.family_size:
-            errors.add(at("covered_persons"), "covered_persons",
-                       f"保障人数（{household.covered_persons}）多于家庭人口（{household.family_size}）")
+        _benefits(household, raw, errors, at, defaults)
     household.head_id_number = _text(raw.get("head_id_number"))
     if len(errors.items) > before:
         return None
     return household
+
+
+# The benefit cells of a household that were accepted -> the values they gave: a roster's households share a
+# few hundred combinations of tier, class, amount, sizes and month (the bank account, its own, is not kept).
+_BENEFITS_SEEN: dict = {}
+_BENEFIT_KEYS = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size", "covered_persons",
+                 "bank_name", "roster_month")
+_BENEFIT_ATTRIBUTES = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size",
+                       "covered_persons", "bank_name", "roster_month")
+
+
+def _benefits(household: HouseholdRow, raw: dict, errors: RowErrors, at, defaults: dict) -> None:
+    """household_from_raw's benefit columns; a combination of cells already accepted (without an error or a
+    notice) is not parsed again. Cells are keyed with their type (1, 1.0 and True are one dict key, not one cell)."""
+    values = [raw.get(name) for name in _BENEFIT_KEYS]
+    key = (*values, *map(type, values), defaults.get("tier", ""), defaults.get("roster_month"),
+           bool(_text(raw.get("bank_account"))))
+    try:
+        found = _BENEFITS_SEEN.get(key)
+    except TypeError:  # an unhashable cell: never from a file, but be safe
+        found, key = None, None
+    if found is not None:
+        for name, value in zip(_BENEFIT_ATTRIBUTES, found, strict=True):
+            setattr(household, name, value)
+        _account(household, raw, errors, at)
+        return
+    before = len(errors.items) + len(errors.notices)
+    _parse_benefits(household, raw, errors, at, defaults)
+    if key is not None and len(errors.items) + len(errors.notices) == before:  # a notice is given every time
+        if len(_BENEFITS_SEEN) >= 10_000:
+            _BENEFITS_SEEN.clear()
+        _BENEFITS_SEEN[key] = tuple(getattr(household, name) for name in _BENEFIT_ATTRIBUTES)
+
+
+def _account(household: HouseholdRow, raw: dict, errors: RowErrors, at) -> None:
+    account = _text(raw.get("bank_account")).replace(" ", "").replace("-", "")
+    if account and (not account.isdigit() or not 6 <= len(account) <= 30):
+        errors.add(at("bank_account"), "bank_account", "银行账号应为 6 至 30 位数字")
+    elif account and not household.bank_name:
+        errors.add(at("bank_name"), "bank_name", "填写了银行账号，须同时填写开户银行")
+    household.bank_account = account
+
+
+def _parse_benefits(household: HouseholdRow, raw: dict, errors: RowErrors, at, defaults: dict) -> None:
+    household.tier = _choice(errors, at("tier"), "tier", raw.get("tier")) or defaults.get("tier", "")
+    household.benefit_class = _choice(errors, at("benefit_class"), "benefit_class", raw.get("benefit_class"))
+    household.monthly_amount = amount(errors, at("monthly_amount"), "monthly_amount", raw.get("monthly_amount"))
+    household.dibao_standard = amount(errors, at("dibao_standard"), "dibao_standard", raw.get("dibao_standard"))
+    for name in ("family_size", "covered_persons"):
+        value = raw.get(name)
+        key = (value.__class__, value)  # 1, 1.0 and True are one dict key but not one cell
+        try:
+            setattr(household, name, _COUNTS[key])  # a roster's sizes repeat: each parsed once
+            continue
+        except (KeyError, TypeError):
+            pass
+        try:
+            number = tabular.parse_integer(value, minimum=1, maximum=30)
+        except tabular.CellError as exc:
+            errors.add(at(name), name, exc.message)
+        else:
+            setattr(household, name, number)
+            if len(_COUNTS) < 10_000:
+                try:
+                    _COUNTS[key] = number
+                except TypeError:
+                    pass
+    household.bank_name = _text(raw.get("bank_name"))[:60]
+    _account(household, raw, errors, at)
+    try:
+        month = tabular.parse_date(raw.get("roster_month")) if _text(raw.get("roster_month")) else None
+    except tabular.CellError:
+        month = _month(_text(raw.get("roster_month")))
+        if month is None:
+            errors.add(at("roster_month"), "roster_month",
+                       f"“{_text(raw.get('roster_month'))}”应为年月，如 2026-11")
+    household.roster_month = (month or defaults.get("roster_month"))
+    if household.roster_month:
+        household.roster_month = household.roster_month.replace(day=1)
+    if household.tier and household.tier != "dibao" and household.benefit_class:
+        errors.add(at("benefit_class"), "benefit_class", "保障类别（A类/B类/C类）只适用于低保对象")
+    if household.covered_persons and household.family_size and household.covered_persons > household.family_size:
+        errors.add(at("covered_persons"), "covered_persons",
+                   f"保障人数（{household.covered_persons}）多于家庭人口（{household.family_size}）")
 
 
 def _month(value: str) -> dt.date | None:

@@ -29,6 +29,7 @@ from jiuzhu.core.tabular.cells import (
     parse_text,
     row_label,
     text,
+    texts,
 )
 from jiuzhu.core.tabular.headers import Columns, normalize_header
 from jiuzhu.core.tabular.limits import FileRejected, check_upload_size
@@ -73,5 +74,6 @@ __all__ = [
     "read_table",
     "row_label",
     "text",
+    "texts",
     "upload_step",
 ]

@@ -101,6 +101,21 @@ def text(value) -> str:
     return str(value).strip().replace("\u3000", "")
 
 
+def texts(values) -> list:
+    """[text(v) for v in values] for a column: a column of few distinct values (relations, villages) through
+    a look-up of each distinct value's text, any other (ID numbers, names: nearly all distinct, where a
+    look-up table costs more than the cheap text() of a str) cell by cell in C's map."""
+    if len(values) > 64:
+        try:
+            distinct = set(values)
+        except TypeError:  # an unhashable cell: never from a file
+            distinct = None
+        if distinct is not None and len(distinct) * 4 <= len(values):
+            memo = {v: text(v) for v in distinct}
+            return list(map(memo.__getitem__, values))
+    return list(map(text, values))
+
+
 def parse_text(value, *, max_length: int | None = None) -> str:
     result = text(value)
     if max_length is not None and len(result) > max_length:

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 
@@ -140,34 +141,126 @@ def _xlsx_sheets(data: bytes) -> Iterator[tuple[str, Iterator[tuple[int, list]],
     workbook = _guarded(data, lambda: python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)))
     names = [m.name for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
     for name in names:
-        yield name, _calamine_rows(data, workbook, name), (lambda n=name: _calamine_rows(data, workbook, n))
+        yield name, _CalamineSheet(data, workbook, name), (lambda n=name: _CalamineSheet(data, workbook, n))
 
 
-def _calamine_rows(data: bytes, workbook, name: str) -> Iterator[tuple[int, list]]:
-    sheet = _guarded(data, lambda: workbook.get_sheet_by_name(name))
-    start = sheet.start
-    if start is None:  # an empty sheet
-        return
-    end = sheet.end
-    ranges = []
-    for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or ():
-        # 1-based (min_col, min_row, max_col, max_row), cut to the sheet's data area.
-        if r0 <= end[0] and c0 <= end[1]:
-            ranges.append((c0 + 1, r0 + 1, min(c1, end[1]) + 1, min(r1, end[0]) + 1))
+class _CalamineSheet:
+    """One worksheet read by calamine in one call: iterated, its rows numbered as Excel shows them with merged
+    cells filled (row by row, as fill_merged does); `columns()` gives the same cells column-wise, merged cells
+    filled with numpy over each column at once (Sheet.field_chunks reads a large sheet that way)."""
 
-    def rows():
+    def __init__(self, data: bytes, workbook, name: str):
+        import numpy as np
+
+        sheet = _guarded(data, lambda: workbook.get_sheet_by_name(name))
+        # Merged ranges, 1-based (min_col, min_row, max_col, max_row), cut to the sheet's data area; a roster
+        # with merged household columns has hundreds of thousands of them, so they are a numpy array.
+        self.ranges = np.zeros((0, 4), dtype=np.int64)
+        self.rows: list[list] = []
+        self._iter = None
+        if sheet.start is None:  # an empty sheet
+            self._iter = iter(())
+            return
+        end = sheet.end
+        merged = sheet.merged_cell_ranges or ()
+        if merged:
+            flat = np.fromiter(chain.from_iterable(chain.from_iterable(merged)), dtype=np.int64,
+                               count=4 * len(merged)).reshape(-1, 4)  # r0, c0, r1, c1 (0-based)
+            flat = flat[(flat[:, 0] <= end[0]) & (flat[:, 1] <= end[1])]
+            self.ranges = np.column_stack((flat[:, 1], flat[:, 0], np.minimum(flat[:, 3], end[1]),
+                                           np.minimum(flat[:, 2], end[0]))) + 1
         # The whole sheet to Python rows in one call (calamine's bulk API, from cell A1), not cell by cell.
-        yield from enumerate(_guarded(data, lambda: sheet.to_python(skip_empty_area=False)), start=1)
+        self.rows = _guarded(data, lambda: sheet.to_python(skip_empty_area=False))
 
-    yield from (fill_merged(rows(), ranges) if ranges else rows())
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[int, list]:
+        if self._iter is None:
+            numbered = enumerate(self.rows, start=1)
+            self._iter = fill_merged(numbered, _RangeStarts(self.ranges)) if len(self.ranges) else numbered
+        return next(self._iter)
+
+    def close(self) -> None:
+        self._iter, self.rows = iter(()), []
+
+    def columns(self) -> list[list] | None:
+        """Every column of the sheet as a list (row i of the sheet at index i - 1), merged cells filled; None
+        when the rows are not one width, a merged range spans both rows and columns, or two ranges overlap
+        (then the rows are read one by one, as fill_merged fills them)."""
+        import numpy as np
+
+        rows = self.rows
+        if not rows:
+            return []
+        width = len(rows[0])
+        if any(len(r) != width for r in rows):
+            return None
+        n = len(rows)
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        ranges = self.ranges[(self.ranges[:, 1] <= n) & (self.ranges[:, 0] <= width)]
+        wide = ranges[:, 2] != ranges[:, 0]
+        if (wide & (ranges[:, 3] != ranges[:, 1])).any():
+            return None
+        for min_col, min_row, max_col, _ in ranges[wide].tolist():
+            # One row across columns (a title, a group heading): filled directly.
+            value = columns[min_col - 1][min_row - 1]
+            for c in range(min_col, min(max_col, width)):
+                columns[c][min_row - 1] = value
+        tall = ranges[~wide]
+        for c in np.unique(tall[:, 0]).tolist():
+            spans = tall[tall[:, 0] == c]
+            tops, lasts = spans[:, 1] - 1, np.minimum(spans[:, 3], n) - 1
+            step = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(step, tops + 1, 1)
+            np.add.at(step, lasts + 1, -1)
+            depth = np.cumsum(step[:n])
+            if depth.max() > 1 or depth[tops].any():
+                return None  # overlapping ranges (not from Excel): the row-wise filling decides
+            covered = depth > 0
+            if not covered.any() or n < 2:
+                continue
+            source = np.maximum.accumulate(np.where(covered, -1, np.arange(n)))  # each row's top row
+            columns[c - 1] = list(itemgetter(*source.tolist())(columns[c - 1]))
+        return columns
+
+
+class _RangeStarts:
+    """fill_merged's {first row: [(min_col, max_col, max_row)]} of a numpy array of ranges, built only when
+    more rows are read than the header search reads: read_table looks at a sheet's first rows row by row
+    before field_chunks reads the sheet column-wise, and a roster has hundreds of thousands of ranges."""
+
+    LOOKUPS = 64
+
+    def __init__(self, ranges):
+        import numpy as np
+
+        self.ranges = ranges[np.argsort(ranges[:, 1], kind="stable")]
+        self.found: dict[int, list] | None = None
+        self.lookups = 0
+
+    def pop(self, number: int, default=None):
+        if self.found is None and self.lookups < self.LOOKUPS:
+            self.lookups += 1
+            column = self.ranges[:, 1]
+            lo, hi = column.searchsorted(number, "left"), column.searchsorted(number, "right")
+            return [(c0, c1, r1) for c0, _, c1, r1 in self.ranges[lo:hi].tolist()] or default
+        if self.found is None:
+            self.found = {}
+            for min_col, min_row, max_col, max_row in self.ranges[self.ranges[:, 1] >= number].tolist():
+                self.found.setdefault(min_row, []).append((min_col, max_col, max_row))
+        return self.found.pop(number, default)
 
 
 def fill_merged(rows: Iterator[tuple[int, list]], ranges) -> Iterator[tuple[int, list]]:
     """Copies each merged range's top-left value into all its cells, row by row as they stream past.
-    `ranges`: (min_col, min_row, max_col, max_row), 1-based."""
-    starts: dict[int, list] = {}
-    for min_col, min_row, max_col, max_row in ranges:
-        starts.setdefault(min_row, []).append((min_col, max_col, max_row))
+    `ranges`: (min_col, min_row, max_col, max_row), 1-based, or _RangeStarts (rows in increasing order)."""
+    if isinstance(ranges, _RangeStarts):
+        starts = ranges
+    else:
+        starts: dict[int, list] = {}
+        for min_col, min_row, max_col, max_row in ranges:
+            starts.setdefault(min_row, []).append((min_col, max_col, max_row))
     active: list[tuple[int, int, int, object]] = []
     width, next_end = 0, 0  # the widest active range's last column; the last row of the first to end
     for number, row in rows:
@@ -321,6 +414,9 @@ class Sheet:
     titles: list[str] = field(default_factory=list)  # the text of rows above the header (title, 填报单位)
     cell_errors: list[dict] = field(default_factory=list, repr=False)
     csv_source: tuple | None = field(default=None, repr=False)  # (data, filename, columns) of a csv
+    # The xlsx sheet as calamine read it (_CalamineSheet), or a call that reads it again: field_chunks reads
+    # it column-wise.
+    xlsx_source: object = field(default=None, repr=False)
 
     def records(self) -> Iterator[tuple[RowRef, dict]]:
         """(row, {header: value}); rows with nothing in them and footer rows are left out. A CSV field over
@@ -389,6 +485,17 @@ class Sheet:
                 self.footer_rows += block.footer_rows
                 yield from _block_chunks(block, fields, mapping, size)
                 return
+        if self.xlsx_source is not None:
+            source = self.xlsx_source
+            source = source() if callable(source) else source
+            columns = source.columns()
+            if columns is not None:
+                self.rows = iter(())  # not read row by row
+                self.xlsx_source = None
+                source.close()  # calamine's rows: the columns hold the cells now
+                del source
+                yield from self._column_chunks(columns, fields, mapping, size)
+                return
         where = {h: i for i, h in enumerate(self.headers)}  # the last of two equal headers, as records()
         blank = len(self.headers)
         index = [blank] * len(fields)
@@ -416,6 +523,61 @@ class Sheet:
                 refs, picked = [], []
         if refs:
             yield refs, [list(c) for c in zip(*picked, strict=True)]
+
+    def _column_chunks(self, columns: list[list], fields: list[str], mapping: dict[str, str], size: int):
+        """field_chunks of a sheet given column-wise (_CalamineSheet.columns): blank, summary, signature, note
+        and repeated header rows left out as _rows_for_fields does, judged once per distinct value of the first
+        column; only rows whose first cell is empty or repeats the header are looked at cell by cell."""
+        headers = self.headers
+        start = self.header_row  # the data: from the row after the header (index = row number - 1)
+        data = [c[start:] for c in columns]
+        columns.clear()  # the caller's list too: only the data rows stay
+        n = len(data[0]) if data else 0
+        numbers = range(start + 1, start + 1 + n)
+        keep = [True] * n
+        if n:
+            first_header = headers[0] if headers else None
+            first = data[0]
+            verdict: dict = {}  # a filled first cell -> is the row a footer (the first filled cell decides)
+            try:
+                distinct = set(first)
+            except TypeError:  # an unhashable cell: never from calamine
+                distinct = None
+            if distinct is not None:
+                for v in distinct:
+                    verdict[v] = None if (v is None or v == "" or v == first_header) else is_footer([v])
+            for i, v in enumerate(first if distinct is None or any(f is not False for f in verdict.values())
+                                  else ()):
+                found = verdict.get(v, False) if distinct is not None else None
+                if found is False:
+                    continue
+                if found is None:  # empty first cell, the first header again: the whole row decides
+                    values = [c[i] for c in data]
+                    if (v is None or v == "") and not any(x is not None and x != "" for x in values):
+                        keep[i] = False
+                        continue
+                    found = is_footer(values) or (v == first_header and _repeats_header(values, headers))
+                if found:
+                    keep[i] = False
+                    self.footer_rows += 1
+        if not all(keep):
+            chosen = [i for i, k in enumerate(keep) if k]
+            numbers = [numbers[i] for i in chosen]
+            pick_rows = itemgetter(*chosen) if len(chosen) > 1 else (lambda c: tuple(c[i] for i in chosen))
+            data = [list(pick_rows(c)) for c in data]
+            n = len(chosen)
+        where = {h: i for i, h in enumerate(headers)}  # the last of two equal headers, as records()
+        position = {f: i for i, f in enumerate(fields)}
+        index: list[int | None] = [None] * len(fields)
+        for header, f in mapping.items():
+            if header in where and f in position and where[header] < len(data):
+                index[position[f]] = where[header]
+        label, sheet_index = self.label, self.index
+        for begin in range(0, n, size):
+            stop = min(begin + size, n)
+            refs = [RowRef(number, label, sheet_index) for number in numbers[begin:stop]] if label or sheet_index \
+                else list(map(RowRef, numbers[begin:stop]))
+            yield refs, [data[i][begin:stop] if i is not None else [None] * (stop - begin) for i in index]
 
     def _rows_for_fields(self) -> Iterator[tuple[RowRef, list | dict]]:
         """records() without the {header: value} dict, except for rows holding an over-long field."""
@@ -452,7 +614,7 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     numbers = block.row_numbers
     for start in range(0, len(numbers), size):
         stop = min(start + size, len(numbers))
-        refs = [RowRef(n) for n in numbers[start:stop].tolist()]
+        refs = list(map(RowRef, numbers[start:stop].tolist()))
         columns = []
         for f in fields:
             header = header_of.get(f)
@@ -524,14 +686,18 @@ def read_table(data: bytes, filename: str, columns: Columns) -> Table:
                 skipped.append(name)
             continue
         number, headers, rest = found
+        source = rows if isinstance(rows, _CalamineSheet) else None
         if sheets and reopen is not None:
             # Only the first data sheet stays loaded; the others are read again when their turn comes.
             close = getattr(rest, "close", None)
             if close is not None:
                 close()
+            rows.close()
             rest = _after(reopen, number)
+            source = reopen if source is not None else None
         sheets.append(Sheet(name=name, index=len(sheets), header_row=number, headers=headers, rows=rest,
-                            titles=titles, csv_source=(data, filename, columns) if kind == "csv" else None))
+                            titles=titles, csv_source=(data, filename, columns) if kind == "csv" else None,
+                            xlsx_source=source))
     if not sheets:
         raise FileRejected(f"未找到表头：前 {HEADER_SCAN_ROWS} 行中没有一行包含至少 {columns.min_known} 个可识别的列名"
                            f"（如 {'、'.join(list(columns.labels.values())[:3])}），请使用导入模板或检查表头")

@@ -95,6 +95,80 @@ def test_every_sheet_is_read_and_rows_name_their_sheet():
     assert tabular.row_label(records[1][0]) == "工作表“小沙江镇”第3行"
 
 
+def _chunks(data: bytes, *, columnar: bool):
+    table = read_table(data, "a.xlsx", FEED)
+    if not columnar:
+        for sheet in table.sheets:
+            sheet.xlsx_source = None  # the row-by-row reading (fill_merged, _rows_for_fields)
+    mapping = FEED.detect_mapping(table.headers)
+    fields = list(dict.fromkeys(mapping.values()))
+    out = [(sheet.name, [(int(r), r.sheet) for r in refs], dict(zip(fields, columns, strict=True)))
+           for sheet, refs, columns in table.field_chunks(fields, mapping, size=3)]
+    return out, table.footer_rows
+
+
+def test_xlsx_read_column_wise_gives_the_cells_rows_and_footers_read_row_by_row(monkeypatch):
+    """field_chunks reads an xlsx column-wise (merged cells filled per column with numpy, footers judged per
+    distinct first cell): the same rows, numbers and cells as row by row."""
+    rows = [["姓名", "身份证号码", "发放金额", "类别", "月数"],
+            ["王大山", pid(101), 1200, "低保", 3], [None, pid(102), None, None, 3.0],
+            [None, None, None, None, None],  # blank: left out, not a footer
+            ["刘桂兰", pid(103), 800, "特困", None], ["赵春生", pid(104), None, None, None],
+            [None, "制表人：李四", None, None, None],  # empty first cell: its first filled cell decides
+            [None, pid(105), 600, "低保", 1],  # empty first cell, a data row
+            ["姓名", "身份证号码", "发放金额", "类别", "月数"],  # the header again (a printed page)
+            ["孙小红", pid(106), 500, "低保", 2], ["合计", None, 3100, None, None]]
+    data = book(rows, merges=["A2:A3", "C2:C3", "D2:D3", "C5:C6", "D5:D6"],
+                sheets={"小沙江镇": [["姓名", "身份证号码", "发放金额"], ["钱七", pid(107), 300]]})
+    used = []
+    original = tabular.reader.Sheet._column_chunks
+    monkeypatch.setattr(tabular.reader.Sheet, "_column_chunks",
+                        lambda self, *a, **k: used.append(self.name) or original(self, *a, **k))
+    fast = _chunks(data, columnar=True)
+    assert used == ["Sheet", "小沙江镇"]
+    slow = _chunks(data, columnar=False)
+    assert fast == slow
+    chunks, footers = fast
+    assert footers == 3  # 制表人, the repeated header, 合计
+    numbers = [n for _, refs, _ in chunks for n, _ in refs]
+    assert numbers == [2, 3, 5, 6, 8, 10, 2]
+    names = [v for _, _, columns in chunks for v in columns["name"]]
+    assert names == ["王大山", "王大山", "刘桂兰", "赵春生", "", "孙小红", "钱七"]  # A2:A3 filled
+    assert chunks[0][1][1] == (3, "Sheet") and chunks[-1][1] == [(2, "小沙江镇")]
+    amounts = [v for _, _, columns in chunks for v in columns["amount"]]
+    assert amounts[:4] == [1200, 1200, 800, 800]  # C2:C3 and C5:C6 filled
+
+
+def test_xlsx_merged_over_rows_and_columns_is_read_row_by_row():
+    rows = [["姓名", "身份证号码", "发放金额", "类别"], ["王大山", pid(101), 1200, "低保"],
+            ["刘桂兰", pid(102), None, None]]
+    data = book(rows, merges=["C2:D3"])  # a block: filled as fill_merged fills it
+    assert _chunks(data, columnar=True) == _chunks(data, columnar=False)
+    chunks, _ = _chunks(data, columnar=True)
+    assert chunks[0][2]["amount"] == chunks[0][2]["kind"] == [1200, 1200]  # the top-left cell over the block
+
+
+def test_a_long_sheet_with_merged_cells_reads_alike_both_ways():
+    """Past the first rows the row-by-row filling builds its table of ranges (_RangeStarts): every merged
+    cell of a long sheet is filled, read row by row or column-wise."""
+    rows = [["姓名", "身份证号码"]]
+    merges = []
+    for i in range(70):  # 210 data rows, the name merged down over three
+        rows += [[f"户{i}", pid(i * 3 + 1)], [None, pid(i * 3 + 2)], [None, pid(i * 3 + 3)]]
+        merges.append(f"A{2 + i * 3}:A{4 + i * 3}")
+    data = book(rows, merges=merges)
+    for columnar in (True, False):
+        chunks, _ = _chunks(data, columnar=columnar)
+        names = [v for _, _, columns in chunks for v in columns["name"]]
+        assert names == [f"户{i // 3}" for i in range(210)]
+
+
+def test_texts_of_a_column_are_text_of_each_cell():
+    cells = [" 王大山 ", "刘\u3000桂兰", "户主", None, 1.0, 3, 2.5, "", "\u3000", "a\tb", dt.date(2024, 1, 31)]
+    for column in (cells, cells * 40, [f"{i:018d}" for i in range(100)] + cells):  # few distinct, all distinct
+        assert tabular.texts(column) == [tabular.text(v) for v in column]
+
+
 def test_a_sheet_starting_right_of_column_a_keeps_its_columns():
     wb = Workbook()
     ws = wb.active

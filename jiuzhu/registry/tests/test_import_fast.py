@@ -96,3 +96,46 @@ def test_the_column_wise_check_of_a_chunk_gives_the_row_wise_checks_answer_for_e
     columns = {f: [raw[f] for raw in text_rows] for f in CELLS}
     assert members(MemberChecker(fields, TODAY), columns, list(range(len(text_rows)))) == \
         [MemberChecker(fields, TODAY).member(raw, i) for i, raw in enumerate(text_rows)]
+
+
+BENEFIT_CELLS = {
+    "tier": ["", "低保", "特困", "外星"], "benefit_class": ["", "A类", "B类", "D类"],
+    "monthly_amount": ["450", 450.0, "４５０", "-1", "abc"], "family_size": [3, 3.0, "3人", "0", "三"],
+    "covered_persons": ["", 2, 5], "bank_name": ["", "农商银行"], "bank_account": ["", "6214830000000002", "12ab"],
+    "roster_month": ["", "2026-11", "2026年11月", "十一月"],
+}
+
+
+def test_benefit_cells_remembered_once_accepted_give_every_household_its_errors_and_notices():
+    """household_from_raw remembers a combination of benefit cells it accepted; a second household with the
+    same cells gets the same values, and a cell with a notice (全角数字) or an error is reported every time."""
+    from jiuzhu.registry import validation
+
+    base = {"region_code": "430524100200", "address": "红星村", "hukou_type": "农村"}
+    names = list(BENEFIT_CELLS)
+    cases = []
+    for name in names:  # each value beside the others' first (clean) values, and some mixed rows
+        for value in BENEFIT_CELLS[name]:
+            cases.append({**base, **{n: BENEFIT_CELLS[n][1] for n in names}, name: value})
+    cases += [{**base, **dict(zip(names, combo, strict=True))}
+              for combo in itertools.islice(itertools.product(*BENEFIT_CELLS.values()), 0, None, 97)]
+
+    def outcome(raw, row):
+        errors = RowErrors()
+        household = validation.household_from_raw(raw, errors, row, defaults={"roster_month": dt.date(2026, 1, 1)})
+        values = None if household is None else {
+            k: getattr(household, k) for k in (*validation._BENEFIT_ATTRIBUTES, "bank_account")}
+        return values, [(e["row"], e["field"], e["message"]) for e in errors.items], \
+            [(e["row"], e["field"], e["message"]) for e in errors.notices]
+
+    validation._BENEFITS_SEEN.clear()
+    fresh = []
+    for i, raw in enumerate(cases):
+        validation._BENEFITS_SEEN.clear()
+        fresh.append(outcome(raw, i + 2))
+    validation._BENEFITS_SEEN.clear()
+    for _ in range(2):  # the second round meets every accepted combination remembered
+        for i, raw in enumerate(cases):
+            assert outcome(raw, i + 2) == fresh[i], raw
+    assert validation._BENEFITS_SEEN  # clean combinations were remembered
+    assert any(notices for _, _, notices in fresh) and any(errors for _, errors, _ in fresh)
