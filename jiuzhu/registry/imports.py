@@ -266,7 +266,7 @@ class _Group:
     place_failed: bool = False  # its village was not found (reported once, at the place's cell)
     head_row: int | None = None
     values: dict = field(default_factory=dict)  # household field -> (text, row, raw value) first given
-    head_values: dict = field(default_factory=dict)  # household field -> (row, raw value) on the head's row
+    head_values: dict = field(default_factory=dict)  # household field -> (text, row, raw value) on the head's row
     members: list = field(default_factory=list)
     broken: bool = False
     # The household columns of its last member row, when they were all text and agreed with the household:
@@ -286,11 +286,14 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         text = _text(value)
         if not text:
             continue
-        if is_head and name not in group.head_values:
-            group.head_values[name] = (number, value)
         if first is None:
-            group.values[name] = (text, number, value)
-        elif name in _MUST_AGREE and first[0] != text:
+            group.values[name] = given = (text, number, value)
+            if is_head and name not in group.head_values:
+                group.head_values[name] = given  # one tuple for both (a million cells in a large roster)
+            continue
+        if is_head and name not in group.head_values:
+            group.head_values[name] = (text, number, value)
+        if name in _MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错", value=text)
 
@@ -531,7 +534,7 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
     raw, rows = {}, {}
     for name in HOUSEHOLD_FIELDS:
         if name in group.head_values:
-            rows[name], raw[name] = group.head_values[name]
+            _, rows[name], raw[name] = group.head_values[name]
         elif name in group.values:
             _, rows[name], raw[name] = group.values[name]
     if region is not None:
