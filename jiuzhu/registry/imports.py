@@ -274,7 +274,14 @@ class _Group:
     agreed: tuple | None = None  # (values, their types)
 
 
-def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
+# Household cells that repeat across households (township, village, class, amount, bank): one str object
+# each, shared by every household naming it (hundreds of thousands of households in a large roster).
+_SHARED_CELLS = frozenset(HOUSEHOLD_FIELDS) - {"household_key", "head_id_number", "head_name", "bank_account",
+                                                "address"}
+
+
+def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present,
+                      shared: dict | None = None) -> None:
     for name in present:
         value = raw.get(name)
         if value is None or value == "":
@@ -287,6 +294,10 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         if not text:
             continue
         if first is None:
+            if shared is not None and name in _SHARED_CELLS and value.__class__ is str:
+                same = value is text
+                value = shared.setdefault(value, value)
+                text = value if same else shared.setdefault(text, text)
             group.values[name] = given = (text, number, value)
             if is_head and name not in group.head_values:
                 group.head_values[name] = given  # one tuple for both (a million cells in a large roster)
@@ -343,6 +354,7 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
     checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
     texts: dict = {}
+    shared: dict = {}  # household cells, one object per distinct text (_household_values)
 
     def text_column(values):
         if values is None:
@@ -412,10 +424,11 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
             if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
                 raw = {f: columns[f][i] for f in fields_now}
                 before_values = len(errors.items)
-                _household_values(current, number, raw, is_head, errors, present)
+                _household_values(current, number, raw, is_head, errors, present, shared)
                 # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
-                current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
-                    else None
+                # (kept with the shared cell objects, not this row's own: a group outlives its rows)
+                current.agreed = (tuple(shared.get(v, v) if v.__class__ is str else v for v in values), kinds) \
+                    if len(errors.items) == before_values and Decimal not in kinds else None
             m = checked[i]
             if m is None:
                 if raw is None:
@@ -690,6 +703,7 @@ def _validate_file(source, filename: str, mapping: dict[str, str] | None = None,
     clock = time.monotonic()
     data = read_bytes(source)
     table = read_table(data, filename)
+    del data  # the table holds what it still needs (a csv's bytes until Arrow has read them)
     headers = table.headers
     detected = detect_mapping(headers, saved)
     mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in headers}
@@ -859,6 +873,17 @@ class ImportResult:
         return self.status != "invalid"
 
 
+class _Handover:
+    """A file-like object whose read() gives its bytes once and keeps no reference (read_bytes takes it)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def read(self, _size: int = -1) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
 def batch_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -886,8 +911,10 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
     done = ImportBatch.objects.filter(key=key).first()
     if done:
         return already_imported(done)
-    preview = validate_file(data, filename, mapping, actor=actor, saved=saved, month=month)
-    del data  # the file's bytes (180 MB for a million persons) are not needed to write
+    # The file's bytes (180 MB for a million persons) handed over, not kept here: a csv's go once Arrow read them.
+    handover = _Handover(data)
+    del data
+    preview = validate_file(handover, filename, mapping, actor=actor, saved=saved, month=month)
     if preview.errors:
         return ImportResult(status="invalid", errors=preview.errors, preview=preview,
                             message=f"发现 {len(preview.errors.items)} 处问题，未导入任何数据。请修改文件后重新导入")

@@ -386,6 +386,8 @@ class Sheet:
             block = read_csv_columns(data, filename, columns)
             if block is not None and block.headers == self.headers and block.header_row == self.header_row:
                 self.rows = iter(())  # not read row by row
+                self.csv_source = None  # nor read again: the file's bytes may go if the caller let them go
+                del data
                 self.footer_rows += block.footer_rows
                 yield from _block_chunks(block, fields, mapping, size)
                 return
