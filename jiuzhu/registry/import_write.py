@@ -3,8 +3,9 @@ few statements as the database allows, in the caller's transaction (all or nothi
 
 Ids are allocated before anything is written (PostgreSQL: from each table's sequence; SQLite: above the
 table's largest id and AUTOINCREMENT counter, under the write lock the IMMEDIATE transaction already holds),
-so nothing is read back: a household's head is written with the household (the foreign key is checked at
-commit), persons, memberships, decisions, grants, support and accounts reference ids known in advance.
+so nothing is read back: a household's head is written with the household (no database constraint on the
+keys of households, persons and memberships: the bulk-write FK rule, this job writes every parent),
+persons, memberships, decisions, grants, support and accounts reference ids known in advance.
 PostgreSQL receives every table through COPY; SQLite one executemany per table, values already in the text
 form Django's own adapters would give (a Python adapter call per cell cost more than the insert), with a
 page cache big enough for the load while the import runs (durability at commit unchanged). PostgreSQL's COPY

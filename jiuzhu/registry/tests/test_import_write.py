@@ -114,7 +114,7 @@ def _orphans() -> int:
     found = 0
     with connection.cursor() as cursor:
         for child, key, parent in _PARENTS:
-            cursor.execute(f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{key} "  # noqa: S608
+            cursor.execute(f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{key} "
                            f"WHERE c.{key} IS NOT NULL AND p.id IS NULL")
             found += cursor.fetchone()[0]
     return found
