@@ -254,22 +254,36 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
             for m in h.members:
                 yield (next(ids), household_id, m.relation, at)
 
+    clock = perf_counter()
+    spent = [timings["encryption"]]
+
+    def step(name: str) -> None:  # each step's seconds (encryption aside), so the next bottleneck shows
+        nonlocal clock
+        now_ = perf_counter()
+        timings[name] = now_ - clock - (timings["encryption"] - spent[0])
+        spent[0], clock = timings["encryption"], now_
+
     with bulk_load():
         _write("registry_household", _HOUSEHOLD, household_rows)
         del household_rows
+        step("write_households")
         # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
         existing = person_ids[0] - 1 if person_ids else 0
         with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
             _write("registry_person", _PERSON, persons())
             _write("registry_householdmembership", _MEMBERSHIP, memberships())
+            step("write_persons")
+        step("write_person_indexes")
         # One chain event per household, made by the database from the rows just written.
         payload = "CAST(%s AS JSONB)" if connection.vendor == "postgresql" else "%s"
         record_events_by_query(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
                                queries=[(_EVENTS_SQL.format(payload=payload),
                                          [at, json.dumps({"batch": batch_id}), batch_id])])
+        step("write_events")
         if any(h.tier for h in households):
             _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
                             now=now, first_region=region_pk[households[0].region_code], timings=timings)
+            step("write_benefits")
     return len(households)
 
 

@@ -942,6 +942,7 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
             audit(AuditAction.IMPORT, actor=actor, obj=batch,
                   detail={"households": households, "persons": persons, "filename": filename,
                           "seconds": batch.seconds, "decisions": preview.decisions})
+            written = time.monotonic()
     except IntegrityError:
         # Someone imported the same file, or registered one of these persons, while we were checking.
         done = ImportBatch.objects.filter(key=key).first()
@@ -949,6 +950,7 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
             return already_imported(done)
         raise DomainError("导入期间有人员被同时登记，本次未导入任何数据，请重新导入以查看详细原因",
                           code="conflict") from None
+    preview.timings["commit"] = time.monotonic() - written  # PostgreSQL's deferred checks, after-commit work
     preview.timings["writing"] = time.monotonic() - clock - preview.timings["encryption"]
     _peak(preview, "writing")
     extra = f"，其中 {preview.decisions} 户带保障信息" if preview.decisions else ""
