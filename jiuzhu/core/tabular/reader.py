@@ -25,7 +25,7 @@ from jiuzhu.core.tabular.limits import FileRejected
 # The csv module's own limit (131,072) raises in the middle of a file; fields are measured here instead,
 # so an over-long field is a row error (limits.max_field_chars) and the rest of the file is still read.
 csv.field_size_limit(2**31 - 1)
-CHUNK_ROWS = 65_536  # rows a chunk of Sheet.field_chunks holds as Python cells
+CHUNK_ROWS = 8_192  # rows a chunk of Sheet.field_chunks holds as Python cells (65,536 held ~125 MB more at peak)
 
 
 class RowRef(int):
