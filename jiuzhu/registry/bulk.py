@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jiuzhu.core.crypto import encrypt_many, encrypt_text, keyed_hash, keyed_hash_many
+from jiuzhu.core.crypto import encrypt_text, keyed_hash, keyed_hash_many
 from jiuzhu.core.events import EventRow, record_events
 from jiuzhu.core.identity import name_pinyin, name_sound_key
 from jiuzhu.core.models import Region
@@ -55,12 +55,6 @@ def fast_name_keys(name: str) -> tuple[str, str]:
 def name_keys_for(households: list[HouseholdRow]) -> dict[str, tuple[str, str]]:
     """(pinyin, sound key) of every distinct name, once."""
     return {name: fast_name_keys(name) for name in {m.name for h in households for m in h.members}}
-
-
-def ciphers_for(households: list[HouseholdRow]) -> dict[str, str]:
-    """The encrypted ID number of every member (core.crypto, AES-GCM), once (the bulk path: key read once)."""
-    numbers = list(dict.fromkeys(m.id_number for h in households for m in h.members))
-    return dict(zip(numbers, encrypt_many(numbers), strict=True))
 
 
 def regions_for(codes: set[str]) -> dict[str, Region]:

@@ -3,13 +3,19 @@ few statements as the database allows, in the caller's transaction (all or nothi
 
 Ids are allocated before anything is written (PostgreSQL: from each table's sequence; SQLite: above the
 table's largest id and AUTOINCREMENT counter, under the write lock the IMMEDIATE transaction already holds),
-so nothing is read back: a household's head is written with the household (the foreign key is checked at
-commit), persons, memberships, decisions, grants, support and accounts reference ids known in advance.
+so nothing is read back: a household's head is written with the household (no database constraint on the
+keys of households, persons and memberships: the bulk-write FK rule, this job writes every parent),
+persons, memberships, decisions, grants, support and accounts reference ids known in advance.
 PostgreSQL receives every table through COPY; SQLite one executemany per table, values already in the text
 form Django's own adapters would give (a Python adapter call per cell cost more than the insert), with a
 page cache big enough for the load while the import runs (durability at commit unchanged). PostgreSQL's COPY
 text is made by the csv module a chunk of rows at a time; on SQLite a load at least as large as the person table
 drops its secondary indexes (and the memberships') and creates them again after the rows (indexes_rebuilt).
+
+Memory (issue 15: peak under 2 GiB at a million persons): no row of any table is held whole. Persons and
+memberships are made as they are written, ID numbers encrypted a chunk of households at a time as the person
+rows are made (no dictionary of a million ciphers), and the benefits (decisions, grants, support, accounts)
+come from generators over the validated households too.
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from itertools import islice
+from time import perf_counter
 
 from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
-from jiuzhu.core.crypto import encrypt_text, keyed_hash
+from jiuzhu.core.crypto import encrypt_many, keyed_hash_many
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.tabular import row_label
 from jiuzhu.registry.events import RegistryEvent
@@ -36,6 +43,7 @@ from jiuzhu.registry.validation import HouseholdRow
 
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
 COPY_CHUNK = 20_000  # rows made into COPY text at a time
+ENCRYPT_CHUNK = 20_000  # households whose members' ID numbers (or accounts) are encrypted at a time
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
 REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are costs less than rebuilding them
 
@@ -194,9 +202,12 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
 
 
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,
-                 name_keys: dict[str, tuple[str, str]], ciphers: dict[str, str]) -> int:
+                 name_keys: dict[str, tuple[str, str]], timings: dict | None = None) -> int:
     """Writes validated households of an import batch with their members and benefits. The caller holds the
-    transaction. Returns the number of households written."""
+    transaction. Returns the number of households written. The seconds spent encrypting (ID numbers and
+    accounts, done as the rows are made) are added to timings["encryption"]."""
+    timings = {} if timings is None else timings
+    timings.setdefault("encryption", 0.0)
     v = _Values()
     now = timezone.now()
     at = v.moment(now)
@@ -217,14 +228,22 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         household_rows.append((household_id, region_id, h.address, h.hukou_type, h.relapse_watch, True, at, at,
                                batch_id, head))
 
-    def persons():  # made as they are written: a million rows are not held at once
+    def persons():  # made as they are written: a million rows (or their ciphers) are not held at once
         ids = iter(person_ids)
-        for h, household_id in zip(households, household_ids, strict=True):
+        for start in range(0, len(households), ENCRYPT_CHUNK):
+            chunk = households[start:start + ENCRYPT_CHUNK]
+            tick = perf_counter()
+            ciphers = iter(encrypt_many([m.id_number for h in chunk for m in h.members]))
+            timings["encryption"] += perf_counter() - tick
+            yield from _person_rows(chunk, household_ids[start:start + ENCRYPT_CHUNK], ids, ciphers)
+
+    def _person_rows(chunk, chunk_ids, ids, ciphers):
+        for h, household_id in zip(chunk, chunk_ids, strict=True):
             region_id = region_pk[h.region_code]
             for m in h.members:
                 pinyin, sound = name_keys[m.name]
                 hukou = region_pk.get(m.hukou_region_code) if m.hukou_region_code else None
-                yield (next(ids), household_id, m.relation, region_id, ciphers[m.id_number], hashes[m.id_number],
+                yield (next(ids), household_id, m.relation, region_id, next(ciphers), hashes[m.id_number],
                        m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, region_id, m.disability_type,
                        m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
                        m.supporter_able, v.date(m.death_date), batch_id, at, at, m.ethnicity)
@@ -235,22 +254,36 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
             for m in h.members:
                 yield (next(ids), household_id, m.relation, at)
 
+    clock = perf_counter()
+    spent = [timings["encryption"]]
+
+    def step(name: str) -> None:  # each step's seconds (encryption aside), so the next bottleneck shows
+        nonlocal clock
+        now_ = perf_counter()
+        timings[name] = now_ - clock - (timings["encryption"] - spent[0])
+        spent[0], clock = timings["encryption"], now_
+
     with bulk_load():
         _write("registry_household", _HOUSEHOLD, household_rows)
         del household_rows
+        step("write_households")
         # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
         existing = person_ids[0] - 1 if person_ids else 0
         with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
             _write("registry_person", _PERSON, persons())
             _write("registry_householdmembership", _MEMBERSHIP, memberships())
+            step("write_persons")
+        step("write_person_indexes")
         # One chain event per household, made by the database from the rows just written.
         payload = "CAST(%s AS JSONB)" if connection.vendor == "postgresql" else "%s"
         record_events_by_query(kind=RegistryEvent.HOUSEHOLD_REGISTERED, subject_model=Household, actor=actor,
                                queries=[(_EVENTS_SQL.format(payload=payload),
                                          [at, json.dumps({"batch": batch_id}), batch_id])])
+        step("write_events")
         if any(h.tier for h in households):
             _write_benefits(households, household_ids, person_ids, firsts, heads, v, actor=actor, batch=batch,
-                            now=now, first_region=region_pk[households[0].region_code])
+                            now=now, first_region=region_pk[households[0].region_code], timings=timings)
+            step("write_benefits")
     return len(households)
 
 
@@ -267,9 +300,10 @@ def _granting_organization(actor, region_id: int):
 
 def _write_benefits(households: list[HouseholdRow], household_ids: list[int], person_ids: list[int],
                     firsts: list[int], heads: list[int | None], v: _Values, *, actor, batch, now,
-                    first_region: int) -> None:
+                    first_region: int, timings: dict) -> None:
     """The roster's benefits as the households' current decisions (confirmed, source imported, with the batch
-    and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted)."""
+    and row), monthly grants from the roster's month, 特困 support and payment accounts (account encrypted).
+    Each table's rows come from a generator over the households (nothing held for all of them)."""
     picked = [i for i, h in enumerate(households) if h.tier]
     decision_ids = _allocate("registry_tierdecision", len(picked))
     actor_id = actor.pk if getattr(actor, "pk", None) else None
@@ -280,41 +314,57 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
     reasons = json.dumps(["按原有保障名册导入"], ensure_ascii=False)
     zero = v.amount(Decimal(0))
     org = _granting_organization(actor, first_region)
-    decisions, grants, supports, accounts = [], [], [], []
-    for i, decision in zip(picked, decision_ids, strict=True):
-        h, household_id = households[i], household_ids[i]
-        persons = person_ids[firsts[i]:firsts[i] + len(h.members)]
-        label = row_label(h.source_row)
-        decisions.append((
-            decision, household_id, v.date(h.roster_month or today), h.tier, h.tier, "confirmed",
-            h.covered_persons or len(h.members), zero, v.amount(h.dibao_standard or Decimal(0)),
-            json.dumps({"source": "roster", "file": filename, "row": label,
-                        "monthly_amount": str(h.monthly_amount or ""), "family_size": h.family_size or len(h.members)},
-                       ensure_ascii=False),
-            reasons, "", actor_id, at, v.date(h.roster_month), at, "", "imported", h.benefit_class, batch_id,
-            label[:80]))
-        category = GRANT_CATEGORY.get(h.tier)
-        start = v.date(h.roster_month or today.replace(day=1))
-        if category == "basic_living" and h.monthly_amount is not None:
-            grants.append((household_id, None, category, v.amount(h.monthly_amount), "", start, org, decision,
-                           "active", "", actor_id, at))
-        for m, person_id in zip(h.members, persons, strict=True):
-            amount = m.member_amount if m.member_amount is not None else (
-                sum(x for x in (m.basic_amount, m.care_amount) if x is not None)
-                if (m.basic_amount is not None or m.care_amount is not None) else
-                h.monthly_amount if len(h.members) == 1 else None)
-            if category == "destitute_support" and amount is not None:
-                grants.append((household_id, person_id, category, v.amount(amount), "", start, org, decision,
-                               "active", "", actor_id, at))
-            if h.tier == "tekun" and (m.support_mode or m.self_care or m.basic_standard is not None
-                                      or m.care_standard is not None or m.institution):
-                supports.append((person_id, household_id, decision, m.support_mode, m.institution, m.self_care,
-                                 v.amount(m.basic_standard), v.amount(m.care_standard), batch_id, at))
-        if h.bank_account:
-            accounts.append((household_id, heads[i], h.bank_name, encrypt_text(h.bank_account),
-                             keyed_hash(h.bank_account), h.bank_account[-4:], True, batch_id, at))
-    _write("registry_tierdecision", _DECISION, decisions)
-    _write("registry_assistancegrant", _GRANT, grants)
-    _write("registry_destitutesupport", _SUPPORT, supports)
-    _write("registry_paymentaccount", _ACCOUNT, accounts)
 
+    def decisions():
+        for i, decision in zip(picked, decision_ids, strict=True):
+            h = households[i]
+            label = row_label(h.source_row)
+            yield (decision, household_ids[i], v.date(h.roster_month or today), h.tier, h.tier, "confirmed",
+                   h.covered_persons or len(h.members), zero, v.amount(h.dibao_standard or Decimal(0)),
+                   json.dumps({"source": "roster", "file": filename, "row": label,
+                               "monthly_amount": str(h.monthly_amount or ""),
+                               "family_size": h.family_size or len(h.members)}, ensure_ascii=False),
+                   reasons, "", actor_id, at, v.date(h.roster_month), at, "", "imported", h.benefit_class,
+                   batch_id, label[:80])
+
+    def grants_and_support(support: bool):
+        for i, decision in zip(picked, decision_ids, strict=True):
+            h, household_id = households[i], household_ids[i]
+            category = GRANT_CATEGORY.get(h.tier)
+            start = v.date(h.roster_month or today.replace(day=1))
+            if not support and category == "basic_living" and h.monthly_amount is not None:
+                yield (household_id, None, category, v.amount(h.monthly_amount), "", start, org, decision,
+                       "active", "", actor_id, at)
+            if category != "destitute_support" and h.tier != "tekun":
+                continue
+            persons = person_ids[firsts[i]:firsts[i] + len(h.members)]
+            for m, person_id in zip(h.members, persons, strict=True):
+                if not support:
+                    amount = m.member_amount if m.member_amount is not None else (
+                        sum(x for x in (m.basic_amount, m.care_amount) if x is not None)
+                        if (m.basic_amount is not None or m.care_amount is not None) else
+                        h.monthly_amount if len(h.members) == 1 else None)
+                    if category == "destitute_support" and amount is not None:
+                        yield (household_id, person_id, category, v.amount(amount), "", start, org, decision,
+                               "active", "", actor_id, at)
+                elif h.tier == "tekun" and (m.support_mode or m.self_care or m.basic_standard is not None
+                                            or m.care_standard is not None or m.institution):
+                    yield (person_id, household_id, decision, m.support_mode, m.institution, m.self_care,
+                           v.amount(m.basic_standard), v.amount(m.care_standard), batch_id, at)
+
+    def accounts():
+        paying = [i for i in picked if households[i].bank_account]
+        for start in range(0, len(paying), ENCRYPT_CHUNK):
+            chunk = paying[start:start + ENCRYPT_CHUNK]
+            numbers = [households[i].bank_account for i in chunk]
+            tick = perf_counter()
+            ciphers, hashes = encrypt_many(numbers), keyed_hash_many(numbers)
+            timings["encryption"] += perf_counter() - tick
+            for i, number, cipher, digest in zip(chunk, numbers, ciphers, hashes, strict=True):
+                yield (household_ids[i], heads[i], households[i].bank_name, cipher, digest, number[-4:], True,
+                       batch_id, at)
+
+    _write("registry_tierdecision", _DECISION, decisions())
+    _write("registry_assistancegrant", _GRANT, grants_and_support(False))
+    _write("registry_destitutesupport", _SUPPORT, grants_and_support(True))
+    _write("registry_paymentaccount", _ACCOUNT, accounts())

@@ -269,7 +269,7 @@ class _Group:
     place_failed: bool = False  # its village was not found (reported once, at the place's cell)
     head_row: int | None = None
     values: dict = field(default_factory=dict)  # household field -> (text, row, raw value) first given
-    head_values: dict = field(default_factory=dict)  # household field -> (row, raw value) on the head's row
+    head_values: dict = field(default_factory=dict)  # household field -> (text, row, raw value) on the head's row
     members: list = field(default_factory=list)
     broken: bool = False
     # The household columns of its last member row, when they were all text and agreed with the household:
@@ -277,7 +277,14 @@ class _Group:
     agreed: tuple | None = None  # (values, their types)
 
 
-def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present) -> None:
+# Household cells that repeat across households (township, village, class, amount, bank): one str object
+# each, shared by every household naming it (hundreds of thousands of households in a large roster).
+_SHARED_CELLS = frozenset(HOUSEHOLD_FIELDS) - {"household_key", "head_id_number", "head_name", "bank_account",
+                                                "address"}
+
+
+def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present,
+                      shared: dict | None = None) -> None:
     for name in present:
         value = raw.get(name)
         if value is None or value == "":
@@ -289,11 +296,18 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         text = _text(value)
         if not text:
             continue
-        if is_head and name not in group.head_values:
-            group.head_values[name] = (number, value)
         if first is None:
-            group.values[name] = (text, number, value)
-        elif name in _MUST_AGREE and first[0] != text:
+            if shared is not None and name in _SHARED_CELLS and value.__class__ is str:
+                same = value is text
+                value = shared.setdefault(value, value)
+                text = value if same else shared.setdefault(text, text)
+            group.values[name] = given = (text, number, value)
+            if is_head and name not in group.head_values:
+                group.head_values[name] = given  # one tuple for both (a million cells in a large roster)
+            continue
+        if is_head and name not in group.head_values:
+            group.head_values[name] = (text, number, value)
+        if name in _MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错", value=text)
 
@@ -342,6 +356,8 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     today = dt.date.today()
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
     checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
+    shared: dict = {}  # household cells, one object per distinct text (_household_values)
+
     def text_column(values):
         return None if values is None else tabular.texts(values)
 
@@ -409,10 +425,11 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
                 before_values = len(errors.items)
                 # The household's own cells only (the member's are looked at below, when needed).
                 _household_values(current, number, dict(zip(present, values, strict=True)), is_head, errors,
-                                  present)
+                                  present, shared)
                 # Equal cells of equal types have equal text (Decimal aside: 3.0 == 3, never from a file).
-                current.agreed = (values, kinds) if len(errors.items) == before_values and Decimal not in kinds \
-                    else None
+                # (kept with the shared cell objects, not this row's own: a group outlives its rows)
+                current.agreed = (tuple(shared.get(v, v) if v.__class__ is str else v for v in values), kinds) \
+                    if len(errors.items) == before_values and Decimal not in kinds else None
             m = checked[i]
             if m is None:
                 if raw is None:
@@ -532,7 +549,7 @@ def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: d
     # The head's own cell of each household column, else the first given (both hold household fields only).
     for name, (_, row, value) in group.values.items():
         rows[name], raw[name] = row, value
-    for name, (row, value) in group.head_values.items():
+    for name, (_, row, value) in group.head_values.items():
         rows[name], raw[name] = row, value
     if region is not None:
         raw["region_code"] = region.code
@@ -692,6 +709,7 @@ def _validate_file(source, filename: str, mapping: dict[str, str] | None = None,
     clock = time.monotonic()
     data = read_bytes(source)
     table = read_table(data, filename)
+    del data  # the table holds what it still needs (a csv's bytes until Arrow has read them)
     headers = table.headers
     detected = detect_mapping(headers, saved)
     mapping = detected if mapping is None else {h: f for h, f in mapping.items() if f and h in headers}
@@ -861,6 +879,17 @@ class ImportResult:
         return self.status != "invalid"
 
 
+class _Handover:
+    """A file-like object whose read() gives its bytes once and keeps no reference (read_bytes takes it)."""
+
+    def __init__(self, data: bytes):
+        self._data = data
+
+    def read(self, _size: int = -1) -> bytes:
+        data, self._data = self._data, b""
+        return data
+
+
 def batch_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -888,7 +917,10 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
     done = ImportBatch.objects.filter(key=key).first()
     if done:
         return already_imported(done)
-    preview = validate_file(data, filename, mapping, actor=actor, saved=saved, month=month)
+    # The file's bytes (180 MB for a million persons) handed over, not kept here: a csv's go once Arrow read them.
+    handover = _Handover(data)
+    del data
+    preview = validate_file(handover, filename, mapping, actor=actor, saved=saved, month=month)
     if preview.errors:
         return ImportResult(status="invalid", errors=preview.errors, preview=preview,
                             message=f"发现 {len(preview.errors.items)} 处问题，未导入任何数据。请修改文件后重新导入")
@@ -902,22 +934,21 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
     preview.timings["name_keys"] = time.monotonic() - clock
     _peak(preview, "name_keys")
     clock = time.monotonic()
-    ciphers = bulk.ciphers_for(preview.households)
-    preview.timings["encryption"] = time.monotonic() - clock
-    _peak(preview, "encryption")
-    clock = time.monotonic()
     try:
         with transaction.atomic():
             batch = ImportBatch.objects.create(key=key, filename=filename[:200], region=_batch_region(actor, preview),
                                                households=households, persons=persons, created_by=actor,
                                                content_key=preview.content_key)
+            # ID numbers and accounts are encrypted as their rows are made (import_write), timed apart
             import_write.write_import(preview.households, actor=actor, regions=preview.regions,
-                                      hashes=preview.hashes, batch=batch, name_keys=name_keys, ciphers=ciphers)
+                                      hashes=preview.hashes, batch=batch, name_keys=name_keys,
+                                      timings=preview.timings)
             batch.seconds = round(time.monotonic() - started, 2)
             batch.save(update_fields=["seconds"])
             audit(AuditAction.IMPORT, actor=actor, obj=batch,
                   detail={"households": households, "persons": persons, "filename": filename,
                           "seconds": batch.seconds, "decisions": preview.decisions})
+            written = time.monotonic()
     except IntegrityError:
         # Someone imported the same file, or registered one of these persons, while we were checking.
         done = ImportBatch.objects.filter(key=key).first()
@@ -925,7 +956,8 @@ def _import_file(source, filename: str, mapping: dict[str, str] | None = None, *
             return already_imported(done)
         raise DomainError("导入期间有人员被同时登记，本次未导入任何数据，请重新导入以查看详细原因",
                           code="conflict") from None
-    preview.timings["writing"] = time.monotonic() - clock
+    preview.timings["commit"] = time.monotonic() - written  # PostgreSQL's deferred checks, after-commit work
+    preview.timings["writing"] = time.monotonic() - clock - preview.timings["encryption"]
     _peak(preview, "writing")
     extra = f"，其中 {preview.decisions} 户带保障信息" if preview.decisions else ""
     return ImportResult(status="imported", batch=batch, households=households, persons=persons, preview=preview,

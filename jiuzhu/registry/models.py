@@ -65,18 +65,23 @@ class Employment(models.TextChoices):
 
 
 class Household(models.Model):
+    # No database constraint on household, person and membership keys (db_constraint=False, the bulk-write
+    # foreign-key rule): a roster import writes a million persons with their households and memberships in one
+    # transaction, its regions read and checked (registry.bulk.check_against_registry), its households,
+    # persons and batch written by itself; on PostgreSQL each constraint was a parent look-up per row at commit
+    # (~8 million at 1M persons). Django's PROTECT, CASCADE and SET_NULL still hold for every ORM delete.
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="households",
-                               verbose_name="所在村（社区）")
+                               verbose_name="所在村（社区）", db_constraint=False)
     address = models.CharField("住址", max_length=200)
     hukou_type = models.CharField("户籍类型", max_length=10, choices=HukouType.choices)
     head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name="户主")
+                             verbose_name="户主", db_constraint=False)
     relapse_watch = models.BooleanField("防止返贫监测户", default=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="household_rows")
+                                     related_name="household_rows", db_constraint=False)
 
     class Meta:
         verbose_name = "家庭"
@@ -93,10 +98,12 @@ class Person(models.Model):
 
     # household and region: no index of their own, person_household and person_region_birth lead with them
     # (every index costs each imported row; issue 15, "Speed").
+    # No database constraints on its keys: see Household.
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="members", db_index=False)
+                                  related_name="members", db_index=False, db_constraint=False)
     relation = models.CharField("与户主关系", max_length=12, choices=Relation.choices, default=Relation.HEAD)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="persons", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="persons", db_index=False,
+                               db_constraint=False)
     id_number_cipher = models.TextField()  # AES-GCM, see core.crypto
     # HMAC for exact lookup; unique by a named constraint (Meta), not unique=True, which on PostgreSQL adds a
     # second, pattern-ops index no one uses (a hash is never searched by prefix).
@@ -107,9 +114,9 @@ class Person(models.Model):
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     hukou_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="户籍地")
+                                     verbose_name="户籍地", db_constraint=False)
     residence_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
-                                         related_name="+", verbose_name="居住地")
+                                         related_name="+", verbose_name="居住地", db_constraint=False)
     disability_type = models.CharField("残疾类别", max_length=15, choices=DisabilityType.choices, blank=True)
     disability_grade = models.PositiveSmallIntegerField("残疾等级", null=True, blank=True)
     serious_illness = models.CharField("重病（病种）", max_length=60, blank=True)
@@ -123,7 +130,7 @@ class Person(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="person_rows")
+                                     related_name="person_rows", db_constraint=False)
     ethnicity = models.CharField("民族", max_length=12, blank=True)  # "汉族"; rosters carry it
 
     class Meta:
@@ -154,8 +161,10 @@ class Person(models.Model):
 class HouseholdMembership(models.Model):
     """Who belonged to which household when: moving a person closes one row and opens another."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
+    # No database constraints on its keys: see Household.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", db_constraint=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships",
+                                  db_constraint=False)
     relation = models.CharField(max_length=12, choices=Relation.choices)
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)

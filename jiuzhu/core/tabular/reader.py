@@ -26,7 +26,7 @@ from jiuzhu.core.tabular.limits import FileRejected
 # The csv module's own limit (131,072) raises in the middle of a file; fields are measured here instead,
 # so an over-long field is a row error (limits.max_field_chars) and the rest of the file is still read.
 csv.field_size_limit(2**31 - 1)
-CHUNK_ROWS = 65_536  # rows a chunk of Sheet.field_chunks holds as Python cells
+CHUNK_ROWS = 8_192  # rows a chunk of Sheet.field_chunks holds as Python cells (65,536 held ~125 MB more at peak)
 
 
 class RowRef(int):
@@ -482,6 +482,8 @@ class Sheet:
             block = read_csv_columns(data, filename, columns)
             if block is not None and block.headers == self.headers and block.header_row == self.header_row:
                 self.rows = iter(())  # not read row by row
+                self.csv_source = None  # nor read again: the file's bytes may go if the caller let them go
+                del data
                 self.footer_rows += block.footer_rows
                 yield from _block_chunks(block, fields, mapping, size)
                 return
@@ -606,19 +608,32 @@ class Sheet:
 
 def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     """A ColumnBlock (columnar.read_csv_columns) as field_chunks gives rows: Python lists a chunk at a time,
-    so a million rows are never all Python strings at once."""
+    so a million rows are never all Python strings at once. The block's columns are cut into compact copies
+    a chunk long and each is let go once given out: the file's Arrow text (~300 MB at a million rows) shrinks
+    while the caller's own objects grow (issue 15: peak under 2 GiB)."""
+    import pyarrow as pa
+
     header_of: dict[str, str] = {}
     for header, f in mapping.items():
         if header in block.columns:
             header_of[f] = header  # the last of two headers for one field, as field_records
     numbers = block.row_numbers
-    for start in range(0, len(numbers), size):
+    starts = range(0, len(numbers), size)
+    pieces: dict[str, list] = {}
+    for header in dict.fromkeys(header_of.values()):
+        array = block.columns.pop(header)
+        pieces[header] = [pa.concat_arrays([array.slice(start, size)]) for start in starts]
+        del array
+    block.columns.clear()  # columns no field reads
+    for k, start in enumerate(starts):
         stop = min(start + size, len(numbers))
         refs = list(map(RowRef, numbers[start:stop].tolist()))
         columns = []
         for f in fields:
             header = header_of.get(f)
-            columns.append(block.columns[header][start:stop].to_pylist() if header else [None] * (stop - start))
+            columns.append(pieces[header][k].to_pylist() if header else [None] * (stop - start))
+        for chunks in pieces.values():
+            chunks[k] = None
         yield refs, columns
 
 

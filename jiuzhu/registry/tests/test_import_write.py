@@ -2,6 +2,8 @@
 quotes, commas, line breaks, backslashes); SQLite's large loads drop the person and membership indexes and
 create the very same ones again, and a failure leaves them as they were."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -10,7 +12,7 @@ from conftest import VILLAGE_A
 from jiuzhu.core.models import Region
 from jiuzhu.registry import import_write
 from jiuzhu.registry.models import Household, ImportBatch, Person
-from jiuzhu.registry.tests.test_imports import rows_two_households, run, xlsx
+from jiuzhu.registry.tests.test_imports import HEADERS, pid, rows_two_households, run, xlsx
 
 TRICKY = 'a,"b"\\c\nd\r\te \\N'
 
@@ -93,3 +95,56 @@ def test_rows_from_a_generator_are_let_go_as_they_are_written(world):
     import_write._write("registry_household", import_write._HOUSEHOLD, rows())
     assert Household.objects.filter(pk__in=ids).count() == 50
     assert all(count >= n - 2 for n, count in seen_while_writing), seen_while_writing
+
+
+# The bulk-write foreign-key rule: household, person and membership keys carry no database constraint
+# (migration 0015), so the import itself must never write a row naming a missing parent.
+_PARENTS = [  # (child table, key column, parent table)
+    ("registry_household", "region_id", "core_region"), ("registry_household", "head_id", "registry_person"),
+    ("registry_household", "import_batch_id", "registry_importbatch"),
+    ("registry_person", "household_id", "registry_household"), ("registry_person", "region_id", "core_region"),
+    ("registry_person", "hukou_region_id", "core_region"), ("registry_person", "residence_region_id", "core_region"),
+    ("registry_person", "import_batch_id", "registry_importbatch"),
+    ("registry_householdmembership", "person_id", "registry_person"),
+    ("registry_householdmembership", "household_id", "registry_household"),
+]
+
+
+def _orphans() -> int:
+    found = 0
+    with connection.cursor() as cursor:
+        for child, key, parent in _PARENTS:
+            cursor.execute(f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{key} "
+                           f"WHERE c.{key} IS NOT NULL AND p.id IS NULL")
+            found += cursor.fetchone()[0]
+    return found
+
+
+def test_an_import_writes_no_row_naming_a_missing_parent_and_refuses_an_unknown_hukou_region(persona):
+    headers = [*HEADERS, "户籍地区划代码"]
+    rows = [[*r, "430524"] for r in rows_two_households()]
+    result = run(xlsx(rows, headers), persona=persona)
+    assert result.status == "imported" and Person.objects.count() == 4
+    assert Person.objects.filter(hukou_region__code="430524").count() == 4
+    assert _orphans() == 0
+    # An unknown 户籍地 code is refused at its cell (else the person would name a region that is not there).
+    rows = [[*r, "430524"] for r in rows_two_households()]
+    for r, number in zip(rows, (pid(201), pid(202), pid(203, dt.date(2005, 1, 2)), pid(205)), strict=True):
+        r[5] = number  # other persons, so nothing is "already registered"
+    rows[2][8] = "439999"
+    result = run(xlsx(rows, headers, title="隆回县低保家庭花名册（二）"), persona=persona)
+    assert result.status == "invalid"
+    assert any(e["field"] == "hukou_region_code" and "不存在" in e["message"] for e in result.errors.items)
+    assert Person.objects.count() == 4 and _orphans() == 0
+
+
+def test_orm_deletes_still_protect_an_imported_household_and_person(persona):
+    from django.db.models import ProtectedError
+
+    assert run(xlsx(rows_two_households()), persona=persona).status == "imported"
+    household = Household.objects.filter(members__isnull=False).first()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        household.delete()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Person.objects.filter(household=household).first().delete()  # its membership protects it
+    assert _orphans() == 0
