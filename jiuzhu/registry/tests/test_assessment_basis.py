@@ -38,12 +38,12 @@ def test_an_income_record_covering_the_window_gives_no_warning(standards, regist
     household = register()
     wage(household, 3600, *WINDOW)
     decision = assessed(household)
-    assert decision.facts["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
+    assert decision.all_facts["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
                                           "expense": "无记录（评估期 2025-07 至 2026-06）",
                                           "asset": "截至 2026-06-30"}
-    assert (decision.facts["window"], decision.facts["window_months"], decision.facts["income_months"],
-            decision.facts["expense_months"]) == ("2025-07 至 2026-06", 12, 12, 0)
-    assert decision.facts["warnings"] == []
+    assert (decision.all_facts["window"], decision.all_facts["window_months"], decision.all_facts["income_months"],
+            decision.all_facts["expense_months"]) == ("2025-07 至 2026-06", 12, 12, 0)
+    assert decision.all_facts["warnings"] == []
 
 
 def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standards, register):
@@ -54,14 +54,14 @@ def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standard
     Expense.objects.create(household=household, kind="medical", amount=1200, period_start=dt.date(2026, 1, 1),
                            period_end=dt.date(2026, 1, 31))
     decision = assessed(household)
-    assert decision.facts["coverage"] == {
+    assert decision.all_facts["coverage"] == {
         "income": "2025-07 至 2025-08、2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 5 个月）",
         "expense": "2026-01（评估期 2025-07 至 2026-06 中的 1 个月）",
         "asset": "截至 2026-06-30"}
-    assert decision.facts["warnings"] == [
+    assert decision.all_facts["warnings"] == [
         "收入记录只覆盖评估期 12 个月中的 5 个月（2025-07 至 2025-08、2026-04 至 2026-06）",
         "有 1 条收入记录的期间不在评估期内，未计入"]
-    assert decision.facts["income"] == 1500.0
+    assert decision.all_facts["income"] == 1500.0
     assert decision.reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
 
 
@@ -70,14 +70,14 @@ def test_the_window_follows_the_assessment_date(standards, register):
     household = register()
     wage(household, 900, dt.date(2026, 9, 2), dt.date(2026, 12, 1))
     decision = assessed(household, on=dt.date(2026, 12, 1))
-    assert decision.facts["coverage"]["income"] == "2026-09 至 2026-11（评估期 2025-12 至 2026-11 中的 3 个月）"
-    assert decision.facts["warnings"] == ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]
+    assert decision.all_facts["coverage"]["income"] == "2026-09 至 2026-11（评估期 2025-12 至 2026-11 中的 3 个月）"
+    assert decision.all_facts["warnings"] == ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]
 
 
 def test_no_income_record_at_all_is_a_warning(standards, register):
     decision = assessed(register())
-    assert decision.facts["coverage"]["income"] == "无记录（评估期 2025-07 至 2026-06）"
-    assert decision.facts["warnings"] == ["评估期 12 个月（2025-07 至 2026-06）内没有收入记录"]
+    assert decision.all_facts["coverage"]["income"] == "无记录（评估期 2025-07 至 2026-06）"
+    assert decision.all_facts["warnings"] == ["评估期 12 个月（2025-07 至 2026-06）内没有收入记录"]
 
 
 def test_the_household_page_shows_coverage_warnings_and_changes(standards, register, client_for):
@@ -107,7 +107,7 @@ def test_voided_means_test_rows_never_count(standards, register, persona):
                            period_end=WINDOW[1], **voided)
     decision = assessed(household)
     assert (decision.recommended_tier, decision.per_capita_income) == ("dibao", 300)
-    assert {k: decision.facts[k] for k in ("income", "deposits", "vehicles", "rigid")} == {
+    assert {k: decision.all_facts[k] for k in ("income", "deposits", "vehicles", "rigid")} == {
         "income": 7200.0, "deposits": 0.0, "vehicles": 0, "rigid": 0.0}
 
 
@@ -145,9 +145,9 @@ def test_a_new_income_after_the_decision_brings_a_suggestion_saying_what_changed
     assert (result["written"], result["kept"], result["by_tier"]) == (1, 0, {"dibao": 1})
     new = TierDecision.objects.get(status="recommended")
     day = timezone.localtime(at).date().isoformat()
-    assert new.facts["changes"] == [f"{day} 新登记收入 3,000.00 元（工资性收入）",
+    assert new.all_facts["changes"] == [f"{day} 新登记收入 3,000.00 元（工资性收入）",
                                     f"{day} 作废收入 7,200.00 元（工资性收入）"]
-    assert new.facts["income"] == 3000.0
+    assert new.all_facts["income"] == 3000.0
     again = assessment.assess(on=LATER, region=county())  # the same inputs: not written twice
     assert (again["written"], again["unchanged"], again["kept"]) == (0, 1, 0)
     assert TierDecision.objects.filter(status="recommended").count() == 1
