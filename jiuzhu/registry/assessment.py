@@ -651,6 +651,7 @@ _NEW_FACTS = """CAST(CASE WHEN o.changes IS NULL THEN r.facts
               ELSE json_merge_patch(r.facts, json_object('changes', to_json(o.changes))) END AS VARCHAR)"""
 _NEW_FROM = """FROM outcome o JOIN result r ON r.household_id = o.household_id
   AND r.person_id IS NOT DISTINCT FROM o.person_id JOIN basis_ids b ON b.basis_key = o.basis_key
+  SEMI JOIN live ON live.household_id = o.household_id
 WHERE NOT o.kept AND NOT o.same
 ORDER BY o.household_id, o.person_id NULLS FIRST"""
 # PostgreSQL: every column, in the table's order, for COPY.
@@ -763,6 +764,11 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
                                + ",".join(["%s"] * len(part)) + ")", [DecisionStatus.SUPERSEDED.value, *part])
             cursor.execute("SELECT coalesce(max(id), 0) FROM registry_tierdecision")
             before = cursor.fetchone()[0]
+            # The households still there, read in the write transaction: decision.household carries no database
+            # constraint (bulk-write FK rule), so a household removed since the rows were read gets nothing.
+            lo, hi = duck.execute("SELECT min(household_id), max(household_id) FROM outcome").fetchall()[0]
+            duck.register("live", query_arrow(f"SELECT id FROM registry_household WHERE id BETWEEN {int(lo)} "
+                                              f"AND {int(hi)}", {"household_id": I64}))
             _write_basis(duck, on, now)
             _insert_decisions(duck, on, now)
             timings["insert"] = time.monotonic() - clock

@@ -297,8 +297,10 @@ class TierDecision(models.Model):
     standards used. An approver confirms or overrides; a later decision supersedes this one."""
 
     # No index of its own: tier_household_status (household, status) serves every lookup by household.
+    # No database constraint (bulk-write FK rule): an assessment writes ~1M rows a run and reads, in its write
+    # transaction, the ids of the households it writes for (assessment.assess: a household gone is skipped).
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions",
-                                  db_index=False)
+                                  db_index=False, db_constraint=False)
     # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
     # suggestions a batch run writes add no index entry for it.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,

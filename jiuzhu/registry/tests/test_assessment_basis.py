@@ -11,7 +11,7 @@ from django.utils import timezone
 from conftest import COUNTY_A, member
 from jiuzhu.core.models import Region, TaskRun
 from jiuzhu.registry import assessment, services
-from jiuzhu.registry.models import Asset, Expense, IncomeItem, TierDecision
+from jiuzhu.registry.models import AssessmentBasis, Asset, Expense, Household, IncomeItem, TierDecision
 from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 LATER = dt.date(2026, 9, 30)  # the fixture's decision is in force from 2026-07-01 to 2027-06-30
@@ -32,7 +32,47 @@ def wage(household, amount, start, end, **extra):
                                      period_end=end, **extra)
 
 
+def test_a_household_removed_during_a_run_gets_no_decision(standards, register):
+    """decision.household has no database constraint (bulk-write FK rule): the run's write itself must not point
+    at a household that is gone. One is removed after the rows were read, before they are written."""
+    kept = register()
+    wage(kept, 3600, *WINDOW)
+    gone = Household.objects.create(region=kept.region, address="待注销户", hukou_type="rural")
+    wage(gone, 1200, *WINDOW)
+
+    def remove_before_writing(done, total):
+        if done == 8:  # compared, not written yet
+            gone.delete()
+
+    counts = assessment.assess(on=ON, household_ids=[kept.pk, gone.pk], progress=remove_before_writing)
+    assert counts["assessed"] == 2  # both were read
+    assert not Household.objects.filter(pk=gone.pk).exists()
+    assert list(TierDecision.objects.values_list("household_id", flat=True)) == [kept.pk]
+
 # ---- Coverage and warnings --------------------------------------------------------------------------------
+
+def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decision(standards, register):
+    first, second = register(), register(members=[member("李四", "head", seq=31)])
+    wage(first, 3600, *WINDOW)
+    wage(second, 2400, dt.date(2026, 4, 1), dt.date(2026, 6, 30))  # 3 of the window's 12 months
+    assessment.assess(on=ON, household_ids=[first.pk, second.pk])
+    a, b = (TierDecision.objects.select_related("basis").get(household=h, person=None) for h in (first, second))
+    assert a.basis_id == b.basis_id and AssessmentBasis.objects.count() == 1
+    for own in (a.facts, b.facts):  # the decision's row holds its own figures only
+        assert not {"standard", "near_line", "deposit_limit", "window", "window_start", "standard_settings"} & {*own}
+    assert "coverage" not in a.facts and b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
+    assert a.basis.facts["standard"] == 600 and set(a.basis.facts["standard_settings"]) >= {"dibao_standard_rural"}
+    full = a.all_facts
+    assert (full["standard"], full["window"], full["window_start"], full["income"], full["warnings"]) == (
+        600, "2025-07 至 2026-06", "2025-07-01", 3600, [])
+    assert full["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
+                                "expense": "无记录（评估期 2025-07 至 2026-06）", "asset": "截至 2026-06-30"}
+    assert b.all_facts["coverage"]["income"].endswith("中的 3 个月）") and b.all_facts["standard"] == 600
+    wage(first, 1200, *WINDOW)  # a new suggestion on the same date and standards points to the same row
+    assessment.assess(on=ON, household_ids=[first.pk])
+    newer = TierDecision.objects.get(household=first, person=None, status="recommended")
+    assert newer.pk != a.pk and newer.basis_id == a.basis_id and AssessmentBasis.objects.count() == 1
+
 
 def test_an_income_record_covering_the_window_gives_no_warning(standards, register):
     household = register()
