@@ -368,7 +368,8 @@ WITH cw0 AS (SELECT c.*, month_span(wstart, 0, n - 1) AS window_text, bs.basis_k
 cw AS (
   SELECT c.*,
          -- A decision's own coverage texts: only for a kind its records cover in part (the basis has the rest).
-         CASE WHEN (income_bits <> 0 AND bit_count(income_bits) < n) OR (expense_bits <> 0 AND bit_count(expense_bits) < n)
+         CASE WHEN (income_bits <> 0 AND bit_count(income_bits) < n)
+                OR (expense_bits <> 0 AND bit_count(expense_bits) < n)
            THEN json_object(
              'income', CASE WHEN income_bits <> 0 AND bit_count(income_bits) < n
                             THEN covered_phrase(income_bits, n, wstart, window_text) END,
@@ -689,7 +690,8 @@ def _write_basis(duck, on: dt.date, now: dt.datetime) -> None:
             cursor.execute("SELECT key, id FROM registry_assessmentbasis WHERE key IN ("
                            + ", ".join(["%s"] * len(part)) + ")", [key for key, _ in part])
             ids.update(cursor.fetchall())
-    duck.register("basis_ids", pa.table({"basis_key": pa.array(list(ids), STR), "id": pa.array(list(ids.values()), I64)}))
+    duck.register("basis_ids", pa.table({"basis_key": pa.array(list(ids), STR),
+                                         "id": pa.array(list(ids.values()), I64)}))
 
 
 def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:

@@ -394,6 +394,12 @@ class TierDecision(models.Model):
                                     name="one_member_decision_per_run"),
         ]
 
+    def save(self, *args, **kwargs):
+        self.warned = bool(isinstance(self.facts, dict) and self.facts.get("warnings"))
+        if kwargs.get("update_fields") is not None and "facts" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "warned"}
+        super().save(*args, **kwargs)
+
     @property
     def all_facts(self) -> dict:
         """What the decision was based on: its basis's standards and window with its own figures over them, and
@@ -423,12 +429,6 @@ class TierDecision(models.Model):
                 coverage[kind] = texts.get("none", "")
         merged["coverage"] = coverage
         return merged
-
-    def save(self, *args, **kwargs):
-        self.warned = bool(isinstance(self.facts, dict) and self.facts.get("warnings"))
-        if kwargs.get("update_fields") is not None and "facts" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "warned"}
-        super().save(*args, **kwargs)
 
 
 class AssistanceCategory(models.TextChoices):

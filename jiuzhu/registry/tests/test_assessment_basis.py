@@ -60,7 +60,8 @@ def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decis
     assert a.basis_id == b.basis_id and AssessmentBasis.objects.count() == 1
     for own in (a.facts, b.facts):  # the decision's row holds its own figures only
         assert not {"standard", "near_line", "deposit_limit", "window", "window_start", "standard_settings"} & {*own}
-    assert "coverage" not in a.facts and b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
+    assert "coverage" not in a.facts  # fully covered: the basis's text
+    assert b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
     assert a.basis.facts["standard"] == 600 and set(a.basis.facts["standard_settings"]) >= {"dibao_standard_rural"}
     full = a.all_facts
     assert (full["standard"], full["window"], full["window_start"], full["income"], full["warnings"]) == (
