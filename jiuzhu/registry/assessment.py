@@ -18,7 +18,13 @@ What a run writes, per household (and 单人户 member):
   gets no new suggestion from a batch run unless its data changed after that decision was made; when it
   did, the suggestion's `facts["changes"]` says what changed (Chinese, one line per change, dated);
 - a suggestion with the same inputs as the household's pending one (or its decision in force) is not
-  written again (`run_key` hashes the date and every figure)."""
+  written again (`run_key` hashes the date, every figure and the basis);
+- what the decisions of a region and hukou type share is written once (registry.AssessmentBasis, keyed by its
+  content: standards with their setting rows, the window, the texts of a window fully covered / not at all, assets
+  as of the date) and each decision points to it (`basis_id`); a decision's `facts` keep its own figures, months
+  covered, the coverage texts of a partly covered kind, warnings and changes. Readers use
+  `TierDecision.all_facts` (household page, queue, print, API). At 1,000,000 households the rows written shrink
+  from ~585 to ~150 bytes of facts each."""
 
 # ruff: noqa: S608 - the SQL here is built from constants, int ids, ISO dates and a region path checked to be digits
 import contextlib
