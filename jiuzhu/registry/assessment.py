@@ -683,7 +683,7 @@ WRITE_BATCH = 50_000
 def _write_basis(duck, on: dt.date, now: dt.datetime) -> None:
     """Writes the basis rows the new decisions point to (a few: one per region and hukou type, shared with an
     earlier run of the same content) and hands their ids to DuckDB as `basis_ids` (basis_key, id)."""
-    rows = duck.execute("""SELECT basis_key, facts FROM basis WHERE basis_key IN
+    rows = duck.execute("""SELECT DISTINCT basis_key, facts FROM basis WHERE basis_key IN
                            (SELECT basis_key FROM outcome WHERE NOT kept AND NOT same) ORDER BY 1""").fetchall()
     facts = "CAST(%s AS jsonb)" if _postgres() else "%s"
     ids: dict[str, int] = {}
