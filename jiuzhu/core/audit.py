@@ -115,6 +115,15 @@ def _person_ids_source(persons, vendor: str) -> tuple[str, list, str]:
     return "SELECT CAST(value AS INTEGER) AS pid FROM json_each(%s)", [json.dumps(ids)], "default"
 
 
+def _persons_source(persons) -> tuple[str, list, str, str] | None:
+    """(SQL of the distinct person ids, its params, database alias, vendor) for audit_persons_shown's and
+    audit_person_set's `persons`; None for an empty list (nothing to audit)."""
+    if not isinstance(persons, QuerySet) and not persons:
+        return None
+    vendor = connections[persons.db if isinstance(persons, QuerySet) else "default"].vendor
+    return (*_person_ids_source(persons, vendor), vendor)
+
+
 PERSON_OBJECT_TYPE = "registry.person"
 
 
@@ -129,14 +138,12 @@ def audit_persons_shown(*, actor, persons, purpose: str, query_hash: str = "",
 
     Another `object_type` (a rescue client's record, who is not a registry person) writes the ids as object_id
     only: person_id is the registry person's number, and "who read this person" must not find a stranger's rows."""
-    if not isinstance(persons, QuerySet) and not persons:
+    found = _persons_source(persons)
+    if found is None:
         return 0
+    source, source_params, alias, vendor = found
     detail = with_token({"purpose": purpose, **({"query_hash": query_hash} if query_hash else {})})
     writer = writer_fields(actor)
-
-    probe_alias = persons.db if isinstance(persons, QuerySet) else "default"
-    vendor = connections[probe_alias].vendor
-    source, source_params, alias = _person_ids_source(persons, vendor)
     connection = connections[alias]
 
     at = AuditLog._meta.get_field("at").get_db_prep_value(timezone.now(), connection)
@@ -198,11 +205,10 @@ def audit_person_set(*, actor, persons, purpose: str, label: str) -> AuditLog | 
 
     from django.db import transaction
 
-    if not isinstance(persons, QuerySet) and not persons:
+    found = _persons_source(persons)
+    if found is None:
         return None
-    probe_alias = persons.db if isinstance(persons, QuerySet) else "default"
-    vendor = connections[probe_alias].vendor
-    source, source_params, alias = _person_ids_source(persons, vendor)
+    source, source_params, alias, _vendor = found
     set_id = secrets.randbits(62) or 1
     with transaction.atomic(using=alias), connections[alias].cursor() as cursor:
         cursor.execute(f"INSERT INTO core_auditpersonset (set_id, person_id) SELECT %s, s.pid FROM ({source}) s"  # noqa: S608

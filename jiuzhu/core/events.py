@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from jiuzhu.core.discovery import app_modules
-from jiuzhu.core.models import Event, EventDelivery
+from jiuzhu.core.models import Event, EventDelivery, Region
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ def record_events(*, kind: str, subject_model: type[models.Model], rows: Sequenc
     actor_id, organization_id = _actor_ids(actor)
     occurred_at = occurred_at or timezone.now()
     handled = bool(handlers_for(kind))
+    _check_regions(rows)
     if len(rows) <= ORM_ROWS:
         created = Event.objects.bulk_create([
             Event(kind=kind, subject_type=subject_type, subject_id=str(r.subject_id), person_id=r.person_id,
@@ -133,6 +134,17 @@ def record_events(*, kind: str, subject_model: type[models.Model], rows: Sequenc
     if handled:
         _schedule(kind, before + 1, _last_event_id())
     return len(rows)
+
+
+def _check_regions(rows: Sequence[EventRow]) -> None:
+    """Event.region carries no database constraint (the bulk-write rule), so a set naming a region that does
+    not exist is refused here, in one query for the set's few distinct regions."""
+    named = {r.region_id for r in rows if r.region_id is not None}
+    if not named:
+        return
+    missing = named - set(Region.objects.filter(pk__in=named).values_list("pk", flat=True))
+    if missing:
+        raise ValueError(f"record_events: no such region {sorted(missing)[:5]}")
 
 
 def record_events_by_query(*, kind: str, subject_model: type[models.Model],

@@ -90,6 +90,29 @@ def test_record_events_writes_the_set_and_schedules_one_task(world, persona, cal
     assert calls == list(Event.objects.filter(kind=KIND).order_by("pk").values_list("pk", flat=True))
 
 
+@pytest.mark.parametrize("orm_rows", [1000, 2], ids=["bulk_create", "executemany"])
+def test_record_events_refuses_a_set_naming_a_region_that_does_not_exist(world, monkeypatch, orm_rows):
+    # Event.region has no database constraint (bulk-write rule): the set's regions are checked in one query.
+    monkeypatch.setattr(events, "ORM_ROWS", orm_rows)
+    county = Region.objects.get(code="430524")
+    gone = Region.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    rows = [EventRow(subject_id=i, region_id=county.pk) for i in range(3)] + [EventRow(subject_id=9, region_id=gone)]
+    with pytest.raises(ValueError, match="no such region"):
+        record_events(kind="test.unheard", subject_model=Region, rows=rows)
+    assert not Event.objects.filter(kind="test.unheard").exists()
+
+
+def test_a_region_named_by_an_event_cannot_be_deleted_through_the_orm(world):
+    from django.db.models import ProtectedError
+
+    county = Region.objects.get(code="430524")
+    region = Region.objects.create(code="430524999999", name="测试村", full_name="测试村", level="village",
+                                   parent=county, path=f"{county.path}430524999999/")
+    record_events(kind="test.unheard", subject_model=Region, rows=[EventRow(subject_id=1, region_id=region.pk)])
+    with pytest.raises(ProtectedError):
+        region.delete()
+
+
 def test_record_events_of_an_unhandled_kind_schedule_nothing(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         record_events(kind="test.unheard", subject_model=Region, rows=[EventRow(subject_id=1)])

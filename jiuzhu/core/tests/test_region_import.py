@@ -135,4 +135,8 @@ def test_the_page_loads_a_file_for_an_administrator_only(client_for, persona):
     bad.name = "坏.xlsx"
     refused = admin.post("/regions/", {"file": bad}).content.decode()
     assert "“43052412”不是12位数字代码" in refused and "区划文件有 1 处问题，未导入任何数据" in refused
+    old = io.BytesIO(b"\xd0\xcf\x11\xe0")
+    old.name = "区划.xls"
+    assert "另存为" in admin.post("/regions/", {"file": old}).content.decode()  # the shared upload step
+    assert "请选择要导入的文件" in admin.post("/regions/", {}).content.decode()
     assert client_for("longhui_officer").get("/regions/").status_code == 403

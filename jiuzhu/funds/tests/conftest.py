@@ -66,7 +66,7 @@ def paid_household(register, persona):
 
     def make(*, village=VILLAGE_A, amount="300.00", members=1, account: str | None = None, standard="700.00",
              start=dt.date(2026, 1, 1), end=None, category="basic_living", tier="dibao", hukou="rural",
-             person_grant=False, linked=True, in_force=True):
+             person_grant=False, linked=True, in_force=True, bank="隆回农商银行"):
         seq = next(counter)
         people = [member(f"户主{seq}", "head", seq=seq, born=dt.date(1960, 1, 1) + dt.timedelta(days=seq))]
         people += [member(f"成员{seq}{i}", "child", seq=seq, born=dt.date(1990, 1, 1) + dt.timedelta(days=seq + i))
@@ -84,7 +84,7 @@ def paid_household(register, persona):
             tier_decision=decision if linked else None,
             status="active" if end is None else "ended", granting_organization=persona("longhui_officer").organization)
         number = account or f"62220000{seq:011d}"
-        PaymentAccount.objects.create(household=household, person=head, bank_name="隆回农商银行",
+        PaymentAccount.objects.create(household=household, person=head, bank_name=bank,
                                       account_cipher=encrypt_text(number), account_hash=keyed_hash(number),
                                       account_tail=number[-4:])
         return household

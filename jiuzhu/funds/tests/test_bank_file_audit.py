@@ -10,6 +10,7 @@ from jiuzhu.core.models import AuditLog, AuditPersonSet
 from jiuzhu.core.selectors import audit_search
 from jiuzhu.funds import services
 from jiuzhu.funds.models import PaymentLine
+from jiuzhu.funds.tests.conftest import MONTH
 from jiuzhu.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +47,20 @@ def test_the_auditor_finds_each_payee_through_the_files_one_row(persona, approve
     assert "用途：银行代发文件" in shown.detail_text
     report = verify_chain()
     assert report.intact and report.head_id >= row.pk
+
+
+def test_one_banks_file_audits_only_that_banks_payees(persona, paid_household, county, to_county_review):
+    ours = [paid_household(), paid_household()]
+    other = paid_household(bank="中国邮政储蓄银行")
+    roll = services.roll_prepare(actor=persona("longhui_officer"), county=county, month=MONTH, item="2081902")
+    to_county_review(roll)
+    roll = services.roll_approve(actor=persona("longhui_approver"), roll=roll)
+    services.bank_file(actor=persona("longhui_officer"), roll=roll, bank_name=BANK)
+    row = AuditLog.objects.get(object_type=PERSON_SET_TYPE)
+    listed = set(AuditPersonSet.objects.filter(set_id=int(row.object_id)).values_list("person_id", flat=True))
+    assert listed == {h.members.get(relation="head").pk for h in ours}
+    assert row.detail["person_set"]["persons"] == 2
+    assert other.members.get(relation="head").pk not in listed
 
 
 @pytest.mark.parametrize("change", ["delete", "insert", "update"])
