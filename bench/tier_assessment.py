@@ -58,6 +58,9 @@ write: INSERT or COPY, events, commit); re-run; CPU; peak RSS:
   PostgreSQL 1M, B (load 2.3): 49.6 (7.3 / 6.1 / 36.2: 19.7, 9.7, 6.2); re-run 15.3; CPU 22.5 s; peak 1,998 MB.
 The household key cost PostgreSQL's commit 3.5 s (9.8 -> 6.2) and SQLite's INSERT ~4 s (a parent look-up per row).
 DuckDB's 6-13 s and the re-runs' reading vary with the load (DuckDB's threads share 2 cores); neither changed.
+C: B merged with main ea23753 (core Event's keys without a database constraint):
+  SQLite 1M, C (load 2.7): 41.3 (7.0 / 9.7 / 24.6: 17.2, 4.3, 3.0); re-run 10.3; CPU 40.3 s; peak 1,835 MB.
+  PostgreSQL 1M, C (load 3.4): 58.3 (8.3 / 12.7 / 37.4: 22.6, 11.9, 2.2); re-run 18.0; CPU 22.7 s; peak 2,003 MB.
 """
 
 import argparse
