@@ -47,6 +47,20 @@ tried in the first tier2 run and dropped: the next run without it was no slower)
   the indexes household by household). With the region's ids in an analysed temporary table (load 1.5): 59.0
   (5.9 / 6.3 / 46.8: COPY 26.5, events 9.8, commit 9.6); re-run 10.4 (reading 8.1); CPU 27.3 s; peak 2,151 MB.
   PostgreSQL's commit is the deferred foreign-key checks (each locks its household or region row).
+Session 33 (tier3 branch), --reuse data, one hold of the shared lock, the machine at load 2-3 (other helpers' load
+tests running beside it; the tier2 figures above were at 1.2-1.5). A: the standards, window and common coverage
+texts held once per run and region (registry.AssessmentBasis), a decision's facts ~145 bytes (was ~580);
+B: A + decision.household without a database constraint (bulk-write FK rule). Seconds: total (load / DuckDB /
+write: INSERT or COPY, events, commit); re-run; CPU; peak RSS:
+  SQLite 1M, A (load 3.0): 50.5 (8.0 / 12.8 / 29.8: 22.2, 4.6, 2.8); re-run 12.0; CPU 43.1 s; peak 1,838 MB.
+  SQLite 1M, B (load 2.1): 44.3 (6.4 / 12.0 / 25.9: 18.2, 4.5, 3.0); re-run 13.7; CPU 43.7 s; peak 1,853 MB.
+  PostgreSQL 1M, A (load 2.3): 57.2 (8.1 / 10.3 / 38.8: 18.1, 10.3, 9.8); re-run 12.2; CPU 21.5 s; peak 1,860 MB.
+  PostgreSQL 1M, B (load 2.3): 49.6 (7.3 / 6.1 / 36.2: 19.7, 9.7, 6.2); re-run 15.3; CPU 22.5 s; peak 1,998 MB.
+The household key cost PostgreSQL's commit 3.5 s (9.8 -> 6.2) and SQLite's INSERT ~4 s (a parent look-up per row).
+DuckDB's 6-13 s and the re-runs' reading vary with the load (DuckDB's threads share 2 cores); neither changed.
+C: B merged with main ea23753 (core Event's keys without a database constraint):
+  SQLite 1M, C (load 2.7): 41.3 (7.0 / 9.7 / 24.6: 17.2, 4.3, 3.0); re-run 10.3; CPU 40.3 s; peak 1,835 MB.
+  PostgreSQL 1M, C (load 3.4): 58.3 (8.3 / 12.7 / 37.4: 22.6, 11.9, 2.2); re-run 18.0; CPU 22.7 s; peak 2,003 MB.
 """
 
 import argparse

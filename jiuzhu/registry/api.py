@@ -76,7 +76,8 @@ def decision_out(d) -> DecisionOut:
     return DecisionOut(id=d.pk, household_id=d.household_id, person_id=d.person_id, assessed_on=d.assessed_on,
                        recommended_tier=d.recommended_tier, tier=d.tier, status=d.status, members=d.members,
                        per_capita_income=d.per_capita_income, dibao_standard=d.dibao_standard, reasons=d.reasons,
-                       override_reason=d.override_reason, valid_from=d.valid_from, valid_to=d.valid_to)
+                       facts=d.all_facts, override_reason=d.override_reason, valid_from=d.valid_from,
+                       valid_to=d.valid_to)
 
 
 def grant_out(g) -> GrantOut:
@@ -110,7 +111,8 @@ def household_decisions(request, household_id: int):
 @router.post("/decisions/{decision_id}", response={200: DecisionOut, 400: ErrorOut, 404: ErrorOut},
              summary="审批层级：确认（confirm）或改定（override，须写理由）")
 def decision_decide(request, decision_id: int, payload: DecisionIn):
-    decision = get_scoped_or_404(TierDecision.objects.select_related("household__region", "person"), request.auth,
+    decision = get_scoped_or_404(TierDecision.objects.select_related("household__region", "person", "basis"),
+                                 request.auth,
                                  scope={"region_field": "household__region"}, pk=decision_id)
     if payload.action == "override":
         decided = services.tier_decision_override(actor=request.auth, decision=decision, tier=payload.tier or "",

@@ -280,13 +280,36 @@ class DecisionStatus(models.TextChoices):
     ENDED = "ended", "已终止"
 
 
+class AssessmentBasis(models.Model):
+    """What every decision of an assessment run in one region and hukou type was based on, held once instead of in
+    each decision's `facts`: the standards applied (低保标准, 边缘线, 存款上限) with their setting rows, the income
+    window, and the coverage texts shared by most households (window fully covered / no record / assets as of the
+    date). Rows are keyed by their content, so a re-run on the same date with the same standards points to the same
+    row. Read back through `TierDecision.all_facts`."""
+
+    key = models.CharField(max_length=32, unique=True)  # md5 of `facts` as written (JSON text)
+    assessed_on = models.DateField("评估基准日")
+    facts = models.JSONField("共同依据", default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "评估共同依据"
+        verbose_name_plural = "评估共同依据"
+
+
+# The coverage kinds of `facts["coverage"]`, and how a decision's own facts leave out the texts its basis holds.
+COVERAGE_KINDS = ("income", "expense", "asset")
+
+
 class TierDecision(models.Model):
     """A tier assessed for a household (or, for 单人户, one member) on a date, with the figures and the
     standards used. An approver confirms or overrides; a later decision supersedes this one."""
 
     # No index of its own: tier_household_status (household, status) serves every lookup by household.
+    # No database constraint (bulk-write FK rule): an assessment writes ~1M rows a run and reads, in its write
+    # transaction, the ids of the households it writes for (assessment.assess: a household gone is skipped).
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions",
-                                  db_index=False)
+                                  db_index=False, db_constraint=False)
     # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
     # suggestions a batch run writes add no index entry for it.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
@@ -298,7 +321,14 @@ class TierDecision(models.Model):
     members = models.PositiveSmallIntegerField("计算人口", default=0)
     per_capita_income = models.DecimalField("人均月收入", max_digits=12, decimal_places=2, default=0)
     dibao_standard = models.DecimalField("适用低保标准", max_digits=10, decimal_places=2, default=0)
-    facts = models.JSONField("依据数据", default=dict)  # figures and standards (with setting row ids) used
+    # The household's own figures (income, deposits, months covered, warnings, changes…). An assessed decision's
+    # standards, window and common coverage texts are in `basis` (one row per run and region); read both through
+    # `all_facts`. Imported and hand-made decisions carry everything here and no basis.
+    facts = models.JSONField("依据数据", default=dict)
+    # Bulk-written (≥100k rows a run) by the assessment, which writes the basis rows in the same transaction: no
+    # database constraint (bulk-write FK rule, ARCHITECTURE), PROTECT kept for the ORM; never looked up by basis.
+    basis = models.ForeignKey(AssessmentBasis, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              db_index=False, db_constraint=False)
     reasons = models.JSONField("认定理由", default=list)
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
@@ -378,6 +408,36 @@ class TierDecision(models.Model):
         if kwargs.get("update_fields") is not None and "facts" in kwargs["update_fields"]:
             kwargs["update_fields"] = {*kwargs["update_fields"], "warned"}
         super().save(*args, **kwargs)
+
+    @property
+    def all_facts(self) -> dict:
+        """What the decision was based on: its basis's standards and window with its own figures over them, and
+        `coverage` per kind (its own text where it has one, else the basis's text for a window fully covered or
+        not at all, told by `income_months` / `expense_months`). Every reader of what a decision was based on
+        (household page, queue, print, API) reads this, not `facts` alone."""
+        own = self.facts if isinstance(self.facts, dict) else {}
+        if self.basis_id is None:
+            return own
+        shared = self.basis.facts or {}
+        texts = shared.get("coverage") or {}
+        merged = {k: v for k, v in shared.items() if k != "coverage"}
+        merged.update(own)
+        merged.setdefault("warnings", [])
+        mine = own.get("coverage") or {}
+        n = shared.get("window_months")
+        coverage = {}
+        for kind in COVERAGE_KINDS:
+            months = merged.get(f"{kind}_months")
+            if kind in mine:
+                coverage[kind] = mine[kind]
+            elif kind == "asset":
+                coverage[kind] = texts.get("asset", "")
+            elif months == n:
+                coverage[kind] = texts.get("full", "")
+            elif months == 0:
+                coverage[kind] = texts.get("none", "")
+        merged["coverage"] = coverage
+        return merged
 
 
 class AssistanceCategory(models.TextChoices):

@@ -31,7 +31,7 @@ LAWSUIT_MONTHS = 6  # 行政诉讼法第四十六条：自知道或者应当知�
 
 def _facts(decision) -> list[list[tuple[str, str]]]:
     """The assessment's figures as label/value pairs, two to a printed row."""
-    facts = decision.facts or {}
+    facts = decision.all_facts
     cells = [(label, facts[key]) for key, label in FACT_LABELS if facts.get(key) not in (None, "")]
     if facts.get("window_start"):
         cells.insert(0, ("收入计算期", f"{str(facts['window_start'])[:10]} 至 {decision.assessed_on:%Y-%m-%d}"))
@@ -52,7 +52,7 @@ def _form_context(request, decision_id: int, purpose: str) -> dict:
     household = decision.household
     members = selectors.with_identity_shown(request.user,
                                             selectors.household_members(actor=request.user, household=household))
-    facts = decision.facts or {}
+    facts = decision.all_facts
     return {
         "decision": decision, "household": household, "members": members,
         "birth_label": selectors.birth_label(request.user),

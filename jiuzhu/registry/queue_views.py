@@ -85,7 +85,7 @@ def _reasons_offered(actor, chosen: str) -> list[tuple[str, str]]:
 
 def _decision_context(request, decision, **extra) -> dict:
     evidence = selectors.queue_evidence(actor=request.user, decision=decision)
-    facts = decision.facts or {}
+    facts = decision.all_facts  # its own figures over the run's basis (standards, window)
     coverage = facts.get("coverage") or {}
     if isinstance(coverage, dict):
         coverage = [f"{INCOME_KINDS.get(k, k)}：{v}" for k, v in coverage.items()]

@@ -92,6 +92,8 @@ class DecisionOut(Schema):
     per_capita_income: float
     dibao_standard: float
     reasons: list[str]
+    # What the decision was based on (TierDecision.all_facts): figures, standards, window, coverage, warnings.
+    facts: dict
     override_reason: str
     valid_from: dt.date | None
     valid_to: dt.date | None

@@ -234,7 +234,7 @@ def assistance_chain(*, actor, household: Household):
 
 def decisions_for(*, actor, household: Household):
     _household_in_scope(actor, household)
-    return household.tier_decisions.select_related("person", "decided_by").order_by("-created_at", "person_id")
+    return household.tier_decisions.select_related("person", "decided_by", "basis").order_by("-created_at", "person_id")
 
 
 def tier_in_force(*, actor, household: Household, on: dt.date | None = None):
@@ -300,7 +300,7 @@ def print_decision_get(*, actor, decision_id: int, purpose: str):
     member the form shows, with the form as the purpose."""
     from jiuzhu.registry.models import TierDecision
 
-    decision = TierDecision.objects.select_related("person", "decided_by").filter(pk=decision_id).first()
+    decision = TierDecision.objects.select_related("person", "decided_by", "basis").filter(pk=decision_id).first()
     if decision is None:
         raise Http404("记录不存在或不在您的管辖范围内")
     decision.household = household_get(actor=actor, household_id=decision.household_id, purpose=purpose)
@@ -528,7 +528,7 @@ def queue_decision_get(*, actor, decision_id: int):
     """One decision with its household, for the decision page. Out of scope: 404."""
     require(actor, Capability.DECIDE_TIERS)
     return get_scoped_or_404(
-        TierDecision.objects.select_related("household__region", "household__head", "person", "decided_by"),
+        TierDecision.objects.select_related("household__region", "household__head", "person", "decided_by", "basis"),
         actor, scope={"region_field": "household__region"}, pk=decision_id)
 
 

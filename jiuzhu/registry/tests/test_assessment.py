@@ -179,7 +179,7 @@ def test_approver_confirms_or_overrides_with_a_reason(standards, register, perso
     confirmed = tier_decision_confirm(actor=persona("longhui_approver"), decision=decision,
                                       valid_from=dt.date(2026, 7, 1))
     assert confirmed.status == "confirmed" and confirmed.valid_to == dt.date(2027, 6, 30)
-    assert confirmed.facts["standard"] == 600
+    assert confirmed.all_facts["standard"] == 600
     # Next year: a new recommendation, overridden, supersedes the confirmed decision.
     income(household, "100")
     later = tier_of(household, on=dt.date(2027, 6, 30))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from conftest import COUNTY_A, member
 from jiuzhu.core.models import Region, TaskRun
 from jiuzhu.registry import assessment, services
-from jiuzhu.registry.models import Asset, Expense, IncomeItem, TierDecision
+from jiuzhu.registry.models import AssessmentBasis, Asset, Expense, Household, IncomeItem, TierDecision
 from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 LATER = dt.date(2026, 9, 30)  # the fixture's decision is in force from 2026-07-01 to 2027-06-30
@@ -32,18 +32,59 @@ def wage(household, amount, start, end, **extra):
                                      period_end=end, **extra)
 
 
+def test_a_household_removed_during_a_run_gets_no_decision(standards, register):
+    """decision.household has no database constraint (bulk-write FK rule): the run's write itself must not point
+    at a household that is gone. One is removed after the rows were read, before they are written."""
+    kept = register()
+    wage(kept, 3600, *WINDOW)
+    gone = Household.objects.create(region=kept.region, address="待注销户", hukou_type="rural")
+    wage(gone, 1200, *WINDOW)
+
+    def remove_before_writing(done, total):
+        if done == 8:  # compared, not written yet
+            gone.delete()
+
+    counts = assessment.assess(on=ON, household_ids=[kept.pk, gone.pk], progress=remove_before_writing)
+    assert counts["assessed"] == 2  # both were read
+    assert not Household.objects.filter(pk=gone.pk).exists()
+    assert list(TierDecision.objects.values_list("household_id", flat=True)) == [kept.pk]
+
 # ---- Coverage and warnings --------------------------------------------------------------------------------
+
+def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decision(standards, register):
+    first, second = register(), register(members=[member("李四", "head", seq=31)])
+    wage(first, 3600, *WINDOW)
+    wage(second, 2400, dt.date(2026, 4, 1), dt.date(2026, 6, 30))  # 3 of the window's 12 months
+    assessment.assess(on=ON, household_ids=[first.pk, second.pk])
+    a, b = (TierDecision.objects.select_related("basis").get(household=h, person=None) for h in (first, second))
+    assert a.basis_id == b.basis_id and AssessmentBasis.objects.count() == 1
+    for own in (a.facts, b.facts):  # the decision's row holds its own figures only
+        assert not {"standard", "near_line", "deposit_limit", "window", "window_start", "standard_settings"} & {*own}
+    assert "coverage" not in a.facts  # fully covered: the basis's text
+    assert b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
+    assert a.basis.facts["standard"] == 600 and set(a.basis.facts["standard_settings"]) >= {"dibao_standard_rural"}
+    full = a.all_facts
+    assert (full["standard"], full["window"], full["window_start"], full["income"], full["warnings"]) == (
+        600, "2025-07 至 2026-06", "2025-07-01", 3600, [])
+    assert full["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
+                                "expense": "无记录（评估期 2025-07 至 2026-06）", "asset": "截至 2026-06-30"}
+    assert b.all_facts["coverage"]["income"].endswith("中的 3 个月）") and b.all_facts["standard"] == 600
+    wage(first, 1200, *WINDOW)  # a new suggestion on the same date and standards points to the same row
+    assessment.assess(on=ON, household_ids=[first.pk])
+    newer = TierDecision.objects.get(household=first, person=None, status="recommended")
+    assert newer.pk != a.pk and newer.basis_id == a.basis_id and AssessmentBasis.objects.count() == 1
+
 
 def test_an_income_record_covering_the_window_gives_no_warning(standards, register):
     household = register()
     wage(household, 3600, *WINDOW)
     decision = assessed(household)
-    assert decision.facts["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
+    assert decision.all_facts["coverage"] == {"income": "2025-07 至 2026-06（评估期全部 12 个月）",
                                           "expense": "无记录（评估期 2025-07 至 2026-06）",
                                           "asset": "截至 2026-06-30"}
-    assert (decision.facts["window"], decision.facts["window_months"], decision.facts["income_months"],
-            decision.facts["expense_months"]) == ("2025-07 至 2026-06", 12, 12, 0)
-    assert decision.facts["warnings"] == []
+    assert (decision.all_facts["window"], decision.all_facts["window_months"], decision.all_facts["income_months"],
+            decision.all_facts["expense_months"]) == ("2025-07 至 2026-06", 12, 12, 0)
+    assert decision.all_facts["warnings"] == []
 
 
 def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standards, register):
@@ -54,14 +95,14 @@ def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standard
     Expense.objects.create(household=household, kind="medical", amount=1200, period_start=dt.date(2026, 1, 1),
                            period_end=dt.date(2026, 1, 31))
     decision = assessed(household)
-    assert decision.facts["coverage"] == {
+    assert decision.all_facts["coverage"] == {
         "income": "2025-07 至 2025-08、2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 5 个月）",
         "expense": "2026-01（评估期 2025-07 至 2026-06 中的 1 个月）",
         "asset": "截至 2026-06-30"}
-    assert decision.facts["warnings"] == [
+    assert decision.all_facts["warnings"] == [
         "收入记录只覆盖评估期 12 个月中的 5 个月（2025-07 至 2025-08、2026-04 至 2026-06）",
         "有 1 条收入记录的期间不在评估期内，未计入"]
-    assert decision.facts["income"] == 1500.0
+    assert decision.all_facts["income"] == 1500.0
     assert decision.reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
 
 
@@ -70,14 +111,14 @@ def test_the_window_follows_the_assessment_date(standards, register):
     household = register()
     wage(household, 900, dt.date(2026, 9, 2), dt.date(2026, 12, 1))
     decision = assessed(household, on=dt.date(2026, 12, 1))
-    assert decision.facts["coverage"]["income"] == "2026-09 至 2026-11（评估期 2025-12 至 2026-11 中的 3 个月）"
-    assert decision.facts["warnings"] == ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]
+    assert decision.all_facts["coverage"]["income"] == "2026-09 至 2026-11（评估期 2025-12 至 2026-11 中的 3 个月）"
+    assert decision.all_facts["warnings"] == ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]
 
 
 def test_no_income_record_at_all_is_a_warning(standards, register):
     decision = assessed(register())
-    assert decision.facts["coverage"]["income"] == "无记录（评估期 2025-07 至 2026-06）"
-    assert decision.facts["warnings"] == ["评估期 12 个月（2025-07 至 2026-06）内没有收入记录"]
+    assert decision.all_facts["coverage"]["income"] == "无记录（评估期 2025-07 至 2026-06）"
+    assert decision.all_facts["warnings"] == ["评估期 12 个月（2025-07 至 2026-06）内没有收入记录"]
 
 
 def test_the_household_page_shows_coverage_warnings_and_changes(standards, register, client_for):
@@ -107,7 +148,7 @@ def test_voided_means_test_rows_never_count(standards, register, persona):
                            period_end=WINDOW[1], **voided)
     decision = assessed(household)
     assert (decision.recommended_tier, decision.per_capita_income) == ("dibao", 300)
-    assert {k: decision.facts[k] for k in ("income", "deposits", "vehicles", "rigid")} == {
+    assert {k: decision.all_facts[k] for k in ("income", "deposits", "vehicles", "rigid")} == {
         "income": 7200.0, "deposits": 0.0, "vehicles": 0, "rigid": 0.0}
 
 
@@ -145,9 +186,9 @@ def test_a_new_income_after_the_decision_brings_a_suggestion_saying_what_changed
     assert (result["written"], result["kept"], result["by_tier"]) == (1, 0, {"dibao": 1})
     new = TierDecision.objects.get(status="recommended")
     day = timezone.localtime(at).date().isoformat()
-    assert new.facts["changes"] == [f"{day} 新登记收入 3,000.00 元（工资性收入）",
+    assert new.all_facts["changes"] == [f"{day} 新登记收入 3,000.00 元（工资性收入）",
                                     f"{day} 作废收入 7,200.00 元（工资性收入）"]
-    assert new.facts["income"] == 3000.0
+    assert new.all_facts["income"] == 3000.0
     again = assessment.assess(on=LATER, region=county())  # the same inputs: not written twice
     assert (again["written"], again["unchanged"], again["kept"]) == (0, 1, 0)
     assert TierDecision.objects.filter(status="recommended").count() == 1

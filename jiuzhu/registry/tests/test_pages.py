@@ -139,6 +139,8 @@ def test_api_runs_the_same_workflow_with_scope(standards, register, client_for):
     assert bad.json()["errors"][0]["message"] == "数值过小"
     decisions = officer.post(f"/api/v1/registry/households/{household.pk}/assess").json()
     assert decisions[0]["recommended_tier"] == "dibao"
+    basis = decisions[0]["facts"]  # what it was based on, its run's standards and window included
+    assert basis["standard"] == 600 and basis["window_months"] == 12 and basis["income"] == 3600
     approver = client_for("longhui_approver")
     confirmed = approver.post(f"/api/v1/registry/decisions/{decisions[0]['id']}", {"action": "confirm"},
                               content_type="application/json").json()
