@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0015_tier3_assessment_basis'),
+        ('registry', '0016_tier3_assessment_basis'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0014_decision_indexes'),
+        ('registry', '0015_imp3_import_fk_rule'),
     ]
 
     operations = [
