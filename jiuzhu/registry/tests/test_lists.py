@@ -276,3 +276,37 @@ def test_tier_filter_reads_the_partial_in_force_index(db):
             cursor.execute("EXPLAIN " + sql, params)
         plan = str(cursor.fetchall())
     assert "tier_force_list" in plan, plan
+
+
+def test_place_and_tier_filters_count_from_the_per_region_tally(world, client_for, monkeypatch):
+    """A long list filtered by place, 认定层级 or 待审批建议 takes its total from one per-region tally of its county
+    (remembered a minute, the page says so) instead of counting each township: the same totals and pages as an
+    exact count, and another county's rows are never in the tally."""
+    from django.core.cache import cache
+
+    town_a = _bulk(VILLAGE_A, 6)
+    town_a2 = _bulk(VILLAGE_A2, 4)
+    other = _bulk(VILLAGE_B, 9)
+    for pk in town_a[:2] + town_a2[:1] + other:
+        _pending(Household.objects.get(pk=pk), "dibao")
+    officer = client_for("longhui_officer")
+    place = Region.objects.get(code=VILLAGE_A).parent.name  # 桃洪镇, by name as the picker takes it
+    urls = {"/registry/households/": 10, f"/registry/households/?place={place}": 6,
+            "/registry/households/?pending=dibao": 3, f"/registry/households/?pending=dibao&place={place}": 2,
+            "/registry/households/?tier=dibao": 0}
+    exact = {u: officer.get(u).content.decode() for u in urls}
+    monkeypatch.setattr(lists, "COUNT_CACHED_FROM", 1)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        tallied = {u: officer.get(u).content.decode() for u in urls}
+    for url, total in urls.items():
+        assert _rows(tallied[url]) == _rows(exact[url]) and len(_rows(exact[url])) == total, url
+        if total:
+            assert f"共 {total} 户" in exact[url] and "每分钟统计一次" not in exact[url], url
+            assert f"共 {total} 户" in tallied[url] and "每分钟统计一次" in tallied[url], url
+    tallies = [q["sql"] for q in queries if q["sql"].startswith('SELECT "registry_household"."region_id" AS')]
+    assert len(tallies) == 3  # the county, its pending 低保 and its 低保 in force: each counted once
+    counted = [q["sql"] for q in queries if 'COUNT(*) AS "__count" FROM "registry_household"' in q["sql"]]
+    assert len(counted) == 1 and "'dibao'" in counted[0]  # only 认定层级 低保, whose tally is empty: exact
+    persons = officer.get(f"/registry/persons/?place={place}").content.decode()
+    assert "每分钟统计一次" not in persons  # no person in the county: nothing to tally, counted exactly
