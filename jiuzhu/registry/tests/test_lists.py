@@ -335,3 +335,31 @@ def test_place_indexes_carry_what_the_lists_read_on_postgresql(db):
         cursor.execute("EXPLAIN " + sql, params)
         plan = str(cursor.fetchall())
     assert "Index Only Scan using household_region" in plan, plan
+
+
+def test_tier_filtered_pages_walked_row_by_row_are_the_planners_pages(world, client_for, monkeypatch):
+    """A 待审批建议/认定层级-filtered page that SQLite reads by walking its order's index asks each row for its
+    decision (EXISTS) instead of collecting every decision of the tier: the same rows, in order, at both ends."""
+    ids = _bulk(VILLAGE_A, 30) + _bulk(VILLAGE_A2, 20)
+    for pk in ids[::2]:
+        _pending(Household.objects.get(pk=pk), "dibao")
+    officer = client_for("longhui_officer")
+    place = Region.objects.get(code=VILLAGE_A).parent.name
+    urls = [f"/registry/households/?pending=dibao&sort={s}&page={p}" for s in ("-id", "region", "-region")
+            for p in ("1", "last")] + [f"/registry/households/?pending=dibao&place={place}&page=last",
+                                       "/registry/persons/?pending=dibao&page=2"]
+    monkeypatch.setattr(lists, "WALK_ROWS", 0)  # never walk: the planner's pages
+    planner = [_rows(officer.get(u).content.decode()) for u in urls[:-1]]
+    planner_persons = officer.get(urls[-1]).content.decode()
+    monkeypatch.setattr(lists, "WALK_ROWS", 10**9)
+    with CaptureQueriesContext(connection) as queries:
+        walked = [_rows(officer.get(u).content.decode()) for u in urls[:-1]]
+        walked_persons = officer.get(urls[-1]).content.decode()
+    assert walked == planner and all(walked)
+    assert planner[0] == [str(i) for i in sorted(ids[::2], reverse=True)[:20]]
+    assert planner[-1] == [str(i) for i in sorted(ids[:30:2], reverse=True)]  # one page: the township's 15
+    assert walked_persons.split("<tbody>")[1] == planner_persons.split("<tbody>")[1]
+    if connection.vendor == "sqlite":
+        assert any("EXISTS" in q["sql"] and '+"registry_household"."region_id" IN (' in q["sql"] for q in queries)
+    else:  # PostgreSQL's planner weighs LIMIT itself: never walked
+        assert not any("EXISTS" in q["sql"] for q in queries)
