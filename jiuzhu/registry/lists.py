@@ -247,13 +247,12 @@ def tier_walk(model, search: dict, *, number: int, count: int, per_page: int = P
     pending 低保 (1,300 of 367,000 households) is 6,000 rows walked, 2 ms, instead of collecting 30,000 decisions
     (100 ms); a rare tier is left to the planner."""
     from django.db import connections
-    from django.db.models import Max
 
     if connections[model.objects.db].vendor != "sqlite" or not (search.get("tier") or search.get("pending")):
         return False
     if count <= 0:
         return False
-    rows = model.objects.aggregate(m=Max("pk"))["m"] or 0
+    rows = newest_ids(model)[0] or 0
     before = min((number - 1) * per_page, max(0, count - number * per_page))
     return rows * (before + per_page) / count <= WALK_ROWS
 
@@ -423,6 +422,15 @@ def person_page(actor, data, *, on: dt.date | None = None) -> tuple[ListRequest,
 
 
 COUNT_SECONDS = 60
+
+
+def newest_ids(model) -> tuple:
+    """(the newest id of `model`, the newest decision id) in one query: what a remembered count is keyed on."""
+    newest_decision = TierDecision.objects.order_by("-pk").values("pk")[:1]
+    row = model.objects.order_by("-pk").values_list("pk", Subquery(newest_decision)).first()
+    return tuple(row) if row else (None, None)
+
+
 COUNT_CACHED_FROM = 5000
 
 
@@ -435,12 +443,11 @@ def list_count(qs: QuerySet, model) -> int:
     import hashlib
 
     from django.core.cache import cache
-    from django.db.models import Max
 
     if qs.query.is_empty():
         return 0
     sql, params = qs.values("pk").query.sql_with_params()
-    newest = (model.objects.aggregate(m=Max("pk"))["m"], TierDecision.objects.aggregate(m=Max("pk"))["m"])
+    newest = newest_ids(model)
     key = "list-count:" + hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
     count = cache.get(key)
     if count is None:
@@ -477,13 +484,12 @@ def region_tally_count(qs: QuerySet, model, region=None) -> int | None:
     import hashlib
 
     from django.core.cache import cache
-    from django.db.models import Max
 
     from jiuzhu.core.models import Region
 
     tally_qs = qs.order_by().values("region_id").annotate(n=Count("pk"))
     sql, params = tally_qs.query.sql_with_params()
-    newest = (model.objects.aggregate(m=Max("pk"))["m"], TierDecision.objects.aggregate(m=Max("pk"))["m"])
+    newest = newest_ids(model)
     key = "region-tally:" + hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
     tally = cache.get(key)
     if tally is None:
