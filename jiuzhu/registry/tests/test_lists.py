@@ -310,6 +310,8 @@ def test_place_and_tier_filters_count_from_the_per_region_tally(world, client_fo
     assert len(counted) == 1 and "'dibao'" in counted[0]  # only 认定层级 低保, whose tally is empty: exact
     persons = officer.get(f"/registry/persons/?place={place}").content.decode()
     assert "每分钟统计一次" not in persons  # no person in the county: nothing to tally, counted exactly
+    nowhere = officer.get("/registry/households/?place=没有这个镇").content.decode()
+    assert _rows(nowhere) == [] and "共 10 户" not in nowhere  # a place matching nothing: no total from the tally
 
 
 def test_place_indexes_carry_what_the_lists_read_on_postgresql(db):
