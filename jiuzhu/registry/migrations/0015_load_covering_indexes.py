@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='person',
-            index=models.Index(fields=['region', 'birth_date'], include=('household', 'id'), name='person_region_birth'),
+            index=models.Index(fields=['region', 'birth_date'], include=('household', 'id'),
+                               name='person_region_birth'),
         ),
     ]
