@@ -86,7 +86,10 @@ class Household(models.Model):
     class Meta:
         verbose_name = "家庭"
         verbose_name_plural = "家庭"
-        indexes = [models.Index(fields=["region", "is_active"], name="household_region")]  # scoped lists
+        # Scoped lists. On PostgreSQL the id is carried (INCLUDE) so a place's households are read from the index
+        # alone (index-only scan) instead of one heap page per household: 89 ms -> 3 ms for a township's 18,500
+        # households at 1,000,000 persons. SQLite's indexes carry the rowid anyway (include is ignored there).
+        indexes = [models.Index(fields=["region", "is_active"], include=["id"], name="household_region")]
 
     def __str__(self):
         return f"{self.address}（户号 {self.pk}）"
@@ -143,7 +146,9 @@ class Person(models.Model):
             models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique"),
         ]
         indexes = [
-            models.Index(fields=["region", "birth_date"], name="person_region_birth"),  # lists by age band
+            # Lists by place and age band. PostgreSQL: household and id INCLUDEd, so a township's person list
+            # (ordered by household) is an index-only scan, not 50,000 heap rows (197 ms -> 29 ms at 1M persons).
+            models.Index(fields=["region", "birth_date"], include=["household", "id"], name="person_region_birth"),
             models.Index(fields=["household", "relation"], name="person_household"),
             models.Index(fields=["name"], name="person_name"),  # list search by name prefix (range, lists.py)
             # Home work list: grants still paid after a death start from the (few) deceased (worklist.py).
@@ -362,7 +367,10 @@ class TierDecision(models.Model):
         verbose_name = "层级认定"
         verbose_name_plural = "层级认定"
         indexes = [
-            models.Index(fields=["household", "status"], name="tier_household_status"),
+            # PostgreSQL: the 待审批建议 filter's probe per household reads recommended_tier and person from the
+            # index alone (migration 0016_load_*: 414 ms -> 90 ms for a township's pending 低保 at 1M persons).
+            models.Index(fields=["household", "status"], include=["recommended_tier", "person"],
+                         name="tier_household_status"),
             # list filter 认定层级: household ids of one tier in force (lists.py), and the monitoring snapshot's
             # decisions in force. Partial, decisions in force only, so a batch run's suggestions skip it; SQLite
             # uses it only when the query carries this very term with literals (lists.IN_FORCE_SQLITE).
