@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0014_decision_indexes'),
+        ('registry', '0017_tier3_decision_household_fk'),
     ]
 
     operations = [

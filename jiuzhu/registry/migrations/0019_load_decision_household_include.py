@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0015_load_covering_indexes'),
+        ('registry', '0018_load_covering_indexes'),
     ]
 
     operations = [
