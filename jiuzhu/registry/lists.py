@@ -386,16 +386,23 @@ def household_page(actor, data, *, on: dt.date | None = None) -> tuple[ListReque
     if lr.blocked:
         qs = qs.none()
     search = lambda **rest: selectors.household_search(actor=actor, on=on, **rest)  # noqa: E731
-    paginator = _paginator(actor, lr, qs, Household, search)
-    number = page_number(data.get("page"), paginator.num_pages)
-    if tier_walk(Household, lr.search, number=number, count=paginator.count) and not lr.blocked:
-        ids = page_ids(walk_search(search, lr.search, on=on), lr.ordering, number=number, count=paginator.count,
-                       walk=True)
-    else:
-        ids = page_ids(qs, lr.ordering, number=number, count=paginator.count)
+    number, paginator, ids = _page_of(lr, qs, Household, search, data, on=on)
     rows = in_order(page_columns(Household, on).filter(pk__in=ids).select_related("region", "head"), ids)
     _labels(rows)
     return lr, ListPage(rows, number, paginator)
+
+
+def _page_of(lr: ListRequest, qs: QuerySet, model, search, data, *, on: dt.date,
+             household: str = "pk") -> tuple[int, ListPaginator, list[int]]:
+    """The page number asked for, the paginator and the ids of that page; a 认定层级/待审批建议-filtered page
+    is read by walking its order on SQLite when that walks few rows (tier_walk)."""
+    paginator = _paginator(lr, qs, model, search)
+    number = page_number(data.get("page"), paginator.num_pages)
+    if not lr.blocked and tier_walk(model, lr.search, number=number, count=paginator.count):
+        qs, walk = walk_search(search, lr.search, on=on, household=household), True
+    else:
+        walk = None
+    return number, paginator, page_ids(qs, lr.ordering, number=number, count=paginator.count, walk=walk)
 
 
 def person_page(actor, data, *, on: dt.date | None = None) -> tuple[ListRequest, ListPage]:
@@ -408,13 +415,7 @@ def person_page(actor, data, *, on: dt.date | None = None) -> tuple[ListRequest,
     if lr.blocked:
         qs = qs.none()
     search = lambda **rest: selectors.person_search(actor=actor, on=on, **rest)  # noqa: E731
-    paginator = _paginator(actor, lr, qs, Person, search)
-    number = page_number(data.get("page"), paginator.num_pages)
-    if tier_walk(Person, lr.search, number=number, count=paginator.count) and not lr.blocked:
-        ids = page_ids(walk_search(search, lr.search, on=on, household="household_id"), lr.ordering, number=number,
-                       count=paginator.count, walk=True)
-    else:
-        ids = page_ids(qs, lr.ordering, number=number, count=paginator.count)
+    number, paginator, ids = _page_of(lr, qs, Person, search, data, on=on, household="household_id")
     rows = in_order(page_columns(Person, on, household="household_id").filter(pk__in=ids)
                     .select_related("region", "household"), ids)
     _labels(rows)
@@ -431,6 +432,15 @@ def newest_ids(model) -> tuple:
     return tuple(row) if row else (None, None)
 
 
+def _remembered_key(prefix: str, qs: QuerySet, model) -> str:
+    """The cache key of a count remembered for a minute: the query's SQL and parameters (the jurisdiction and
+    every filter) and the newest ids (newest_ids), so a new row counts at once."""
+    import hashlib
+
+    sql, params = qs.query.sql_with_params()
+    return prefix + hashlib.sha256(repr((sql, params, newest_ids(model))).encode()).hexdigest()
+
+
 COUNT_CACHED_FROM = 5000
 
 
@@ -440,15 +450,11 @@ def list_count(qs: QuerySet, model) -> int:
     registration, an import or a new suggestion counts at once; only a status change (a confirmation) may
     show in the count up to a minute late. Many officers paging one county's list count it once a minute
     per server process instead of once per page."""
-    import hashlib
-
     from django.core.cache import cache
 
     if qs.query.is_empty():
         return 0
-    sql, params = qs.values("pk").query.sql_with_params()
-    newest = newest_ids(model)
-    key = "list-count:" + hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
+    key = _remembered_key("list-count:", qs.values("pk"), model)
     count = cache.get(key)
     if count is None:
         count = qs.count()
@@ -460,7 +466,7 @@ def list_count(qs: QuerySet, model) -> int:
 TALLIED_FILTERS = {"region", "tier", "pending"}  # the filters officers click again and again
 
 
-def _paginator(actor, lr: ListRequest, qs: QuerySet, model, search) -> ListPaginator:
+def _paginator(lr: ListRequest, qs: QuerySet, model, search) -> ListPaginator:
     """The list's paginator. A list filtered by place, 认定层级 and 待审批建议 only (or not at all) takes its
     count from the per-region tally of the same filters without the place when that is long; any other filter
     counts its own query (list_count)."""
@@ -481,16 +487,12 @@ def region_tally_count(qs: QuerySet, model, region=None) -> int | None:
     then count the county once a minute instead of counting each township (50,000 persons, or its pending
     suggestions among 18,000 households) on their first page. None when `qs` holds fewer than
     COUNT_CACHED_FROM rows: such a list is counted exactly (list_count)."""
-    import hashlib
-
     from django.core.cache import cache
 
     from jiuzhu.core.models import Region
 
     tally_qs = qs.order_by().values("region_id").annotate(n=Count("pk"))
-    sql, params = tally_qs.query.sql_with_params()
-    newest = newest_ids(model)
-    key = "region-tally:" + hashlib.sha256(repr((sql, params, newest)).encode()).hexdigest()
+    key = _remembered_key("region-tally:", tally_qs, model)
     tally = cache.get(key)
     if tally is None:
         by_region = {row["region_id"]: row["n"] for row in tally_qs}
