@@ -368,7 +368,7 @@ class TierDecision(models.Model):
         verbose_name_plural = "层级认定"
         indexes = [
             # PostgreSQL: the 待审批建议 filter's probe per household reads recommended_tier and person from the
-            # index alone (migration 0016_load_*: 414 ms -> 90 ms for a township's pending 低保 at 1M persons).
+            # index alone (migration 0019_load_*: 414 ms -> 90 ms for a township's pending 低保 at 1M persons).
             models.Index(fields=["household", "status"], include=["recommended_tier", "person"],
                          name="tier_household_status"),
             # list filter 认定层级: household ids of one tier in force (lists.py), and the monitoring snapshot's

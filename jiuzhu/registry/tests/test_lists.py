@@ -316,7 +316,7 @@ def test_place_and_tier_filters_count_from_the_per_region_tally(world, client_fo
 
 def test_place_indexes_carry_what_the_lists_read_on_postgresql(db):
     """PostgreSQL reads a township's households and persons, and probes each for a pending suggestion, from the
-    indexes alone (index-only scans) because they INCLUDE the columns the list queries read (0015/0016_load); an
+    indexes alone (index-only scans) because they INCLUDE the columns the list queries read (0018/0019_load); an
     index without them costs a heap page per row (a township's person page: 29 ms → 197 ms at 1M persons). The
     plans were read with EXPLAIN ANALYZE at 1M persons; a test database's few unvacuumed rows plan otherwise."""
     import pytest
