@@ -484,16 +484,15 @@ def household_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, 
 # The benefit cells of a household that were accepted -> the values they gave: a roster's households share a
 # few hundred combinations of tier, class, amount, sizes and month (the bank account, its own, is not kept).
 _BENEFITS_SEEN: dict = {}
-_BENEFIT_KEYS = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size", "covered_persons",
-                 "bank_name", "roster_month")
-_BENEFIT_ATTRIBUTES = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size",
-                       "covered_persons", "bank_name", "roster_month")
+# The benefit columns, which are also the HouseholdRow attributes they give.
+_BENEFIT_FIELDS = ("tier", "benefit_class", "monthly_amount", "dibao_standard", "family_size", "covered_persons",
+                   "bank_name", "roster_month")
 
 
 def _benefits(household: HouseholdRow, raw: dict, errors: RowErrors, at, defaults: dict) -> None:
     """household_from_raw's benefit columns; a combination of cells already accepted (without an error or a
     notice) is not parsed again. Cells are keyed with their type (1, 1.0 and True are one dict key, not one cell)."""
-    values = [raw.get(name) for name in _BENEFIT_KEYS]
+    values = [raw.get(name) for name in _BENEFIT_FIELDS]
     key = (*values, *map(type, values), defaults.get("tier", ""), defaults.get("roster_month"),
            bool(_text(raw.get("bank_account"))))
     try:
@@ -501,7 +500,7 @@ def _benefits(household: HouseholdRow, raw: dict, errors: RowErrors, at, default
     except TypeError:  # an unhashable cell: never from a file, but be safe
         found, key = None, None
     if found is not None:
-        for name, value in zip(_BENEFIT_ATTRIBUTES, found, strict=True):
+        for name, value in zip(_BENEFIT_FIELDS, found, strict=True):
             setattr(household, name, value)
         _account(household, raw, errors, at)
         return
@@ -510,7 +509,7 @@ def _benefits(household: HouseholdRow, raw: dict, errors: RowErrors, at, default
     if key is not None and len(errors.items) + len(errors.notices) == before:  # a notice is given every time
         if len(_BENEFITS_SEEN) >= 10_000:
             _BENEFITS_SEEN.clear()
-        _BENEFITS_SEEN[key] = tuple(getattr(household, name) for name in _BENEFIT_ATTRIBUTES)
+        _BENEFITS_SEEN[key] = tuple(getattr(household, name) for name in _BENEFIT_FIELDS)
 
 
 def _account(household: HouseholdRow, raw: dict, errors: RowErrors, at) -> None:

@@ -124,7 +124,7 @@ def test_benefit_cells_remembered_once_accepted_give_every_household_its_errors_
         errors = RowErrors()
         household = validation.household_from_raw(raw, errors, row, defaults={"roster_month": dt.date(2026, 1, 1)})
         values = None if household is None else {
-            k: getattr(household, k) for k in (*validation._BENEFIT_ATTRIBUTES, "bank_account")}
+            k: getattr(household, k) for k in (*validation._BENEFIT_FIELDS, "bank_account")}
         return values, [(e["row"], e["field"], e["message"]) for e in errors.items], \
             [(e["row"], e["field"], e["message"]) for e in errors.notices]
 
