@@ -372,10 +372,11 @@ def _reason_match(pattern: str):
     return RawSQL(sql, [pattern], output_field=BooleanField())  # noqa: S611 - constant SQL, pattern a parameter
 
 
-def _queue_in_regions(qs, regions):
-    """Decisions whose household lies in one of `regions`, asked of each decision on its own (a correlated
-    subquery PostgreSQL cannot flatten into a join): the queue is then always walked in id order on its index and
-    stops after a page, instead of the planner starting from the regions' households and sorting them all."""
+def in_household_regions(qs, regions):
+    """Rows of `qs` (a model with a `household` key: decisions, grants) whose household lies in one of `regions`,
+    asked of each row on its own (a correlated subquery PostgreSQL cannot flatten into a join): a capped or paged
+    walk of the row's own index then stops after a page, instead of the planner starting from the regions'
+    households and joining or sorting them all."""
     from django.db import connections
     from django.db.models import BooleanField, OuterRef, Subquery
     from django.db.models.expressions import RawSQL
@@ -383,25 +384,31 @@ def _queue_in_regions(qs, regions):
     # The region ids as a list, not a subquery: `IN (SELECT …)` would be flattened into a join again.
     region_ids = list(regions.values_list("pk", flat=True))
     if connections[qs.db].vendor == "postgresql":  # one array parameter, however many villages
-        in_regions = RawSQL("(SELECT h.region_id FROM registry_household h "
-                            "WHERE h.id = registry_tierdecision.household_id) = ANY(%s)", [region_ids],
-                            output_field=BooleanField())
+        # The model's own table name, never user input.
+        sql = f"(SELECT h.region_id FROM registry_household h WHERE h.id = {qs.model._meta.db_table}.household_id)"  # noqa: S608
+        in_regions = RawSQL(sql + " = ANY(%s)", [region_ids], output_field=BooleanField())  # noqa: S611
         return qs.alias(in_regions=in_regions).filter(in_regions=True)
     household_region = Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("region_id")[:1])
     return qs.alias(household_region=household_region).filter(household_region__in=region_ids)
 
 
-def queue_pending(actor, *, township=None):
-    """Decisions awaiting approval (待审批) in the approver's jurisdiction (and in `township`, a Region in it)."""
+def in_jurisdiction(qs, actor):
+    """`qs` (decisions, grants) within the actor's jurisdiction, per row as `in_household_regions` asks: the
+    superuser's everything, and the nothing of an inactive, region-less or department actor, come from `scoped`."""
     from jiuzhu.core.scoping import is_department_actor
 
+    if actor.is_superuser or not actor.is_active or not actor.region_id or is_department_actor(actor):
+        return scoped(qs, actor, region_field="household__region")
+    return in_household_regions(qs, regions_in_scope(actor=actor))
+
+
+def queue_pending(actor, *, township=None):
+    """Decisions awaiting approval (待审批) in the approver's jurisdiction (and in `township`, a Region in it)."""
     require(actor, Capability.DECIDE_TIERS)
     qs = TierDecision.objects.filter(status=DecisionStatus.RECOMMENDED)
     if township is not None:
-        return _queue_in_regions(qs, regions_in_scope(actor=actor).filter(path__startswith=township.path))
-    if actor.is_superuser or not actor.is_active or not actor.region_id or is_department_actor(actor):
-        return scoped(qs, actor, region_field="household__region")  # everything, or nothing
-    return _queue_in_regions(qs, regions_in_scope(actor=actor))
+        return in_household_regions(qs, regions_in_scope(actor=actor).filter(path__startswith=township.path))
+    return in_jurisdiction(qs, actor)
 
 
 def queue_townships(actor):

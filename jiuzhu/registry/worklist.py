@@ -15,6 +15,7 @@ from jiuzhu.core.scoping import scoped
 from jiuzhu.core.worklist import DUE, NORMAL, WorkItem, item
 from jiuzhu.registry import checks
 from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, GrantStatus, Household, TierDecision
+from jiuzhu.registry.selectors import in_jurisdiction
 
 EXPIRY_DAYS = 30  # a decision whose validity ends within this many days needs its review
 STALE_DAYS = 30  # a suggestion waiting longer than this is overdue
@@ -32,7 +33,10 @@ def _url(name: str, fallback: str, query: str = "") -> str:
 
 
 def _decisions(actor):
-    return scoped(TierDecision.objects.all(), actor, region_field="household__region")
+    # Each decision's household asked on its own: the capped count walks the decision index (status, valid_to
+    # or created_at) and stops, instead of joining every household of the county first (1M households on
+    # PostgreSQL: 31 → 7 ms for the expiring reviews).
+    return in_jurisdiction(TierDecision.objects.all(), actor)
 
 
 def pending_decisions(actor) -> WorkItem | None:
@@ -74,8 +78,7 @@ def grants_after_death(actor) -> WorkItem | None:
     if not can(actor, Capability.VIEW_REGISTRY) or not (
             can(actor, Capability.PROPOSE_GRANTS) or can(actor, Capability.DECIDE_TIERS)):
         return None
-    grants = scoped(AssistanceGrant.objects.filter(status=GrantStatus.ACTIVE), actor,
-                    region_field="household__region")
+    grants = in_jurisdiction(AssistanceGrant.objects.filter(status=GrantStatus.ACTIVE), actor)
     return item("已死亡人员仍在发放的救助", checks.after_death(grants),
                 _url("registry:assistance_report", "/registry/report/assistance/"), urgency=DUE,
                 hint="核实后终止发放；重复与过度救助的其他情形见报告")
