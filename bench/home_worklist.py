@@ -2,7 +2,7 @@
 {"households": N, "db": ..., "roles": {"approver": {"p50_ms": ..., "p95_ms": ..., "worklist_p50_ms": ...,
 "worklist_p95_ms": ..., "queries": ..., "items": {...}}, ...}} (p50/p95: the whole page; worklist_*: its counts)
 
-    python bench/home_worklist.py --households 1000000 [--db sqlite|postgres] [--requests 30]
+    python bench/home_worklist.py --households 1000000 [--db sqlite|postgres] [--requests 30] [--reuse]
 
 Data: N households (half in each demo county), a head each, one tier decision each (15 % waiting, a quarter of
 those for over 30 days and 3 % with coverage warnings; 70 % in force, expiring evenly over two years; the rest
@@ -21,7 +21,7 @@ import statistics
 import sys
 import time
 
-from _setup import fresh_database
+from _setup import existing_database, fresh_database
 
 ROLES = ["window", "officer", "approver", "coordinator", "clerk", "analyst", "auditor", "admin"]
 
@@ -111,14 +111,41 @@ def generate(households: int, seed: int = 14) -> None:
         cursor.execute("ANALYZE")  # planner statistics, as after any bulk load
 
 
+def _earlier_run(db: str, households: int) -> bool:
+    """--reuse: the database an earlier run generated, migrated to the code measured, when its size matches."""
+    if not existing_database(db, "jiuzhu_bench_home"):
+        return False
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db.utils import DatabaseError
+
+    settings.STORAGES = {**settings.STORAGES,  # as fresh_database: pages render without a collectstatic manifest
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    from jiuzhu.registry.models import Household
+
+    try:
+        if Household.objects.count() != households:
+            return False
+    except DatabaseError:
+        return False
+    call_command("migrate", verbosity=0)
+    return True
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure an earlier run's database again when it holds the same number of households")
     args = parser.parse_args()
-    fresh_database(args.db, "jiuzhu_bench_home")
-    generate(args.households)
+    if args.reuse:
+        if not _earlier_run(args.db, args.households):  # Django is set up on that database now: no way back
+            raise SystemExit(f"没有 {args.households} 户的上次数据：请去掉 --reuse 重新生成")
+    else:
+        fresh_database(args.db, "jiuzhu_bench_home")
+        generate(args.households)
 
     from django.db import connection
     from django.test import Client
