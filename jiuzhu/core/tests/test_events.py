@@ -1,6 +1,8 @@
+import datetime as dt
 import pathlib
 
 import pytest
+from django.utils import timezone
 
 from jiuzhu.core import events
 from jiuzhu.core.events import (
@@ -79,14 +81,16 @@ def test_record_events_writes_the_set_and_schedules_one_task(world, persona, cal
     county = Region.objects.get(code="430524")
     rows = [EventRow(subject_id=900 + i, person_id=i, household_id=800 + i, region_id=county.pk,
                      summary=f"第{i}户", payload={"n": i}) for i in range(3)]
+    when = timezone.now() - dt.timedelta(days=3)  # the time the caller gives, not the time of writing
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert record_events(kind=KIND, subject_model=Region, rows=rows, actor=officer) == 3
-    assert len(callbacks) == 1  # one enqueue for the set, not one per event
+        assert record_events(kind=KIND, subject_model=Region, rows=[], actor=officer) == 0
+        assert record_events(kind=KIND, subject_model=Region, rows=rows, actor=officer, occurred_at=when) == 3
+    assert len(callbacks) == 1  # one enqueue for the set, not one per event (and none for an empty set)
     written = list(Event.objects.filter(kind=KIND).order_by("pk").values_list(
         "subject_type", "subject_id", "person_id", "household_id", "region_id", "actor_id", "organization_id",
-        "summary", "payload"))
+        "summary", "payload", "occurred_at"))
     assert written == [("core.region", str(900 + i), i, 800 + i, county.pk, officer.pk, officer.organization_id,
-                        f"第{i}户", {"n": i}) for i in range(3)]
+                        f"第{i}户", {"n": i}, when) for i in range(3)]
     assert calls == list(Event.objects.filter(kind=KIND).order_by("pk").values_list("pk", flat=True))
 
 

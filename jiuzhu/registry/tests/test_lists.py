@@ -314,6 +314,28 @@ def test_place_and_tier_filters_count_from_the_per_region_tally(world, client_fo
     assert _rows(nowhere) == [] and "共 10 户" not in nowhere  # a place matching nothing: no total from the tally
 
 
+def test_a_remembered_count_counts_a_new_household_or_suggestion_at_once(world, client_for, monkeypatch):
+    """Counts remembered for a minute (list_count, the per-region tally) are keyed on the newest household and
+    decision ids: a registration or a new suggestion shows in the next page's total, not a minute later."""
+    from django.core.cache import cache
+
+    ids = _bulk(VILLAGE_A, 3)
+    monkeypatch.setattr(lists, "COUNT_CACHED_FROM", 1)
+    cache.clear()
+    officer = client_for("longhui_officer")
+    place = Region.objects.get(code=VILLAGE_A).parent.name
+    by_place, pending = f"/registry/households/?place={place}", "/registry/households/?pending=tekun"
+    assert "共 3 户" in officer.get(by_place).content.decode()
+    assert lists.list_count(Household.objects.all(), Household) == 3
+    _bulk(VILLAGE_A, 1)
+    assert "共 4 户" in officer.get(by_place).content.decode()  # the tally, counted again
+    assert lists.list_count(Household.objects.all(), Household) == 4
+    _pending(Household.objects.get(pk=ids[0]))
+    assert len(_rows(officer.get(pending).content.decode())) == 1 and lists.list_count(
+        Household.objects.filter(tier_decisions__status="recommended"), Household) == 1
+    assert lists.list_count(Household.objects.none(), Household) == 0
+
+
 def test_place_indexes_carry_what_the_lists_read_on_postgresql(db):
     """PostgreSQL reads a township's households and persons, and probes each for a pending suggestion, from the
     indexes alone (index-only scans) because they INCLUDE the columns the list queries read (0018/0019_load); an
