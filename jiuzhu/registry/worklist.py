@@ -32,11 +32,18 @@ def _url(name: str, fallback: str, query: str = "") -> str:
     return url + (f"?{query}" if query else "")
 
 
+def _in_jurisdiction(qs, actor):
+    """`qs` (decisions, grants) in the actor's jurisdiction. PostgreSQL asks each row's household on its own:
+    the capped count walks the row's index (status, valid_to or created_at) and stops, instead of joining every
+    household of the county first (1M households: the expiring reviews 31 → 7 ms, grants after death 41 → 7 ms).
+    SQLite's planner does the opposite with that form (the expiring reviews 276 ms) and joins well: scoped."""
+    if connection.vendor == "postgresql":
+        return in_jurisdiction(qs, actor)
+    return scoped(qs, actor, region_field="household__region")
+
+
 def _decisions(actor):
-    # Each decision's household asked on its own: the capped count walks the decision index (status, valid_to
-    # or created_at) and stops, instead of joining every household of the county first (1M households on
-    # PostgreSQL: 31 → 7 ms for the expiring reviews).
-    return in_jurisdiction(TierDecision.objects.all(), actor)
+    return _in_jurisdiction(TierDecision.objects.all(), actor)
 
 
 def pending_decisions(actor) -> WorkItem | None:
@@ -78,7 +85,7 @@ def grants_after_death(actor) -> WorkItem | None:
     if not can(actor, Capability.VIEW_REGISTRY) or not (
             can(actor, Capability.PROPOSE_GRANTS) or can(actor, Capability.DECIDE_TIERS)):
         return None
-    grants = in_jurisdiction(AssistanceGrant.objects.filter(status=GrantStatus.ACTIVE), actor)
+    grants = _in_jurisdiction(AssistanceGrant.objects.filter(status=GrantStatus.ACTIVE), actor)
     return item("已死亡人员仍在发放的救助", checks.after_death(grants),
                 _url("registry:assistance_report", "/registry/report/assistance/"), urgency=DUE,
                 hint="核实后终止发放；重复与过度救助的其他情形见报告")
