@@ -211,7 +211,8 @@ CREATE VIEW exp AS SELECT household_id, amount, DATE '1970-01-01' + CAST(start_d
 
 # The whole rule set. $on is the assessment date; std holds one row of standards per region.
 ASSESS_SQL = r"""
-CREATE MACRO yuan(x) AS regexp_replace(format('{:.2f}', round(x, 2)), '\.00$', '');
+-- A sum in yuan, "12.50" or "12": '.00' can only be the end of a '{:.2f}' text (its one point).
+CREATE MACRO yuan(x) AS replace(format('{:.2f}', round(x, 2)), '.00', '');
 -- Month k of a window starting on ws runs from ws + k months to the day before ws + (k + 1) months; it is
 -- named by the year and month it starts in ("2025-12").
 CREATE MACRO month_label(ws, k) AS strftime(ws + to_months(CAST(k AS INTEGER)), '%Y-%m');
@@ -388,7 +389,8 @@ cw AS (
            CASE WHEN income_outside > 0 THEN format('有 {} 条收入记录的期间不在评估期内，未计入', income_outside) END
          ], lambda x: x IS NOT NULL) AS warnings
   FROM cw0 c
-)
+),
+r AS (
 SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS pci, standard,
   list_filter([
     format('家庭人口 {} 人，收入计算期 {} 至 {}', members, strftime(wstart, '%Y-%m-%d'), strftime($on, '%Y-%m-%d')),
@@ -431,7 +433,12 @@ SELECT t.household_id, mt.person_id, 'dibao', 1, round(t.pci, 2), t.standard,
     json_object('coverage', t.own_coverage, 'warnings', CASE WHEN len(t.warnings) > 0 THEN to_json(t.warnings) END)),
   t.income_months < t.n, t.input_key, len(t.warnings) > 0, t.basis_key
 FROM cw t JOIN mt USING (household_id)
-WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '');
+WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '')
+)
+-- run_key: the date, the figures, the facts and the basis, hashed as the decisions written so far were.
+SELECT r.*, CAST(('0x' || left(sha256(concat_ws('|', $on, r.household_id, coalesce(r.person_id, 0), r.tier, r.pci,
+                                                 r.facts, r.basis_key)), 13)) AS BIGINT) AS run_key
+FROM r;
 -- The households skipped (a live decision has their inputs' key): their rows, for the counts only.
 CREATE TABLE result_skipped AS
 SELECT household_id, NULL::BIGINT AS person_id, tier, income_months < n AS coverage_short FROM c WHERE skipped
@@ -613,13 +620,6 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     for statement in ASSESS_SQL.replace("$on", f"DATE '{on.isoformat()}'").split(";\n"):
         if statement.strip():
             duck.execute(statement)
-    duck.execute("""
-        CREATE TABLE result_keyed AS
-        SELECT r.*, CAST(('0x' || left(sha256(concat_ws('|', $on, r.household_id, coalesce(r.person_id, 0), r.tier,
-                                                         r.pci, r.facts, r.basis_key)), 13)) AS BIGINT) AS run_key
-        FROM result r""", {"on": on})
-    duck.execute("DROP TABLE result")
-    duck.execute("ALTER TABLE result_keyed RENAME TO result")
     offset = int(timezone.get_current_timezone().utcoffset(dt.datetime.combine(on, dt.time())).total_seconds())
     first, second = COMPARE_SQL.format(text=_change_text_sql()).split(";\n")
     duck.execute(first, {"offset": offset})
