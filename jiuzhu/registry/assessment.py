@@ -149,7 +149,7 @@ def _loads(ids: str, on: dt.date, scan: bool = False,
     through it; the other tables are read whole (their rows of a household not read meet nothing in DuckDB: every
     statement starts from `hh_raw`). PostgreSQL's semi-join with the scope was most of a 1,000,000-household read."""
     within = _within(ids, scan)
-    side = (lambda col: "TRUE") if whole else within  # noqa: E731
+    side = (lambda col: "TRUE") if whole else within
     on_sql = f"DATE '{on.isoformat()}'" if _postgres() else f"'{on.isoformat()}'"
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on_sql}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
