@@ -71,7 +71,13 @@ def _postgres() -> bool:
 
 
 def _day(col: str) -> str:
-    """A DATE as days since 1970-01-01 (NULL stays NULL)."""
+    """A DATE as days since 1970-01-01 (NULL stays NULL). SQLite hands over its ISO text, which Arrow parses as a
+    date (column type DAY; `_read` makes it days): julianday() per value was a tenth of a person read."""
+    return f"({col} - DATE '1970-01-01')" if _postgres() else col
+
+
+def _day_number(col: str) -> str:
+    """A DATE as days since 1970-01-01 worked out by the database."""
     return f"({col} - DATE '1970-01-01')" if _postgres() else f"CAST(julianday({col}) - 2440587.5 AS INTEGER)"
 
 
@@ -93,14 +99,42 @@ def _code(col: str, values: list[str]) -> str:
 
 
 def _run_key_int(col: str) -> str:
-    """run_key is the decimal text of a 52-bit hash (exact in a float64); older hex keys read as NULL."""
-    if _postgres():
-        return f"CASE WHEN {col} ~ '^[0-9]{{1,16}}$' THEN CAST({col} AS BIGINT) END"
-    return (f"CASE WHEN {col} <> '' AND {col} NOT GLOB '*[^0-9]*' AND length({col}) <= 16 "
-            f"THEN CAST({col} AS INTEGER) END")
+    """run_key is the decimal text of a 52-bit hash (exact in a float64); older hex keys read as NULL. Digits only
+    is tested by ltrim, not a regular expression (PostgreSQL's `~` was 1 s of the decisions' 1.4 s at 300,000)."""
+    number = "BIGINT" if _postgres() else "INTEGER"
+    return (f"CASE WHEN length({col}) BETWEEN 1 AND 16 AND ltrim({col}, '0123456789') = '' "
+            f"THEN CAST({col} AS {number}) END")
 
 
 I64, F64, STR = pa.int64(), pa.float64(), pa.string()
+DAY = pa.date32()  # a `_day` column as read: days since 1970 once `_read` has it
+
+
+def _read(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
+    """The rows of `sql` as Arrow, DAY columns as int64 days since 1970 (PostgreSQL already sends the number)."""
+    if _postgres():
+        columns = {name: I64 if kind == DAY else kind for name, kind in columns.items()}
+        return query_arrow(sql, columns) if STR in columns.values() else _postgres_numbers(sql, columns)
+    table = query_arrow(sql, columns)
+    for j, (name, kind) in enumerate(columns.items()):
+        if kind == DAY:
+            table = table.set_column(j, name, table.column(j).cast(pa.int32()).cast(I64))
+    return table
+
+
+def _postgres_numbers(sql: str, columns: dict[str, pa.DataType]) -> pa.Table:
+    """PostgreSQL: rows of numbers as CSV lines joined by the server into a few large texts. COPY hands them over
+    one row per call (2.7 million Python calls for the members of 1,000,000 households: twice the wall time)."""
+    names = [f"c{j}" for j in range(len(columns))]
+    line = " || ',' || ".join(f"coalesce(CAST({name} AS TEXT), '')" for name in names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT string_agg({line}, E'\\n') FROM ({sql}) AS q ({', '.join(names)}) "
+                       f"GROUP BY c0 / 65536")
+        text = "\n".join(part for part, in cursor.fetchall()).encode()
+    if not text:
+        return pa.table({name: pa.array([], type=kind) for name, kind in columns.items()})
+    return pa_csv.read_csv(io.BytesIO(text), read_options=pa_csv.ReadOptions(column_names=list(columns)),
+                           convert_options=pa_csv.ConvertOptions(column_types=columns))
 
 
 def _within(ids: str, scan: bool):
@@ -109,8 +143,13 @@ def _within(ids: str, scan: bool):
     return lambda col: f"{'+' if scan else ''}{col} IN ({ids})"
 
 
-def _loads(ids: str, on: dt.date, scan: bool = False) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+def _loads(ids: str, on: dt.date, scan: bool = False,
+           whole: bool = False) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+    """The queries of a run. `whole`: the scope is every household there is, so only the households are read
+    through it; the other tables are read whole (their rows of a household not read meet nothing in DuckDB: every
+    statement starts from `hh_raw`). PostgreSQL's semi-join with the scope was most of a 1,000,000-household read."""
     within = _within(ids, scan)
+    side = (lambda col: "TRUE") if whole else within
     on_sql = f"DATE '{on.isoformat()}'" if _postgres() else f"'{on.isoformat()}'"
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on_sql}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
@@ -121,41 +160,41 @@ def _loads(ids: str, on: dt.date, scan: bool = False) -> dict[str, tuple[str, di
         "pp_raw": (f"SELECT p.id, p.household_id, {_day('p.birth_date')}, "
                    f"{_code('p.disability_type', _DISABILITY_CODES)}, p.disability_grade, "
                    f"CASE WHEN p.serious_illness <> '' THEN 1 ELSE 0 END, {_int('p.supporter_able')}, "
-                   f"{_day('p.death_date')} FROM registry_person p WHERE {within('p.household_id')}",
-                   {"person_id": I64, "household_id": I64, "birth_day": I64, "disability": I64,
-                    "disability_grade": I64, "ill": I64, "supporter_able": I64, "death_day": I64}),
-        "ill": (f"SELECT p.id, p.serious_illness FROM registry_person p WHERE p.serious_illness <> '' "
-                f"AND {within('p.household_id')}", {"person_id": I64, "serious_illness": STR}),
+                   f"{_day('p.death_date')} FROM registry_person p WHERE {side('p.household_id')}",
+                   {"person_id": I64, "household_id": I64, "birth_day": DAY, "disability": I64,
+                    "disability_grade": I64, "ill": I64, "supporter_able": I64, "death_day": DAY}),
+        "ill": (f"SELECT p.id, p.serious_illness FROM registry_person p WHERE NOT (p.serious_illness = '') "
+                f"AND {side('p.household_id')}", {"person_id": I64, "serious_illness": STR}),
         "inc_raw": ("SELECT i.household_id, CASE WHEN i.kind IN ("
                     + ", ".join(f"'{k}'" for k in TEKUN_EXEMPT_INCOME) + f") THEN 1 ELSE 0 END, "
                     f"{_real('i.amount')}, {_day('i.period_start')}, {_day('i.period_end')} "
-                    f"FROM registry_incomeitem i WHERE i.voided_at IS NULL AND {within('i.household_id')}",
-                    {"household_id": I64, "exempt": I64, "amount": F64, "start_day": I64, "end_day": I64}),
+                    f"FROM registry_incomeitem i WHERE i.voided_at IS NULL AND {side('i.household_id')}",
+                    {"household_id": I64, "exempt": I64, "amount": F64, "start_day": DAY, "end_day": DAY}),
         "ast_raw": (f"SELECT a.household_id, {_code('a.kind', _ASSET_CODES)}, {_real('a.value')}, "
                     f"{_day('a.recorded_on')}, {_day('a.disposed_on')} FROM registry_asset a "
-                    f"WHERE a.voided_at IS NULL AND {within('a.household_id')}",
-                    {"household_id": I64, "kind": I64, "value": F64, "recorded_day": I64, "disposed_day": I64}),
+                    f"WHERE a.voided_at IS NULL AND {side('a.household_id')}",
+                    {"household_id": I64, "kind": I64, "value": F64, "recorded_day": DAY, "disposed_day": DAY}),
         "exp_raw": (f"SELECT e.household_id, {_real('e.amount')}, {_day('e.period_start')}, {_day('e.period_end')} "
-                    f"FROM registry_expense e WHERE e.voided_at IS NULL AND {within('e.household_id')}",
-                    {"household_id": I64, "amount": F64, "start_day": I64, "end_day": I64}),
+                    f"FROM registry_expense e WHERE e.voided_at IS NULL AND {side('e.household_id')}",
+                    {"household_id": I64, "amount": F64, "start_day": DAY, "end_day": DAY}),
         # The decisions a new suggestion is compared with: pending (1) and confirmed or overridden (2).
         "dec": (f"SELECT d.id, d.household_id, coalesce(d.person_id, 0), "
                 f"CASE WHEN d.status = 'recommended' THEN 1 ELSE 2 END, {_run_key_int('d.run_key')}, "
                 f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
-                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {within('d.household_id')}",
+                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {side('d.household_id')}",
                 {"decision_id": I64, "household_id": I64, "person_id": I64, "status": I64, "run_key": I64,
                  "in_force": I64, "input_key": I64}),
-        "chg": (_changes_sql(ids, in_force, scan),
+        "chg": (_changes_sql(ids, in_force, scan, whole),
                 {"household_id": I64, "what": I64, "at": I64, "amount": F64, "label": STR}),
     }
 
 
-def _changes_sql(ids: str, in_force: str, scan: bool = False) -> str:
+def _changes_sql(ids: str, in_force: str, scan: bool = False, whole: bool = False) -> str:
     """What changed in a household after its decision in force was made: one row per change, read only for
     households with such a decision (what: 1 income recorded, 2 income voided, 3 expense recorded, 4 expense
     voided, 5 asset recorded, 6 asset disposed, 7 asset voided, 8 member joined, 9 member left, 10 person
     updated, 11 household updated). `at` is seconds since 1970 (UTC); a date-only change is at 00:00 UTC."""
-    dated = (lambda col: f"{_day(col)} * 86400")  # noqa: E731
+    dated = (lambda col: f"{_day_number(col)} * 86400")  # noqa: E731
     parts = [
         ("registry_incomeitem", "x.recorded_at", 1, _epoch("x.recorded_at"), _real("x.amount"), "x.kind"),
         ("registry_incomeitem", "x.voided_at", 2, _epoch("x.voided_at"), _real("x.amount"), "x.kind"),
@@ -181,7 +220,8 @@ def _changes_sql(ids: str, in_force: str, scan: bool = False) -> str:
         "ON h.id = f.household_id WHERE h.updated_at > f.decided_at",
     ]
     return (f"WITH f AS (SELECT d.household_id, max(coalesce(d.decided_at, d.created_at)) AS decided_at "
-            f"FROM registry_tierdecision d WHERE {in_force} AND {_within(ids, scan)('d.household_id')} "
+            f"FROM registry_tierdecision d WHERE {in_force} "
+            f"AND {'TRUE' if whole else _within(ids, scan)('d.household_id')} "
             "GROUP BY d.household_id) " + " UNION ALL ".join(sql))
 
 
@@ -211,7 +251,8 @@ CREATE VIEW exp AS SELECT household_id, amount, DATE '1970-01-01' + CAST(start_d
 
 # The whole rule set. $on is the assessment date; std holds one row of standards per region.
 ASSESS_SQL = r"""
-CREATE MACRO yuan(x) AS regexp_replace(format('{:.2f}', round(x, 2)), '\.00$', '');
+-- A sum in yuan, "12.50" or "12": '.00' can only be the end of a '{:.2f}' text (its one point).
+CREATE MACRO yuan(x) AS replace(format('{:.2f}', round(x, 2)), '.00', '');
 -- Month k of a window starting on ws runs from ws + k months to the day before ws + (k + 1) months; it is
 -- named by the year and month it starts in ("2025-12").
 CREATE MACRO month_label(ws, k) AS strftime(ws + to_months(CAST(k AS INTEGER)), '%Y-%m');
@@ -386,9 +427,13 @@ cw AS (
                 WHEN income_months < n THEN format('收入记录只覆盖评估期 {} 个月中的 {} 个月（{}）', n, income_months,
                                                    covered_text(income_bits, n, wstart)) END,
            CASE WHEN income_outside > 0 THEN format('有 {} 条收入记录的期间不在评估期内，未计入', income_outside) END
-         ], lambda x: x IS NOT NULL) AS warnings
+         ], lambda x: x IS NOT NULL) AS warnings,
+         {deposits: deposits, income: round(income, 2), rigid: round(rigid, 2), vehicles: vehicles,
+          vehicle_value: vehicle_value, houses: houses, pci_tekun: round(pci_tekun, 2),
+          income_months: income_months, expense_months: expense_months} AS own_figures
   FROM cw0 c
-)
+),
+r AS (
 SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS pci, standard,
   list_filter([
     format('家庭人口 {} 人，收入计算期 {} 至 {}', members, strftime(wstart, '%Y-%m-%d'), strftime($on, '%Y-%m-%d')),
@@ -414,11 +459,10 @@ SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS 
     CASE WHEN tier = 'none' AND members = 0 THEN '家庭无在世成员' END
   ], lambda x: x IS NOT NULL) AS reasons,
   -- The household's own figures; the standards, window and common texts are its basis's (TierDecision.all_facts).
-  json_merge_patch(to_json({deposits: deposits, income: round(income, 2), rigid: round(rigid, 2), vehicles: vehicles,
-           vehicle_value: vehicle_value, houses: houses, pci_tekun: round(pci_tekun, 2),
-           income_months: income_months, expense_months: expense_months}),
-    json_object('coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END))
-    AS facts,
+  -- (json_merge_patch only where there is a coverage text or a warning to add: it was a tenth of the statement.)
+  CASE WHEN own_coverage IS NULL AND len(warnings) = 0 THEN to_json(own_figures)
+       ELSE json_merge_patch(to_json(own_figures), json_object(
+         'coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END)) END AS facts,
   income_months < n AS coverage_short, input_key, len(warnings) > 0 AS warned, basis_key
 FROM cw
 UNION ALL
@@ -431,7 +475,12 @@ SELECT t.household_id, mt.person_id, 'dibao', 1, round(t.pci, 2), t.standard,
     json_object('coverage', t.own_coverage, 'warnings', CASE WHEN len(t.warnings) > 0 THEN to_json(t.warnings) END)),
   t.income_months < t.n, t.input_key, len(t.warnings) > 0, t.basis_key
 FROM cw t JOIN mt USING (household_id)
-WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '');
+WHERE t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '')
+)
+-- run_key: the date, the figures, the facts and the basis, hashed as the decisions written so far were.
+SELECT r.*, CAST(('0x' || left(sha256(concat_ws('|', $on, r.household_id, coalesce(r.person_id, 0), r.tier, r.pci,
+                                                 r.facts, r.basis_key)), 13)) AS BIGINT) AS run_key
+FROM r;
 -- The households skipped (a live decision has their inputs' key): their rows, for the counts only.
 CREATE TABLE result_skipped AS
 SELECT household_id, NULL::BIGINT AS person_id, tier, income_months < n AS coverage_short FROM c WHERE skipped
@@ -519,35 +568,30 @@ FROM every r JOIN hh USING (household_id) LEFT JOIN force f USING (household_id)
 @contextlib.contextmanager
 def _scope(ids: str):
     """A region's household ids are put in a temporary table once (not worked out again by every query); on
-    SQLite, when they are a good part of all households, the tables are read through (see `_within`)."""
+    SQLite, when they are a good part of all households, the tables are read through (see `_within`). Yields
+    (ids, scan, whole): `whole` when the scope is every household there is (see `_loads`)."""
     if not ids.lstrip().upper().startswith("SELECT"):
-        yield ids, False
+        yield ids, False, False
         return
-    if _postgres():
-        # PostgreSQL: the same temporary table, with statistics. Planned from `path LIKE` (estimated at a few
-        # per cent of the households), every read became a nested loop of index probes: at 1,000,000 households
-        # the decisions alone took 8.5 s (a re-run's 24 s of reading); counted, the reads hash-join.
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS pg_temp.assess_scope")
+    temp = "pg_temp" if _postgres() else "temp"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {temp}.assess_scope")
+        if _postgres():
+            # PostgreSQL: the same temporary table, with statistics. Planned from `path LIKE` (estimated at a few
+            # per cent of the households), every read became a nested loop of index probes: at 1,000,000
+            # households the decisions alone took 8.5 s (a re-run's 24 s of reading); counted, the reads hash-join.
             cursor.execute(f"CREATE TEMP TABLE assess_scope AS {ids}")
             cursor.execute("ANALYZE pg_temp.assess_scope")
-        try:
-            yield "SELECT id FROM pg_temp.assess_scope", False
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP TABLE pg_temp.assess_scope")
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS temp.assess_scope")
-        cursor.execute("CREATE TEMP TABLE assess_scope (id INTEGER PRIMARY KEY)")
-        cursor.execute(f"INSERT INTO temp.assess_scope {ids}")
-        cursor.execute("SELECT (SELECT count(*) FROM temp.assess_scope), (SELECT count(*) FROM registry_household)")
+        else:
+            cursor.execute("CREATE TEMP TABLE assess_scope (id INTEGER PRIMARY KEY)")
+            cursor.execute(f"INSERT INTO temp.assess_scope {ids}")
+        cursor.execute(f"SELECT (SELECT count(*) FROM {temp}.assess_scope), (SELECT count(*) FROM registry_household)")
         (scoped, total), = cursor.fetchall()
     try:
-        yield "SELECT id FROM temp.assess_scope", scoped * 4 >= total
+        yield f"SELECT id FROM {temp}.assess_scope", not _postgres() and scoped * 4 >= total, scoped == total
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE temp.assess_scope")
+            cursor.execute(f"DROP TABLE {temp}.assess_scope")
 
 
 # Bumped by any change to the rules' text (or DuckDB's hash function): every household is worked out again.
@@ -596,9 +640,9 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     timings = timings if timings is not None else {}
     clock = time.monotonic()
     duck = duckdb.connect(config=_duck_config())
-    with _scope(household_ids_sql) as (ids, scan):
-        for name, (sql, columns) in _loads(ids, on, scan).items():
-            duck.register(name, query_arrow(sql, columns))
+    with _scope(household_ids_sql) as (ids, scan, whole):
+        for name, (sql, columns) in _loads(ids, on, scan, whole).items():
+            duck.register(name, _read(sql, columns))
     timings["load"] = time.monotonic() - clock
     clock = time.monotonic()
     for statement in VIEWS_SQL.split(";\n"):
@@ -613,13 +657,6 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     for statement in ASSESS_SQL.replace("$on", f"DATE '{on.isoformat()}'").split(";\n"):
         if statement.strip():
             duck.execute(statement)
-    duck.execute("""
-        CREATE TABLE result_keyed AS
-        SELECT r.*, CAST(('0x' || left(sha256(concat_ws('|', $on, r.household_id, coalesce(r.person_id, 0), r.tier,
-                                                         r.pci, r.facts, r.basis_key)), 13)) AS BIGINT) AS run_key
-        FROM result r""", {"on": on})
-    duck.execute("DROP TABLE result")
-    duck.execute("ALTER TABLE result_keyed RENAME TO result")
     offset = int(timezone.get_current_timezone().utcoffset(dt.datetime.combine(on, dt.time())).total_seconds())
     first, second = COMPARE_SQL.format(text=_change_text_sql()).split(";\n")
     duck.execute(first, {"offset": offset})

@@ -4,7 +4,7 @@ with any input, the date or the standards. The warned flag follows facts["warnin
 import datetime as dt
 from decimal import Decimal
 
-from conftest import member
+from conftest import COUNTY_A, VILLAGE_B, member
 from jiuzhu.core.models import Region
 from jiuzhu.registry import assessment
 from jiuzhu.registry.models import IncomeItem, Person, TierDecision
@@ -78,3 +78,20 @@ def test_warned_follows_the_warnings(standards, register):
     decision.save(update_fields=["facts"])
     decision.refresh_from_db()
     assert not decision.warned
+
+
+def test_a_run_reads_the_households_of_its_region_only_whole_or_not(standards, register):
+    """A county's run reads every table through its scope; a run whose region holds every household reads the
+    members, incomes and decisions whole (only the households through the scope): the same figures either way."""
+    here = household_of_two(register)
+    there = register(username="dongkou_officer", village=VILLAGE_B, members=[member("赵六", "head", seq=41)])
+    county, city = Region.objects.get(code=COUNTY_A), Region.objects.get(code="430500")
+    with assessment._scope(assessment._ids_sql(region=county, household_ids=None)) as (_, _, whole):
+        assert not whole
+    with assessment._scope(assessment._ids_sql(region=city, household_ids=None)) as (_, _, whole):
+        assert whole
+    assert assessment.assess(on=ON, region=county)["assessed"] == 1
+    assert list(TierDecision.objects.values_list("household_id", "members")) == [(here.pk, 2)]
+    result = assessment.assess(on=ON, region=city)
+    assert (result["assessed"], result["written"], result["unchanged"]) == (2, 1, 1)
+    assert dict(TierDecision.objects.values_list("household_id", "members")) == {here.pk: 2, there.pk: 1}
