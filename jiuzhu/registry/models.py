@@ -317,8 +317,13 @@ class TierDecision(models.Model):
                                   db_index=False, db_constraint=False)
     # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
     # suggestions a batch run writes add no index entry for it.
+    # person, decided_by and import_batch carry no database constraint (bulk-write FK rule): PostgreSQL queued a
+    # check per written row and key even where the key is NULL (a batch run's rows: all three), ~1.6 s at commit
+    # per million rows. The assessment reads, in its write transaction, the persons its 单人户 rows name
+    # (assessment.assess: a person gone is skipped); it writes no approver and no batch; an approver is the
+    # signed-in user, a roster's batch is written in the import's own transaction. PROTECT kept for the ORM.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="tier_decisions", db_index=False)
+                               related_name="tier_decisions", db_index=False, db_constraint=False)
     assessed_on = models.DateField("评估基准日")
     recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
     tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
@@ -338,7 +343,7 @@ class TierDecision(models.Model):
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False)
+                                   related_name="+", db_index=False, db_constraint=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
@@ -360,7 +365,7 @@ class TierDecision(models.Model):
                                               ("D", "D类（四类）")])
     # Indexed by tier_import_batch (partial, NOT NULL): assessed decisions have none.
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="decision_rows", db_index=False)
+                                     related_name="decision_rows", db_index=False, db_constraint=False)
     import_row = models.CharField("导入行", max_length=80, blank=True)  # 工作表“低保”第5行
 
     class Meta:

@@ -11,7 +11,16 @@ from django.utils import timezone
 from conftest import COUNTY_A, member
 from jiuzhu.core.models import Region, TaskRun
 from jiuzhu.registry import assessment, services
-from jiuzhu.registry.models import AssessmentBasis, Asset, Expense, Household, IncomeItem, TierDecision
+from jiuzhu.registry.models import (
+    AssessmentBasis,
+    Asset,
+    Expense,
+    Household,
+    HouseholdMembership,
+    IncomeItem,
+    Person,
+    TierDecision,
+)
 from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 LATER = dt.date(2026, 9, 30)  # the fixture's decision is in force from 2026-07-01 to 2027-06-30
@@ -48,6 +57,25 @@ def test_a_household_removed_during_a_run_gets_no_decision(standards, register):
     assert counts["assessed"] == 2  # both were read
     assert not Household.objects.filter(pk=gone.pk).exists()
     assert list(TierDecision.objects.values_list("household_id", flat=True)) == [kept.pk]
+
+
+def test_a_member_removed_during_a_run_gets_no_single_person_decision(standards, register):
+    """decision.person has no database constraint either: a 单人户 row for a person removed after the rows were
+    read, before they are written, is not written (the household's own suggestion still is)."""
+    household = register(members=[member("张建国", "head", born=dt.date(1980, 3, 1), seq=21),
+                                  member("张小军", "child", born=dt.date(2004, 3, 1), seq=33,
+                                         disability_type="智力残疾", disability_grade="3")])
+    wage(household, 700 * 2 * 12, *WINDOW)  # 低保边缘: the disabled son may be included alone
+    son = household.members.get(name="张小军")
+
+    def remove_before_writing(done, total):
+        if done == 8:
+            HouseholdMembership.objects.filter(person=son).delete()
+            Person.objects.filter(pk=son.pk).delete()
+
+    counts = assessment.assess(on=ON, household_ids=[household.pk], progress=remove_before_writing)
+    assert counts["single_person"] == 1  # worked out from the rows read
+    assert list(TierDecision.objects.values_list("person_id", "recommended_tier")) == [(None, "near_dibao")]
 
 # ---- Coverage and warnings --------------------------------------------------------------------------------
 
