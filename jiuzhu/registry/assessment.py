@@ -364,7 +364,9 @@ j AS (
       'full', covered_phrase((CAST(1 AS BIGINT) << b.n) - 1, b.n, b.wstart, month_span(b.wstart, 0, b.n - 1)),
       'none', covered_phrase(0, b.n, b.wstart, month_span(b.wstart, 0, b.n - 1)),
       'asset', format('截至 {}', strftime($on, '%Y-%m-%d'))),
-    'standard_settings', coalesce(src.settings, '{}')::JSON) AS VARCHAR) AS facts
+    'standard_settings', coalesce(src.settings, '{}')::JSON,
+    'figures', json_object('deposits', 0, 'rigid', 0, 'vehicles', 0, 'vehicle_value', 0, 'houses', 0,
+                           'income_months', b.n, 'expense_months', 0)) AS VARCHAR) AS facts
   FROM b LEFT JOIN src USING (region_id)
 )
 SELECT region_id, hukou_type, facts, md5(facts) AS basis_key FROM j;
@@ -390,8 +392,8 @@ cw AS (
   FROM cw0 c
 )
 SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS pci, standard,
+  -- The first reason, '家庭人口 n 人，收入计算期 <window_start> 至 <on>', is made when read (TierDecision.all_reasons).
   list_filter([
-    format('家庭人口 {} 人，收入计算期 {} 至 {}', members, strftime(wstart, '%Y-%m-%d'), strftime($on, '%Y-%m-%d')),
     format('人均月收入 {} 元，{}低保标准 {} 元', yuan(pci), CASE WHEN pci < standard THEN '低于' ELSE '不低于' END,
            yuan(standard)),
     CASE WHEN tier = 'tekun' THEN format('全部成员无劳动能力、无法定义务人或义务人无履行能力；'
@@ -413,12 +415,13 @@ SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS 
     CASE WHEN tier = 'other_hardship' THEN '家庭有重度残疾或重病成员' END,
     CASE WHEN tier = 'none' AND members = 0 THEN '家庭无在世成员' END
   ], lambda x: x IS NOT NULL) AS reasons,
-  -- The household's own figures; the standards, window and common texts are its basis's (TierDecision.all_facts).
-  json_merge_patch(to_json({deposits: deposits, income: round(income, 2), rigid: round(rigid, 2), vehicles: vehicles,
-           vehicle_value: vehicle_value, houses: houses, pci_tekun: round(pci_tekun, 2),
-           income_months: income_months, expense_months: expense_months}),
-    json_object('coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END))
-    AS facts,
+  -- The household's own figures; the standards, window, common texts and usual figures (none of a kind, income
+  -- over the whole window: basis 'figures') are its basis's (TierDecision.all_facts). A null drops the key.
+  json_merge_patch('{}', json_object('income', round(income, 2), 'pci_tekun', round(pci_tekun, 2),
+    'deposits', nullif(deposits, 0), 'rigid', nullif(round(rigid, 2), 0), 'vehicles', nullif(vehicles, 0),
+    'vehicle_value', nullif(vehicle_value, 0), 'houses', nullif(houses, 0),
+    'income_months', nullif(income_months, n), 'expense_months', nullif(expense_months, 0),
+    'coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END)) AS facts,
   income_months < n AS coverage_short, input_key, len(warnings) > 0 AS warned, basis_key
 FROM cw
 UNION ALL
@@ -716,7 +719,7 @@ def _live_persons(duck) -> pa.Table:
     return pa.table({"person_id": pa.array(found, I64)})
 
 
-def _insert_decisions(duck, on: dt.date, now: dt.datetime, timings: dict) -> None:
+def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:
     """PostgreSQL takes COPY of DuckDB's rows as CSV; SQLite one executemany over DuckDB's batches
     (no Python object per row beyond the tuple the driver needs)."""
     if _postgres():
@@ -731,10 +734,7 @@ def _insert_decisions(duck, on: dt.date, now: dt.datetime, timings: dict) -> Non
                 copy.write(buffer.getvalue())
         return
     now_text = connection.ops.adapt_datetimefield_value(now)  # "2026-12-01 05:00:00.123456", as the ORM writes
-    t0 = time.monotonic()
-    duck.execute(f"CREATE TEMP TABLE new_rows AS {_NEW_ROWS_SQLITE}")
-    timings["rows"] = time.monotonic() - t0
-    result = duck.execute("SELECT * FROM new_rows")
+    result = duck.execute(_NEW_ROWS_SQLITE)
 
     def rows():
         while batch := result.fetchmany(WRITE_BATCH):
@@ -801,7 +801,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             _write_basis(duck, on, now)
             timings["prepare"] = time.monotonic() - clock
             inserting = time.monotonic()
-            _insert_decisions(duck, on, now, timings)
+            _insert_decisions(duck, on, now)
             timings["insert"] = time.monotonic() - inserting
             if _postgres() and counts["written"] > 10_000:
                 # Fresh statistics, or the planner keeps treating the table as small and the key lookups

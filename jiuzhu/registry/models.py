@@ -433,7 +433,11 @@ class TierDecision(models.Model):
             return own
         shared = self.basis.facts or {}
         texts = shared.get("coverage") or {}
-        merged = {k: v for k, v in shared.items() if k != "coverage"}
+        merged = {k: v for k, v in shared.items() if k not in ("coverage", "figures")}
+        if self.person_id is None:
+            # A household's figures its row leaves out are the basis's usual ones (no deposits, vehicles,
+            # houses or rigid expense; income recorded for the whole window).
+            merged.update(shared.get("figures") or {})
         merged.update(own)
         merged.setdefault("warnings", [])
         mine = own.get("coverage") or {}
@@ -451,6 +455,22 @@ class TierDecision(models.Model):
                 coverage[kind] = texts.get("none", "")
         merged["coverage"] = coverage
         return merged
+
+    @property
+    def all_reasons(self) -> list[str]:
+        """The decision's reasons as the assessment gave them. A household's first reason (its members and the
+        income window) is not stored with each assessed row: it is made here from `members`, the basis's window
+        and `assessed_on`. Every reader of reasons (household page, decision and print pages, API) reads this."""
+        reasons = [str(r) for r in self.reasons or []] if isinstance(self.reasons, list) else []
+        if self.basis_id is None or self.person_id is not None or (reasons and reasons[0].startswith(_HEAD)):
+            return reasons
+        start = (self.basis.facts or {}).get("window_start")
+        if not start:
+            return reasons
+        return [f"{_HEAD} {self.members} 人，收入计算期 {start} 至 {self.assessed_on:%Y-%m-%d}", *reasons]
+
+
+_HEAD = "家庭人口"  # the first reason of a household's assessment (assessment.ASSESS_SQL, TierDecision.all_reasons)
 
 
 class AssistanceCategory(models.TextChoices):

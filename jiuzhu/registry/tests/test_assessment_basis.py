@@ -89,6 +89,12 @@ def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decis
     for own in (a.facts, b.facts):  # the decision's row holds its own figures only
         assert not {"standard", "near_line", "deposit_limit", "window", "window_start", "standard_settings"} & {*own}
     assert "coverage" not in a.facts  # fully covered: the basis's text
+    # …and the usual figures (no deposits, vehicles, houses, rigid expense; the whole window recorded) are the
+    # basis's too, as is the first reason (members and window): the row keeps what is the household's own.
+    assert set(a.facts) == {"income", "pci_tekun"} and a.facts["income"] == 3600
+    assert not a.reasons[0].startswith("家庭人口")
+    assert a.all_reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30" and a.all_reasons[1:] == a.reasons
+    assert (a.all_facts["deposits"], a.all_facts["income_months"], b.all_facts["income_months"]) == (0, 12, 3)
     assert b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
     assert a.basis.facts["standard"] == 600 and set(a.basis.facts["standard_settings"]) >= {"dibao_standard_rural"}
     full = a.all_facts
@@ -131,7 +137,7 @@ def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standard
         "收入记录只覆盖评估期 12 个月中的 5 个月（2025-07 至 2025-08、2026-04 至 2026-06）",
         "有 1 条收入记录的期间不在评估期内，未计入"]
     assert decision.all_facts["income"] == 1500.0
-    assert decision.reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
+    assert decision.all_reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
 
 
 def test_the_window_follows_the_assessment_date(standards, register):
