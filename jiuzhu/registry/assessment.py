@@ -785,10 +785,11 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
     now = timezone.now()
     if counts["written"]:
         with transaction.atomic(), connection.cursor() as cursor:
-            for i in range(0, len(superseded), 900):
-                part = superseded[i:i + 900]
-                cursor.execute("UPDATE registry_tierdecision SET status = %s WHERE id IN ("
-                               + ",".join(["%s"] * len(part)) + ")", [DecisionStatus.SUPERSEDED.value, *part])
+            if superseded:  # one statement, the ids as one array (was one per 900 ids)
+                cursor.execute("UPDATE registry_tierdecision SET status = %s WHERE id "
+                               + ("= ANY(%s)" if _postgres() else "IN (SELECT value FROM json_each(%s))"),
+                               [DecisionStatus.SUPERSEDED.value,
+                                superseded if _postgres() else json.dumps(superseded)])
             cursor.execute("SELECT coalesce(max(id), 0) FROM registry_tierdecision")
             before = cursor.fetchone()[0]
             # The households still there, read in the write transaction: decision.household carries no database
