@@ -306,6 +306,15 @@ class AssessmentBasis(models.Model):
 COVERAGE_KINDS = ("income", "expense", "asset")
 
 
+class BulkJSONField(models.JSONField):
+    """A JSONField without SQLite's per-row CHECK (JSON_VALID(…)): a batch assessment writes a million rows whose JSON
+    DuckDB made (to_json / json_object), and the ORM writes json.dumps; the check re-parsed each value on insert
+    (~0.5 s of CPU per 300k decisions, session 34 tier4w). PostgreSQL's jsonb still parses what it stores."""
+
+    def db_check(self, connection):
+        return None
+
+
 class TierDecision(models.Model):
     """A tier assessed for a household (or, for 单人户, one member) on a date, with the figures and the
     standards used. An approver confirms or overrides; a later decision supersedes this one."""
@@ -334,12 +343,12 @@ class TierDecision(models.Model):
     # The household's own figures (income, deposits, months covered, warnings, changes…). An assessed decision's
     # standards, window and common coverage texts are in `basis` (one row per run and region); read both through
     # `all_facts`. Imported and hand-made decisions carry everything here and no basis.
-    facts = models.JSONField("依据数据", default=dict)
+    facts = BulkJSONField("依据数据", default=dict)
     # Bulk-written (≥100k rows a run) by the assessment, which writes the basis rows in the same transaction: no
     # database constraint (bulk-write FK rule, ARCHITECTURE), PROTECT kept for the ORM; never looked up by basis.
     basis = models.ForeignKey(AssessmentBasis, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               db_index=False, db_constraint=False)
-    reasons = models.JSONField("认定理由", default=list)
+    reasons = BulkJSONField("认定理由", default=list)
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
