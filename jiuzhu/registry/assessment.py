@@ -24,7 +24,10 @@ What a run writes, per household (and 单人户 member):
   as of the date) and each decision points to it (`basis_id`); a decision's `facts` keep its own figures, months
   covered, the coverage texts of a partly covered kind, warnings and changes. Readers use
   `TierDecision.all_facts` (household page, queue, print, API). At 1,000,000 households the rows written shrink
-  from ~585 to ~150 bytes of facts each."""
+  from ~585 to ~150 bytes of facts each;
+- the basis also holds a household's usual figures (`figures`: no deposits, vehicles, houses or rigid expense,
+  income over the whole window), so a row's facts keep only what differs (often just income and pci_tekun), and
+  the first reason (members and window) is made when read (`TierDecision.all_reasons`)."""
 
 # ruff: noqa: S608 - the SQL here is built from constants, int ids, ISO dates and a region path checked to be digits
 import contextlib
@@ -807,7 +810,9 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             if _postgres() and counts["written"] > 10_000:
                 # Fresh statistics, or the planner keeps treating the table as small and the key lookups
                 # below (and the next run's) become full scans.
+                analyzing = time.monotonic()
                 cursor.execute("ANALYZE registry_tierdecision")
+                timings["analyze"] = time.monotonic() - analyzing
             events = time.monotonic()
             record_events_by_query(kind=RegistryEvent.TIER_ASSESSED, subject_model=TierDecision, actor=actor,
                                    queries=[(_EVENTS_SQL, [str(on), before,
