@@ -87,7 +87,8 @@ def test_changing_a_standard_never_rewrites_history(standards, register, persona
     after = tier_of(household, on=dt.date(2026, 7, 1))
     assert after.recommended_tier == "dibao" and after.dibao_standard == Decimal("650")
     before.refresh_from_db()
-    assert before.dibao_standard == Decimal("600") and before.all_reasons[1] == "人均月收入 620 元，不低于低保标准 600 元"
+    assert before.dibao_standard == Decimal("600")
+    assert before.all_reasons[1] == "人均月收入 620 元，不低于低保标准 600 元"
 
 
 def test_county_setting_overrides_city_setting_below_it(standards, register, persona):
