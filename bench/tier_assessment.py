@@ -70,8 +70,8 @@ tests), so wall times were 2-4x the CPU; the comparison is CPU seconds of the wr
 main 984682f vs tier4w, same pristine 300k data, back to back (prepare+insert / analyze / events / commit = write):
   SQLite 300k: main 5.85 / - / 1.31 / 0.84 = 8.04; tier4w 5.07 / - / 0.68 / 0.39 = 6.19 (-23 %).
   PostgreSQL 300k: main 5.74 (with ANALYZE) / 3.39 / 0.56 = 10.20; tier4w 5.31 / 0.32 / 2.27 / 0.00 = 7.93 (-22 %).
-  SQLite 1M under the lock (load 5.9-8.1): 56.3 s (7.5 / 9.5 / 39.3: prepare 0.5, INSERT 30.3, events 5.6, commit
-  2.7); re-run 52.4 (reading 31.0 at that load); CPU 38.4 s (main's C above: 40.3); peak 1,799 MB.
+  SQLite 1M under the lock (load 1.4-1.5): 35.1 s (7.1 / 6.1 / 21.8: prepare 0.4, INSERT 15.9, events 2.6, commit
+  2.9); re-run 14.1; CPU 41.5 s; peak 1,825 MB (main's C above: write 24.6). The same at load 5.9-8.1: 56.3 s.
   PostgreSQL 1M under the lock (load 2.7-3.1): 57.5 (13.0 / 17.4 / 27.1: prepare 0.9, COPY 17.7, ANALYZE 0.35,
   events 8.0, commit 0.0); re-run 17.1; CPU 21.4 s; peak 1,853 MB. The write was 36-37 s on main (C above).
 """
