@@ -61,6 +61,19 @@ DuckDB's 6-13 s and the re-runs' reading vary with the load (DuckDB's threads sh
 C: B merged with main ea23753 (core Event's keys without a database constraint):
   SQLite 1M, C (load 2.7): 41.3 (7.0 / 9.7 / 24.6: 17.2, 4.3, 3.0); re-run 10.3; CPU 40.3 s; peak 1,835 MB.
   PostgreSQL 1M, C (load 3.4): 58.3 (8.3 / 12.7 / 37.4: 22.6, 11.9, 2.2); re-run 18.0; CPU 22.7 s; peak 2,003 MB.
+Session 34 (tier4w branch), the write: core Event without the kind pattern index and the region/actor/organization
+indexes, its person index partial; TierDecision.person/decided_by/import_batch without database constraint (PostgreSQL
+queued a check per row and key, NULL or not: 1.4-1.8 s at commit per million); a row's facts keep only what is
+the household's own (usual figures and the first reason are the basis's: JSON 408 -> 251 bytes a row); no
+JSON_VALID check per row on SQLite. The machine was at load 6-8 all session (other helpers' benchmarks, mutation
+tests), so wall times were 2-4x the CPU; the comparison is CPU seconds of the write (client + PostgreSQL server),
+main 984682f vs tier4w, same pristine 300k data, back to back (prepare+insert / analyze / events / commit = write):
+  SQLite 300k: main 5.85 / - / 1.31 / 0.84 = 8.04; tier4w 5.07 / - / 0.68 / 0.39 = 6.19 (-23 %).
+  PostgreSQL 300k: main 5.74 (with ANALYZE) / 3.39 / 0.56 = 10.20; tier4w 5.31 / 0.32 / 2.27 / 0.00 = 7.93 (-22 %).
+  SQLite 1M under the lock (load 1.4-1.5): 35.1 s (7.1 / 6.1 / 21.8: prepare 0.4, INSERT 15.9, events 2.6, commit
+  2.9); re-run 14.1; CPU 41.5 s; peak 1,825 MB (main's C above: write 24.6). The same at load 5.9-8.1: 56.3 s.
+  PostgreSQL 1M under the lock (load 2.7-3.1): 57.5 (13.0 / 17.4 / 27.1: prepare 0.9, COPY 17.7, ANALYZE 0.35,
+  events 8.0, commit 0.0); re-run 17.1; CPU 21.4 s; peak 1,853 MB. The write was 36-37 s on main (C above).
 """
 
 import argparse

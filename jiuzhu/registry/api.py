@@ -75,7 +75,7 @@ def household_chain(request, household_id: int):
 def decision_out(d) -> DecisionOut:
     return DecisionOut(id=d.pk, household_id=d.household_id, person_id=d.person_id, assessed_on=d.assessed_on,
                        recommended_tier=d.recommended_tier, tier=d.tier, status=d.status, members=d.members,
-                       per_capita_income=d.per_capita_income, dibao_standard=d.dibao_standard, reasons=d.reasons,
+                       per_capita_income=d.per_capita_income, dibao_standard=d.dibao_standard, reasons=d.all_reasons,
                        facts=d.all_facts, override_reason=d.override_reason, valid_from=d.valid_from,
                        valid_to=d.valid_to)
 

@@ -24,7 +24,10 @@ What a run writes, per household (and 单人户 member):
   as of the date) and each decision points to it (`basis_id`); a decision's `facts` keep its own figures, months
   covered, the coverage texts of a partly covered kind, warnings and changes. Readers use
   `TierDecision.all_facts` (household page, queue, print, API). At 1,000,000 households the rows written shrink
-  from ~585 to ~150 bytes of facts each."""
+  from ~585 to ~150 bytes of facts each;
+- the basis also holds a household's usual figures (`figures`: no deposits, vehicles, houses or rigid expense,
+  income over the whole window), so a row's facts keep only what differs (often just income and pci_tekun), and
+  the first reason (members and window) is made when read (`TierDecision.all_reasons`)."""
 
 # ruff: noqa: S608 - the SQL here is built from constants, int ids, ISO dates and a region path checked to be digits
 import contextlib
@@ -405,7 +408,9 @@ j AS (
       'full', covered_phrase((CAST(1 AS BIGINT) << b.n) - 1, b.n, b.wstart, month_span(b.wstart, 0, b.n - 1)),
       'none', covered_phrase(0, b.n, b.wstart, month_span(b.wstart, 0, b.n - 1)),
       'asset', format('截至 {}', strftime($on, '%Y-%m-%d'))),
-    'standard_settings', coalesce(src.settings, '{}')::JSON) AS VARCHAR) AS facts
+    'standard_settings', coalesce(src.settings, '{}')::JSON,
+    'figures', json_object('deposits', 0, 'rigid', 0, 'vehicles', 0, 'vehicle_value', 0, 'houses', 0,
+                           'income_months', b.n, 'expense_months', 0)) AS VARCHAR) AS facts
   FROM b LEFT JOIN src USING (region_id)
 )
 SELECT region_id, hukou_type, facts, md5(facts) AS basis_key FROM j;
@@ -435,8 +440,8 @@ cw AS (
 ),
 r AS (
 SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS pci, standard,
+  -- The first reason, '家庭人口 n 人，收入计算期 <window_start> 至 <on>', is made when read (TierDecision.all_reasons).
   list_filter([
-    format('家庭人口 {} 人，收入计算期 {} 至 {}', members, strftime(wstart, '%Y-%m-%d'), strftime($on, '%Y-%m-%d')),
     format('人均月收入 {} 元，{}低保标准 {} 元', yuan(pci), CASE WHEN pci < standard THEN '低于' ELSE '不低于' END,
            yuan(standard)),
     CASE WHEN tier = 'tekun' THEN format('全部成员无劳动能力、无法定义务人或义务人无履行能力；'
@@ -458,11 +463,13 @@ SELECT household_id, NULL::BIGINT AS person_id, tier, members, round(pci, 2) AS 
     CASE WHEN tier = 'other_hardship' THEN '家庭有重度残疾或重病成员' END,
     CASE WHEN tier = 'none' AND members = 0 THEN '家庭无在世成员' END
   ], lambda x: x IS NOT NULL) AS reasons,
-  -- The household's own figures; the standards, window and common texts are its basis's (TierDecision.all_facts).
-  -- (json_merge_patch only where there is a coverage text or a warning to add: it was a tenth of the statement.)
-  CASE WHEN own_coverage IS NULL AND len(warnings) = 0 THEN to_json(own_figures)
-       ELSE json_merge_patch(to_json(own_figures), json_object(
-         'coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END)) END AS facts,
+  -- The household's own figures; the standards, window, common texts and usual figures (none of a kind, income
+  -- over the whole window: basis 'figures') are its basis's (TierDecision.all_facts). A null drops the key.
+  json_merge_patch('{}', json_object('income', round(income, 2), 'pci_tekun', round(pci_tekun, 2),
+    'deposits', nullif(deposits, 0), 'rigid', nullif(round(rigid, 2), 0), 'vehicles', nullif(vehicles, 0),
+    'vehicle_value', nullif(vehicle_value, 0), 'houses', nullif(houses, 0),
+    'income_months', nullif(income_months, n), 'expense_months', nullif(expense_months, 0),
+    'coverage', own_coverage, 'warnings', CASE WHEN len(warnings) > 0 THEN to_json(warnings) END)) AS facts,
   income_months < n AS coverage_short, input_key, len(warnings) > 0 AS warned, basis_key
 FROM cw
 UNION ALL
@@ -696,7 +703,7 @@ _NEW_FACTS = """CAST(CASE WHEN o.changes IS NULL THEN r.facts
 _NEW_FROM = """FROM outcome o JOIN result r ON r.household_id = o.household_id
   AND r.person_id IS NOT DISTINCT FROM o.person_id JOIN basis_ids b ON b.basis_key = o.basis_key
   SEMI JOIN live ON live.household_id = o.household_id
-WHERE NOT o.kept AND NOT o.same
+WHERE NOT o.kept AND NOT o.same AND (o.person_id IS NULL OR o.person_id IN (SELECT person_id FROM live_persons))
 ORDER BY o.household_id, o.person_id NULLS FIRST"""
 # PostgreSQL: every column, in the table's order, for COPY.
 _NEW_ROWS_SQL = f"""
@@ -735,6 +742,22 @@ def _write_basis(duck, on: dt.date, now: dt.datetime) -> None:
             ids.update(cursor.fetchall())
     duck.register("basis_ids", pa.table({"basis_key": pa.array(list(ids), STR),
                                          "id": pa.array(list(ids.values()), I64)}))
+
+
+def _live_persons(duck) -> pa.Table:
+    """The persons the new 单人户 rows name that are still there (a few per cent of the rows), in one query."""
+    wanted = [r[0] for r in duck.execute("SELECT DISTINCT person_id FROM outcome WHERE person_id IS NOT NULL "
+                                         "AND NOT kept AND NOT same").fetchall()]
+    found: list[int] = []
+    if wanted:
+        with connection.cursor() as cursor:
+            if _postgres():
+                cursor.execute("SELECT id FROM registry_person WHERE id = ANY(%s)", [wanted])
+            else:
+                cursor.execute("SELECT id FROM registry_person WHERE id IN (SELECT value FROM json_each(%s))",
+                               [json.dumps(wanted)])
+            found = [r[0] for r in cursor.fetchall()]
+    return pa.table({"person_id": pa.array(found, I64)})
 
 
 def _insert_decisions(duck, on: dt.date, now: dt.datetime) -> None:
@@ -803,10 +826,11 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
     now = timezone.now()
     if counts["written"]:
         with transaction.atomic(), connection.cursor() as cursor:
-            for i in range(0, len(superseded), 900):
-                part = superseded[i:i + 900]
-                cursor.execute("UPDATE registry_tierdecision SET status = %s WHERE id IN ("
-                               + ",".join(["%s"] * len(part)) + ")", [DecisionStatus.SUPERSEDED.value, *part])
+            if superseded:  # one statement, the ids as one array (was one per 900 ids)
+                cursor.execute("UPDATE registry_tierdecision SET status = %s WHERE id "
+                               + ("= ANY(%s)" if _postgres() else "IN (SELECT value FROM json_each(%s))"),
+                               [DecisionStatus.SUPERSEDED.value,
+                                superseded if _postgres() else json.dumps(superseded)])
             cursor.execute("SELECT coalesce(max(id), 0) FROM registry_tierdecision")
             before = cursor.fetchone()[0]
             # The households still there, read in the write transaction: decision.household carries no database
@@ -814,13 +838,19 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             lo, hi = duck.execute("SELECT min(household_id), max(household_id) FROM outcome").fetchall()[0]
             duck.register("live", query_arrow(f"SELECT id FROM registry_household WHERE id BETWEEN {int(lo)} "
                                               f"AND {int(hi)}", {"household_id": I64}))
+            # …and the persons its 单人户 rows name (decision.person has no database constraint either).
+            duck.register("live_persons", _live_persons(duck))
             _write_basis(duck, on, now)
+            timings["prepare"] = time.monotonic() - clock
+            inserting = time.monotonic()
             _insert_decisions(duck, on, now)
-            timings["insert"] = time.monotonic() - clock
+            timings["insert"] = time.monotonic() - inserting
             if _postgres() and counts["written"] > 10_000:
                 # Fresh statistics, or the planner keeps treating the table as small and the key lookups
                 # below (and the next run's) become full scans.
+                analyzing = time.monotonic()
                 cursor.execute("ANALYZE registry_tierdecision")
+                timings["analyze"] = time.monotonic() - analyzing
             events = time.monotonic()
             record_events_by_query(kind=RegistryEvent.TIER_ASSESSED, subject_model=TierDecision, actor=actor,
                                    queries=[(_EVENTS_SQL, [str(on), before,

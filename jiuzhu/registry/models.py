@@ -309,6 +309,15 @@ class AssessmentBasis(models.Model):
 COVERAGE_KINDS = ("income", "expense", "asset")
 
 
+class BulkJSONField(models.JSONField):
+    """A JSONField without SQLite's per-row CHECK (JSON_VALID(…)): a batch assessment writes a million rows whose JSON
+    DuckDB made (to_json / json_object), and the ORM writes json.dumps; the check re-parsed each value on insert
+    (~0.5 s of CPU per 300k decisions, session 34 tier4w). PostgreSQL's jsonb still parses what it stores."""
+
+    def db_check(self, connection):
+        return None
+
+
 class TierDecision(models.Model):
     """A tier assessed for a household (or, for 单人户, one member) on a date, with the figures and the
     standards used. An approver confirms or overrides; a later decision supersedes this one."""
@@ -320,8 +329,13 @@ class TierDecision(models.Model):
                                   db_index=False, db_constraint=False)
     # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
     # suggestions a batch run writes add no index entry for it.
+    # person, decided_by and import_batch carry no database constraint (bulk-write FK rule): PostgreSQL queued a
+    # check per written row and key even where the key is NULL (a batch run's rows: all three), ~1.6 s at commit
+    # per million rows. The assessment reads, in its write transaction, the persons its 单人户 rows name
+    # (assessment.assess: a person gone is skipped); it writes no approver and no batch; an approver is the
+    # signed-in user, a roster's batch is written in the import's own transaction. PROTECT kept for the ORM.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="tier_decisions", db_index=False)
+                               related_name="tier_decisions", db_index=False, db_constraint=False)
     assessed_on = models.DateField("评估基准日")
     recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
     tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
@@ -332,16 +346,16 @@ class TierDecision(models.Model):
     # The household's own figures (income, deposits, months covered, warnings, changes…). An assessed decision's
     # standards, window and common coverage texts are in `basis` (one row per run and region); read both through
     # `all_facts`. Imported and hand-made decisions carry everything here and no basis.
-    facts = models.JSONField("依据数据", default=dict)
+    facts = BulkJSONField("依据数据", default=dict)
     # Bulk-written (≥100k rows a run) by the assessment, which writes the basis rows in the same transaction: no
     # database constraint (bulk-write FK rule, ARCHITECTURE), PROTECT kept for the ORM; never looked up by basis.
     basis = models.ForeignKey(AssessmentBasis, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               db_index=False, db_constraint=False)
-    reasons = models.JSONField("认定理由", default=list)
+    reasons = BulkJSONField("认定理由", default=list)
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False)
+                                   related_name="+", db_index=False, db_constraint=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
@@ -363,7 +377,7 @@ class TierDecision(models.Model):
                                               ("D", "D类（四类）")])
     # Indexed by tier_import_batch (partial, NOT NULL): assessed decisions have none.
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="decision_rows", db_index=False)
+                                     related_name="decision_rows", db_index=False, db_constraint=False)
     import_row = models.CharField("导入行", max_length=80, blank=True)  # 工作表“低保”第5行
 
     class Meta:
@@ -431,7 +445,11 @@ class TierDecision(models.Model):
             return own
         shared = self.basis.facts or {}
         texts = shared.get("coverage") or {}
-        merged = {k: v for k, v in shared.items() if k != "coverage"}
+        merged = {k: v for k, v in shared.items() if k not in ("coverage", "figures")}
+        if self.person_id is None:
+            # A household's figures its row leaves out are the basis's usual ones (no deposits, vehicles,
+            # houses or rigid expense; income recorded for the whole window).
+            merged.update(shared.get("figures") or {})
         merged.update(own)
         merged.setdefault("warnings", [])
         mine = own.get("coverage") or {}
@@ -449,6 +467,22 @@ class TierDecision(models.Model):
                 coverage[kind] = texts.get("none", "")
         merged["coverage"] = coverage
         return merged
+
+    @property
+    def all_reasons(self) -> list[str]:
+        """The decision's reasons as the assessment gave them. A household's first reason (its members and the
+        income window) is not stored with each assessed row: it is made here from `members`, the basis's window
+        and `assessed_on`. Every reader of reasons (household page, decision and print pages, API) reads this."""
+        reasons = [str(r) for r in self.reasons or []] if isinstance(self.reasons, list) else []
+        if self.basis_id is None or self.person_id is not None or (reasons and reasons[0].startswith(_HEAD)):
+            return reasons
+        start = (self.basis.facts or {}).get("window_start")
+        if not start:
+            return reasons
+        return [f"{_HEAD} {self.members} 人，收入计算期 {start} 至 {self.assessed_on:%Y-%m-%d}", *reasons]
+
+
+_HEAD = "家庭人口"  # the first reason of a household's assessment (assessment.ASSESS_SQL, TierDecision.all_reasons)
 
 
 class AssistanceCategory(models.TextChoices):

@@ -88,7 +88,7 @@ def notice(request, decision_id: int):
         "start": grant.period_start if grant else decision.valid_from,
         # A refusal by override gives the approver's reason; a confirmed "none" gives the assessment's.
         "refusal_reasons": [] if approved else
-        [decision.override_reason] if decision.override_reason else list(decision.reasons or []),
+        [decision.override_reason] if decision.override_reason else decision.all_reasons,
         "review_body": _county_government(decision.household),
         "appeal_days": APPEAL_DAYS, "lawsuit_months": LAWSUIT_MONTHS,
     })

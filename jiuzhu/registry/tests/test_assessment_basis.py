@@ -11,7 +11,16 @@ from django.utils import timezone
 from conftest import COUNTY_A, member
 from jiuzhu.core.models import Region, TaskRun
 from jiuzhu.registry import assessment, services
-from jiuzhu.registry.models import AssessmentBasis, Asset, Expense, Household, IncomeItem, TierDecision
+from jiuzhu.registry.models import (
+    AssessmentBasis,
+    Asset,
+    Expense,
+    Household,
+    HouseholdMembership,
+    IncomeItem,
+    Person,
+    TierDecision,
+)
 from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 LATER = dt.date(2026, 9, 30)  # the fixture's decision is in force from 2026-07-01 to 2027-06-30
@@ -49,6 +58,25 @@ def test_a_household_removed_during_a_run_gets_no_decision(standards, register):
     assert not Household.objects.filter(pk=gone.pk).exists()
     assert list(TierDecision.objects.values_list("household_id", flat=True)) == [kept.pk]
 
+
+def test_a_member_removed_during_a_run_gets_no_single_person_decision(standards, register):
+    """decision.person has no database constraint either: a 单人户 row for a person removed after the rows were
+    read, before they are written, is not written (the household's own suggestion still is)."""
+    household = register(members=[member("张建国", "head", born=dt.date(1980, 3, 1), seq=21),
+                                  member("张小军", "child", born=dt.date(2004, 3, 1), seq=33,
+                                         disability_type="智力残疾", disability_grade="3")])
+    wage(household, 700 * 2 * 12, *WINDOW)  # 低保边缘: the disabled son may be included alone
+    son = household.members.get(name="张小军")
+
+    def remove_before_writing(done, total):
+        if done == 8:
+            HouseholdMembership.objects.filter(person=son).delete()
+            Person.objects.filter(pk=son.pk).delete()
+
+    counts = assessment.assess(on=ON, household_ids=[household.pk], progress=remove_before_writing)
+    assert counts["single_person"] == 1  # worked out from the rows read
+    assert list(TierDecision.objects.values_list("person_id", "recommended_tier")) == [(None, "near_dibao")]
+
 # ---- Coverage and warnings --------------------------------------------------------------------------------
 
 def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decision(standards, register):
@@ -61,6 +89,12 @@ def test_a_runs_standards_and_window_are_held_once_and_read_back_with_each_decis
     for own in (a.facts, b.facts):  # the decision's row holds its own figures only
         assert not {"standard", "near_line", "deposit_limit", "window", "window_start", "standard_settings"} & {*own}
     assert "coverage" not in a.facts  # fully covered: the basis's text
+    # …and the usual figures (no deposits, vehicles, houses, rigid expense; the whole window recorded) are the
+    # basis's too, as is the first reason (members and window): the row keeps what is the household's own.
+    assert set(a.facts) == {"income", "pci_tekun"} and a.facts["income"] == 3600
+    assert not a.reasons[0].startswith("家庭人口")
+    assert a.all_reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30" and a.all_reasons[1:] == a.reasons
+    assert (a.all_facts["deposits"], a.all_facts["income_months"], b.all_facts["income_months"]) == (0, 12, 3)
     assert b.facts["coverage"] == {"income": "2026-04 至 2026-06（评估期 2025-07 至 2026-06 中的 3 个月）"}
     assert a.basis.facts["standard"] == 600 and set(a.basis.facts["standard_settings"]) >= {"dibao_standard_rural"}
     full = a.all_facts
@@ -103,7 +137,7 @@ def test_a_partial_income_record_is_named_month_by_month_with_a_warning(standard
         "收入记录只覆盖评估期 12 个月中的 5 个月（2025-07 至 2025-08、2026-04 至 2026-06）",
         "有 1 条收入记录的期间不在评估期内，未计入"]
     assert decision.all_facts["income"] == 1500.0
-    assert decision.reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
+    assert decision.all_reasons[0] == "家庭人口 1 人，收入计算期 2025-07-01 至 2026-06-30"  # reasons stay
 
 
 def test_the_window_follows_the_assessment_date(standards, register):
