@@ -316,9 +316,12 @@ class TierDecision(models.Model):
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="tier_decisions",
                                   db_index=False, db_constraint=False)
     # Set for single-person inclusion only: indexed by tier_person (partial, NOT NULL), so the household-level
-    # suggestions a batch run writes add no index entry for it.
+    # suggestions a batch run writes add no index entry for it. Person, approver and batch carry no database
+    # constraint (bulk-write FK rule): PostgreSQL queued a deferred check per row for each, NULL ones included,
+    # ~1 s per key at a roster import's 370k decisions; the import writes the batch and reads the actor, an
+    # assessment reads the persons it decides for. PROTECT kept for the ORM.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="tier_decisions", db_index=False)
+                               related_name="tier_decisions", db_index=False, db_constraint=False)
     assessed_on = models.DateField("评估基准日")
     recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
     tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
@@ -338,7 +341,7 @@ class TierDecision(models.Model):
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False)
+                                   related_name="+", db_index=False, db_constraint=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
@@ -360,7 +363,7 @@ class TierDecision(models.Model):
                                               ("D", "D类（四类）")])
     # Indexed by tier_import_batch (partial, NOT NULL): assessed decisions have none.
     import_batch = models.ForeignKey("ImportBatch", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="decision_rows", db_index=False)
+                                     related_name="decision_rows", db_index=False, db_constraint=False)
     import_row = models.CharField("导入行", max_length=80, blank=True)  # 工作表“低保”第5行
 
     class Meta:
@@ -467,8 +470,14 @@ class GrantStatus(models.TextChoices):
 
 
 class AssistanceGrant(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    # Bulk-written by a roster import (a grant per 低保 household, per 特困 member), which writes or reads every
+    # parent in its transaction: no database constraint on any key (bulk-write FK rule, ARCHITECTURE; PROTECT
+    # kept for the ORM). Household and person: no index of their own, grant_household_category and
+    # grant_person_category lead with them and serve every lookup (and the PROTECT checks) by either.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants", db_index=False,
+                                  db_constraint=False)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="grants",
+                               db_index=False, db_constraint=False)
     category = models.CharField("救助类别", max_length=20, choices=AssistanceCategory.choices)
     monthly_amount = models.DecimalField("月发放金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
     once_amount = models.DecimalField("一次性金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
@@ -476,12 +485,13 @@ class AssistanceGrant(models.Model):
     period_start = models.DateField("起始日期")
     period_end = models.DateField("终止日期", null=True, blank=True)
     granting_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
-                                              verbose_name="实施机构")
+                                              verbose_name="实施机构", db_constraint=False)
     tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="grants")
+                                      related_name="grants", db_constraint=False)
     status = models.CharField(max_length=10, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                   db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -531,10 +541,13 @@ class DestituteSupport(models.Model):
     """How a 特困 person is supported: mode (集中 names its institution), self-care level and the standards
     (基本生活、照料护理) the roster states. One row per person and decision."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="destitute_support")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # Bulk-written by a roster import with the persons, households and decisions it names, in one transaction:
+    # no database constraint (bulk-write FK rule, ARCHITECTURE); PROTECT kept for the ORM.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="destitute_support",
+                               db_constraint=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+                                      related_name="+", db_constraint=False)
     support_mode = models.CharField("供养方式", max_length=12, choices=SupportMode.choices, blank=True)
     institution = models.CharField("供养机构", max_length=100, blank=True)
     self_care = models.CharField("自理能力", max_length=8, choices=SelfCare.choices, blank=True)
@@ -542,7 +555,8 @@ class DestituteSupport(models.Model):
                                          blank=True)
     care_standard = models.DecimalField("照料护理标准（元/月）", max_digits=10, decimal_places=2, null=True,
                                         blank=True)
-    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -565,8 +579,12 @@ class PaymentAccount(models.Model):
     `status` and `holder_name` come from the bank's account template (registry/account_import.py); rows written
     by plain INSERTs (roster imports) get the database defaults (正常, no holder)."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Bulk-written by a roster import (an account per paying household) with the households and heads it names,
+    # in one transaction: no database constraint (bulk-write FK rule, ARCHITECTURE); PROTECT kept for the ORM.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts",
+                                  db_constraint=False)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     account_cipher = models.TextField(blank=True)
     account_hash = models.CharField(max_length=64, blank=True, db_index=True)  # payments matched by account
@@ -575,7 +593,8 @@ class PaymentAccount(models.Model):
     status = models.CharField("账户状态", max_length=16, choices=AccountStatus.choices, default=AccountStatus.NORMAL,
                               db_default=AccountStatus.NORMAL)
     is_active = models.BooleanField(default=True)
-    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
