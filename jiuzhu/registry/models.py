@@ -113,7 +113,9 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=64)
     name = models.CharField("姓名", max_length=50)
     name_pinyin = models.CharField(max_length=120, blank=True)
-    name_sound_key = models.CharField(max_length=120, blank=True, db_index=True)  # sound-alike search
+    # Sound-alike search (selectors.persons_for_matching: `IN` and `LIKE 'key %'`): one index, person_sound_key in
+    # Meta (varchar_pattern_ops on PostgreSQL serves both; db_index=True made a plain one beside it no plan chose).
+    name_sound_key = models.CharField(max_length=120, blank=True)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     hukou_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -151,6 +153,7 @@ class Person(models.Model):
             models.Index(fields=["region", "birth_date"], include=["household", "id"], name="person_region_birth"),
             models.Index(fields=["household", "relation"], name="person_household"),
             models.Index(fields=["name"], name="person_name"),  # list search by name prefix (range, lists.py)
+            models.Index(fields=["name_sound_key"], name="person_sound_key", opclasses=["varchar_pattern_ops"]),
             # Home work list: grants still paid after a death start from the (few) deceased (worklist.py).
             models.Index(fields=["death_date"], name="person_deceased", condition=models.Q(death_date__isnull=False)),
         ]
@@ -587,7 +590,9 @@ class PaymentAccount(models.Model):
                                db_constraint=False)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     account_cipher = models.TextField(blank=True)
-    account_hash = models.CharField(max_length=64, blank=True, db_index=True)  # payments matched by account
+    # Payments matched by account (equality and joins only): account_hash in Meta, without the pattern-ops twin
+    # db_index=True adds on PostgreSQL (a hash is never searched by prefix).
+    account_hash = models.CharField(max_length=64, blank=True)
     account_tail = models.CharField("账号后四位", max_length=4, blank=True)
     holder_name = models.CharField("户名（持卡人）", max_length=60, blank=True, default="", db_default="")
     status = models.CharField("账户状态", max_length=16, choices=AccountStatus.choices, default=AccountStatus.NORMAL,
@@ -602,6 +607,7 @@ class PaymentAccount(models.Model):
         verbose_name_plural = "收款账户"
         indexes = [  # the roll's checks: the few accounts marked 未采集 or 须更新 (funds/rolls.py)
             models.Index(fields=["status"], condition=~models.Q(status="normal"), name="account_status_flagged"),
+            models.Index(fields=["account_hash"], name="account_hash"),
         ]
 
     @property
