@@ -135,10 +135,11 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
     date, timestamp or number text to parse). Values go as Python has them (dates, aware datetimes, Decimal, bool,
     None is NULL and '' the empty text; JSON columns take the dict or list itself)."""
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT binary)"
+    types = _column_types(table, columns)  # before the COPY: no other statement can run on its connection then
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor: COPY is not part of the DB-API
         with raw.copy(sql) as copy:
-            copy.set_types(_column_types(table, columns))
+            copy.set_types(types)
             write = copy.write_row
             for row in rows:
                 write(row)
