@@ -113,7 +113,9 @@ class Person(models.Model):
     id_number_hash = models.CharField(max_length=64)
     name = models.CharField("姓名", max_length=50)
     name_pinyin = models.CharField(max_length=120, blank=True)
-    name_sound_key = models.CharField(max_length=120, blank=True, db_index=True)  # sound-alike search
+    # Sound-alike search (selectors.persons_for_matching: `IN` and `LIKE 'key %'`): one index, person_sound_key in
+    # Meta (varchar_pattern_ops on PostgreSQL serves both; db_index=True made a plain one beside it no plan chose).
+    name_sound_key = models.CharField(max_length=120, blank=True)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     hukou_region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -151,6 +153,7 @@ class Person(models.Model):
             models.Index(fields=["region", "birth_date"], include=["household", "id"], name="person_region_birth"),
             models.Index(fields=["household", "relation"], name="person_household"),
             models.Index(fields=["name"], name="person_name"),  # list search by name prefix (range, lists.py)
+            models.Index(fields=["name_sound_key"], name="person_sound_key", opclasses=["varchar_pattern_ops"]),
             # Home work list: grants still paid after a death start from the (few) deceased (worklist.py).
             models.Index(fields=["death_date"], name="person_deceased", condition=models.Q(death_date__isnull=False)),
             # The tier assessment's illness texts: the few seriously ill (~4 %) without reading the whole table.
@@ -333,7 +336,8 @@ class TierDecision(models.Model):
     # check per written row and key even where the key is NULL (a batch run's rows: all three), ~1.6 s at commit
     # per million rows. The assessment reads, in its write transaction, the persons its 单人户 rows name
     # (assessment.assess: a person gone is skipped); it writes no approver and no batch; an approver is the
-    # signed-in user, a roster's batch is written in the import's own transaction. PROTECT kept for the ORM.
+    # signed-in user, a roster's batch is written in the import's own transaction (which reads the actor and
+    # writes its ~370k decisions: ~1 s per key). PROTECT kept for the ORM.
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="tier_decisions", db_index=False, db_constraint=False)
     assessed_on = models.DateField("评估基准日")
@@ -504,8 +508,14 @@ class GrantStatus(models.TextChoices):
 
 
 class AssistanceGrant(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    # Bulk-written by a roster import (a grant per 低保 household, per 特困 member), which writes or reads every
+    # parent in its transaction: no database constraint on any key (bulk-write FK rule, ARCHITECTURE; PROTECT
+    # kept for the ORM). Household and person: no index of their own, grant_household_category and
+    # grant_person_category lead with them and serve every lookup (and the PROTECT checks) by either.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants", db_index=False,
+                                  db_constraint=False)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="grants",
+                               db_index=False, db_constraint=False)
     category = models.CharField("救助类别", max_length=20, choices=AssistanceCategory.choices)
     monthly_amount = models.DecimalField("月发放金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
     once_amount = models.DecimalField("一次性金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
@@ -513,12 +523,13 @@ class AssistanceGrant(models.Model):
     period_start = models.DateField("起始日期")
     period_end = models.DateField("终止日期", null=True, blank=True)
     granting_organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
-                                              verbose_name="实施机构")
+                                              verbose_name="实施机构", db_constraint=False)
     tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="grants")
+                                      related_name="grants", db_constraint=False)
     status = models.CharField(max_length=10, choices=GrantStatus.choices, default=GrantStatus.ACTIVE)
     end_reason = models.CharField("终止原因", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+",
+                                   db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -568,10 +579,13 @@ class DestituteSupport(models.Model):
     """How a 特困 person is supported: mode (集中 names its institution), self-care level and the standards
     (基本生活、照料护理) the roster states. One row per person and decision."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="destitute_support")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    # Bulk-written by a roster import with the persons, households and decisions it names, in one transaction:
+    # no database constraint (bulk-write FK rule, ARCHITECTURE); PROTECT kept for the ORM.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="destitute_support",
+                               db_constraint=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     tier_decision = models.ForeignKey(TierDecision, null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="+")
+                                      related_name="+", db_constraint=False)
     support_mode = models.CharField("供养方式", max_length=12, choices=SupportMode.choices, blank=True)
     institution = models.CharField("供养机构", max_length=100, blank=True)
     self_care = models.CharField("自理能力", max_length=8, choices=SelfCare.choices, blank=True)
@@ -579,7 +593,8 @@ class DestituteSupport(models.Model):
                                          blank=True)
     care_standard = models.DecimalField("照料护理标准（元/月）", max_digits=10, decimal_places=2, null=True,
                                         blank=True)
-    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -602,17 +617,24 @@ class PaymentAccount(models.Model):
     `status` and `holder_name` come from the bank's account template (registry/account_import.py); rows written
     by plain INSERTs (roster imports) get the database defaults (正常, no holder)."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts")
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Bulk-written by a roster import (an account per paying household) with the households and heads it names,
+    # in one transaction: no database constraint (bulk-write FK rule, ARCHITECTURE); PROTECT kept for the ORM.
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="payment_accounts",
+                                  db_constraint=False)
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     account_cipher = models.TextField(blank=True)
-    account_hash = models.CharField(max_length=64, blank=True, db_index=True)  # payments matched by account
+    # Payments matched by account (equality and joins only): account_hash in Meta, without the pattern-ops twin
+    # db_index=True adds on PostgreSQL (a hash is never searched by prefix).
+    account_hash = models.CharField(max_length=64, blank=True)
     account_tail = models.CharField("账号后四位", max_length=4, blank=True)
     holder_name = models.CharField("户名（持卡人）", max_length=60, blank=True, default="", db_default="")
     status = models.CharField("账户状态", max_length=16, choices=AccountStatus.choices, default=AccountStatus.NORMAL,
                               db_default=AccountStatus.NORMAL)
     is_active = models.BooleanField(default=True)
-    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -620,6 +642,7 @@ class PaymentAccount(models.Model):
         verbose_name_plural = "收款账户"
         indexes = [  # the roll's checks: the few accounts marked 未采集 or 须更新 (funds/rolls.py)
             models.Index(fields=["status"], condition=~models.Q(status="normal"), name="account_status_flagged"),
+            models.Index(fields=["account_hash"], name="account_hash"),
         ]
 
     @property

@@ -110,10 +110,10 @@ _PARENTS = [  # (child table, key column, parent table)
 ]
 
 
-def _orphans() -> int:
+def _orphans(parents=None) -> int:
     found = 0
     with connection.cursor() as cursor:
-        for child, key, parent in _PARENTS:
+        for child, key, parent in parents or _PARENTS:
             cursor.execute(f"SELECT COUNT(*) FROM {child} c LEFT JOIN {parent} p ON p.id = c.{key} "
                            f"WHERE c.{key} IS NOT NULL AND p.id IS NULL")
             found += cursor.fetchone()[0]
@@ -148,3 +148,67 @@ def test_orm_deletes_still_protect_an_imported_household_and_person(persona):
     with pytest.raises(ProtectedError), transaction.atomic():
         Person.objects.filter(household=household).first().delete()  # its membership protects it
     assert _orphans() == 0
+
+
+# The benefits an import writes follow the rule too (migration 0023_imp4w): every key of decisions, grants,
+# 特困 support and accounts names a row the import wrote (household, person, decision, batch) or read (actor,
+# granting organisation) in its transaction.
+_BENEFIT_PARENTS = [
+    ("registry_tierdecision", "household_id", "registry_household"),
+    ("registry_tierdecision", "person_id", "registry_person"),
+    ("registry_tierdecision", "decided_by_id", "core_user"),
+    ("registry_tierdecision", "import_batch_id", "registry_importbatch"),
+    ("registry_assistancegrant", "household_id", "registry_household"),
+    ("registry_assistancegrant", "person_id", "registry_person"),
+    ("registry_assistancegrant", "granting_organization_id", "core_organization"),
+    ("registry_assistancegrant", "tier_decision_id", "registry_tierdecision"),
+    ("registry_assistancegrant", "created_by_id", "core_user"),
+    ("registry_destitutesupport", "person_id", "registry_person"),
+    ("registry_destitutesupport", "household_id", "registry_household"),
+    ("registry_destitutesupport", "tier_decision_id", "registry_tierdecision"),
+    ("registry_destitutesupport", "import_batch_id", "registry_importbatch"),
+    ("registry_paymentaccount", "household_id", "registry_household"),
+    ("registry_paymentaccount", "person_id", "registry_person"),
+    ("registry_paymentaccount", "import_batch_id", "registry_importbatch"),
+]
+
+
+def _constrained(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {column for column, info in connection.introspection.get_relations(cursor, table).items() if info}
+
+
+def test_imported_benefits_name_no_missing_parent_and_carry_no_database_constraint(persona, standards):
+    from jiuzhu.registry.models import AssistanceGrant, DestituteSupport, PaymentAccount, TierDecision
+    from jiuzhu.registry.tests import roster_files
+
+    for roster in (roster_files.dibao_roster(), roster_files.tekun_workbook()):
+        result = import_write_run(roster, persona)
+        assert result.status == "imported", result.errors.lines()
+    assert TierDecision.objects.filter(source="imported").count() == 6
+    assert AssistanceGrant.objects.filter(person__isnull=False).exists() and DestituteSupport.objects.exists()
+    assert PaymentAccount.objects.filter(person__isnull=False).exists()
+    assert _orphans(_PARENTS + _BENEFIT_PARENTS) == 0
+    for table, column, _parent in _BENEFIT_PARENTS:
+        assert column not in _constrained(table), (table, column)
+
+
+def test_orm_deletes_still_protect_an_imported_decision_and_its_household(persona, standards):
+    from django.db.models import ProtectedError
+
+    from jiuzhu.registry.models import TierDecision
+    from jiuzhu.registry.tests import roster_files
+
+    assert import_write_run(roster_files.tekun_workbook(), persona).status == "imported"
+    decision = TierDecision.objects.filter(source="imported").first()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        decision.delete()  # its grants and 特困 support protect it
+    with pytest.raises(ProtectedError), transaction.atomic():
+        Household.objects.get(pk=decision.household_id).delete()
+    assert _orphans(_PARENTS + _BENEFIT_PARENTS) == 0
+
+
+def import_write_run(roster, persona):
+    from jiuzhu.registry import imports
+
+    return imports.import_file(roster.data, roster.filename, actor=persona("longhui_officer"))
