@@ -269,10 +269,12 @@ class ColumnBlock:
 HEAD_BYTES = 256 * 1024
 
 
-def read_csv_columns(data: bytes, filename: str, columns) -> ColumnBlock | None:
+def read_csv_columns(data: bytes, filename: str, columns, *, chunked: bool = False) -> ColumnBlock | None:
     """The csv's header found by the kit's reader (title rows above it left out), its body parsed by Arrow.
     None when the file needs the row-wise reader: not a csv, a line break inside a quoted field, a data row
-    of another width than the header, a field over the length limit. Raises FileRejected as read_table does."""
+    of another width than the header, a field over the length limit. Raises FileRejected as read_table does.
+    `chunked`: the columns as Arrow read them (ChunkedArray, one chunk a block), not copied into one array each
+    (the roster import cuts them into its own chunks anyway: one copy of the file's text fewer)."""
     import io
 
     import pyarrow.csv as pacsv
@@ -338,7 +340,8 @@ def read_csv_columns(data: bytes, filename: str, columns) -> ColumnBlock | None:
         numbers = np.delete(numbers, ragged)
     if len(numbers) != table.num_rows:
         return None
-    cells = {h: table.column(i).combine_chunks() for i, h in enumerate(headers)}
+    cells = {h: table.column(i) if chunked else table.column(i).combine_chunks() for i, h in enumerate(headers)}
+    del table
     limit = limits.max_field_chars()
     for array in cells.values():
         if len(array) and (pc.max(pc.binary_length(array)).as_py() or 0) > limit:
