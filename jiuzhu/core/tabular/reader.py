@@ -611,7 +611,6 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     so a million rows are never all Python strings at once. The block's columns are cut into compact copies
     a chunk long and each is let go once given out: the file's Arrow text (~300 MB at a million rows) shrinks
     while the caller's own objects grow (issue 15: peak under 2 GiB)."""
-    import pyarrow as pa
 
     header_of: dict[str, str] = {}
     for header, f in mapping.items():
