@@ -129,14 +129,22 @@ def check_against_registry(households: list[HouseholdRow], errors: RowErrors,
                            regions: dict[str, Region], actor) -> dict[str, str]:
     """Region codes known and in scope; persons not already registered. Returns number -> hash."""
     hashes = keyed_hashes(households)
+    problems: dict[str, str] = {}  # region code -> what is wrong with it ("" when nothing), judged once per code
     for h in households:
-        region = regions.get(h.region_code)
-        if region is None:
-            errors.add(h.source_row, "region_code", f"区划代码 {h.region_code} 不存在")
-        elif region.level not in ("village", "township"):
-            errors.add(h.source_row, "region_code", f"{region.full_name}不是乡镇或村（社区），请填写到村（社区）")
-        elif not region_in_scope(actor, region):
-            errors.add(h.source_row, "region_code", f"{region.full_name}不在您的管辖范围内")
+        problem = problems.get(h.region_code)
+        if problem is None:
+            region = regions.get(h.region_code)
+            if region is None:
+                problem = f"区划代码 {h.region_code} 不存在"
+            elif region.level not in ("village", "township"):
+                problem = f"{region.full_name}不是乡镇或村（社区），请填写到村（社区）"
+            elif not region_in_scope(actor, region):
+                problem = f"{region.full_name}不在您的管辖范围内"
+            else:
+                problem = ""
+            problems[h.region_code] = problem
+        if problem:
+            errors.add(h.source_row, "region_code", problem)
         for m in h.members:
             if m.hukou_region_code and m.hukou_region_code not in regions:
                 errors.add(m.source_row or h.source_row, "hukou_region_code",
