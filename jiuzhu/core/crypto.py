@@ -105,10 +105,24 @@ def keyed_hash(value: str) -> str:
     return _hash(_current_hmac(), value)
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def encrypt_many(values: list[str]) -> list[str]:
-    """Bulk path of ``encrypt_text``: settings are read and the key prepared once."""
-    cipher = _current_cipher()
-    return [_encrypt(cipher, v) for v in values]
+    """Bulk path of ``encrypt_text``: settings are read and the key prepared once, the nonces (each its own
+    12 random bytes, as encrypt_text's) drawn from the system in one call, the base64 done by binascii."""
+    seal = _current_cipher().encrypt
+    noise = os.urandom(NONCE_BYTES * len(values))
+    encode = binascii.b2a_base64
+    out = []
+    append = out.append
+    at = 0
+    for v in values:
+        nonce = noise[at:at + NONCE_BYTES]
+        at += NONCE_BYTES
+        append(PREFIX + encode(nonce + seal(nonce, v.encode("utf-8"), None), newline=False)
+               .translate(_URLSAFE).decode("ascii"))
+    return out
 
 
 def decrypt_many(tokens) -> list[str]:
@@ -134,10 +148,30 @@ def decrypt_many(tokens) -> list[str]:
     return plain
 
 
+@functools.lru_cache(maxsize=8)
+def _hmac_pads(key: str) -> tuple:
+    """HMAC-SHA256's inner and outer hashes, keyed (RFC 2104: the key padded to the block, XOR 0x36 / 0x5c)."""
+    raw = _hmac_base(key) and key.encode("utf-8")  # _hmac_base: the same refusal of an empty key
+    if len(raw) > 64:
+        raw = hashlib.sha256(raw).digest()
+    raw = raw.ljust(64, b"\0")
+    return (hashlib.sha256(bytes(b ^ 0x36 for b in raw)).copy,
+            hashlib.sha256(bytes(b ^ 0x5C for b in raw)).copy)
+
+
 def keyed_hash_many(values: list[str]) -> list[str]:
-    """Bulk path of ``keyed_hash``: settings are read and the key prepared once."""
-    base = _current_hmac()
-    return [_hash(base, v) for v in values]
+    """Bulk path of ``keyed_hash`` (the same HMAC-SHA256, pinned by a test): the key prepared once and the
+    inner and outer hashes copied directly, without an hmac.HMAC object per value (a million-person roster)."""
+    inner_of, outer_of = _hmac_pads(settings.FIELD_HASH_KEY)
+    out = []
+    append = out.append
+    for v in values:
+        inner = inner_of()
+        inner.update(v.encode("utf-8"))
+        outer = outer_of()
+        outer.update(inner.digest())
+        append(outer.hexdigest())
+    return out
 
 
 def encrypt_bytes(plain: bytes) -> bytes:

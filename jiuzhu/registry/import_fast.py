@@ -207,7 +207,7 @@ def _canonical_ids(ids: list) -> list[bool]:
 _TEXT_TYPES = frozenset({str, type(None)})
 
 
-def _all_text(values: list) -> bool:
+def all_text(values: list) -> bool:
     return set(map(type, values)) <= _TEXT_TYPES  # type() in C over the column, no Python call per cell
 
 
@@ -224,7 +224,7 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
 
     def mapped(name, values):
         memo, compute = checker._checks[name]
-        if _all_text(values):
+        if all_text(values):
             for v in set(values).difference(memo):
                 memo[v] = compute(v)
             return list(map(memo.__getitem__, values))

@@ -285,6 +285,9 @@ _SHARED_CELLS = frozenset(HOUSEHOLD_FIELDS) - {"household_key", "head_id_number"
 
 def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: RowErrors, present,
                       shared: dict | None = None) -> None:
+    if not group.values and shared is not None:  # the household's first row: every value is its first
+        _first_values(group, number, raw, is_head, shared)
+        return
     for name in present:
         value = raw.get(name)
         if value is None or value == "":
@@ -310,6 +313,28 @@ def _household_values(group: _Group, number, raw: dict, is_head: bool, errors: R
         if name in _MUST_AGREE and first[0] != text:
             errors.add(number, name, f"与同户{row_label(first[1])}的“{FIELD_LABELS[name]}”（{first[0]}）不一致，"
                                      "请检查是否缺少户主行或户编号填错", value=text)
+
+
+def _first_values(group: _Group, number, raw: dict, is_head: bool, shared: dict) -> None:
+    """_household_values of a household's first row (nothing yet to agree with), in one pass."""
+    given = group.values
+    for name, value in raw.items():
+        if value is None or value == "":
+            continue
+        if value.__class__ is str and not value[0].isspace() and not value[-1].isspace() and "\u3000" not in value:
+            if name in _SHARED_CELLS:
+                value = shared.setdefault(value, value)
+            given[name] = (value, number, value)  # a cell that is its own text
+            continue
+        text = _text(value)
+        if not text:
+            continue
+        if name in _SHARED_CELLS and value.__class__ is str:
+            value = shared.setdefault(value, value)
+            text = shared.setdefault(text, text)
+        given[name] = (text, number, value)
+    if is_head:
+        group.head_values.update(given)  # the same tuples (a million cells in a large roster)
 
 
 # Example rows of the template: refused, so a template imported with its example left in adds no one.
@@ -357,6 +382,7 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
     checking = 0.0  # seconds spent checking rows (the rest of the loop is reading the file)
     checker = MemberChecker(present_fields, today)  # clean rows once per distinct value; others row by row
     shared: dict = {}  # household cells, one object per distinct text (_household_values)
+    text_kinds = ("text",)  # the kinds of a row of a text-only chunk (never a tuple of types)
 
     def text_column(values):
         return None if values is None else tabular.texts(values)
@@ -385,6 +411,7 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
         places = [text_column(columns.get(f)) or [""] * n for f in ("region_code", "township", "village")] \
             if by_key or by_head else None
         household_cells = list(zip(*(columns[f] for f in present), strict=True)) if present else [()] * n
+        text_only = all(import_fast.all_text(columns[f]) for f in present)  # str or None (empty) cells only
         checking += perf_counter() - tick
         preview.rows += n
         for i in range(n):
@@ -420,8 +447,10 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
                 current.head_row = number
             tick = perf_counter()
             values = household_cells[i]
-            kinds = tuple(map(type, values))
-            if is_head or current.agreed is None or values != current.agreed[0] or kinds != current.agreed[1]:
+            # A chunk of text cells only (a csv): equal cells are of equal types, no need to compare them.
+            kinds = text_kinds if text_only else tuple(map(type, values))
+            agreed = current.agreed
+            if is_head or agreed is None or values != agreed[0] or kinds != agreed[1]:
                 before_values = len(errors.items)
                 # The household's own cells only (the member's are looked at below, when needed).
                 _household_values(current, number, dict(zip(present, values, strict=True)), is_head, errors,

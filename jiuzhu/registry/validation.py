@@ -445,10 +445,60 @@ HOUSEHOLD_BENEFITS = ("tier", "benefit_class", "monthly_amount", "dibao_standard
                       "bank_name", "bank_account", "roster_month")
 
 
+# Cells that are one household's own (its head's number, its account): not part of _HOUSEHOLDS_SEEN's key.
+_OWN_CELLS = frozenset({"head_id_number", "bank_account", "head_name", "household_key"})
+# The household cells (and defaults) of a household accepted without an error or a notice -> the values they
+# gave: a roster's households share a few thousand combinations of place, class, amount, size and month.
+_HOUSEHOLDS_SEEN: dict = {}
+_SEEN_FIELDS = ("region_code", "address", "hukou_type", "relapse_watch", "tier", "benefit_class", "monthly_amount",
+                "dibao_standard", "family_size", "covered_persons", "bank_name", "roster_month", "urban_rural_code")
+
+
 def household_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, rows: dict | None = None,
                        defaults: dict | None = None) -> HouseholdRow | None:
     """A household from its columns. `rows` names the row each value came from (household columns may come
-    from any member's row); `defaults` fills what the roster does not carry (address, hukou type)."""
+    from any member's row); `defaults` fills what the roster does not carry (address, hukou type).
+    A combination of cells (its own number and account aside) already accepted without an error or a notice
+    is not checked again: the household gets the values it gave, and its account its own check."""
+    account = raw.get("bank_account")
+    try:
+        # Whether the account is given decides whether the benefit columns are read (and _benefits' memo).
+        key = (*[(k, v.__class__, v) for k, v in raw.items() if k not in _OWN_CELLS], account in (None, ""),
+               bool(_text(account)), *(defaults.items() if defaults else ()))
+        found = _HOUSEHOLDS_SEEN.get(key)
+    except TypeError:  # an unhashable cell: never from a file, but be safe
+        key = found = None
+    if found is not None:
+        (code, address, hukou_type, relapse, tier, benefit_class, monthly, standard, size, covered, bank_name, month,
+         urban_rural, read) = found
+        head = raw.get("head_id_number")
+        head = head if head.__class__ is str and head and not head[0].isspace() and not head[-1].isspace() \
+            and "\u3000" not in head else _text(head)
+        if not read:
+            account = ""
+        elif account.__class__ is str and account.isdigit() and 6 <= len(account) <= 30 and bank_name:
+            pass  # what _account accepts as it is (the usual account: digits only)
+        else:
+            household = HouseholdRow(code, address, hukou_type, [], relapse, row, tier, benefit_class, monthly,
+                                     standard, size, covered, head, bank_name, "", month, urban_rural)
+            before = len(errors.items)
+            rows = rows or {}
+            _account(household, raw, errors, lambda name: rows.get(name, row))
+            return None if len(errors.items) > before else household
+        return HouseholdRow(code, address, hukou_type, [], relapse, row, tier, benefit_class, monthly, standard, size,
+                            covered, head, bank_name, account, month, urban_rural)
+    before_all = len(errors.items) + len(errors.notices)
+    household = _household_from_raw(raw, errors, row, rows=rows, defaults=defaults)
+    if household is not None and key is not None and len(errors.items) + len(errors.notices) == before_all:
+        if len(_HOUSEHOLDS_SEEN) >= 20_000:
+            _HOUSEHOLDS_SEEN.clear()
+        read = any(raw.get(name) not in (None, "") for name in HOUSEHOLD_BENEFITS) or bool((defaults or {}).get("tier"))
+        _HOUSEHOLDS_SEEN[key] = (*(getattr(household, name) for name in _SEEN_FIELDS), read)
+    return household
+
+
+def _household_from_raw(raw: dict, errors: RowErrors, row: int | None = None, *, rows: dict | None = None,
+                        defaults: dict | None = None) -> HouseholdRow | None:
     before = len(errors.items)
     rows = rows or {}
     defaults = defaults or {}

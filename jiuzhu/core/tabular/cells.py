@@ -101,11 +101,18 @@ def text(value) -> str:
     return str(value).strip().replace("\u3000", "")
 
 
+_SPACE = re.compile(r"\s")  # the characters str.isspace() names (the full-width space among them)
+_STR_ONLY = frozenset({str})
+
+
 def texts(values) -> list:
-    """[text(v) for v in values] for a column: a column of few distinct values (relations, villages) through
-    a look-up of each distinct value's text, any other (ID numbers, names: nearly all distinct, where a
-    look-up table costs more than the cheap text() of a str) cell by cell in C's map."""
+    """[text(v) for v in values] for a column: a column of text cells without a space anywhere (a csv's ID
+    numbers, names, places: nearly always) is its own text, found by one search over the column joined; a
+    column of few distinct values (relations, villages) through a look-up of each distinct value's text, any
+    other cell by cell in C's map."""
     if len(values) > 64:
+        if set(map(type, values)) == _STR_ONLY and _SPACE.search("".join(values)) is None:
+            return list(values)  # text() changes only a cell with a space (trimmed, U+3000 removed)
         try:
             distinct = set(values)
         except TypeError:  # an unhashable cell: never from a file

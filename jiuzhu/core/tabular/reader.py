@@ -479,7 +479,7 @@ class Sheet:
             from jiuzhu.core.tabular.columnar import read_csv_columns
 
             data, filename, columns = self.csv_source
-            block = read_csv_columns(data, filename, columns)
+            block = read_csv_columns(data, filename, columns, chunked=True)
             if block is not None and block.headers == self.headers and block.header_row == self.header_row:
                 self.rows = iter(())  # not read row by row
                 self.csv_source = None  # nor read again: the file's bytes may go if the caller let them go
@@ -611,7 +611,6 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     so a million rows are never all Python strings at once. The block's columns are cut into compact copies
     a chunk long and each is let go once given out: the file's Arrow text (~300 MB at a million rows) shrinks
     while the caller's own objects grow (issue 15: peak under 2 GiB)."""
-    import pyarrow as pa
 
     header_of: dict[str, str] = {}
     for header, f in mapping.items():
@@ -622,7 +621,7 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
     pieces: dict[str, list] = {}
     for header in dict.fromkeys(header_of.values()):
         array = block.columns.pop(header)
-        pieces[header] = [pa.concat_arrays([array.slice(start, size)]) for start in starts]
+        pieces[header] = [_compact(array.slice(start, size)) for start in starts]
         del array
     block.columns.clear()  # columns no field reads
     for k, start in enumerate(starts):
@@ -635,6 +634,16 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
         for chunks in pieces.values():
             chunks[k] = None
         yield refs, columns
+
+
+def _compact(piece):
+    """A slice of an Arrow column (an Array, or a ChunkedArray as read_csv_columns(chunked=True) gives) as one
+    array of its own: copied, so the file's text it was cut from can go."""
+    import pyarrow as pa
+
+    if isinstance(piece, pa.ChunkedArray):
+        return pa.concat_arrays(piece.chunks) if piece.num_chunks else pa.array([], piece.type)
+    return pa.concat_arrays([piece])
 
 
 def _repeats_header(values: list, headers: list[str]) -> bool:

@@ -37,6 +37,9 @@ def test_the_column_reader_reads_the_rows_the_kit_reads(encoding):
     assert block is not None and block.header_row == 3
     assert list(zip(block.row_numbers.tolist(), block.columns["姓名"].to_pylist(), strict=True)) == kit_rows(data)
     assert [n for n, _ in kit_rows(data)] == [4, 7, 9]
+    # As Arrow read them (chunked, for the roster import): the same cells.
+    chunked = columnar.read_csv_columns(data, "x.csv", COLUMNS, chunked=True)
+    assert list(zip(chunked.row_numbers.tolist(), chunked.columns["姓名"].to_pylist(), strict=True)) == kit_rows(data)
 
 
 @pytest.mark.parametrize("body", [

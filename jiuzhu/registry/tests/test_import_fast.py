@@ -124,18 +124,27 @@ def test_benefit_cells_remembered_once_accepted_give_every_household_its_errors_
         errors = RowErrors()
         household = validation.household_from_raw(raw, errors, row, defaults={"roster_month": dt.date(2026, 1, 1)})
         values = None if household is None else {
-            k: getattr(household, k) for k in (*validation._BENEFIT_FIELDS, "bank_account")}
+            k: getattr(household, k) for k in (*validation._SEEN_FIELDS, "bank_account", "head_id_number",
+                                               "source_row")}
         return values, [(e["row"], e["field"], e["message"]) for e in errors.items], \
             [(e["row"], e["field"], e["message"]) for e in errors.notices]
 
-    validation._BENEFITS_SEEN.clear()
+    def forget():
+        validation._BENEFITS_SEEN.clear()
+        validation._HOUSEHOLDS_SEEN.clear()
+
+    # Households differing only in their own cells (the head's number, the account) meet the remembered ones.
+    cases += [{**case, "head_id_number": f"43052419680312{i:04d}", "bank_account": account}
+              for i, case in enumerate(cases[:40]) for account in ("", "6214830000000009", "12ab")]
+    cases += [dict(base), {**base, "bank_account": "6214830000000009"}]  # an account alone reads the benefits
+    forget()
     fresh = []
     for i, raw in enumerate(cases):
-        validation._BENEFITS_SEEN.clear()
+        forget()
         fresh.append(outcome(raw, i + 2))
-    validation._BENEFITS_SEEN.clear()
+    forget()
     for _ in range(2):  # the second round meets every accepted combination remembered
         for i, raw in enumerate(cases):
             assert outcome(raw, i + 2) == fresh[i], raw
-    assert validation._BENEFITS_SEEN  # clean combinations were remembered
+    assert validation._BENEFITS_SEEN and validation._HOUSEHOLDS_SEEN  # clean combinations were remembered
     assert any(notices for _, _, notices in fresh) and any(errors for _, errors, _ in fresh)

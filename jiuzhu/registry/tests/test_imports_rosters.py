@@ -275,9 +275,11 @@ def test_name_keys_character_by_character_equal_the_whole_name():
     """The import's fast path gives what core.identity gives, names with heteronym surnames and words included."""
     from jiuzhu.core.demo import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
     from jiuzhu.core.identity import name_pinyin, name_sound_key
-    from jiuzhu.registry.bulk import fast_name_keys
+    from jiuzhu.registry.bulk import fast_name_keys, name_keys_many
 
     names = [s + g for s in SURNAMES[:40] for g in (GIVEN_FEMALE + GIVEN_MALE)[:25]]
     names += ["单田芳", "曾国藩", "长乐", "欧阳修", "司马相如", "解放", "仇英", "朴正", "区长", "乐乐", "行者",
               "阿依古丽·买买提"]
     assert {n: fast_name_keys(n) for n in names} == {n: (name_pinyin(n), name_sound_key(n)) for n in names}
+    names += ["李", "张三丰年", "欧阳司马", "A张", "张A", "阿依古丽"]
+    assert name_keys_many(names) == {n: (name_pinyin(n), name_sound_key(n)) for n in names}
