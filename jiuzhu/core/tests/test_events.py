@@ -95,6 +95,20 @@ def test_record_events_writes_the_set_and_schedules_one_task(world, persona, cal
 
 
 @pytest.mark.parametrize("orm_rows", [1000, 2], ids=["bulk_create", "executemany"])
+def test_record_events_schedules_exactly_the_new_rows(world, calls, monkeypatch, orm_rows):
+    # The delivery task gets the id range of this set only, not every earlier event of the kind.
+    monkeypatch.setattr(events, "ORM_ROWS", orm_rows)
+    county = Region.objects.get(code="430524")
+    record_event(kind=KIND, subject=county, summary="更早的一条")
+    scheduled = []
+    monkeypatch.setattr(events, "_schedule", lambda kind, first, last: scheduled.append((kind, first, last)))
+    rows = [EventRow(subject_id=i, region_id=county.pk) for i in range(3)]
+    record_events(kind=KIND, subject_model=Region, rows=rows)
+    ids = list(Event.objects.filter(kind=KIND, subject_type="core.region").order_by("pk").values_list("pk", flat=True))
+    assert scheduled == [(KIND, ids[-3], ids[-1])] and ids[0] < ids[-3]
+
+
+@pytest.mark.parametrize("orm_rows", [1000, 2], ids=["bulk_create", "executemany"])
 def test_record_events_refuses_a_set_naming_a_region_that_does_not_exist(world, monkeypatch, orm_rows):
     # Event.region has no database constraint (bulk-write rule): the set's regions are checked in one query.
     monkeypatch.setattr(events, "ORM_ROWS", orm_rows)
