@@ -15,6 +15,14 @@ A roster larger than the upload limit (TABULAR_MAX_UPLOAD_BYTES, 50 MB: the 1,00
 180 MB) is imported with the limit raised to the file's size for this run: the benchmark measures the import,
 and a deployment that takes such files raises the setting the same way. `--reuse` takes the file an earlier
 run wrote (the generator is deterministic) instead of writing it again; the import measured is the same.
+
+Session 34, measured back to back at load ~1 on a machine ~30 % slower than session 33's evening (session 33's
+commit 984682f then: 100k xlsx 7.7 s, 1M csv 66.7 s; the same commit now: 10.3-10.4 s and 85.2 s):
+  main after the session's merges (keys of decisions/grants/support/accounts without database constraint, binary
+  COPY, bulk ID-hash look-up, household memo): 100k xlsx SQLite 9.1-9.5 s (read 2.7 / validate 1.7 / keys 0.3 /
+  encrypt 0.2 / write 4.1); 1M csv SQLite 77.0 s (7.1 / 16.4 / 1.4 / 1.7 / write 48.8: persons 19.0, indexes 5.0,
+  benefits 14.0, commit 6.3), peak 2,001 MB; 1M csv PostgreSQL 70.3 s (6.8 / 19.0 / 1.4 / 1.7 / write 40.0:
+  persons 22.6, benefits 8.4, commit 0.0; was 85.4 s), peak 1,892 MB.
 """
 
 import argparse

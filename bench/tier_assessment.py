@@ -74,6 +74,11 @@ main 984682f vs tier4w, same pristine 300k data, back to back (prepare+insert / 
   2.9); re-run 14.1; CPU 41.5 s; peak 1,825 MB (main's C above: write 24.6). The same at load 5.9-8.1: 56.3 s.
   PostgreSQL 1M under the lock (load 2.7-3.1): 57.5 (13.0 / 17.4 / 27.1: prepare 0.9, COPY 17.7, ANALYZE 0.35,
   events 8.0, commit 0.0); re-run 17.1; CPU 21.4 s; peak 1,853 MB. The write was 36-37 s on main (C above).
+Session 34 merged (tier4r's reading and DuckDB with tier4w's write), 1M, quiet machine (load 1.2-1.4):
+  SQLite 35.4 s (load 6.8 / DuckDB 5.5 / write 23.1: prepare 0.5, INSERT 17.1, events 2.8, commit 2.7); re-run
+  11.1 (8.2 / 2.8); CPU 41.2 s; peak 1,869 MB.
+  PostgreSQL 36.4 s (6.8 / 6.0 / 23.5: prepare 1.0, COPY 14.5, ANALYZE 0.4, events 7.5, commit 0.0); re-run 12.2
+  (9.1 / 3.1); CPU 19.2 s; peak 1,862 MB. Targets (< 30 s, re-run < 10 s) not met on either.
 """
 
 import argparse
