@@ -74,19 +74,6 @@ class Migration(migrations.Migration):
             name='person',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person'),
         ),
-        migrations.AlterField(
-            model_name='tierdecision',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
-        ),
-        migrations.AlterField(
-            model_name='tierdecision',
-            name='import_batch',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='decision_rows', to='registry.importbatch'),
-        ),
-        migrations.AlterField(
-            model_name='tierdecision',
-            name='person',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tier_decisions', to='registry.person'),
-        ),
+        # TierDecision.person/decided_by/import_batch: already without constraint since 0021_tier4w (both branches
+        # altered them; the merge keeps one).
     ]
