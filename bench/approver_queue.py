@@ -21,6 +21,11 @@ PostgreSQL 1,000,000 households (849,556 pending), measured 2026-12-03 at load ~
 queue pages p50 47.9 ms, p95 63.2 ms (10 queries; first, township, tier, reason, 数据有变化, next and last page
 all under 71 ms p95); count 73.7 ms p95; the count by reason (capped at 1,000, asked after the page has loaded)
 182.5 ms p95; confirm 50 p50 79 ms, p95 130 ms.
+Same PostgreSQL 1,000,000 data, 2026-12-03 at load 0.6 (nothing else running), 20 requests each through the
+Django stack: the count by reason (deposit_over, capped at 1,000: 56,962 decisions walked, 52.9 ms of SQL) p50
+56.8 ms, p95 58.8 ms; the count 24.0 ms, 数据有变化 count 23.0 ms, the reason page 26.3 ms p95. The 182.5 ms above
+was the load. SQLite 300,000 at load 0.7: count by reason p95 94.0 ms (each walked row is read whole, ~1 kB; a
+text pre-filter before json_each was tried and was slower: 57 vs 49 ms of SQL).
 """
 
 import argparse
