@@ -77,9 +77,13 @@ def _allocate(table: str, count: int) -> list[int]:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return sorted(r[0] for r in cursor.fetchall())
+            # Only the bounds travel when the values are one run (no one else drew from the sequence meanwhile:
+            # the usual case), not a million rows to the client (~3 s at 1M).
+            cursor.execute("WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+                           "FROM generate_series(1, %s)) SELECT MIN(id), MAX(id), CASE WHEN MAX(id) - MIN(id) + 1 "
+                           "= COUNT(*) THEN NULL ELSE array_agg(id ORDER BY id) END FROM v", [table, count])
+            low, high, scattered = cursor.fetchone()
+            return list(range(low, high + 1)) if scattered is None else scattered
         # SQLite: the transaction began IMMEDIATE, so no one else writes until it ends.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
         top = cursor.fetchone()[0]

@@ -233,3 +233,15 @@ def import_write_run(roster, persona):
     from jiuzhu.registry import imports
 
     return imports.import_file(roster.data, roster.filename, actor=persona("longhui_officer"))
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_ids_drawn_by_others_meanwhile_are_not_taken_for_ours(world):
+    """PostgreSQL: the import's ids are what its nextval calls returned; when they are not one run (another session
+    drew in between; here a sequence stepping by 2), the very values, not the range between the bounds."""
+    run_ids = import_write._allocate("registry_household", 5)
+    assert run_ids == list(range(run_ids[0], run_ids[0] + 5))
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER SEQUENCE registry_household_id_seq INCREMENT BY 2")
+    scattered = import_write._allocate("registry_household", 5)
+    assert scattered == list(range(scattered[0], scattered[0] + 10, 2)) and scattered[0] > run_ids[-1]
