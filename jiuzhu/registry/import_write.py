@@ -151,12 +151,25 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
                 write(row)
 
 
-def _write(table: str, columns: tuple[str, ...], rows) -> None:
-    """Rows (a list or a generator) into `table`."""
+def _literal(value) -> str:
+    """SQLite: an int or a text this module made (a time, a batch id) as SQL text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _write(table: str, columns: tuple[str, ...], rows, *, fixed: dict | None = None) -> None:
+    """Rows (a list or a generator) into `table`. SQLite: `fixed` columns ({column: int or text} the same in
+    every row, or {column: ("same as", other column)}) are written by the statement, not bound per row, and
+    the rows leave them out (PostgreSQL's COPY rows carry every column)."""
     if connection.vendor == "postgresql":
         _copy(table, columns, rows)
         return
-    marks = ", ".join("?" for _ in columns)
+    fixed = fixed or {}
+    bound = [c for c in columns if c not in fixed]
+    number = {c: i for i, c in enumerate(bound, start=1)}
+    marks = ", ".join(f"?{number[fixed[c][1]]}" if isinstance(fixed.get(c), tuple) else
+                      _literal(fixed[c]) if c in fixed else f"?{number[c]}" for c in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants only
     with connection.cursor() as cursor, connection.wrap_database_errors:
         # sqlite3's own executemany: Django's peeks at the first row through itertools.tee and keeps that
@@ -244,6 +257,8 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         household_rows.append((household_id, region_id, h.address, h.hukou_type, flag[h.relapse_watch], active, at,
                                at, batch_id, head))
 
+    short = v.sqlite
+
     def persons():  # made as they are written: a million rows (or their ciphers) are not held at once
         ids = iter(person_ids)
         for start in range(0, len(households), ENCRYPT_CHUNK):
@@ -259,6 +274,12 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
             for m in h.members:
                 pinyin, sound = name_keys[m.name]
                 hukou = region_pk.get(m.hukou_region_code) if m.hukou_region_code else None
+                if short:  # SQLite: residence, batch and times written by the statement (_PERSON_FIXED)
+                    yield (next(ids), household_id, m.relation, region_id, next(ciphers), hashes[m.id_number],
+                           m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, m.disability_type,
+                           m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment,
+                           m.phone, flag[m.supporter_able], v.date(m.death_date), m.ethnicity)
+                    continue
                 yield (next(ids), household_id, m.relation, region_id, next(ciphers), hashes[m.id_number],
                        m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, region_id, m.disability_type,
                        m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
@@ -279,7 +300,10 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
         existing = person_ids[0] - 1 if person_ids else 0
         with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
-            _write("registry_person", _PERSON, persons())
+            # SQLite binds 22 values a row, not 26 (binding is a good part of an insert's cost there).
+            _write("registry_person", _PERSON, persons(), fixed={
+                "residence_region_id": ("same as", "region_id"), "import_batch_id": batch_id, "created_at": at,
+                "updated_at": at} if short else None)
             _memberships_from_persons(person_ids, batch_id, at)
             step("write_persons")
         step("write_person_indexes")

@@ -5,7 +5,7 @@ create the very same ones again, and a failure leaves them as they were."""
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conftest import VILLAGE_A
@@ -69,6 +69,12 @@ def test_a_large_load_rebuilds_the_indexes_it_dropped(persona, standards, monkey
     # Each imported person has its one open membership, made from the person rows.
     persons = Person.objects.filter(import_batch=result.batch)
     assert persons.exists() and TierDecision.objects.filter(import_batch=result.batch).exists()
+    # Residence, batch and times (on SQLite written by the statement, not bound per row) as the ORM reads them.
+    assert persons.count() == Person.objects.count()
+    first = persons.first()
+    assert first.created_at == first.updated_at == result.batch.person_rows.last().created_at
+    assert abs((first.created_at - result.batch.created_at).total_seconds()) < 60
+    assert not persons.exclude(residence_region_id=models.F("region_id")).exists()
     assert set(HouseholdMembership.objects.filter(left_at=None, person__in=persons).values_list(
         "person_id", "household_id", "relation")) == set(persons.values_list("id", "household_id", "relation"))
 
