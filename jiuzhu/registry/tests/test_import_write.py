@@ -5,7 +5,7 @@ create the very same ones again, and a failure leaves them as they were."""
 import datetime as dt
 
 import pytest
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conftest import VILLAGE_A
@@ -90,6 +90,18 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(world):
             assert _indexes() != before
             raise Broken
     assert _indexes() == before
+
+
+def test_a_person_twice_is_refused_while_the_indexes_are_rebuilt(world):
+    """The ID hash stays unique during a large load: SQLite keeps its UNIQUE index, PostgreSQL adds the dropped
+    constraint again, which refuses the duplicate (IntegrityError: the import answers 'conflict', nothing written)."""
+    region = Region.objects.get(code=VILLAGE_A)
+    twins = [Person(region=region, id_number_cipher="x", id_number_hash="h" * 64, name="张三", sex="M",
+                    birth_date=dt.date(1990, 1, 1)) for _ in range(2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with import_write.indexes_rebuilt(_TABLES, 100_000, 0):
+            Person.objects.bulk_create(twins)
+    assert not Person.objects.filter(id_number_hash="h" * 64).exists()
 
 
 def test_a_small_load_into_a_larger_registry_keeps_its_indexes(persona):
@@ -251,3 +263,26 @@ def test_ids_drawn_by_others_meanwhile_are_not_taken_for_ours(world):
         cursor.execute("ALTER SEQUENCE registry_household_id_seq INCREMENT BY 2")
     scattered = import_write._allocate("registry_household", 5)
     assert scattered == list(range(scattered[0], scattered[0] + 10, 2)) and scattered[0] > run_ids[-1]
+
+
+def test_columns_fixed_by_the_statement_read_back_as_each_row_would_have_carried_them(persona, standards):
+    """_write's fixed columns (SQLite: literals and a repeated parameter; PostgreSQL: merged into the COPY rows)."""
+    from jiuzhu.registry.models import AssistanceGrant, DestituteSupport, PaymentAccount, TierDecision
+    from jiuzhu.registry.tests import roster_files
+
+    officer = persona("longhui_officer")
+    for roster in (roster_files.dibao_roster(), roster_files.tekun_workbook()):
+        assert import_write_run(roster, persona).status == "imported"
+    batches = set(ImportBatch.objects.values_list("pk", flat=True))
+    decisions = TierDecision.objects.filter(source="imported")
+    assert {(d.status, d.recommended_tier == d.tier, d.run_key, d.override_reason, d.decided_by_id, tuple(d.reasons),
+             d.per_capita_income, d.import_batch_id in batches, d.decided_at == d.created_at) for d in decisions} == {
+        ("confirmed", True, "", "", officer.pk, ("按原有保障名册导入",), 0, True, True)}
+    grants = AssistanceGrant.objects.filter(tier_decision__in=decisions)
+    assert grants.exists() and {(g.status, g.service, g.end_reason, g.created_by_id, g.granting_organization_id)
+                                for g in grants} == {("active", "", "", officer.pk, officer.organization_id)}
+    assert {(s.import_batch_id in batches, s.created_at is not None) for s in DestituteSupport.objects.all()} == {
+        (True, True)}
+    assert {(a.is_active, a.import_batch_id in batches) for a in PaymentAccount.objects.all()} == {(True, True)}
+    households = Household.objects.filter(import_batch__isnull=False)
+    assert {(h.is_active, h.created_at == h.updated_at) for h in households} == {(True, True)}
