@@ -9,8 +9,18 @@ persons, memberships, decisions, grants, support and accounts reference ids know
 PostgreSQL receives every table through binary COPY, each column's dumper fixed from its type; SQLite one
 executemany per table, values already in the text form Django's own adapters would give (a Python adapter call
 per cell cost more than the insert), with a page cache big enough for the load while the import runs
-(durability at commit unchanged); on SQLite a load at least as large as the person table drops its secondary
-indexes (and the memberships') and creates them again after the rows (indexes_rebuilt).
+(durability at commit unchanged). Columns the same in every row are not carried by the rows (_write's `fixed`).
+Memberships are made by the database from the person rows (INSERT ... SELECT). On both databases a load at least
+as large as the tables drops their secondary indexes (persons, memberships, the benefit tables; on PostgreSQL the
+ID hash's unique constraint too) and creates them again after the rows (indexes_rebuilt; PostgreSQL builds them
+with its parallel maintenance workers: the server's second core inside the one transaction, which a second COPY
+stream could not use, a COPY taking the connection).
+
+Tried and left (session 35, measured): a producer thread making the next rows while the main thread inserts. A
+micro-benchmark of 200,000 26-column rows into SQLite: 3.42 s in one thread, 3.72 s with a producer thread and
+chunks of 2,000 (4.76 s row by row from a queue): sqlite3 releases the GIL for each sqlite3_step only, and taking
+it back from a thread running Python waits for the switch interval; on PostgreSQL the client already waits on the
+server (psycopg's wait was 4.0 s of the 5.5 s COPY at 200,000 persons), so a faster client gains nothing.
 
 Memory (issue 15: peak under 2 GiB at a million persons): no row of any table is held whole. Persons and
 memberships are made as they are written, ID numbers encrypted a chunk of households at a time as the person
