@@ -286,3 +286,17 @@ def test_columns_fixed_by_the_statement_read_back_as_each_row_would_have_carried
     assert {(a.is_active, a.import_batch_id in batches) for a in PaymentAccount.objects.all()} == {(True, True)}
     households = Household.objects.filter(import_batch__isnull=False)
     assert {(h.is_active, h.created_at == h.updated_at) for h in households} == {(True, True)}
+
+
+def test_memberships_are_made_for_the_batch_persons_only(persona):
+    """PostgreSQL's ids of one import need not be one run (another session drew in between): a person someone
+    else wrote inside the import's id range gets no membership from it."""
+    from jiuzhu.registry.models import HouseholdMembership
+
+    assert run(xlsx(rows_two_households()), persona=persona).status == "imported"
+    batch = ImportBatch.objects.get()
+    ids = sorted(Person.objects.filter(import_batch=batch).values_list("pk", flat=True))
+    HouseholdMembership.objects.all().delete()
+    Person.objects.filter(pk=ids[1]).update(import_batch=None)  # as if another session had written it
+    import_write._memberships_from_persons(ids, batch.pk, import_write._Values().moment(import_write.timezone.now()))
+    assert sorted(HouseholdMembership.objects.values_list("person_id", flat=True)) == [ids[0], *ids[2:]]
