@@ -23,6 +23,15 @@ commit 984682f then: 100k xlsx 7.7 s, 1M csv 66.7 s; the same commit now: 10.3-1
   encrypt 0.2 / write 4.1); 1M csv SQLite 77.0 s (7.1 / 16.4 / 1.4 / 1.7 / write 48.8: persons 19.0, indexes 5.0,
   benefits 14.0, commit 6.3), peak 2,001 MB; 1M csv PostgreSQL 70.3 s (6.8 / 19.0 / 1.4 / 1.7 / write 40.0:
   persons 22.6, benefits 8.4, commit 0.0; was 85.4 s), peak 1,892 MB.
+
+Session 35 (imp5w, the write: memberships by INSERT ... SELECT, index and unique-constraint rebuild on both
+databases and for the benefit tables, fixed columns out of the rows, PostgreSQL ids as bounds), 1M csv:
+  main 4f28985 then, back to back at load 1.6-4.7: SQLite 70.3 s (6.4 / 15.3 / 1.2 / 1.5 / write 44.7: households
+  2.3, persons 17.2, indexes 5.0, events 1.9, benefits 12.4, commit 5.5), peak 2,013 MB; PostgreSQL 82.3 s (5.1 /
+  17.6 / 1.3 / 2.6 / write 54.5: households 2.2, persons 32.9, events 3.8, benefits 10.6).
+  imp5w at load 3.1-1.3: SQLite 54.5 s (5.3 / 13.0 / 1.1 / 1.4 / write 32.6: households 2.0, persons 12.1, indexes
+  4.2, events 1.2, benefits 8.3, commit 4.4), peak 2,018 MB; PostgreSQL 46.0 s (5.2 / 15.2 / 1.1 / 1.4 / write 22.1:
+  households 1.5, persons 4.7, indexes 3.8, events 2.4, benefits 6.0, commit 0.0), peak 1,862 MB.
 """
 
 import argparse

@@ -9,8 +9,18 @@ persons, memberships, decisions, grants, support and accounts reference ids know
 PostgreSQL receives every table through binary COPY, each column's dumper fixed from its type; SQLite one
 executemany per table, values already in the text form Django's own adapters would give (a Python adapter call
 per cell cost more than the insert), with a page cache big enough for the load while the import runs
-(durability at commit unchanged); on SQLite a load at least as large as the person table drops its secondary
-indexes (and the memberships') and creates them again after the rows (indexes_rebuilt).
+(durability at commit unchanged). Columns the same in every row are not carried by the rows (_write's `fixed`).
+Memberships are made by the database from the person rows (INSERT ... SELECT). On both databases a load at least
+as large as the tables drops their secondary indexes (persons, memberships, the benefit tables; on PostgreSQL the
+ID hash's unique constraint too) and creates them again after the rows (indexes_rebuilt; PostgreSQL builds them
+with its parallel maintenance workers: the server's second core inside the one transaction, which a second COPY
+stream could not use, a COPY taking the connection).
+
+Tried and left (session 35, measured): a producer thread making the next rows while the main thread inserts. A
+micro-benchmark of 200,000 26-column rows into SQLite: 3.42 s in one thread, 3.72 s with a producer thread and
+chunks of 2,000 (4.76 s row by row from a queue): sqlite3 releases the GIL for each sqlite3_step only, and taking
+it back from a thread running Python waits for the switch interval; on PostgreSQL the client already waits on the
+server (psycopg's wait was 4.0 s of the 5.5 s COPY at 200,000 persons), so a faster client gains nothing.
 
 Memory (issue 15: peak under 2 GiB at a million persons): no row of any table is held whole. Persons and
 memberships are made as they are written, ID numbers encrypted a chunk of households at a time as the person
@@ -25,6 +35,8 @@ import sqlite3
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
+from itertools import repeat
+from operator import add, itemgetter
 from time import perf_counter
 
 from django.db import connection
@@ -40,6 +52,8 @@ from jiuzhu.registry.validation import HouseholdRow
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
 ENCRYPT_CHUNK = 20_000  # households whose members' ID numbers (or accounts) are encrypted at a time
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
+_BENEFIT_TABLES = ("registry_tierdecision", "registry_assistancegrant", "registry_destitutesupport",
+                   "registry_paymentaccount")
 REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are costs less than rebuilding them
 
 _HOUSEHOLD = ("id", "region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at", "updated_at",
@@ -75,9 +89,13 @@ def _allocate(table: str, count: int) -> list[int]:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [table, count])
-            return sorted(r[0] for r in cursor.fetchall())
+            # Only the bounds travel when the values are one run (no one else drew from the sequence meanwhile:
+            # the usual case), not a million rows to the client (~3 s at 1M).
+            cursor.execute("WITH v AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+                           "FROM generate_series(1, %s)) SELECT MIN(id), MAX(id), CASE WHEN MAX(id) - MIN(id) + 1 "
+                           "= COUNT(*) THEN NULL ELSE array_agg(id ORDER BY id) END FROM v", [table, count])
+            low, high, scattered = cursor.fetchone()
+            return list(range(low, high + 1)) if scattered is None else scattered
         # SQLite: the transaction began IMMEDIATE, so no one else writes until it ends.
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
         top = cursor.fetchone()[0]
@@ -145,17 +163,47 @@ def _copy(table: str, columns: tuple[str, ...], rows) -> None:
                 write(row)
 
 
-def _write(table: str, columns: tuple[str, ...], rows) -> None:
-    """Rows (a list or a generator) into `table`."""
+def _literal(value) -> str:
+    """SQLite: a value this module made (an id, a time, a label, a JSON text) as SQL text."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _write(table: str, columns: tuple[str, ...], rows, *, fixed: dict | None = None) -> None:
+    """Rows (a list or a generator) into `table`. `fixed` columns, {column: value} the same in every row or
+    {column: SAME_AS + (other column,)}, are left out of the rows, which carry the other columns in `columns`'
+    order. SQLite writes them in the statement (literals, or the other column's numbered parameter again), so
+    fewer values are bound per row (binding is a good part of an insert's cost there); PostgreSQL's COPY rows
+    get them back by one tuple concatenation and one itemgetter a row (C)."""
+    fixed = fixed or {}
+    bound = [c for c in columns if c not in fixed]
     if connection.vendor == "postgresql":
+        if fixed:
+            constants = tuple(value for value in fixed.values() if not _same(value))
+            where = {c: len(bound) + k for k, c in enumerate(c for c, value in fixed.items() if not _same(value))}
+            where.update({c: i for i, c in enumerate(bound)})
+            pick = itemgetter(*(where[fixed[c][1]] if _same(fixed.get(c)) else where[c] for c in columns))
+            rows = map(pick, map(add, rows, repeat(constants)))
         _copy(table, columns, rows)
         return
-    marks = ", ".join("?" for _ in columns)
+    number = {c: i for i, c in enumerate(bound, start=1)}
+    marks = ", ".join(f"?{number[fixed[c][1]]}" if _same(fixed.get(c)) else
+                      _literal(fixed[c]) if c in fixed else f"?{number[c]}" for c in columns)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - constants only
     with connection.cursor() as cursor, connection.wrap_database_errors:
         # sqlite3's own executemany: Django's peeks at the first row through itertools.tee and keeps that
         # copy alive, so the tee held every row of a generator (a million person tuples, ~750 MB) to the end.
         sqlite3.Cursor.executemany(cursor.cursor, sql, rows)
+
+
+SAME_AS = ("same as",)
+
+
+def _same(value) -> bool:
+    return isinstance(value, tuple) and value[:1] == SAME_AS
 
 
 @contextmanager
@@ -178,28 +226,46 @@ def bulk_load():
 
 @contextmanager
 def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
-    """SQLite, a load at least as large as what the tables hold already: their secondary indexes are dropped
-    before the rows go in and created again (from the very SQL sqlite_master keeps) after, in the caller's
-    transaction. Inserting a million rows one by one into random-order indexes (ID hash, name, sound key,
-    region and birth date) outgrows the page cache and rewrites the same pages into the WAL again and again;
-    CREATE INDEX sorts once. Other connections keep reading the old schema until commit; a failure rolls the
-    DDL back with the rows. Indexes SQLite made itself for UNIQUE columns have no SQL and stay (a duplicate
-    is still refused row by row); a unique index that is rebuilt refuses a duplicate at CREATE, as an
-    IntegrityError like the insert's."""
-    if connection.vendor != "sqlite" or adding < max(existing, REBUILD_MIN_ROWS):
+    """A load at least as large as what the tables hold already: their secondary indexes are dropped before the
+    rows go in and created again after, in the caller's transaction. Inserting a million rows one by one into
+    random-order indexes (ID hash, name, sound key, region and birth date) outgrows the cache and writes the same
+    pages again and again; CREATE INDEX sorts once. A failure rolls the DDL back with the rows.
+    SQLite: from the very SQL sqlite_master keeps; other connections keep reading the old schema until commit;
+    indexes SQLite made itself for UNIQUE columns have no SQL and stay (a duplicate is still refused row by row).
+    PostgreSQL: from pg_get_indexdef, and the named unique constraints (the ID hash's: a random-order 64-character
+    key, the costliest index of a person row) dropped and added again from pg_get_constraintdef; primary keys
+    stay. DROP INDEX locks the table (ACCESS EXCLUSIVE) until commit: no one else writes a person meanwhile, and
+    readers of these tables wait for the import (a load this size is a county's first). A rebuilt unique index or
+    constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
+    if adding < max(existing, REBUILD_MIN_ROWS):
         yield
         return
+    marks = ", ".join("%s" for _ in tables)
     with connection.cursor() as cursor:
-        marks = ", ".join("%s" for _ in tables)
-        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
-                       f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
-        found = cursor.fetchall()
-        for name, _sql in found:
-            cursor.execute(f'DROP INDEX "{name}"')
+        if connection.vendor == "postgresql":
+            # Indexes no constraint owns, then the unique constraints (primary keys stay).
+            cursor.execute("SELECT i.relname, 'DROP INDEX \"' || i.relname || '\"', pg_get_indexdef(i.oid) "  # noqa: S608
+                           "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                           "JOIN pg_class t ON t.oid = x.indrelid "
+                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
+                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+                           "UNION ALL SELECT c.conname, "
+                           "'ALTER TABLE \"' || t.relname || '\" DROP CONSTRAINT \"' || c.conname || '\"', "
+                           "'ALTER TABLE \"' || t.relname || '\" ADD CONSTRAINT \"' || c.conname || '\" ' "
+                           "|| pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
+                           "AND c.contype = 'u' ORDER BY 1", [*tables, *tables])
+            found = [(drop, create) for _name, drop, create in cursor.fetchall()]
+        else:
+            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+                           f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
+            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
+        for drop, _create in found:
+            cursor.execute(drop)
     yield
     with connection.cursor() as cursor:
-        for _name, sql in found:
-            cursor.execute(sql)
+        for _drop, create in found:
+            cursor.execute(create)
 
 
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,
@@ -227,8 +293,7 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         firsts.append(offset)
         heads.append(head)
         offset += len(h.members)
-        household_rows.append((household_id, region_id, h.address, h.hukou_type, flag[h.relapse_watch], active, at,
-                               at, batch_id, head))
+        household_rows.append((household_id, region_id, h.address, h.hukou_type, flag[h.relapse_watch], head))
 
     def persons():  # made as they are written: a million rows (or their ciphers) are not held at once
         ids = iter(person_ids)
@@ -245,16 +310,11 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
             for m in h.members:
                 pinyin, sound = name_keys[m.name]
                 hukou = region_pk.get(m.hukou_region_code) if m.hukou_region_code else None
+                # residence (= region), batch and times are fixed columns (_write)
                 yield (next(ids), household_id, m.relation, region_id, next(ciphers), hashes[m.id_number],
-                       m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, region_id, m.disability_type,
-                       m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment, m.phone,
-                       flag[m.supporter_able], v.date(m.death_date), batch_id, at, at, m.ethnicity)
-
-    def memberships():
-        ids = iter(person_ids)
-        for h, household_id in zip(households, household_ids, strict=True):
-            for m in h.members:
-                yield (next(ids), household_id, m.relation, at)
+                       m.name, pinyin, sound, m.sex, v.date(m.birth_date), hukou, m.disability_type,
+                       m.disability_grade, m.serious_illness, m.labour_capacity, m.schooling, m.employment,
+                       m.phone, flag[m.supporter_able], v.date(m.death_date), m.ethnicity)
 
     clock, spent = perf_counter(), timings["encryption"]
 
@@ -265,14 +325,18 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         spent, clock = timings["encryption"], now_
 
     with bulk_load():
-        _write("registry_household", _HOUSEHOLD, household_rows)
+        _write("registry_household", _HOUSEHOLD, household_rows,
+               fixed={"is_active": active, "created_at": at, "updated_at": at, "import_batch_id": batch_id})
         del household_rows
         step("write_households")
         # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
         existing = person_ids[0] - 1 if person_ids else 0
         with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
-            _write("registry_person", _PERSON, persons())
-            _write("registry_householdmembership", _MEMBERSHIP, memberships())
+            # SQLite binds 22 values a row, not 26.
+            _write("registry_person", _PERSON, persons(), fixed={
+                "residence_region_id": (*SAME_AS, "region_id"), "import_batch_id": batch_id, "created_at": at,
+                "updated_at": at})
+            _memberships_from_persons(person_ids, batch_id, at)
             step("write_persons")
         step("write_person_indexes")
         # One chain event per household, made by the database from the rows just written.
@@ -286,6 +350,19 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
                             now=now, first_region=region_pk[households[0].region_code], timings=timings)
             step("write_benefits")
     return len(households)
+
+
+def _memberships_from_persons(person_ids: list[int], batch_id: int, at) -> None:
+    """Each imported person's open membership, made by the database from the person rows just written (their
+    id range and batch): a million rows the client neither builds nor sends nor binds (SQLite: 1M fewer
+    executemany rows; PostgreSQL: 1M fewer COPY rows)."""
+    if not person_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO registry_householdmembership ({', '.join(_MEMBERSHIP)}) "  # noqa: S608
+                       "SELECT id, household_id, relation, %s FROM registry_person "
+                       "WHERE id BETWEEN %s AND %s AND import_batch_id = %s ORDER BY id",
+                       [at, person_ids[0], person_ids[-1], batch_id])
 
 
 def _granting_organization(actor, region_id: int):
@@ -321,13 +398,12 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
         for i, decision in zip(picked, decision_ids, strict=True):
             h = households[i]
             label = row_label(h.source_row)
-            yield (decision, household_ids[i], v.date(h.roster_month or today), h.tier, h.tier, "confirmed",
-                   h.covered_persons or len(h.members), zero, v.amount(h.dibao_standard or Decimal(0)),
+            yield (decision, household_ids[i], v.date(h.roster_month or today), h.tier,
+                   h.covered_persons or len(h.members), v.amount(h.dibao_standard or Decimal(0)),
                    v.json({"source": "roster", "file": filename, "row": label,
                            "monthly_amount": str(h.monthly_amount or ""),
                            "family_size": h.family_size or len(h.members)}),
-                   reasons, "", actor_id, at, v.date(h.roster_month), at, "", "imported", h.benefit_class,
-                   batch_id, label[:80])
+                   v.date(h.roster_month), h.benefit_class, label[:80])
 
     def grants_and_support(support: bool):
         for i, decision in zip(picked, decision_ids, strict=True):
@@ -335,8 +411,7 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
             category = GRANT_CATEGORY.get(h.tier)
             start = v.date(h.roster_month or today.replace(day=1))
             if not support and category == "basic_living" and h.monthly_amount is not None:
-                yield (household_id, None, category, v.amount(h.monthly_amount), "", start, org, decision,
-                       "active", "", actor_id, at)
+                yield (household_id, None, category, v.amount(h.monthly_amount), start, decision)
             if category != "destitute_support" and h.tier != "tekun":
                 continue
             persons = person_ids[firsts[i]:firsts[i] + len(h.members)]
@@ -347,12 +422,11 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
                         if (m.basic_amount is not None or m.care_amount is not None) else
                         h.monthly_amount if len(h.members) == 1 else None)
                     if category == "destitute_support" and amount is not None:
-                        yield (household_id, person_id, category, v.amount(amount), "", start, org, decision,
-                               "active", "", actor_id, at)
+                        yield (household_id, person_id, category, v.amount(amount), start, decision)
                 elif h.tier == "tekun" and (m.support_mode or m.self_care or m.basic_standard is not None
                                             or m.care_standard is not None or m.institution):
                     yield (person_id, household_id, decision, m.support_mode, m.institution, m.self_care,
-                           v.amount(m.basic_standard), v.amount(m.care_standard), batch_id, at)
+                           v.amount(m.basic_standard), v.amount(m.care_standard))
 
     def accounts():
         paying = [i for i in picked if households[i].bank_account]
@@ -363,10 +437,28 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
             ciphers, hashes = encrypt_many(numbers), keyed_hash_many(numbers)
             timings["encryption"] += perf_counter() - tick
             for i, number, cipher, digest in zip(chunk, numbers, ciphers, hashes, strict=True):
-                yield (household_ids[i], heads[i], households[i].bank_name, cipher, digest, number[-4:], active,
-                       batch_id, at)
+                yield (household_ids[i], heads[i], households[i].bank_name, cipher, digest, number[-4:])
 
-    _write("registry_tierdecision", _DECISION, decisions())
-    _write("registry_assistancegrant", _GRANT, grants_and_support(False))
-    _write("registry_destitutesupport", _SUPPORT, grants_and_support(True))
-    _write("registry_paymentaccount", _ACCOUNT, accounts())
+    # The benefit tables' indexes (the decisions' twelve, the accounts' random-order hash) rebuilt as the
+    # persons' are when the load is at least as large as what the tables hold (ids below ours: an upper bound).
+    existing = max([decision_ids[0] - 1 if decision_ids else 0,
+                    *(_top(t) for t in ("registry_assistancegrant", "registry_paymentaccount"))])
+    with indexes_rebuilt(_BENEFIT_TABLES, len(picked), existing):
+        # Columns the same in every row (or equal to another) are fixed, not carried by each row (_write).
+        _write("registry_tierdecision", _DECISION, decisions(), fixed={
+            "recommended_tier": (*SAME_AS, "tier"), "status": "confirmed", "per_capita_income": zero,
+            "reasons": reasons, "override_reason": "", "decided_by_id": actor_id, "decided_at": at, "created_at": at,
+            "run_key": "", "source": "imported", "import_batch_id": batch_id})
+        _write("registry_assistancegrant", _GRANT, grants_and_support(False), fixed={
+            "service": "", "granting_organization_id": org, "status": "active", "end_reason": "",
+            "created_by_id": actor_id, "created_at": at})
+        _write("registry_destitutesupport", _SUPPORT, grants_and_support(True),
+               fixed={"import_batch_id": batch_id, "created_at": at})
+        _write("registry_paymentaccount", _ACCOUNT, accounts(),
+               fixed={"is_active": active, "import_batch_id": batch_id, "created_at": at})
+
+
+def _top(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
+        return cursor.fetchone()[0]
