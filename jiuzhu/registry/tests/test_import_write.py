@@ -56,6 +56,7 @@ def test_a_large_load_rebuilds_the_indexes_it_dropped(persona, standards, monkey
     from jiuzhu.registry.tests import roster_files
 
     monkeypatch.setattr(import_write, "REBUILD_MIN_ROWS", 1)  # a few persons count as a large load here
+    monkeypatch.setattr(import_write, "PG_REBUILD_FACTOR", 1)  # …and as a first load on PostgreSQL
     before = _indexes()
     assert len(before) >= 20
     with CaptureQueriesContext(connection) as queries:
@@ -102,6 +103,20 @@ def test_a_person_twice_is_refused_while_the_indexes_are_rebuilt(world):
         with import_write.indexes_rebuilt(_TABLES, 100_000, 0):
             Person.objects.bulk_create(twins)
     assert not Person.objects.filter(id_number_hash="h" * 64).exists()
+
+
+@pytest.mark.parametrize("existing", [0, 9_999, 10_000, 60_000])
+def test_postgresql_rebuilds_only_for_a_first_load(world, existing):
+    """PostgreSQL's readers wait for a rebuilding load (DROP INDEX locks the table until commit): only a load ten
+    times what the tables hold rebuilds there; SQLite rebuilds once the load is as large as the tables."""
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        with import_write.indexes_rebuilt(_TABLES, 100_000, existing):
+            pass
+    rebuilt = any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)
+    if connection.vendor == "postgresql":
+        assert rebuilt == (existing <= 10_000)
+    else:
+        assert rebuilt == (existing <= 100_000)
 
 
 def test_a_small_load_into_a_larger_registry_keeps_its_indexes(persona):
