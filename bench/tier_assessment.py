@@ -79,6 +79,25 @@ Session 34 merged (tier4r's reading and DuckDB with tier4w's write), 1M, quiet m
   11.1 (8.2 / 2.8); CPU 41.2 s; peak 1,869 MB.
   PostgreSQL 36.4 s (6.8 / 6.0 / 23.5: prepare 1.0, COPY 14.5, ANALYZE 0.4, events 7.5, commit 0.0); re-run 12.2
   (9.1 / 3.1); CPU 19.2 s; peak 1,862 MB. Targets (< 30 s, re-run < 10 s) not met on either.
+Session 35 (tier5w branch), the write: the new rows are made by DuckDB in a producer thread (Arrow batches for
+SQLite's executemany, CSV for PostgreSQL's COPY) while the database takes the ones before; PostgreSQL's events
+join with 64 MB of work memory. 1M, main 4f28985 vs tier5w back to back under the lock, the machine shared (load
+1.2-2.8; DuckDB's 4.6-9.6 s shows how busy). Seconds: total (load / DuckDB / write: prepare, INSERT or COPY,
+events, commit); re-run; CPU; peak:
+  SQLite main (load 1.4): 29.9 (5.8 / 4.9 / 19.3: 0.45, 14.3, 2.3, 2.1); re-run 9.3; CPU 34.6; 1,846 MB.
+  SQLite tier5w (load 2.2): 34.8 (6.0 / 8.6 / 20.1: 0.42, 14.4, 2.2, 3.0); re-run 11.2; CPU 33.8; 1,843 MB.
+  SQLite tier5w (load 1.2): 27.8 (5.4 / 4.6 / 17.8: 0.39, 12.9, 2.2, 2.3); re-run 9.3; CPU 32.5; 1,960 MB.
+  SQLite main (load 2.3): 34.1 (5.8 / 8.4 / 19.9: 0.42, 14.3, 2.3, 2.8); re-run 11.5; CPU 33.3; 1,865 MB.
+  PostgreSQL main (load 2.7): 41.5 (6.6 / 9.6 / 25.3: 0.75, 17.4, ANALYZE 0.3, 6.7, 0.0); re-run 12.2; CPU 17.5.
+  PostgreSQL tier5w (load 2.8): 39.0 (6.4 / 8.8 / 23.8: 0.82, 15.5, ANALYZE 0.3, 6.6, 0.0); re-run 12.4; CPU 15.1.
+What bounds the write (measured): SQLite's INSERT is sqlite3 itself: 100k rows of this table in memory take
+3.8 us each without its indexes and 11.4 us with them (AUTOINCREMENT makes no difference; one INSERT … SELECT
+FROM json_each(batch) 17.6 us, slower); a 256 MB page cache while writing gave nothing (300k: 3.93 s without,
+4.06 / 3.99 with). DuckDB's Python tuples made in the producer (fetchmany) held the GIL against the inserting
+thread: 300k 4.6 s against 3.8 with Arrow. PostgreSQL's events (EXPLAIN ANALYZE of the events' INSERT … SELECT
+at 300k, rolled back): 2.0 s with core_event's indexes, 0.76 s without; event_subject alone 0.7 s, the
+household chain 0.3, event_kind 0.1; varchar_pattern_ops on subject and kind 1.98 s (collation is not the cost);
+64 MB work memory 1.81 s against 1.98 (the households' hash no longer spills in 4 batches).
 """
 
 import argparse

@@ -1,0 +1,91 @@
+"""The assessment's write (issue 14, speed): the new rows are made by DuckDB in a producer thread while the
+database takes the ones before (assessment._produced). A failure on either side leaves nothing behind: the run is
+one transaction, and the producer never outlives the write."""
+
+import itertools
+import threading
+
+import pytest
+
+from conftest import member
+from jiuzhu.core.models import Event
+from jiuzhu.registry import assessment
+from jiuzhu.registry.models import AssessmentBasis, IncomeItem, TierDecision
+from jiuzhu.registry.tests.conftest import ON, WINDOW
+
+
+def households(register, n):
+    made = []
+    for k in range(n):
+        household = register(address=f"测试地址{k}", members=[member(f"张{k}号", "head", seq=40 + k)])
+        IncomeItem.objects.create(household=household, kind="wage", amount=1200 * (k + 1), period_start=WINDOW[0],
+                                  period_end=WINDOW[1])
+        made.append(household)
+    return made
+
+
+def test_an_error_in_the_producer_mid_way_rolls_the_whole_run_back(standards, register, monkeypatch):
+    """Rows already taken by the database when the producer fails are rolled back with the superseded marks, the
+    basis rows and the events: the run is all or nothing."""
+    made = households(register, 3)
+    ids = [h.pk for h in made]
+    assessment.assess(on=ON, household_ids=ids)
+    pending = dict(TierDecision.objects.values_list("pk", "status"))
+    IncomeItem.objects.filter(household__in=made).update(amount=50)  # new figures: three new suggestions
+    before = (TierDecision.objects.count(), Event.objects.count(), AssessmentBasis.objects.count())
+    monkeypatch.setattr(assessment, "WRITE_BATCH", 1)
+    real = assessment._postgres_batches if assessment._postgres() else assessment._sqlite_batches
+    name = "_postgres_batches" if assessment._postgres() else "_sqlite_batches"
+
+    def fails_after_one(*args):
+        batches = real(*args)
+        yield next(batches)
+        yield next(batches)
+        raise RuntimeError("DuckDB 中途失败")
+
+    monkeypatch.setattr(assessment, name, fails_after_one)
+    with pytest.raises(RuntimeError, match="中途失败"):
+        assessment.assess(on=ON, household_ids=ids)
+    assert (TierDecision.objects.count(), Event.objects.count(), AssessmentBasis.objects.count()) == before
+    assert dict(TierDecision.objects.values_list("pk", "status")) == pending  # none marked superseded
+    assert not [t for t in threading.enumerate() if t.name == "assess-writer"]
+
+
+def test_a_write_that_fails_stops_the_producer():
+    """The database refusing a row ends the producer too (it would otherwise wait on a full queue forever)."""
+    made = []
+
+    def endless():
+        for n in itertools.count():
+            made.append(n)
+            yield n
+
+    outcome = {}
+
+    def write():
+        try:
+            with assessment._produced(endless, depth=2) as batches:
+                for batch in batches:
+                    if batch == 3:
+                        raise ValueError("数据库拒绝")
+        except ValueError as error:
+            outcome["error"] = error
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(timeout=10)
+    assert not writer.is_alive(), "the producer kept the write waiting"
+    assert "error" in outcome
+    assert not [t for t in threading.enumerate() if t.name == "assess-writer"]
+    assert len(made) <= 3 + 2 + 2  # the batches handed over, the queue's depth and the one it was putting
+
+
+def test_the_rows_come_in_order_and_all_of_them(standards, register, monkeypatch):
+    """Small batches through the producer: every household's row written once, in household order."""
+    made = households(register, 5)
+    monkeypatch.setattr(assessment, "WRITE_BATCH", 2)
+    counts = assessment.assess(on=ON, household_ids=[h.pk for h in made])
+    assert counts["written"] == 5
+    rows = list(TierDecision.objects.order_by("pk").values_list("household_id", flat=True))
+    assert rows == sorted(h.pk for h in made)
+    assert Event.objects.filter(subject_type="registry.tierdecision").count() == 5
