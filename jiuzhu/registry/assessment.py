@@ -46,7 +46,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
-from jiuzhu.core.arrow_sql import query_arrow
+from jiuzhu.core.arrow_sql import one_state, query_arrow
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
@@ -158,7 +158,7 @@ def _loads(ids: str, on: dt.date, scan: bool = False,
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
     return {
         "hh_raw": (f"SELECT h.id, h.region_id, CASE WHEN h.hukou_type = 'urban' THEN 1 ELSE 0 END, "
-                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND {within('h.id')}",
+                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND {side('h.id')}",
                    {"household_id": I64, "region_id": I64, "urban": I64, "relapse_watch": I64}),
         "pp_raw": (f"SELECT p.id, p.household_id, {_day('p.birth_date')}, "
                    f"{_code('p.disability_type', _DISABILITY_CODES)}, p.disability_grade, "
@@ -576,26 +576,30 @@ FROM every r JOIN hh USING (household_id) LEFT JOIN force f USING (household_id)
 def _scope(ids: str):
     """A region's household ids are put in a temporary table once (not worked out again by every query); on
     SQLite, when they are a good part of all households, the tables are read through (see `_within`). Yields
-    (ids, scan, whole): `whole` when the scope is every household there is (see `_loads`)."""
+    (ids, scan, whole, setup, scoped): `whole` when the scope is every household there is (see `_loads`);
+    `setup` the statements that give another connection the same temporary table (none when `whole`: the
+    queries then do not name it); `scoped` the households in scope."""
     if not ids.lstrip().upper().startswith("SELECT"):
-        yield ids, False, False
+        yield ids, False, False, [], ids.count(",") + 1
         return
     temp = "pg_temp" if _postgres() else "temp"
+    if _postgres():
+        # PostgreSQL: the same temporary table, with statistics. Planned from `path LIKE` (estimated at a few
+        # per cent of the households), every read became a nested loop of index probes: at 1,000,000
+        # households the decisions alone took 8.5 s (a re-run's 24 s of reading); counted, the reads hash-join.
+        create = [f"CREATE TEMP TABLE assess_scope AS {ids}", "ANALYZE pg_temp.assess_scope"]
+    else:
+        create = ["CREATE TEMP TABLE assess_scope (id INTEGER PRIMARY KEY)", f"INSERT INTO temp.assess_scope {ids}"]
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {temp}.assess_scope")
-        if _postgres():
-            # PostgreSQL: the same temporary table, with statistics. Planned from `path LIKE` (estimated at a few
-            # per cent of the households), every read became a nested loop of index probes: at 1,000,000
-            # households the decisions alone took 8.5 s (a re-run's 24 s of reading); counted, the reads hash-join.
-            cursor.execute(f"CREATE TEMP TABLE assess_scope AS {ids}")
-            cursor.execute("ANALYZE pg_temp.assess_scope")
-        else:
-            cursor.execute("CREATE TEMP TABLE assess_scope (id INTEGER PRIMARY KEY)")
-            cursor.execute(f"INSERT INTO temp.assess_scope {ids}")
+        for statement in create:
+            cursor.execute(statement)
         cursor.execute(f"SELECT (SELECT count(*) FROM {temp}.assess_scope), (SELECT count(*) FROM registry_household)")
         (scoped, total), = cursor.fetchall()
+    whole = scoped == total
     try:
-        yield f"SELECT id FROM {temp}.assess_scope", not _postgres() and scoped * 4 >= total, scoped == total
+        yield (f"SELECT id FROM {temp}.assess_scope", not _postgres() and scoped * 4 >= total, whole,
+               [] if whole else create, scoped)
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {temp}.assess_scope")
@@ -627,6 +631,11 @@ SELECT DISTINCT k.household_id FROM keys k JOIN dec d
 """
 
 
+# Readers at once (other database connections) for a run of at least PARALLEL_FROM households.
+READERS = 2
+PARALLEL_FROM = 20_000
+
+
 # DuckDB's own memory (its tables and sorts; not the Arrow tables handed to it) is capped, spilling to a temporary
 # directory beyond: a province's run (1,000,000 households, ~1 GB of texts) stays within a worker's memory.
 DUCKDB_MEMORY_LIMIT = "1200MB"
@@ -647,9 +656,15 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     timings = timings if timings is not None else {}
     clock = time.monotonic()
     duck = duckdb.connect(config=_duck_config())
-    with _scope(household_ids_sql) as (ids, scan, whole):
-        for name, (sql, columns) in _loads(ids, on, scan, whole).items():
-            duck.register(name, _read(sql, columns))
+    # A region's run reads its tables at once on other connections, all of one state (core.arrow_sql.one_state);
+    # an officer's few households (a list of ids), or a call inside a transaction, one after another on this one.
+    selected = household_ids_sql.lstrip().upper().startswith("SELECT")
+    with one_state(parallel=selected and os.environ.get("PAR_MODE") != "serial", workers=READERS) as reads, \
+            _scope(household_ids_sql) as (ids, scan, whole, setup, scoped):
+        tables = reads.many(_loads(ids, on, scan, whole), read=_read, setup=setup, timings=timings,
+                            parallel=scoped >= PARALLEL_FROM)
+    for name, table in tables.items():
+        duck.register(name, table)
     timings["load"] = time.monotonic() - clock
     clock = time.monotonic()
     for statement in VIEWS_SQL.split(";\n"):
