@@ -659,7 +659,7 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     # A region's run reads its tables at once on other connections, all of one state (core.arrow_sql.one_state);
     # an officer's few households (a list of ids), or a call inside a transaction, one after another on this one.
     selected = household_ids_sql.lstrip().upper().startswith("SELECT")
-    with one_state(parallel=selected and os.environ.get("PAR_MODE") != "serial", workers=READERS) as reads, \
+    with one_state(parallel=selected, workers=READERS) as reads, \
             _scope(household_ids_sql) as (ids, scan, whole, setup, scoped):
         tables = reads.many(_loads(ids, on, scan, whole), read=_read, setup=setup, timings=timings,
                             parallel=scoped >= PARALLEL_FROM)
