@@ -4,6 +4,10 @@ way set-based jobs (the tier assessment, comparison runs) hand the database's ro
 PostgreSQL streams the rows as CSV through COPY, parsed by Arrow in C++. SQLite writes a query of numbers as
 CSV text itself (printf and group_concat, in C: one value back to Python for the whole result), which Arrow
 parses; a query with text columns goes through fetchall. NULL comes back as null in numeric columns.
+
+`one_state` runs several such reads at once on other connections (threads; each mostly one core inside SQLite or
+one PostgreSQL server process, the GIL released), all seeing one state of the database: PostgreSQL's exported
+snapshot, SQLite's write lock held by the caller while they read.
 """
 
 # ruff: noqa: S608 - `sql` is the caller's query, built by the caller from constants, ints and checked dates

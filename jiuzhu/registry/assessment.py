@@ -1,7 +1,8 @@
 """Tier assessment (分层认定), set-based.
 
 The registry rows in scope are read once, integer-coded, straight into Arrow (SQLite: one cursor per table;
-PostgreSQL: COPY … TO STDOUT), one DuckDB statement works out every household's figures, tier, Chinese
+PostgreSQL: COPY … TO STDOUT; a region's run reads the tables at once on other connections, all of one state:
+core.arrow_sql.one_state), one DuckDB statement works out every household's figures, tier, Chinese
 reasons and the periods each figure covers, DuckDB compares the results with the decisions already there,
 and only what is new is written back (SQLite: one executemany; PostgreSQL: COPY … FROM STDIN), all in one
 transaction. One household (an officer's 评估 button) and a province's annual review take the same path,
