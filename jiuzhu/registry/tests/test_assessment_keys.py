@@ -86,9 +86,9 @@ def test_a_run_reads_the_households_of_its_region_only_whole_or_not(standards, r
     here = household_of_two(register)
     there = register(username="dongkou_officer", village=VILLAGE_B, members=[member("赵六", "head", seq=41)])
     county, city = Region.objects.get(code=COUNTY_A), Region.objects.get(code="430500")
-    with assessment._scope(assessment._ids_sql(region=county, household_ids=None)) as (_, _, whole):
+    with assessment._scope(assessment._ids_sql(region=county, household_ids=None)) as (_, _, whole, _, _):
         assert not whole
-    with assessment._scope(assessment._ids_sql(region=city, household_ids=None)) as (_, _, whole):
+    with assessment._scope(assessment._ids_sql(region=city, household_ids=None)) as (_, _, whole, _, _):
         assert whole
     assert assessment.assess(on=ON, region=county)["assessed"] == 1
     assert list(TierDecision.objects.values_list("household_id", "members")) == [(here.pk, 2)]
