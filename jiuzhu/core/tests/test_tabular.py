@@ -187,6 +187,23 @@ def test_csv_in_gbk_or_utf8(encoding):
     assert table.kind == "csv" and [v["姓名"] for _, v in table.records()] == ["王大山", "刘桂兰"]
 
 
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_signature_line_of_a_gbk_csv_is_left_out_column_wise_without_a_decoding_error(encoding, monkeypatch):
+    # Arrow hands the short signature line to its invalid-row callback as UTF-8 text: a GBK body read as UTF-8
+    # raised there, an error Python only printed ("Exception ignored"), before the file was read as GB18030.
+    import sys
+
+    from jiuzhu.core.tabular.columnar import read_csv_columns
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    text = f"证件号码,姓名,金额\n{pid(101)},王大山,1200\n{pid(102)},刘桂兰,800\n制表人：张红\n"
+    block = read_csv_columns(text.encode(encoding), "a.csv", FEED)
+    assert block is not None and block.columns["姓名"].to_pylist() == ["王大山", "刘桂兰"]
+    assert block.footer_rows == 1 and block.row_numbers.tolist() == [2, 3]
+    assert unraisable == []
+
+
 def test_parquet():
     import pyarrow as pa
     import pyarrow.parquet as pq
