@@ -624,16 +624,46 @@ def _block_chunks(block, fields: list[str], mapping: dict[str, str], size: int):
         pieces[header] = [_compact(array.slice(start, size)) for start in starts]
         del array
     block.columns.clear()  # columns no field reads
+    # A column of few distinct values (relation, sex, township, class, amount …: most of a roster's columns)
+    # becomes Python text once per distinct value, each cell a reference to it (one "户主" object for the
+    # whole file instead of one per row): far fewer objects made than to_pylist's one per cell.
+    shared = {header: {} for header, chunks in pieces.items() if chunks and _few_values(chunks[0])}
     for k, start in enumerate(starts):
         stop = min(start + size, len(numbers))
         refs = list(map(RowRef, numbers[start:stop].tolist()))
         columns = []
         for f in fields:
             header = header_of.get(f)
-            columns.append(pieces[header][k].to_pylist() if header else [None] * (stop - start))
+            if not header:
+                columns.append([None] * (stop - start))
+            elif header in shared:
+                columns.append(_shared_pylist(pieces[header][k], shared[header]))
+            else:
+                columns.append(pieces[header][k].to_pylist())
         for chunks in pieces.values():
             chunks[k] = None
         yield refs, columns
+
+
+def _few_values(piece) -> bool:
+    """Whether a chunk of a column holds few distinct values (at most one in eight cells)."""
+    import pyarrow.compute as pc
+
+    return piece.null_count == 0 and len(pc.unique(piece)) * 8 <= len(piece)
+
+
+def _shared_pylist(piece, interned: dict) -> list:
+    """piece.to_pylist(), each distinct text one Python object (kept in `interned` from chunk to chunk)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if piece.null_count:
+        return piece.to_pylist()
+    encoded = pc.dictionary_encode(piece)
+    texts = encoded.dictionary.to_pylist()
+    values = np.empty(len(texts), dtype=object)
+    values[:] = [interned.setdefault(t, t) for t in texts]
+    return values[encoded.indices.to_numpy()].tolist()
 
 
 def _compact(piece):
