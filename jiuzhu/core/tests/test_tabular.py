@@ -142,8 +142,8 @@ def test_xlsx_read_column_wise_gives_the_cells_rows_and_footers_read_row_by_row(
 def test_csv_read_column_wise_gives_the_cells_read_row_by_row_few_distinct_values_shared():
     # Columns of few distinct values (类别, 金额) become Python text once per value (Arrow's dictionary), the
     # others cell by cell: the same cells either way, chunk after chunk.
-    lines = ["证件号码,姓名,发放金额,类别,月数"] + [f"{pid(200 + i)},人员{i},{(300, 450)[i % 2]},{'低保' if i % 3 else ''},"
-                                              for i in range(40)]
+    lines = ["证件号码,姓名,发放金额,类别,月数"] + [
+        f"{pid(200 + i)},人员{i},{(300, 450)[i % 2]},{'低保' if i % 3 else ''}," for i in range(40)]
     data = "\n".join(lines).encode("utf-8")
 
     def chunks(columnar):
