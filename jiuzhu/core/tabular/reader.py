@@ -667,7 +667,8 @@ def _shared_pylist(piece, interned: dict) -> list:
     encoded = pc.dictionary_encode(piece)
     texts = encoded.dictionary.to_pylist()
     values = np.empty(len(texts), dtype=object)
-    values[:] = [interned.setdefault(t, t) for t in texts]
+    # A chunk of many distinct values (the column's first chunk misled): its texts are not kept for later chunks.
+    values[:] = texts if len(texts) * 8 > len(piece) else [interned.setdefault(t, t) for t in texts]
     return values[encoded.indices.to_numpy()].tolist()
 
 
