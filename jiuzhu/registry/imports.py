@@ -692,18 +692,39 @@ def _check_standards(households: list[HouseholdRow], regions: dict[str, Region],
 
 
 def content_key(households: list[HouseholdRow]) -> str:
-    """SHA-256 of what the file says, independent of its bytes (a roster opened and saved again)."""
-    # The pieces joined and hashed in one update (the digest of the same bytes fed piece by piece).
-    parts: list[str] = []
-    add = parts.append
+    """SHA-256 of what the file says, independent of its bytes (a roster opened and saved again). The bytes
+    hashed are fixed (re-import detection compares with keys stored by earlier imports): per household, sorted
+    by its lowest ID number, repr((region_code, address, hukou_type, relapse_watch, tier, benefit_class,
+    str(monthly_amount), bank_account)), then "|id:relation:name:member_amount:support_mode" per member sorted
+    by ID number."""
     by_id = attrgetter("id_number")
-    for h in sorted(households, key=lambda h: by_id(h.members[0]) if len(h.members) == 1
-                    else min(map(by_id, h.members))):
-        add(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
-                  str(h.monthly_amount), h.bank_account)))
-        members = h.members if len(h.members) == 1 else sorted(h.members, key=by_id)
-        for m in members:
-            add(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}")
+    # The repr of a household's cells up to its account, once per distinct combination (a roster's households
+    # share a few thousand): repr(8-tuple) is repr(first 7)[:-1] + ", " + repr(account) + ")".
+    shared: dict[tuple, str] = {}
+    lowest: list[str] = []
+    pieces: list[str] = []
+    # Each household's piece made in the list's order (its objects read where they lie in memory), then the
+    # pieces put in order: visiting a million households in ID order was slower than all the formatting.
+    for h in households:
+        members = h.members
+        cells = (h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
+                 str(h.monthly_amount))
+        head = shared.get(cells)
+        if head is None or cells[3].__class__ is not bool:  # True == 1: only a bool is keyed safely
+            head = shared[cells] = repr(cells)[:-1] + ", "
+        if len(members) == 1:
+            m = members[0]
+            lowest.append(m.id_number)
+            pieces.append(f"{head}{h.bank_account!r})|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:"
+                          f"{m.support_mode}")
+        else:
+            members = sorted(members, key=by_id)
+            lowest.append(members[0].id_number)
+            pieces.append(f"{head}{h.bank_account!r})" + "".join([
+                f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}" for m in members]))
+    order = sorted(range(len(pieces)), key=lowest.__getitem__)  # stable: ties keep the list's order
+    parts = [pieces[i] for i in order]
+    del pieces, lowest
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
 

@@ -269,6 +269,17 @@ class ColumnBlock:
 HEAD_BYTES = 256 * 1024
 
 
+def _valid_utf8(data) -> bool:
+    """Whether the bytes are valid UTF-8: Arrow's own check over one binary value, without copying them."""
+    buffer = pa.py_buffer(data)
+    offsets = pa.py_buffer(np.array([0, len(buffer)], dtype=np.int64).tobytes())
+    try:
+        pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buffer]).cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def read_csv_columns(data: bytes, filename: str, columns, *, chunked: bool = False) -> ColumnBlock | None:
     """The csv's header found by the kit's reader (title rows above it left out), its body parsed by Arrow.
     None when the file needs the row-wise reader: not a csv, a line break inside a quoted field, a data row
@@ -294,7 +305,10 @@ def read_csv_columns(data: bytes, filename: str, columns, *, chunked: bool = Fal
         return None
     start = int(lines[header_row - 1]) + 1  # the body: after the header_row-th line
     body = memoryview(data)[start:]  # not copied (a million-person csv: 180 MB)
-    encodings = ["utf8"] if data.startswith(b"\xef\xbb\xbf") else ["utf8", "gb18030"]
+    # Arrow hands a row of another width to other_width as text decoded from the bytes it read: a GBK file
+    # read as UTF-8 would fail there (an error Python can only print, not catch), so UTF-8 is tried only when
+    # the body is valid UTF-8 (checked by Arrow without a copy).
+    encodings = ["utf8"] if data.startswith(b"\xef\xbb\xbf") or _valid_utf8(body) else ["gb18030"]
     sample = head.decode("utf-8", "replace")[:8192]
     delimiter = max(",\t;", key=sample.count)
     names = [f"c{i}" for i in range(len(headers))]

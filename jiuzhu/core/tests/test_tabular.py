@@ -139,6 +139,29 @@ def test_xlsx_read_column_wise_gives_the_cells_rows_and_footers_read_row_by_row(
     assert amounts[:4] == [1200, 1200, 800, 800]  # C2:C3 and C5:C6 filled
 
 
+def test_csv_read_column_wise_gives_the_cells_read_row_by_row_few_distinct_values_shared():
+    # Columns of few distinct values (类别, 金额) become Python text once per value (Arrow's dictionary), the
+    # others cell by cell: the same cells either way, chunk after chunk.
+    lines = ["证件号码,姓名,发放金额,类别,月数"] + [
+        f"{pid(200 + i)},人员{i},{(300, 450)[i % 2]},{'低保' if i % 3 else ''}," for i in range(48)]
+    data = "\n".join(lines).encode("utf-8")
+
+    def chunks(columnar):
+        table = read_table(data, "a.csv", FEED)
+        if not columnar:
+            table.sheets[0].csv_source = None  # the row-by-row reading
+        mapping = FEED.detect_mapping(table.headers)
+        fields = list(dict.fromkeys(mapping.values()))
+        return [([int(r) for r in refs], dict(zip(fields, columns, strict=True)))
+                for _, refs, columns in table.field_chunks(fields, mapping, size=16)]
+
+    fast, slow = chunks(True), chunks(False)
+    assert fast == slow and [n for refs, _ in fast for n in refs] == list(range(2, 50))
+    kinds = [v for _, columns in fast for v in columns["kind"]]
+    assert kinds[1] == "低保" and all(v is kinds[1] for v in kinds if v)  # one object across chunks
+    assert [v for _, columns in fast for v in columns["name"]][:2] == ["人员0", "人员1"]
+
+
 def test_xlsx_merged_over_rows_and_columns_is_read_row_by_row():
     rows = [["姓名", "身份证号码", "发放金额", "类别"], ["王大山", pid(101), 1200, "低保"],
             ["刘桂兰", pid(102), None, None]]
@@ -185,6 +208,23 @@ def test_csv_in_gbk_or_utf8(encoding):
     text = "证件号码,姓名,金额\n" + f"{pid(101)},王大山,1200\n{pid(102)},刘桂兰,800\n"
     table = read_table(text.encode(encoding), "a.csv", FEED)
     assert table.kind == "csv" and [v["姓名"] for _, v in table.records()] == ["王大山", "刘桂兰"]
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_signature_line_of_a_gbk_csv_is_left_out_column_wise_without_a_decoding_error(encoding, monkeypatch):
+    # Arrow hands the short signature line to its invalid-row callback as UTF-8 text: a GBK body read as UTF-8
+    # raised there, an error Python only printed ("Exception ignored"), before the file was read as GB18030.
+    import sys
+
+    from jiuzhu.core.tabular.columnar import read_csv_columns
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    text = f"证件号码,姓名,金额\n{pid(101)},王大山,1200\n{pid(102)},刘桂兰,800\n制表人：张红\n"
+    block = read_csv_columns(text.encode(encoding), "a.csv", FEED)
+    assert block is not None and block.columns["姓名"].to_pylist() == ["王大山", "刘桂兰"]
+    assert block.footer_rows == 1 and block.row_numbers.tolist() == [2, 3]
+    assert unraisable == []
 
 
 def test_parquet():

@@ -148,3 +148,47 @@ def test_benefit_cells_remembered_once_accepted_give_every_household_its_errors_
             assert outcome(raw, i + 2) == fresh[i], raw
     assert validation._BENEFITS_SEEN and validation._HOUSEHOLDS_SEEN  # clean combinations were remembered
     assert any(notices for _, _, notices in fresh) and any(errors for _, errors, _ in fresh)
+
+
+def _content_key_as_stored(households) -> str:
+    """content_key as session 34 computed it (the keys already stored in ImportBatch.content_key)."""
+    import hashlib
+    from operator import attrgetter
+
+    parts = []
+    by_id = attrgetter("id_number")
+    for h in sorted(households, key=lambda h: by_id(h.members[0]) if len(h.members) == 1
+                    else min(map(by_id, h.members))):
+        parts.append(repr((h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
+                           str(h.monthly_amount), h.bank_account)))
+        for m in (h.members if len(h.members) == 1 else sorted(h.members, key=by_id)):
+            parts.append(f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}")
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+def test_content_key_hashes_the_bytes_stored_keys_were_made_of():
+    # Re-import detection compares with keys earlier imports stored: the faster content_key must hash the very
+    # same bytes (household order by lowest ID, members by ID, shared cells' repr, amounts as Decimal gives them).
+    from decimal import Decimal
+
+    from jiuzhu.registry.imports import content_key
+    from jiuzhu.registry.validation import HouseholdRow, MemberRow
+
+    def member(seq, relation="head", **extra):
+        born = dt.date(1950 + seq % 50, 1 + seq % 12, 1 + seq % 28)
+        return MemberRow(make_id_number("430524", born, seq % 900 + 1), f"成员{seq}", relation, "M", born, **extra)
+
+    households = []
+    for k in range(60):
+        size = 1 + k % 4
+        members = [member(k * 7 + j, "head" if j == 0 else "child") for j in range(size)][::-1]  # not in ID order
+        if k % 5 == 0:
+            members[0].member_amount, members[0].support_mode = Decimal("450.50"), "centralized"
+        households.append(HouseholdRow(
+            region_code="430524100201", address="桃洪镇红星村" if k % 2 else "O'Brien \"村\"", hukou_type="rural",
+            members=members, relapse_watch=k % 7 == 0, tier=("dibao", "tekun", "")[k % 3],
+            benefit_class=("A", "", "B")[k % 3], monthly_amount=(Decimal(450), Decimal("450.0"), None)[k % 3],
+            bank_account=f"62148300{k:08d}" if k % 4 else ""))
+    assert content_key(households) == _content_key_as_stored(households)
+    assert content_key(households[::-1]) == content_key(households)
+    assert content_key(households[1:]) != content_key(households)
