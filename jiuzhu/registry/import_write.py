@@ -55,8 +55,8 @@ SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's def
 _BENEFIT_TABLES = ("registry_tierdecision", "registry_assistancegrant", "registry_destitutesupport",
                    "registry_paymentaccount")
 REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are costs less than rebuilding them
-# PostgreSQL: the load must be this many times what the tables hold (their readers wait for it: see indexes_rebuilt)
-PG_REBUILD_FACTOR = 10
+# The load must be this many times what the tables hold; PostgreSQL's readers wait for it (see indexes_rebuilt)
+REBUILD_FACTOR = {"postgresql": 10, "sqlite": 1}
 
 _HOUSEHOLD = ("id", "region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at", "updated_at",
               "import_batch_id", "head_id")
@@ -238,11 +238,10 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     key, the costliest index of a person row) dropped and added again from pg_get_constraintdef; primary keys
     stay. DROP INDEX locks the table (ACCESS EXCLUSIVE) until commit: no one else writes a person meanwhile, and
     readers of these tables wait for the import (40-50 s at 1,000,000 persons). So on PostgreSQL only a first
-    load rebuilds: one at least ten times what the tables hold (PG_REBUILD_FACTOR), when few others read them
+    load rebuilds: one at least ten times what the tables hold (REBUILD_FACTOR), when few others read them
     yet; a county joining a province already at work inserts into the indexes as they are. A rebuilt unique
     index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
-    factor = PG_REBUILD_FACTOR if connection.vendor == "postgresql" else 1
-    if adding < max(existing * factor, REBUILD_MIN_ROWS):
+    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
         yield
         return
     marks = ", ".join("%s" for _ in tables)
