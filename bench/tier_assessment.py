@@ -98,6 +98,14 @@ thread: 300k 4.6 s against 3.8 with Arrow. PostgreSQL's events (EXPLAIN ANALYZE 
 at 300k, rolled back): 2.0 s with core_event's indexes, 0.76 s without; event_subject alone 0.7 s, the
 household chain 0.3, event_kind 0.1; varchar_pattern_ops on subject and kind 1.98 s (collation is not the cost);
 64 MB work memory 1.81 s against 1.98 (the households' hash no longer spills in 4 batches).
+Session 36 (merged main: parallel reads of one state, the producer thread; then the decisions' indexes dropped
+and made again for a first run, core.bulk_indexes), 1M, quiet (load 0.9-1.4) but this machine ~1.5x slower than
+session 35's (DuckDB 6.6 s against 4.6). Seconds: total (load / DuckDB / write: insert, indexes, events, commit);
+re-run; peak:
+  SQLite c5cbcfc: 48.5 (6.9 / 6.8 / 34.8: 23.5, -, 3.9, 6.5); re-run 12.3; 1,900 MB.
+  SQLite + rebuild: 45.5 (8.8 / 6.6 / 30.0: 11.7, 7.8, 4.0, 5.5); re-run 11.9; 1,904 MB.
+  PostgreSQL c5cbcfc: 49.4 (7.9 / 8.8 / 32.7: 20.8, -, 9.5, 0.0); re-run 11.9; 1,891 MB.
+  PostgreSQL + rebuild: 41.6 (4.4 / 6.7 / 30.5: 12.1, 6.2, 9.8, 0.0); re-run 10.1.
 """
 
 import argparse

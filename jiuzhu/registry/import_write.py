@@ -42,6 +42,7 @@ from time import perf_counter
 from django.db import connection
 from django.utils import timezone
 
+from jiuzhu.core.bulk_indexes import indexes_rebuilt
 from jiuzhu.core.crypto import encrypt_many, keyed_hash_many
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.tabular import row_label
@@ -54,9 +55,6 @@ ENCRYPT_CHUNK = 20_000  # households whose members' ID numbers (or accounts) are
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
 _BENEFIT_TABLES = ("registry_tierdecision", "registry_assistancegrant", "registry_destitutesupport",
                    "registry_paymentaccount")
-REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are costs less than rebuilding them
-# The load must be this many times what the tables hold; PostgreSQL's readers wait for it (see indexes_rebuilt)
-REBUILD_FACTOR = {"postgresql": 10, "sqlite": 1}
 
 _HOUSEHOLD = ("id", "region_id", "address", "hukou_type", "relapse_watch", "is_active", "created_at", "updated_at",
               "import_batch_id", "head_id")
@@ -224,52 +222,6 @@ def bulk_load():
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
-@contextmanager
-def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
-    """A load at least as large as what the tables hold already: their secondary indexes are dropped before the
-    rows go in and created again after, in the caller's transaction. Inserting a million rows one by one into
-    random-order indexes (ID hash, name, sound key, region and birth date) outgrows the cache and writes the same
-    pages again and again; CREATE INDEX sorts once. A failure rolls the DDL back with the rows.
-    SQLite: from the very SQL sqlite_master keeps; other connections keep reading the old schema until commit;
-    indexes SQLite made itself for UNIQUE columns have no SQL and stay (a duplicate is still refused row by row).
-    PostgreSQL: from pg_get_indexdef, and the named unique constraints (the ID hash's: a random-order 64-character
-    key, the costliest index of a person row) dropped and added again from pg_get_constraintdef; primary keys
-    stay. DROP INDEX locks the table (ACCESS EXCLUSIVE) until commit: no one else writes a person meanwhile, and
-    readers of these tables wait for the import (40-50 s at 1,000,000 persons). So on PostgreSQL only a first
-    load rebuilds: one at least ten times what the tables hold (REBUILD_FACTOR), when few others read them
-    yet; a county joining a province already at work inserts into the indexes as they are. A rebuilt unique
-    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
-    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
-        yield
-        return
-    marks = ", ".join("%s" for _ in tables)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Indexes no constraint owns, then the unique constraints (primary keys stay).
-            cursor.execute("SELECT i.relname, 'DROP INDEX \"' || i.relname || '\"', pg_get_indexdef(i.oid) "  # noqa: S608
-                           "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                           "JOIN pg_class t ON t.oid = x.indrelid "
-                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
-                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
-                           "UNION ALL SELECT c.conname, "
-                           "'ALTER TABLE \"' || t.relname || '\" DROP CONSTRAINT \"' || c.conname || '\"', "
-                           "'ALTER TABLE \"' || t.relname || '\" ADD CONSTRAINT \"' || c.conname || '\" ' "
-                           "|| pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
-                           "AND c.contype = 'u' ORDER BY 1", [*tables, *tables])
-            found = [(drop, create) for _name, drop, create in cursor.fetchall()]
-        else:
-            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
-                           f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
-            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
-        for drop, _create in found:
-            cursor.execute(drop)
-    yield
-    with connection.cursor() as cursor:
-        for _drop, create in found:
-            cursor.execute(create)
 
 
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,

@@ -89,3 +89,46 @@ def test_the_rows_come_in_order_and_all_of_them(standards, register, monkeypatch
     rows = list(TierDecision.objects.order_by("pk").values_list("household_id", flat=True))
     assert rows == sorted(h.pk for h in made)
     assert Event.objects.filter(subject_type="registry.tierdecision").count() == 5
+
+
+def _dropped(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries
+            if q["sql"].startswith(("DROP INDEX", "ALTER TABLE \"registry_tierdecision\" DROP"))]
+
+
+def test_a_first_run_writes_the_decisions_without_their_indexes_and_makes_them_again(standards, register,
+                                                                                      monkeypatch):
+    """As many new rows as the table holds (PostgreSQL: ten times): the decisions' secondary indexes and unique
+    constraints are dropped for the insert and made again, the very same, before commit."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.core import bulk_indexes
+    from jiuzhu.registry.tests.test_import_write import _indexes
+
+    monkeypatch.setattr(bulk_indexes, "REBUILD_MIN_ROWS", 1)  # three households count as a large run here
+    made = households(register, 3)
+    before = _indexes(("registry_tierdecision",))
+    assert len(before) >= 4
+    with CaptureQueriesContext(connection) as queries:
+        counts = assessment.assess(on=ON, household_ids=[h.pk for h in made])
+    assert counts["written"] == 3
+    assert len(_dropped(queries)) == len([i for i in before if not i[0].endswith("_pkey")])  # the key stays
+    assert _indexes(("registry_tierdecision",)) == before
+    assert TierDecision.objects.filter(household__in=made, status="recommended").count() == 3
+    assert assessment.assess(on=ON, household_ids=[h.pk for h in made])["written"] == 0  # the run key still found
+
+
+def test_a_run_smaller_than_the_table_writes_into_the_indexes_as_they_are(standards, register, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.core import bulk_indexes
+
+    monkeypatch.setattr(bulk_indexes, "REBUILD_MIN_ROWS", 1)
+    made = households(register, 3)
+    assessment.assess(on=ON, household_ids=[h.pk for h in made])
+    IncomeItem.objects.filter(household=made[0]).update(amount=50)  # one new suggestion into a table of three
+    with CaptureQueriesContext(connection) as queries:
+        assert assessment.assess(on=ON, household_ids=[h.pk for h in made])["written"] == 1
+    assert not _dropped(queries)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conftest import VILLAGE_A
+from jiuzhu.core import bulk_indexes
 from jiuzhu.core.models import Region
 from jiuzhu.registry import import_write
 from jiuzhu.registry.models import Household, ImportBatch, Person
@@ -55,9 +56,9 @@ def test_a_large_load_rebuilds_the_indexes_it_dropped(persona, standards, monkey
     from jiuzhu.registry.models import HouseholdMembership, TierDecision
     from jiuzhu.registry.tests import roster_files
 
-    monkeypatch.setattr(import_write, "REBUILD_MIN_ROWS", 1)  # a few persons count as a large load here
+    monkeypatch.setattr(bulk_indexes, "REBUILD_MIN_ROWS", 1)  # a few persons count as a large load here
     # …whatever the tables hold (the ids earlier tests used up count as rows held: an upper bound)
-    monkeypatch.setattr(import_write, "REBUILD_FACTOR", {"postgresql": 0, "sqlite": 0})
+    monkeypatch.setattr(bulk_indexes, "REBUILD_FACTOR", {"postgresql": 0, "sqlite": 0})
     before = _indexes()
     assert len(before) >= 20
     with CaptureQueriesContext(connection) as queries:
@@ -88,7 +89,7 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(world):
         pass
 
     with pytest.raises(Broken), transaction.atomic():
-        with import_write.indexes_rebuilt(_TABLES, 100_000, 0):
+        with bulk_indexes.indexes_rebuilt(_TABLES, 100_000, 0):
             assert _indexes() != before
             raise Broken
     assert _indexes() == before
@@ -101,7 +102,7 @@ def test_a_person_twice_is_refused_while_the_indexes_are_rebuilt(world):
     twins = [Person(region=region, id_number_cipher="x", id_number_hash="h" * 64, name="张三", sex="M",
                     birth_date=dt.date(1990, 1, 1)) for _ in range(2)]
     with pytest.raises(IntegrityError), transaction.atomic():
-        with import_write.indexes_rebuilt(_TABLES, 100_000, 0):
+        with bulk_indexes.indexes_rebuilt(_TABLES, 100_000, 0):
             Person.objects.bulk_create(twins)
     assert not Person.objects.filter(id_number_hash="h" * 64).exists()
 
@@ -111,7 +112,7 @@ def test_postgresql_rebuilds_only_for_a_first_load(world, existing):
     """PostgreSQL's readers wait for a rebuilding load (DROP INDEX locks the table until commit): only a load ten
     times what the tables hold rebuilds there; SQLite rebuilds once the load is as large as the tables."""
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        with import_write.indexes_rebuilt(_TABLES, 100_000, existing):
+        with bulk_indexes.indexes_rebuilt(_TABLES, 100_000, existing):
             pass
     rebuilt = any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)
     if connection.vendor == "postgresql":
