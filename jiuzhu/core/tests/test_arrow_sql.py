@@ -4,6 +4,7 @@ request, a TestCase test) they run one after another on the calling connection. 
 connections must see it (transaction=True)."""
 
 import threading
+import time
 
 import pyarrow as pa
 import pytest
@@ -36,6 +37,7 @@ def test_reads_at_once_give_the_tables_one_by_one_gives():
 
     def read(sql, columns):
         where[sql] = threading.current_thread().name
+        time.sleep(0.2)  # each reader is busy long enough for the other to take the next query
         return query_arrow(sql, columns)
 
     timings = {}
@@ -47,6 +49,21 @@ def test_reads_at_once_give_the_tables_one_by_one_gives():
         assert at_once[name].equals(one_by_one[name]), name
     assert at_once["count"].column(0).to_pylist() == [51]
     assert all(name.startswith("arrow-read-") for name in where.values())  # not the calling thread
+    assert len(set(where.values())) == 2  # both readers read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_s_error_is_raised_in_the_caller_as_it_was():
+    regions(2)
+
+    def read(sql, columns):
+        if "name" in sql:
+            raise ValueError("第二个读取失败")
+        return query_arrow(sql, columns)
+
+    with pytest.raises(ValueError, match="第二个读取失败"), one_state(workers=2) as reads:
+        assert reads.parallel
+        reads.many(QUERIES, read=read)
 
 
 @pytest.mark.django_db(transaction=True)

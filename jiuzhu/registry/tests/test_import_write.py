@@ -107,7 +107,7 @@ def test_a_person_twice_is_refused_while_the_indexes_are_rebuilt(world):
     assert not Person.objects.filter(id_number_hash="h" * 64).exists()
 
 
-@pytest.mark.parametrize("existing", [0, 9_999, 10_000, 60_000])
+@pytest.mark.parametrize("existing", [0, 9_999, 10_000, 60_000, 100_000, 100_001])
 def test_postgresql_rebuilds_only_for_a_first_load(world, existing):
     """PostgreSQL's readers wait for a rebuilding load (DROP INDEX locks the table until commit): only a load ten
     times what the tables hold rebuilds there; SQLite rebuilds once the load is as large as the tables."""
