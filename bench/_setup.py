@@ -160,3 +160,29 @@ def restore_pristine(db: str, name: str) -> bool:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{pristine}"')
     return True
+
+
+def machine_seconds() -> float:
+    """`_machine_work` in a child process (the benchmark's own peak memory stays its own), the fastest of three."""
+    out = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                          "from _setup import _machine_work; print(min(_machine_work() for _ in range(3)))",
+                          str(ROOT / "bench")],
+                         check=True, capture_output=True, text=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def _machine_work() -> float:
+    """How fast this machine is right now: a fixed piece of work (the same every run and every session), in
+    seconds, printed beside a benchmark's own figures. The shared machine's speed changes between sessions by up
+    to 2x (session 36: the same commit 29.9 s one session, 63.7 s the next), so a figure is compared with
+    another only through this one. One core: Python making and sorting tuples (validation-like), then DuckDB
+    grouping 3,000,000 rows (the rules-like part)."""
+    import duckdb
+
+    started = time.perf_counter()
+    rows = sorted(((k * 7919) % 100_003, str(k)) for k in range(300_000))
+    del rows
+    with duckdb.connect() as duck:
+        duck.execute("SET threads = 1")
+        duck.execute("SELECT k % 1000, count(*), sum(k * 1.5) FROM range(3000000) t(k) GROUP BY 1").fetchall()
+    return round(time.perf_counter() - started, 2)

@@ -4,6 +4,9 @@ import only (read, validate every row, check against the registry, write).
 
     python bench/registry_import.py --persons 100000 [--db sqlite|postgres] [--format xlsx|csv]
 
+`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds, ~1.0 s in
+session 36): compare figures from different sessions through it.
+
 The file is made from the demo generator (deterministic), laid out as the national system's 低保 roster: a merged
 title row naming the month, then one row per person with the household's columns (township and village by name,
 head's ID, size, class, monthly amount, bank account) merged down over its members (xlsx) or repeated (csv).
@@ -43,7 +46,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _setup import fresh_database
+from _setup import fresh_database, machine_seconds
 
 # A 低保 roster as the national system exports it: places by name (no codes, no 住址, no 户籍类型), the head's
 # ID number, the household's size, class, monthly amount and bank account, then one row per member.
@@ -214,6 +217,7 @@ def main():
                       "decisions": decisions, "peak_mb_after": import_peak,
                       "file_mb": round(path.stat().st_size / 1e6, 1),
                       "reimport_seconds": round(time.monotonic() - started, 2), "reimport": again.status,
+                      "machine_s": machine_seconds(),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
                      ensure_ascii=False))
 

@@ -3,6 +3,9 @@
 
     python bench/tier_assessment.py --households 300000 [--db sqlite|postgres] [--reuse]
 
+`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds, ~1.0 s in
+session 36): compare figures from different sessions through it.
+
 --reuse starts from the data an earlier invocation generated for the same size, seed and database (a pristine
 copy: /tmp/jz_tier_<N>.pristine.sqlite3, or the PostgreSQL database jz_tier_<N>_pristine used as a template),
 so 1,000,000 households are generated once. Generating runs in a child process: `peak_rss_mb` is the
@@ -119,7 +122,7 @@ import sys
 import time
 from pathlib import Path
 
-from _setup import existing_database, fresh_database, insert_rows, keep_pristine, restore_pristine
+from _setup import existing_database, fresh_database, insert_rows, keep_pristine, machine_seconds, restore_pristine
 
 CHUNK = 100_000  # households generated and written at a time (the rows of a million would take gigabytes)
 
@@ -262,7 +265,7 @@ def main():
                       "written": result["written"], "rerun_seconds": round(rerun, 2), "rerun_phases": rounded(second),
                       "rerun_cpu_seconds": round(rerun_cpu, 2), "rerun_written": again["written"],
                       "by_tier": result["by_tier"], "coverage_short": result["coverage_short"],
-                      "load_average": round(os.getloadavg()[0], 1),
+                      "machine_s": machine_seconds(), "load_average": round(os.getloadavg()[0], 1),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},
                      ensure_ascii=False))
 
