@@ -4,8 +4,9 @@ import only (read, validate every row, check against the registry, write).
 
     python bench/registry_import.py --persons 100000 [--db sqlite|postgres] [--format xlsx|csv]
 
-`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds, ~1.0 s in
-session 36): compare figures from different sessions through it.
+`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds;
+0.61-0.66 s quiet in session 36): one core's speed only, not the disk's or memory's (session 36's 1M assessment
+took 45.5 s and, an hour later at machine_s 0.60, 52.9 s), so a claim still needs its same-hour baseline.
 
 The file is made from the demo generator (deterministic), laid out as the national system's 低保 roster: a merged
 title row naming the month, then one row per person with the household's columns (township and village by name,

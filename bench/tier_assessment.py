@@ -3,8 +3,9 @@
 
     python bench/tier_assessment.py --households 300000 [--db sqlite|postgres] [--reuse]
 
-`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds, ~1.0 s in
-session 36): compare figures from different sessions through it.
+`machine_s` is a fixed piece of work timed on this machine beside the run (bench/_setup.machine_seconds;
+0.61-0.66 s quiet in session 36): one core's speed only, not the disk's or memory's (session 36's 1M assessment
+took 45.5 s and, an hour later at machine_s 0.60, 52.9 s), so a claim still needs its same-hour baseline.
 
 --reuse starts from the data an earlier invocation generated for the same size, seed and database (a pristine
 copy: /tmp/jz_tier_<N>.pristine.sqlite3, or the PostgreSQL database jz_tier_<N>_pristine used as a template),
@@ -109,6 +110,8 @@ re-run; peak:
   SQLite + rebuild: 45.5 (8.8 / 6.6 / 30.0: 11.7, 7.8, 4.0, 5.5); re-run 11.9; 1,904 MB.
   PostgreSQL c5cbcfc: 49.4 (7.9 / 8.8 / 32.7: 20.8, -, 9.5, 0.0); re-run 11.9; 1,891 MB.
   PostgreSQL + rebuild: 41.6 (4.4 / 6.7 / 30.5: 12.1, 6.2, 9.8, 0.0); re-run 10.1.
+  An hour later (ef41283, machine_s 0.60 / 0.63, load 0.6-1.1): SQLite 52.9 (9.7 / 8.3 / 34.9: 14.5, 8.5, 5.4, 5.5),
+  re-run 12.9, 1,872 MB; PostgreSQL 48.4 (6.5 / 7.5 / 34.4: 13.1, 7.8, 11.1, 0.0), re-run 12.1, 1,892 MB.
 """
 
 import argparse
