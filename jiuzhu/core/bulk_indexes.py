@@ -12,6 +12,14 @@ REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are 
 REBUILD_FACTOR = {"postgresql": 10, "sqlite": 1}
 
 
+def highest_id(table: str) -> int:
+    """The highest id `table` holds (0 when empty): an upper bound of its rows, the `existing` that
+    indexes_rebuilt takes, and the id after which a bulk load's new rows begin."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return cursor.fetchone()[0]
+
+
 @contextmanager
 def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     """A load at least as large as what the tables hold already (`existing`: an upper bound will do, such as

@@ -50,7 +50,7 @@ from django.utils import timezone
 from pyarrow import csv as pa_csv
 
 from jiuzhu.core.arrow_sql import one_state, query_arrow
-from jiuzhu.core.bulk_indexes import indexes_rebuilt
+from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
@@ -931,8 +931,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
                                + ("= ANY(%s)" if _postgres() else "IN (SELECT value FROM json_each(%s))"),
                                [DecisionStatus.SUPERSEDED.value,
                                 superseded if _postgres() else json.dumps(superseded)])
-            cursor.execute("SELECT coalesce(max(id), 0) FROM registry_tierdecision")
-            before = cursor.fetchone()[0]
+            before = highest_id("registry_tierdecision")
             # The households still there, read in the write transaction: decision.household carries no database
             # constraint (bulk-write FK rule), so a household removed since the rows were read gets nothing.
             lo, hi = duck.execute("SELECT min(household_id), max(household_id) FROM outcome").fetchall()[0]

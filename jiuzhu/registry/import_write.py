@@ -42,7 +42,7 @@ from time import perf_counter
 from django.db import connection
 from django.utils import timezone
 
-from jiuzhu.core.bulk_indexes import indexes_rebuilt
+from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt
 from jiuzhu.core.crypto import encrypt_many, keyed_hash_many
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.tabular import row_label
@@ -97,8 +97,7 @@ def _allocate(table: str, count: int) -> list[int]:
             low, high, scattered = cursor.fetchone()
             return list(range(low, high + 1)) if scattered is None else scattered
         # SQLite: the transaction began IMMEDIATE, so no one else writes until it ends.
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
-        top = cursor.fetchone()[0]
+        top = highest_id(table)
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         found = cursor.fetchone()
         start = max(top, found[0] if found else 0) + 1
@@ -398,7 +397,7 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
     # The benefit tables' indexes (the decisions' twelve, the accounts' random-order hash) rebuilt as the
     # persons' are when the load is at least as large as what the tables hold (ids below ours: an upper bound).
     existing = max([decision_ids[0] - 1 if decision_ids else 0,
-                    *(_top(t) for t in ("registry_assistancegrant", "registry_paymentaccount"))])
+                    *(highest_id(t) for t in ("registry_assistancegrant", "registry_paymentaccount"))])
     with indexes_rebuilt(_BENEFIT_TABLES, len(picked), existing):
         # Columns the same in every row (or equal to another) are fixed, not carried by each row (_write).
         _write("registry_tierdecision", _DECISION, decisions(), fixed={
@@ -412,9 +411,3 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
                fixed={"import_batch_id": batch_id, "created_at": at})
         _write("registry_paymentaccount", _ACCOUNT, accounts(),
                fixed={"is_active": active, "import_batch_id": batch_id, "created_at": at})
-
-
-def _top(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - constant table names
-        return cursor.fetchone()[0]
