@@ -51,6 +51,7 @@ from pyarrow import csv as pa_csv
 
 from jiuzhu.core.arrow_sql import one_state, query_arrow
 from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt
+from jiuzhu.core.changestamp import CHANGE_LAG
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
@@ -154,19 +155,22 @@ def _within(ids: str, scan: bool):
     return lambda col: f"{'+' if scan else ''}{col} IN ({ids})"
 
 
-def _loads(ids: str, on: dt.date, scan: bool = False,
-           whole: bool = False) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False,
+           stale: list[int] | None = None) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
     """The queries of a run. `whole`: the scope is every household there is, so only the households are read
     through it; the other tables are read whole (their rows of a household not read meet nothing in DuckDB: every
-    statement starts from `hh_raw`). PostgreSQL's semi-join with the scope was most of a 1,000,000-household read."""
+    statement starts from `hh_raw`). PostgreSQL's semi-join with the scope was most of a 1,000,000-household read.
+    `stale`: on a re-run, the only households whose members and means test are read (see `_stale`); the
+    households, decisions and changes are read for the whole scope."""
     within = _within(ids, scan)
-    side = (lambda col: "TRUE") if whole else within
+    whole_side = (lambda col: "TRUE") if whole else within
+    side = whole_side if stale is None else (lambda col: f"{col} IN ({_id_list(stale)})")
     on_sql = f"DATE '{on.isoformat()}'" if _postgres() else f"'{on.isoformat()}'"
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on_sql}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
     return {
         "hh_raw": (f"SELECT h.id, h.region_id, CASE WHEN h.hukou_type = 'urban' THEN 1 ELSE 0 END, "
-                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND {side('h.id')}",
+                   f"{_int('h.relapse_watch')} FROM registry_household h WHERE h.is_active AND {whole_side('h.id')}",
                    {"household_id": I64, "region_id": I64, "urban": I64, "relapse_watch": I64}),
         "pp_raw": (f"SELECT p.id, p.household_id, {_day('p.birth_date')}, "
                    f"{_code('p.disability_type', _DISABILITY_CODES)}, p.disability_grade, "
@@ -192,7 +196,7 @@ def _loads(ids: str, on: dt.date, scan: bool = False,
         "dec": (f"SELECT d.id, d.household_id, coalesce(d.person_id, 0), "
                 f"CASE WHEN d.status = 'recommended' THEN 1 ELSE 2 END, {_run_key_int('d.run_key')}, "
                 f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
-                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {side('d.household_id')}",
+                f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {whole_side('d.household_id')}",
                 {"decision_id": I64, "household_id": I64, "person_id": I64, "status": I64, "run_key": I64,
                  "in_force": I64, "input_key": I64}),
         "chg": (_changes_sql(ids, in_force, scan, whole),
@@ -290,7 +294,7 @@ CREATE TABLE h AS
          CASE WHEN hh.hukou_type = 'urban' THEN s.dibao_standard_urban ELSE s.dibao_standard_rural END AS standard,
          CAST($on - to_months(CAST(s.income_window_months AS INTEGER)) + INTERVAL 1 DAY AS DATE) AS wstart,
          CAST(s.income_window_months AS INTEGER) AS n
-  FROM hh JOIN std s USING (region_id);
+  FROM hh JOIN std s USING (region_id) ANTI JOIN fresh USING (household_id);
 CREATE TABLE mt AS
 WITH m AS (
   SELECT p.*, h.tekun_age, h.tekun_minor_age,
@@ -503,6 +507,11 @@ UNION ALL
 SELECT t.household_id, mt.person_id, 'dibao', t.income_months < t.n
 FROM c t JOIN mt USING (household_id)
 WHERE t.skipped AND t.tier = 'near_dibao' AND (mt.severe_disability OR mt.serious_illness <> '')
+UNION ALL
+-- …and the fresh households, not read again (see FRESH_SQL).
+SELECT household_id, NULL, tier, coverage_short FROM fresh
+UNION ALL
+SELECT household_id, person_id, 'dibao', coverage_short FROM fresh_single
 """
 
 
@@ -617,6 +626,128 @@ def _scope(ids: str):
             cursor.execute(f"DROP TABLE {temp}.assess_scope")
 
 
+# ---- A re-run: the households whose inputs did not change since their last decision are not read again ------
+#
+# A household is fresh when its latest live household-level decision (pending, confirmed or overridden) was
+# worked out for the same date by the same rules (its basis' rules_version), and no row of its inputs (household,
+# persons, memberships, incomes, expenses, assets: core.changestamp's `changed_at`, set by every ORM write) and
+# no standard's setting row changed since. Its key would be the one that decision holds, so the run would skip it
+# anyway (KEYS_SQL's `skip`): its members and means test are not read; its counts come from that decision, and
+# its decisions and changes are still read (what `outcome` compares). One moment bounds every household (the
+# earliest of their latest decisions), less core.changestamp.CHANGE_LAG for a writer's stamp made before it
+# commits: a household changed after it is read again, even if its own decision is later (conservative).
+# Worth it when most of a large run is fresh (a re-run); otherwise everything is read as before.
+FRESH_FROM = 20_000  # households in scope
+RERUN_LAG = CHANGE_LAG
+_LIVE = "('recommended', 'confirmed', 'overridden')"
+_TIER_CODES = ["", *Tier.values]  # 0: none
+
+
+def _candidates_sql(ids: str, whole: bool, on: dt.date) -> str:
+    """Each household's latest live household-level decision of this date and rules: (household_id, at)."""
+    return (f"SELECT d.household_id, max(d.created_at) AS at FROM registry_tierdecision d "
+            f"JOIN registry_assessmentbasis b ON b.id = d.basis_id WHERE d.person_id IS NULL "
+            f"AND d.status IN {_LIVE} AND d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL "
+            f"AND b.rules_version = '{RULES_VERSION}' AND {'TRUE' if whole else f'd.household_id IN ({ids})'} "
+            f"GROUP BY d.household_id")
+
+
+def _stamp(value) -> dt.datetime:
+    """A timestamp as read: PostgreSQL's aware datetime, SQLite's text (UTC, as the ORM writes it)."""
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
+
+
+def _before(col: str, seconds: int) -> str:
+    """A timestamp column less some seconds (SQLite's text keeps milliseconds of its microseconds: a little
+    earlier still, so a row is stale rather than wrongly fresh)."""
+    if _postgres():
+        return f"({col} - INTERVAL '{seconds} seconds')"
+    return f"strftime('%Y-%m-%d %H:%M:%f', {col}, '-{seconds} seconds')"
+
+
+def _stale(ids: str, whole: bool, on: dt.date, scoped: int) -> list[int] | None:
+    """The households of the scope to read again (those without such a decision, or with an input row stamped after
+    it, less RERUN_LAG), or None when all are read: an officer's list of households, a small run, most households
+    stale, or a standard's setting row added since the earliest of those decisions."""
+    if scoped < FRESH_FROM or not ids.lstrip().upper().startswith("SELECT"):
+        return None
+    candidates = _candidates_sql(ids, whole, on)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*), min(c.at) FROM ({candidates}) AS c")
+        (fresh, earliest), = cursor.fetchall()
+    if fresh * 2 < scoped:
+        return None
+    lag = int(RERUN_LAG.total_seconds())
+    since = _stamp(earliest) - RERUN_LAG
+    if RegionSetting.objects.filter(key__in=list(STANDARDS), created_at__gt=since).exists():
+        return None
+    # The rows stamped after the earliest decision (few, through each table's changed_at index), each compared with
+    # its own household's decision.
+    changed = " UNION ALL ".join(
+        [f"SELECT household_id, changed_at FROM {table} WHERE changed_at > %s" for table in
+         ("registry_person", "registry_householdmembership", "registry_incomeitem", "registry_expense",
+          "registry_asset")] + ["SELECT id, changed_at FROM registry_household WHERE changed_at > %s"])
+    limit = scoped // 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH c AS ({candidates}) "
+            f"SELECT s.id FROM ({ids}) AS s WHERE s.id NOT IN (SELECT c.household_id FROM c) "
+            f"UNION SELECT x.household_id FROM ({changed}) AS x JOIN c ON c.household_id = x.household_id "
+            f"WHERE x.changed_at > {_before('c.at', lag)} ORDER BY 1 LIMIT {limit + 1}",
+            [connection.ops.adapt_datetimefield_value(since)] * 6)
+        stale = [row[0] for row in cursor.fetchall()]
+    return None if len(stale) > limit else stale
+
+
+def _id_list(ids: list[int]) -> str:
+    """A SELECT of these ids, written into the statement (ints only): the readers' other connections share no
+    temporary table with this one."""
+    if _postgres():
+        return f"SELECT unnest(CAST('{{{','.join(map(str, ids))}}}' AS bigint[]))"
+    return f"SELECT value FROM json_each('[{','.join(map(str, ids))}]')"
+
+
+def _fresh_loads(ids: str, whole: bool, on: dt.date, stale: list[int]) -> dict[str, tuple[str, dict]]:
+    """What the fresh households' counts come from: their live household-level decisions of this date and rules
+    (`fresh_raw`; the latest is taken) and the 单人户 decisions made with them (`fresh_single_raw`)."""
+    scope = "TRUE" if whole else f"d.household_id IN ({ids})"
+    fresh = (f"d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL AND {scope} "
+             f"AND NOT d.household_id IN ({_id_list(stale)})")
+    short = ("(d.facts -> 'income_months') IS NOT NULL" if _postgres()
+             else "json_extract(d.facts, '$.income_months') IS NOT NULL")
+    return {
+        # coverage_short: facts keep income_months only when short of the window (see `result`).
+        "fresh_raw": (f"SELECT d.household_id, {_epoch('d.created_at')}, {_code('d.recommended_tier', _TIER_CODES)}, "
+                      f"CASE WHEN {short} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
+                      f"JOIN registry_assessmentbasis b ON b.id = d.basis_id WHERE d.person_id IS NULL "
+                      f"AND d.status IN {_LIVE} AND b.rules_version = '{RULES_VERSION}' AND {fresh}",
+                      {"household_id": I64, "made": I64, "tier": I64, "short": I64, "input_key": I64}),
+        "fresh_single_raw": (f"SELECT d.household_id, d.person_id, d.input_key FROM registry_tierdecision d "
+                             f"WHERE d.person_id IS NOT NULL AND {fresh}",
+                             {"household_id": I64, "person_id": I64, "input_key": I64}),
+    }
+
+
+# The fresh households (none when every household is read): tier and coverage of their latest decision, its
+# 单人户 members. The rules leave them out (`h`, `keys`); `result_skipped` counts them.
+FRESH_SQL = f"""
+CREATE TABLE fresh AS
+SELECT household_id, {_duck_list(_TIER_CODES)}[arg_max(tier, made) + 1] AS tier,
+       arg_max(short, made) = 1 AS coverage_short, arg_max(input_key, made) AS input_key
+FROM fresh_raw GROUP BY household_id;
+CREATE TABLE fresh_single AS
+SELECT DISTINCT s.household_id, s.person_id, f.coverage_short
+FROM fresh_single_raw s JOIN fresh f ON f.household_id = s.household_id AND f.input_key = s.input_key
+"""
+_NO_FRESH = {"fresh_raw": pa.table({"household_id": pa.array([], I64), "made": pa.array([], I64),
+                                    "tier": pa.array([], I64), "short": pa.array([], I64),
+                                    "input_key": pa.array([], I64)}),
+             "fresh_single_raw": pa.table({"household_id": pa.array([], I64), "person_id": pa.array([], I64),
+                                           "input_key": pa.array([], I64)})}
+
+
 # Bumped by any change to the rules' text (or DuckDB's hash function): every household is worked out again.
 RULES_VERSION = hashlib.sha256("\n".join([VIEWS_SQL, ASSESS_SQL, duckdb.__version__]).encode()).hexdigest()[:16]
 # Each household's inputs as one 63-bit key: its row, its members, its (not voided) incomes, assets and expenses,
@@ -636,7 +767,7 @@ e AS (SELECT household_id, sum(hash(amount, start_day, end_day)) AS s FROM exp_r
 SELECT h.household_id, CAST(hash(h.region_id, h.urban, h.relapse_watch, src.standards, p.s, i.s, a.s, e.s, $on,
                                  $version) >> 1 AS BIGINT) AS input_key
 FROM hh_raw h LEFT JOIN src USING (region_id) LEFT JOIN p USING (household_id) LEFT JOIN i USING (household_id)
-     LEFT JOIN a USING (household_id) LEFT JOIN e USING (household_id);
+     LEFT JOIN a USING (household_id) LEFT JOIN e USING (household_id) ANTI JOIN fresh USING (household_id);
 CREATE TABLE skip AS
 SELECT DISTINCT k.household_id FROM keys k JOIN dec d
   ON d.household_id = k.household_id AND d.person_id = 0 AND d.input_key = k.input_key
@@ -676,9 +807,18 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     selected = household_ids_sql.lstrip().upper().startswith("SELECT")
     with one_state(parallel=selected, workers=READERS) as reads, \
             _scope(household_ids_sql) as (ids, scan, whole, setup, scoped):
-        queries = _loads(ids, on, scan, whole)
-        tables = reads.many({name: queries[name] for name in LONGEST_FIRST}, read=_read, setup=setup,
+        clock_stale = time.monotonic()
+        stale = _stale(ids, whole, on, scoped)
+        timings["stale"] = time.monotonic() - clock_stale
+        queries = _loads(ids, on, scan, whole, stale)
+        order = LONGEST_FIRST
+        if stale is not None:
+            queries.update(_fresh_loads(ids, whole, on, stale))
+            order = ["dec", "fresh_raw", "hh_raw", "chg", "fresh_single_raw", *LONGEST_FIRST]
+            order = list(dict.fromkeys(order))
+        tables = reads.many({name: queries[name] for name in order}, read=_read, setup=setup,
                             timings=timings, parallel=scoped >= PARALLEL_FROM)
+        tables = {**_NO_FRESH, **tables}
     for name, table in tables.items():
         duck.register(name, table)
     timings["load"] = time.monotonic() - clock
@@ -689,6 +829,8 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     std, src = _standards_frame(region_ids, on)
     duck.register("std", std)
     duck.register("src", src)
+    for statement in FRESH_SQL.split(";\n"):
+        duck.execute(statement)
     keys, skip = KEYS_SQL.split(";\n")
     duck.execute(keys, {"on": on, "version": RULES_VERSION})
     duck.execute(skip)
@@ -760,17 +902,23 @@ def _write_basis(duck, on: dt.date, now: dt.datetime) -> None:
     earlier run of the same content) and hands their ids to DuckDB as `basis_ids` (basis_key, id)."""
     rows = duck.execute("""SELECT DISTINCT basis_key, facts FROM basis WHERE basis_key IN
                            (SELECT basis_key FROM outcome WHERE NOT kept AND NOT same) ORDER BY 1""").fetchall()
+    # A row per content and rules' version (its key hashes both): a re-run trusts a decision's figures only when its
+    # basis names the rules in force (`_stale`). `basis_key`, which run_key hashes, stays the content's.
+    rows = [(key, hashlib.md5(f"{RULES_VERSION}|{text}".encode(), usedforsecurity=False).hexdigest(), text)
+            for key, text in rows]
     facts = "CAST(%s AS jsonb)" if _postgres() else "%s"
     ids: dict[str, int] = {}
     with connection.cursor() as cursor:
         for i in range(0, len(rows), 200):
             part = rows[i:i + 200]
-            cursor.execute("INSERT INTO registry_assessmentbasis (key, assessed_on, facts, created_at) VALUES "
-                           + ", ".join([f"(%s, %s, {facts}, %s)"] * len(part)) + " ON CONFLICT (key) DO NOTHING",
-                           [v for key, text in part for v in (key, on, text, now)])
+            cursor.execute("INSERT INTO registry_assessmentbasis (key, assessed_on, facts, created_at, rules_version) "
+                           "VALUES " + ", ".join([f"(%s, %s, {facts}, %s, %s)"] * len(part))
+                           + " ON CONFLICT (key) DO NOTHING",
+                           [v for _, row_key, text in part for v in (row_key, on, text, now, RULES_VERSION)])
             cursor.execute("SELECT key, id FROM registry_assessmentbasis WHERE key IN ("
-                           + ", ".join(["%s"] * len(part)) + ")", [key for key, _ in part])
-            ids.update(cursor.fetchall())
+                           + ", ".join(["%s"] * len(part)) + ")", [row_key for _, row_key, _ in part])
+            found = dict(cursor.fetchall())
+            ids.update((key, found[row_key]) for key, row_key, _ in part)
     duck.register("basis_ids", pa.table({"basis_key": pa.array(list(ids), STR),
                                          "id": pa.array(list(ids.values()), I64)}))
 
@@ -894,10 +1042,11 @@ def _counts(duck) -> dict:
                count(*) FILTER (WHERE person_id IS NOT NULL AND NOT kept),
                count(*) FILTER (WHERE person_id IS NULL AND coverage_short)
         FROM outcome""").fetchall()
+    (reused,), = duck.execute("SELECT count(*) FROM fresh").fetchall()
     by_tier = dict(duck.execute("SELECT tier, count(*) FROM outcome WHERE person_id IS NULL AND NOT kept "
                                 "GROUP BY tier ORDER BY tier").fetchall())
     return {"assessed": households, "written": written, "unchanged": unchanged, "kept": kept, "by_tier": by_tier,
-            "single_person": single, "coverage_short": short}
+            "single_person": single, "coverage_short": short, "reused": reused}
 
 
 def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int] | None = None,
@@ -912,6 +1061,9 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
     report = progress or (lambda done, total: None)
     report(0, ASSESS_STEPS)
     ids = _ids_sql(region=region, household_ids=household_ids)
+    # The decisions' time is the run's start, before anything is read: a change stamped after it is one the run
+    # may not have seen (the next run reads that household again: _stale).
+    now = timezone.now()
     duck = evaluate(ids, on, keep_decisions_in_force=keep_decisions_in_force, timings=timings)
     report(7, ASSESS_STEPS)  # loading the rows and working out the rules: most of a run's time
     clock = time.monotonic()
@@ -923,7 +1075,6 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
     timings["duckdb"] += time.monotonic() - clock
     report(8, ASSESS_STEPS)
     clock = time.monotonic()
-    now = timezone.now()
     if counts["written"]:
         with transaction.atomic(), connection.cursor() as cursor:
             if superseded:  # one statement, the ids as one array (was one per 900 ids)
@@ -986,6 +1137,8 @@ def summary(counts: dict) -> str:
         lines.append(f"单人户单独纳入低保 {counts['single_person']:,} 人")
     lines.append(f"未重新建议（认定在有效期内、数据未变）{counts.get('kept', 0):,} 户")
     lines.append(f"收入记录覆盖不足 {counts.get('coverage_short', 0):,} 户")
+    if counts.get("reused"):  # a re-run: their figures are those of this date's suggestion, their data unchanged
+        lines.append(f"其中数据未变、沿用本基准日已有评估结果 {counts['reused']:,} 户")
     lines.append(f"新生成建议 {counts.get('written', 0):,} 条，"
                  f"与待审批建议相同未重复生成 {counts.get('unchanged', 0):,} 条")
     return "；\n".join(lines) + "。"

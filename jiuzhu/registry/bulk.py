@@ -371,9 +371,11 @@ def _set_heads(heads: dict[int, int]) -> None:
     for i in range(0, len(items), 500):
         part = items[i:i + 500]
         cases = " ".join("WHEN %s THEN %s" for _ in part)
-        params = [v for pair in part for v in pair] + [k for k, _ in part]
+        # changed_at too: a raw UPDATE sets the change stamp itself (core.changestamp).
+        params = [v for pair in part for v in pair] + [timezone.now()] + [k for k, _ in part]
         placeholders = ",".join("%s" for _ in part)
         with connection.cursor() as cursor:
             # Only the table name and placeholders are interpolated; values are parameters.
-            sql = f"UPDATE {table} SET head_id = CASE id {cases} END WHERE id IN ({placeholders})"  # noqa: S608
+            sql = (f"UPDATE {table} SET head_id = CASE id {cases} END, changed_at = %s "  # noqa: S608
+                   f"WHERE id IN ({placeholders})")
             cursor.execute(sql, params)

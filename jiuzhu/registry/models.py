@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jiuzhu.core.changestamp import ChangeStamped
 from jiuzhu.core.crypto import decrypt_text
 from jiuzhu.core.models import Organization, Region
 
@@ -64,7 +65,7 @@ class Employment(models.TextChoices):
     NONE = "none", "无业"
 
 
-class Household(models.Model):
+class Household(ChangeStamped):
     # No database constraint on household, person and membership keys (db_constraint=False, the bulk-write
     # foreign-key rule): a roster import writes a million persons with their households and memberships in one
     # transaction, its regions read and checked (registry.bulk.check_against_registry), its households,
@@ -95,7 +96,7 @@ class Household(models.Model):
         return f"{self.address}（户号 {self.pk}）"
 
 
-class Person(models.Model):
+class Person(ChangeStamped):
     """A member of the low-income population. `region` is where the record is owned (the household's
     village, or the residence region for a person without a household) and drives scoping."""
 
@@ -169,7 +170,7 @@ class Person(models.Model):
         return decrypt_text(self.id_number_cipher)
 
 
-class HouseholdMembership(models.Model):
+class HouseholdMembership(ChangeStamped):
     """Who belonged to which household when: moving a person closes one row and opens another."""
 
     # No database constraints on its keys: see Household.
@@ -205,9 +206,11 @@ class IncomeKind(models.TextChoices):
     OTHER = "other", "其他收入"
 
 
-class Voidable(models.Model):
+class Voidable(ChangeStamped):
     """A means-test entry is never deleted: a wrong one is voided with a reason and stays on the chain.
-    Assessment, lists and totals read only rows with `voided_at IS NULL`."""
+    Assessment, lists and totals read only rows with `voided_at IS NULL`. Like the household, its persons and
+    memberships, an entry carries `changed_at` (core.changestamp): a batch assessment re-run reads again only
+    the households with a row changed since their last decision (assessment._stale)."""
 
     voided_at = models.DateTimeField("作废时间", null=True, blank=True)
     voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -298,8 +301,11 @@ class AssessmentBasis(models.Model):
     date). Rows are keyed by their content, so a re-run on the same date with the same standards points to the same
     row. Read back through `TierDecision.all_facts`."""
 
-    key = models.CharField(max_length=32, unique=True)  # md5 of `facts` as written (JSON text)
+    key = models.CharField(max_length=32, unique=True)  # md5 of the rules' version and `facts` as written
     assessed_on = models.DateField("评估基准日")
+    # assessment.RULES_VERSION of the run that wrote it: a re-run trusts a decision's figures without reading its
+    # household again only when they were worked out by the same rules (assessment._stale).
+    rules_version = models.CharField(max_length=16, blank=True, default="")
     facts = models.JSONField("共同依据", default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -191,7 +191,7 @@ def test_voided_means_test_rows_never_count(standards, register, persona):
 def test_a_batch_run_leaves_a_confirmed_household_alone(dibao_household):
     result = assessment.assess(on=LATER, region=county())
     assert result == {"assessed": 1, "written": 0, "unchanged": 0, "kept": 1, "by_tier": {}, "single_person": 0,
-                      "coverage_short": 1}
+                      "coverage_short": 1, "reused": 0}
     assert list(TierDecision.objects.values_list("status", flat=True)) == ["confirmed"]
 
 

@@ -38,7 +38,7 @@ def test_the_run_page_leads_to_the_task_run_and_the_worker_finishes_it(standards
                            "新生成建议 1 条，与待审批建议相同未重复生成 0 条。\n"
                            "新建议请审批人员在审批队列或家庭页确认或改定。")
     assert run.result == {"assessed": 1, "written": 1, "unchanged": 0, "kept": 0, "by_tier": {"dibao": 1},
-                          "single_person": 0, "coverage_short": 1}
+                          "single_person": 0, "coverage_short": 1, "reused": 0}
     done = officer.get(f"/tasks/{run.pk}/progress/").content.decode()
     assert "已完成" in done and "新生成建议 1 条" in done and "hx-trigger" not in done
     assert TierDecision.objects.count() == 1
