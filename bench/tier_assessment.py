@@ -267,6 +267,7 @@ def main():
                       "phases": rounded(first), "cpu_seconds": round(cpu_seconds, 2),
                       "written": result["written"], "rerun_seconds": round(rerun, 2), "rerun_phases": rounded(second),
                       "rerun_cpu_seconds": round(rerun_cpu, 2), "rerun_written": again["written"],
+                      "rerun_reused": again["reused"],
                       "by_tier": result["by_tier"], "coverage_short": result["coverage_short"],
                       "machine_s": machine_seconds(), "load_average": round(os.getloadavg()[0], 1),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)},

@@ -195,10 +195,11 @@ def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False,
         # The decisions a new suggestion is compared with: pending (1) and confirmed or overridden (2).
         "dec": (f"SELECT d.id, d.household_id, coalesce(d.person_id, 0), "
                 f"CASE WHEN d.status = 'recommended' THEN 1 ELSE 2 END, {_run_key_int('d.run_key')}, "
-                f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
+                f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key, {_candidate_columns(on)} "
+                f"FROM registry_tierdecision d "
                 f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {whole_side('d.household_id')}",
                 {"decision_id": I64, "household_id": I64, "person_id": I64, "status": I64, "run_key": I64,
-                 "in_force": I64, "input_key": I64}),
+                 "in_force": I64, "input_key": I64, "made": I64, "tier": I64, "short": I64}),
         "chg": (_changes_sql(ids, in_force, scan, whole),
                 {"household_id": I64, "what": I64, "at": I64, "amount": F64, "label": STR}),
     }
@@ -629,75 +630,78 @@ def _scope(ids: str):
 # ---- A re-run: the households whose inputs did not change since their last decision are not read again ------
 #
 # A household is fresh when its latest live household-level decision (pending, confirmed or overridden) was
-# worked out for the same date by the same rules (its basis' rules_version), and no row of its inputs (household,
-# persons, memberships, incomes, expenses, assets: core.changestamp's `changed_at`, set by every ORM write) and
-# no standard's setting row changed since. Its key would be the one that decision holds, so the run would skip it
-# anyway (KEYS_SQL's `skip`): its members and means test are not read; its counts come from that decision, and
-# its decisions and changes are still read (what `outcome` compares). One moment bounds every household (the
-# earliest of their latest decisions), less core.changestamp.CHANGE_LAG for a writer's stamp made before it
-# commits: a household changed after it is read again, even if its own decision is later (conservative).
-# Worth it when most of a large run is fresh (a re-run); otherwise everything is read as before.
+# worked out for the same date by the same rules (its basis' rules_version: a candidate, read with the decisions),
+# and no row of its inputs (household, persons, memberships, incomes, expenses, assets: core.changestamp's
+# `changed_at`, set by every ORM write) is stamped after that decision less RERUN_LAG (a writer's stamp is its
+# clock before it commits), and no standard's setting row was added since the earliest such decision. Its key would
+# be the one that decision holds, so the run would skip it anyway (KEYS_SQL's `skip`): its members and means test
+# are not read, and its counts come from that decision (FRESH_SQL). Its decisions, changes and household row are
+# read as before (what `outcome` compares). Worth it when most of a large run is fresh (a re-run); otherwise
+# everything is read as before.
 FRESH_FROM = 20_000  # households in scope
 RERUN_LAG = CHANGE_LAG
-_LIVE = "('recommended', 'confirmed', 'overridden')"
 _TIER_CODES = ["", *Tier.values]  # 0: none
+_INPUT_TABLES = ("registry_person", "registry_householdmembership", "registry_incomeitem", "registry_expense",
+                 "registry_asset")
 
 
-def _candidates_sql(ids: str, whole: bool, on: dt.date) -> str:
-    """Each household's latest live household-level decision of this date and rules: (household_id, at)."""
-    return (f"SELECT d.household_id, max(d.created_at) AS at FROM registry_tierdecision d "
-            f"JOIN registry_assessmentbasis b ON b.id = d.basis_id WHERE d.person_id IS NULL "
-            f"AND d.status IN {_LIVE} AND d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL "
-            f"AND b.rules_version = '{RULES_VERSION}' AND {'TRUE' if whole else f'd.household_id IN ({ids})'} "
-            f"GROUP BY d.household_id")
-
-
-def _stamp(value) -> dt.datetime:
-    """A timestamp as read: PostgreSQL's aware datetime, SQLite's text (UTC, as the ORM writes it)."""
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC)
-
-
-def _before(col: str, seconds: int) -> str:
-    """A timestamp column less some seconds (SQLite's text keeps milliseconds of its microseconds: a little
-    earlier still, so a row is stale rather than wrongly fresh)."""
+def _millis(col: str) -> str:
+    """A timestamp as milliseconds since 1970-01-01 UTC (whole seconds lose too much: a change and a decision
+    within one second)."""
     if _postgres():
-        return f"({col} - INTERVAL '{seconds} seconds')"
-    return f"strftime('%Y-%m-%d %H:%M:%f', {col}, '-{seconds} seconds')"
+        return f"CAST(floor(extract(epoch FROM {col}) * 1000) AS BIGINT)"
+    return f"CAST((julianday({col}) - 2440587.5) * 86400000 AS INTEGER)"
 
 
-def _stale(ids: str, whole: bool, on: dt.date, scoped: int) -> list[int] | None:
-    """The households of the scope to read again (those without such a decision, or with an input row stamped after
-    it, less RERUN_LAG), or None when all are read: an officer's list of households, a small run, most households
-    stale, or a standard's setting row added since the earliest of those decisions."""
-    if scoped < FRESH_FROM or not ids.lstrip().upper().startswith("SELECT"):
+def _candidate_columns(on: dt.date) -> str:
+    """The decisions' columns saying whether each is a candidate (see above): `made` (ms) only for one, with its
+    tier and whether its income record fell short of the window (facts keep income_months only then)."""
+    candidate = (f"d.person_id IS NULL AND d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL AND "
+                 f"d.basis_id IN (SELECT b.id FROM registry_assessmentbasis b "
+                 f"WHERE b.rules_version = '{RULES_VERSION}')")
+    short = ("(d.facts -> 'income_months') IS NOT NULL" if _postgres()
+             else "json_extract(d.facts, '$.income_months') IS NOT NULL")
+    return (f"CASE WHEN {candidate} THEN {_millis('d.created_at')} END, "
+            f"CASE WHEN {candidate} THEN {_code('d.recommended_tier', _TIER_CODES)} END, "
+            f"CASE WHEN {candidate} AND {short} THEN 1 ELSE 0 END")
+
+
+CANDIDATES_SQL = """
+CREATE TABLE candidates AS
+SELECT household_id, max(made) AS made FROM dec WHERE made IS NOT NULL GROUP BY household_id
+"""
+
+
+def _stale(duck, *, selected: bool, on: dt.date, scoped: int) -> list[int] | None:
+    """The households of the scope to read again (those without a candidate, or with an input row stamped after
+    it), or None when all are read: an officer's list of households, a small run, most households stale, or a
+    standard's setting row added since the earliest candidate. `duck` holds `dec` and `hh_raw`."""
+    duck.execute(CANDIDATES_SQL)
+    if scoped < FRESH_FROM or not selected:
         return None
-    candidates = _candidates_sql(ids, whole, on)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), min(c.at) FROM ({candidates}) AS c")
-        (fresh, earliest), = cursor.fetchall()
+    (fresh, earliest), = duck.execute("SELECT count(*), min(made) FROM candidates").fetchall()
     if fresh * 2 < scoped:
         return None
-    lag = int(RERUN_LAG.total_seconds())
-    since = _stamp(earliest) - RERUN_LAG
+    lag = int(RERUN_LAG.total_seconds() * 1000)
+    since = dt.datetime.fromtimestamp((earliest - lag) / 1000, dt.UTC)
     if RegionSetting.objects.filter(key__in=list(STANDARDS), created_at__gt=since).exists():
         return None
-    # The rows stamped after the earliest decision (few, through each table's changed_at index), each compared with
-    # its own household's decision.
-    changed = " UNION ALL ".join(
-        [f"SELECT household_id, changed_at FROM {table} WHERE changed_at > %s" for table in
-         ("registry_person", "registry_householdmembership", "registry_incomeitem", "registry_expense",
-          "registry_asset")] + ["SELECT id, changed_at FROM registry_household WHERE changed_at > %s"])
     limit = scoped // 2
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH c AS ({candidates}) "
-            f"SELECT s.id FROM ({ids}) AS s WHERE s.id NOT IN (SELECT c.household_id FROM c) "
-            f"UNION SELECT x.household_id FROM ({changed}) AS x JOIN c ON c.household_id = x.household_id "
-            f"WHERE x.changed_at > {_before('c.at', lag)} ORDER BY 1 LIMIT {limit + 1}",
-            [connection.ops.adapt_datetimefield_value(since)] * 6)
-        stale = [row[0] for row in cursor.fetchall()]
+    # The rows stamped since the earliest candidate: few, through each table's changed_at index (more than a few
+    # per stale household allowed, and it is cheaper to read everything).
+    changed = " UNION ALL ".join(
+        [f"SELECT household_id, {_millis('changed_at')} FROM {table} WHERE changed_at > %s"
+         for table in _INPUT_TABLES] + [f"SELECT id, {_millis('changed_at')} FROM registry_household "
+                                        f"WHERE changed_at > %s"])
+    rows = query_arrow(f"SELECT * FROM ({changed}) AS x LIMIT {4 * limit + 1}", {"household_id": I64, "at": I64},
+                       params=[connection.ops.adapt_datetimefield_value(since)] * (len(_INPUT_TABLES) + 1))
+    if len(rows) > 4 * limit:
+        return None
+    duck.register("changed", rows)
+    stale = [r[0] for r in duck.execute(f"""
+        SELECT household_id FROM hh_raw ANTI JOIN candidates USING (household_id)
+        UNION SELECT x.household_id FROM changed x JOIN candidates c USING (household_id) WHERE x.at >= c.made - {lag}
+        ORDER BY 1 LIMIT {limit + 1}""").fetchall()]
     return None if len(stale) > limit else stale
 
 
@@ -709,43 +713,28 @@ def _id_list(ids: list[int]) -> str:
     return f"SELECT value FROM json_each('[{','.join(map(str, ids))}]')"
 
 
-def _fresh_loads(ids: str, whole: bool, on: dt.date, stale: list[int]) -> dict[str, tuple[str, dict]]:
-    """What the fresh households' counts come from: their live household-level decisions of this date and rules
-    (`fresh_raw`; the latest is taken) and the 单人户 decisions made with them (`fresh_single_raw`)."""
+def _fresh_single_sql(ids: str, whole: bool, on: dt.date, stale: list[int]) -> tuple[str, dict]:
+    """The 单人户 decisions of this date of the households not read again, any status: the persons a full run would
+    count (FRESH_SQL keeps those made with the household's candidate)."""
     scope = "TRUE" if whole else f"d.household_id IN ({ids})"
-    fresh = (f"d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL AND {scope} "
-             f"AND NOT d.household_id IN ({_id_list(stale)})")
-    short = ("(d.facts -> 'income_months') IS NOT NULL" if _postgres()
-             else "json_extract(d.facts, '$.income_months') IS NOT NULL")
-    return {
-        # coverage_short: facts keep income_months only when short of the window (see `result`).
-        "fresh_raw": (f"SELECT d.household_id, {_epoch('d.created_at')}, {_code('d.recommended_tier', _TIER_CODES)}, "
-                      f"CASE WHEN {short} THEN 1 ELSE 0 END, d.input_key FROM registry_tierdecision d "
-                      f"JOIN registry_assessmentbasis b ON b.id = d.basis_id WHERE d.person_id IS NULL "
-                      f"AND d.status IN {_LIVE} AND b.rules_version = '{RULES_VERSION}' AND {fresh}",
-                      {"household_id": I64, "made": I64, "tier": I64, "short": I64, "input_key": I64}),
-        "fresh_single_raw": (f"SELECT d.household_id, d.person_id, d.input_key FROM registry_tierdecision d "
-                             f"WHERE d.person_id IS NOT NULL AND {fresh}",
-                             {"household_id": I64, "person_id": I64, "input_key": I64}),
-    }
+    return (f"SELECT d.household_id, d.person_id, d.input_key FROM registry_tierdecision d "
+            f"WHERE d.person_id IS NOT NULL AND d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL "
+            f"AND {scope} AND NOT d.household_id IN ({_id_list(stale)})",
+            {"household_id": I64, "person_id": I64, "input_key": I64})
 
 
-# The fresh households (none when every household is read): tier and coverage of their latest decision, its
+# The fresh households (none when every household is read): tier and coverage of their latest candidate, its
 # 单人户 members. The rules leave them out (`h`, `keys`); `result_skipped` counts them.
 FRESH_SQL = f"""
 CREATE TABLE fresh AS
-SELECT household_id, {_duck_list(_TIER_CODES)}[arg_max(tier, made) + 1] AS tier,
-       arg_max(short, made) = 1 AS coverage_short, arg_max(input_key, made) AS input_key
-FROM fresh_raw GROUP BY household_id;
+SELECT d.household_id, {_duck_list(_TIER_CODES)}[arg_max(d.tier, d.made) + 1] AS tier,
+       arg_max(d.short, d.made) = 1 AS coverage_short, arg_max(d.input_key, d.made) AS input_key
+FROM dec d WHERE $reuse AND d.made IS NOT NULL AND d.household_id NOT IN (SELECT household_id FROM stale)
+GROUP BY d.household_id;
 CREATE TABLE fresh_single AS
 SELECT DISTINCT s.household_id, s.person_id, f.coverage_short
 FROM fresh_single_raw s JOIN fresh f ON f.household_id = s.household_id AND f.input_key = s.input_key
 """
-_NO_FRESH = {"fresh_raw": pa.table({"household_id": pa.array([], I64), "made": pa.array([], I64),
-                                    "tier": pa.array([], I64), "short": pa.array([], I64),
-                                    "input_key": pa.array([], I64)}),
-             "fresh_single_raw": pa.table({"household_id": pa.array([], I64), "person_id": pa.array([], I64),
-                                           "input_key": pa.array([], I64)})}
 
 
 # Bumped by any change to the rules' text (or DuckDB's hash function): every household is worked out again.
@@ -777,9 +766,11 @@ SELECT DISTINCT k.household_id FROM keys k JOIN dec d
 # Readers at once (other database connections) for a run of at least PARALLEL_FROM households.
 READERS = 2
 PARALLEL_FROM = 20_000
-# The reads, longest first (a re-run of 1,000,000 households: the members ~35 % of the reading, the decisions ~25 %,
-# the incomes ~15 %), so that the last to finish is a short one.
-LONGEST_FIRST = ["pp_raw", "dec", "inc_raw", "hh_raw", "ill", "chg", "ast_raw", "exp_raw"]
+# The reads, longest first within each round (a run over 1,000,000 households: the members ~35 % of the reading, the
+# decisions ~25 %, the incomes ~15 %), so that the last to finish is a short one. In two rounds: what decides which
+# households' members and means test a re-run reads (see _stale), then those.
+FIRST_READS = ["dec", "hh_raw", "chg"]
+THEN_READS = ["pp_raw", "inc_raw", "ill", "ast_raw", "exp_raw", "fresh_single_raw"]
 
 
 # DuckDB's own memory (its tables and sorts; not the Arrow tables handed to it) is capped, spilling to a temporary
@@ -807,18 +798,24 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     selected = household_ids_sql.lstrip().upper().startswith("SELECT")
     with one_state(parallel=selected, workers=READERS) as reads, \
             _scope(household_ids_sql) as (ids, scan, whole, setup, scoped):
+        # First what says which households to read (a re-run: few), then those households' members and means test.
+        queries = _loads(ids, on, scan, whole)
+        first = reads.many({name: queries[name] for name in FIRST_READS}, read=_read, setup=setup,
+                           timings=timings, parallel=scoped >= PARALLEL_FROM)
+        for name, table in first.items():
+            duck.register(name, table)
         clock_stale = time.monotonic()
-        stale = _stale(ids, whole, on, scoped)
+        stale = _stale(duck, selected=selected, on=on, scoped=scoped)
         timings["stale"] = time.monotonic() - clock_stale
         queries = _loads(ids, on, scan, whole, stale)
-        order = LONGEST_FIRST
         if stale is not None:
-            queries.update(_fresh_loads(ids, whole, on, stale))
-            order = ["dec", "fresh_raw", "hh_raw", "chg", "fresh_single_raw", *LONGEST_FIRST]
-            order = list(dict.fromkeys(order))
-        tables = reads.many({name: queries[name] for name in order}, read=_read, setup=setup,
-                            timings=timings, parallel=scoped >= PARALLEL_FROM)
-        tables = {**_NO_FRESH, **tables}
+            queries["fresh_single_raw"] = _fresh_single_sql(ids, whole, on, stale)
+        tables = reads.many({name: queries[name] for name in THEN_READS if name in queries}, read=_read,
+                            setup=setup, timings=timings, parallel=scoped >= PARALLEL_FROM)
+    tables.setdefault("fresh_single_raw", pa.table({"household_id": pa.array([], I64),
+                                                    "person_id": pa.array([], I64),
+                                                    "input_key": pa.array([], I64)}))
+    tables["stale"] = pa.table({"household_id": pa.array(stale or [], I64)})
     for name, table in tables.items():
         duck.register(name, table)
     timings["load"] = time.monotonic() - clock
@@ -829,7 +826,7 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     std, src = _standards_frame(region_ids, on)
     duck.register("std", std)
     duck.register("src", src)
-    for statement in FRESH_SQL.split(";\n"):
+    for statement in FRESH_SQL.replace("$reuse", "true" if stale is not None else "false").split(";\n"):
         duck.execute(statement)
     keys, skip = KEYS_SQL.split(";\n")
     duck.execute(keys, {"on": on, "version": RULES_VERSION})

@@ -45,6 +45,10 @@ def four(standards, register, rerun):
         return h
     households = [household(11, 400), household(21, 700, disability_type="physical", disability_grade=1),
                   household(31, 3000), household(41, 300)]
+    # Entered a while before the run (stamps within a millisecond of a decision count as after it).
+    earlier = timezone.now() - dt.timedelta(seconds=1)
+    for model in (Household, Person, HouseholdMembership, IncomeItem):
+        model.objects.update(changed_at=earlier)
     first = assessment.assess(on=ON, region=county())
     assert first["written"] == 5 and first["single_person"] == 1 and first["reused"] == 0
     return households
@@ -193,3 +197,18 @@ def test_an_officers_list_of_households_reads_them_all(four):
 def test_a_decision_worked_out_by_earlier_rules_is_not_trusted(four):
     AssessmentBasis.objects.update(rules_version="")  # as the rows written before the version was kept
     assert fresh_ids() == set()
+
+
+@pytest.mark.parametrize("status", ["superseded", "ended"])
+def test_a_decision_no_longer_live_does_not_make_its_household_fresh(four, status):
+    TierDecision.objects.filter(household=four[0], person=None).update(status=status)
+    assert fresh_ids() == {h.pk for h in four[1:]}
+    counts = assessment.assess(on=ON, region=county())
+    assert (counts["reused"], counts["written"], counts["unchanged"]) == (3, 1, 4)  # suggested again
+
+
+def test_a_single_person_decision_is_no_household_decision(four):
+    """Only a household-level decision vouches for the household: its 单人户 rows alone do not."""
+    TierDecision.objects.filter(household=four[1], person=None).update(status="superseded")
+    assert TierDecision.objects.filter(household=four[1], person__isnull=False, status="recommended").exists()
+    assert fresh_ids() == {h.pk for h in four if h != four[1]}
