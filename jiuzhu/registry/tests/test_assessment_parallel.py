@@ -12,7 +12,15 @@ from django.utils import timezone
 from conftest import VILLAGE_B, member
 from jiuzhu.core.models import Region
 from jiuzhu.registry import assessment
-from jiuzhu.registry.models import Asset, Expense, IncomeItem, TierDecision
+from jiuzhu.registry.models import (
+    Asset,
+    Expense,
+    Household,
+    HouseholdMembership,
+    IncomeItem,
+    Person,
+    TierDecision,
+)
 from jiuzhu.registry.tests.conftest import ON, WINDOW
 
 READ = assessment._read
@@ -31,7 +39,9 @@ def run(region, readers: int, monkeypatch) -> tuple[dict, set[str]]:
     monkeypatch.setattr(assessment, "_read", reading)
     duck = assessment.evaluate(assessment._ids_sql(region=region, household_ids=None), ON)
     try:
-        tables = {name: duck.sql(f"SELECT * FROM {name}").to_arrow_table() for name in TABLES}
+        # The decisions in id order: read in two halves at once, PostgreSQL's order of one read is another.
+        order = {"dec": " ORDER BY decision_id", "fresh": " ORDER BY household_id"}
+        tables = {name: duck.sql(f"SELECT * FROM {name}{order.get(name, '')}").to_arrow_table() for name in TABLES}
         for name in ("outcome", "result"):
             tables[name] = duck.sql(f"SELECT * FROM {name} ORDER BY household_id, person_id NULLS FIRST") \
                 .to_arrow_table()
@@ -65,3 +75,33 @@ def test_reading_at_once_gives_what_reading_one_by_one_gives(standards, register
         assert len(one_by_one["hh_raw"]) == (1 if code == "430524" else 2) and len(one_by_one["chg"]) >= 1
         for name, table in one_by_one.items():
             assert at_once[name].equals(table), (code, name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rerun_read_at_once_reads_again_only_the_changed_household(standards, register, monkeypatch):
+    """The fast re-run (assessment._stale) on other connections: the stale households written into each reader's
+    statements, the decisions read in two halves, the same tables as read one after another."""
+    households = [register(members=[member("张建国", "head", born=dt.date(1950, 3, 1), seq=seq)]) for seq in (21, 31)]
+    households.append(register(username="dongkou_officer", village=VILLAGE_B, members=[member("赵六", "head", seq=41)]))
+    for household in households:
+        IncomeItem.objects.create(household=household, kind="wage", amount=Decimal(3000), period_start=WINDOW[0],
+                                  period_end=WINDOW[1])
+    for model in (IncomeItem, Household, HouseholdMembership, Person):
+        model.objects.update(changed_at=timezone.now() - dt.timedelta(seconds=1))
+    monkeypatch.setattr(assessment, "FRESH_FROM", 1)
+    monkeypatch.setattr(assessment, "RERUN_LAG", dt.timedelta(0))
+    city = Region.objects.get(code="430500")
+    assessment.assess(on=ON, region=city)
+    IncomeItem.objects.create(household=households[0], kind="wage", amount=Decimal(100), period_start=WINDOW[0],
+                              period_end=WINDOW[1])
+    TABLES.append("fresh")
+    try:
+        one_by_one, _ = run(city, 1, monkeypatch)
+        at_once, others = run(city, 2, monkeypatch)
+    finally:
+        TABLES.remove("fresh")
+    assert len(others) == 2
+    assert sorted(one_by_one["fresh"].column("household_id").to_pylist()) == [h.pk for h in households[1:]]
+    assert one_by_one["pp_raw"].column("household_id").to_pylist() == [households[0].pk]
+    for name, table in one_by_one.items():
+        assert at_once[name].equals(table), name
