@@ -56,6 +56,7 @@ from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
 from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import (
+    AssessmentBasis,
     AssetKind,
     DecisionStatus,
     DisabilityType,
@@ -155,13 +156,13 @@ def _within(ids: str, scan: bool):
     return lambda col: f"{'+' if scan else ''}{col} IN ({ids})"
 
 
-def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False,
-           stale: list[int] | None = None) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
+def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False, stale: list[int] | None = None,
+           bases: list[int] = ()) -> dict[str, tuple[str, dict[str, pa.DataType]]]:
     """The queries of a run. `whole`: the scope is every household there is, so only the households are read
     through it; the other tables are read whole (their rows of a household not read meet nothing in DuckDB: every
     statement starts from `hh_raw`). PostgreSQL's semi-join with the scope was most of a 1,000,000-household read.
     `stale`: on a re-run, the only households whose members and means test are read (see `_stale`); the
-    households, decisions and changes are read for the whole scope."""
+    households, decisions and changes are read for the whole scope. `bases`: see `_candidate_columns`."""
     within = _within(ids, scan)
     whole_side = (lambda col: "TRUE") if whole else within
     side = whole_side if stale is None else (lambda col: f"{col} IN ({_id_list(stale)})")
@@ -195,7 +196,7 @@ def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False,
         # The decisions a new suggestion is compared with: pending (1) and confirmed or overridden (2).
         "dec": (f"SELECT d.id, d.household_id, coalesce(d.person_id, 0), "
                 f"CASE WHEN d.status = 'recommended' THEN 1 ELSE 2 END, {_run_key_int('d.run_key')}, "
-                f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key, {_candidate_columns(on)} "
+                f"CASE WHEN {in_force} THEN 1 ELSE 0 END, d.input_key, {_candidate_columns(list(bases))} "
                 f"FROM registry_tierdecision d "
                 f"WHERE d.status IN ('recommended', 'confirmed', 'overridden') AND {whole_side('d.household_id')}",
                 {"decision_id": I64, "household_id": I64, "person_id": I64, "status": I64, "run_key": I64,
@@ -653,14 +654,24 @@ def _millis(col: str) -> str:
     return f"CAST((julianday({col}) - 2440587.5) * 86400000 AS INTEGER)"
 
 
-def _candidate_columns(on: dt.date) -> str:
+def current_bases(on: dt.date) -> list[int]:
+    """The basis rows of this date written by these rules (a few per run): a candidate points to one of them."""
+    return list(AssessmentBasis.objects.filter(assessed_on=on, rules_version=RULES_VERSION)
+                .order_by("pk").values_list("pk", flat=True))
+
+
+def _candidate_columns(bases: list[int]) -> str:
     """The decisions' columns saying whether each is a candidate (see above): `made` (ms) only for one, with its
-    tier and whether its income record fell short of the window (facts keep income_months only then)."""
-    candidate = (f"d.person_id IS NULL AND d.assessed_on = '{on.isoformat()}' AND d.input_key IS NOT NULL AND "
-                 f"d.basis_id IN (SELECT b.id FROM registry_assessmentbasis b "
-                 f"WHERE b.rules_version = '{RULES_VERSION}')")
+    tier and whether its income record fell short of the window (facts keep income_months only then). The bases
+    are written into the statement (ints): SQLite works the condition out three times a row, and a look-up in a
+    short list is the cheapest there is (the decisions' read of a re-run took twice as long with a join)."""
+    if not bases:
+        return "NULL, NULL, 0"
+    candidate = f"d.person_id IS NULL AND d.input_key IS NOT NULL AND d.basis_id IN ({', '.join(map(str, bases))})"
+    # SQLite: the key's text searched, not the JSON parsed (facts are DuckDB's compact JSON; the key is a top-level
+    # one: the nested objects' keys are income/expense, the changes Chinese text).
     short = ("(d.facts -> 'income_months') IS NOT NULL" if _postgres()
-             else "json_extract(d.facts, '$.income_months') IS NOT NULL")
+             else "instr(d.facts, '\"income_months\":') > 0")
     return (f"CASE WHEN {candidate} THEN {_millis('d.created_at')} END, "
             f"CASE WHEN {candidate} THEN {_code('d.recommended_tier', _TIER_CODES)} END, "
             f"CASE WHEN {candidate} AND {short} THEN 1 ELSE 0 END")
@@ -799,7 +810,7 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
     with one_state(parallel=selected, workers=READERS) as reads, \
             _scope(household_ids_sql) as (ids, scan, whole, setup, scoped):
         # First what says which households to read (a re-run: few), then those households' members and means test.
-        queries = _loads(ids, on, scan, whole)
+        queries = _loads(ids, on, scan, whole, bases=current_bases(on))
         parallel = reads.parallel and scoped >= PARALLEL_FROM
         if parallel:
             # The decisions, the longest read of a re-run, in two halves by id (each reader half the table).
