@@ -212,3 +212,14 @@ def test_a_single_person_decision_is_no_household_decision(four):
     TierDecision.objects.filter(household=four[1], person=None).update(status="superseded")
     assert TierDecision.objects.filter(household=four[1], person__isnull=False, status="recommended").exists()
     assert fresh_ids() == {h.pk for h in four if h != four[1]}
+
+
+def test_more_changed_rows_than_are_worth_looking_through_read_everything(four):
+    """The changed rows are read up to a cap (4 a stale household allowed): past it, every household is read, or
+    a household whose rows come after the cap would be taken for fresh."""
+    for _ in range(9):  # 4 households: up to 2 stale, up to 8 rows looked through
+        IncomeItem.objects.create(household=four[0], kind="wage", amount=Decimal(10), period_start=WINDOW[0],
+                                  period_end=WINDOW[1])
+    IncomeItem.objects.create(household=four[1], kind="wage", amount=Decimal(10), period_start=WINDOW[0],
+                              period_end=WINDOW[1])
+    assert fresh_ids() == set()
