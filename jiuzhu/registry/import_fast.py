@@ -244,7 +244,8 @@ def _iso_births_agree(births: list, matrix: np.ndarray) -> np.ndarray:
     goes through _birth_disagrees."""
     n = len(births)
     fixed = [b if b.__class__ is str and len(b) == 10 else _NO_DATE for b in births]
-    cells = np.frombuffer("".join(fixed).encode("utf-32-le"), dtype=np.uint32).reshape(n, 10)
+    # "replace": a lone surrogate (never from a decoded file) becomes one "?", so every cell stays ten wide.
+    cells = np.frombuffer("".join(fixed).encode("utf-32-le", "replace"), dtype=np.uint32).reshape(n, 10)
     return ((cells[:, 0:4] == matrix[:, 6:10]).all(axis=1) & (cells[:, 4] == _DASH)
             & (cells[:, 5:7] == matrix[:, 10:12]).all(axis=1) & (cells[:, 7] == _DASH)
             & (cells[:, 8:10] == matrix[:, 12:14]).all(axis=1))

@@ -781,6 +781,9 @@ def content_key(households: list[HouseholdRow]) -> str:
     import pyarrow.compute as pc
 
     text = pa.large_string()  # a million persons' pieces can pass 2 GiB of text
+    # The C allocator's pool: what is dropped here goes back at once. Arrow's default pool keeps its pages, and
+    # the writing that follows could not use them (the 1,000,000-row import's peak grew ~300 MB with it).
+    pool = pa.system_memory_pool()
     # The repr of a household's cells up to its account, once per distinct combination (a roster's households
     # share a few thousand): repr(8-tuple) is repr(first 7)[:-1] + ", " + repr(account) + ")".
     shared: dict[tuple, str] = {}
@@ -796,37 +799,46 @@ def content_key(households: list[HouseholdRow]) -> str:
     sizes = np.fromiter(map(len, map(attrgetter("members"), households)), dtype=np.int64, count=count)
     members = [m for h in households for m in h.members]
 
-    def column(name, convert=None):
-        values = list(map(attrgetter(name), members))
-        return pa.array(values if convert is None else list(map(convert, values)), type=text)
+    def column(values) -> pa.Array:
+        return pa.array(list(values), type=text, memory_pool=pool)
 
-    ids = column("id_number")
-    fields = pc.binary_join_element_wise(ids, column("relation"), column("name"), column("member_amount", str),
-                                         column("support_mode", str), pa.scalar(":", type=text))
-    member_pieces = pc.binary_join_element_wise(pa.scalar("|", type=text), fields, pa.scalar("", type=text))
+    ids = column(map(attrgetter("id_number"), members))
+    fields = pc.binary_join_element_wise(
+        ids, column(map(attrgetter("relation"), members)), column(map(attrgetter("name"), members)),
+        column(map(str, map(attrgetter("member_amount"), members))),
+        column(map(str, map(attrgetter("support_mode"), members))), pa.scalar(":", type=text), memory_pool=pool)
+    all_pieces = pa.concat_arrays([pa.array(pieces, type=text, memory_pool=pool), pc.binary_join_element_wise(
+        pa.scalar("|", type=text), fields, pa.scalar("", type=text), memory_pool=pool)], memory_pool=pool)
+    del pieces, fields, members
     # Members by household, then ID within it (Arrow's sort is stable; a household's ID numbers are distinct).
     owner = np.repeat(np.arange(count, dtype=np.int64), sizes)
-    by_id = pc.sort_indices(pa.table({"owner": owner, "id": ids}),
-                            sort_keys=[("owner", "ascending"), ("id", "ascending")]).to_numpy()
+    by_id = pc.sort_indices(pa.table({"owner": owner, "id": ids}), sort_keys=[("owner", "ascending"),
+                                                                             ("id", "ascending")],
+                            memory_pool=pool).to_numpy()
     starts = np.cumsum(sizes) - sizes  # each household's first member in that order
-    lowest = ids.take(pa.array(by_id[starts]))
+    lowest = pc.take(ids, pa.array(by_id[starts]), memory_pool=pool)
+    del ids
     # Households by their lowest ID number, ties in the list's order.
     ranked = pc.sort_indices(pa.table({"lowest": lowest, "order": np.arange(count, dtype=np.int64)}),
-                             sort_keys=[("lowest", "ascending"), ("order", "ascending")]).to_numpy()
+                             sort_keys=[("lowest", "ascending"), ("order", "ascending")],
+                             memory_pool=pool).to_numpy()
+    del lowest
     rank = np.empty(count, dtype=np.int64)
     rank[ranked] = np.arange(count, dtype=np.int64)
     # Where each piece goes: a household's own piece, then its members' pieces in ID order.
     blocks = 1 + sizes[ranked]
     block_start = np.cumsum(blocks) - blocks  # per rank
-    sequence = np.empty(count + len(members), dtype=np.int64)
+    sequence = np.empty(len(all_pieces), dtype=np.int64)
     sequence[block_start] = ranked
-    position = np.arange(len(members), dtype=np.int64)
+    position = np.arange(len(all_pieces) - count, dtype=np.int64)
     sequence[block_start[rank[owner]] + 1 + position - starts[owner]] = count + by_id
-    joined = pa.concat_arrays([pa.array(pieces, type=text), member_pieces]).take(pa.array(sequence))
-    # The pieces in that order are the text between the first and the last offset of the taken array's data.
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)[joined.offset:joined.offset + len(joined) + 1]
-    data = memoryview(joined.buffers()[2])[offsets[0]:offsets[-1]] if len(joined) else b""
-    return hashlib.sha256(data).hexdigest()
+    # Hashed a slice at a time: each slice's pieces are the text between its first and last offset.
+    digest = hashlib.sha256()
+    for start in range(0, len(sequence), 100_000):
+        part = pc.take(all_pieces, pa.array(sequence[start:start + 100_000]), memory_pool=pool)
+        offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[part.offset:part.offset + len(part) + 1]
+        digest.update(memoryview(part.buffers()[2])[offsets[0]:offsets[-1]])
+    return digest.hexdigest()
 
 
 @contextmanager
