@@ -36,8 +36,11 @@ to_python transposed once, merged household cells filled per column with numpy; 
 members are checked column by column (import_fast.members: ID check characters with numpy, each column's
 distinct values once), a row repeating its household's cells exactly is not compared again, and any row
 with a doubt goes through member_from_raw, so every problem is still reported at its cell as before. A
-household's benefit cells are parsed once per distinct combination (validation._benefits). The cycle
-collector is paused during an import (millions of live objects).
+household's benefit cells are parsed once per distinct combination (validation._benefits), and a household
+whose cells, its own number and account aside, repeat those of a household already accepted takes its checked
+values, only its own cells and members looked at (_SameHouseholds; any doubt goes the full way). content_key's
+member pieces are formatted, ordered and joined by Arrow. The cycle collector is paused during an import
+(millions of live objects).
 """
 
 from __future__ import annotations
