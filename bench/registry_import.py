@@ -47,6 +47,8 @@ branch alternated on a machine shared with another session's benchmark and tests
   100k xlsx, main: 29.0 s (7.3 / 6.1 / 1.5 / 0.6 / 13.1) at 1.39 and 17.0 s (5.2 / 3.6 / 0.5 / 0.4 / 7.0) at 0.83;
   imp6v: 16.3 s (3.9 / 3.9 / 0.8 / 0.4 / 7.0) at 1.2 and 16.8 s (4.4 / 3.1 / 0.5 / 0.5 / 7.9) at 1.01 (an xlsx's
   birth dates are date cells, compared row by row; its households are a tenth of the csv's).
+  1M csv PostgreSQL, back to back at machine_s 0.58 both: main 81.6 s (6.2 / 23.8 / 1.9 / 3.1 / write 45.3), peak
+  1,819 MB; imp6v 71.1 s (5.8 / 17.7 / 1.9 / 2.9 / write 41.7), peak 1,773 MB.
   Where the 1M csv's validation went before (wrapped functions, validate_file alone): members 6.4 s, the rest of
   the row loop ~6, _finish 5.8 (~16 us a household, mostly building its dicts: slimmer dicts did not help, only
   not building them), content_key 3.1, registry check 3.1 (HMAC of 1M numbers 2.4: OpenSSL's one-shot HMAC was
