@@ -36,6 +36,23 @@ databases and for the benefit tables, fixed columns out of the rows, PostgreSQL 
   imp5w at load 3.1-1.3: SQLite 54.5 s (5.3 / 13.0 / 1.1 / 1.4 / write 32.6: households 2.0, persons 12.1, indexes
   4.2, events 1.2, benefits 8.3, commit 4.4), peak 2,018 MB; PostgreSQL 46.0 s (5.2 / 15.2 / 1.1 / 1.4 / write 22.1:
   households 1.5, persons 4.7, indexes 3.8, events 2.4, benefits 6.0, commit 0.0), peak 1,862 MB.
+
+Session 37 (imp6v, the validation: members checked rule by rule over columns with numpy, households repeating an
+accepted household's cells take its checked values, content_key's member pieces by Arrow), SQLite, base and
+branch alternated on a machine shared with another session's benchmark and tests (machine_s 0.60-1.39):
+  1M csv, main 746cf67: 129.8 s (10.4 / 30.5 / 3.4 / 4.1 / write 79.6) at machine_s 0.96 and 109.4 s (8.6 / 25.3 /
+  2.6 / 3.6 / 67.7) at 1.05, peak 1,930-1,952 MB; imp6v: 108.9 s (8.0 / 19.4 / 2.9 / 3.5 / 73.6) at 0.60 (peak
+  2,270 MB: Arrow's default pool kept the key's pages, fixed), then 102.8 s (8.0 / 19.8 / 2.2 / 3.6 / 67.7) at
+  0.97, peak 1,940 MB. Validation 25-31 s -> 19-20 s.
+  100k xlsx, main: 29.0 s (7.3 / 6.1 / 1.5 / 0.6 / 13.1) at 1.39 and 17.0 s (5.2 / 3.6 / 0.5 / 0.4 / 7.0) at 0.83;
+  imp6v: 16.3 s (3.9 / 3.9 / 0.8 / 0.4 / 7.0) at 1.2 and 16.8 s (4.4 / 3.1 / 0.5 / 0.5 / 7.9) at 1.01 (an xlsx's
+  birth dates are date cells, compared row by row; its households are a tenth of the csv's).
+  1M csv PostgreSQL, back to back at machine_s 0.58 both: main 81.6 s (6.2 / 23.8 / 1.9 / 3.1 / write 45.3), peak
+  1,819 MB; imp6v 71.1 s (5.8 / 17.7 / 1.9 / 2.9 / write 41.7), peak 1,773 MB.
+  Where the 1M csv's validation went before (wrapped functions, validate_file alone): members 6.4 s, the rest of
+  the row loop ~6, _finish 5.8 (~16 us a household, mostly building its dicts: slimmer dicts did not help, only
+  not building them), content_key 3.1, registry check 3.1 (HMAC of 1M numbers 2.4: OpenSSL's one-shot HMAC was
+  twice slower than the copied pads), standards 0.75, places 0.5.
 """
 
 import argparse

@@ -15,7 +15,10 @@ as python-stdnum; any other form goes the row-by-row way (it gets a notice or an
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import partial
+from itertools import repeat
+from operator import is_
 
 import numpy as np
 
@@ -46,6 +49,7 @@ class MemberChecker:
         # Member benefit columns or a date of death: rare, checked row by row.
         self.simple = not (fields & set(MEMBER_BENEFITS))
         self._births: dict[str, dt.date | object] = {}
+        self._births_by_number: dict[int, dt.date | object] = {}  # 19680312 -> its date (members)
         # field -> (its memo {value: result}, the check of one value)
         self._checks = {name: ({}, partial(self._choice, name)) for name in _CHOICE_FIELDS}
         self._checks.update({"sex": ({}, self._sex), "grade": ({}, self._grade),
@@ -187,21 +191,25 @@ class MemberChecker:
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _PAD = "0" * 18
+_SEXES = np.array(["F", "M"], dtype=object)  # by the parity of the 17th digit
+_DASH = ord("-")
+_NO_DATE = "\0" * 10
 
 
-def _canonical_ids(ids: list) -> list[bool]:
-    """Per cell: an 18-character number of 17 ASCII digits and a digit or X whose check character is right
-    (numpy over the whole column); everything else (a notice or an error) is left to the row-by-row check."""
+def _id_matrix(ids: list) -> tuple[np.ndarray, np.ndarray]:
+    """The column's ID numbers as an n x 18 matrix of ASCII codes (a cell not 18 ASCII characters as 18 zeros),
+    and per cell whether it is canonical: 17 ASCII digits and a digit or X whose check character is right
+    (numpy over the whole column). Everything else (a notice or an error) is left to the row-by-row check."""
     shaped = [v.__class__ is str and len(v) == 18 and v.isascii() for v in ids]
     if not ids:
-        return []
+        return np.zeros((0, 18), dtype=np.uint8), np.zeros(0, dtype=bool)
     matrix = np.frombuffer("".join([v if ok else _PAD for v, ok in zip(ids, shaped, strict=True)]).encode("ascii"),
                            dtype=np.uint8).reshape(len(ids), 18)
     digits = matrix[:, :17].astype(np.int64) - 48
     last = matrix[:, 17]
     ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
     ok &= _ID_CHECK[np.clip(digits, 0, 9) @ _ID_WEIGHTS % 11] == last
-    return (ok & np.array(shaped, dtype=bool)).tolist()
+    return matrix, ok & np.array(shaped, dtype=bool)
 
 
 _TEXT_TYPES = frozenset({str, type(None)})
@@ -211,9 +219,59 @@ def all_text(values: list) -> bool:
     return set(map(type, values)) <= _TEXT_TYPES  # type() in C over the column, no Python call per cell
 
 
+def _flags(values, n: int) -> np.ndarray:
+    return np.fromiter(values, dtype=bool, count=n)
+
+
+def _is_refused(values: list) -> np.ndarray:
+    return _flags(map(is_, values, repeat(_REFUSED)), len(values))
+
+
+def _birth_disagrees(checker: MemberChecker, birth, day) -> bool:
+    """The row-by-row rule for one birth-date cell against the date in the ID number."""
+    if birth.__class__ is dt.datetime:
+        birth = birth.date()
+    elif birth.__class__ is str and len(birth) == 10 and birth == day.isoformat():
+        birth = day
+    elif birth.__class__ is not dt.date:
+        birth = checker._date(birth)
+    return birth is _REFUSED or (birth is not None and birth != day)
+
+
+def _iso_births_agree(births: list, matrix: np.ndarray) -> np.ndarray:
+    """Per row: the cell is text written as the ID number's birth date, YYYY-MM-DD (a csv's usual cell), compared
+    with numpy (ten code points a cell, anything else ten NULs that match no digit). A row this does not settle
+    goes through _birth_disagrees."""
+    n = len(births)
+    fixed = [b if b.__class__ is str and len(b) == 10 else _NO_DATE for b in births]
+    # "replace": a lone surrogate (never from a decoded file) becomes one "?", so every cell stays ten wide.
+    cells = np.frombuffer("".join(fixed).encode("utf-32-le", "replace"), dtype=np.uint32).reshape(n, 10)
+    return ((cells[:, 0:4] == matrix[:, 6:10]).all(axis=1) & (cells[:, 4] == _DASH)
+            & (cells[:, 5:7] == matrix[:, 10:12]).all(axis=1) & (cells[:, 7] == _DASH)
+            & (cells[:, 8:10] == matrix[:, 12:14]).all(axis=1))
+
+
+def _bad_phones(phones: list) -> np.ndarray:
+    """Per row: a phone the row-by-row rule refuses (over 20 characters, or not digits once - and spaces go).
+    A column of ASCII digits only (the usual) is settled by one search of the column joined."""
+    n = len(phones)
+    too_long = np.fromiter(map(len, phones), dtype=np.int64, count=n) > 20
+    if _NOT_DIGIT.search("".join(phones)) is None:
+        return too_long
+    return too_long | _flags(map(_phone_refused, phones), n)
+
+
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
+def _phone_refused(phone: str) -> bool:
+    return bool(phone) and not phone.replace("-", "").replace(" ", "").isdigit()
+
+
 def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> list[MemberRow | None]:
     """MemberChecker.member for every row of a chunk, column by column: each column's distinct values checked
-    once, ID check characters with numpy; a row with any doubt is None (checked row by row by the caller)."""
+    once, ID numbers and birth dates compared with numpy, each rule a column of flags; a row any rule doubts is
+    None (checked row by row by the caller), the others become MemberRows in one pass."""
     n = len(refs)
     if not checker.simple:
         return [None] * n
@@ -241,16 +299,28 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
         return out
 
     ids = column("id_number")
-    canonical = _canonical_ids(ids)
-    shaped = [v for v, ok in zip(ids, canonical, strict=True) if ok]
-    known = {prefix for prefix in {v[:6] for v in shaped} if _region_known(prefix)}  # once per region code
-    for digits in {v[6:14] for v in shaped}.difference(checker._births):
-        checker._birth(digits)  # once per distinct birth date
-    births = checker._births
-    born = [births[v[6:14]] if ok and v[:6] in known else _REFUSED for v, ok in zip(ids, canonical, strict=True)]
+    matrix, canonical = _id_matrix(ids)
+    digits = matrix.astype(np.int64) - 48
+    # Region code and birth date as numbers (once per distinct value each, not once per row).
+    regions = digits[:, :6] @ (10 ** np.arange(5, -1, -1, dtype=np.int64))
+    known = np.array([code for code in np.unique(regions[canonical]).tolist() if _region_known(f"{code:06d}")],
+                     dtype=np.int64)
+    canonical &= np.isin(regions, known)
+    dates = digits[:, 6:14] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+    distinct, which = np.unique(np.where(canonical, dates, 0), return_inverse=True)
+    by_number = checker._births_by_number  # a roster's birth dates repeat from chunk to chunk
+    distinct = distinct.tolist()
+    for d in set(distinct).difference(by_number):
+        by_number[d] = checker._birth(f"{d:08d}") if d else _REFUSED
+    born_of = np.empty(len(distinct), dtype=object)
+    born_of[:] = list(map(by_number.__getitem__, distinct))
+    born = born_of[which.reshape(-1)]  # _REFUSED where the number is not canonical (date 0)
+    sexes = _SEXES[digits[:, 16] % 2] if n else np.empty(0, dtype=object)
+
     names = tabular.texts(column("name"))
+    name_lengths = np.fromiter(map(len, names), dtype=np.int64, count=n)
     relations = mapped("relation", column("relation"))
-    sexes = mapped("sex", column("sex"))
+    given_sexes = mapped("sex", column("sex"))
     disabilities = mapped("disability_type", column("disability_type"))
     grades = mapped("grade", column("disability_grade"))
     labours = mapped("labour_capacity", column("labour_capacity"))
@@ -263,42 +333,31 @@ def members(checker: MemberChecker, columns: dict[str, list], refs: list) -> lis
     phones = text_of(column("phone"))
     illnesses = text_of(column("serious_illness"))
     deaths = column("death_date")
-    out: list[MemberRow | None] = []
-    append = out.append
-    for (number, day, name, relation, given, birth, disability, grade, hukou, phone, labour, schooling, employment,
-         able, ethnicity, illness, death, ref) in zip(
-            ids, born, names, relations, sexes, column("birth_date"), disabilities, grades, hukous, phones, labours,
-            schoolings, employments, ables, ethnicities, illnesses, deaths, refs, strict=True):
-        if day is _REFUSED or relation is _REFUSED or not name or len(name) > 50 or (death is not None and death != ""):
-            append(None)
-            continue
-        sex = "M" if int(number[16]) % 2 else "F"
-        if given is _REFUSED or (given and given != sex):
-            append(None)
-            continue
-        if birth.__class__ is dt.datetime:
-            birth = birth.date()
-        elif birth.__class__ is str and len(birth) == 10 and birth == day.isoformat():
-            birth = day
-        elif birth.__class__ is not dt.date:
-            birth = checker._date(birth)
-        if birth is _REFUSED or (birth is not None and birth != day):
-            append(None)
-            continue
-        if disability is _REFUSED or grade is _REFUSED or bool(disability) != bool(grade):
-            append(None)
-            continue
-        if hukou and (not hukou.isdigit() or len(hukou) not in (6, 12)):
-            append(None)
-            continue
-        if phone and (len(phone) > 20 or not phone.replace("-", "").replace(" ", "").isdigit()):
-            append(None)
-            continue
-        if labour is _REFUSED or schooling is _REFUSED or employment is _REFUSED or able is _REFUSED \
-                or ethnicity is _REFUSED:
-            append(None)
-            continue
-        append(MemberRow(number, name, relation, sex, day, disability, grade, illness[:60], labour, schooling,
-                         employment, phone, able, hukou, None, ref, ethnicity))
-    return out
 
+    doubt = _is_refused(born) | _is_refused(relations) | (name_lengths == 0) | (name_lengths > 50)
+    if deaths is not blank:
+        doubt |= _flags((d is not None and d != "" for d in deaths), n)
+    # A sex given must be the number's (_REFUSED equals neither).
+    given = np.array(given_sexes, dtype=object)
+    doubt |= (given != "") & (given != sexes)
+    type_grade = list(zip(disabilities, grades, strict=True))
+    pairs = {p: p[0] is _REFUSED or p[1] is _REFUSED or bool(p[0]) != bool(p[1])
+             for p in set(type_grade)}  # a few distinct (type, grade) pairs
+    doubt |= _flags(map(pairs.__getitem__, type_grade), n)
+    codes = {h: bool(h) and (not h.isdigit() or len(h) not in (6, 12)) for h in set(hukous)}
+    doubt |= _flags(map(codes.__getitem__, hukous), n)
+    doubt |= _bad_phones(phones)
+    for values in (labours, schoolings, employments, ables, ethnicities):
+        doubt |= _is_refused(values)
+    births = column("birth_date")
+    unsettled = ~doubt & ~_iso_births_agree(births, matrix)
+    if unsettled.any():  # date cells, other writings, blanks: the row-by-row rule
+        for i in np.flatnonzero(unsettled).tolist():
+            doubt[i] = _birth_disagrees(checker, births[i], born[i])
+    if max(map(len, illnesses), default=0) > 60:
+        illnesses = [illness[:60] for illness in illnesses]
+    made = list(map(MemberRow, ids, names, relations, sexes.tolist(), born.tolist(), disabilities, grades, illnesses,
+                    labours, schoolings, employments, phones, ables, hukous, blank, refs, ethnicities))
+    for i in np.flatnonzero(doubt).tolist():
+        made[i] = None
+    return made

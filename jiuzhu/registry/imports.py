@@ -36,8 +36,11 @@ to_python transposed once, merged household cells filled per column with numpy; 
 members are checked column by column (import_fast.members: ID check characters with numpy, each column's
 distinct values once), a row repeating its household's cells exactly is not compared again, and any row
 with a doubt goes through member_from_raw, so every problem is still reported at its cell as before. A
-household's benefit cells are parsed once per distinct combination (validation._benefits). The cycle
-collector is paused during an import (millions of live objects).
+household's benefit cells are parsed once per distinct combination (validation._benefits), and a household
+whose cells, its own number and account aside, repeat those of a household already accepted takes its checked
+values, only its own cells and members looked at (_SameHouseholds; any doubt goes the full way). content_key's
+member pieces are formatted, ordered and joined by Arrow. The cycle collector is paused during an import
+(millions of live objects).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from time import perf_counter
 
 from django.db import IntegrityError, transaction
@@ -80,6 +83,7 @@ from jiuzhu.registry.standards import standards_for_many
 from jiuzhu.registry.validation import (
     CHOICES,
     FIELD_LABELS,
+    MEMBER_BENEFITS,
     HouseholdRow,
     RowErrors,
     _text,  # the same cell-to-text rule the validators use, so grouping agrees with validation
@@ -275,6 +279,9 @@ class _Group:
     # The household columns of its last member row, when they were all text and agreed with the household:
     # the next row repeating them exactly (merged cells, a csv repeating them) needs no second look.
     agreed: tuple | None = None  # (values, their types)
+    # The household columns of its first row when that row is the head's and every later row repeated them
+    # exactly (no later row looked at): then they are all its household values (_SameHouseholds).
+    cells: tuple | None = None
 
 
 # Household cells that repeat across households (township, village, class, amount, bank): one str object
@@ -459,6 +466,8 @@ def _group_rows(table: Table, mapping: dict[str, str], errors: RowErrors, previe
                 # (kept with the shared cell objects, not this row's own: a group outlives its rows)
                 current.agreed = (tuple(shared.get(v, v) if v.__class__ is str else v for v in values), kinds) \
                     if len(errors.items) == before_values and Decimal not in kinds else None
+                current.cells = current.agreed[0] if (current.agreed is not None and is_head
+                                                      and number is current.first_row) else None
             m = checked[i]
             if m is None:
                 if raw is None:
@@ -571,8 +580,78 @@ def _hukou_default(region: Region) -> str:
     return "urban" if region.name.endswith(("社区", "居委会", "居民委员会", "街道")) else "rural"
 
 
+class _SameHouseholds:
+    """A household whose cells, its own aside (number, account, head's name, 户编号), are those of a household
+    already accepted in this file without an error or a notice, with the same village and sheet, gets that
+    household's checked values: only its own cells and its members are looked at. A roster's households share a
+    few thousand combinations of place, class, amount and size; any doubt (an account not plain digits, a head or
+    a size that does not fit) sends the household the full way (_check_household), which reports it."""
+
+    OWN = ("household_key", "head_name", "head_id_number", "bank_account")
+
+    def __init__(self, present: list[str], *, head_column: bool, member_benefits: bool):
+        keep = [i for i, name in enumerate(present) if name not in self.OWN]
+        self.shared = itemgetter(*keep) if len(keep) > 1 else (lambda cells: tuple(cells[i] for i in keep))
+        self.head_at = present.index("head_id_number") if "head_id_number" in present else None
+        self.account_at = present.index("bank_account") if "bank_account" in present else None
+        self.head_column = head_column
+        self.enabled = not member_benefits  # member amounts are checked against the household's: the full way
+        self.accepted: dict[tuple, HouseholdRow] = {}
+
+    def key(self, group: _Group, region: Region | None) -> tuple | None:
+        if not self.enabled or group.cells is None or region is None or group.broken:
+            return None
+        cells = group.cells
+        account = cells[self.account_at] if self.account_at is not None else None
+        shared = self.shared(cells)
+        # Types too: 1, 1.0 and True are one dict key but not one cell.
+        return group.sheet, id(region), account is not None and account != "", shared, tuple(map(type, shared))
+
+    def household(self, group: _Group, key: tuple) -> HouseholdRow | None:
+        """The household from the accepted one of its key, or None when it must go the full way."""
+        known = self.accepted.get(key)
+        if known is None:
+            return None
+        cells = group.cells
+        # With a head column, only the head's own number as written passes (below); without, there is none.
+        head = cells[self.head_at] if self.head_at is not None else ""
+        account = ""
+        if key[2] and known.bank_account:  # an account given, and the accepted household kept its own
+            account = cells[self.account_at]
+            if account.__class__ is not str or not account.isdigit() or not 6 <= len(account) <= 30:
+                return None
+        elif key[2]:
+            return None  # an account the accepted household did not have (or did not keep)
+        members = group.members
+        # One head (its first row; a second head row would have been looked at, so cells would be None), the
+        # roster's family size, the head's number as the head column writes it: else the full way says what.
+        heads = [m for m in members if m.relation == Relation.HEAD]
+        if len(heads) != 1 or (known.family_size is not None and known.family_size != len(members)) \
+                or (self.head_column and head != heads[0].id_number):
+            return None
+        return HouseholdRow(known.region_code, known.address, known.hukou_type, members, known.relapse_watch,
+                            group.head_row or group.first_row, known.tier, known.benefit_class, known.monthly_amount,
+                            known.dibao_standard, known.family_size, known.covered_persons, head, known.bank_name,
+                            account, known.roster_month, known.urban_rural_code)
+
+
 def _finish(group: _Group, region: Region | None, errors: RowErrors, defaults: dict, benefits: bool, *,
-            head_column: bool = False) -> HouseholdRow | None:
+            head_column: bool = False, same: _SameHouseholds | None = None) -> HouseholdRow | None:
+    key = same.key(group, region) if same is not None else None
+    if key is not None:
+        household = same.household(group, key)
+        if household is not None:
+            return household
+        before_all = len(errors.items) + len(errors.notices)
+        household = _check_household(group, region, errors, defaults, benefits, head_column=head_column)
+        if household is not None and len(errors.items) + len(errors.notices) == before_all:
+            same.accepted.setdefault(key, household)
+        return household
+    return _check_household(group, region, errors, defaults, benefits, head_column=head_column)
+
+
+def _check_household(group: _Group, region: Region | None, errors: RowErrors, defaults: dict, benefits: bool, *,
+                     head_column: bool = False) -> HouseholdRow | None:
     source = group.head_row or group.first_row
     raw, rows = {}, {}
     # The head's own cell of each household column, else the first given (both hold household fields only).
@@ -696,36 +775,73 @@ def content_key(households: list[HouseholdRow]) -> str:
     hashed are fixed (re-import detection compares with keys stored by earlier imports): per household, sorted
     by its lowest ID number, repr((region_code, address, hukou_type, relapse_watch, tier, benefit_class,
     str(monthly_amount), bank_account)), then "|id:relation:name:member_amount:support_mode" per member sorted
-    by ID number."""
-    by_id = attrgetter("id_number")
+    by ID number.
+
+    Members (a million in a large roster) are formatted, ordered and joined by Arrow and numpy, column by column;
+    only each household's own piece is made in Python."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()  # a million persons' pieces can pass 2 GiB of text
+    # The C allocator's pool: what is dropped here goes back at once. Arrow's default pool keeps its pages, and
+    # the writing that follows could not use them (the 1,000,000-row import's peak grew ~300 MB with it).
+    pool = pa.system_memory_pool()
     # The repr of a household's cells up to its account, once per distinct combination (a roster's households
     # share a few thousand): repr(8-tuple) is repr(first 7)[:-1] + ", " + repr(account) + ")".
     shared: dict[tuple, str] = {}
-    lowest: list[str] = []
     pieces: list[str] = []
-    # Each household's piece made in the list's order (its objects read where they lie in memory), then the
-    # pieces put in order: visiting a million households in ID order was slower than all the formatting.
     for h in households:
-        members = h.members
         cells = (h.region_code, h.address, h.hukou_type, h.relapse_watch, h.tier, h.benefit_class,
                  str(h.monthly_amount))
         head = shared.get(cells)
         if head is None or cells[3].__class__ is not bool:  # True == 1: only a bool is keyed safely
             head = shared[cells] = repr(cells)[:-1] + ", "
-        if len(members) == 1:
-            m = members[0]
-            lowest.append(m.id_number)
-            pieces.append(f"{head}{h.bank_account!r})|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:"
-                          f"{m.support_mode}")
-        else:
-            members = sorted(members, key=by_id)
-            lowest.append(members[0].id_number)
-            pieces.append(f"{head}{h.bank_account!r})" + "".join([
-                f"|{m.id_number}:{m.relation}:{m.name}:{m.member_amount}:{m.support_mode}" for m in members]))
-    order = sorted(range(len(pieces)), key=lowest.__getitem__)  # stable: ties keep the list's order
-    parts = [pieces[i] for i in order]
-    del pieces, lowest
-    return hashlib.sha256("".join(parts).encode()).hexdigest()
+        pieces.append(f"{head}{h.bank_account!r})")
+    count = len(households)
+    sizes = np.fromiter(map(len, map(attrgetter("members"), households)), dtype=np.int64, count=count)
+    members = [m for h in households for m in h.members]
+
+    def column(values) -> pa.Array:
+        return pa.array(list(values), type=text, memory_pool=pool)
+
+    ids = column(map(attrgetter("id_number"), members))
+    fields = pc.binary_join_element_wise(
+        ids, column(map(attrgetter("relation"), members)), column(map(attrgetter("name"), members)),
+        column(map(str, map(attrgetter("member_amount"), members))),
+        column(map(str, map(attrgetter("support_mode"), members))), pa.scalar(":", type=text), memory_pool=pool)
+    all_pieces = pa.concat_arrays([pa.array(pieces, type=text, memory_pool=pool), pc.binary_join_element_wise(
+        pa.scalar("|", type=text), fields, pa.scalar("", type=text), memory_pool=pool)], memory_pool=pool)
+    del pieces, fields, members
+    # Members by household, then ID within it (Arrow's sort is stable; a household's ID numbers are distinct).
+    owner = np.repeat(np.arange(count, dtype=np.int64), sizes)
+    by_id = pc.sort_indices(pa.table({"owner": owner, "id": ids}), sort_keys=[("owner", "ascending"),
+                                                                             ("id", "ascending")],
+                            memory_pool=pool).to_numpy()
+    starts = np.cumsum(sizes) - sizes  # each household's first member in that order
+    lowest = pc.take(ids, pa.array(by_id[starts]), memory_pool=pool)
+    del ids
+    # Households by their lowest ID number, ties in the list's order.
+    ranked = pc.sort_indices(pa.table({"lowest": lowest, "order": np.arange(count, dtype=np.int64)}),
+                             sort_keys=[("lowest", "ascending"), ("order", "ascending")],
+                             memory_pool=pool).to_numpy()
+    del lowest
+    rank = np.empty(count, dtype=np.int64)
+    rank[ranked] = np.arange(count, dtype=np.int64)
+    # Where each piece goes: a household's own piece, then its members' pieces in ID order.
+    blocks = 1 + sizes[ranked]
+    block_start = np.cumsum(blocks) - blocks  # per rank
+    sequence = np.empty(len(all_pieces), dtype=np.int64)
+    sequence[block_start] = ranked
+    position = np.arange(len(all_pieces) - count, dtype=np.int64)
+    sequence[block_start[rank[owner]] + 1 + position - starts[owner]] = count + by_id
+    # Hashed a slice at a time: each slice's pieces are the text between its first and last offset.
+    digest = hashlib.sha256()
+    for start in range(0, len(sequence), 100_000):
+        part = pc.take(all_pieces, pa.array(sequence[start:start + 100_000]), memory_pool=pool)
+        offsets = np.frombuffer(part.buffers()[1], dtype=np.int64)[part.offset:part.offset + len(part) + 1]
+        digest.update(memoryview(part.buffers()[2])[offsets[0]:offsets[-1]])
+    return digest.hexdigest()
 
 
 @contextmanager
@@ -806,9 +922,11 @@ def _validate_file(source, filename: str, mapping: dict[str, str] | None = None,
     clock = time.monotonic()
     places = _places(groups, actor, errors)
     checkable = []
+    same = _SameHouseholds([f for f in HOUSEHOLD_FIELDS if f in fields], head_column="head_id_number" in fields,
+                           member_benefits=bool(fields & set(MEMBER_BENEFITS)))
     for g in groups:
         household = _finish(g, places.get(id(g)), errors, defaults[g.sheet], benefits,
-                            head_column="head_id_number" in fields)
+                            head_column="head_id_number" in fields, same=same)
         if household is not None:
             checkable.append(household)
     del groups, places  # their cells are in the households now; a large roster needs the memory

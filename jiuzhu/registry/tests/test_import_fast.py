@@ -98,6 +98,24 @@ def test_the_column_wise_check_of_a_chunk_gives_the_row_wise_checks_answer_for_e
         [MemberChecker(fields, TODAY).member(raw, i) for i, raw in enumerate(text_rows)]
 
 
+
+def test_columns_of_plain_phones_and_iso_birth_dates_are_settled_column_wise_as_row_by_row():
+    """A column of ASCII-digit phones and of YYYY-MM-DD birth dates (a csv's usual) is checked with one search
+    and numpy: a phone too long, a date of another day or with other separators is still refused."""
+    from jiuzhu.registry.import_fast import members
+
+    born = {GOOD: "1968-03-12", WOMAN: "1970-08-06"}
+    births = ["1968-03-12", "1968-03-13", "1968x03-12", "1968-03x12", "1968-03-1２", "1968/03/12", "1969-03-12",
+              "1968-04-12", "1968-03-12"]
+    phones = ["13807390001", "1" * 21, "", "07391234567", "1" * 20, "13807390001", "", "0", "139"]
+    rows = [{"id_number": number, "name": "张三", "relation": "户主", "birth_date": birth, "phone": phone}
+            for number in (GOOD, WOMAN) for birth, phone in zip([born[number], *births], [*phones, "1"], strict=True)]
+    fields = {"id_number", "name", "relation", "birth_date", "phone"}
+    expected = [MemberChecker(fields, TODAY).member(raw, i) for i, raw in enumerate(rows)]
+    columns = {f: [raw[f] for raw in rows] for f in fields}
+    assert members(MemberChecker(fields, TODAY), columns, list(range(len(rows)))) == expected
+    assert 0 < sum(m is not None for m in expected) < len(rows)
+
 BENEFIT_CELLS = {
     "tier": ["", "低保", "特困", "外星"], "benefit_class": ["", "A类", "B类", "D类"],
     "monthly_amount": ["450", 450.0, "４５０", "-1", "abc"], "family_size": [3, 3.0, "3人", "0", "三"],
