@@ -112,6 +112,16 @@ re-run; peak:
   PostgreSQL + rebuild: 41.6 (4.4 / 6.7 / 30.5: 12.1, 6.2, 9.8, 0.0); re-run 10.1.
   An hour later (ef41283, machine_s 0.60 / 0.63, load 0.6-1.1): SQLite 52.9 (9.7 / 8.3 / 34.9: 14.5, 8.5, 5.4, 5.5),
   re-run 12.9, 1,872 MB; PostgreSQL 48.4 (6.5 / 7.5 / 34.4: 13.1, 7.8, 11.1, 0.0), re-run 12.1, 1,892 MB.
+Session 37: a re-run reads again only the households whose inputs changed since their last decision of that date
+and rules (assessment._stale: core.changestamp's changed_at on households, persons, memberships and means-test rows;
+the fresh households counted from that decision), the decisions read in two halves at once. The pristine data was
+generated again (the new columns). 1M, seconds, re-run (load: decisions in two halves, households; DuckDB):
+  main 746cf67 at the session's start (machine_s 0.65, load 1.3): SQLite 62.8, re-run 16.4 (12.0: decisions 5.1,
+  persons 8.9, incomes 5.3; 4.3).
+  Merged, quiet after the helpers (load 0.7-1.5): SQLite 61.2 (10.8 / 10.5 / 39.8: 16.0, 9.3, 5.9, 7.3), re-run
+  **6.5** (5.1: 3.0 + 3.8, 1.2; 1.3), 1,864 MB, 1,000,000 reused; PostgreSQL 57.0 (9.7 / 10.0 / 37.3: 15.6, 7.3,
+  11.6, 0.0), re-run **8.3** (6.8: 5.2 + 4.3, 1.5; 1.4), 2,021 MB. The first run's write is unchanged (machine_s
+  0.69-0.81: this hour's machine was slower than session 36's quiet one).
 """
 
 import argparse
