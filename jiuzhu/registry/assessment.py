@@ -677,9 +677,12 @@ def _candidate_columns(bases: list[int]) -> str:
             f"CASE WHEN {candidate} AND {short} THEN 1 ELSE 0 END")
 
 
-CANDIDATES_SQL = """
+# Each household's latest candidate: when it was made, its tier, coverage and key.
+CANDIDATES_SQL = f"""
 CREATE TABLE candidates AS
-SELECT household_id, max(made) AS made FROM dec WHERE made IS NOT NULL GROUP BY household_id
+SELECT household_id, max(made) AS made, {_duck_list(_TIER_CODES)}[arg_max(tier, made) + 1] AS tier,
+       arg_max(short, made) = 1 AS coverage_short, arg_max(input_key, made) AS input_key
+FROM dec WHERE made IS NOT NULL GROUP BY household_id
 """
 
 
@@ -736,12 +739,10 @@ def _fresh_single_sql(ids: str, whole: bool, on: dt.date, stale: list[int]) -> t
 
 # The fresh households (none when every household is read): tier and coverage of their latest candidate, its
 # 单人户 members. The rules leave them out (`h`, `keys`); `result_skipped` counts them.
-FRESH_SQL = f"""
+FRESH_SQL = """
 CREATE TABLE fresh AS
-SELECT d.household_id, {_duck_list(_TIER_CODES)}[arg_max(d.tier, d.made) + 1] AS tier,
-       arg_max(d.short, d.made) = 1 AS coverage_short, arg_max(d.input_key, d.made) AS input_key
-FROM dec d WHERE $reuse AND d.made IS NOT NULL AND d.household_id NOT IN (SELECT household_id FROM stale)
-GROUP BY d.household_id;
+SELECT c.household_id, c.tier, c.coverage_short, c.input_key FROM candidates c ANTI JOIN stale USING (household_id)
+WHERE $reuse;
 CREATE TABLE fresh_single AS
 SELECT DISTINCT s.household_id, s.person_id, f.coverage_short
 FROM fresh_single_raw s JOIN fresh f ON f.household_id = s.household_id AND f.input_key = s.input_key
