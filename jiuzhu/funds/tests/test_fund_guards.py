@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 
 from conftest import COUNTY_A
 from jiuzhu.core.errors import DomainError
@@ -15,7 +16,11 @@ from jiuzhu.funds import fund_services as svc
 from jiuzhu.funds.fund_models import EntryStatus, Fund, FundEntry
 
 pytestmark = pytest.mark.django_db
-TOMORROW = dt.date.today() + dt.timedelta(days=1)
+
+
+def tomorrow():
+    """Worked out when asked: a module constant goes stale when a run crosses local midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 def _field(call) -> str | None:
@@ -30,8 +35,8 @@ def test_a_contribution_is_refused_field_by_field(fund, contribute):
         assert _field(lambda a=amount: contribute(fund, a)) == "amount", amount
     assert contribute(fund, "999999999999.99").amount  # just under the limit
     assert _field(lambda: contribute(fund, "5", source="red_cross")) == "available_funds"
-    assert _field(lambda: contribute(fund, "5", day=TOMORROW)) == "entry_date"
-    assert contribute(fund, "5", day=dt.date.today()).entry_date == dt.date.today()
+    assert _field(lambda: contribute(fund, "5", day=tomorrow())) == "entry_date"
+    assert contribute(fund, "5", day=timezone.localdate()).entry_date == timezone.localdate()
     other = contribute(fund, "5", source="donation", available_funds="100")  # only shares keep the figure
     assert FundEntry.objects.get(pk=other.pk).available_funds is None
     assert FundEntry.objects.count() == 3
@@ -57,10 +62,10 @@ def test_a_disbursement_needs_a_household_of_the_funds_county(fund, far_fund, ho
     assert _field(lambda: prepare(fund, None, "1")) == "household"
     with pytest.raises(Http404):  # 隆回's officer, a 隆回 household, 洞口's fund
         prepare(far_fund, household, "1")
-    assert _field(lambda: prepare(fund, household, "1", decided_on=TOMORROW)) == "decided_on"
-    kept = FundEntry.objects.get(pk=prepare(fund, household, "1", decided_on=dt.date.today()).pk)
+    assert _field(lambda: prepare(fund, household, "1", decided_on=tomorrow())) == "decided_on"
+    kept = FundEntry.objects.get(pk=prepare(fund, household, "1", decided_on=timezone.localdate()).pk)
     assert (kept.status, kept.decided_on, kept.decision_ref) == (
-        EntryStatus.PENDING, dt.date.today(), "隆民议〔2026〕3号")
+        EntryStatus.PENDING, timezone.localdate(), "隆民议〔2026〕3号")
     keys = []
     real_save = svc.stored_file_save
     monkeypatch.setattr(svc, "stored_file_save", lambda **kw: keys.append(real_save(**kw)) or keys[-1])

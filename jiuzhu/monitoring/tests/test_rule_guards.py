@@ -16,7 +16,11 @@ from jiuzhu.monitoring.runs import comparison_run_start, dry_run, scheduled_runs
 from jiuzhu.monitoring.tests.test_rules_sql import GOOD
 
 pytestmark = pytest.mark.django_db
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+def tomorrow():
+    """Worked out when asked: a module constant goes stale when a run crosses local midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 def test_only_an_administrator_of_the_region_changes_a_rule(catalogue, persona):
@@ -24,18 +28,18 @@ def test_only_an_administrator_of_the_region_changes_a_rule(catalogue, persona):
     county_a, county_b = Region.objects.get(code="430524"), Region.objects.get(code="430525")
     with pytest.raises(PermissionDenied):
         indicator_version_create(actor=persona("longhui_officer"), indicator=indicator, region=county_a,
-                                 valid_from=TOMORROW, rule=GOOD)
+                                 valid_from=tomorrow(), rule=GOOD)
     with pytest.raises(DomainError) as outside:
         indicator_version_create(actor=persona("longhui_admin"), indicator=indicator, region=county_b,
-                                 valid_from=TOMORROW, rule=GOOD)
+                                 valid_from=tomorrow(), rule=GOOD)
     assert outside.value.code == "out_of_scope"
     version = indicator_version_create(actor=persona("longhui_admin"), indicator=indicator, region=county_a,
-                                       valid_from=TOMORROW, rule=GOOD, note="试行")
+                                       valid_from=tomorrow(), rule=GOOD, note="试行")
     assert AuditLog.objects.filter(object_id=str(version.pk)).exists()
     assert Event.objects.filter(kind=MonitoringEvent.INDICATOR_CHANGED, subject_id=str(version.pk)).exists()
     with pytest.raises(DomainError) as twice:  # a saved version is never edited: another date is needed
         indicator_version_create(actor=persona("longhui_admin"), indicator=indicator, region=county_a,
-                                 valid_from=TOMORROW, rule={**GOOD, "threshold": 1})
+                                 valid_from=tomorrow(), rule={**GOOD, "threshold": 1})
     assert twice.value.field == "valid_from"
     assert IndicatorVersion.objects.get(pk=version.pk).rule["threshold"] == 6000
 
@@ -44,7 +48,7 @@ def test_an_invalid_rule_is_not_saved(catalogue, persona):
     before = IndicatorVersion.objects.count()
     with pytest.raises(DomainError) as caught:
         indicator_version_create(actor=persona("longhui_admin"), indicator=catalogue["med_oop_general"],
-                                 region=Region.objects.get(code="430524"), valid_from=TOMORROW,
+                                 region=Region.objects.get(code="430524"), valid_from=tomorrow(),
                                  rule={**GOOD, "deadline_days": "三天"})
     assert caught.value.field == "deadline_days" and "办理时限（工作日）" in caught.value.message
     assert IndicatorVersion.objects.count() == before
@@ -75,7 +79,7 @@ def test_runs_are_started_by_warning_handlers_of_the_region(catalogue, persona):
     with pytest.raises(DomainError):
         comparison_run_start(actor=persona("longhui_officer"), region=county_b, as_of=timezone.localdate())
     with pytest.raises(DomainError) as future:
-        comparison_run_start(actor=persona("longhui_officer"), region=county_a, as_of=TOMORROW)
+        comparison_run_start(actor=persona("longhui_officer"), region=county_a, as_of=tomorrow())
     assert future.value.field == "as_of"
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from conftest import member
 from jiuzhu.core import files
@@ -26,7 +27,10 @@ from jiuzhu.monitoring.tests.conftest import PDF, PNG
 from jiuzhu.registry.events import RegistryEvent
 from jiuzhu.registry.models import AssistanceGrant, DecisionStatus, GrantStatus, TierDecision
 
-TODAY = dt.date.today()
+
+def today():
+    """Worked out when asked: a module constant goes stale when a run crosses local midnight."""
+    return timezone.localdate()
 
 
 def chain(household, kind=None):
@@ -35,7 +39,7 @@ def chain(household, kind=None):
 
 
 def visit(actor, warning, **extra):
-    return services.warning_visit_record(actor=actor, warning=warning, visited_on=TODAY, visitors="李明、王芳",
+    return services.warning_visit_record(actor=actor, warning=warning, visited_on=today(), visitors="李明、王芳",
                                          findings="入户查看，住院费用属实，家庭困难", result="confirmed", **extra)
 
 
@@ -81,7 +85,7 @@ def test_visit_guards(make_warning, dibao_household, persona):
         visit(persona("longhui_analyst"), warning)
     with pytest.raises(DomainError, match="不能晚于今天"):
         services.warning_visit_record(actor=persona("longhui_window"), warning=warning,
-                                      visited_on=TODAY + dt.timedelta(days=1), visitors="李明",
+                                      visited_on=today() + dt.timedelta(days=1), visitors="李明",
                                       findings="入户查看情况", result="confirmed")
     Warning.objects.filter(pk=warning.pk).update(status=WarningStatus.CLOSED)
     warning.refresh_from_db()
@@ -94,7 +98,7 @@ def test_visit_guards(make_warning, dibao_household, persona):
 
 def test_implement_policy_starts_a_grant_through_the_registry(visited, dibao_household, persona):
     services.warning_implement_policy(actor=persona("longhui_officer"), warning=visited, way="grant", grant={
-        "category": "medical", "period_start": TODAY, "once_amount": Decimal("3000")})
+        "category": "medical", "period_start": today(), "once_amount": Decimal("3000")})
     visited.refresh_from_db()
     assert (visited.status, visited.disposition) == (WarningStatus.CLOSED, Disposition.IMPLEMENT_POLICY)
     grant = AssistanceGrant.objects.get(household=dibao_household, category="medical")
@@ -107,7 +111,7 @@ def test_implement_policy_starts_a_grant_through_the_registry(visited, dibao_hou
 def test_implement_policy_is_refused_without_the_registry_capability_and_rolls_back(visited, persona):
     with pytest.raises(PermissionDenied):  # the township window may not propose grants: the registry says so
         services.warning_implement_policy(actor=persona("longhui_window"), warning=visited, way="grant", grant={
-            "category": "medical", "period_start": TODAY, "once_amount": Decimal("3000")})
+            "category": "medical", "period_start": today(), "once_amount": Decimal("3000")})
     visited.refresh_from_db()
     assert visited.status == WarningStatus.VISITED and not AssistanceGrant.objects.filter(category="medical")
 
@@ -144,7 +148,7 @@ def test_implement_policy_for_a_person_outside_the_registry_links_the_registrati
 def test_dispositions_wait_for_the_visit(make_warning, dibao_household, persona):
     warning = make_warning(household=dibao_household)
     with pytest.raises(DomainError, match="请先登记入户核实"):
-        services.warning_case_conference(actor=persona("longhui_window"), warning=warning, held_on=TODAY,
+        services.warning_case_conference(actor=persona("longhui_window"), warning=warning, held_on=today(),
                                          participants="镇村干部", decision="给予临时救助")
 
 
@@ -196,7 +200,7 @@ def test_referral_guards(visited, persona, other_clerk):
 # ---- 3. Case conference -----------------------------------------------------------------------------------
 
 def conference(actor, warning, **extra):
-    return services.warning_case_conference(actor=actor, warning=warning, held_on=TODAY,
+    return services.warning_case_conference(actor=actor, warning=warning, held_on=today(),
                                             participants="镇长、村支书、协理员", decision="给予一次性临时救助", **extra)
 
 
@@ -207,7 +211,7 @@ def test_case_conference_amount_starts_one_temporary_grant_on_the_chain(visited,
     assert (visited.status, visited.disposition) == (WarningStatus.CLOSED, Disposition.CASE_CONFERENCE)
     grant = AssistanceGrant.objects.get(household=dibao_household, category="temporary")
     assert (made.amount, made.grant_id) == (Decimal("2000.00"), grant.pk)
-    assert (grant.once_amount, grant.period_start, grant.status) == (Decimal("2000.00"), TODAY, GrantStatus.ACTIVE)
+    assert (grant.once_amount, grant.period_start, grant.status) == (Decimal("2000.00"), today(), GrantStatus.ACTIVE)
     assert chain(dibao_household, RegistryEvent.GRANT_CREATED).get().subject_id == str(grant.pk)
     event = chain(dibao_household, MonitoringEvent.WARNING_DISPOSED).get()
     assert "一事一议" in event.summary and "2000 元" in event.summary and event.payload["grant"] == grant.pk
@@ -292,11 +296,11 @@ def test_termination_of_a_grant_and_a_rejection(visited, dibao_household, person
 def test_termination_target_must_be_the_households(visited, persona, register):
     other = register(members=[member("王五", "head", seq=31)])
     grant = AssistanceGrant.objects.create(household=other, category="temporary", once_amount=100,
-                                           period_start=TODAY, granting_organization=persona(
+                                           period_start=today(), granting_organization=persona(
                                                "longhui_officer").organization)
     with pytest.raises(DomainError, match="本户"):
         services.warning_terminate_propose(actor=persona("longhui_window"), warning=visited,
-                                           target=f"grant:{grant.pk}", end_date=TODAY, reason="不应终止他户")
+                                           target=f"grant:{grant.pk}", end_date=today(), reason="不应终止他户")
 
 
 def test_termination_approver_of_another_county_is_refused(visited, dibao_household, persona):
