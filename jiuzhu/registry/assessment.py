@@ -165,7 +165,8 @@ def _loads(ids: str, on: dt.date, scan: bool = False, whole: bool = False, stale
     households, decisions and changes are read for the whole scope. `bases`: see `_candidate_columns`."""
     within = _within(ids, scan)
     whole_side = (lambda col: "TRUE") if whole else within
-    side = whole_side if stale is None else (lambda col: f"{col} IN ({_id_list(stale)})")
+    # The stale ids written out once (up to half a region's households), named by each read of members and means test.
+    side = whole_side if stale is None else (lambda col, listed=_id_list(stale): f"{col} IN ({listed})")
     on_sql = f"DATE '{on.isoformat()}'" if _postgres() else f"'{on.isoformat()}'"
     in_force = (f"d.status IN ('confirmed', 'overridden') AND (d.valid_from IS NULL OR d.valid_from <= {on_sql}) "
                 f"AND (d.valid_to IS NULL OR d.valid_to >= {on_sql})")
