@@ -1,5 +1,6 @@
-"""Secondary indexes dropped before a bulk load and made again after it (the roster import, the batch
-assessment): one sort per index instead of a million random inserts. Both databases; the caller's transaction."""
+"""Bulk loads (the roster import, the batch assessment, payment rolls, comparison runs): secondary indexes
+dropped before the rows go in and made again after (one sort per index instead of a million random inserts;
+both databases; the caller's transaction), and SQLite's page cache enlarged while the load runs."""
 
 # ruff: noqa: S608 - table names are the caller's constants; index and constraint names come from the catalogue
 
@@ -12,6 +13,30 @@ REBUILD_MIN_ROWS = 50_000  # below this, inserting into the indexes as they are 
 REBUILD_FACTOR = {"postgresql": 10, "sqlite": 1}
 
 
+# SQLite's page cache while a bulk load runs (KiB). The default 2 MiB spills a dirty page into the WAL every
+# few thousand rows when a million rows' index entries land in random order, and CREATE INDEX sorts in runs of
+# the cache's size on disk and merges them. Pages are allocated only as used, and released when it is restored.
+LARGE_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def large_cache():
+    """On SQLite, a larger page cache for this connection while the block runs, restored after (nothing else
+    changes: journal, synchronous, foreign keys). No effect on other databases."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
 def highest_id(table: str) -> int:
     """The highest id `table` holds (0 when empty): an upper bound of its rows, the `existing` that
     indexes_rebuilt takes, and the id after which a bulk load's new rows begin."""
@@ -21,7 +46,7 @@ def highest_id(table: str) -> int:
 
 
 @contextmanager
-def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
+def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int, keep: tuple[str, ...] = ()):
     """A load at least as large as what the tables hold already (`existing`: an upper bound will do, such as
     the highest id): their secondary indexes are dropped before the rows go in and created again after, in the
     caller's transaction. Inserting a million rows one by one into random-order indexes (a person's ID hash, name,
@@ -36,7 +61,9 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     households: its write, ~20 s). So on PostgreSQL only a first load rebuilds: one at least ten times what the
     tables hold (REBUILD_FACTOR), when few others read them yet; a county joining a province already at work
     inserts into the indexes as they are. A rebuilt unique
-    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
+    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's.
+    `keep` names indexes (or constraints) left in place: partial ones the load's rows seldom or never enter,
+    where a rebuild would scan the whole table for nothing."""
     if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
         yield
         return
@@ -55,11 +82,11 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
                            "|| pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
                            f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
                            "AND c.contype = 'u' ORDER BY 1", [*tables, *tables])
-            found = [(drop, create) for _name, drop, create in cursor.fetchall()]
+            found = [(drop, create) for name, drop, create in cursor.fetchall() if name not in keep]
         else:
             cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                            f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
-            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
+            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall() if name not in keep]
         for drop, _create in found:
             cursor.execute(drop)
     yield

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from django.db import connection
 
 from jiuzhu.core.arrow_sql import query_arrow
+from jiuzhu.core.bulk_indexes import large_cache
 from jiuzhu.core.crypto import decrypt_many
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.models import Region
@@ -193,8 +194,6 @@ def apply_return(roll: PaymentRoll, rows: ReturnRows) -> tuple[int, int]:
     SQLite's json_each, a bigint[] on PostgreSQL), the failed ones with their reasons likewise. Returns (paid,
     failed)."""
     import json
-
-    from jiuzhu.funds.rolls import large_cache
 
     paid_ids = rows.line_ids[rows.paid].tolist()
     failed_ids = rows.line_ids[~rows.paid].tolist()

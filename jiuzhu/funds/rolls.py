@@ -4,36 +4,14 @@ loops over rows in Python; the same SQL runs on SQLite and PostgreSQL. Called by
 
 # ruff: noqa: S608 - SQL built from constants; values always go as parameters
 
-import contextlib
 import datetime as dt
 
 from django.db import connection
 
+from jiuzhu.core.bulk_indexes import large_cache
 from jiuzhu.funds.models import SubsidyItem
 
 IN_FORCE_DECISION = ("confirmed", "overridden")
-
-
-# SQLite's page cache while a roll's set-based statements run (KiB): a million lines' indexes take their pages in
-# random order; with the default 2 MB cache each insert evicts (and writes to the WAL) a dirty page.
-LARGE_CACHE_KIB = 256 * 1024
-
-
-@contextlib.contextmanager
-def large_cache():
-    """On SQLite, a larger page cache for this connection while the block runs (no effect elsewhere)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{LARGE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def analyze_lines() -> None:

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from jiuzhu.core.audit import audit_change
+from jiuzhu.core.bulk_indexes import large_cache
 from jiuzhu.core.errors import clean_text, invalid, refused
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import Region, RegionLevel
@@ -335,7 +336,7 @@ def bank_file(*, actor, roll: PaymentRoll, bank_name: str, batch: int = 0):
     # the file's payees as ONE chained audit row and its list of persons (a row per payee through the chain
     # trigger was most of the export's time at a million lines)
     label = f"银行代发文件（{roll.county.name}{roll.month:%Y年%m月}花名册 #{roll.pk}，{bank_name}，{kind}）"
-    with sql.large_cache():
+    with large_cache():
         audit_person_set(actor=actor, persons=lines.values_list("payee_id", flat=True), purpose="bank_file",
                          label=label)
     _event(FundsEvent.BANK_FILE_EXPORTED, roll, actor, f"生成{bank_name}代发文件（{kind}）",

@@ -28,6 +28,7 @@ from django.db.models import Count
 from django.utils import timezone
 from pyarrow import csv as pa_csv
 
+from jiuzhu.core.bulk_indexes import large_cache
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event, record_events_by_query
 from jiuzhu.core.models import Region
@@ -46,7 +47,6 @@ from jiuzhu.monitoring.runs_snapshot import feed_files, registry_snapshot
 RUN_KIND = "monitoring.comparison_run"
 STEPS = 10
 WRITE_BATCH = 50_000
-SQLITE_WRITE_CACHE_KIB = 256 * 1024
 
 
 def _versions(region: Region, as_of: dt.date, only=None) -> list:
@@ -253,17 +253,10 @@ def _insert_warnings(duck, run_id: int, actor, timings: dict, parents: list | No
     # lookup in the person and household tables per row) thrash the default 2 MiB page cache at a hundred
     # thousand warnings; a larger cache for this write only (pages are allocated as used) cut its CPU by a
     # quarter at 1M persons.
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (cache_size,), = cursor.fetchall()
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
-    try:
+    with large_cache():
         _insert_warnings_sqlite(duck, run_id, others, columns)
         timings["write_rows"] = time.monotonic() - clock
         return _written(run_id, actor, timings, parents)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 def _written(run_id: int, actor, timings: dict, parents: list | None) -> int:

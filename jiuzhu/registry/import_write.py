@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from itertools import repeat
@@ -42,7 +41,7 @@ from time import perf_counter
 from django.db import connection
 from django.utils import timezone
 
-from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt
+from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt, large_cache
 from jiuzhu.core.crypto import encrypt_many, keyed_hash_many
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.tabular import row_label
@@ -52,7 +51,6 @@ from jiuzhu.registry.validation import HouseholdRow
 
 GRANT_CATEGORY = {"dibao": "basic_living", "tekun": "destitute_support"}
 ENCRYPT_CHUNK = 20_000  # households whose members' ID numbers (or accounts) are encrypted at a time
-SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite's default is 2 MiB)
 _BENEFIT_TABLES = ("registry_tierdecision", "registry_assistancegrant", "registry_destitutesupport",
                    "registry_paymentaccount")
 
@@ -205,24 +203,6 @@ def _same(value) -> bool:
     return isinstance(value, tuple) and value[:1] == SAME_AS
 
 
-@contextmanager
-def bulk_load():
-    """SQLite: a page cache big enough for the load while it runs (the default 2 MiB spills every few
-    thousand rows into the WAL); restored afterwards. Nothing else changes (journal, synchronous, foreign keys)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
 def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes: dict[str, str], batch,
                  name_keys: dict[str, tuple[str, str]], timings: dict | None = None) -> int:
     """Writes validated households of an import batch with their members and benefits. The caller holds the
@@ -279,7 +259,7 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
         timings[name] = now_ - clock - (timings["encryption"] - spent)
         spent, clock = timings["encryption"], now_
 
-    with bulk_load():
+    with large_cache():
         _write("registry_household", _HOUSEHOLD, household_rows,
                fixed={"is_active": active, "created_at": at, "updated_at": at, "import_batch_id": batch_id})
         del household_rows
