@@ -58,6 +58,7 @@ branch alternated on a machine shared with another session's benchmark and tests
 import argparse
 import csv
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -212,7 +213,7 @@ def main():
 
         profile = cProfile.Profile()
         result = profile.runcall(run)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_TOP", "30")))
     else:
         result = run()
     seconds = time.monotonic() - started
