@@ -15,6 +15,8 @@ class CoreConfig(AppConfig):
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="jiuzhu_sqlite_functions")
 
+        from jiuzhu.core import checks  # noqa: F401 (registers the database checks)
+
     # Navigation entries: (label, url name, capability that opens it, or None for every signed-in user).
     navigation = [
         ("审计日志", "core:audit_log", "view_audit_log"),

@@ -14,8 +14,8 @@ REBUILD_FACTOR = {"postgresql": 10, "sqlite": 1}
 
 
 # SQLite's page cache while a bulk load runs (KiB). The default 2 MiB spills a dirty page into the WAL every
-# few thousand rows when a million rows' index entries land in random order, and CREATE INDEX sorts in runs of
-# the cache's size on disk and merges them. Pages are allocated only as used, and released when it is restored.
+# few thousand rows when a million rows' index entries land in random order. Pages are allocated only as used,
+# and released when it is restored. (CREATE INDEX did not sort faster with it: session 38, 1M rows.)
 LARGE_CACHE_KIB = 256 * 1024
 
 
@@ -46,7 +46,7 @@ def highest_id(table: str) -> int:
 
 
 @contextmanager
-def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int, keep: tuple[str, ...] = ()):
+def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     """A load at least as large as what the tables hold already (`existing`: an upper bound will do, such as
     the highest id): their secondary indexes are dropped before the rows go in and created again after, in the
     caller's transaction. Inserting a million rows one by one into random-order indexes (a person's ID hash, name,
@@ -61,9 +61,7 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int, keep: t
     households: its write, ~20 s). So on PostgreSQL only a first load rebuilds: one at least ten times what the
     tables hold (REBUILD_FACTOR), when few others read them yet; a county joining a province already at work
     inserts into the indexes as they are. A rebuilt unique
-    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's.
-    `keep` names indexes (or constraints) left in place: partial ones the load's rows seldom or never enter,
-    where a rebuild would scan the whole table for nothing."""
+    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
     if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
         yield
         return
@@ -82,11 +80,11 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int, keep: t
                            "|| pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
                            f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
                            "AND c.contype = 'u' ORDER BY 1", [*tables, *tables])
-            found = [(drop, create) for name, drop, create in cursor.fetchall() if name not in keep]
+            found = [(drop, create) for _name, drop, create in cursor.fetchall()]
         else:
             cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
                            f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
-            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall() if name not in keep]
+            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
         for drop, _create in found:
             cursor.execute(drop)
     yield

@@ -915,11 +915,6 @@ _INSERT_SQLITE = (f"INSERT INTO registry_tierdecision ({_DECISION_COLUMNS}) "
                   "'', '', ?10, ?11, ?12)")
 
 ASSESS_STEPS = 10  # progress units of a run: evaluated 7, compared 8, written 10
-# The decisions' partial indexes a run's rows (recommended, undecided, not imported, no end date) never enter, or
-# enter only as a 单人户 member's row (a few per cent) or a warned one: a rebuild would scan a million rows for
-# them (about a second each), inserting costs a test of the condition per row.
-KEPT_INDEXES = ("tier_decided_by", "tier_force_list", "tier_import_batch", "tier_status_valid_to",
-                "one_member_decision_per_run", "tier_person", "tier_pending_warned")
 WRITE_BATCH = 50_000
 
 
@@ -1120,9 +1115,10 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
             timings["prepare"] = time.monotonic() - clock
             inserting = time.monotonic()
             # A first run over a province (as many rows as the table holds; on PostgreSQL ten times) writes them
-            # without the secondary indexes and sorts each once after (SQLite: 11 us a row with them, 4 without),
-            # except the partial ones its rows enter seldom or never (KEPT_INDEXES).
-            with indexes_rebuilt(("registry_tierdecision",), counts["written"], before, keep=KEPT_INDEXES):
+            # without the secondary indexes and sorts each once after (SQLite: 11 us a row with them, 4 without).
+            # Even the partial ones its rows never enter: keeping them cost their conditions' test on every row,
+            # as much as their rebuild (session 38: SQLite insert +2.7 s, indexes -2.8 s at 1M).
+            with indexes_rebuilt(("registry_tierdecision",), counts["written"], before):
                 _insert_decisions(duck, on, now)
                 timings["insert"] = time.monotonic() - inserting
             timings["indexes"] = time.monotonic() - inserting - timings["insert"]

@@ -95,16 +95,6 @@ def test_a_failed_load_leaves_the_indexes_as_they_were(world):
     assert _indexes() == before
 
 
-def test_indexes_the_caller_keeps_stay_through_the_load(world):
-    before = _indexes()
-    kept = (before[0][0], before[-1][0])
-    with transaction.atomic(), bulk_indexes.indexes_rebuilt(_TABLES, 100_000, 0, keep=kept):
-        during = [i[0] for i in _indexes()]
-        assert set(during) & set(kept) == set(kept)
-        assert len(during) < len(before)  # the others were dropped
-    assert _indexes() == before
-
-
 def test_a_person_twice_is_refused_while_the_indexes_are_rebuilt(world):
     """The ID hash stays unique during a large load: SQLite keeps its UNIQUE index, PostgreSQL adds the dropped
     constraint again, which refuses the duplicate (IntegrityError: the import answers 'conflict', nothing written)."""
