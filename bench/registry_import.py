@@ -53,6 +53,13 @@ branch alternated on a machine shared with another session's benchmark and tests
   the row loop ~6, _finish 5.8 (~16 us a household, mostly building its dicts: slimmer dicts did not help, only
   not building them), content_key 3.1, registry check 3.1 (HMAC of 1M numbers 2.4: OpenSSL's one-shot HMAC was
   twice slower than the copied pads), standards 0.75, places 0.5.
+
+Session 38: 100k xlsx, SQLite, main 265342d at machine_s 0.57: 11.8 s (3.3 / 2.2 / 0.4 / 0.3 / write 5.4: households
+  0.4, persons 1.9, indexes 0.6, events 0.2, benefits 1.6, commit 0.7), peak 583 MB. Under cProfile the largest
+  parts: sqlite3's executemany 3.1 s (its own time), calamine's sheet 1.6, the row loop (_group_rows) 1.2 of its own.
+  1M csv PostgreSQL: 90.6 s (8.9 / 24.9 / 2.3 / 3.1 / write 49.7: persons 9.1, indexes 10.3, events 4.7, benefits
+  14.6) at machine_s 0.66; the cluster made again collating with C: 87.6 s (6.6 / 21.8 / 2.7 / 3.5 / write 51.5:
+  persons 9.1, indexes 8.7, events 6.3, benefits 16.4) at 0.68, peak 1,828 MB.
 """
 
 import argparse
@@ -213,7 +220,8 @@ def main():
 
         profile = cProfile.Profile()
         result = profile.runcall(run)
-        pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_TOP", "30")))
+        order, top = os.environ.get("PROFILE_SORT", "cumulative"), int(os.environ.get("PROFILE_TOP", "30"))
+        pstats.Stats(profile, stream=sys.stderr).sort_stats(order).print_stats(top)
     else:
         result = run()
     seconds = time.monotonic() - started

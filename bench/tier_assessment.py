@@ -122,6 +122,22 @@ generated again (the new columns). 1M, seconds, re-run (load: decisions in two h
   **6.5** (5.1: 3.0 + 3.8, 1.2; 1.3), 1,864 MB, 1,000,000 reused; PostgreSQL 57.0 (9.7 / 10.0 / 37.3: 15.6, 7.3,
   11.6, 0.0), re-run **8.3** (6.8: 5.2 + 4.3, 1.5; 1.4), 2,021 MB. The first run's write is unchanged (machine_s
   0.69-0.81: this hour's machine was slower than session 36's quiet one).
+Session 38, 1M, what did not shorten the first run's write (seconds: insert, indexes, events, commit):
+  SQLite main (machine_s 0.93): 71.7 (13.6 / 11.0 / 47.1: 19.8, 12.8, 8.0, 4.8), re-run 8.8.
+  - a 256 MB page cache for the write (core.bulk_indexes.large_cache): 70.7 (17.8, 12.1, 7.2, commit 9.8: the
+    dirty pages wait for the commit), peak 2,256 MB against 1,874: not kept.
+  - no rebuild at all (inserting into the twelve indexes, rows in household order): insert 39.0 against 19.8+12.8.
+  - keeping the seven partial indexes its rows seldom or never enter: indexes 10.0, insert +2.7 (each row tests
+    their conditions): not kept.
+  - the insert alone, rows already made, no index: 13.3 s (a bare table in a new file: 8.1; sqlite3 binds 12
+    values a row in 6.6 us even into a TEMP table). DuckDB makes the rows in 1.8 s (Python tuples 3.9; PostgreSQL's
+    CSV 3.3): the producer is not what the insert waits for. Python's GC off: no change.
+  PostgreSQL, the cluster collating with C (scripts/postgres.sh; core.W001): 43.4 (7.3 / 6.2 / 29.9: 11.8, 5.8,
+  10.3) at machine_s 0.55, against 51.7 (7.4 / 9.1 / 35.2: 15.9, 5.8, 10.9) under C.UTF-8 at 0.76: the decisions'
+  indexes did not build faster (their keys begin with an integer or one repeated status); the events' INSERT …
+  SELECT is 3.9 s into a bare table and 13.9 with core_event's five indexes (EXPLAIN ANALYZE, rolled back).
+  Its re-run, straight after generating the data, read everything (12.0 s): rows stamped within RERUN_LAG of the
+  run count as unseen (_stale), as they should.
 """
 
 import argparse
