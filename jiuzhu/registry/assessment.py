@@ -687,7 +687,7 @@ FROM dec WHERE made IS NOT NULL GROUP BY household_id
 """
 
 
-def _stale(duck, *, selected: bool, on: dt.date, scoped: int) -> list[int] | None:
+def _stale(duck, *, selected: bool, scoped: int) -> list[int] | None:
     """The households of the scope to read again (those without a candidate, or with an input row stamped after
     it), or None when all are read: an officer's list of households, a small run, most households stale, or a
     standard's setting row added since the earliest candidate. `duck` holds `dec` and `hh_raw`."""
@@ -829,7 +829,7 @@ def evaluate(household_ids_sql: str, on: dt.date, *, keep_decisions_in_force: bo
         for name, table in first.items():
             duck.register(name, table)
         clock_stale = time.monotonic()
-        stale = _stale(duck, selected=selected, on=on, scoped=scoped)
+        stale = _stale(duck, selected=selected, scoped=scoped)
         timings["stale"] = time.monotonic() - clock_stale
         queries = _loads(ids, on, scan, whole, stale)
         if stale is not None:
