@@ -60,6 +60,10 @@ Session 38: 100k xlsx, SQLite, main 265342d at machine_s 0.57: 11.8 s (3.3 / 2.2
   1M csv PostgreSQL: 90.6 s (8.9 / 24.9 / 2.3 / 3.1 / write 49.7: persons 9.1, indexes 10.3, events 4.7, benefits
   14.6) at machine_s 0.66; the cluster made again collating with C: 87.6 s (6.6 / 21.8 / 2.7 / 3.5 / write 51.5:
   persons 9.1, indexes 8.7, events 6.3, benefits 16.4) at 0.68, peak 1,828 MB.
+Session 39, SQLite: 100k xlsx on main 9a687ee at machine_s 0.44: 10.4 s (3.0 / 1.8 / 0.3 / 0.3 / write 4.8:
+  persons 1.7, indexes 0.5, benefits 1.5, commit 0.7), peak 583 MB. 1M csv, main then with the person indexes made
+  with SQLite's sorter threads (core.bulk_indexes.sort_threads), back to back at machine_s ~0.65: 107.5 s (8.2 /
+  17.8 / 2.6 / 3.2 / write 74.3: indexes 10.1) and 95.8 s (7.4 / 19.1 / 2.8 / 2.9 / write 62.5: indexes 8.3).
 """
 
 import argparse

@@ -138,6 +138,24 @@ Session 38, 1M, what did not shorten the first run's write (seconds: insert, ind
   SELECT is 3.9 s into a bare table and 13.9 with core_event's five indexes (EXPLAIN ANALYZE, rolled back).
   Its re-run, straight after generating the data, read everything (12.0 s): rows stamped within RERUN_LAG of the
   run count as unseen (_stale), as they should.
+Session 39, 1M. SQLite main 9a687ee on the quietest hour seen (machine_s 0.39, load 0.7): 40.5 s (7.1 / 5.8 / 27.6:
+  insert 10.8, indexes 6.8, events 3.9, commit 5.5), re-run 3.9, peak 1,914 MB; PostgreSQL (machine_s ~0.6): 40.9
+  (6.7 / 6.5 / 27.8: COPY 11.3, indexes 5.3, ANALYZE 0.6, events 9.2), re-run 5.3. Where the rest goes (measured):
+  - SQLite's commit is its WAL checkpoint: 0.4 s with wal_autocheckpoint off, then 4.9 s to copy the 921 MB the run
+    wrote (decisions 434 MB and their indexes 162, events 188 and theirs 127) into the database file. Without the
+    chain events the run took 36.2 s; with every reason text left out (~190 bytes of a 415-byte row) 35.4 s: what is
+    written is the cost, and both are the design (ARCHITECTURE: every state change writes its event row).
+  - PRAGMA threads for CREATE INDEX (core.bulk_indexes.sort_threads): the decisions' twelve indexes rebuilt alone
+    6.4 -> 5.3 s; the roster import's person indexes at 1M 10.1 -> 8.3 s. PostgreSQL builds them in parallel
+    already (max_parallel_maintenance_workers 2: 5.4-5.6 s; none: 7.7-8.2; maintenance_work_mem 256 MB: no gain).
+  - DuckDB's largest statement (result: reasons and facts texts) 4.0-4.3 -> 2.9-3.2 s with || and concat_ws
+    instead of format() and json_merge_patch(json_object()), the texts identical for all 1,047,312 decisions.
+  - Did not help: the sqlite3 command-line .import (5.4 s for the 354 MB of rows into a bare table, no faster than
+    binding in Python); PostgreSQL's events into core_event are 9.1 s with its four indexes, 3.8 s without (each
+    costs 1.5-2 s); max_wal_size 8 GB (PostgreSQL logs checkpoints every 9-29 s during the run at 1 GB): 53.7 s
+    against 53.7 at the same hour.
+  Full runs alternated, main against this session's two changes, at machine_s 0.53-0.89 (the machine slowed by a
+  quarter within the hour): 49.9 / 48.8 / 51.3 / 55.4 s; the changes' 2 s are smaller than an hour's drift.
 """
 
 import argparse
