@@ -2,7 +2,9 @@
 and helpers to make households. Persona usernames are the demo accounts'."""
 
 import datetime as dt
+import io
 import re
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -132,6 +134,34 @@ def persona(world):
     def get(username: str) -> User:
         return User.objects.select_related("organization", "region").get(username=username)
     return get
+
+
+APP_ROLE = "jiuzhu_test_app"  # a production deployment's application role (README: not the tables' owner)
+
+
+@pytest.fixture
+def as_app_role(db):
+    """PostgreSQL: a context manager whose block runs as the application's role of a production deployment
+    (grant_app_role's grants, not the tables' owner), inside a savepoint; the tests' own role again after. Skips
+    the test on SQLite (no roles)."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("数据库角色只在 PostgreSQL 上有")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
+    call_command("grant_app_role", APP_ROLE, stdout=io.StringIO())
+
+    @contextmanager
+    def block():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {APP_ROLE}")  # undone by the savepoint's rollback if the block fails
+            yield
+            cursor.execute("RESET ROLE")
+    return block
 
 
 @pytest.fixture

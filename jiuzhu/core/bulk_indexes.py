@@ -77,9 +77,11 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     these tables wait for the load (an import of 1,000,000 persons: 40-50 s; a first assessment of as many
     households: its write, ~20 s). So on PostgreSQL only a first load rebuilds: one at least ten times what the
     tables hold (REBUILD_FACTOR), when few others read them yet; a county joining a province already at work
-    inserts into the indexes as they are. A rebuilt unique
-    index or constraint refuses a duplicate when made again, as an IntegrityError like the insert's."""
-    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
+    inserts into the indexes as they are. So does the application's role of a production deployment (README: it
+    is not the tables' owner, and only the owner may drop an index): its first load is slower, never refused.
+    A rebuilt unique index or constraint refuses a duplicate when made again, as an IntegrityError like the
+    insert's."""
+    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS) or not _may_drop_indexes(tables):
         yield
         return
     marks = ", ".join("%s" for _ in tables)
@@ -108,3 +110,16 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     with connection.cursor() as cursor, sort_threads():
         for _drop, create in found:
             cursor.execute(create)
+
+
+def _may_drop_indexes(tables: tuple[str, ...]) -> bool:
+    """Whether this connection's role may drop and create the tables' indexes: always on SQLite; on PostgreSQL
+    only as the tables' owner (or a member of its role). The application's role is neither (grant_app_role)."""
+    if connection.vendor != "postgresql":
+        return True
+    marks = ", ".join("%s" for _ in tables)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(bool_and(pg_has_role(current_user, t.relowner, 'USAGE')), false) "
+                       f"FROM pg_class t WHERE t.relname IN ({marks}) "
+                       "AND t.relnamespace = CAST(current_schema() AS regnamespace)", list(tables))
+        return cursor.fetchone()[0]

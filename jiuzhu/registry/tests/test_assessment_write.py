@@ -119,6 +119,27 @@ def test_a_first_run_writes_the_decisions_without_their_indexes_and_makes_them_a
     assert assessment.assess(on=ON, household_ids=[h.pk for h in made])["written"] == 0  # the run key still found
 
 
+def test_the_application_role_runs_a_first_assessment_without_dropping_indexes(standards, register, as_app_role,
+                                                                               monkeypatch):
+    """A production deployment's role does not own the tables (only the owner may drop an index): its first run
+    writes into the indexes as they are instead of failing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiuzhu.core import bulk_indexes
+    from jiuzhu.registry.tests.test_import_write import _indexes
+
+    monkeypatch.setattr(bulk_indexes, "REBUILD_MIN_ROWS", 1)
+    monkeypatch.setitem(bulk_indexes.REBUILD_FACTOR, connection.vendor, 0)
+    made = households(register, 3)
+    before = _indexes(("registry_tierdecision",))
+    with CaptureQueriesContext(connection) as queries, as_app_role():
+        counts = assessment.assess(on=ON, household_ids=[h.pk for h in made])
+    assert counts["written"] == 3 and not _dropped(queries)
+    assert _indexes(("registry_tierdecision",)) == before
+    assert TierDecision.objects.filter(household__in=made, status="recommended").count() == 3
+
+
 def test_a_run_smaller_than_the_table_writes_into_the_indexes_as_they_are(standards, register, monkeypatch):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

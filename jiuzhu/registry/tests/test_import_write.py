@@ -8,10 +8,10 @@ import pytest
 from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
-from conftest import VILLAGE_A
+from conftest import APP_ROLE, VILLAGE_A
 from jiuzhu.core import bulk_indexes
 from jiuzhu.core.models import Region
-from jiuzhu.registry import import_write
+from jiuzhu.registry import import_write, imports
 from jiuzhu.registry.models import Household, ImportBatch, Person
 from jiuzhu.registry.tests.test_imports import HEADERS, pid, rows_two_households, run, xlsx
 
@@ -126,6 +126,26 @@ def test_a_small_load_into_a_larger_registry_keeps_its_indexes(persona):
         run(xlsx(rows_two_households()), persona=persona)
     assert not any(q["sql"].startswith("DROP INDEX") for q in queries.captured_queries)
     assert ImportBatch.objects.count() == 1
+
+
+def test_the_application_role_imports_a_first_load_without_dropping_indexes(persona, as_app_role, monkeypatch):
+    """Only a table's owner may drop its indexes: a production deployment connects as another role
+    (grant_app_role), whose first large import inserts into the indexes as they are instead of failing.
+    (test_a_large_load_rebuilds_the_indexes_it_dropped: the owner rebuilds the same load.)"""
+    # these four persons are a "first large load", whatever the registry holds
+    monkeypatch.setattr(bulk_indexes, "REBUILD_MIN_ROWS", 1)
+    monkeypatch.setitem(bulk_indexes.REBUILD_FACTOR, connection.vendor, 0)
+    before = _indexes()
+    officer = persona("longhui_officer")
+    with CaptureQueriesContext(connection) as queries, as_app_role():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone()[0] == APP_ROLE
+        result = imports.import_file(xlsx(rows_two_households()), "花名册.xlsx", None, actor=officer)
+    assert result.status == "imported", result.errors.items
+    assert Person.objects.filter(import_batch=result.batch).count() == 4
+    assert not any(q["sql"].startswith(("DROP INDEX", "ALTER TABLE")) for q in queries.captured_queries)
+    assert _indexes() == before
 
 
 @pytest.mark.skipif("connection.vendor != 'sqlite'")
