@@ -139,21 +139,29 @@ def persona(world):
 APP_ROLE = "jiuzhu_test_app"  # a production deployment's application role (README: not the tables' owner)
 
 
-@pytest.fixture
-def as_app_role(db):
-    """PostgreSQL: a context manager whose block runs as the application's role of a production deployment
-    (grant_app_role's grants, not the tables' owner), inside a savepoint; the tests' own role again after. Skips
-    the test on SQLite (no roles)."""
+def ensure_app_role() -> str:
+    """PostgreSQL: the application's role (LOGIN, trust on the test server) with grant_app_role's grants."""
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("数据库角色只在 PostgreSQL 上有")
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
         if cursor.fetchone() is None:
             cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
     call_command("grant_app_role", APP_ROLE, stdout=io.StringIO())
+    return APP_ROLE
+
+
+@pytest.fixture
+def as_app_role(db):
+    """PostgreSQL: a context manager whose block runs as the application's role of a production deployment
+    (grant_app_role's grants, not the tables' owner), inside a savepoint; the tests' own role again after. Skips
+    the test on SQLite (no roles)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("数据库角色只在 PostgreSQL 上有")
+    ensure_app_role()
 
     @contextmanager
     def block():

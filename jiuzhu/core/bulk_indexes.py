@@ -77,49 +77,31 @@ def indexes_rebuilt(tables: tuple[str, ...], adding: int, existing: int):
     these tables wait for the load (an import of 1,000,000 persons: 40-50 s; a first assessment of as many
     households: its write, ~20 s). So on PostgreSQL only a first load rebuilds: one at least ten times what the
     tables hold (REBUILD_FACTOR), when few others read them yet; a county joining a province already at work
-    inserts into the indexes as they are. So does the application's role of a production deployment (README: it
-    is not the tables' owner, and only the owner may drop an index): its first load is slower, never refused.
+    inserts into the indexes as they are. Only a table's owner may drop its indexes, and the application's role of
+    a production deployment is not the owner (README): on PostgreSQL two functions that run as the owner drop and
+    make them (migration core 0020), and refuse a commit that dropped indexes without making them again.
     A rebuilt unique index or constraint refuses a duplicate when made again, as an IntegrityError like the
     insert's."""
-    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS) or not _may_drop_indexes(tables):
+    if adding < max(existing * REBUILD_FACTOR[connection.vendor], REBUILD_MIN_ROWS):
         yield
+        return
+    if connection.vendor == "postgresql":
+        # As the tables' owner whatever role this connection has (migration core 0020): the functions keep the
+        # definitions where the caller cannot change them and refuse a commit that did not make them again.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT jiuzhu_indexes_drop(CAST(%s AS text[]))", [list(tables)])
+        yield
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT jiuzhu_indexes_create()")
         return
     marks = ", ".join("%s" for _ in tables)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Indexes no constraint owns, then the unique constraints (primary keys stay).
-            cursor.execute("SELECT i.relname, 'DROP INDEX \"' || i.relname || '\"', pg_get_indexdef(i.oid) "
-                           "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-                           "JOIN pg_class t ON t.oid = x.indrelid "
-                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
-                           "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
-                           "UNION ALL SELECT c.conname, "
-                           "'ALTER TABLE \"' || t.relname || '\" DROP CONSTRAINT \"' || c.conname || '\"', "
-                           "'ALTER TABLE \"' || t.relname || '\" ADD CONSTRAINT \"' || c.conname || '\" ' "
-                           "|| pg_get_constraintdef(c.oid) FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-                           f"WHERE t.relname IN ({marks}) AND t.relnamespace = CAST(current_schema() AS regnamespace) "
-                           "AND c.contype = 'u' ORDER BY 1", [*tables, *tables])
-            found = [(drop, create) for _name, drop, create in cursor.fetchall()]
-        else:
-            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                           f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
-            found = [(f'DROP INDEX "{name}"', sql) for name, sql in cursor.fetchall()]
-        for drop, _create in found:
-            cursor.execute(drop)
+        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                       f"AND tbl_name IN ({marks}) ORDER BY name", list(tables))
+        found = cursor.fetchall()
+        for name, _create in found:
+            cursor.execute(f'DROP INDEX "{name}"')
     yield
     with connection.cursor() as cursor, sort_threads():
-        for _drop, create in found:
+        for _name, create in found:
             cursor.execute(create)
-
-
-def _may_drop_indexes(tables: tuple[str, ...]) -> bool:
-    """Whether this connection's role may drop and create the tables' indexes: always on SQLite; on PostgreSQL
-    only as the tables' owner (or a member of its role). The application's role is neither (grant_app_role)."""
-    if connection.vendor != "postgresql":
-        return True
-    marks = ", ".join("%s" for _ in tables)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(bool_and(pg_has_role(current_user, t.relowner, 'USAGE')), false) "
-                       f"FROM pg_class t WHERE t.relname IN ({marks}) "
-                       "AND t.relnamespace = CAST(current_schema() AS regnamespace)", list(tables))
-        return cursor.fetchone()[0]
