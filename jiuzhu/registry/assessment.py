@@ -50,7 +50,7 @@ from django.utils import timezone
 from pyarrow import csv as pa_csv
 
 from jiuzhu.core.arrow_sql import one_state, query_arrow
-from jiuzhu.core.bulk_indexes import highest_id, indexes_rebuilt
+from jiuzhu.core.bulk_indexes import analyze, highest_id, indexes_rebuilt
 from jiuzhu.core.changestamp import CHANGE_LAG
 from jiuzhu.core.events import record_events_by_query
 from jiuzhu.core.models import Region, RegionSetting
@@ -1134,7 +1134,7 @@ def assess(*, on: dt.date, region: Region | None = None, household_ids: list[int
                 # Fresh statistics, or the planner keeps treating the table as small and the key lookups
                 # below (and the next run's) become full scans.
                 analyzing = time.monotonic()
-                cursor.execute("ANALYZE registry_tierdecision")
+                analyze("registry_tierdecision")
                 timings["analyze"] = time.monotonic() - analyzing
             events = time.monotonic()
             if _postgres():

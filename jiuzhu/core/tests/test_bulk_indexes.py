@@ -99,3 +99,33 @@ def test_the_audit_log_and_tables_of_other_schemas_are_never_touched(app):
     app.commit()
     with connection.cursor() as cursor:
         assert _indexes(cursor, "core_auditlog") == audit_before
+
+
+def test_the_application_role_gathers_statistics_through_the_owners_function(app):
+    """Before PostgreSQL 17 the application's own ANALYZE is skipped (only the owner may): a bulk load's next
+    queries were planned on a small table's statistics. core.bulk_indexes.analyze calls the owner's function."""
+    from jiuzhu.core import bulk_indexes
+
+    def has_statistics() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_stats WHERE tablename = 'core_bulk_probe')")
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:  # the owner's new table, rows and no statistics yet
+        cursor.execute("CREATE TABLE core_bulk_probe (x integer)")
+        cursor.execute("INSERT INTO core_bulk_probe SELECT g % 7 FROM generate_series(1, 5000) g")
+    try:
+        with app.cursor() as cursor:
+            cursor.execute("ANALYZE core_bulk_probe")  # refused with a warning only
+        app.commit()
+        assert not has_statistics()
+        with connection.cursor() as cursor:
+            cursor.execute("SET ROLE jiuzhu_test_app")
+            try:
+                bulk_indexes.analyze("core_bulk_probe", "no_such_table")
+            finally:
+                cursor.execute("RESET ROLE")
+        assert has_statistics()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE core_bulk_probe")

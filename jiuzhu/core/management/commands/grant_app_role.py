@@ -38,8 +38,8 @@ class Command(BaseCommand):
                 f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
                 f"ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT USAGE, SELECT ON SEQUENCES TO {r}",
             ]
-            if connection.pg_version >= 170000:  # ANALYZE after bulk loads (registry assessment)
-                statements.append(f"GRANT MAINTAIN ON ALL TABLES IN SCHEMA {s} TO {r}")
+            # No MAINTAIN (PostgreSQL 17): a bulk load's ANALYZE and index rebuild go through the owner's functions
+            # (migrations core 0020 and 0021), which do that and nothing else.
             # the log and the person lists of its bulk rows (core_auditpersonset): insert and read only
             for table in ("core_auditlog", "core_auditpersonset"):
                 statements += [f"REVOKE ALL ON {s}.{table} FROM {r}", f"GRANT SELECT, INSERT ON {s}.{table} TO {r}"]
