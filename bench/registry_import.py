@@ -64,6 +64,19 @@ Session 39, SQLite: 100k xlsx on main 9a687ee at machine_s 0.44: 10.4 s (3.0 / 1
   persons 1.7, indexes 0.5, benefits 1.5, commit 0.7), peak 583 MB. 1M csv, main then with the person indexes made
   with SQLite's sorter threads (core.bulk_indexes.sort_threads), back to back at machine_s ~0.65: 107.5 s (8.2 /
   17.8 / 2.6 / 3.2 / write 74.3: indexes 10.1) and 95.8 s (7.4 / 19.1 / 2.8 / 2.9 / write 62.5: indexes 8.3).
+Session 40, PostgreSQL, 1M csv (machine_s 0.47-0.56): 72.5 and 77.1 s on main 4090bdc. The server's slow-statement
+  log showed the id allocation at 8.2 s (nextval(pg_get_serial_sequence(...)) looked the sequence up once per id:
+  1M person ids 4.8 s, households 1.8, decisions 1.6); with the sequence named once, as a constant: 1M ids 0.8 s,
+  the run 69.6 s, then 67.4 s (7.5 / 23.3 / 1.8 / 2.5 / write 31.1: ids 1.7, households 2.8, persons 7.2, indexes
+  5.8, events 4.2, benefits 9.4). As production's application role (not the tables' owner) the same import had
+  to insert into the indexes as they were (an owner's DROP INDEX refused it: the import failed before this
+  session's fix): 106.6 s (persons 41.0 s); through the owner's functions (migration core 0020) it rebuilds as the
+  owner does. A 1 GB shared_buffers server (the test server has 128 MB) gained nothing: 80.8 s at 0.54.
+  100k xlsx SQLite on 4090bdc: 11.5 s (3.3 / 2.2 / 0.4 / 0.3 / write 5.2) at machine_s 0.54.
+  The households' six indexes rebuilt like the persons' (a first load): write_households on PostgreSQL 2.8 -> 1.8 s
+  (the second at a slower machine_s 0.60); SQLite, back to back, 6.17 s at 0.82 without, 3.63 s at 0.58 with.
+  SQLite 1M csv then: 109.5 s at 0.58 (7.5 / 19.3 / 2.3 / 3.7 / write 75.3: persons 26.5, indexes 11.8, benefits
+  20.5, commit 9.2): the machine this evening is about 1.5x slower than session 39's quietest hour.
 """
 
 import argparse

@@ -265,11 +265,13 @@ def write_import(households: list[HouseholdRow], *, actor, regions: dict, hashes
 
     step("write_ids")  # the ids allocated, the household rows made
     with large_cache():
-        _write("registry_household", _HOUSEHOLD, household_rows,
-               fixed={"is_active": active, "created_at": at, "updated_at": at, "import_batch_id": batch_id})
+        # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
+        existing = household_ids[0] - 1 if household_ids else 0
+        with indexes_rebuilt(("registry_household",), len(household_ids), existing):
+            _write("registry_household", _HOUSEHOLD, household_rows,
+                   fixed={"is_active": active, "created_at": at, "updated_at": at, "import_batch_id": batch_id})
         del household_rows
         step("write_households")
-        # The ids below ours were allocated to rows that exist or existed: an upper bound of the table's size.
         existing = person_ids[0] - 1 if person_ids else 0
         with indexes_rebuilt(("registry_person", "registry_householdmembership"), len(person_ids), existing):
             # SQLite binds 22 values a row, not 26.
