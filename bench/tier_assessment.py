@@ -156,6 +156,11 @@ Session 39, 1M. SQLite main 9a687ee on the quietest hour seen (machine_s 0.39, l
     against 53.7 at the same hour.
   Full runs alternated, main against this session's two changes, at machine_s 0.53-0.89 (the machine slowed by a
   quarter within the hour): 49.9 / 48.8 / 51.3 / 55.4 s; the changes' 2 s are smaller than an hour's drift.
+Session 40, PostgreSQL, the decisions' indexes dropped and made again through the owner's functions (migration core
+  0020: production's application role, not the owner, had its first run refused 'must be owner of index') and the
+  statistics through jiuzhu_analyze (0021): 50.9 s at machine_s 0.81 (load 7.4 / DuckDB 7.0 / write 36.5: insert
+  13.3, indexes 8.6, analyze 0.7, events 12.1), every phase slower by the machine's own factor against session 39's
+  40.9 s at 0.39; re-run 8.4 s, writes nothing.
 """
 
 import argparse
