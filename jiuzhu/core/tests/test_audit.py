@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import member
+from conftest import APP_ROLE, ensure_app_role, member
 from jiuzhu.core.audit import audit, audit_persons_shown, search_hash, verify_chain
 from jiuzhu.core.crypto import keyed_hash
 from jiuzhu.core.identity import make_id_number
@@ -371,18 +371,12 @@ def pg_params(**extra) -> dict:
 
 # ---- PostgreSQL: the application's role may only INSERT and SELECT the log -----------------------
 
-APP_ROLE = "jiuzhu_test_app"
-
-
 @pytest.mark.django_db(transaction=True)
 @postgres_only
 def test_the_application_role_cannot_alter_disable_or_empty_the_log(world):
     import psycopg
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
-        if cursor.fetchone() is None:
-            cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
+    ensure_app_role()  # the role made if missing (its grants again below: running it twice is harmless)
     out = call_command_output("grant_app_role", APP_ROLE)
     assert out.strip() == f"已为角色 {APP_ROLE} 授权：业务表可增删改查，审计日志表只可插入和查询"
     row = audit("read", username="before")
