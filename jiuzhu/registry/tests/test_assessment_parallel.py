@@ -100,7 +100,9 @@ def test_a_rerun_read_at_once_reads_again_only_the_changed_household(standards, 
         at_once, others = run(city, 2, monkeypatch)
     finally:
         TABLES.remove("fresh")
-    assert len(others) == 2
+    # read on the pool's connections, not this one (which of its two threads took which read is the scheduler's:
+    # on a loaded machine one thread took both, CI of 40696c7)
+    assert others and threading.current_thread().name not in others
     assert sorted(one_by_one["fresh"].column("household_id").to_pylist()) == [h.pk for h in households[1:]]
     assert one_by_one["pp_raw"].column("household_id").to_pylist() == [households[0].pk]
     for name, table in one_by_one.items():
