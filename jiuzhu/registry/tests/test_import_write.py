@@ -347,3 +347,32 @@ def test_memberships_are_made_for_the_batch_persons_only(persona):
     Person.objects.filter(pk=ids[1]).update(import_batch=None)  # as if another session had written it
     import_write._memberships_from_persons(ids, batch.pk, import_write._Values().moment(import_write.timezone.now()))
     assert sorted(HouseholdMembership.objects.values_list("person_id", flat=True)) == [ids[0], *ids[2:]]
+
+
+def test_a_decisions_facts_read_back_as_json_dumps_would_have_written_them(persona, standards):
+    """The facts are written from a template, not by json.dumps a row (import_write._write_benefits): the very text
+    json.dumps(facts, ensure_ascii=False) gives (SQLite keeps the text), the same value on PostgreSQL (handed to COPY
+    as binary jsonb), a file name with quotes and backslashes included."""
+    import json
+
+    from jiuzhu.registry.models import AssistanceGrant, TierDecision
+    from jiuzhu.registry.tests import roster_files
+
+    filename = 'a"b\\c\t隆回县低保花名册.xlsx'
+    result = imports.import_file(roster_files.dibao_roster().data, filename, actor=persona("longhui_officer"))
+    assert result.status == "imported", result.errors.lines()
+    decisions = TierDecision.objects.filter(import_batch=result.batch)
+    assert decisions.count() == result.households > 0
+    amounts = dict(AssistanceGrant.objects.filter(tier_decision__in=decisions).values_list("tier_decision_id",
+                                                                                           "monthly_amount"))
+    for d in decisions:
+        household = Household.objects.get(pk=d.household_id)
+        assert d.facts == {"source": "roster", "file": filename, "row": d.import_row,
+                           "monthly_amount": str(amounts[d.pk]), "family_size": household.members.count()}
+        assert d.reasons == ["按原有保障名册导入"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CAST(facts AS TEXT) FROM registry_tierdecision WHERE import_batch_id = %s",
+                       [result.batch.pk])
+        texts = [row[0] for row in cursor.fetchall()]
+    if connection.vendor == "sqlite":
+        assert texts == [json.dumps(json.loads(t), ensure_ascii=False) for t in texts]
