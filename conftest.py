@@ -3,6 +3,7 @@ and helpers to make households. Persona usernames are the demo accounts'."""
 
 import datetime as dt
 import io
+import os
 import re
 from contextlib import contextmanager
 
@@ -140,16 +141,85 @@ APP_ROLE = "jiuzhu_test_app"  # a production deployment's application role (READ
 
 
 def ensure_app_role() -> str:
-    """PostgreSQL: the application's role (LOGIN, trust on the test server) with grant_app_role's grants."""
+    """PostgreSQL: the application's role (LOGIN, trust on the test server) with grant_app_role's grants. Made as the
+    tests' own role (the owner), also while the connection runs as the application's role (_application_role)."""
     from django.core.management import call_command
     from django.db import connection
 
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        acting = cursor.fetchone()[0] == APP_ROLE
+        if acting:
+            cursor.execute("RESET ROLE")
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE])
         if cursor.fetchone() is None:
             cursor.execute(f"CREATE ROLE {APP_ROLE} LOGIN")
-    call_command("grant_app_role", APP_ROLE, stdout=io.StringIO())
+        call_command("grant_app_role", APP_ROLE, stdout=io.StringIO())
+        if acting:
+            cursor.execute(f"SET ROLE {APP_ROLE}")
     return APP_ROLE
+
+
+# scripts/test.sh's PostgreSQL half sets JIUZHU_TEST_APP_ROLE=1: every test then reads and writes as a production
+# deployment's application role (README: grant_app_role's grants, not the tables' owner), so a statement only the
+# owner may run (DROP INDEX, ANALYZE before PostgreSQL 17, a table without grants) fails in the suite as it would
+# in production. The test database is made, and each transactional test's flush runs, as the owner; a test whose
+# own set-up needs the owner (DDL of its own) is marked owner_role.
+APP_ROLE_RUN = os.environ.get("JIUZHU_TEST_APP_ROLE") == "1"
+_acting = {"on": False}  # new connections (the live server's request threads, read pools) take the role too
+
+
+def _set_role_on_new_connection(sender, connection, **kwargs):
+    if _acting["on"] and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {APP_ROLE}")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database; in the application-role run, the role's grants made on it by the owner right
+    after (not inside a test's transaction, whose rollback would take them back), and new connections set to act
+    as the role while a test runs."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    if not APP_ROLE_RUN:
+        yield
+        return
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            ensure_app_role()
+    connection_created.connect(_set_role_on_new_connection)
+    yield
+    connection_created.disconnect(_set_role_on_new_connection)
+
+
+_DATABASE_FIXTURES = ("db", "transactional_db", "live_server", "django_db_reset_sequences")
+
+
+@pytest.fixture(autouse=True)
+def _application_role(request):
+    names = request.fixturenames
+    if not APP_ROLE_RUN or request.node.get_closest_marker("owner_role") or not (
+            request.node.get_closest_marker("django_db") or any(n in names for n in _DATABASE_FIXTURES)):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in names or "live_server" in names else "db")
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {APP_ROLE}")
+    _acting["on"] = True
+    yield
+    _acting["on"] = False
+    try:  # a transactional test's flush runs as the owner; a plain test's rollback undoes the SET itself
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+    except DatabaseError:
+        pass  # an aborted transaction: its rollback resets the role
 
 
 @pytest.fixture
@@ -166,9 +236,11 @@ def as_app_role(db):
     @contextmanager
     def block():
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            before = cursor.fetchone()[0]  # the application's role already in the PostgreSQL half (APP_ROLE_RUN)
             cursor.execute(f"SET ROLE {APP_ROLE}")  # undone by the savepoint's rollback if the block fails
             yield
-            cursor.execute("RESET ROLE")
+            cursor.execute(f"SET ROLE {APP_ROLE}" if before == APP_ROLE else "RESET ROLE")
     return block
 
 

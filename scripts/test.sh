@@ -42,10 +42,12 @@ mkdir -p var
 # each journey runs on both viewports once; a run with only one database, or JIUZHU_E2E_VIEWPORTS set, runs what
 # it is told (unset there: both viewports).
 sqlite_viewports="desk"; pg_viewports="phone"
+# The PostgreSQL half acts as a production deployment's application role (README: not the tables' owner), so a
+# statement only the owner may run fails here as in production (JIUZHU_TEST_APP_ROLE=1: conftest.APP_ROLE_RUN).
 if pg_url=$(bash scripts/postgres.sh); then
   if [ "${JIUZHU_TEST_SERIAL:-}" != "1" ]; then
-    JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" .venv/bin/pytest "$@" \
-      > var/test-postgres.log 2>&1 &
+    JIUZHU_TEST_APP_ROLE=1 JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" \
+      .venv/bin/pytest "$@" > var/test-postgres.log 2>&1 &
     pg_pid=$!
   fi
 else
@@ -64,7 +66,8 @@ if [ -n "$pg_url" ]; then
     wait "$pg_pid"; rc=$?
     cat var/test-postgres.log
   else
-    JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" .venv/bin/pytest "$@"; rc=$?
+    JIUZHU_TEST_APP_ROLE=1 JIUZHU_E2E_VIEWPORTS="${JIUZHU_E2E_VIEWPORTS:-$pg_viewports}" DATABASE_URL="$pg_url" \
+      .venv/bin/pytest "$@"; rc=$?
   fi
   [ $rc -eq 0 ] || status=1
 fi

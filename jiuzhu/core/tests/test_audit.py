@@ -257,6 +257,7 @@ def when(row) -> str:
     return timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 def test_a_row_changed_behind_the_triggers_is_found(family, persona):
     write_some(persona, family)
     victim = AuditLog.objects.filter(action="read", detail__purpose="list").order_by("id")[1]
@@ -270,6 +271,7 @@ def test_a_row_changed_behind_the_triggers_is_found(family, persona):
                                  "该条内容与其哈希不符，记录在写入后被改动")
 
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 def test_a_row_changed_and_rehashed_breaks_the_next_link(family, persona):
     write_some(persona, family)
     victim, after = AuditLog.objects.filter(action="export").order_by("id")[:2]
@@ -287,6 +289,7 @@ def test_a_row_changed_and_rehashed_breaks_the_next_link(family, persona):
     assert (report.broken_id, report.reason) == (after.pk, "link")
 
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 def test_a_row_deleted_in_the_middle_is_found_at_the_next_row(family, persona):
     write_some(persona, family)
     rows = list(AuditLog.objects.order_by("id"))
@@ -299,6 +302,7 @@ def test_a_row_deleted_in_the_middle_is_found_at_the_next_row(family, persona):
                                  "其前一条记录被删除、插入或改动")
 
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 def test_the_first_rows_deleted_are_found(family, persona):
     write_some(persona, family)
     first, second = AuditLog.objects.order_by("id")[:2]
@@ -307,6 +311,7 @@ def test_the_first_rows_deleted_are_found(family, persona):
     assert (verify_chain().broken_id, verify_chain().reason) == (second.pk, "link")
 
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 def test_a_missing_trigger_and_a_rewritten_log_are_reported(family, persona):
     write_some(persona, family)
     head = verify_chain()
@@ -371,6 +376,7 @@ def pg_params(**extra) -> dict:
 
 # ---- PostgreSQL: the application's role may only INSERT and SELECT the log -----------------------
 
+@pytest.mark.owner_role  # tampers as the tables' owner
 @pytest.mark.django_db(transaction=True)
 @postgres_only
 def test_the_application_role_cannot_alter_disable_or_empty_the_log(world):

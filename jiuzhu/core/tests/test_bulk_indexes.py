@@ -101,6 +101,7 @@ def test_the_audit_log_and_tables_of_other_schemas_are_never_touched(app):
         assert _indexes(cursor, "core_auditlog") == audit_before
 
 
+@pytest.mark.owner_role  # makes a probe table of its own (the owner only)
 def test_the_application_role_gathers_statistics_through_the_owners_function(app):
     """Before PostgreSQL 17 the application's own ANALYZE is skipped (only the owner may): a bulk load's next
     queries were planned on a small table's statistics. core.bulk_indexes.analyze calls the owner's function."""

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
 
+@pytest.mark.owner_role  # the benchmark's seed makes tables of its own, as the owner it runs as
 def test_the_seed_writes_applications_items_and_referrals_the_api_can_read(client_for, take_application):
     from intake_seed import seed_applications
 

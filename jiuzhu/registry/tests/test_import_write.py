@@ -300,6 +300,7 @@ def import_write_run(roster, persona):
     return imports.import_file(roster.data, roster.filename, actor=persona("longhui_officer"))
 
 
+@pytest.mark.owner_role  # steps the sequence by 2 (ALTER SEQUENCE: the owner only)
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_ids_drawn_by_others_meanwhile_are_not_taken_for_ours(world):
     """PostgreSQL: the import's ids are what its nextval calls returned; when they are not one run (another session
