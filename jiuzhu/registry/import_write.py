@@ -351,7 +351,6 @@ def _write_benefits(households: list[HouseholdRow], household_ids: list[int], pe
     # Each decision's facts as JSON text from a template, as json.dumps(facts, ensure_ascii=False) writes it:
     # json.dumps of 367,000 dicts (and psycopg's jsonb dumper doing it again per row) cost ~2.4 s at 1M persons.
     facts_head = '{"source": "roster", "file": ' + encode_basestring(filename) + ', "row": '
-
     zero = v.amount(Decimal(0))
     org = _granting_organization(actor, first_region)
     active = v.flag[True]
