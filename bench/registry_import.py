@@ -77,6 +77,12 @@ Session 40, PostgreSQL, 1M csv (machine_s 0.47-0.56): 72.5 and 77.1 s on main 40
   (the second at a slower machine_s 0.60); SQLite, back to back, 6.17 s at 0.82 without, 3.63 s at 0.58 with.
   SQLite 1M csv then: 109.5 s at 0.58 (7.5 / 19.3 / 2.3 / 3.7 / write 75.3: persons 26.5, indexes 11.8, benefits
   20.5, commit 9.2): the machine this evening is about 1.5x slower than session 39's quietest hour.
+Session 41, PostgreSQL, 1M csv: each decision's facts written as JSON text from a template and handed to COPY as
+  binary jsonb (json.dumps of 367,000 dicts, and of the constant reasons per row, was ~2.4 s of client time): base
+  96.6 s (write_benefits 14.5) at machine_s 0.88, then the change 87.0 s (write_benefits 11.9) at 0.60, back to back
+  on a noisy machine; later 92.6 s at 0.77 (reading 15.7 / validation 31.1: twice the quiet hour's). The
+  validation's time (py-spy, 1M csv): the csv's chunks 6.4 s (Arrow's parse ~3.4, Python lists ~2.9), members
+  6.3, household values 3.8 (the first row of each household), the rest of the row loop ~5.
 """
 
 import argparse
