@@ -26,6 +26,11 @@ Django stack: the count by reason (deposit_over, capped at 1,000: 56,962 decisio
 56.8 ms, p95 58.8 ms; the count 24.0 ms, 数据有变化 count 23.0 ms, the reason page 26.3 ms p95. The 182.5 ms above
 was the load. SQLite 300,000 at load 0.7: count by reason p95 94.0 ms (each walked row is read whole, ~1 kB; a
 text pre-filter before json_each was tried and was slower: 57 vs 49 ms of SQL).
+
+Session 42 (2026-12-04), SQLite, 1,000,000 households (849,556 pending), generated afresh, on a machine twice as
+fast as earlier sessions' (load ~2: a demo being seeded beside it): queue pages p50 14.8 ms, p95 20.8 ms (first,
+township, tier, reason, 数据有变化, next and last page all under 26 ms p95); count 9.9 ms p95, by reason 85.6 ms;
+confirm 50 p50 16.8 ms, p95 23.9 ms.
 """
 
 import argparse

@@ -19,6 +19,10 @@ the grants after death joined every household of the county (31 and 41 ms); each
 region (registry.worklist._in_jurisdiction, PostgreSQL only: SQLite's planner walks that form badly, 276 ms).
 The data now sets `warned` beside the coverage warnings as the assessment does (it did not: SQLite then walked all
 150,000 suggestions looking for none, 130 ms).
+
+Session 42 (2026-12-04), 1,000,000 households, 30 requests, generated afresh, load ~1-2 (a demo being seeded
+beside it), page p95: SQLite officer 33.8 ms, approver 32.4, window 20.1, coordinator 16.5, the others
+3.8-6.7; PostgreSQL officer 41.1, approver 37.5, window 32.7, coordinator 27.3, the others 5.9-10.2.
 """
 
 import argparse

@@ -83,6 +83,13 @@ Session 41, PostgreSQL, 1M csv: each decision's facts written as JSON text from 
   on a noisy machine; later 92.6 s at 0.77 (reading 15.7 / validation 31.1: twice the quiet hour's). The
   validation's time (py-spy, 1M csv): the csv's chunks 6.4 s (Arrow's parse ~3.4, Python lists ~2.9), members
   6.3, household values 3.8 (the first row of each household), the rest of the row loop ~5.
+Session 42 (2026-12-04), main 075fc00 unchanged, on a machine twice as fast as any earlier session's (machine_s
+  0.19-0.22, against 0.39 at session 39's quietest hour), load ~1, each size twice: 100k xlsx SQLite 7.0 and 6.9 s
+  (2.2 / 1.2 / 0.2 / 0.15 / write 3.2 and 2.9), peak 676 and 596 MB; 1M csv SQLite 55.1 and 55.0 s (5.2 / 10.1 /
+  1.0 / 1.4 / write 36.4: persons 13.3, indexes 5.5, benefits 8.1, commit 5.7), peak 1,942 and 1,956 MB; 1M csv
+  PostgreSQL 40.7 and 37.8 s (5.0 / 12.7 / 1.0 / 1.4 / write 19.6: persons 5.3, indexes 4.7, events 2.9, benefits
+  4.2), peak 1,810 MB. Every target of issue 15 is met on this machine; on the slower machine of sessions 39-41
+  the code of those sessions took 10.4-11.5 s, 95.8-109.5 s and 67.4 s.
 """
 
 import argparse
