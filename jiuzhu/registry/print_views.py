@@ -3,6 +3,7 @@
 form shows is audited as read, like the household page."""
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -23,6 +24,7 @@ FACT_LABELS = [
     ("houses", "房产（套）"),
     ("rigid", "计算期内刚性支出（元）"),
 ]
+FACT_COUNTS = {"vehicles", "houses"}
 DECIDED = (DecisionStatus.CONFIRMED, DecisionStatus.OVERRIDDEN)
 GRANTING_TIERS = (Tier.DIBAO, Tier.TEKUN)
 APPEAL_DAYS = 60  # 行政复议法：自知道该行政行为之日起六十日内
@@ -32,12 +34,22 @@ LAWSUIT_MONTHS = 6  # 行政诉讼法第四十六条：自知道或者应当知�
 def _facts(decision) -> list[list[tuple[str, str]]]:
     """The assessment's figures as label/value pairs, two to a printed row."""
     facts = decision.all_facts
-    cells = [(label, facts[key]) for key, label in FACT_LABELS if facts.get(key) not in (None, "")]
+    cells = [(label, _figure(key, facts[key])) for key, label in FACT_LABELS if facts.get(key) not in (None, "")]
     if facts.get("window_start"):
         cells.insert(0, ("收入计算期", f"{str(facts['window_start'])[:10]} 至 {decision.assessed_on:%Y-%m-%d}"))
     if len(cells) % 2:
         cells.append(("", ""))
     return [cells[i:i + 2] for i in range(0, len(cells), 2)]
+
+
+def _figure(key: str, value) -> str:
+    """An amount with two decimals as money is written (the facts' JSON gives 289695.0 or 600); counts as they are."""
+    if key in FACT_COUNTS or isinstance(value, bool) or not isinstance(value, int | float | str):
+        return str(value)
+    try:
+        return f"{Decimal(str(value)):.2f}"
+    except InvalidOperation:
+        return str(value)
 
 
 def _county_government(household) -> str:

@@ -130,6 +130,19 @@ def _decide(request, decision_id: int, action, done: str):
 @login_required
 @require_POST
 def decision_confirm(request, decision_id: int):
+    """确认 asks once more (the tier and the date it takes effect, 确定确认 or 返回修改) before the decision is
+    taken, as 确认所选 does for many: a confirmed tier starts payments, and one click should not."""
+    if request.POST.get("confirmed") != "1":
+        decision = selectors.queue_decision_get(actor=request.user, decision_id=decision_id)
+        values = request.POST.dict()
+        try:
+            valid_from = _date(values.get("valid_from"), "有效期起", "valid_from")
+        except DomainError as exc:
+            return render(request, "registry/decision.html", _decision_context(
+                request, decision, error=exc.message, error_field=exc.field or "", values=values))
+        return render(request, "registry/decision.html",
+                      _decision_context(request, decision, confirming=valid_from, values=values))
+
     def confirm(decision, values):
         services.tier_decision_confirm(actor=request.user, decision=decision,
                                        valid_from=_date(values.get("valid_from"), "有效期起", "valid_from"))

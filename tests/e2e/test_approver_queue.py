@@ -72,6 +72,12 @@ def test_approver_clears_three_items_one_by_override(page, queue):
     page.get_by_label("有效期起", exact=True).fill("2026-12-01")
     with page.expect_navigation():
         page.get_by_role("button", name="确认", exact=True).click()
+    # The confirmation step: the tier and the date named, nothing decided yet.
+    assert page.get_by_role("heading", name="请再次确认").is_visible()
+    assert page.get_by_text("有效期自 2026-12-01 起").is_visible()
+    shot(page, "3b-confirm-one")
+    with page.expect_navigation():
+        page.get_by_role("button", name="确定确认").click()
     assert page.get_by_text(f"已确认：户号 {queue[0].household_id}").is_visible()
     assert count(page) == 4  # still filtered by 桃洪镇
 

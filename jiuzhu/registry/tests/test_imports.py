@@ -361,6 +361,10 @@ def test_upload_review_confirm_through_the_pages(client_for, settings):
     batch = ImportBatch.objects.get()  # H4: the officer lands on the households of this batch
     assert response.status_code == 302 and response["Location"] == f"/registry/households/?batch={batch.pk}"
     assert Person.objects.count() == 4
+    # …and later finds them again from 我最近的导入 on the import page.
+    recent = officer.get("/registry/import/").content.decode()
+    assert f'href="/registry/households/?batch={batch.pk}">本批家庭</a>' in recent
+    assert f'href="/registry/persons/?batch={batch.pk}">本批人员</a>' in recent
     assert not [p for p in (settings.MEDIA_ROOT / "uploads" / "imports").iterdir() if p.is_file()]  # gone
     assert officer.get(review).status_code == 404
 

@@ -147,3 +147,14 @@ def test_the_approval_form_shows_coverage_and_warnings_in_chinese(decided, clien
     page = client_for("longhui_officer").get(_approval(decided)).content.decode()
     assert "数据覆盖：收入 2025-07 至 2026-06；刚性支出 无记录；财产 截至 2026-06-30" in page
     assert "<strong>提示：</strong>收入记录只覆盖评估期 12 个月中的 3 个月" in page
+
+
+def test_amounts_show_two_decimals_on_the_form_and_the_decision_page(decided, client_for):
+    # The facts' JSON holds floats (289695.0) and integers (600): written as money, 289695.00; counts as counted.
+    decided.facts = {**decided.facts, "deposits": 289695.0, "rigid": 1200, "vehicles": 1, "vehicle_value": 30000.5}
+    decided.save(update_fields=["facts"])
+    form = client_for("longhui_officer").get(_approval(decided)).content.decode()
+    assert "289695.00" in form and "1200.00" in form and "30000.50" in form and "289695.0<" not in form
+    assert ">1<" in form.replace(" ", "")  # 机动车辆（辆）: a count, not 1.00
+    page = client_for("longhui_approver").get(f"/registry/queue/{decided.pk}/").content.decode()
+    assert "存款合计</dt><dd>289695.00 元" in page and "1 辆，30000.50 元" in page

@@ -402,8 +402,16 @@ def test_override_and_confirm_from_the_decision_page(pending, client_for):
     assert response.status_code == 302 and response["Location"] == "/registry/queue/?township=430524100000"
     d = TierDecision.objects.get(pk=pending["a1"].pk)
     assert (d.status, d.tier, d.override_reason) == ("overridden", "near_dibao", "入户核实有稳定务工收入")
+    # 确认 asks once more, naming the tier and the date; nothing is decided until 确定确认.
+    step = client.post(f"/registry/queue/{pending['a2'].pk}/confirm/", {"valid_from": "2026-07-01",
+                                                                        "back": "https://elsewhere.example/"})
+    assert step.status_code == 200
+    html = step.content.decode()
+    assert "请再次确认" in html and "有效期自 2026-07-01 起" in html and 'name="confirmed" value="1"' in html
+    assert TierDecision.objects.get(pk=pending["a2"].pk).status == "recommended"
     response = client.post(f"/registry/queue/{pending['a2'].pk}/confirm/", {"valid_from": "2026-07-01",
-                                                                            "back": "https://elsewhere.example/"})
+                                                                            "back": "https://elsewhere.example/",
+                                                                            "confirmed": "1"})
     assert response["Location"] == "/registry/queue/"
     assert TierDecision.objects.get(pk=pending["a2"].pk).status == "confirmed"
     page = client.get(response["Location"]).content.decode()
