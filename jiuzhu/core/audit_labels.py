@@ -21,7 +21,8 @@ from django.core.exceptions import FieldDoesNotExist
 
 from jiuzhu.core.audit import PERSON_SET_TYPE
 from jiuzhu.core.discovery import app_modules
-from jiuzhu.core.models import AuditAction
+from jiuzhu.core.models import AuditAction, RegionSetting
+from jiuzhu.core.region_settings import setting_definitions
 
 PURPOSES = {
     "page": "查看详情页", "list": "浏览列表", "household_list": "浏览家庭列表", "person_list": "浏览人员列表",
@@ -46,8 +47,16 @@ def _hooks(name: str):
 
 
 # Core models whose verbose_name is not Chinese (an app names its own in audit_hooks.MODEL_NAMES).
-CORE_MODEL_NAMES = {"core.userrole": "用户角色", "core.event": "事件", "core.eventdelivery": "事件处理记录",
-                    "core.regionsetting": "区划参数", "core.auditpersonset": "人员名单"}
+CORE_MODEL_NAMES = {"core.event": "事件", "core.eventdelivery": "事件处理记录", "core.auditpersonset": "人员名单"}
+
+# Change keys a service writes that are not a field of the model, by model: "修改：" names them in Chinese.
+CHANGE_LABELS = {
+    "core.user": {"name": "姓名", "roles": "角色", "status": "账号状态"},
+    "core.regionsetting": {"label": "参数"},  # the key's Chinese name, written beside the key
+}
+# Fields many models share that often have no Chinese verbose_name of their own.
+COMMON_FIELD_LABELS = {"id": "编号", "status": "状态", "created_at": "登记时间", "created_by": "登记人"}
+OTHER_FIELD = "其他信息"  # what a change key without any Chinese name is shown as: never the raw key
 
 
 def _chinese(text: str) -> bool:
@@ -85,13 +94,27 @@ def purpose_label(purpose: str) -> str:
     return "接口调用" if purpose.startswith("api") else "业务办理"
 
 
-def _field_label(object_type: str, field: str) -> str:
+def field_label(object_type: str, key: str) -> str:
+    """A change key of an object type in Chinese: the field's own verbose_name when Chinese, else a shared
+    name, else (a relation) the related model's name, else OTHER_FIELD. Never the key itself: a field
+    whose verbose_name Django made up from its name ("user role", "status") is English."""
+    named = CHANGE_LABELS.get(object_type, {}).get(key)
+    if named:
+        return named
     try:
-        found = apps.get_model(object_type)._meta.get_field(field)
+        found = apps.get_model(object_type)._meta.get_field(key)
     except (LookupError, ValueError, FieldDoesNotExist):
-        return ""
-    # A reverse relation ("members") has no verbose_name: its model's name says what changed.
-    return str(getattr(found, "verbose_name", None) or found.related_model._meta.verbose_name)
+        return OTHER_FIELD
+    own = str(getattr(found, "verbose_name", None) or "")
+    if _chinese(own):
+        return own
+    if key in COMMON_FIELD_LABELS:
+        return COMMON_FIELD_LABELS[key]
+    # A relation without a Chinese name of its own (a reverse one such as "members" has none at all): the
+    # related model's name says what changed.
+    related = getattr(found, "related_model", None)
+    related_name = model_name(related._meta.label_lower) if related else ""
+    return related_name if related_name not in ("", "其他记录") else OTHER_FIELD
 
 
 def _filter_labels() -> tuple[dict, dict]:
@@ -104,7 +127,9 @@ def _filter_labels() -> tuple[dict, dict]:
 
 
 def filters_text(filters: dict) -> str:
-    """{"tier": "dibao", "name": "张"} -> "层级 低保对象、姓名 张" (unknown keys: "其他条件")."""
+    """{"tier": "dibao", "name": "张"} -> "层级 低保对象、姓名 张" (unknown keys: "其他条件"). Many exports
+    record their filters already in Chinese ({"认定层级": "低保对象"}, registry/lists.py): such a key is its
+    own label."""
     labels, values = _filter_labels()
     parts = []
     for key, value in (filters or {}).items():
@@ -114,7 +139,8 @@ def filters_text(filters: dict) -> str:
             shown = model_name(str(value))
         else:
             shown = values.get(key, {}).get(value, value) if isinstance(value, str) else value
-        parts.append(f"{labels.get(key, '其他条件')} {shown}")
+        label = labels.get(key) or (key if _chinese(key) else "其他条件")
+        parts.append(f"{label} {shown}")
     return "、".join(parts)
 
 
@@ -140,7 +166,7 @@ def detail_text(row) -> str:
         parts.append("按条件查询（条件已加密留存）")
     changes = detail.get("changes")
     if isinstance(changes, dict) and changes:
-        names = [_field_label(row.object_type, k) or "其他信息" for k in changes]
+        names = [field_label(row.object_type, k) for k in changes]
         parts.append("修改：" + "、".join(dict.fromkeys(names)))
     if detail.get("api_token"):
         parts.append("经接口令牌")
@@ -151,11 +177,33 @@ def detail_text(row) -> str:
     return "；".join(parts)
 
 
+def describe_settings(ids: list[str]) -> dict[str, str]:
+    """'区划参数 #8（隆回县农村低保标准，自 2027-01-01 起）': the setting by its Chinese name and the region by
+    its name (the row's own text is "key@region id date"); one query for the page's settings."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    rows = {r.pk: r for r in RegionSetting.objects.filter(pk__in=numbers).select_related("region")}
+    definitions = setting_definitions()
+    described = {}
+    for i in ids:
+        row = rows.get(int(i)) if i.isdigit() else None
+        text = f"区划参数 #{i}"
+        if row is not None:
+            definition = definitions.get(row.key)
+            name = definition.label if definition else "参数"  # a key no app declares any more
+            text += f"（{row.region.name}{name}，自 {row.effective_from:%Y-%m-%d} 起）"
+        described[i] = text
+    return described
+
+
+# Core's own objects (the apps' come from their audit_hooks.DESCRIBERS).
+CORE_DESCRIBERS = {"core.regionsetting": describe_settings}
+
+
 def describe_rows(rows: Iterable) -> list:
     """Gives each audit row `object_text` (Chinese, through the apps' describers, one query per type),
     `detail_text` and `actor_roles`; returns the rows as a list."""
     rows = list(rows)
-    describers: dict = {}
+    describers: dict = dict(CORE_DESCRIBERS)
     for hook in _hooks("DESCRIBERS"):
         describers.update(hook)
     wanted = defaultdict(set)

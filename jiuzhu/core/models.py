@@ -128,7 +128,7 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("电话", max_length=20, blank=True)
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="所属机构"
     )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="users", verbose_name="管辖区域"
@@ -158,10 +158,12 @@ class User(AbstractUser):
 
 
 class UserRole(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
-    role = models.CharField(max_length=30, choices=Role.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name="用户")
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
 
     class Meta:
+        verbose_name = "用户角色"
+        verbose_name_plural = "用户角色"
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
 
     def __str__(self):
@@ -345,15 +347,18 @@ class RegionSetting(models.Model):
     itself) with the latest `effective_from` on or before that date. Rows are never edited: a change is
     a new row, so history and past decisions keep the standard they used."""
 
-    key = models.CharField(max_length=60)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="settings")
+    key = models.CharField("参数", max_length=60)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="settings", verbose_name="区划")
     effective_from = models.DateField("生效日期")
-    value = models.JSONField()
+    value = models.JSONField("参数值")
     note = models.CharField("依据", max_length=200, blank=True)
-    set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name="设定人")
+    created_at = models.DateTimeField("设定时间", default=timezone.now)
 
     class Meta:
+        verbose_name = "区划参数"
+        verbose_name_plural = "区划参数"
         constraints = [
             models.UniqueConstraint(fields=["key", "region", "effective_from"], name="unique_setting_version")
         ]

@@ -349,7 +349,8 @@ class TierDecision(models.Model):
     assessed_on = models.DateField("评估基准日")
     recommended_tier = models.CharField("建议层级", max_length=15, choices=Tier.choices)
     tier = models.CharField("认定层级", max_length=15, choices=Tier.choices)
-    status = models.CharField(max_length=12, choices=DecisionStatus.choices, default=DecisionStatus.RECOMMENDED)
+    status = models.CharField("认定状态", max_length=12, choices=DecisionStatus.choices,
+                              default=DecisionStatus.RECOMMENDED)
     members = models.PositiveSmallIntegerField("计算人口", default=0)
     per_capita_income = models.DecimalField("人均月收入", max_digits=12, decimal_places=2, default=0)
     dibao_standard = models.DecimalField("适用低保标准", max_digits=10, decimal_places=2, default=0)
@@ -365,8 +366,8 @@ class TierDecision(models.Model):
     override_reason = models.CharField("改定理由", max_length=300, blank=True)
     # No index of its own: tier_decided_by (decided_by, decided_at) serves every lookup by approver.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", db_index=False, db_constraint=False)
-    decided_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", db_index=False, db_constraint=False, verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
