@@ -24,8 +24,39 @@ from jiuzhu.funds import fund_services, purchase_services
 from jiuzhu.funds.fund_models import Fund, FundEntry
 from jiuzhu.registry.models import Household, Person
 
-# A scanned decision stands in for the minutes (a one-page PDF).
-DECISION_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# The stand-in scan of the minutes uses PDF's predefined Chinese font (STSong-Light with its Unicode CMap, not
+# embedded: viewers draw it with a Song typeface of their own), so a valid one-page A4 PDF needs no PDF library.
+_PDF_OBJECTS = (
+    b"<</Type/Catalog/Pages 2 0 R>>",
+    b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+    b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 4 0 R>>>>/Contents 5 0 R>>",
+    b"<</Type/Font/Subtype/Type0/BaseFont/STSong-Light/Encoding/UniGB-UCS2-H/DescendantFonts[6 0 R]>>",
+    None,  # 5: the page's text
+    b"<</Type/Font/Subtype/CIDFontType0/BaseFont/STSong-Light/FontDescriptor 7 0 R/W[1 95 500]"
+    b"/CIDSystemInfo<</Registry(Adobe)/Ordering(GB1)/Supplement 2>>>>",
+    b"<</Type/FontDescriptor/FontName/STSong-Light/Flags 6/FontBBox[-25 -254 1000 880]/ItalicAngle 0"
+    b"/Ascent 880/Descent -120/CapHeight 880/StemV 93>>",
+)
+
+
+def decision_pdf(lines: list[str]) -> bytes:
+    """A one-page A4 PDF of the lines (the demo's scanned minutes): the first as the title."""
+    width = 36  # 12-point Chinese characters between 1-inch margins; a longer line wraps
+    rows = [line[i:i + width] for line in lines[1:] for i in range(0, max(len(line), 1), width)]
+    text = "".join(f"<{row.encode('utf-16-be').hex()}> Tj T*\n" for row in rows)
+    content = f"BT /F1 18 Tf 72 760 Td <{lines[0].encode('utf-16-be').hex()}> Tj /F1 12 Tf 0 -40 Td 24 TL\n{text}ET"
+    stream = f"<</Length {len(content)}>>stream\n{content}\nendstream".encode()
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for n, body in enumerate(_PDF_OBJECTS, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body or stream)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref)
+    return bytes(out)
+
+
 COUNTIES = (("longhui", "430524", "隆回县"), ("dongkou", "430525", "洞口县"))
 PER_COUNTY = 2  # disbursements each county proposes
 
@@ -106,9 +137,14 @@ def _disbursements(officer, city_approver, fund, county, cases, today) -> None:
                      ("case_conference", "一事一议（重病、大额医疗费用）", "20000"),
                      ("assist_first", "先行救助（火灾，住房损毁）", "8000")], strict=False), start=1)]
     for n, plan in enumerate(plans, start=1):
+        ref = f"{short}民议〔{today.year}〕{n}号"
+        head = plan["household"].head
+        decided = plan["decided_on"] or today
+        scan = decision_pdf([f"{county.name}社会救助会议纪要", f"文号：{ref}", f"决定日期：{decided:%Y年%m月%d日}",
+                             f"救助对象：{head.name if head else '—'}（户主）", f"事由：{plan['note']}",
+                             f"会议决定：从{fund.name}支出 {plan['amount']} 元。"])
         entry = fund_services.disbursement_prepare(
-            actor=officer, fund=fund, decision_ref=f"{short}民议〔{today.year}〕{n}号",
-            decision_file=DECISION_PDF, decision_filename="决定文书.pdf", **plan)
+            actor=officer, fund=fund, decision_ref=ref, decision_file=scan, decision_filename="决定文书.pdf", **plan)
         if n < len(plans) or county.code != COUNTIES[-1][1]:  # the very last waits for the city's approver
             fund_services.disbursement_approve(actor=city_approver, entry=entry)
 

@@ -93,7 +93,8 @@ def entries_in_scope(actor):
 
 def entry_get(*, actor, entry_id: int) -> FundEntry:
     try:
-        return entries_in_scope(actor).select_related("fund__region", "household__head").get(pk=entry_id)
+        return entries_in_scope(actor).select_related("fund__region", "household__head", "household__region",
+                                                      "recorded_by", "decided_by").get(pk=entry_id)
     except FundEntry.DoesNotExist:
         raise Http404("记录不存在或不在您的管辖范围内") from None
 

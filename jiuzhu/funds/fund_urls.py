@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("<int:pk>/statement.xlsx", v.statement_xlsx, name="statement_xlsx"),
     path("<int:pk>/statement/", v.statement_print, name="statement_print"),
     path("entries/<int:pk>/decision/", v.decision_file, name="decision_file"),
+    path("entries/<int:pk>/decision/scan/", v.decision_scan, name="decision_scan"),
     path("entries/<int:pk>/source/", v.entry_source, name="entry_source"),
     path("entries/<int:pk>/<slug:action>/", v.entry_action, name="entry_action"),
 ]

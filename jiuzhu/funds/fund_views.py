@@ -204,11 +204,24 @@ def entry_action(request, pk: int, action: str):
 
 @login_required
 def decision_file(request, pk: int):
+    """The decision (决定文书) on A4, from the entry itself: it reads the same whether or not the attached scan
+    opens, and the scan is one link away. A line without a decision (a contribution) says so, in a 404."""
     entry = sel.entry_get(actor=request.user, entry_id=pk)
     if not entry.decision_file_key:
-        raise Http404("没有决定文书")
+        return render(request, "funds/fund_decision_missing.html", {"entry": entry}, status=404)
     audit_read(request.user, entry, person_id=entry.household.head_id if entry.household_id else None,
                detail={"purpose": "decision_file"})
+    return render(request, "funds/fund_decision_print.html", {"e": entry, "printed_on": sel.today()})
+
+
+@login_required
+def decision_scan(request, pk: int):
+    """The scanned decision the officer attached, as uploaded."""
+    entry = sel.entry_get(actor=request.user, entry_id=pk)
+    if not entry.decision_file_key:
+        raise Http404("没有决定文书扫描件")
+    audit_read(request.user, entry, person_id=entry.household.head_id if entry.household_id else None,
+               detail={"purpose": "decision_scan"})
     return stored_file_response(entry.decision_file_key, content_type=entry.decision_content_type or None)
 
 

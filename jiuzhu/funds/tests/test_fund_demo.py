@@ -28,3 +28,25 @@ def test_the_demo_builds_the_city_fund_once(world, register):
         "shaoyang_approver"}
     assert ServiceRecord.objects.filter(status=RecordStatus.PENDING).exists() or made["records"] <= 1
     assert populate() == {"funds": 0, "entries": 0, "records": 0}
+
+
+def test_the_demo_decisions_print_with_their_content_and_scan(world, register, persona, client_for):
+    """The browser sweep's bug: a demo decision opened as an empty, page-less 45-byte PDF."""
+    from jiuzhu.funds.fund_demo import populate
+
+    register()
+    populate()
+    approver = client_for("shaoyang_approver")
+    entries = FundEntry.objects.filter(kind="disbursement").select_related("household__head")
+    assert entries.exists()
+    for entry in entries:
+        page = approver.get(f"/funds/safety-net/entries/{entry.pk}/decision/").content.decode()
+        assert "托底救助基金支出决定文书" in page and entry.decision_ref in page, entry.pk
+        assert f"{entry.amount:.2f} 元" in page and entry.household.head.name in page
+        scan = approver.get(f"/funds/safety-net/entries/{entry.pk}/decision/scan/").content
+        assert scan.startswith(b"%PDF-") and b"/Count 1" in scan and b"/MediaBox[0 0 595 842]" in scan
+        assert entry.decision_ref.encode("utf-16-be").hex().encode() in scan and len(scan) > 1000
+    far = entries.filter(household__region__path__startswith=persona("longhui_officer").region.path).first()
+    outsider = client_for("dongkou_officer")  # another county's officer: the city's fund, not its case
+    for url in (f"/funds/safety-net/entries/{far.pk}/decision/", f"/funds/safety-net/entries/{far.pk}/decision/scan/"):
+        assert outsider.get(url).status_code == 404, url

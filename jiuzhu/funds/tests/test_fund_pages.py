@@ -33,7 +33,7 @@ def test_the_officer_books_and_prepares_the_approver_approves(fund, household, c
     entry = FundEntry.objects.get(kind="disbursement")
     approver = client_for("longhui_approver")
     assert officer.post(f"/funds/safety-net/entries/{entry.pk}/approve/").status_code == 403
-    assert approver.get(f"/funds/safety-net/entries/{entry.pk}/decision/").content == PDF
+    assert approver.get(f"/funds/safety-net/entries/{entry.pk}/decision/scan/").content == PDF
     approver.post(f"/funds/safety-net/entries/{entry.pk}/approve/")
     assert FundEntry.objects.get(pk=entry.pk).status == EntryStatus.BOOKED
     page = officer.get(f"/funds/safety-net/{fund.pk}/").content.decode()
@@ -70,9 +70,27 @@ def test_out_of_scope_is_404_and_without_capability_403(fund, household, prepare
     entry = prepare(fund, household, "10")
     dongkou = client_for("dongkou_officer")
     for url in (f"/funds/safety-net/{fund.pk}/", f"/funds/safety-net/{fund.pk}/statement.xlsx",
-                f"/funds/safety-net/entries/{entry.pk}/decision/"):
+                f"/funds/safety-net/entries/{entry.pk}/decision/",
+                f"/funds/safety-net/entries/{entry.pk}/decision/scan/"):
         assert dongkou.get(url).status_code == 404, url
     assert client_for("dongkou_approver").post(f"/funds/safety-net/entries/{entry.pk}/approve/").status_code == 404
     window = client_for("longhui_window")
     assert window.get("/funds/safety-net/").status_code == 403
     assert window.get(f"/funds/safety-net/{fund.pk}/contribute/").status_code == 403
+
+
+def test_the_decision_prints_on_a4_and_a_contribution_has_none(fund, household, prepare, contribute, client_for):
+    gift = contribute(fund, "5000")
+    entry = prepare(fund, household, "3000", note="先行救助（火灾，住房损毁）")
+    officer = client_for("longhui_officer")
+    r = officer.get(f"/funds/safety-net/entries/{entry.pk}/decision/")
+    page = r.content.decode()
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/html")
+    assert "托底救助基金支出决定文书" in page and "print.css" in page and "data-print" in page
+    for text in ("隆民议〔2026〕3号", "一事一议", "3000.00 元", household.head.name, "先行救助（火灾，住房损毁）",
+                 "待审批", f"/funds/safety-net/entries/{entry.pk}/decision/scan/"):
+        assert text in page, text
+    assert AuditLog.objects.filter(action="read", person_id=household.head_id, detail__purpose="decision_file").exists()
+    r = officer.get(f"/funds/safety-net/entries/{gift.pk}/decision/")
+    assert r.status_code == 404 and "没有决定文书" in r.content.decode()
+    assert officer.get(f"/funds/safety-net/entries/{gift.pk}/decision/scan/").status_code == 404
