@@ -17,7 +17,8 @@ class CoreConfig(AppConfig):
 
         from jiuzhu.core import checks  # noqa: F401 (registers the database checks)
 
-    # Navigation entries: (label, url name, capability that opens it, or None for every signed-in user).
+    # Navigation entries: (label, url name, capability that opens it, None for every signed-in user, or the
+    # predicate `(user) -> bool` the page's view asks when it refuses more than a missing capability).
     navigation = [
         ("审计日志", "core:audit_log", "view_audit_log"),
         ("接口文档", "api-1.0.0:openapi-view", "administer"),

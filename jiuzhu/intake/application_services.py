@@ -24,7 +24,7 @@ from jiuzhu.core.audit import audit_change
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import AuditAction, Region, RegionLevel
-from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.scoping import is_department_actor, region_in_scope
 from jiuzhu.core.workdays import add_working_days
@@ -64,6 +64,12 @@ def _require_window(actor, application: Application, capability: str = Capabilit
         raise DomainError("部门经办人员只能办理转办给本部门的事项", code="forbidden")
     if not region_in_scope(actor, application.region):
         raise DomainError("该申请不在您的管辖范围内", code="out_of_scope")
+
+
+def takes_applications(actor) -> bool:
+    """Civil affairs' side takes applications (一表登记) and works them; a department handles only the items
+    referred to it. Asked by the window's pages and the menu (apps.py)."""
+    return can(actor, Capability.INTAKE) and not is_department_actor(actor)
 
 
 def serves_a_village(actor) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
 
-from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.scoping import scope_q
 from jiuzhu.registry.models import (
     AssistanceCategory,
@@ -122,11 +122,19 @@ def finder_queries(actor, *, on: dt.date, region=None) -> dict[str, QuerySet]:
     }
 
 
+CAPABILITIES = (Capability.INTAKE, Capability.VIEW_REGISTRY)  # the list is the registry's households
+
+
+def may_find(actor) -> bool:
+    """Asked by the menu (apps.py); finder_rows refuses the same actors, naming the missing capability."""
+    return all(can(actor, capability) for capability in CAPABILITIES)
+
+
 def finder_rows(actor, *, on: dt.date, item: str = "", region=None) -> QuerySet:
     """The whole list (UNION ALL of the rules, or one rule), ordered by household then item: a queryset of
     tuples (household_id, person_id, item, region_id) the database counts and pages."""
-    require(actor, Capability.INTAKE)
-    require(actor, Capability.VIEW_REGISTRY)
+    for capability in CAPABILITIES:
+        require(actor, capability)
     queries = finder_queries(actor, on=on, region=region)
     if item:
         chosen = [queries[item]]

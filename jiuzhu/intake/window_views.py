@@ -68,7 +68,7 @@ def _new_page(request, form, picker, *, region_error: str = "", lookup=None, sta
 @login_required
 def application_new(request):
     require(request.user, Capability.INTAKE)
-    if is_department_actor(request.user):
+    if not services.takes_applications(request.user):
         raise Http404("部门经办人员不受理申请")
     leads_only = services.serves_a_village(request.user)
     if request.method != "POST":
@@ -182,7 +182,7 @@ def _detail(request, application, *, failed: dict | None = None, status: int = 2
         item.due_text = selectors.deadline_text(item.due_date, item.status in (ItemStatus.PENDING, ItemStatus.PROPOSED,
                                                                                ItemStatus.REFERRED) and is_open)
         item.missing = [m for m in item.materials.all() if not m.received]
-    window = can(actor, Capability.INTAKE) and not is_department_actor(actor)
+    window = services.takes_applications(actor)
     assists = list(application.assist_first.select_related("granted_by", "completed_by").order_by("pk"))
     return render(request, "intake/application_detail.html", {
         "a": application, "applicant": selectors.applicant_view(actor, application), "items": items,

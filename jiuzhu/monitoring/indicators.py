@@ -15,8 +15,8 @@ from jiuzhu.core.audit import audit_change
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event
 from jiuzhu.core.models import Region
-from jiuzhu.core.permissions import Capability, require
-from jiuzhu.core.scoping import region_in_scope
+from jiuzhu.core.permissions import Capability, can, require
+from jiuzhu.core.scoping import is_department_actor, region_in_scope
 from jiuzhu.monitoring.events import MonitoringEvent
 from jiuzhu.monitoring.models import Indicator, IndicatorClass, IndicatorVersion
 from jiuzhu.monitoring.rules_sql import clean_rule, describe
@@ -58,6 +58,13 @@ def _check_region(actor, region: Region | None) -> None:
         raise DomainError("请选择适用区划", code="validation_error", field="region")
     if not region_in_scope(actor, region):
         raise DomainError("该区划不在您的管辖范围内", code="out_of_scope", field="region")
+
+
+def may_read_rules(actor) -> bool:
+    """Administrators and civil-affairs staff who handle warnings; a department sees only what was referred
+    to it (the warnings part), not the rules. Asked by the pages, the API and the menu (apps.py)."""
+    return can(actor, Capability.ADMINISTER) or (can(actor, Capability.HANDLE_WARNINGS)
+                                                 and not is_department_actor(actor))
 
 
 def _check_date(valid_from) -> None:

@@ -9,14 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from jiuzhu.core.permissions import Capability, can
 from jiuzhu.core.schemas import ErrorOut
-from jiuzhu.core.scoping import is_department_actor
 from jiuzhu.core.selectors import regions_in_scope
-from jiuzhu.monitoring.indicators import indicator_version_create, versions_in_force
+from jiuzhu.monitoring.indicators import indicator_version_create, may_read_rules, versions_in_force
 from jiuzhu.monitoring.models import Indicator
 from jiuzhu.monitoring.rules_sql import describe
-from jiuzhu.monitoring.runs import comparison_run_start, dry_run, runs_for
+from jiuzhu.monitoring.runs import comparison_run_start, dry_run, may_start_runs, runs_for
 
 router = Router(tags=["动态监测"])
 
@@ -82,8 +80,7 @@ class RunOut(Schema):
 
 
 def _readable(actor) -> None:
-    if not (can(actor, Capability.ADMINISTER)
-            or (can(actor, Capability.HANDLE_WARNINGS) and not is_department_actor(actor))):
+    if not may_read_rules(actor):
         raise PermissionDenied("您没有查看预警指标的权限")
 
 
@@ -142,7 +139,7 @@ def run_start(request, payload: RunIn):
 
 @router.get("/runs", response={200: list[RunOut], 403: ErrorOut}, summary="比对批次（管辖范围内，新的在前）")
 def run_list(request, limit: int = 50):
-    if not can(request.auth, Capability.HANDLE_WARNINGS) or is_department_actor(request.auth):
+    if not may_start_runs(request.auth):
         raise PermissionDenied("您没有查看比对批次的权限")
     return [RunOut(id=r.pk, region=r.region.code, as_of=r.as_of, status=r.status, engine=r.engine,
                    counts=r.counts, seconds=r.seconds) for r in runs_for(actor=request.auth)[:min(max(limit, 1), 200)]]

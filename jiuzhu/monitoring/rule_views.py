@@ -16,12 +16,12 @@ from django.views.decorators.http import require_http_methods
 
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.permissions import Capability, can
-from jiuzhu.core.scoping import is_department_actor
 from jiuzhu.core.selectors import regions_in_scope
 from jiuzhu.monitoring.indicators import (
     catalogue,
     indicator_create,
     indicator_version_create,
+    may_read_rules,
     version_history,
     versions_in_force,
 )
@@ -29,14 +29,7 @@ from jiuzhu.monitoring.models import Indicator
 from jiuzhu.monitoring.rule_forms import IndicatorForm, RuleForm, field_choices
 from jiuzhu.monitoring.rules_sources import SOURCES
 from jiuzhu.monitoring.rules_sql import FIELD_LABELS, describe
-from jiuzhu.monitoring.runs import comparison_run_start, dry_run, runs_for
-
-
-def _may_read(user) -> bool:
-    """Administrators and civil-affairs staff who handle warnings; a department sees only what was referred
-    to it (the warnings part), not the rules or the runs."""
-    return can(user, Capability.ADMINISTER) or (can(user, Capability.HANDLE_WARNINGS)
-                                                and not is_department_actor(user))
+from jiuzhu.monitoring.runs import comparison_run_start, dry_run, may_start_runs, runs_for
 
 
 def _region(request):
@@ -75,7 +68,7 @@ def _form_error(form, exc: DomainError) -> None:
 
 @login_required
 def indicator_list(request):
-    if not _may_read(request.user):
+    if not may_read_rules(request.user):
         raise PermissionDenied("您没有查看预警指标的权限")
     region = _region(request)
     on = timezone.localdate()
@@ -102,7 +95,7 @@ def _dry_run(request, form, indicator, region) -> dict | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def indicator_detail(request, code: str):
-    if not _may_read(request.user):
+    if not may_read_rules(request.user):
         raise PermissionDenied("您没有查看预警指标的权限")
     indicator = get_object_or_404(Indicator, code=code)
     region = _region(request)
@@ -181,7 +174,7 @@ def indicator_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def run_list(request):
-    if not can(request.user, Capability.HANDLE_WARNINGS) or is_department_actor(request.user):
+    if not may_start_runs(request.user):
         raise PermissionDenied("您没有发起预警比对的权限")
     error = None
     if request.method == "POST":

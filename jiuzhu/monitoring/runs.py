@@ -32,7 +32,7 @@ from jiuzhu.core.bulk_indexes import large_cache
 from jiuzhu.core.errors import DomainError
 from jiuzhu.core.events import record_event, record_events_by_query
 from jiuzhu.core.models import Region
-from jiuzhu.core.permissions import Capability, require
+from jiuzhu.core.permissions import Capability, can, require
 from jiuzhu.core.region_settings import setting_value
 from jiuzhu.core.taskruns import Outcome, task_run_progress, task_run_start, task_run_task
 from jiuzhu.core.workdays import add_working_days
@@ -520,6 +520,14 @@ def scheduled_runs() -> int:
         comparison_run(region=county, as_of=today)
         started += 1
     return started
+
+
+def may_start_runs(actor) -> bool:
+    """Civil-affairs staff who handle warnings see and start runs; a department (which handles only warnings
+    referred to it) does not. Asked by the runs page, the API and the menu (apps.py)."""
+    from jiuzhu.core.scoping import is_department_actor
+
+    return can(actor, Capability.HANDLE_WARNINGS) and not is_department_actor(actor)
 
 
 def runs_for(*, actor):

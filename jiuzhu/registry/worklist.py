@@ -69,8 +69,10 @@ def expiring_decisions(actor) -> WorkItem | None:
 
 
 def coverage_warnings(actor) -> WorkItem | None:
-    """Suggestions whose income record does not cover the assessment window (facts["warnings"])."""
-    if not (can(actor, Capability.RUN_ASSESSMENT) or can(actor, Capability.DECIDE_TIERS)):
+    """Suggestions whose income record does not cover the assessment window (facts["warnings"]), for those who
+    decide them: the line links to the approver's queue, which refuses everyone else (an officer sees the
+    warning on the household page and in the assessment's result)."""
+    if not can(actor, Capability.DECIDE_TIERS):
         return None
     warned = _decisions(actor).filter(status=DecisionStatus.RECOMMENDED, warned=True)  # facts["warnings"] not empty
     if connection.vendor == "sqlite":

@@ -59,7 +59,7 @@ def work(world):
 
 EXPECTED = {  # role -> the work list's lines with something to do, in the order shown
     "officer": [("30 天内到期、需复核的认定", "1"), ("已死亡人员仍在发放的救助", "1"),
-                ("失败的后台任务（近 7 天）", "1"), ("收入记录覆盖不足的待审认定", "1")],
+                ("失败的后台任务（近 7 天）", "1")],  # the coverage line links to the queue: approvers only
     "approver": [("待审批的分层认定", "3"), ("30 天内到期、需复核的认定", "1"), ("已死亡人员仍在发放的救助", "1"),
                  ("收入记录覆盖不足的待审认定", "1")],
 }

@@ -79,3 +79,19 @@ def test_capabilities_are_permissions_of_core_with_chinese_names(db):
 
     perms = Permission.objects.filter(content_type__app_label="core", content_type__model="capabilities")
     assert dict(perms.values_list("codename", "name")) == dict(Capability.choices)
+
+
+def test_a_navigation_predicate_is_asked_for_each_user_not_cached_with_the_permissions(persona, monkeypatch):
+    """Two users with the same permissions may differ in what a predicate asks (organisation, region): the menu
+    cached for their permissions must not hand one user's answer to the other."""
+    from django.apps import apps
+
+    from jiuzhu.core import context
+
+    monkeypatch.setattr(context, "_MENUS", {})
+    monkeypatch.setattr(apps.get_app_config("core"), "navigation",
+                        [("任务", "core:task_runs", lambda user: user.username == "longhui_officer")])
+    first, second = persona("longhui_officer"), persona("dongkou_officer")
+    assert first.get_all_permissions() == second.get_all_permissions()
+    assert "任务" in {item["label"] for item in navigation_for(first)}
+    assert "任务" not in {item["label"] for item in navigation_for(second)}

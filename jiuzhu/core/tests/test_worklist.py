@@ -94,7 +94,19 @@ def test_suggestions_with_coverage_warnings(two_counties, persona):
     decide(a2, facts={"coverage": {}})
     decide(a1, status="confirmed", facts={"warnings": ["…"]})
     decide(b1, facts={"warnings": ["…"]})
-    assert by_label(persona("longhui_officer"))["收入记录覆盖不足的待审认定"].count == 1
+    line = by_label(persona("longhui_approver"))["收入记录覆盖不足的待审认定"]
+    assert line.count == 1
+
+
+def test_the_coverage_line_is_shown_only_to_those_its_link_opens_for(two_counties, persona, client_for):
+    """The line links to the approver's queue: an officer who runs assessments but does not decide them would be
+    refused there, so the line is not on the officer's home page (the queue's 403 proves the guard is needed)."""
+    a1, _, _ = two_counties
+    decide(a1, facts={"warnings": ["收入记录只覆盖评估期 12 个月中的 3 个月（2026-09 至 2026-11）"]})
+    url = by_label(persona("longhui_approver"))["收入记录覆盖不足的待审认定"].url
+    assert client_for("longhui_approver").get(url).status_code == 200
+    assert client_for("longhui_officer").get(url).status_code == 403
+    assert "收入记录覆盖不足的待审认定" not in by_label(persona("longhui_officer"))
 
 
 def test_grants_paid_after_death(two_counties, persona):
