@@ -31,6 +31,12 @@ class LedgerFilter:
         return {"day_from": self.day_from.isoformat() if self.day_from else "",
                 "day_to": self.day_to.isoformat() if self.day_to else "", "purpose": self.purpose}
 
+    def as_audit(self) -> dict:
+        """The filters as the auditor's log shows them: Chinese labels."""
+        shown = {"起始日期": self.day_from.isoformat() if self.day_from else "",
+                 "截止日期": self.day_to.isoformat() if self.day_to else "", "比对事由": self.purpose}
+        return {k: v for k, v in shown.items() if v}
+
 
 def _day(value: str | None) -> dt.date | None:
     try:

@@ -45,4 +45,4 @@ def ledger_export(request):
                    r.organization, r.purpose, r.photos, r.candidates,
                    "" if r.best_distance is None else round(r.best_distance, 4), r.summary]
     return xlsx_response("人脸比对使用台账.xlsx", EXPORT_HEADERS, lines(), actor=request.user,
-                         object_type=sel.LOG_OBJECT_TYPE, filters=f.as_dict())
+                         object_type=sel.LOG_OBJECT_TYPE, filters=f.as_audit())

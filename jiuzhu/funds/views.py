@@ -154,7 +154,9 @@ def bank_file(request, pk: int):
         return redirect("funds:roll_detail", roll.pk)
     name = f"{roll.county.name}{roll.month:%Y%m}{roll.get_item_display()}{bank}{'更正' if batch else ''}代发"
     headers = [h for h, _ in layout.columns]
-    filters = {"roll": roll.pk, "bank": bank, "batch": batch}
+    # As the auditor's log shows them (Chinese labels, as the lists' exports record theirs).
+    filters = {"发放花名册": f"{roll.county.name}{roll.month:%Y年%m月}{roll.get_item_display()}（#{roll.pk}）",
+               "开户银行": bank, **({"更正批次": batch} if batch else {})}
     if layout.file_format == "csv":
         return csv_columns_response(f"{name}.csv", headers, columns, actor=request.user,
                                     object_type="funds.paymentline", filters=filters)

@@ -29,7 +29,17 @@ class ApplicationFilters:
     overdue: bool = False
 
     def as_audit(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v}
+        """The filters as the auditor's log shows them: Chinese labels and values, as the window list's."""
+        shown = {}
+        if self.status:
+            shown["状态"] = ApplicationStatus(self.status).label
+        if self.item:
+            shown["事项"] = ITEM_BY_CODE[self.item].name
+        if self.channel:
+            shown["渠道"] = Channel(self.channel).label
+        if self.overdue:
+            shown["超期"] = "是"
+        return shown
 
 
 def parse_filters(*, status: str = "", item: str = "", channel: str = "", overdue: bool = False,

@@ -55,4 +55,6 @@ def policy_finder_export(request):
              line.rule.label, line.rule.reason] for line in lines)
     return xlsx_response(f"政策找人_{dt.date.today():%Y%m%d}.xlsx", EXPORT_HEADERS, data, actor=request.user,
                          object_type="intake.policy_finder",
-                         filters={"item": item, "region": picker.code})
+                         filters={k: v for k, v in {"可享未享事项": finder.FINDER_RULES[item].label if item else "",
+                                                    "地区": picker.region.full_name if picker.region else ""}.items()
+                                  if v})  # Chinese labels: what the auditor's log shows

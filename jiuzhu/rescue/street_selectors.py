@@ -20,6 +20,7 @@ from jiuzhu.rescue.street_settings import campaign_on, patrols_per_day
 
 PAGE_SIZE = 30
 OPEN_STATUSES = (SightingStatus.DISPATCHED, SightingStatus.CONTACTED)
+OPEN_LABEL = "未处置（待接触、待处置）"  # the list's filter option "open"
 
 
 def sightings_in_scope(actor) -> QuerySet[Sighting]:
@@ -43,6 +44,17 @@ class SightingFilters:
     def as_query(self) -> dict:
         return {k: v for k, v in {"status": self.status, "kind": self.reporter_kind,
                                   "mine": "1" if self.mine else ""}.items() if v}
+
+    def as_audit(self) -> dict:
+        """The filters as the auditor's log shows them: Chinese labels and values."""
+        shown = {}
+        if self.status:
+            shown["状态"] = OPEN_LABEL if self.status == "open" else SightingStatus(self.status).label
+        if self.reporter_kind:
+            shown["报告来源"] = ReporterKind(self.reporter_kind).label
+        if self.mine:
+            shown["范围"] = "我所在巡查队的"
+        return shown
 
 
 def parse_filters(data) -> SightingFilters:

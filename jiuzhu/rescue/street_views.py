@@ -75,7 +75,7 @@ def sighting_export(request):
                    timezone.localtime(s.outcome_at).replace(tzinfo=None) if s.outcome_at else "", left,
                    s.case.number if s.case else ""]
     return xlsx_response("发现报告.xlsx", SIGHTING_EXPORT_HEADERS, lines(), actor=request.user,
-                         object_type="rescue.sighting", filters=filters.as_query())
+                         object_type="rescue.sighting", filters=filters.as_audit())
 
 
 def _new_page(request, *, values=None, errors=None, picker=None, status=200):

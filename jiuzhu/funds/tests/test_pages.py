@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import VILLAGE_A2
+from jiuzhu.core.models import AuditLog
 from jiuzhu.funds import services
 from jiuzhu.funds.models import PaymentLine, RollStatus
 from jiuzhu.funds.tests.conftest import MONTH, return_csv
@@ -61,6 +62,10 @@ def test_chain_through_pages(client_for, roll, persona):
     assert "下载隆回农商银行代发文件" in page and "导入回盘" in page
     download = officer.get(f"/funds/rolls/{roll.pk}/bank-file/", {"bank": "隆回农商银行", "batch": "0"})
     assert download.status_code == 200 and download["Content-Type"].startswith("application/vnd.openxml")
+    exported = AuditLog.objects.filter(action="export", detail__object_type="funds.paymentline").latest("pk")
+    assert exported.detail["filters"]["开户银行"] == "隆回农商银行" and "更正批次" not in exported.detail["filters"]
+    assert exported.detail["filters"]["发放花名册"].endswith(f"（#{roll.pk}）")
+    assert set(exported.detail["filters"]) == {"发放花名册", "开户银行"}  # the auditor reads Chinese labels
     ids = list(PaymentLine.objects.filter(roll=roll).order_by("id").values_list("id", "total"))
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -168,6 +168,9 @@ def test_the_list_filters_by_status_item_channel_and_overdue(client_for, take_ap
     assert ids("status=completed") == [c.pk]
     assert ids("overdue=true") == [a.pk]  # c is past its date but closed
     assert ids("item=medical&status=materials_pending") == [b.pk]
+    # The auditor's log names the filters in Chinese, as the window list's export does.
+    page_row = AuditLog.objects.filter(action="read", detail__purpose="intake_api_list").latest("pk")
+    assert page_row.detail["filters"] == {"状态": ApplicationStatus.MATERIALS_PENDING.label, "事项": "医疗救助"}
     late = client.get(f"{URL}?overdue=true").json()["results"][0]
     assert late["overdue"] is True
     for query, path in [("status=nope", "status"), ("item=nope", "item"), ("channel=nope", "channel"),

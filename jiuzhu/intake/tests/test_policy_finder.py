@@ -128,6 +128,7 @@ def test_export(family, client_for):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     export = AuditLog.objects.filter(action="export").latest("pk")
     assert export.detail["count"] == 1 and export.detail["object_type"] == "intake.policy_finder"
+    assert list(export.detail["filters"]) == ["可享未享事项"]  # the auditor reads Chinese labels
 
 
 def test_pages_refuse_without_capability(world, client_for):

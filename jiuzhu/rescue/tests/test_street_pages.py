@@ -135,7 +135,11 @@ def test_the_list_exports_to_excel_as_filtered_and_in_scope(report, persona, cli
     assert len(closed) == 2 and closed[1][10] == "拒绝救助" and closed[1][12] == "食物、救助信息"
     exported = AuditLog.objects.filter(action="export", actor=persona("longhui_station")).latest("pk")
     assert exported.detail["object_type"] == "rescue.sighting" and exported.detail["count"] == 1
-    assert exported.detail["filters"] == {"status": "closed"}
+    assert exported.detail["filters"] == {"状态": "已处置"}  # the auditor reads Chinese
+    rows(worker, "?status=open&kind=hotline&mine=1")
+    exported = AuditLog.objects.filter(action="export", actor=persona("longhui_station")).latest("pk")
+    assert exported.detail["filters"] == {"状态": "未处置（待接触、待处置）", "报告来源": "救助热线",
+                                          "范围": "我所在巡查队的"}
     assert rows(client_for("dongkou_station"))[1:] == []  # another county's station: nothing of this one
     assert client_for("longhui_officer").get("/rescue/sightings/export/").status_code == 403
 
