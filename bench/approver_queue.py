@@ -30,7 +30,9 @@ text pre-filter before json_each was tried and was slower: 57 vs 49 ms of SQL).
 Session 42 (2026-12-04), SQLite, 1,000,000 households (849,556 pending), generated afresh, on a machine twice as
 fast as earlier sessions' (load ~2: a demo being seeded beside it): queue pages p50 14.8 ms, p95 20.8 ms (first,
 township, tier, reason, 数据有变化, next and last page all under 26 ms p95); count 9.9 ms p95, by reason 85.6 ms;
-confirm 50 p50 16.8 ms, p95 23.9 ms.
+confirm 50 p50 16.8 ms, p95 23.9 ms. PostgreSQL 1,000,000 (main 6ba50f0, load ~1): queue pages p50 21.5 ms, p95
+24.7 ms (every filter, next and last page under 27 ms p95); count 30.2 ms p95, by reason 63.6 ms; confirm 50 p50
+27.2 ms, p95 32.9 ms.
 """
 
 import argparse
